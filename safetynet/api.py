@@ -1,0 +1,47 @@
+"""The REST API root: /api/v1/, OpenAPI at /api/v1/openapi.json.
+
+Authentication: the browser's session (with CSRF), or `Authorization: Bearer <token>` for
+programs. Each router lives in its app's api.py; domain errors map to JSON with a code and field.
+"""
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError as NinjaValidationError
+
+from safetynet.core.apiauth import BearerTokenAuth, SessionActorAuth
+from safetynet.core.errors import SafetyNetError
+
+api = NinjaAPI(
+    title="SafetyNet API",
+    version="1",
+    description="Grass-roots social assistance: network, registry and cases. Every list is scoped to the caller's area.",
+    urls_namespace="api-1",
+    auth=[BearerTokenAuth(), SessionActorAuth()],
+)
+
+
+@api.exception_handler(SafetyNetError)
+def handle_domain_error(request, exc: SafetyNetError):
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(NinjaValidationError)
+def handle_validation_error(request, exc: NinjaValidationError):
+    errors = []
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
+        errors.append({"field": ".".join(loc), "message": err.get("msg", "")})
+    first = errors[0] if errors else {"field": "", "message": "invalid"}
+    return api.create_response(
+        request, {"code": "invalid", "message": first["message"], "field": first["field"], "errors": errors}, status=422
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def handle_auth_error(request, exc):
+    return api.create_response(request, {"code": "unauthenticated", "message": "Log in or send a valid bearer token."}, status=401)
+
+
+from safetynet.areas.api import router as areas_router  # noqa: E402
+from safetynet.registry.api import router as registry_router  # noqa: E402
+
+api.add_router("/areas", areas_router)
+api.add_router("/", registry_router)

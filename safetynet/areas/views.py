@@ -1,0 +1,1 @@
+"""Views: thin adapters over services and selectors."""

@@ -1,0 +1,20 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from safetynet.areas import selectors as area_selectors
+
+
+@login_required
+def home(request):
+    """Queue first (UI.md): the user's area, its counts, and what needs them now."""
+    actor = request.actor
+    if actor is None:
+        return render(request, "dashboards/no_post.html", status=403)
+    area = area_selectors.actor_area(actor)
+    counts = area_selectors.subtree_counts(actor, area.code if area else "")
+    children = area_selectors.child_areas_with_counts(actor, area.code if area else None)
+    return render(request, "dashboards/home.html", {
+        "area": area, "counts": counts, "children": children,
+        # Filled by the cases, discovery and payments parts as they land.
+        "queues": [],
+    })

@@ -1,0 +1,80 @@
+"""Shared fixtures: the real county 正定县 (130123) from the committed extract, and staff posts."""
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+DIVISIONS = Path(__file__).resolve().parent.parent / "safetynet" / "areas" / "data" / "divisions-130123.csv"
+COUNTY = "130123"
+TOWN = "130123100"          # 正定镇
+OTHER_TOWN = "130123102"    # 新城铺镇
+PASSWORD = "correct-horse-battery-9"
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def county(db):
+    """The demo county's network (province, city, county, 10 towns, 187 villages)."""
+    from safetynet.areas.actors import system_actor
+    from safetynet.areas.models import Area
+    from safetynet.areas.services import import_divisions
+
+    with DIVISIONS.open("rb") as f:
+        result = import_divisions(actor=system_actor(), source=f, filename=DIVISIONS.name)
+    assert not result.errors
+    return Area.objects.get(code=COUNTY)
+
+
+@pytest.fixture
+def village(county):
+    from safetynet.areas.models import Area
+
+    return Area.objects.filter(parent_id=TOWN, level="village").order_by("code").first()
+
+
+@pytest.fixture
+def other_village(county):
+    from safetynet.areas.models import Area
+
+    return Area.objects.filter(parent_id=OTHER_TOWN, level="village").order_by("code").first()
+
+
+@pytest.fixture
+def make_actor(db):
+    """make_actor(role, area_code) -> Actor for a new user holding that post."""
+    from django.contrib.auth import get_user_model
+
+    from safetynet.areas.actors import actor_for_post
+    from safetynet.areas.models import Post
+
+    def make(role: str, area_code: str, username: str | None = None):
+        user = get_user_model().objects.create_user(username or f"{role}{next(_counter)}", password=PASSWORD)
+        post = Post.objects.create(user=user, role=role, area_id=area_code)
+        return actor_for_post(post)
+
+    return make
+
+
+@pytest.fixture
+def client_for(client, make_actor):
+    """client_for(role, area_code) -> a Django test client logged in as a new user with that post."""
+    from django.contrib.auth import get_user_model
+
+    def make(role: str, area_code: str):
+        actor = make_actor(role, area_code)
+        user = get_user_model().objects.get(pk=actor.user_id)
+        client.force_login(user)
+        client.actor = actor
+        return client
+
+    return make
+
+
+@pytest.fixture
+def system():
+    from safetynet.areas.actors import system_actor
+
+    return system_actor()
