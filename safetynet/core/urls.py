@@ -10,4 +10,5 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("switch-post/", views.switch_post, name="switch_post"),
+    path("calendar/", views.calendar, name="calendar"),
 ]

@@ -1,11 +1,21 @@
+import datetime as dt
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpResponseRedirect, JsonResponse
-from django.shortcuts import redirect
+from django.http import Http404, HttpResponseForbidden, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from safetynet.areas.actors import SESSION_KEY, active_posts
+
+from . import services
+from .errors import NotFound, PermissionDenied, SafetyNetError
+from .forms import CalendarDayForm
+from .models import CalendarDay
+from .workdays import package_years
 
 
 @require_GET
@@ -31,3 +41,39 @@ def switch_post(request):
     if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
         nxt = "/"
     return HttpResponseRedirect(nxt)
+
+
+@login_required
+def calendar(request):
+    """The working-day calendar's exceptions for one year; county officers edit them."""
+    actor = request.actor
+    if actor is None:
+        raise Http404
+    try:
+        year = int(request.GET.get("year") or dt.date.today().year)
+    except ValueError:
+        year = dt.date.today().year
+    form = CalendarDayForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            if "remove" in request.POST:
+                services.remove_calendar_day(actor=actor, date=dt.date.fromisoformat(request.POST["remove"]))
+                messages.success(request, _("The day follows the ordinary week again."))
+                return redirect(f"{request.path}?year={year}")
+            if form.is_valid():
+                day = services.set_calendar_day(actor=actor, **form.cleaned_data)
+                messages.success(request, _("%(date)s saved.") % {"date": day.date.isoformat()})
+                return redirect(f"{request.path}?year={day.date.year}")
+        except PermissionDenied as exc:
+            return HttpResponseForbidden(exc.message)
+        except NotFound as exc:
+            messages.error(request, exc.message)
+        except (SafetyNetError, ValueError) as exc:
+            form.add_error(getattr(exc, "field", None) if getattr(exc, "field", None) in form.fields else None, getattr(exc, "message", str(exc)))
+    days = CalendarDay.objects.filter(date__year=year).order_by("date")
+    years = package_years()
+    return render(request, "core/calendar.html", {
+        "form": form, "days": days, "year": year, "can_edit": actor.can("calendar.edit"),
+        "known_by_package": year in years, "package_last_year": years.stop - 1,
+        "years": range(min(years.start, year), max(years.stop, year + 2)),
+    })
