@@ -1,7 +1,7 @@
 """Reads of the network, always through the actor's scope."""
 from __future__ import annotations
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import Substr
 
 from django.utils.translation import gettext as _
@@ -67,12 +67,24 @@ def child_areas_with_counts(actor: Actor, parent_code: str | None) -> list[dict]
     else:
         children = Area.objects.filter(parent__isnull=True)
     counts = counts_by_prefix(actor, parent_code)
+    below = grandchild_counts(actor, parent_code)
     return [
         {"code": a.code, "name": a.name, "level": a.level, "level_label": a.get_level_display(),
-         "urban_rural_class": a.urban_rural_class,
+         "urban_rural_class": a.urban_rural_class, "children": below.get(a.code, 0),
          **counts.get(a.code, {"households": 0, "people": 0})}
         for a in children.order_by("code")
     ]
+
+
+def grandchild_counts(actor: Actor, parent_code: str | None) -> dict[str, int]:
+    """How many areas sit directly under each child of `parent_code`, in one grouped query,
+    so the tree offers to expand only the nodes that have something below."""
+    qs = areas_in_scope(actor)
+    if parent_code:
+        qs = qs.filter(parent__parent_id=parent_code)
+    else:
+        qs = qs.filter(parent__parent__isnull=True, parent__isnull=False)
+    return dict(qs.order_by().values("parent_id").annotate(n=Count("code")).values_list("parent_id", "n"))
 
 
 def subtree_counts(actor: Actor, code: str) -> dict[str, int]:
@@ -90,3 +102,36 @@ def subtree_counts(actor: Actor, code: str) -> dict[str, int]:
         "people": under(Person.objects.all()).count(),
         "areas": areas.count(),
     }
+
+
+def search_areas(actor: Actor, *, q: str = "", level: str = "", parent: str = ""):
+    """Areas in scope whose name contains `q` or whose code starts with it, optionally of one
+    level or directly under one parent (which must itself be in scope: NotFound otherwise)."""
+    qs = areas_in_scope(actor)
+    if parent:
+        get_area(actor, parent)
+        qs = qs.filter(parent_id=parent)
+    if level:
+        qs = qs.filter(level=level)
+    q = (q or "").strip()
+    if q:
+        condition = Q(name__icontains=q)
+        if q.isascii() and q.isdigit():
+            condition |= Q(code__startswith=q)
+        qs = qs.filter(condition)
+    return qs.order_by("code")
+
+
+def breadcrumb(actor: Actor, area: Area) -> list[dict]:
+    """The area's ancestors from the top down, each marked whether the actor may open it:
+    ancestors above the actor's own area are named for orientation but are not links."""
+    codes = area.ancestor_codes()
+    names = dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
+    return [{"code": c, "name": names.get(c, c), "in_scope": actor.covers(c)} for c in codes if c in names]
+
+
+def area_summary(actor: Actor, code: str) -> dict:
+    """One area in scope with the households and people under it (API detail, tree header)."""
+    area = get_area(actor, code)
+    counts = subtree_counts(actor, area.code)
+    return {"area": area, **counts}
