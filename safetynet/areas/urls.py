@@ -3,4 +3,12 @@ from django.urls import path
 from . import views
 
 app_name = "areas"
-urlpatterns = []
+urlpatterns = [
+    path("", views.tree, name="tree"),
+    path("children/", views.children, name="children"),
+    path("<str:code>/add/", views.add_child, name="add_child"),
+    path("<str:code>/rename/", views.rename, name="rename"),
+    path("import/", views.import_divisions, name="import"),
+    path("import/<str:report_id>/", views.import_report, name="import_report"),
+    path("import/<str:report_id>/errors.xlsx", views.import_error_sheet, name="import_error_sheet"),
+]

@@ -1,1 +1,260 @@
-"""Views: thin adapters over services and selectors."""
+"""Views: thin adapters over services and selectors.
+
+The tree page browses the actor's own subtree; children load with htmx when a node opens.
+The import page keeps each run's report (counts, bad rows, .xlsx error sheet) under
+MEDIA_ROOT/imports/, keyed by a random id that only the user who ran it may open.
+"""
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError
+from safetynet.core.tabular import write_error_sheet
+
+from . import selectors, services
+from .forms import AreaNameForm, AreaSearchForm, DivisionImportForm
+from .models import Level
+
+PAGE_SIZE = 50
+IMPORT_REPORT_DAYS = 7
+_REPORT_ID = re.compile(r"^[A-Za-z0-9_-]{20,40}$")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _actor(request, permission: str):
+    """The acting post, or a 403 page: no post, or a role without `permission`."""
+    actor = getattr(request, "actor", None)
+    if actor is None:
+        raise DjangoPermissionDenied(_("You hold no post: ask the county office to assign one."))
+    try:
+        actor.require(permission)
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message)
+    return actor
+
+
+def _tree_url(code: str = "") -> str:
+    url = reverse("areas:tree")
+    return f"{url}?{urlencode({'code': code})}" if code else url
+
+
+# --- the tree -------------------------------------------------------------------------------
+
+@login_required
+@require_GET
+def tree(request):
+    """The network from the actor's own area down; `?code=` opens a node, `?q=` searches."""
+    actor = _actor(request, "areas.view")
+    search = AreaSearchForm(request.GET or None)
+    q = search.cleaned_data["q"].strip() if search.is_valid() else ""
+    if q:
+        return _search_page(request, actor, search, q)
+    return _node_page(request, actor, request.GET.get("code", "").strip(), search=search)
+
+
+def _node_page(request, actor, code: str, *, search=None, add_form=None, rename_form=None, status=200):
+    if code:
+        try:
+            summary = selectors.area_summary(actor, code)
+        except NotFound:
+            raise Http404(_("No such area in your scope."))
+        area = summary["area"]
+    else:
+        area = selectors.actor_area(actor)
+        summary = selectors.subtree_counts(actor, area.code if area else "")
+    can_edit = actor.can("areas.edit") and area is not None
+    can_add = can_edit and area.level in (Level.VILLAGE, Level.GROUP)
+    # Summarised on top, so a refusal shows even where its form is not offered.
+    form_errors = [e for form in (add_form, rename_form) if form is not None for errors in form.errors.values() for e in errors]
+    context = {
+        "area": area,
+        "counts": {k: summary[k] for k in ("households", "people", "areas")},
+        "crumbs": selectors.breadcrumb(actor, area) if area else [],
+        "children": selectors.child_areas_with_counts(actor, area.code if area else None),
+        "search": search or AreaSearchForm(),
+        "form_errors": form_errors,
+        "can_edit": can_edit,
+        "can_add": can_add,
+        "can_import": actor.can("areas.import"),
+        "add_form": add_form or AreaNameForm(prefix="add"),
+        "rename_form": rename_form or AreaNameForm(prefix="rename", initial={"name": area.name if area else ""}),
+        "child_level": (Level.GROUP if area.level == Level.VILLAGE else Level.GRID).label if can_add else "",
+    }
+    return render(request, "areas/tree.html", context, status=status)
+
+
+def _search_page(request, actor, search, q: str):
+    results = selectors.search_areas(actor, q=q).select_related("parent")
+    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "areas/tree.html", {
+        "search": search, "q": q, "page": page, "query_string": urlencode({"q": q}),
+        "can_import": actor.can("areas.import"),
+    })
+
+
+@login_required
+@require_GET
+def children(request):
+    """The partial an opening node loads: its children, each with counts."""
+    actor = _actor(request, "areas.view")
+    code = request.GET.get("code", "").strip()
+    try:
+        area = selectors.get_area(actor, code)
+    except NotFound:
+        raise Http404(_("No such area in your scope."))
+    if not request.htmx:
+        return redirect(_tree_url(area.code))
+    return render(request, "areas/_children.html", {"children": selectors.child_areas_with_counts(actor, area.code)})
+
+
+@login_required
+@require_POST
+def add_child(request, code: str):
+    """A group under a village or a grid under a group, with the next free number."""
+    actor = _actor(request, "areas.edit")
+    form = AreaNameForm(request.POST, prefix="add")
+    if form.is_valid():
+        try:
+            created = services.create_area(actor=actor, parent=code, name=form.cleaned_data["name"])
+        except NotFound:
+            raise Http404(_("No such area in your scope."))
+        except SafetyNetError as exc:
+            form.add_error("name" if exc.field in (None, "name") else None, exc.message)
+        else:
+            messages.success(request, _("Added %(name)s (%(code)s).") % {"name": created.name, "code": created.code})
+            return redirect(_tree_url(code))
+    return _node_page(request, actor, code, add_form=form, status=422)
+
+
+@login_required
+@require_POST
+def rename(request, code: str):
+    actor = _actor(request, "areas.edit")
+    form = AreaNameForm(request.POST, prefix="rename")
+    if form.is_valid():
+        try:
+            area = services.rename_area(actor=actor, code=code, name=form.cleaned_data["name"])
+        except NotFound:
+            raise Http404(_("No such area in your scope."))
+        except SafetyNetError as exc:
+            form.add_error("name" if exc.field in (None, "name") else None, exc.message)
+        else:
+            messages.success(request, _("Renamed to %(name)s.") % {"name": area.name})
+            return redirect(_tree_url(code))
+    return _node_page(request, actor, code, rename_form=form, status=422)
+
+
+# --- importing the division list ------------------------------------------------------------
+
+def _reports_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports"
+
+
+def _report_paths(report_id: str) -> tuple[Path, Path]:
+    if not _REPORT_ID.match(report_id or ""):
+        raise Http404()
+    base = _reports_dir() / f"areas-{report_id}"
+    return base.with_suffix(".json"), base.with_suffix(".xlsx")
+
+
+def _keep_report(request, filename: str, result) -> str:
+    """Write the run's report and error sheet; drop reports older than a week."""
+    folder = _reports_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - IMPORT_REPORT_DAYS * 86400
+    for old in folder.glob("areas-*"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except OSError:
+            pass
+    report_id = secrets.token_urlsafe(18)
+    report_path, sheet_path = _report_paths(report_id)
+    report = {
+        "user_id": request.user.pk, "filename": filename, "counts": result.counts(),
+        "errors": [e.as_dict() for e in result.errors],
+    }
+    report_path.write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+    if result.errors:
+        sheet_path.write_bytes(write_error_sheet(result.columns, result.errors))
+    return report_id
+
+
+def _load_report(request, report_id: str) -> dict:
+    report_path, _sheet = _report_paths(report_id)
+    try:
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise Http404(_("This import report is gone (reports are kept for a week)."))
+    if report.get("user_id") != request.user.pk:
+        raise Http404(_("This import report is gone (reports are kept for a week)."))
+    return report
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_divisions(request):
+    """Upload the official list; on success go to the report (POST-redirect-GET)."""
+    actor = _actor(request, "areas.import")
+    posted = request.method == "POST"
+    form = DivisionImportForm(request.POST if posted else None, request.FILES if posted else None)
+    status = 200
+    if posted:
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = services.import_divisions(actor=actor, source=upload, filename=upload.name)
+            except SafetyNetError as exc:
+                form.add_error("file", exc.message)
+            else:
+                return redirect("areas:import_report", report_id=_keep_report(request, upload.name, result))
+        status = 422
+    return render(request, "areas/import.html", {"form": form}, status=status)
+
+
+@login_required
+@require_GET
+def import_report(request, report_id: str):
+    _actor(request, "areas.import")
+    report = _load_report(request, report_id)
+    page = Paginator(report["errors"], PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "areas/import_report.html", {
+        "report": report, "counts": report["counts"], "page": page, "report_id": report_id,
+        "form": DivisionImportForm(),
+    })
+
+
+@login_required
+@require_GET
+def import_error_sheet(request, report_id: str):
+    _actor(request, "areas.import")
+    report = _load_report(request, report_id)
+    _report, sheet_path = _report_paths(report_id)
+    if not sheet_path.exists():
+        raise Http404()
+    stem = Path(report["filename"]).stem or "divisions"
+    response = HttpResponse(sheet_path.read_bytes(), content_type=XLSX)
+    response["Content-Disposition"] = _attachment(f"{stem}-errors.xlsx")
+    return response
+
+
+def _attachment(filename: str) -> str:
+    from urllib.parse import quote
+
+    return f"attachment; filename=\"division-errors.xlsx\"; filename*=UTF-8''{quote(filename)}"
