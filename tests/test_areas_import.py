@@ -10,6 +10,15 @@ import pytest
 from tests.conftest import COUNTY, DIVISIONS, OTHER_TOWN, TOWN
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are checked in English, whatever translations ship."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def csv_file(*lines: str) -> io.BytesIO:
     return io.BytesIO(("\n".join(lines) + "\n").encode("utf-8"))
 

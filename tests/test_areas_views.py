@@ -28,8 +28,10 @@ def add_household(area_code: str, members: int = 1):
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):
+def media_and_language(settings, tmp_path):
+    """Reports go to a throw-away MEDIA_ROOT; pages are checked in English, whatever translations ship."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.LANGUAGE_CODE = "en"
 
 
 # --- tree ----------------------------------------------------------------------------------

@@ -1,3 +1,89 @@
-from ninja import Router
+"""The network over REST, mounted at /api/v1/areas: list, detail, and adding groups and grids.
 
-router = Router()
+Thin over selectors and services. Scope is the caller's own subtree: anything else, its own
+province and city included, answers 404. POST goes through the same `create_area` service as
+the tree page, which does every check.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from ninja import Field, Query, Router, Schema, Status
+
+from safetynet.core.apischemas import responses
+
+from . import selectors, services
+from .models import Level
+
+router = Router(tags=["areas"])
+
+LevelName = Literal["province", "city", "county", "town", "village", "group", "grid"]
+
+
+class AreaOut(Schema):
+    code: str
+    name: str
+    level: LevelName
+    parent: str | None = None
+    urban_rural_class: str
+
+
+class AreaDetailOut(AreaOut):
+    households: int
+    people: int
+    areas_below: int
+
+
+class AreaListOut(Schema):
+    count: int
+    items: list[AreaOut]
+
+
+class AreaFilters(Schema):
+    level: LevelName | None = None
+    parent: str | None = Field(None, max_length=18, description="Only the areas directly under this code.")
+    q: str | None = Field(None, max_length=100, description="Part of the name, or the start of the code.")
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+class AreaCreateIn(Schema):
+    parent: str = Field(..., min_length=1, max_length=18, description="The village (for a group) or group (for a grid).")
+    name: str = Field(..., min_length=1, max_length=100)
+    code: str | None = Field(None, max_length=18, description="Leave out to take the next free 3-digit number.")
+
+
+def _actor(request):
+    return request.actor
+
+
+@router.get("", response=responses(AreaListOut), summary="List areas in scope")
+def list_areas(request, filters: Query[AreaFilters]):
+    """Areas under the caller's own area, ordered by code. `parent` outside scope answers 404."""
+    qs = selectors.search_areas(_actor(request), q=filters.q or "", level=filters.level or "", parent=filters.parent or "")
+    count = qs.count()
+    items = [_item(area) for area in qs[filters.offset:filters.offset + filters.limit]]
+    return {"count": count, "items": items}
+
+
+@router.get("/{code}", response=responses(AreaDetailOut), summary="One area with its counts")
+def get_area(request, code: str):
+    summary = selectors.area_summary(_actor(request), code)
+    return _detail(summary)
+
+
+@router.post("", response=responses(AreaDetailOut, ok_status=201), summary="Add a group or a grid")
+def create_area(request, payload: AreaCreateIn):
+    """A group under a village or a grid under a group (county officers: "areas.edit")."""
+    area = services.create_area(actor=_actor(request), parent=payload.parent, code=payload.code or "", name=payload.name)
+    return Status(201, _detail(selectors.area_summary(_actor(request), area.code)))
+
+
+def _item(area) -> dict:
+    return {"code": area.code, "name": area.name, "level": Level(area.level).value, "parent": area.parent_id,
+            "urban_rural_class": area.urban_rural_class}
+
+
+def _detail(summary: dict) -> dict:
+    return {**_item(summary["area"]), "households": summary["households"], "people": summary["people"],
+            "areas_below": summary["areas"]}
