@@ -247,3 +247,28 @@ def area_breadcrumb(area) -> list:
 
     codes = [c for c in [*area.ancestor_codes(), area.code] if len(c) >= 6]
     return list(Area.objects.filter(code__in=codes).order_by("code"))
+
+
+def search_persons(actor: Actor, q: str = "", area_code: str | None = None, household_id: int | None = None) -> QuerySet[Person]:
+    """Persons in scope matching `q` (ID number exactly or by prefix, else name exactly or by
+    prefix), optionally within one area subtree or one household; ordered by id. Same index
+    ranges as `search_households`."""
+    persons = persons_in_scope(actor)
+    area_code = (area_code or "").strip()
+    if area_code:
+        if not actor.covers(area_code):
+            raise NotFound(_("No such area in your scope: %(code)s.") % {"code": area_code}, field="area")
+        persons = persons.filter(area__code__startswith=area_code)
+    if household_id is not None:
+        persons = persons.filter(household_id=household_id)
+    q = " ".join((q or "").split())
+    if q:
+        if looks_like_id_number(q):
+            number = q.upper()
+            match = _prefix_range("id_number", number)
+            if len(number) == 15 and number.isdigit():
+                match |= Q(id_number=convert_legacy(number))
+            persons = persons.filter(match)
+        else:
+            persons = persons.filter(_prefix_range("name", q))
+    return persons.order_by("id")
