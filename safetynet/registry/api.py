@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Literal
 
 from django.db.models import Count
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from safetynet.core.apischemas import responses
 from safetynet.core.audit import record_event
@@ -182,7 +182,7 @@ def create_household(request, payload: HouseholdIn):
         actor=request.auth, area_code=payload.area, address=payload.address, registration_type=payload.registration_type,
         phone=payload.phone, bank_account=payload.bank_account, members=[m.dict() for m in payload.members],
     )
-    return 201, _household_detail(request, selectors.get_household(request.auth, household.pk))
+    return Status(201, _household_detail(request, selectors.get_household(request.auth, household.pk)))
 
 
 @router.patch("/households/{household_id}", response=responses(HouseholdDetailOut), summary="Change a household")
@@ -216,7 +216,7 @@ def create_person(request, payload: PersonIn):
     household_id = data.pop("household")
     person = services.add_member(actor=request.auth, household_id=household_id, **data)
     _disclose(request, [person])
-    return 201, _person_out(request.auth, person)
+    return Status(201, _person_out(request.auth, person))
 
 
 @router.patch("/persons/{person_id}", response=responses(PersonOut), summary="Change a person")
