@@ -108,6 +108,11 @@ INCOME_FIELDS = ["household", "person", "category", "monthly_amount", "descripti
 ASSET_FIELDS = ["household", "person", "category", "value", "quantity", "description", "is_exempt"]
 
 
+def age_on(birth: dt.date, day: dt.date) -> int:
+    """Completed years on `day` (the age a form asks for)."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
 @dataclass
 class DemoResult:
     households: int = 0
@@ -569,6 +574,7 @@ class _CountyBuilder:
             ordinal -= 1  # a hundred people of this sex born that day already: a day earlier
         birth = dt.date.fromordinal(ordinal)
         id_number = make_id_number(prefix, birth, sequence, sex)
+        age = age_on(birth, REFERENCE_DATE)
 
         if age < 18:
             p_disabled, p_ill = 0.01, 0.003
@@ -716,6 +722,8 @@ class _CountyBuilder:
         note = DemoNote.objects.filter(key="staff").first()
         identities = dict(note.value) if note else {}
         users = {}
+        # All demo logins share one password, so one hash: Argon2 is slow on purpose (0.15 s each).
+        password_hash = make_password(password)
         for username, role, where in DEMO_STAFF:
             user = users.get(username) or User.objects.filter(username=username).first()
             if user is None:
@@ -723,7 +731,7 @@ class _CountyBuilder:
                 surname = self.names.surname(rnd)
                 given = self.names.given_name(rnd, sex, rnd.randint(1968, 1998))
                 user = User.objects.create(username=username, first_name=given, last_name=surname,
-                                           password=make_password(password))
+                                           password=password_hash)
                 user.demo_sex = sex
                 result.staff += 1
             users[username] = user
@@ -780,6 +788,10 @@ class _CountyBuilder:
             self._person(household_id, place[0], "child", "male" if rnd.random() < 0.5 else "female",
                          max(0, min(age, spouse_age) - rnd.randint(24, 30)), surname if sex == "male" else self.names.surname(rnd))
         self.households.append((household_id, place[0], address, home.registration, me[0], self._phone(), "", "", self.now, self.now))
+        # A public servant's household: a salary, a home and some savings, well above the standard.
+        self.incomes.append((household_id, me[0], "wages", f"{rnd.randint(45, 70) * 100}.00", "工资收入"))
+        self.assets.append((household_id, me[0], "home", f"{rnd.randint(300, 900) * 1000}.00", 1, "商品房", False))
+        self.assets.append((household_id, me[0], "deposit", f"{rnd.randint(20, 150) * 1000}.00", 1, "银行存款", False))
         inverse = {"parent": "child", "sibling": "sibling"}
         self.kinships.append((me[0], relative_id, relation))
         self.kinships.append((relative_id, me[0], inverse[relation]))
