@@ -3,8 +3,9 @@
 Authentication: the browser's session (with CSRF), or `Authorization: Bearer <token>` for
 programs. Each router lives in its app's api.py; domain errors map to JSON with a code and field.
 """
+from django.http import Http404
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError as NinjaValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError as NinjaValidationError
 
 from safetynet.core.apiauth import BearerTokenAuth, SessionActorAuth
 from safetynet.core.errors import SafetyNetError
@@ -33,6 +34,18 @@ def handle_validation_error(request, exc: NinjaValidationError):
     return api.create_response(
         request, {"code": "invalid", "message": first["message"], "field": first["field"], "errors": errors}, status=422
     )
+
+
+@api.exception_handler(HttpError)
+def handle_http_error(request, exc: HttpError):
+    """ninja's own errors (an unparsable body, a forbidden CSRF) in the same shape as ours."""
+    codes = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+    return api.create_response(request, {"code": codes.get(exc.status_code, "error"), "message": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def handle_not_found(request, exc):
+    return api.create_response(request, {"code": "not_found", "message": "Not found."}, status=404)
 
 
 @api.exception_handler(AuthenticationError)

@@ -10,7 +10,7 @@ from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
 
-from safetynet.core.apischemas import responses
+from safetynet.core.apischemas import PageQuery, responses
 
 from . import selectors, services
 from .models import Level
@@ -39,12 +39,10 @@ class AreaListOut(Schema):
     items: list[AreaOut]
 
 
-class AreaFilters(Schema):
+class AreaFilters(PageQuery):
     level: LevelName | None = None
     parent: str | None = Field(None, max_length=18, description="Only the areas directly under this code.")
     q: str | None = Field(None, max_length=100, description="Part of the name, or the start of the code.")
-    limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
 
 
 class AreaCreateIn(Schema):

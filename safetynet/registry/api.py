@@ -12,7 +12,7 @@ from typing import Literal
 from django.db.models import Count
 from ninja import Field, Query, Router, Schema, Status
 
-from safetynet.core.apischemas import responses
+from safetynet.core.apischemas import PageQuery, responses
 from safetynet.core.audit import record_event
 from safetynet.core.masking import mask_id_number
 
@@ -113,11 +113,9 @@ class HouseholdPatch(Schema):
     bank_account: str | None = None
 
 
-class ListFilter(Schema):
+class ListFilter(PageQuery):
     q: str | None = Field(None, max_length=50, description="name, ID number (or prefix) or address")
     area: str | None = Field(None, max_length=18, description="area code: the subtree under it")
-    limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
 
 
 class PersonFilter(ListFilter):
