@@ -175,10 +175,23 @@ def generate_demo_county(*, actor: Actor, people: int, seed: int, county_code: s
         record_event(actor=actor, action="demo.generate", object_type="demo.county", object_id=county_code,
                      after={"seed": seed, "requested_people": people, **{k: v for k, v in result.as_dict().items()
                                                                        if k not in {"seconds", "skipped"}}})
+    analyze_registry()
     result.seconds = round(time.monotonic() - started, 1)
     if progress:
         progress(result, True)
     return result
+
+
+def analyze_registry() -> None:
+    """Refresh the planner's statistics after a bulk load: without them the first searches on a
+    new million-person database are planned blind. SQLite samples (analysis_limit) to stay
+    within a few seconds."""
+    tables = [m._meta.db_table for m in (Household, Person, Kinship, IncomeItem, Asset, Area)]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA analysis_limit=2000")
+        for table in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
 # --------------------------------------------------------------------------------------------
