@@ -4,21 +4,19 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
 from safetynet.core.audit import record_event, verify_chain
+from safetynet.core.ledger_guard import install_guard, remove_guard
 from safetynet.core.models import AuditEvent
 
 
 def _drop_triggers():
-    """Simulate a tamperer with database access: remove the append-only guard first."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("DROP TRIGGER IF EXISTS core_auditevent_no_update ON core_auditevent")
-        else:
-            cursor.execute("DROP TRIGGER IF EXISTS core_auditevent_no_update")
-            cursor.execute("DROP TRIGGER IF EXISTS core_auditevent_no_delete")
+    """Simulate a tamperer with database access: remove the append-only guard first
+    (inside the test's transaction, so it comes back when the test ends)."""
+    remove_guard(connection)
 
 
 @pytest.fixture
 def chain(db, system):
+    install_guard(connection)  # in case a live-server test lifted it for its flush
     return [record_event(actor=system, action="test.write", object_type="x", object_id=i, after={"n": i, "amount": "12.30"}) for i in range(1, 6)]
 
 
