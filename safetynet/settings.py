@@ -49,6 +49,10 @@ INSTALLED_APPS = [
     "safetynet.registry",
     "safetynet.demo",
     "safetynet.dashboards",
+    "safetynet.workforce",
+    "safetynet.cases",
+    "safetynet.publicity",
+    "safetynet.payments",
 ]
 
 MIDDLEWARE = [
