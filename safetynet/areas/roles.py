@@ -27,18 +27,48 @@ PERMISSION_LABELS = {
     "registry.view_id_number": _("see whole ID numbers"),
     "calendar.edit": _("edit the working-day calendar"),
     "audit.view": _("read the audit ledger"),
+    "workforce.manage": _("register staff and village committee members"),
+    "cases.view": _("view cases"),
+    "cases.apply": _("file applications"),
+    "cases.accept": _("accept applications"),
+    "cases.return": _("return cases for supplement"),
+    "cases.withdraw": _("record withdrawals"),
+    "cases.survey": _("record household surveys"),
+    "cases.verify_manual": _("enter verification reports by hand"),
+    "cases.deliberate": _("record deliberation meetings"),
+    "cases.town_opinion": _("give the town opinion"),
+    "cases.notice": _("publish and close public notices"),
+    "cases.confirm": _("confirm or refuse cases"),
+    "cases.reopen": _("reopen decided cases"),
+    "cases.extend": _("extend case time limits"),
+    "cases.temporary_town": _("pay emergency aid and decide quick aid"),
+    "cases.temporary_approve": _("approve temporary assistance"),
 }
 
 _READ = {"areas.view", "registry.view"}
+# Cases (issue 3), by DESIGN.md §1: the village helps apply, takes part in deliberation and
+# posts notices; the town accepts, surveys, gives its opinion, notices and decides temporary aid
+# up to its limit; the county verifies by hand, confirms and reopens; the town leader confirms
+# only where the county delegated it (a guard in cases.workflow checks the parameter); the
+# county leader approves large cases; inspectors read.
+_CASES_VILLAGE = {"cases.view", "cases.apply", "cases.deliberate", "cases.notice"}
+_CASES_TOWN = {"cases.view", "cases.apply", "cases.accept", "cases.return", "cases.withdraw", "cases.survey",
+               "cases.deliberate", "cases.town_opinion", "cases.notice", "cases.extend", "cases.temporary_town",
+               "cases.temporary_approve", "workforce.manage"}
+_CASES_TOWN_LEADER = {"cases.view", "cases.town_opinion", "cases.confirm", "cases.temporary_town", "cases.temporary_approve"}
+_CASES_COUNTY = {"cases.view", "cases.return", "cases.survey", "cases.verify_manual", "cases.confirm", "cases.reopen",
+                 "cases.extend", "cases.temporary_approve", "workforce.manage"}
+_CASES_COUNTY_LEADER = {"cases.view", "cases.confirm", "cases.temporary_approve"}
 ROLE_PERMISSIONS: dict[str, frozenset] = {
     Role.GRID_WORKER: frozenset(_READ),
-    Role.VILLAGE_CADRE: frozenset(_READ),
-    Role.TOWN_WORKER: frozenset(_READ | {"registry.edit", "registry.import", "registry.view_id_number"}),
-    Role.TOWN_LEADER: frozenset(_READ | {"registry.view_id_number"}),
+    Role.VILLAGE_CADRE: frozenset(_READ | _CASES_VILLAGE),
+    Role.TOWN_WORKER: frozenset(_READ | {"registry.edit", "registry.import", "registry.view_id_number"} | _CASES_TOWN),
+    Role.TOWN_LEADER: frozenset(_READ | {"registry.view_id_number"} | _CASES_TOWN_LEADER),
     Role.COUNTY_OFFICER: frozenset(_READ | {"registry.edit", "registry.import", "registry.view_id_number",
-                                            "areas.import", "areas.edit", "posts.manage", "calendar.edit", "audit.view"}),
-    Role.COUNTY_LEADER: frozenset(_READ | {"registry.view_id_number", "audit.view"}),
-    Role.INSPECTOR: frozenset(_READ | {"audit.view"}),
+                                            "areas.import", "areas.edit", "posts.manage", "calendar.edit", "audit.view"}
+                                   | _CASES_COUNTY),
+    Role.COUNTY_LEADER: frozenset(_READ | {"registry.view_id_number", "audit.view"} | _CASES_COUNTY_LEADER),
+    Role.INSPECTOR: frozenset(_READ | {"audit.view", "cases.view"}),
     Role.PROVIDER_WORKER: frozenset(),
     Role.INSTITUTION: frozenset(),
     Role.SUPERUSER: frozenset(PERMISSION_LABELS),
