@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "safetynet.core",
     "safetynet.areas",
     "safetynet.registry",
+    "safetynet.programs",
     "safetynet.demo",
     "safetynet.dashboards",
     "safetynet.workforce",

@@ -1,0 +1,282 @@
+"""The catalogue of programs and their parameters: every number the rules and the clocks use,
+with its type, label, default and source (POLICY.md §1–3).
+
+Pure data, no database. The defaults here are seeded as national rows effective 2021-07-01 by
+migration 0002 (MLG-2021 came into force that day); areas override them with their own rows
+(selectors.parameters_for picks the deepest area). Where POLICY.md marks a number as a
+**local default** rather than a national rule, `local_default` is True and the pages say so.
+
+The dibao standards themselves have no national default: counties set them (MLG-2021 art. 23).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+
+DIBAO = "dibao"
+SPECIAL_HARDSHIP = "special_hardship"
+TEMPORARY = "temporary"
+
+PROGRAMS: dict[str, dict] = {
+    DIBAO: {"name": _("Minimum living guarantee (dibao)"),
+            "description": _("Monthly cash support for households whose per-capita income is below the local standard (MLG-2021).")},
+    SPECIAL_HARDSHIP: {"name": _("Special hardship support"),
+                       "description": _("Basic living and care for elderly, disabled or minor people with no ability to work, no livelihood and no able supporter (SH-2021).")},
+    TEMPORARY: {"name": _("Temporary assistance"),
+                "description": _("One-off aid after an emergency or for expenses a household cannot bear (TA-2018, TA-2026).")},
+}
+
+# Parameter types: how a value is entered, checked and shown.
+MONEY = "money"                # yuan, two places
+RATIO = "ratio"                # a factor: 0.30 = 30 %, 1.5 = one and a half times
+INTEGER = "integer"
+WORKING_DAYS = "working_days"
+CALENDAR_DAYS = "calendar_days"
+MONTHS = "months"
+BOOLEAN = "boolean"
+CHOICE = "choice"
+
+TYPE_LABELS = {
+    MONEY: _("amount (yuan)"), RATIO: _("ratio"), INTEGER: _("whole number"), WORKING_DAYS: _("working days"),
+    CALENDAR_DAYS: _("calendar days"), MONTHS: _("months"), BOOLEAN: _("yes / no"), CHOICE: _("choice"),
+}
+
+ROUNDING_CHOICES = {"half_up": _("half up to the cent"), "down": _("down to the cent"), "up": _("up to the cent")}
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    program: str
+    key: str
+    type: str
+    label: str
+    default: object          # None: no national default (must be set by an area)
+    source: str              # POLICY.md section and document
+    local_default: bool = False
+    choices: dict | None = None
+    minimum: Decimal | int | None = None
+    maximum: Decimal | int | None = None
+
+
+def _spec(program, key, type_, label, default, source, *, local=False, choices=None, minimum=None, maximum=None):
+    if type_ in (MONEY, RATIO) and default is not None:
+        default = Decimal(default)
+    return ParameterSpec(program, key, type_, label, default, source, local, choices, minimum, maximum)
+
+
+_D = Decimal
+SPECS: tuple[ParameterSpec, ...] = (
+    # --- dibao: standards, amount, assets (POLICY.md §1) ---
+    _spec(DIBAO, "urban_standard", MONEY, _("Urban dibao standard (per person per month)"), None,
+          "POLICY.md §1 · MLG-2021 art. 23", minimum=_D("0.01"), maximum=_D("100000")),
+    _spec(DIBAO, "rural_standard", MONEY, _("Rural dibao standard (per person per month)"), None,
+          "POLICY.md §1 · MLG-2021 art. 23", minimum=_D("0.01"), maximum=_D("100000")),
+    _spec(DIBAO, "increment_ratio_elderly", RATIO, _("Increment for an elderly member (× standard)"), "0.30",
+          "POLICY.md §1 · MLG-2021 art. 27", local=True, minimum=_D("0"), maximum=_D("5")),
+    _spec(DIBAO, "increment_ratio_minor", RATIO, _("Increment for a minor (× standard)"), "0.30",
+          "POLICY.md §1 · MLG-2021 art. 27", local=True, minimum=_D("0"), maximum=_D("5")),
+    _spec(DIBAO, "increment_ratio_severe_disability", RATIO, _("Increment for a severely disabled member (× standard)"), "0.30",
+          "POLICY.md §1 · MLG-2021 art. 27", local=True, minimum=_D("0"), maximum=_D("5")),
+    _spec(DIBAO, "increment_ratio_serious_illness", RATIO, _("Increment for a seriously ill member (× standard)"), "0.30",
+          "POLICY.md §1 · MLG-2021 art. 27", local=True, minimum=_D("0"), maximum=_D("5")),
+    _spec(DIBAO, "elderly_age", INTEGER, _("Elderly from age"), 70, "POLICY.md §1 · MLG-2021 art. 27", local=True,
+          minimum=50, maximum=100),
+    _spec(DIBAO, "minor_age", INTEGER, _("Minor under age"), 18, "POLICY.md §1 · MLG-2021 art. 27", local=True,
+          minimum=1, maximum=30),
+    _spec(DIBAO, "financial_asset_multiple", RATIO, _("Financial assets limit (× standard × members)"), "24",
+          "POLICY.md §1 · MLG-2021 art. 14", local=True, minimum=_D("0"), maximum=_D("1000")),
+    _spec(DIBAO, "max_homes", INTEGER, _("Homes allowed"), 1, "POLICY.md §1 · MLG-2021 art. 14", local=True,
+          minimum=0, maximum=10),
+    _spec(DIBAO, "max_non_residential_properties", INTEGER, _("Non-residential properties allowed"), 0,
+          "POLICY.md §1 · MLG-2021 art. 14", local=True, minimum=0, maximum=10),
+    _spec(DIBAO, "max_vehicles", INTEGER, _("Motor vehicles allowed (besides exempt ones)"), 0,
+          "POLICY.md §1 · MLG-2021 art. 14", local=True, minimum=0, maximum=10),
+    _spec(DIBAO, "max_businesses", INTEGER, _("Registered businesses allowed (unless waived)"), 0,
+          "POLICY.md §1 · MLG-2021 art. 14", local=True, minimum=0, maximum=10),
+    _spec(DIBAO, "margin_multiple", RATIO, _("Low-income margin (× standard)"), "1.5",
+          "POLICY.md §1 · MLG-2021 art. 8", minimum=_D("1"), maximum=_D("5")),
+    _spec(DIBAO, "refused_work_limit", INTEGER, _("Refusals of suitable work before a member's share stops"), 3,
+          "POLICY.md §1 · MLG-2021 art. 34", minimum=1, maximum=20),
+    _spec(DIBAO, "gradual_exit_months", MONTHS, _("Gradual exit (months of continued payment)"), 6,
+          "POLICY.md §1 · MLG-2021 art. 33", local=True, minimum=0, maximum=36),
+    _spec(DIBAO, "rounding", CHOICE, _("Rounding of amounts"), "half_up", "POLICY.md §1 · DESIGN.md §4 Money",
+          choices=ROUNDING_CHOICES),
+    # --- dibao: procedure and time limits (POLICY.md §1 steps) ---
+    _spec(DIBAO, "survey_start_days", WORKING_DAYS, _("Household survey starts within"), 3,
+          "POLICY.md §1 step 3 · MLG-2021 art. 15", minimum=1, maximum=60),
+    _spec(DIBAO, "verification_start_days", WORKING_DAYS, _("Economic verification starts within"), 3,
+          "POLICY.md §1 step 4 · MLG-2021 art. 17", minimum=1, maximum=60),
+    _spec(DIBAO, "notice_days", CALENDAR_DAYS, _("Public notice lasts"), 7,
+          "POLICY.md §1 step 5 · MLG-2021 art. 19", minimum=1, maximum=60),
+    _spec(DIBAO, "confirmation_days", WORKING_DAYS, _("County confirmation within"), 10,
+          "POLICY.md §1 step 6 · MLG-2021 art. 20", minimum=1, maximum=60),
+    _spec(DIBAO, "refusal_letter_days", WORKING_DAYS, _("Refusal explained in writing within"), 3,
+          "POLICY.md §1 step 6 · MLG-2021 art. 21", minimum=1, maximum=60),
+    _spec(DIBAO, "case_days", WORKING_DAYS, _("Whole case within"), 30,
+          "POLICY.md §1 step 6 · MLG-2021 art. 22", minimum=1, maximum=120),
+    _spec(DIBAO, "case_extended_days", WORKING_DAYS, _("Whole case, when extended, within"), 45,
+          "POLICY.md §1 step 6 · MLG-2021 art. 22", minimum=1, maximum=180),
+    _spec(DIBAO, "mandatory_deliberation", BOOLEAN, _("Deliberation meeting for every case"), False,
+          "POLICY.md §1 step 5 · MLG-2012 art. 21–22"),
+    _spec(DIBAO, "confirmation_delegated", BOOLEAN, _("Confirmation delegated to towns"), False,
+          "POLICY.md §1 step 6 · MLG-2021 art. 2"),
+    # --- special hardship (POLICY.md §2) ---
+    _spec(SPECIAL_HARDSHIP, "basic_living_ratio", RATIO, _("Basic living standard (× dibao standard)"), "1.3",
+          "POLICY.md §2 · SH-2021", local=True, minimum=_D("0"), maximum=_D("10")),
+    _spec(SPECIAL_HARDSHIP, "care_standard_self_care", MONEY, _("Care standard: full self-care (per month)"), "0",
+          "POLICY.md §2 · SH-2021 art. 21–22", local=True, minimum=_D("0"), maximum=_D("100000")),
+    _spec(SPECIAL_HARDSHIP, "care_standard_partial", MONEY, _("Care standard: partial care (per month)"), "300",
+          "POLICY.md §2 · SH-2021 art. 21–22", local=True, minimum=_D("0"), maximum=_D("100000")),
+    _spec(SPECIAL_HARDSHIP, "care_standard_full", MONEY, _("Care standard: full care (per month)"), "800",
+          "POLICY.md §2 · SH-2021 art. 21–22", local=True, minimum=_D("0"), maximum=_D("100000")),
+    _spec(SPECIAL_HARDSHIP, "elderly_age", INTEGER, _("No ability to work from age"), 60,
+          "POLICY.md §2 · SH-2021 art. 5", minimum=40, maximum=100),
+    _spec(SPECIAL_HARDSHIP, "minor_age", INTEGER, _("No ability to work under age"), 18,
+          "POLICY.md §2 · SH-2021 art. 5; REFORM-2020", minimum=1, maximum=30),
+    _spec(SPECIAL_HARDSHIP, "supporter_elderly_age", INTEGER, _("A supporter with low income is unable from age"), 70,
+          "POLICY.md §2 · SH-2021 art. 8", minimum=40, maximum=100),
+    _spec(SPECIAL_HARDSHIP, "supporter_dibao_age", INTEGER, _("A supporter on dibao is unable from age"), 60,
+          "POLICY.md §2 · SH-2021 art. 8", minimum=40, maximum=100),
+    _spec(SPECIAL_HARDSHIP, "survey_days", WORKING_DAYS, _("Town survey within"), 15,
+          "POLICY.md §2 · SH-2021 art. 13", minimum=1, maximum=60),
+    _spec(SPECIAL_HARDSHIP, "notice_days", CALENDAR_DAYS, _("Public notice lasts"), 7,
+          "POLICY.md §2 · SH-2021 art. 15", minimum=1, maximum=60),
+    _spec(SPECIAL_HARDSHIP, "decision_days", WORKING_DAYS, _("County decision within"), 15,
+          "POLICY.md §2 · SH-2021 art. 16", minimum=1, maximum=60),
+    _spec(SPECIAL_HARDSHIP, "spot_check_ratio", RATIO, _("County spot-checks at least (share of cases)"), "0.30",
+          "POLICY.md §2 · SH-2021 art. 16", minimum=_D("0"), maximum=_D("1")),
+    # --- temporary assistance (POLICY.md §3) ---
+    _spec(TEMPORARY, "quick_aid_multiple", RATIO, _("Small-amount quick aid up to (× monthly standard)"), "1",
+          "POLICY.md §3 · TA-2026", minimum=_D("0"), maximum=_D("100")),
+    _spec(TEMPORARY, "town_limit_multiple", RATIO, _("Town approves up to (× monthly standard)"), "4",
+          "POLICY.md §3 · TA-2018", local=True, minimum=_D("0"), maximum=_D("1000")),
+    _spec(TEMPORARY, "county_limit_multiple", RATIO, _("County approves up to (× monthly standard); above: case by case"), "10",
+          "POLICY.md §3 · TA-2018; REFORM-2020", local=True, minimum=_D("0"), maximum=_D("1000")),
+    _spec(TEMPORARY, "paperwork_days", WORKING_DAYS, _("Emergency aid paperwork completed within"), 10,
+          "POLICY.md §3 · TA-2018", local=True, minimum=1, maximum=60),
+    _spec(TEMPORARY, "quick_aid_days", WORKING_DAYS, _("Quick aid decided within"), 3,
+          "POLICY.md §3 · TA-2026", minimum=1, maximum=30),
+)
+
+SPEC_BY_KEY: dict[tuple[str, str], ParameterSpec] = {(s.program, s.key): s for s in SPECS}
+DEFAULTS_EFFECTIVE_FROM = "2021-07-01"   # MLG-2021 in force
+
+
+def specs_for(program: str) -> list[ParameterSpec]:
+    return [s for s in SPECS if s.program == program]
+
+
+def get_spec(program: str, key: str) -> ParameterSpec | None:
+    return SPEC_BY_KEY.get((program, key))
+
+
+def default_values(program: str) -> dict:
+    """The catalogue defaults of one program, typed (None where an area must set the value)."""
+    return {s.key: s.default for s in SPECS if s.program == program}
+
+
+def program_name(code: str) -> str:
+    entry = PROGRAMS.get(code)
+    return str(entry["name"]) if entry else code
+
+
+# --- values as stored (text) and as used (typed) -------------------------------------------------
+
+_TRUE = {"1", "true", "yes", "on", "是"}
+_FALSE = {"0", "false", "no", "off", "否"}
+
+
+def parse_value(spec: ParameterSpec, raw) -> object:
+    """Check a value entered for `spec` and return it typed; ValidationError (field "value") with
+    a message a county officer understands otherwise."""
+    from django.utils.translation import gettext as _t
+
+    from safetynet.core.errors import ValidationError
+
+    text = raw if not isinstance(raw, str) else raw.strip()
+    if spec.type == BOOLEAN:
+        if isinstance(text, bool):
+            return text
+        lowered = str(text).lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise ValidationError(_t("Answer yes or no."), field="value")
+    if spec.type == CHOICE:
+        if text in (spec.choices or {}):
+            return text
+        raise ValidationError(_t("Choose one of: %(choices)s.") % {"choices": ", ".join(spec.choices or {})}, field="value")
+    if text is None or text == "":
+        raise ValidationError(_t("A value is required."), field="value")
+    if spec.type in (MONEY, RATIO):
+        try:
+            value = Decimal(str(text).replace(",", "").replace("¥", ""))
+        except ArithmeticError:
+            raise ValidationError(_t("Enter a number, e.g. 900.00 or 0.30."), field="value")
+        if not value.is_finite():
+            raise ValidationError(_t("Enter a number, e.g. 900.00 or 0.30."), field="value")
+        places = 2 if spec.type == MONEY else 4
+        if value != value.quantize(Decimal(1).scaleb(-places)):
+            raise ValidationError(_t("At most %(n)d decimal places.") % {"n": places}, field="value")
+        value = value.quantize(Decimal(1).scaleb(-places))
+    else:
+        try:
+            value = int(str(text))
+        except ValueError:
+            raise ValidationError(_t("Enter a whole number."), field="value")
+    if spec.minimum is not None and value < spec.minimum:
+        raise ValidationError(_t("At least %(min)s.") % {"min": spec.minimum}, field="value")
+    if spec.maximum is not None and value > spec.maximum:
+        raise ValidationError(_t("At most %(max)s.") % {"max": spec.maximum}, field="value")
+    return value
+
+
+def value_to_text(spec: ParameterSpec, value) -> str:
+    """The canonical text stored in Parameter.value."""
+    if spec.type == BOOLEAN:
+        return "true" if value else "false"
+    if spec.type == MONEY:
+        return f"{Decimal(value):.2f}"
+    if spec.type == RATIO:
+        return format(Decimal(value).normalize(), "f")
+    return str(value)
+
+
+def value_from_text(spec: ParameterSpec, text: str):
+    """Typed value from the stored text (trusted: it was checked when written)."""
+    if spec.type == BOOLEAN:
+        return text == "true"
+    if spec.type == CHOICE:
+        return text
+    if spec.type in (MONEY, RATIO):
+        return Decimal(text)
+    return int(text)
+
+
+def display_value(spec: ParameterSpec, value) -> str:
+    """How pages show a value: ¥900.00, 30 %, 1.5 ×, 3 working days, yes/no."""
+    from django.utils.translation import gettext as _t
+
+    if value is None:
+        return _t("not set")
+    if spec.type == MONEY:
+        return f"¥{Decimal(value):,.2f}"
+    if spec.type == RATIO:
+        value = Decimal(value)
+        if value < 1 and spec.key.startswith(("increment_ratio", "spot_check")):
+            return f"{(value * 100).normalize():f} %"
+        return f"{value.normalize():f} ×"
+    if spec.type == BOOLEAN:
+        return _t("yes") if value else _t("no")
+    if spec.type == CHOICE:
+        return str((spec.choices or {}).get(value, value))
+    if spec.type == WORKING_DAYS:
+        return _t("%(n)s working days") % {"n": value}
+    if spec.type == CALENDAR_DAYS:
+        return _t("%(n)s days") % {"n": value}
+    if spec.type == MONTHS:
+        return _t("%(n)s months") % {"n": value}
+    return str(value)
