@@ -43,9 +43,11 @@ PERMISSION_LABELS = {
     "cases.extend": _("extend case time limits"),
     "cases.temporary_town": _("pay emergency aid and decide quick aid"),
     "cases.temporary_approve": _("approve temporary assistance"),
+    "programs.view": _("view program standards"),
+    "programs.edit": _("set program standards"),
 }
 
-_READ = {"areas.view", "registry.view"}
+_READ = {"areas.view", "registry.view", "programs.view"}
 # Cases (issue 3), by DESIGN.md §1: the village helps apply, takes part in deliberation and
 # posts notices; the town accepts, surveys, gives its opinion, notices and decides temporary aid
 # up to its limit; the county verifies by hand, confirms and reopens; the town leader confirms
@@ -65,11 +67,12 @@ ROLE_PERMISSIONS: dict[str, frozenset] = {
     Role.TOWN_WORKER: frozenset(_READ | {"registry.edit", "registry.import", "registry.view_id_number"} | _CASES_TOWN),
     Role.TOWN_LEADER: frozenset(_READ | {"registry.view_id_number"} | _CASES_TOWN_LEADER),
     Role.COUNTY_OFFICER: frozenset(_READ | {"registry.edit", "registry.import", "registry.view_id_number",
-                                            "areas.import", "areas.edit", "posts.manage", "calendar.edit", "audit.view"}
+                                            "areas.import", "areas.edit", "posts.manage", "calendar.edit", "audit.view",
+                                            "programs.edit"}
                                    | _CASES_COUNTY),
     Role.COUNTY_LEADER: frozenset(_READ | {"registry.view_id_number", "audit.view"} | _CASES_COUNTY_LEADER),
     Role.INSPECTOR: frozenset(_READ | {"audit.view", "cases.view"}),
-    Role.PROVIDER_WORKER: frozenset(),
+    Role.PROVIDER_WORKER: frozenset({"programs.view"}),
     Role.INSTITUTION: frozenset(),
     Role.SUPERUSER: frozenset(PERMISSION_LABELS),
 }
