@@ -4,8 +4,9 @@ Rules are data plus pure functions; POLICY.md §1–3).
 A parameter row applies to its area's whole subtree (national when `area` is empty) for the
 months from `effective_from` up to, not including, `effective_to`. A change never edits a row in
 force: services.set_parameter closes the previous row's period and adds a new one, so the value a
-past decision used can always be found again. A row entered by mistake for a month that has not
-started is kept too, marked `replaced_by` the correcting row.
+past decision used can always be found again. A row corrected before its month is over (a new
+value entered for the same area and first month) is kept too, marked `replaced_at`/`replaced_by`,
+and no longer resolves.
 """
 from django.conf import settings
 from django.db import models
@@ -44,6 +45,7 @@ class Parameter(models.Model):
     value = models.TextField(verbose_name=_("value"), help_text=_("Canonical text; typed by the catalogue"))
     effective_from = models.DateField(verbose_name=_("effective from"))
     effective_to = models.DateField(null=True, blank=True, verbose_name=_("effective until (exclusive)"))
+    replaced_at = models.DateTimeField(null=True, blank=True, verbose_name=_("replaced at"))
     replaced_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                     verbose_name=_("replaced by"))
     reason = models.CharField(max_length=300, verbose_name=_("reason"))
@@ -62,16 +64,16 @@ class Parameter(models.Model):
             # One value in force per key, area and month start (national rows have no area, and
             # NULLs never collide in a unique index, hence the pair of partial constraints).
             models.UniqueConstraint(fields=["program", "key", "area", "effective_from"],
-                                    condition=Q(replaced_by__isnull=True, area__isnull=False),
+                                    condition=Q(replaced_at__isnull=True, area__isnull=False),
                                     name="parameter_unique_start_area"),
             models.UniqueConstraint(fields=["program", "key", "effective_from"],
-                                    condition=Q(replaced_by__isnull=True, area__isnull=True),
+                                    condition=Q(replaced_at__isnull=True, area__isnull=True),
                                     name="parameter_unique_start_national"),
             models.UniqueConstraint(fields=["program", "key", "area"],
-                                    condition=Q(replaced_by__isnull=True, effective_to__isnull=True, area__isnull=False),
+                                    condition=Q(replaced_at__isnull=True, effective_to__isnull=True, area__isnull=False),
                                     name="parameter_one_open_area"),
             models.UniqueConstraint(fields=["program", "key"],
-                                    condition=Q(replaced_by__isnull=True, effective_to__isnull=True, area__isnull=True),
+                                    condition=Q(replaced_at__isnull=True, effective_to__isnull=True, area__isnull=True),
                                     name="parameter_one_open_national"),
         ]
 
