@@ -64,7 +64,8 @@ def test_the_safetynet_console_command_exits_1(tmp_path):
 
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "SAFETYNET_DATA_DIR": str(tmp_path)}
     safetynet = [sys.executable, "-m", "safetynet.cli"]
-    subprocess.run([*safetynet, "migrate", "-v", "0"], env=env, check=True, capture_output=True)
+    migrated = subprocess.run([*safetynet, "migrate", "-v", "0"], env=env, capture_output=True, text=True)
+    assert migrated.returncode == 0, migrated.stderr[-2000:]
     good = subprocess.run([*safetynet, "areas_import", str(DIVISIONS)], env=env, capture_output=True, text=True)
     assert good.returncode == 0, good.stderr
     assert "added 200" in good.stdout
