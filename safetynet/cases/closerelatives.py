@@ -1,0 +1,83 @@
+"""Close-relative detection at acceptance (POLICY.md §1 step 2; MLG-2021 art. 11, 20; MLG-2012 art. 14).
+
+An application is a close-relative filing when a member of the household is, or is a close
+relative (spouse, parent, child, sibling, grandparent, grandchild — registry.KinshipRelation) of,
+a county or town staff member who handles or supervises assistance, or a village committee
+member: anyone registered as an active `workforce.StaffIdentity`.
+
+Matching is by ID number, the one key the registry and the staff register share: the members'
+own numbers (a staff member in the household) and the numbers of every person the registry's
+kinship links to a member (kinship is stored in both directions, so a relative registered in
+another household is found too). Three queries whatever the household's size.
+
+A match files the case separately (`Case.is_close_relative`), forces the county's own home visit,
+and bars from confirming it the related staff member and anyone whose post is in that staff
+member's town (`conflicts_of_interest`).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from safetynet.registry.models import Kinship, Person
+from safetynet.workforce.models import StaffIdentity
+
+
+@dataclass(frozen=True)
+class Match:
+    member_person_id: int
+    member_name: str
+    relation: str                 # "self" (the member is staff) or the staff member's relation to the member
+    staff_identity_id: int
+    staff_name: str
+    staff_kind: str
+    staff_area: str
+    staff_user_id: int | None
+    staff_town: str               # "" for county staff
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def find_close_relatives(household, *, members: list[dict] | None = None) -> list[Match]:
+    """Every (member, staff) pair that makes this household's application a close-relative filing.
+
+    `members` may be given as [{"person_id", "name", "id_number"}] (a case snapshot's members)
+    to save the query for them. `household` is a Household or its id."""
+    if members is None:
+        members = [{"person_id": pid, "name": name, "id_number": number} for pid, name, number
+                   in Person.objects.filter(household_id=getattr(household, "pk", household), is_deceased=False).values_list("id", "name", "id_number")]
+    if not members:
+        return []
+    by_id = {m["person_id"]: m for m in members}
+    # (member person id, relation of the other person to the member, the other's ID number)
+    links: list[tuple[int, str, str]] = [(m["person_id"], "self", m["id_number"]) for m in members]
+    links += list(Kinship.objects.filter(person_id__in=list(by_id)).values_list("person_id", "relation", "relative__id_number"))
+    numbers = {number for _pid, _rel, number in links}
+    staff = {s.id_number: s for s in StaffIdentity.objects.filter(is_active=True, id_number__in=numbers)}
+    if not staff:
+        return []
+    matches: list[Match] = []
+    seen = set()
+    for person_id, relation, number in links:
+        identity = staff.get(number)
+        if identity is None or (person_id, identity.pk) in seen:
+            continue
+        seen.add((person_id, identity.pk))
+        matches.append(Match(
+            member_person_id=person_id, member_name=by_id[person_id]["name"], relation=relation,
+            staff_identity_id=identity.pk, staff_name=identity.name, staff_kind=identity.kind,
+            staff_area=identity.area_id, staff_user_id=identity.user_id, staff_town=identity.town_code,
+        ))
+    return matches
+
+
+def conflicts_of_interest(matches: list[dict], *, user_id: int | None, area_code: str) -> list[dict]:
+    """The matches that bar this actor from deciding: the related staff member himself, or a post
+    in the related staff member's town (POLICY.md §1 step 2)."""
+    barred = []
+    for match in matches:
+        if user_id is not None and match.get("staff_user_id") == user_id:
+            barred.append(match)
+        elif match.get("staff_town") and area_code.startswith(match["staff_town"]):
+            barred.append(match)
+    return barred

@@ -1,0 +1,182 @@
+"""The household as it stood at application, and the facts the rules see (DESIGN.md §4).
+
+`take_household_snapshot` copies the registry into a JSON-able dict (4 queries whatever the
+household's size: household with its area, its village's urban-rural class, members, income,
+assets). The case keeps it with its SHA-256 (`snapshot_hash`), so a decision can name exactly
+which facts it rested on and be re-computed years later, even after the registry changed.
+
+`facts_from_snapshot` turns a snapshot (plus, when a verification report gives them, the
+verified income and assets) into `programs.facts.HouseholdFacts` for the rule functions. It is
+pure: no database.
+
+Snapshot shape (version 1)::
+
+    {"version": 1, "taken_at": "...",
+     "household": {"id", "area", "address", "registration_type", "is_urban", "bank_account", "head"},
+     "members": [{"person_id", "name", "id_number", "sex", "birth_date", "relation_to_head",
+                  "disability_type", "disability_grade", "serious_illness", "work_ability",
+                  "is_deceased"}],
+     "income": [{"person_id", "category", "monthly_amount", "description"}],
+     "assets": [{"person_id", "category", "value", "quantity", "is_exempt", "description"}]}
+
+Amounts are decimal strings. Whole ID numbers are kept (the case file needs them for the
+close-relative check); pages mask them per role, and the audit ledger only ever sees the hash.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from decimal import Decimal
+
+from django.utils import timezone
+
+from safetynet.areas.models import Area
+from safetynet.programs.facts import AssetFacts, HouseholdFacts, MemberFacts
+from safetynet.registry.models import FINANCIAL_ASSETS, Asset, AssetCategory, Household, IncomeItem, Person
+
+SNAPSHOT_VERSION = 1
+MEMBER_FIELDS = ("id", "name", "id_number", "sex", "birth_date", "relation_to_head", "disability_type",
+                 "disability_grade", "serious_illness", "work_ability", "is_deceased")
+
+
+def village_is_urban(area_code: str) -> bool:
+    """Only villages carry the urban-rural class (POLICY.md §8); groups and grids inherit it."""
+    klass = Area.objects.filter(code=area_code[:12]).values_list("urban_rural_class", flat=True).first() or ""
+    return klass.startswith("1")
+
+
+def take_household_snapshot(household: Household, *, is_urban: bool | None = None) -> dict:
+    """The household's members, declared income and assets now, as a JSON-able dict."""
+    if is_urban is None:
+        is_urban = village_is_urban(household.area_id)
+    members = [
+        {"person_id": m["id"], "name": m["name"], "id_number": m["id_number"], "sex": m["sex"],
+         "birth_date": m["birth_date"].isoformat(), "relation_to_head": m["relation_to_head"],
+         "disability_type": m["disability_type"], "disability_grade": m["disability_grade"],
+         "serious_illness": m["serious_illness"], "work_ability": m["work_ability"], "is_deceased": m["is_deceased"]}
+        for m in Person.objects.filter(household_id=household.pk).order_by("id").values(*MEMBER_FIELDS)
+    ]
+    income = [
+        {"person_id": person_id, "category": category, "monthly_amount": f"{amount:.2f}", "description": description}
+        for person_id, category, amount, description in IncomeItem.objects.filter(household_id=household.pk)
+        .order_by("id").values_list("person_id", "category", "monthly_amount", "description")
+    ]
+    assets = [
+        {"person_id": person_id, "category": category, "value": f"{value:.2f}", "quantity": quantity,
+         "is_exempt": is_exempt, "description": description}
+        for person_id, category, value, quantity, is_exempt, description in Asset.objects.filter(household_id=household.pk)
+        .order_by("id").values_list("person_id", "category", "value", "quantity", "is_exempt", "description")
+    ]
+    return {
+        "version": SNAPSHOT_VERSION,
+        "taken_at": timezone.now().isoformat(),
+        "household": {"id": household.pk, "area": household.area_id, "address": household.address,
+                      "registration_type": household.registration_type, "is_urban": bool(is_urban),
+                      "bank_account": household.bank_account, "head": household.head_id},
+        "members": members,
+        "income": income,
+        "assets": assets,
+    }
+
+
+def snapshot_hash(snapshot: dict) -> str:
+    """SHA-256 of the canonical JSON (sorted keys), so the same facts always hash the same."""
+    payload = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def living_members(snapshot: dict) -> list[dict]:
+    return [m for m in snapshot.get("members", []) if not m.get("is_deceased")]
+
+
+def _is_excluded(category: str) -> bool:
+    """Income kinds MLG-2021 art. 13 does not count (registry.IncomeCategory `excluded_*`)."""
+    return category.startswith("excluded_")
+
+
+def facts_from_snapshot(snapshot: dict, on_date: dt.date, *, findings: dict | None = None,
+                        covered_person_id: int | None = None) -> HouseholdFacts:
+    """Facts for the rule functions from a snapshot, on `on_date` (ages are counted to it).
+
+    `findings` is a verification report's findings: an `income` or `assets` list in the
+    snapshot's item shape replaces the declared one (verified facts win over declared ones,
+    POLICY.md §5). Income not tied to a member is counted with the head (or the first member):
+    the gap method uses the household total. With `covered_person_id` (individual coverage,
+    MLG-2021 art. 8) only that member counts for the amount; the others are still listed."""
+    findings = findings or {}
+    members = living_members(snapshot)
+    income_items = findings.get("income", snapshot.get("income", []))
+    asset_items = findings.get("assets", snapshot.get("assets", []))
+    ids = [m["person_id"] for m in members]
+    head = snapshot.get("household", {}).get("head")
+    fallback = head if head in ids else (ids[0] if ids else None)
+    counted: dict = {pid: Decimal("0") for pid in ids}
+    excluded: dict = {pid: Decimal("0") for pid in ids}
+    for item in income_items:
+        pid = item.get("person_id")
+        if pid not in counted:
+            pid = fallback
+        if pid is None:
+            continue
+        amount = Decimal(str(item.get("monthly_amount") or "0"))
+        (excluded if _is_excluded(item.get("category", "")) else counted)[pid] += amount
+    member_facts = tuple(
+        MemberFacts(
+            birth_date=dt.date.fromisoformat(m["birth_date"]),
+            monthly_income=counted[m["person_id"]],
+            excluded_income=excluded[m["person_id"]],
+            disability_type=m.get("disability_type") or "",
+            disability_grade=m.get("disability_grade"),
+            serious_illness=bool(m.get("serious_illness")),
+            work_ability=m.get("work_ability") or "full",
+            is_applicant=covered_person_id is None or m["person_id"] == covered_person_id,
+            person_id=m["person_id"],
+            name=m.get("name", ""),
+        )
+        for m in members
+    )
+    return HouseholdFacts(members=member_facts, assets=asset_facts(asset_items),
+                          is_urban=bool(snapshot.get("household", {}).get("is_urban")), on_date=on_date)
+
+
+def asset_facts(items: list[dict]) -> AssetFacts:
+    """Assets by MLG-2021 art. 14 (POLICY.md §1): financial assets summed (unless exempt),
+    properties, vehicles and businesses counted; mobility vehicles and vehicles exempt as a
+    necessity counted apart."""
+    financial = Decimal("0")
+    counts = {"home": 0, "non_residential": 0, "vehicle": 0, "exempt_vehicle": 0, "business": 0}
+    for item in items:
+        category = item.get("category", "")
+        quantity = int(item.get("quantity") or 1)
+        exempt = bool(item.get("is_exempt"))
+        if category in FINANCIAL_ASSETS:
+            if not exempt:
+                financial += Decimal(str(item.get("value") or "0"))
+        elif category == AssetCategory.HOME:
+            counts["home"] += quantity
+        elif category == AssetCategory.NON_RESIDENTIAL:
+            counts["non_residential"] += quantity
+        elif category == AssetCategory.VEHICLE:
+            counts["exempt_vehicle" if exempt else "vehicle"] += quantity
+        elif category == AssetCategory.MOBILITY_VEHICLE:
+            counts["exempt_vehicle"] += quantity
+        elif category == AssetCategory.BUSINESS:
+            counts["business"] += quantity
+    return AssetFacts(financial=financial, homes=counts["home"], non_residential_properties=counts["non_residential"],
+                      vehicles=counts["vehicle"], exempt_vehicles=counts["exempt_vehicle"], businesses=counts["business"])
+
+
+def members_count(snapshot: dict, covered_person_id: int | None = None) -> int:
+    return 1 if covered_person_id else len(living_members(snapshot))
+
+
+def member_name(snapshot: dict, person_id: int) -> str:
+    for m in snapshot.get("members", []):
+        if m["person_id"] == person_id:
+            return m.get("name", "")
+    return ""
+
+
+def household_income_total(snapshot: dict) -> Decimal:
+    return sum((Decimal(i["monthly_amount"]) for i in snapshot.get("income", []) if not _is_excluded(i["category"])), Decimal("0"))

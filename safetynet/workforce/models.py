@@ -1,0 +1,50 @@
+"""The people who handle or supervise assistance, and village committee members
+(POLICY.md §1 step 2: their close relatives' applications are filed separately).
+
+A `StaffIdentity` is a person, not a login: village committee members often have no account,
+and a staff member's identity (the ID number) is what kinship in the registry is matched
+against. `user` links the identity to a login when there is one, so the workflow can tell
+that the user confirming a case is the related staff member.
+"""
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from safetynet.areas.models import Area
+
+
+class StaffKind(models.TextChoices):
+    COUNTY_STAFF = "county_staff", _("county staff")
+    TOWN_STAFF = "town_staff", _("town staff")
+    VILLAGE_COMMITTEE = "village_committee", _("village committee member")
+
+
+class StaffIdentity(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="staff_identities", verbose_name=_("login"))
+    name = models.CharField(max_length=50, verbose_name=_("name"))
+    id_number = models.CharField(max_length=18, db_index=True, verbose_name=_("ID number"))
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("works at"))
+    kind = models.CharField(max_length=20, choices=StaffKind.choices, verbose_name=_("kind"))
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["area_id", "name"]
+        verbose_name = _("staff identity")
+        verbose_name_plural = _("staff identities")
+        constraints = [
+            # One active identity per person: the close-relative check looks people up by number.
+            models.UniqueConstraint(fields=["id_number"], condition=models.Q(is_active=True),
+                                    name="staffidentity_one_active_per_person"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_kind_display()})"
+
+    @property
+    def town_code(self) -> str:
+        """The town whose posts may not confirm a relative's case ("" for county staff: only the
+        staff member himself is excluded there, the county visit being the safeguard)."""
+        return self.area_id[:9] if len(self.area_id) >= 9 else ""
