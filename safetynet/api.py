@@ -39,7 +39,8 @@ def handle_validation_error(request, exc: NinjaValidationError):
 @api.exception_handler(HttpError)
 def handle_http_error(request, exc: HttpError):
     """ninja's own errors (an unparsable body, a forbidden CSRF) in the same shape as ours."""
-    codes = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+    codes = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+             429: "throttled"}
     return api.create_response(request, {"code": codes.get(exc.status_code, "error"), "message": str(exc)}, status=exc.status_code)
 
 
@@ -58,3 +59,8 @@ from safetynet.registry.api import router as registry_router  # noqa: E402
 
 api.add_router("/areas", areas_router)
 api.add_router("/", registry_router)
+from safetynet.programs.api import router as programs_router  # noqa: E402
+from safetynet.programs.public_api import public_router  # noqa: E402
+
+api.add_router("/programs", programs_router)
+api.add_router("/public", public_router)

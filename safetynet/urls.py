@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("safetynet.core.urls")),
     path("areas/", include("safetynet.areas.urls")),
     path("registry/", include("safetynet.registry.urls")),
+    path("programs/", include("safetynet.programs.urls")),
+    path("check/", include("safetynet.programs.public_urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,128 @@
+"""Standards pages: the values in force for the actor's area (or an area under it) with their
+source and origin, each key's history, and for county officers a form to set a value from a
+month. Thin: reads through selectors, the write through services.set_parameter."""
+from __future__ import annotations
+
+import datetime as dt
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from safetynet.areas.models import Area, Level
+from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError, ValidationError
+
+from . import catalogue, selectors, services
+from .forms import SetParameterForm
+from .selfcheck import parse_month
+
+HISTORY_PAGE_SIZE = 25
+AREA_CHOICES_LIMIT = 300
+
+
+def programs_view(view):
+    """Login, a post with "programs.view" (else 403); NotFound → 404, PermissionDenied → 403."""
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        actor = getattr(request, "actor", None)
+        if actor is None:
+            raise DjangoPermissionDenied(_("You hold no post: ask the county office to assign one."))
+        try:
+            actor.require("programs.view")
+            return view(request, actor, *args, **kwargs)
+        except NotFound:
+            raise Http404(_("Not found in your area."))
+        except PermissionDenied as exc:
+            raise DjangoPermissionDenied(exc.message)
+    return wrapper
+
+
+def _area_choices(actor) -> list[tuple[str, str]]:
+    """The actor's own area and the areas one level down that may carry their own values
+    (a county's towns); national posts choose among counties."""
+    if actor.is_national:
+        areas = Area.objects.filter(level=Level.COUNTY).order_by("code")[:AREA_CHOICES_LIMIT]
+        return [("", _("National"))] + [(a.code, f"{a.name} ({a.code})") for a in areas]
+    own = Area.objects.filter(code=actor.area_code).first()
+    choices = [(own.code, f"{own.name} ({own.code})")] if own else []
+    if own and own.level in services.SETTABLE_LEVELS and own.level != Level.TOWN:
+        for child in Area.objects.filter(parent_id=own.code).exclude(level__in=[Level.VILLAGE, Level.GROUP, Level.GRID]).order_by("code")[:AREA_CHOICES_LIMIT]:
+            choices.append((child.code, f"— {child.name} ({child.code})"))
+    return choices
+
+
+def _month(request) -> tuple[dt.date, str | None]:
+    text = request.GET.get("month")
+    if not text:
+        return timezone.localdate().replace(day=1), None
+    try:
+        return parse_month(text), None
+    except ValidationError as exc:
+        return timezone.localdate().replace(day=1), exc.message
+
+
+@programs_view
+def index(request, actor):
+    return redirect("programs:standards", code=catalogue.DIBAO)
+
+
+@programs_view
+def standards(request, actor, code: str):
+    program = selectors.get_program(code)
+    month, month_error = _month(request)
+    if month_error:
+        messages.error(request, month_error)
+    area_code, rows = selectors.standards_in_force(actor, code, area_code=request.GET.get("area") or None, month=month)
+    area = Area.objects.filter(code=area_code).first() if area_code else None
+    can_edit = actor.can("programs.edit") and (
+        (area is not None and area.level in services.SETTABLE_LEVELS) or (area is None and actor.is_national))
+    form = SetParameterForm(request.POST or None, program=code,
+                            initial={"key": request.GET.get("key"), "effective_from": timezone.localdate().strftime("%Y-%m")})
+    if request.method == "POST":
+        if not can_edit:
+            raise DjangoPermissionDenied(_("Your post may not set standards for this area."))
+        if form.is_valid():
+            try:
+                row = services.set_parameter(actor=actor, program_code=code, key=form.cleaned_data["key"], area_code=area_code,
+                                             value=form.cleaned_data["value"], effective_from=form.cleaned_data["effective_from"],
+                                             reason=form.cleaned_data["reason"])
+            except PermissionDenied:
+                raise
+            except SafetyNetError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                spec = catalogue.get_spec(code, row.key)
+                messages.success(request, _("%(label)s is %(value)s from %(month)s.") % {
+                    "label": spec.label, "value": row.display_value, "month": row.effective_from.strftime("%Y-%m")})
+                query = urlencode({k: v for k, v in {"area": area_code or "", "month": request.GET.get("month", "")}.items() if v})
+                return redirect(reverse("programs:standards", args=[code]) + (f"?{query}" if query else ""))
+    missing = [r for r in rows if r.value is None]
+    return render(request, "programs/standards.html", {
+        "program": program, "programs": selectors.list_programs(), "rows": rows, "missing": missing,
+        "area": area, "area_code": area_code or "", "area_choices": _area_choices(actor), "month": month,
+        "month_text": month.strftime("%Y-%m"), "form": form, "can_edit": can_edit,
+    })
+
+
+@programs_view
+def history(request, actor, code: str, key: str):
+    program = selectors.get_program(code)
+    spec = catalogue.get_spec(code, key)
+    if spec is None:
+        raise Http404(_("No such parameter."))
+    area_code = request.GET.get("area") or None
+    rows = selectors.parameter_history(actor, code, key, area_code=area_code)
+    page = Paginator(rows, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "programs/history.html", {
+        "program": program, "spec": spec, "page": page, "area_code": area_code or actor.area_code,
+        "today": timezone.localdate(),
+    })
