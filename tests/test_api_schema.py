@@ -12,6 +12,21 @@ from safetynet.wsgi import application
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
+@pytest.fixture(autouse=True)
+def keep_test_connection():
+    """Django's test client stops request_finished from closing the database connection; here
+    schemathesis calls the WSGI app directly, so do the same (else PostgreSQL loses the test's
+    transaction mid-test)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def token(county, make_actor):
     from safetynet.areas.tokens import issue_api_token
