@@ -121,6 +121,9 @@ class Household(models.Model):
         ordering = ["id"]
         verbose_name = _("household")
         verbose_name_plural = _("households")
+        # The address search (registry/selectors.py) reads this narrow index over the scope's
+        # code range instead of the table: a substring cannot use an index, but it can scan one.
+        indexes = [models.Index(fields=["area", "address"], name="household_area_address")]
 
     def __str__(self):
         return f"#{self.pk} {self.address}"
@@ -148,6 +151,12 @@ class Person(models.Model):
         ordering = ["household_id", "id"]
         verbose_name = _("person")
         verbose_name_plural = _("persons")
+        # Covering indexes for the registry search (registry/selectors.py): a name or ID-number
+        # prefix range answers "which households, in which area" from the index alone.
+        indexes = [
+            models.Index(fields=["name", "area", "household"], name="person_name_area_household"),
+            models.Index(fields=["id_number", "area", "household"], name="person_idnum_area_household"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(models.Q(disability_type="") & models.Q(disability_grade__isnull=True))

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
 from safetynet.core.errors import NotFound
@@ -83,34 +84,61 @@ def _prefix_range(field: str, prefix: str) -> Q:
     return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + RANGE_END})
 
 
+def _within(queryset: QuerySet, field: str, code: str, *, indexed: bool) -> QuerySet:
+    """Rows whose `field` (the area code column, `area_id`) starts with `code`.
+
+    `indexed=True` writes it as the usual LIKE 'code%' (an index range on the area column);
+    `indexed=False` as SUBSTR(field, 1, n) = code, which no index can serve, so that the query
+    planner uses the selective index of the search (ID number, name, or the households' primary
+    key in id order) instead of walking a whole town's worth of rows by area."""
+    if not code:
+        return queryset
+    if indexed:
+        return queryset.filter(area__code__startswith=code)
+    alias = f"_{field}_prefix"
+    return queryset.alias(**{alias: Substr(field, 1, len(code))}).filter(**{alias: code})
+
+
+# Scopes down to a village (a few thousand households) are read through the area index; wider
+# ones are walked in id order, which finds the first page long before the scope is exhausted.
+NARROW_SCOPE_LENGTH = 12
+
+
 def search_households(actor: Actor, q: str = "", area_code: str | None = None) -> QuerySet[Household]:
     """Households in scope matching `q`, distinct, ordered by id.
 
     `q` that looks like an ID number matches members' ID numbers exactly or by prefix (a 15-digit
     legacy number also matches its 18-digit form); any other `q` matches a member's name exactly
-    or by prefix, or (for 2 characters or more) the address anywhere — the address part scans.
-    `area_code` narrows to a subtree inside scope (outside scope: 404)."""
-    households = households_in_scope(actor)
-    persons = persons_in_scope(actor)
+    or by prefix, or (for 2 characters or more) the address anywhere — the address part scans the
+    households in scope. `area_code` narrows to a subtree inside scope (outside scope: 404).
+
+    Each path is an index range (module docstring); the scope is applied as a filter that does
+    not compete with that index (see `_within`)."""
+    actor.require(VIEW)
     area_code = (area_code or "").strip()
-    if area_code:
-        if not actor.covers(area_code):
-            raise NotFound(_("No such area in your scope: %(code)s.") % {"code": area_code}, field="area")
-        households = households.filter(area__code__startswith=area_code)
-        persons = persons.filter(area__code__startswith=area_code)
+    if area_code and not actor.covers(area_code):
+        raise NotFound(_("No such area in your scope: %(code)s.") % {"code": area_code}, field="area")
+    scope = area_code or actor.area_code
     q = " ".join((q or "").split())
-    if q:
-        if looks_like_id_number(q):
-            number = q.upper()
-            match = _prefix_range("id_number", number)
-            if len(number) == 15 and number.isdigit():
-                match |= Q(id_number=convert_legacy(number))
-            households = households.filter(id__in=persons.filter(match).values("household_id"))
-        else:
-            match = Q(id__in=persons.filter(_prefix_range("name", q)).values("household_id"))
-            if len(q) >= 2:
-                match |= Q(address__contains=q)
-            households = households.filter(match)
+    households = Household.objects.all()
+    if not q:
+        return _within(households, "area_id", scope, indexed=len(scope) >= NARROW_SCOPE_LENGTH).order_by("id")
+    persons = _within(Person.objects.all(), "area_id", scope, indexed=False)
+    if looks_like_id_number(q):
+        number = q.upper()
+        match = _prefix_range("id_number", number)
+        if len(number) == 15 and number.isdigit():
+            match |= Q(id_number=convert_legacy(number))
+        households = _within(households, "area_id", scope, indexed=False).filter(
+            id__in=persons.filter(match).values("household_id"))
+    elif len(q) < 2:
+        households = _within(households, "area_id", scope, indexed=False).filter(
+            id__in=persons.filter(_prefix_range("name", q)).values("household_id"))
+    else:
+        # The address part reads every household in scope, through the narrow (area, address)
+        # index: a scan of the scope's slice of that index, not of the table.
+        households = _within(households, "area_id", scope, indexed=True).filter(
+            Q(id__in=persons.filter(_prefix_range("name", q)).values("household_id")) | Q(address__contains=q))
     return households.order_by("id")
 
 
@@ -139,10 +167,10 @@ def household_page(actor: Actor, q: str = "", area_code: str | None = None, page
     count. Fetches page_size + 1 households (no COUNT(*) over the whole match) and counts members
     for just this page in one grouped query."""
     page = max(1, int(page or 1))
-    qs = search_households(actor, q, area_code).select_related("area", "head")
-    households = list(qs[(page - 1) * page_size: page * page_size + 1])
-    has_next = len(households) > page_size
-    households = households[:page_size]
+    # Ids first (the search can then be answered from indexes alone), the rows after.
+    ids = list(search_households(actor, q, area_code).values_list("id", flat=True)[(page - 1) * page_size: page * page_size + 1])
+    has_next = len(ids) > page_size
+    households = list(Household.objects.filter(id__in=ids[:page_size]).select_related("area", "head").order_by("id"))
     counts = dict(
         Person.objects.filter(household_id__in=[h.pk for h in households]).order_by()
         .values("household_id").annotate(n=Count("id")).values_list("household_id", "n")
