@@ -29,7 +29,7 @@ class ProgramOut(Schema):
     description: str
 
 
-class ValueOut(Schema):
+class ParameterValueOut(Schema):
     key: str
     label: str
     type: str
@@ -43,14 +43,14 @@ class ValueOut(Schema):
     local_default: bool
 
 
-class StandardsOut(Schema):
+class ProgramStandardsOut(Schema):
     program: str
     area_code: str | None
     month: str
-    items: list[ValueOut]
+    items: list[ParameterValueOut]
 
 
-class HistoryRowOut(Schema):
+class ParameterRowOut(Schema):
     id: int
     value: str
     display: str
@@ -63,23 +63,23 @@ class HistoryRowOut(Schema):
     replaced_by: int | None
 
 
-class HistoryOut(Schema):
+class ParameterHistoryOut(Schema):
     program: str
     key: str
     area_code: str | None
-    items: list[HistoryRowOut]
+    items: list[ParameterRowOut]
 
 
-class StandardsQuery(Schema):
+class ProgramStandardsQuery(Schema):
     area: str | None = Field(None, max_length=18, description="area code in your scope (default: your post's area)")
-    month: str | None = Field(None, pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM (default: this month)")
+    month: str | None = Field(None, pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$", description="YYYY-MM (default: this month)")
 
 
-class HistoryQuery(Schema):
+class ParameterHistoryQuery(Schema):
     area: str | None = Field(None, max_length=18)
 
 
-class ParameterIn(Schema):
+class SetParameterIn(Schema):
     key: str = Field(..., max_length=64)
     area_code: str | None = Field(None, max_length=18, description="null or empty: national (superusers only)")
     value: bool | int | float | str = Field(..., description="e.g. \"780.00\", \"0.3\", 45, true, \"half_up\"")
@@ -114,23 +114,23 @@ def list_programs(request):
             for p in selectors.list_programs()]
 
 
-@router.get("/{code}/parameters", response=responses(StandardsOut), summary="Values in force for an area and month")
-def standards(request, code: str, query: Query[StandardsQuery]):
+@router.get("/{code}/parameters", response=responses(ProgramStandardsOut), summary="Values in force for an area and month")
+def standards(request, code: str, query: Query[ProgramStandardsQuery]):
     month = parse_month(query.month) if query.month else timezone.localdate().replace(day=1)
     area_code, rows = selectors.standards_in_force(request.auth, code, area_code=query.area, month=month)
     return {"program": code, "area_code": area_code, "month": month.strftime("%Y-%m"), "items": [_value_out(r) for r in rows]}
 
 
-@router.get("/{code}/parameters/{key}/history", response=responses(HistoryOut), summary="Every value a key has had")
-def history(request, code: str, key: str, query: Query[HistoryQuery]):
+@router.get("/{code}/parameters/{key}/history", response=responses(ParameterHistoryOut), summary="Every value a key has had")
+def history(request, code: str, key: str, query: Query[ParameterHistoryQuery]):
     rows = selectors.parameter_history(request.auth, code, key, area_code=query.area)
     return {"program": code, "key": key, "area_code": query.area or request.auth.area_code or None,
             "items": [_row_out(r) for r in rows[:500]]}
 
 
-@router.post("/{code}/parameters", response=responses(HistoryRowOut, ok_status=201),
+@router.post("/{code}/parameters", response=responses(ParameterRowOut, ok_status=201),
              summary="Set a value for an area from a month")
-def set_parameter(request, code: str, payload: ParameterIn):
+def set_parameter(request, code: str, payload: SetParameterIn):
     if isinstance(payload.value, str) and len(payload.value) > 64:
         raise ValidationError(_("At most %(n)d characters.") % {"n": 64}, field="value")
     row = services.set_parameter(

@@ -25,7 +25,7 @@ public_router = Router(tags=["public"], auth=None)
 DisabilityType = Literal["physical", "intellectual", "mental", "visual", "hearing", "speech", "multiple"]
 
 
-class MemberIn(Schema):
+class SelfCheckMemberIn(Schema):
     birth_date: dt.date
     disability_grade: int | None = Field(None, ge=1, le=4, description="1 (most severe) to 4; null when none")
     disability_type: DisabilityType | None = None
@@ -34,7 +34,7 @@ class MemberIn(Schema):
                                     description="counted monthly income in yuan (POLICY.md §1 Income)")
 
 
-class AssetsIn(Schema):
+class SelfCheckAssetsIn(Schema):
     financial: Decimal = Field(Decimal("0"), ge=0, le=MAX_FINANCIAL, decimal_places=2,
                                description="deposits, securities, funds, insurance, claims, online finance")
     homes: int = Field(0, ge=0, le=MAX_COUNT)
@@ -43,32 +43,32 @@ class AssetsIn(Schema):
     businesses: int = Field(0, ge=0, le=MAX_COUNT)
 
 
-class EligibilityIn(Schema):
+class SelfCheckIn(Schema):
     program: Literal["dibao"]
     area_code: str = Field(..., pattern=r"^[0-9]{12}$", description="12-digit village code")
-    month: str = Field(..., pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
-    members: list[MemberIn] = Field(..., min_length=1, max_length=MAX_MEMBERS)
-    assets: AssetsIn = Field(default_factory=AssetsIn)
+    month: str = Field(..., pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$", description="YYYY-MM")
+    members: list[SelfCheckMemberIn] = Field(..., min_length=1, max_length=MAX_MEMBERS)
+    assets: SelfCheckAssetsIn = Field(default_factory=SelfCheckAssetsIn)
 
 
-class BreakdownOut(Schema):
+class SelfCheckLineOut(Schema):
     item: str
     amount: str
     rule: str
 
 
-class EligibilityOut(Schema):
+class SelfCheckOut(Schema):
     eligible: bool
     monthly_amount: str
     standard: str
     per_capita_income: str
     reasons: list[str]
-    breakdown: list[BreakdownOut]
+    breakdown: list[SelfCheckLineOut]
 
 
-@public_router.post("/eligibility", response={200: EligibilityOut, 400: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+@public_router.post("/eligibility", response={200: SelfCheckOut, 400: ErrorOut, 422: ErrorOut, 429: ErrorOut},
                     throttle=[PublicCheckThrottle()], summary="Public dibao self-check (no login)")
-def eligibility(request, payload: EligibilityIn):
+def eligibility(request, payload: SelfCheckIn):
     """Whether a household would qualify for dibao, and roughly how much, before it applies.
     An estimate from what the resident declares: the office decides after a survey and
     verification. Incomes are counted monthly incomes (POLICY.md §1)."""

@@ -15,7 +15,6 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safetynet.areas.models import Level
@@ -31,6 +30,7 @@ MAX_INCOME = Decimal("10000000")
 MAX_FINANCIAL = Decimal("10000000000")
 MAX_COUNT = 100
 EARLIEST_YEAR = 2000
+LATEST_YEAR = 2099
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class SelfCheckAnswer:
 
 
 def parse_month(value, *, field: str = "month") -> dt.date:
-    """"YYYY-MM" (or a date) to the month's first day, from 2000 up to next year."""
+    """"YYYY-MM" (or a date) to the month's first day, 2000-2099."""
     if isinstance(value, dt.date):
         month = value.replace(day=1)
     else:
@@ -70,9 +70,8 @@ def parse_month(value, *, field: str = "month") -> dt.date:
             month = dt.date(int(year), int(number), 1)
         except ValueError:
             raise ValidationError(_("Give the month as YYYY-MM, e.g. 2026-11."), field=field)
-    latest = timezone.localdate().year + 1
-    if not EARLIEST_YEAR <= month.year <= latest:
-        raise ValidationError(_("Choose a month between %(first)d and %(last)d.") % {"first": EARLIEST_YEAR, "last": latest},
+    if not EARLIEST_YEAR <= month.year <= LATEST_YEAR:
+        raise ValidationError(_("Choose a month between %(first)d and %(last)d.") % {"first": EARLIEST_YEAR, "last": LATEST_YEAR},
                               field=field)
     return month
 
