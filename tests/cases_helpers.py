@@ -67,7 +67,9 @@ class Posts:
 
 
 @pytest.fixture
-def posts(make_actor, county, village, other_village):
+def posts(settings, make_actor, county, village, other_village):
+    # Argon2 is slow on purpose (0.6 s a login here); these users never log in.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     p = Posts()
     p.cadre = make_actor("village_cadre", village.code)
     p.worker = make_actor("town_worker", TOWN)
