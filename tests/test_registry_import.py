@@ -197,7 +197,8 @@ def test_import_page_shows_header_errors(client_for, good_rows):
     upload = xlsx(good_rows, merge="A1:C1")
     upload.name = "roster.xlsx"
     response = client.post(reverse("registry:import"), {"file": upload})
-    assert response.status_code == 422 and "merged" in response.content.decode()
+    html = response.content.decode()
+    assert response.status_code == 422 and "A1:C1" in html and "is-invalid" in html
 
 
 def test_import_page_denied_to_grid_worker(client_for, county):

@@ -127,7 +127,8 @@ def test_kinship_page(client_for, household, make_actor, other_village):
     assert response.status_code == 302
     assert Kinship.objects.count() == 2
     html = client.get(reverse("registry:household_detail", args=[household.pk])).content.decode()
-    assert "outside your area" in html or "区域" in html
+    assert theirs.head.name[0] + "*" in html  # the relative outside the area: masked name, no link
+    assert reverse("registry:household_detail", args=[theirs.pk]) not in html
 
 
 def test_income_and_assets_pages(client_for, household):

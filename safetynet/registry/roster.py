@@ -19,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _, gettext_lazy
 
 from safetynet.areas.models import Area
@@ -334,13 +335,11 @@ def import_roster(*, actor: Actor, source, filename: str, area_code: str = "", t
     except IntegrityError:
         raise ValidationError(_("Someone registered one of these people while the file was importing: import it again."), field="file")
     result.persons_created = len(persons)
-    new_ids = {h.pk for h in created}
-    heads = Person.objects.filter(household_id__in=new_ids, relation_to_head=RelationToHead.HEAD).values_list("household_id", "id") \
-        if len(new_ids) <= BATCH else _heads_in_batches(new_ids)
-    head_of = dict(heads)
-    for household in created:
-        household.head_id = head_of.get(household.pk)
-    Household.objects.bulk_update(created, ["head"], batch_size=BATCH)
+    # The head of each new household, one UPDATE … SET head_id = (subquery) per batch.
+    head_of = Person.objects.filter(household_id=OuterRef("pk"), relation_to_head=RelationToHead.HEAD).values("id")[:1]
+    created_ids = [h.pk for h in created]
+    for start in range(0, len(created_ids), BATCH):
+        Household.objects.filter(id__in=created_ids[start:start + BATCH]).update(head_id=Subquery(head_of))
 
     result.errors.sort(key=lambda e: e.row)
     record_event(actor=actor, action="registry.import_roster", object_type="registry.household", object_id=filename[:200],
@@ -391,12 +390,3 @@ def _registered_persons(id_numbers: list[str]) -> dict[str, dict]:
         for number, household_id, area_id, address in rows:
             registered[number] = {"household_id": household_id, "area_id": area_id, "address": address}
     return registered
-
-
-def _heads_in_batches(household_ids: set) -> list[tuple[int, int]]:
-    ids = sorted(household_ids)
-    pairs = []
-    for start in range(0, len(ids), BATCH):
-        pairs.extend(Person.objects.filter(household_id__in=ids[start:start + BATCH], relation_to_head=RelationToHead.HEAD)
-                     .values_list("household_id", "id"))
-    return pairs
