@@ -15,6 +15,16 @@ PASSWORD = "correct-horse-battery-9"
 _counter = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Domain errors raised outside a request speak the active language; tests read English.
+    (Pages still follow the request: Chinese by default, as users see them.)"""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def county(db):
     """The demo county's network (province, city, county, 10 towns, 187 villages)."""

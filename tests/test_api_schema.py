@@ -43,7 +43,7 @@ def token(county, make_actor):
 
 @pytest.mark.django_db
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case, token):
     # Real credentials replace whatever auth schemathesis generated, so its "ignored auth"
     # check does not apply here; bad and missing tokens are tested in test_api_auth.py.

@@ -68,9 +68,10 @@ def test_the_safetynet_console_command_exits_1(tmp_path):
     assert migrated.returncode == 0, migrated.stderr[-2000:]
     good = subprocess.run([*safetynet, "areas_import", str(DIVISIONS)], env=env, capture_output=True, text=True)
     assert good.returncode == 0, good.stderr
-    assert "added 200" in good.stdout
+    # Commands speak the default language (Chinese); either wording carries the count.
+    assert "added 200" in good.stdout or "新增 200" in good.stdout
     bad_file = tmp_path / "bad.csv"
     bad_file.write_text("code,name,urban_rural_class\n130123100951,无类村,\n", encoding="utf-8")
     bad = subprocess.run([*safetynet, "areas_import", str(bad_file)], env=env, capture_output=True, text=True)
     assert bad.returncode == 1
-    assert "row 2: urban_rural_class:" in bad.stderr
+    assert "2: urban_rural_class:" in bad.stderr
