@@ -281,15 +281,17 @@ def search_persons(actor: Actor, q: str = "", area_code: str | None = None, hous
     """Persons in scope matching `q` (ID number exactly or by prefix, else name exactly or by
     prefix), optionally within one area subtree or one household; ordered by id. Same index
     ranges as `search_households`."""
-    persons = persons_in_scope(actor)
+    actor.require(VIEW)
     area_code = (area_code or "").strip()
-    if area_code:
-        if not actor.covers(area_code):
-            raise NotFound(_("No such area in your scope: %(code)s.") % {"code": area_code}, field="area")
-        persons = persons.filter(area__code__startswith=area_code)
+    if area_code and not actor.covers(area_code):
+        raise NotFound(_("No such area in your scope: %(code)s.") % {"code": area_code}, field="area")
+    scope = area_code or actor.area_code
+    q = " ".join((q or "").split())
+    # With a query or a household the scope must not compete with their index (see `_within`).
+    selective = bool(q) or household_id is not None
+    persons = _within(Person.objects.all(), "area_id", scope, indexed=not selective)
     if household_id is not None:
         persons = persons.filter(household_id=household_id)
-    q = " ".join((q or "").split())
     if q:
         if looks_like_id_number(q):
             number = q.upper()
