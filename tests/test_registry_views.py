@@ -168,3 +168,12 @@ def test_remove_head_needs_new_head(client_for, household):
 def test_anonymous_is_sent_to_login(client, county):
     response = client.get(reverse("registry:household_list"))
     assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_reveal_without_htmx_shows_the_page(client_for, household):
+    client = client_for("town_worker", TOWN)
+    response = client.post(reverse("registry:reveal_id_number", args=[household.head_id]))
+    html = response.content.decode()
+    assert response.status_code == 200 and household.head.id_number in html
+    assert AuditEvent.objects.filter(action="registry.reveal_id_number").count() == 1
+    assert household.head.id_number not in client.get(reverse("registry:household_detail", args=[household.pk])).content.decode()

@@ -116,12 +116,17 @@ def household_list(request, actor):
 @require_GET
 @registry_view("registry.view")
 def household_detail(request, actor, household_id: int):
-    household = selectors.get_household(actor, household_id)
+    return _detail_page(request, actor, selectors.get_household(actor, household_id))
+
+
+def _detail_page(request, actor, household, revealed: dict | None = None):
+    """The household page; `revealed` maps a person id to the whole number just unmasked."""
+    revealed = revealed or {}
     members = selectors.household_members(household)
     declarations = selectors.household_declarations(household)
     return render(request, "registry/household_detail.html", {
         "household": household,
-        "members": [{"person": p, "masked_id": mask_id_number(p.id_number)} for p in members],
+        "members": [{"person": p, "masked_id": mask_id_number(p.id_number), "revealed": revealed.get(p.pk, "")} for p in members],
         "kinships": selectors.household_kinships(actor, household),
         "income": [{"item": i, "amount": format_yuan(i.monthly_amount)} for i in declarations.income_items],
         "assets": [{"item": a, "value": format_yuan(a.value)} for a in declarations.assets],
@@ -145,9 +150,10 @@ def reveal_id_number(request, actor, person_id: int):
     number = services.reveal_id_number(actor=actor, person_id=person_id)
     if request.htmx:
         return render(request, "registry/_id_number.html", {"number": number, "person_id": person_id})
+    # Without htmx: the household page with this number shown (never in a message: messages may
+    # travel in a cookie).
     person = selectors.get_person(actor, person_id)
-    messages.info(request, _("ID number of %(name)s: %(number)s") % {"name": person.name, "number": number})
-    return redirect(_detail(person.household_id))
+    return _detail_page(request, actor, selectors.get_household(actor, person.household_id), revealed={person.pk: number})
 
 
 # --- households -------------------------------------------------------------------------------
