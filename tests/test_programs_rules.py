@@ -105,6 +105,7 @@ def test_increments_for_elderly_and_minor_members():
     assert outcome.monthly_amount == D("1440.00") + 2 * D("216.00")
     assert "Increment: 王老某 aged 75 (elderly)" in items(outcome)
     assert "Increment: 王小某 aged 10 (minor)" in items(outcome)
+    assert str(outcome.breakdown[-2].rule).startswith("30% of the standard per qualifying member")
     assert outcome.details["increments"] == D("432.00")
 
 

@@ -19,8 +19,9 @@ def seed_demo_standards(*, actor: Actor, county_code: str, effective_from: dt.da
     """Set the demo standards for `county_code` from 2021-07-01 unless the county already has
     its own; returns how many were set. Goes through services.set_parameter (audited), so the
     actor must be a superuser (or the system) to start in the past."""
-    from .services import set_parameter
+    from .services import seed_catalogue, set_parameter
 
+    seed_catalogue()
     start = effective_from or dt.date.fromisoformat(catalogue.DEFAULTS_EFFECTIVE_FROM)
     done = 0
     for key, value in DEMO_STANDARDS.items():

@@ -78,7 +78,7 @@ R_GAP = N_("(standard − per-capita income) × members (MLG-2021 art. 23)")
 L_REFUSED = N_("%(name)s refused suitable work %(times)d times: his own share is not paid")
 R_REFUSED = N_("A member who refuses suitable work three times loses only his own share (MLG-2021 art. 34)")
 L_INCREMENT = N_("Increment: %(name)s aged %(age)d (%(categories)s)")
-R_INCREMENT = N_("%(ratio)s × standard per qualifying member, counted once per member (MLG-2021 art. 27)")
+R_INCREMENT = N_("%(percent)s%% of the standard per qualifying member, counted once per member (MLG-2021 art. 27)")
 L_INDIVIDUAL = N_("Individual coverage: %(name)s (%(categories)s)")
 R_INDIVIDUAL = N_("Low-income margin household: a severely disabled or seriously ill member is covered alone at the full standard (MLG-2021 art. 8)")
 L_FLOOR = N_("Raised to what individual coverage would pay")
@@ -106,8 +106,22 @@ X_GRADUAL_NOT_WORK = N_("Income rose above the standard for a reason other than 
 
 
 
-def rounding_of(name: str) -> str:
-    return ROUNDINGS.get(name, ROUND_HALF_UP)
+class Percent:
+    """A ratio shown as a percentage (0.30 → "30") when the text is rendered, not before."""
+
+    __slots__ = ("ratio",)
+
+    def __init__(self, ratio: Decimal):
+        self.ratio = ratio
+
+    def __str__(self) -> str:
+        return format((self.ratio * 100).normalize(), "f")
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Percent) and other.ratio == self.ratio
+
+    def __hash__(self) -> int:
+        return hash(self.ratio)
 
 
 def age_on(birth_date: dt.date, on_date: dt.date) -> int:
@@ -266,7 +280,7 @@ def assess_dibao(facts: HouseholdFacts, params: DibaoParameters) -> Outcome:
         if categories:
             increments += share
             increment_lines[index] = BreakdownLine(Phrase(L_INCREMENT, {"name": _name(m, index), "age": age, "categories": categories}),
-                                                   share, Phrase(R_INCREMENT, {"ratio": ratio}), DIBAO_SECTION)
+                                                   share, Phrase(R_INCREMENT, {"percent": Percent(ratio)}), DIBAO_SECTION)
         if m.serious_illness or (m.disability_grade is not None and is_severely_disabled(m.disability_type, m.disability_grade)):
             individual_sum += standard + share
             individual_lines.append((m, index, age, categories, share))

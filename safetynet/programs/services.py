@@ -110,3 +110,26 @@ def set_parameter(*, actor: Actor, program_code: str, key: str, area_code: str |
         same.save(update_fields=["replaced_by"])
     record_event(actor=actor, action="programs.set_parameter", obj=row, before=before or None, after=_row_dict(row))
     return row
+
+
+
+def seed_catalogue(program_model=None, parameter_model=None) -> int:
+    """Create the programs and the national defaults that are missing, effective 2021-07-01;
+    returns how many national rows were added. Migration 0002 calls it with its historical
+    models; tests that empty the database after migrating (browser tests on a live server) call
+    it again. Idempotent; no audit event, as the rows are the catalogue's own defaults, not
+    anyone's decision."""
+    from .models import Program
+
+    program_model = program_model or Program
+    parameter_model = parameter_model or Parameter
+    with transaction.atomic():
+        for code, entry in catalogue.PROGRAMS.items():
+            program_model.objects.get_or_create(code=code, defaults={"name": str(entry["name"]), "description": str(entry["description"])})
+        start = dt.date.fromisoformat(catalogue.DEFAULTS_EFFECTIVE_FROM)
+        existing = set(parameter_model.objects.filter(area__isnull=True).values_list("program_id", "key"))
+        rows = [parameter_model(program_id=s.program, key=s.key, area=None, value=catalogue.value_to_text(s, s.default),
+                                effective_from=start, reason=f"National default ({s.source})")
+                for s in catalogue.SPECS if s.default is not None and (s.program, s.key) not in existing]
+        parameter_model.objects.bulk_create(rows)
+    return len(rows)
