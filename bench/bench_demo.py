@@ -76,7 +76,9 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="also run on PostgreSQL (scratch database bench_safetynet)")
     args = parser.parse_args()
     databases = ["sqlite"] + (["postgresql"] if args.postgres else [])
-    print(f"# safetynet demo — {time.strftime('%Y-%m-%d %H:%M')} — {platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    load = os.getloadavg()
+    print(f"# safetynet demo — {time.strftime('%Y-%m-%d %H:%M')} — {platform.node()}, {os.cpu_count()} CPUs, "
+          f"load {load[0]:.1f}/{load[1]:.1f}, Python {platform.python_version()}")
     print(f"{'people':>10}  {'database':<10}  {'wall s':>7}  {'peak RSS MiB':>12}  {'db MiB':>7}  target")
     for people in args.people:
         for database in databases:
