@@ -124,16 +124,35 @@ class Percent:
         return hash(self.ratio)
 
 
+_PHRASE_CACHE: dict = {}
+_PHRASE_CACHE_MAX = 4096
+
+
+def _cached(msgid: str, key, params: dict) -> Phrase:
+    """The same Phrase object for the same message and figures: bulk assessments share them
+    instead of building one per line (they are immutable)."""
+    slot = (msgid, key)
+    phrase = _PHRASE_CACHE.get(slot)
+    if phrase is None:
+        if len(_PHRASE_CACHE) >= _PHRASE_CACHE_MAX:
+            _PHRASE_CACHE.clear()
+        phrase = _PHRASE_CACHE[slot] = Phrase(msgid, params)
+    return phrase
+
+
 def age_on(birth_date: dt.date, on_date: dt.date) -> int:
     """Full years on `on_date` (a birthday on the day counts)."""
     return on_date.year - birth_date.year - ((on_date.month, on_date.day) < (birth_date.month, birth_date.day))
+
+
+_GRADE_3_SEVERE = frozenset({"intellectual", "mental"})
 
 
 def is_severely_disabled(disability_type: str, disability_grade: int | None) -> bool:
     """Grade 1–2 of any kind, or grade 3 intellectual or mental (MLG-2021 art. 8, 27)."""
     if disability_grade is None:
         return False
-    return disability_grade <= 2 or (disability_grade == 3 and disability_type in ("intellectual", "mental"))
+    return disability_grade <= 2 or (disability_grade == 3 and disability_type in _GRADE_3_SEVERE)
 
 
 def _money(value) -> str:
@@ -144,7 +163,7 @@ def _name(member, index: int):
     return member.name or Phrase(MEMBER_N, {"n": index + 1})
 
 
-def _increment(member: MemberFacts, age: int, params: DibaoParameters):
+def _increment(member: MemberFacts, age: int, severe: bool, params: DibaoParameters):
     """(ratio, categories) for one member; ratio 0 when he qualifies for none.
 
     A member in two categories (a disabled 75-year-old) counts once, at the highest ratio of his
@@ -159,7 +178,7 @@ def _increment(member: MemberFacts, age: int, params: DibaoParameters):
     if age < params.minor_age:
         categories += (CAT_MINOR,)
         ratio = max(ratio, params.increment_ratio_minor)
-    if member.disability_grade is not None and is_severely_disabled(member.disability_type, member.disability_grade):
+    if severe:
         categories += (CAT_DISABLED,)
         ratio = max(ratio, params.increment_ratio_severe_disability)
     if member.serious_illness:
@@ -234,19 +253,27 @@ def assess_dibao(facts: HouseholdFacts, params: DibaoParameters) -> Outcome:
     per_capita = (counted / size).quantize(CENT, rounding)
     area = params.urban_standard_area if is_urban else params.rural_standard_area
     lines = [
-        BreakdownLine(Phrase(L_STANDARD, {"kind": _URBAN_OR_RURAL[is_urban], "area": area or _P_NATIONAL}),
+        BreakdownLine(_cached(L_STANDARD, (is_urban, area), {"kind": _URBAN_OR_RURAL[is_urban], "area": area or _P_NATIONAL}),
                       standard, _P_R_STANDARD, DIBAO_SECTION),
         BreakdownLine(_P_L_INCOME, income.quantize(CENT, rounding), _P_R_INCOME, DIBAO_SECTION),
     ]
     if rigid:
         lines.append(BreakdownLine(_P_L_RIGID, -rigid.quantize(CENT, rounding), _P_R_RIGID, DIBAO_SECTION))
-    lines.append(BreakdownLine(_P_L_PER_CAPITA, per_capita, Phrase(R_PER_CAPITA, {"n": size}), DIBAO_SECTION))
+    lines.append(BreakdownLine(_P_L_PER_CAPITA, per_capita, _cached(R_PER_CAPITA, size, {"n": size}), DIBAO_SECTION))
     margin_limit = (params.margin_multiple * standard).quantize(CENT, rounding)
     details["per_capita_income"] = per_capita
     details["counted_income"] = counted
     details["margin_limit"] = margin_limit
 
-    reasons, asset_lines, financial_limit = _asset_failures(facts, params, standard, size, rounding)
+    assets = facts.assets
+    financial_limit = (params.financial_asset_multiple * standard * size).quantize(CENT, rounding)
+    if (assets.financial > financial_limit or assets.homes > params.max_homes
+            or assets.non_residential_properties > params.max_non_residential_properties
+            or assets.vehicles > params.max_vehicles
+            or (assets.businesses > params.max_businesses and not assets.business_waived)):
+        reasons, asset_lines, _limit = _asset_failures(facts, params, standard, size, rounding)
+    else:
+        reasons = asset_lines = ()
     details["financial_limit"] = financial_limit
     details["assets_ok"] = not reasons
     if reasons:
@@ -274,21 +301,24 @@ def assess_dibao(facts: HouseholdFacts, params: DibaoParameters) -> Outcome:
         paid += 1
         if not in_margin:
             continue
-        age = age_on(m.birth_date, on_date)
-        ratio, categories = _increment(m, age, params)
+        birth = m.birth_date
+        age = on_date.year - birth.year - ((on_date.month, on_date.day) < (birth.month, birth.day))
+        grade = m.disability_grade
+        severe = grade is not None and (grade <= 2 or (grade == 3 and m.disability_type in _GRADE_3_SEVERE))
+        ratio, categories = _increment(m, age, severe, params)
         share = (ratio * standard).quantize(CENT, rounding) if categories else ZERO
         if categories:
             increments += share
             increment_lines[index] = BreakdownLine(Phrase(L_INCREMENT, {"name": _name(m, index), "age": age, "categories": categories}),
-                                                   share, Phrase(R_INCREMENT, {"percent": Percent(ratio)}), DIBAO_SECTION)
-        if m.serious_illness or (m.disability_grade is not None and is_severely_disabled(m.disability_type, m.disability_grade)):
+                                                   share, _cached(R_INCREMENT, ratio, {"percent": Percent(ratio)}), DIBAO_SECTION)
+        if severe or m.serious_illness:
             individual_sum += standard + share
             individual_lines.append((m, index, age, categories, share))
 
     if below_standard:
         details["coverage"] = HOUSEHOLD
         gap = (standard - per_capita) * paid
-        lines.append(BreakdownLine(Phrase(L_GAP, {"n": paid}), gap, _P_R_GAP, DIBAO_SECTION))
+        lines.append(BreakdownLine(_cached(L_GAP, paid, {"n": paid}), gap, _P_R_GAP, DIBAO_SECTION))
         lines.extend(refused_lines)
         lines.extend(increment_lines.values())
         amount = gap + increments
