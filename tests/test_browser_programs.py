@@ -71,3 +71,7 @@ def test_county_officer_sets_a_standard(browser, live_site, standards, make_acto
     page.goto(f"{live_site.url}/programs/dibao/rural_standard/history/")
     screenshot(page, "standards-history")
     assert "¥720.00" in page.text_content("[data-testid=history]")
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_site.url}/programs/dibao/")
+    screenshot(page, "standards-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
