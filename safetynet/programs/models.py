@@ -81,6 +81,13 @@ class Parameter(models.Model):
         return f"{self.program_id}.{self.key}@{self.area_id or 'national'} {self.effective_from}: {self.value}"
 
     @property
+    def last_day(self):
+        """The last day the value was in force (`effective_to` is exclusive); None while open."""
+        import datetime as dt
+
+        return self.effective_to - dt.timedelta(days=1) if self.effective_to else None
+
+    @property
     def spec(self):
         return catalogue.get_spec(self.program_id, self.key)
 
