@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "safetynet.cases",
     "safetynet.publicity",
     "safetynet.payments",
+    "safetynet.verification",
 ]
 
 MIDDLEWARE = [
