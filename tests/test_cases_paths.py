@@ -14,8 +14,7 @@ from safetynet.core.errors import PermissionDenied, ValidationError
 from safetynet.payments.models import Enrollment
 from safetynet.registry.services import create_household
 from tests.cases_helpers import *  # noqa: F401,F403
-from tests.cases_helpers import D, investigators, walk
-from tests.registry_helpers import new_id
+from tests.cases_helpers import D, investigators, new_id, walk
 
 ALL_ABLE = {k: True for k in ("eating", "dressing", "bed_transfer", "toileting", "walking_indoors", "bathing")}
 

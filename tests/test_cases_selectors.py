@@ -6,7 +6,7 @@ import pytest
 from safetynet.cases import selectors, services
 from safetynet.core.errors import NotFound, PermissionDenied
 from tests.cases_helpers import *  # noqa: F401,F403
-from tests.cases_helpers import D, investigators, make_poor_household, walk
+from tests.cases_helpers import D, make_poor_household, walk
 
 
 def _accepted(posts, household):

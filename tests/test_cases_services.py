@@ -19,8 +19,7 @@ from safetynet.publicity.models import Notice, Objection
 from safetynet.publicity.selectors import public_notices
 from safetynet.registry.services import create_household, link_kinship, set_income_items
 from tests.cases_helpers import *  # noqa: F401,F403
-from tests.cases_helpers import D, investigators, make_poor_household, walk
-from tests.registry_helpers import new_id
+from tests.cases_helpers import D, investigators, make_poor_household, new_id, walk
 
 
 def _apply(posts, household, **extra):
@@ -65,7 +64,7 @@ def test_full_dibao_path_to_an_enrollment(posts, poor_household, clock, standard
     notice = Notice.objects.get(case=case)
     assert notice.status == "closed" and notice.members_count == 3 and notice.monthly_amount == Decimal("2070.00")
     head = poor_household.head
-    assert notice.masked_name == head.name[:2] + "*" and head.name not in notice.masked_name
+    assert notice.masked_name == head.name[:2] + "*" * (len(head.name) - 2) and head.name not in notice.masked_name
     assert notice.area_id == village.code[:12]
 
 

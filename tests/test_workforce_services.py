@@ -8,8 +8,8 @@ from safetynet.core.models import AuditEvent
 from safetynet.workforce.models import StaffIdentity
 from safetynet.workforce.selectors import staff_identities_in_scope
 from safetynet.workforce.services import end_staff_identity, register_staff_identity
+from tests.cases_helpers import new_id
 from tests.conftest import OTHER_TOWN, TOWN
-from tests.registry_helpers import new_id
 
 
 @pytest.fixture

@@ -122,6 +122,7 @@ class Case(models.Model):
     paid_first_on = models.DateField(null=True, blank=True)
     decided_on = models.DateField(null=True, blank=True)
     clock_started_on = models.DateField(null=True, blank=True)  # acceptance, or the day it was reopened
+    reopened_count = models.PositiveSmallIntegerField(default=0)
     extended = models.BooleanField(default=False)
     extension_reason = models.TextField(blank=True)
 

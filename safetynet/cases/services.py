@@ -44,21 +44,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safetynet.core.audit import record_event
-from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from safetynet.core.errors import Conflict, NotFound, ValidationError
 from safetynet.core.idnumbers import parse_id_number
 from safetynet.core.money import to_money
 from safetynet.core.scoping import Actor, get_in_scope
-from safetynet.core.workdays import add_working_days
 from safetynet.payments.models import LIVE_STATUSES, Enrollment, EnrollmentStatus
 from safetynet.programs import rules
 from safetynet.programs.facts import SupporterFacts
-from safetynet.programs.models import Program
 from safetynet.publicity import services as publicity
 from safetynet.publicity.models import NoticeStatus
 from safetynet.registry.models import Household, Kinship, Person
 from safetynet.workforce.models import StaffIdentity
 
-from . import clocks, standards
+from . import clocks, standards, statements
 from .closerelatives import find_close_relatives
 from .errors import TransitionNotAllowed
 from .models import (
@@ -66,10 +64,7 @@ from .models import (
     SurveyKind, TemporaryKind, VerificationReport, VerificationSource,
 )
 from .snapshots import facts_from_snapshot, living_members, member_name, members_count, snapshot_hash, take_household_snapshot
-from .workflow import (
-    DIBAO, EMERGENCY, MEANS, ORDINARY, QUICK, SPECIAL_HARDSHIP, check_transition, level_of, path_of, record_creation,
-    transition,
-)
+from .workflow import DIBAO, ORDINARY, QUICK, SPECIAL_HARDSHIP, check_transition, path_of, record_creation, transition
 
 PROGRAMS = ("dibao", "special_hardship", "temporary")
 MAX_AMOUNT = Decimal("9999999999.99")
@@ -83,14 +78,20 @@ RECHECK_MONTHS_UNSTABLE = 6
 # Helpers
 # --------------------------------------------------------------------------------------------
 
-def _load(actor: Actor, case_id, version: int | None = None) -> Case:
+def _load(actor: Actor, case_id, version: int | None = None, related: tuple = ()) -> Case:
     """The case, if it lies in the actor's area (NotFound otherwise); a `version` that is not the
     current one means the user acted on a stale page."""
     try:
         case_id = int(case_id)
     except (TypeError, ValueError):
         raise NotFound(_("Not found."))
-    case = get_in_scope(Case.objects.all(), actor, pk=case_id)
+    if related:
+        case = get_in_scope(Case.objects.select_related(*related), actor, pk=case_id)
+    else:
+        # The same as get_in_scope, through the prepared statement (statements.py).
+        case = statements.load_case(case_id)
+        if case is None or not actor.covers(case.area_id):
+            raise NotFound(_("Not found."))
     if version is not None and int(version) != case.version:
         from .errors import StaleCase
 
@@ -269,19 +270,25 @@ def apply_for_assistance(*, actor: Actor, program_code: str, household_id: int, 
         return _apply(actor=actor, program_code=program_code, household_id=household_id, applicant_id=applicant_id,
                       channel=channel, entrusted_by=entrusted_by, requested_amount=requested_amount, kind=kind,
                       covered_person_id=covered_person_id, reason=reason)
-    except IntegrityError:
+    except IntegrityError as error:
         # Two desks filing for the same person at the same moment: the constraint decided.
+        if not _is_constraint(error, "case_one_open_per_person_and_program", "cases_case.applicant_id"):
+            raise
         raise Conflict(_("This person already has an open application for this program."), field="applicant")
+
+
+def _is_constraint(error: IntegrityError, name: str, sqlite_columns: str) -> bool:
+    """Whether the database refused a write because of this unique constraint (PostgreSQL names
+    it; SQLite names its columns)."""
+    text = str(error)
+    return name in text or sqlite_columns in text
 
 
 @transaction.atomic(durable=True)
 def _apply(*, actor, program_code, household_id, applicant_id, channel, entrusted_by, requested_amount, kind,
            covered_person_id, reason) -> Case:
     actor.require("cases.apply")
-    if program_code not in PROGRAMS:
-        raise ValidationError(_("Choose dibao, special hardship or temporary assistance."), field="program")
-    program = Program.objects.filter(code=program_code).first()
-    if program is None:
+    if program_code not in PROGRAMS:   # the programs seeded by programs/migrations/0002 (primary key = code)
         raise ValidationError(_("Choose dibao, special hardship or temporary assistance."), field="program")
     if channel not in Channel.values:
         raise ValidationError(_("Choose how the application came in."), field="channel")
@@ -326,7 +333,9 @@ def _apply(*, actor, program_code, household_id, applicant_id, channel, entruste
         raise Conflict(_("This person or household already has an open application for this program."), field="applicant")
     if program_code in (DIBAO, SPECIAL_HARDSHIP):
         live = Enrollment.objects.filter(program_id=program_code, status__in=LIVE_STATUSES)
-        enrolled = Q(person_id=covered.pk) if covered is not None else Q(household_id=household.pk, person__isnull=True)
+        # Dibao: any live enrollment in the household (whole or individual coverage); special
+        # hardship: the person's own.
+        enrolled = Q(household_id=household.pk) if program_code == DIBAO else Q(person_id=covered.pk)
         if live.filter(enrolled).exists():
             raise Conflict(_("Already enrolled in this program: report the change instead of applying again."),
                            field="applicant")
@@ -341,7 +350,7 @@ def _apply(*, actor, program_code, household_id, applicant_id, channel, entruste
         limits["spot_check_ratio"] = str(program_values["spot_check_ratio"])
     snapshot = take_household_snapshot(household)
     case = Case(
-        program=program, kind=kind, path=path_of(program_code, kind), household=household, applicant=applicant,
+        program_id=program_code, kind=kind, path=path_of(program_code, kind), household=household, applicant=applicant,
         covered_person=covered, area_id=household.area_id, channel=channel, entrusted_by=entrusted_by,
         requested_amount=amount, reason=reason, status=Status.APPLIED, is_open=True, version=1,
         snapshot=snapshot, snapshot_hash=snapshot_hash(snapshot), limits=limits,
@@ -793,14 +802,23 @@ def close_notice(*, actor: Actor, case_id: int, version: int | None = None) -> C
 # Decision (POLICY.md §1 steps 6–7)
 # --------------------------------------------------------------------------------------------
 
-@transaction.atomic(durable=True)
 def confirm_case(*, actor: Actor, case_id: int, note: str = "", version: int | None = None) -> Decision:
     """Confirm the case (MLG-2021 art. 20): the county, or the town where delegated; never the
     related staff member of a close-relative filing or anyone in their town. The rule runs
     again on the same facts with the parameters in force today, and the Decision keeps the
     outcome, the parameters, the snapshot hash and the verification report. An Enrollment starts
     the month after confirmation (art. 25) with its first re-check date. Returns the Decision."""
-    case = _load(actor, case_id, version)
+    try:
+        return _confirm(actor=actor, case_id=case_id, note=note, version=version)
+    except IntegrityError as error:
+        if not _is_constraint(error, "enrollment_one_live_per", "payments_enrollment."):
+            raise
+        raise Conflict(_("The household is already enrolled in this program."), field="household")
+
+
+@transaction.atomic(durable=True)
+def _confirm(*, actor: Actor, case_id: int, note: str, version: int | None) -> Decision:
+    case = _load(actor, case_id, version, related=("household",))
     check_transition(case, "confirm", actor)
     note = _text(note, "note", required=False, max_length=2000)
     today = clocks.today()
@@ -818,20 +836,17 @@ def confirm_case(*, actor: Actor, case_id: int, note: str = "", version: int | N
 
 
 def _enroll(case: Case, decision: Decision, outcome, start: dt.date, today: dt.date) -> Enrollment:
+    """The enrollment a confirmation starts; the bank account is the household's as it is now."""
     person_id = case.covered_person_id if (case.program_id == SPECIAL_HARDSHIP or case.kind == DibaoKind.INDIVIDUAL) else None
-    # A reopened case that is confirmed again replaces its own enrollment.
-    Enrollment.objects.filter(case_id=case.pk, status__in=LIVE_STATUSES).update(
-        status=EnrollmentStatus.ENDED, ended_on=today, end_reason="replaced by a new decision")
-    bank_account = Household.objects.filter(pk=case.household_id).values_list("bank_account", flat=True).first() or ""
-    try:
-        with transaction.atomic():
-            return Enrollment.objects.create(
-                program_id=case.program_id, household_id=case.household_id, person_id=person_id, area_id=case.area_id,
-                case=case, decision=decision, status=EnrollmentStatus.ACTIVE, monthly_amount=outcome.monthly_amount,
-                breakdown=standards.jsonable([line.as_dict() for line in outcome.breakdown]), start_month=start,
-                next_recheck_date=_recheck_date(case, start, today), bank_account=bank_account)
-    except IntegrityError:
-        raise Conflict(_("The household is already enrolled in this program."), field="household")
+    if case.reopened_count:
+        # A reopened case that is confirmed again replaces its own enrollment.
+        Enrollment.objects.filter(case_id=case.pk, status__in=LIVE_STATUSES).update(
+            status=EnrollmentStatus.ENDED, ended_on=today, end_reason="replaced by a new decision")
+    return Enrollment.objects.create(
+        program_id=case.program_id, household_id=case.household_id, person_id=person_id, area_id=case.area_id,
+        case=case, decision=decision, status=EnrollmentStatus.ACTIVE, monthly_amount=outcome.monthly_amount,
+        breakdown=standards.jsonable([line.as_dict() for line in outcome.breakdown]), start_month=start,
+        next_recheck_date=_recheck_date(case, start, today), bank_account=case.household.bank_account)
 
 
 @transaction.atomic(durable=True)
@@ -884,7 +899,7 @@ def reopen_case(*, actor: Actor, case_id: int, reason: str, version: int | None 
     reason = _text(reason, "reason", max_length=2000)
     changes = _reset_review_fields()
     changes.update({"clock_started_on": clocks.today(), "extended": False, "extension_reason": "", "decided_on": None,
-                    "county_visited_on": None, "deliberated_on": None})
+                    "county_visited_on": None, "deliberated_on": None, "reopened_count": case.reopened_count + 1})
     transition(case, "reopen", actor, note=reason, changes=changes)
     return case
 

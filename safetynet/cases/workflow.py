@@ -33,10 +33,10 @@ from safetynet.core.audit import record_event
 from safetynet.core.errors import PermissionDenied, SafetyNetError
 from safetynet.core.scoping import Actor
 
-from . import clocks
+from . import clocks, statements
 from .closerelatives import conflicts_of_interest
 from .errors import ConflictOfInterest, StaleCase, StepMissing, TransitionNotAllowed
-from .models import CLOSED_STATUSES, Case, CaseEvent, Status
+from .models import CLOSED_STATUSES, Case, Status
 
 DIBAO = "dibao"
 SPECIAL_HARDSHIP = "special_hardship"
@@ -305,14 +305,14 @@ def transition(case: Case, action: str, actor: Actor, *, note: str = "", data: d
             setattr(case, name, fields[name])
         now = timezone.now()
         fields["updated_at"] = now
-        updated = Case.objects.filter(pk=case.pk, version=old["version"]).update(**fields)
+        updated = statements.update_case(case.pk, old["version"], fields)
         if updated != 1:
             for name, value in previous.items():
                 setattr(case, name, value)
             raise StaleCase(_("Someone else changed this case a moment ago; reload it and try again."))
         case.updated_at = now
         data = data or {}
-        CaseEvent.objects.create(
+        statements.insert_event(
             case_id=case.pk, from_status=old["status"], to_status=row.target, action=action,
             actor_username=actor.username, actor_post_id=actor.post_id, actor_role=actor.role,
             actor_area_code=actor.area_code, at=now, note=note, data=data)
@@ -324,9 +324,10 @@ def transition(case: Case, action: str, actor: Actor, *, note: str = "", data: d
 def record_creation(case: Case, actor: Actor, *, data: dict | None = None) -> None:
     """The first timeline row of a new case (created by the service in status `applied`)."""
     now = timezone.now()
-    CaseEvent.objects.create(
+    statements.insert_event(
         case_id=case.pk, from_status="", to_status=case.status, action="apply", actor_username=actor.username,
-        actor_post_id=actor.post_id, actor_role=actor.role, actor_area_code=actor.area_code, at=now, data=data or {})
+        actor_post_id=actor.post_id, actor_role=actor.role, actor_area_code=actor.area_code, at=now, note="",
+        data=data or {})
     record_event(actor=actor, action="cases.apply", object_type="cases.case", object_id=case.pk,
                  after={"status": case.status, "version": case.version, **(data or {})})
 

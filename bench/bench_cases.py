@@ -1,0 +1,291 @@
+"""The full dibao path, application to enrollment, driven through the case services for 10,000
+households of one county, SQLite and PostgreSQL side by side (issue 3: at most 60 s each).
+
+The county is the demo county (`safetynet demo --people N --seed 2026`), generated once per
+database into a template and copied for every run (SQLite: var/bench/cases-<N>.template.sqlite3
+copied to cases-<N>.sqlite3; PostgreSQL: database bench_safetynet_cases_template, cloned to
+bench_safetynet_cases), so each run starts from the same county with no case in it. `--fresh`
+regenerates the templates.
+
+Untimed setup in the measuring process: one town worker per town and one county officer (posts
+on new logins); the bench standards for the county (urban ¥3,000, rural ¥2,500 a month — bench
+figures, far above the demo's ¥900/¥720, so that most demo households qualify and 10,000 of them
+reach an enrollment); then the first households in id order that the dibao rule finds eligible
+on their declared facts (same snapshot and rule the services use), skipping staff households.
+
+Timed: for each household, the eight services of the path, each its own transaction with its
+audit event — apply_for_assistance, accept_application (close-relative check), record_survey
+(two named investigators, relative check), record_manual_verification, give_town_opinion (the
+rule), publish_notice, close_notice (8 days later on the business clock), confirm_case (Decision
+and Enrollment). The business date is moved by replacing `safetynet.cases.clocks.today`, as the
+tests do. Printed: total seconds, milliseconds per path, and SQL statements per path (counted
+on one more household after the timed run).
+
+    .venv/bin/python bench/bench_cases.py [--households 10000] [--people 80000] [--no-postgres]
+                                          [--postgres-async-commit] [--fresh]
+
+`--postgres-async-commit` adds a second PostgreSQL run with `synchronous_commit = off` for the
+session: every service is its own durable transaction (eight commits a path), and on a disk
+where a flushed commit takes milliseconds that alone decides the PostgreSQL figure.
+
+Prints figures; asserts nothing.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAFETYNET = str(ROOT / ".venv" / "bin" / "safetynet")
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+POSTGRES_SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+POSTGRES_DB = "bench_safetynet_cases"
+POSTGRES_TEMPLATE = "bench_safetynet_cases_template"
+SEED = 2026
+COUNTY = "130123"
+BENCH_STANDARDS = {"urban_standard": "3000.00", "rural_standard": "2500.00"}
+
+
+# ---- the parent: build templates once, run each database in a child ------------------------------
+
+def postgres_admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def postgres_exists(name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
+
+
+def postgres_reachable() -> bool:
+    try:
+        postgres_admin("SELECT 1")
+        return True
+    except Exception:
+        return False
+
+
+def child_env(url: str) -> dict:
+    return {**os.environ, "DATABASE_URL": url, "SAFETYNET_DATA_DIR": str(ROOT / "var" / "bench"),
+            "DJANGO_SETTINGS_MODULE": "safetynet.settings", "DEBUG": "false", "SECRET_KEY": "bench-only-not-secret"}
+
+
+def sqlite_paths(people: int) -> tuple[Path, Path]:
+    directory = ROOT / "var" / "bench"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory / f"cases-{people}.template.sqlite3", directory / f"cases-{people}.sqlite3"
+
+
+def build(url: str, people: int, label: str) -> None:
+    subprocess.run([SAFETYNET, "migrate", "--no-input", "-v", "0"], env=child_env(url), cwd=ROOT, check=True)
+    print(f"  {label}: generating the county ({people:,} people) ...", flush=True)
+    started = time.monotonic()
+    subprocess.run([SAFETYNET, "demo", "--people", str(people), "--seed", str(SEED)], env=child_env(url), cwd=ROOT,
+                   check=True, stdout=subprocess.DEVNULL)
+    print(f"  {label}: generated in {time.monotonic() - started:.0f} s", flush=True)
+
+
+def prepare(database: str, people: int, fresh: bool) -> str:
+    """A database holding the demo county and no cases; returns its URL."""
+    if database == "postgresql":
+        if fresh or not postgres_exists(POSTGRES_TEMPLATE):
+            postgres_admin(f"DROP DATABASE IF EXISTS {POSTGRES_TEMPLATE} WITH (FORCE)")
+            postgres_admin(f"CREATE DATABASE {POSTGRES_TEMPLATE}")
+            build(f"{POSTGRES_SERVER}/{POSTGRES_TEMPLATE}", people, database)
+        else:
+            # Bring a kept template up to the current migrations (new apps since it was built).
+            subprocess.run([SAFETYNET, "migrate", "--no-input", "-v", "0"],
+                           env=child_env(f"{POSTGRES_SERVER}/{POSTGRES_TEMPLATE}"), cwd=ROOT, check=True)
+        postgres_admin(f"DROP DATABASE IF EXISTS {POSTGRES_DB} WITH (FORCE)")
+        postgres_admin(f"CREATE DATABASE {POSTGRES_DB} TEMPLATE {POSTGRES_TEMPLATE}")
+        return f"{POSTGRES_SERVER}/{POSTGRES_DB}"
+    template, working = sqlite_paths(people)
+    if fresh or not template.exists():
+        template.unlink(missing_ok=True)
+        build(f"sqlite:///{template}", people, database)
+    else:
+        subprocess.run([SAFETYNET, "migrate", "--no-input", "-v", "0"], env=child_env(f"sqlite:///{template}"), cwd=ROOT,
+                       check=True)
+    with sqlite3.connect(template) as conn:       # fold the WAL into the file before copying it
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{working}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(template, working)
+    return f"sqlite:///{working}"
+
+
+def run_child(url: str, households: int, async_commit: bool = False) -> dict:
+    command = [PYTHON, __file__, "--worker", "--households", str(households)] + (["--async-commit"] if async_commit else [])
+    out = subprocess.run(command, env=child_env(url), cwd=ROOT, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"the measuring process failed:\n{out.stderr[-5000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--households", type=int, default=10_000)
+    parser.add_argument("--people", type=int, default=80_000, help="people in the demo county (enough eligible households)")
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--postgres-async-commit", action="store_true",
+                        help="also run PostgreSQL with synchronous_commit = off")
+    parser.add_argument("--async-commit", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--fresh", action="store_true", help="regenerate the county templates")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(measure(args.households, args.async_commit)))
+        return
+    databases = ["sqlite"]
+    if not args.no_postgres:
+        if postgres_reachable():
+            databases.append("postgresql")
+        else:
+            print(f"(PostgreSQL at {POSTGRES_SERVER} is not reachable: SQLite only)")
+    load = os.getloadavg()
+    print(f"# cases: full dibao path — {time.strftime('%Y-%m-%d %H:%M')} — {platform.node()}, {os.cpu_count()} CPUs, "
+          f"load {load[0]:.1f}/{load[1]:.1f} — {args.households:,} households of a {args.people:,}-person demo county")
+    runs = [(db, db, False) for db in databases]
+    if "postgresql" in databases and args.postgres_async_commit:
+        runs.append(("postgresql (async commit)", "postgresql", True))
+    results = {}
+    for label, database, async_commit in runs:
+        url = prepare(database, args.people, args.fresh)
+        results[label] = run_child(url, args.households, async_commit)
+        r = results[label]
+        print(f"  {label}: {r['paths']:,} paths in {r['seconds']:.1f} s (CPU {r['cpu_seconds']:.1f} s)", flush=True)
+    header = (f"{'database':<26} {'paths':>7} {'seconds':>9} {'ms/path':>8} {'CPU ms/path':>12} {'SQL/path':>9} "
+              f"{'10,000 paths':>13}  target ≤ 60 s")
+    print(header)
+    print("-" * len(header))
+    for label, _database, _async in runs:
+        r = results[label]
+        projected = r["ms_per_path"] * 10_000 / 1000
+        verdict = "met" if projected <= 60 else "missed"
+        if r["paths"] < 10_000:
+            verdict += " (projected)"
+        print(f"{label:<26} {r['paths']:>7,} {r['seconds']:>9.1f} {r['ms_per_path']:>8.2f} "
+              f"{r['cpu_seconds'] * 1000 / max(1, r['paths']):>12.2f} {r['queries_per_path']:>9} {projected:>11.0f} s  {verdict}")
+
+
+# ---- the child: one database, timed paths ---------------------------------------------------------
+
+class BenchClock:
+    def __init__(self, day):
+        self.day = day
+
+    def __call__(self):
+        return self.day
+
+
+def measure(households: int, async_commit: bool = False) -> dict:
+    sys.path.insert(0, str(ROOT))
+    import datetime as dt
+
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from safetynet.areas.actors import actor_for_post, system_actor
+    from safetynet.areas.models import Area, Level, Post
+    from safetynet.cases import clocks, services
+    from safetynet.cases.snapshots import facts_from_snapshot, take_household_snapshot
+    from safetynet.core import workdays
+    from safetynet.core.idnumbers import make_id_number
+    from safetynet.demo.models import DemoNote
+    from safetynet.programs import rules
+    from safetynet.programs import selectors as program_selectors
+    from safetynet.programs.services import set_parameter
+    from safetynet.registry.models import Household
+
+    setup_started = time.perf_counter()
+    if async_commit:
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO off")
+    system = system_actor()
+    for key, value in BENCH_STANDARDS.items():
+        set_parameter(actor=system, program_code="dibao", key=key, area_code=COUNTY, value=value,
+                      effective_from=dt.date(2021, 7, 1), reason="bench figures (bench/bench_cases.py)")
+    User = get_user_model()
+    workers = {}
+    for town in Area.objects.filter(code__startswith=COUNTY, level=Level.TOWN).order_by("code"):
+        user = User.objects.create(username=f"bench_worker_{town.code}")
+        workers[town.code] = actor_for_post(Post.objects.create(user=user, role="town_worker", area=town))
+    officer_user = User.objects.create(username="bench_county_officer")
+    officer = actor_for_post(Post.objects.create(user=officer_user, role="county_officer", area_id=COUNTY))
+    team = [{"name": "调查员甲", "id_number": make_id_number("110101", dt.date(1980, 1, 1), 98, "male")},
+            {"name": "调查员乙", "id_number": make_id_number("110101", dt.date(1981, 2, 2), 99, "female")}]
+
+    first_day = dt.date(2026, 3, 2)              # a Monday; the notice closes 8 days later
+    clock = BenchClock(first_day)
+    clocks.today = clock
+    workdays.clear_cache()
+
+    # Untimed: the first eligible households (the rule on their declared facts), no staff homes.
+    note = DemoNote.objects.filter(key="staff").first()
+    staff_households = {v.get("relative_household_id") for v in (note.value.values() if note else [])}
+    staff_people = {v.get("person_id") for v in (note.value.values() if note else [])}
+    params = {True: program_selectors.dibao_parameters(COUNTY, first_day, is_urban=True),
+              False: program_selectors.dibao_parameters(COUNTY, first_day, is_urban=False)}
+    urban_villages = set(Area.objects.filter(code__startswith=COUNTY, level=Level.VILLAGE, urban_rural_class__startswith="1")
+                         .values_list("code", flat=True))
+    chosen = []
+    for household in Household.objects.filter(area__code__startswith=COUNTY, head__isnull=False).order_by("id").iterator(chunk_size=2000):
+        if household.pk in staff_households or household.head_id in staff_people:
+            continue
+        is_urban = household.area_id[:12] in urban_villages
+        snapshot = take_household_snapshot(household, is_urban=is_urban)
+        if rules.assess_dibao(facts_from_snapshot(snapshot, first_day), params[is_urban]).eligible:
+            chosen.append(household)
+        if len(chosen) > households:
+            break
+    extra = chosen.pop()                           # one more, for counting statements
+    setup_seconds = time.perf_counter() - setup_started
+
+    def path(household):
+        worker = workers[household.area_id[:9]]
+        clock.day = first_day
+        case = services.apply_for_assistance(actor=worker, program_code="dibao", household_id=household.pk,
+                                             applicant_id=household.head_id, channel="walk_in")
+        services.accept_application(actor=worker, case_id=case.pk)
+        services.record_survey(actor=worker, case_id=case.pk, conducted_on=first_day, investigators=team,
+                               findings="入户调查：家庭困难属实", signed_by_household=True)
+        services.record_manual_verification(actor=officer, case_id=case.pk, summary="核对无异常")
+        services.give_town_opinion(actor=worker, case_id=case.pk, opinion="符合条件")
+        services.publish_notice(actor=worker, case_id=case.pk)
+        clock.day = first_day + dt.timedelta(days=8)
+        services.close_notice(actor=worker, case_id=case.pk)
+        return services.confirm_case(actor=officer, case_id=case.pk)
+
+    started, cpu_started = time.perf_counter(), time.process_time()
+    for household in chosen:
+        path(household)
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    with CaptureQueriesContext(connection) as captured:
+        path(extra)
+    from safetynet.payments.models import Enrollment
+
+    enrollments = Enrollment.objects.count()
+    return {"paths": len(chosen), "seconds": round(seconds, 2), "ms_per_path": round(seconds * 1000 / max(1, len(chosen)), 2),
+            "queries_per_path": len(captured.captured_queries), "cpu_seconds": round(cpu_seconds, 2), "setup_seconds": round(setup_seconds, 1),
+            "enrollments": enrollments}
+
+
+if __name__ == "__main__":
+    main()

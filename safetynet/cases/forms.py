@@ -1,0 +1,229 @@
+"""Forms for the case pages: shape only, and what was typed is kept on a failed submit.
+
+The rules (two investigators who are not relatives, the representatives' share, the notice's
+days, who decides) are the services'; their errors are put back next to the field they name.
+Every action form carries the `version` of the case the user saw, so a form left open while
+someone else moved the case fails clearly (StaleCase) instead of acting on a stale page.
+"""
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from safetynet.programs.rules import DAILY_ACTIVITIES
+from safetynet.registry.forms import BootstrapMixin
+from safetynet.registry.models import IncomeCategory
+
+from .models import Channel, DibaoKind, TemporaryKind
+
+DATE = {"type": "date"}
+TEXTAREA = {"rows": 3}
+ACTIVITY_LABELS = {
+    "eating": _("eating"), "dressing": _("dressing"), "bed_transfer": _("getting in and out of bed"),
+    "toileting": _("toileting"), "walking_indoors": _("walking indoors"), "bathing": _("bathing"),
+}
+PROGRAM_CHOICES = [("dibao", _("dibao (minimum living guarantee)")), ("special_hardship", _("special hardship support")),
+                   ("temporary", _("temporary assistance"))]
+
+
+def _blank(choices, label=_("— choose —")):
+    return [("", label), *choices]
+
+
+class ActionForm(BootstrapMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def service_kwargs(self) -> dict:
+        """The cleaned values as the service's keyword arguments (version included)."""
+        return dict(self.cleaned_data)
+
+
+class NoteForm(ActionForm):
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs=TEXTAREA))
+
+
+class ReasonForm(ActionForm):
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs=TEXTAREA))
+
+
+class ReasonsForm(ActionForm):
+    reasons = forms.CharField(label=_("Reasons, as the applicant will read them"), max_length=20000,
+                              widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class AcceptForm(ActionForm):
+    promise_signed = forms.BooleanField(label=_("The applicant signed the truthfulness promise"), required=False, initial=True)
+    authorization_signed = forms.BooleanField(label=_("The applicant signed the authorization for verification"),
+                                              required=False, initial=True)
+    missing_materials = forms.CharField(
+        label=_("Missing materials (one per line, asked for once)"), required=False, max_length=4000,
+        help_text=_("Leave empty when nothing is missing. Never ask for what a government platform already holds."),
+        widget=forms.Textarea(attrs=TEXTAREA))
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+
+class MaterialsForm(ActionForm):
+    items = forms.CharField(label=_("Missing materials (one per line)"), max_length=4000, widget=forms.Textarea(attrs=TEXTAREA))
+
+
+class SurveyForm(ActionForm):
+    """A home visit: at least two investigators, chosen from the registered staff or typed with
+    their ID numbers (the relative check needs them), neither related to the household."""
+
+    TYPED_ROWS = 3
+
+    conducted_on = forms.DateField(label=_("Date of visit"), widget=forms.DateInput(attrs=DATE))
+    investigators = forms.MultipleChoiceField(label=_("Investigators from the staff register"), required=False,
+                                              widget=forms.CheckboxSelectMultiple)
+    findings = forms.CharField(label=_("Findings"), max_length=20000, widget=forms.Textarea(attrs={"rows": 4}))
+    signed_by_household = forms.BooleanField(label=_("The household and the investigators signed the record"), required=False)
+
+    def __init__(self, *args, staff_choices=(), with_activities: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["investigators"].choices = list(staff_choices)
+        self.fields["investigators"].widget.attrs["class"] = "list-unstyled mb-0"
+        for n in range(1, self.TYPED_ROWS + 1):
+            self.fields[f"name_{n}"] = forms.CharField(label=_("Other investigator: name"), required=False, max_length=50,
+                                                       widget=forms.TextInput(attrs={"class": "form-control"}))
+            self.fields[f"id_number_{n}"] = forms.CharField(
+                label=_("ID number"), required=False, max_length=20,
+                widget=forms.TextInput(attrs={"class": "form-control id-number", "autocomplete": "off"}))
+        self.with_activities = with_activities
+        if with_activities:
+            for name in DAILY_ACTIVITIES:
+                self.fields[f"able_{name}"] = forms.BooleanField(
+                    label=ACTIVITY_LABELS[name], required=False, widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
+
+    @property
+    def typed_rows(self):
+        return [(self[f"name_{n}"], self[f"id_number_{n}"]) for n in range(1, self.TYPED_ROWS + 1)]
+
+    @property
+    def activity_fields(self):
+        return [self[f"able_{name}"] for name in DAILY_ACTIVITIES] if self.with_activities else []
+
+    def clean(self):
+        data = super().clean()
+        for n in range(1, self.TYPED_ROWS + 1):
+            name, number = (data.get(f"name_{n}") or "").strip(), (data.get(f"id_number_{n}") or "").strip()
+            if name and not number:
+                self.add_error(f"id_number_{n}", _("Give the ID number (the relative check needs it)."))
+            elif number and not name:
+                self.add_error(f"name_{n}", _("Give the name."))
+        return data
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        people = [{"staff_identity_id": int(value)} for value in data.get("investigators") or ()]
+        for n in range(1, self.TYPED_ROWS + 1):
+            name, number = (data.get(f"name_{n}") or "").strip(), (data.get(f"id_number_{n}") or "").strip()
+            if name and number:
+                people.append({"name": name, "id_number": number})
+        kwargs = {"version": data["version"], "conducted_on": data["conducted_on"], "investigators": people,
+                  "findings": data["findings"], "signed_by_household": data["signed_by_household"]}
+        if self.with_activities:
+            kwargs["daily_activities"] = {name: bool(data.get(f"able_{name}")) for name in DAILY_ACTIVITIES}
+        return kwargs
+
+
+class IncomeRowForm(BootstrapMixin, forms.Form):
+    """One verified income item (pre-filled from the declaration: confirm or correct)."""
+
+    person = forms.TypedChoiceField(label=_("Member"), required=False, coerce=int, empty_value=None)
+    category = forms.ChoiceField(label=_("Kind"), required=False, choices=_blank(IncomeCategory.choices))
+    monthly_amount = forms.DecimalField(label=_("Per month"), required=False, min_value=0, max_digits=12, decimal_places=2)
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = _blank(list(members), _("— household —"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("monthly_amount") is not None and not data.get("category"):
+            self.add_error("category", _("Choose the kind of income."))
+        return data
+
+
+IncomeRowFormSet = forms.formset_factory(IncomeRowForm, extra=2, max_num=40)
+
+
+class VerificationForm(ActionForm):
+    summary = forms.CharField(label=_("Summary of the departments' answers"), max_length=20000,
+                              widget=forms.Textarea(attrs=TEXTAREA))
+    total_financial_assets = forms.DecimalField(label=_("Financial assets found"), required=False, min_value=0,
+                                                max_digits=14, decimal_places=2)
+    note = forms.CharField(label=_("Findings (sources and dates)"), required=False, max_length=20000,
+                           widget=forms.Textarea(attrs=TEXTAREA))
+
+
+class DeliberationForm(ActionForm):
+    held_on = forms.DateField(label=_("Date of the meeting"), widget=forms.DateInput(attrs=DATE))
+    participants = forms.IntegerField(label=_("Participants"), min_value=1, max_value=10000)
+    village_representatives = forms.IntegerField(label=_("of whom village representatives"), min_value=0, max_value=10000)
+    votes_for = forms.IntegerField(label=_("Votes for"), min_value=0, max_value=10000, initial=0)
+    votes_against = forms.IntegerField(label=_("Votes against"), min_value=0, max_value=10000, initial=0)
+    votes_abstaining = forms.IntegerField(label=_("Abstentions"), min_value=0, max_value=10000, initial=0)
+    opinion = forms.CharField(label=_("Opinion of the meeting"), max_length=20000, widget=forms.Textarea(attrs=TEXTAREA))
+
+
+class OpinionForm(ActionForm):
+    opinion = forms.CharField(label=_("Town opinion"), required=False, max_length=20000, widget=forms.Textarea(attrs=TEXTAREA))
+
+
+class NoticeForm(ActionForm):
+    starts_on = forms.DateField(label=_("Notice starts on"), widget=forms.DateInput(attrs=DATE),
+                                help_text=_("7 days in the village; the name is masked, no ID number, address or health facts."))
+
+
+class ObjectionForm(ActionForm):
+    content = forms.CharField(label=_("Objection"), max_length=20000, widget=forms.Textarea(attrs=TEXTAREA))
+    objector_name = forms.CharField(label=_("From (may be anonymous)"), required=False, max_length=50)
+    objector_contact = forms.CharField(label=_("Contact"), required=False, max_length=50)
+    received_on = forms.DateField(label=_("Received on"), widget=forms.DateInput(attrs=DATE))
+
+
+class AmountForm(ActionForm):
+    amount = forms.DecimalField(label=_("Amount (yuan)"), min_value=0, max_digits=12, decimal_places=2)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+
+class QuickAidForm(ActionForm):
+    amount = forms.DecimalField(label=_("Amount (yuan)"), min_value=0, max_digits=12, decimal_places=2)
+
+
+class DocumentForm(BootstrapMixin, forms.Form):
+    file = forms.FileField(label=_("Photo or document (JPEG, PNG or PDF, up to 20 MB)"))
+    description = forms.CharField(label=_("Description"), required=False, max_length=200)
+
+
+class ApplicationForm(BootstrapMixin, forms.Form):
+    """A new application from a registered household: the members, their income and assets come
+    from the registry (never typed twice); only what the registry cannot know is asked."""
+
+    program = forms.ChoiceField(label=_("Program"), choices=_blank(PROGRAM_CHOICES))
+    applicant = forms.TypedChoiceField(label=_("Applicant"), coerce=int)
+    channel = forms.ChoiceField(label=_("How the application came in"), choices=Channel.choices, initial=Channel.WALK_IN)
+    entrusted_by = forms.CharField(label=_("Entrusted by (village committee or person)"), required=False, max_length=100)
+    dibao_kind = forms.ChoiceField(label=_("Dibao coverage"), choices=DibaoKind.choices, initial=DibaoKind.HOUSEHOLD, required=False)
+    temporary_kind = forms.ChoiceField(label=_("Temporary assistance path"), choices=_blank(TemporaryKind.choices), required=False)
+    covered_person = forms.TypedChoiceField(label=_("Person covered (individual coverage or special hardship)"), coerce=int,
+                                            required=False, empty_value=None)
+    requested_amount = forms.DecimalField(label=_("Requested amount (temporary assistance, yuan)"), required=False, min_value=0,
+                                          max_digits=12, decimal_places=2)
+    reason = forms.CharField(label=_("Reason given"), required=False, max_length=2000, widget=forms.Textarea(attrs=TEXTAREA))
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["applicant"].choices = list(members)
+        self.fields["covered_person"].choices = _blank(list(members), _("— the applicant —"))
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        program = data["program"]
+        kind = data.get("temporary_kind") if program == "temporary" else (data.get("dibao_kind") or "household") \
+            if program == "dibao" else None
+        return {"program_code": program, "applicant_id": data["applicant"], "channel": data["channel"],
+                "entrusted_by": data.get("entrusted_by") or "", "kind": kind,
+                "covered_person_id": data.get("covered_person"),
+                "requested_amount": data.get("requested_amount") if program == "temporary" else None,
+                "reason": data.get("reason") or ""}

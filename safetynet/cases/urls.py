@@ -1,0 +1,17 @@
+"""Case pages, mounted at /cases/."""
+from django.urls import path
+
+from . import views
+
+app_name = "cases"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("all/", views.case_list, name="list"),
+    path("overdue/", views.overdue, name="overdue"),
+    path("new/", views.case_new, name="new"),
+    path("<int:case_id>/", views.case_detail, name="detail"),
+    path("<int:case_id>/act/<str:action>/", views.case_act, name="act"),
+    path("<int:case_id>/documents/", views.document_upload, name="document_upload"),
+    path("<int:case_id>/documents/<int:attachment_id>/", views.document_download, name="document"),
+    path("<int:case_id>/letter.pdf", views.letter_pdf, name="letter"),
+]
