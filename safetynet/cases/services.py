@@ -78,20 +78,17 @@ RECHECK_MONTHS_UNSTABLE = 6
 # Helpers
 # --------------------------------------------------------------------------------------------
 
-def _load(actor: Actor, case_id, version: int | None = None, related: tuple = ()) -> Case:
+def _load(actor: Actor, case_id, version: int | None = None) -> Case:
     """The case, if it lies in the actor's area (NotFound otherwise); a `version` that is not the
-    current one means the user acted on a stale page."""
+    current one means the user acted on a stale page. The same as core.scoping.get_in_scope,
+    through the prepared statement (statements.py)."""
     try:
         case_id = int(case_id)
     except (TypeError, ValueError):
         raise NotFound(_("Not found."))
-    if related:
-        case = get_in_scope(Case.objects.select_related(*related), actor, pk=case_id)
-    else:
-        # The same as get_in_scope, through the prepared statement (statements.py).
-        case = statements.load_case(case_id)
-        if case is None or not actor.covers(case.area_id):
-            raise NotFound(_("Not found."))
+    case = statements.load_case(case_id)
+    if case is None or not actor.covers(case.area_id):
+        raise NotFound(_("Not found."))
     if version is not None and int(version) != case.version:
         from .errors import StaleCase
 
@@ -173,7 +170,7 @@ def _letter_number(case: Case, on: dt.date) -> str:
 
 
 def _latest_report(case: Case) -> VerificationReport | None:
-    return VerificationReport.objects.filter(case_id=case.pk).order_by("-id").first()
+    return VerificationReport.objects.filter(case_id=case.pk).only("id", "findings").order_by("-id").first()
 
 
 def _latest_survey(case: Case, kinds=(SurveyKind.HOUSEHOLD, SurveyKind.RESURVEY)) -> Survey | None:
@@ -818,7 +815,7 @@ def confirm_case(*, actor: Actor, case_id: int, note: str = "", version: int | N
 
 @transaction.atomic(durable=True)
 def _confirm(*, actor: Actor, case_id: int, note: str, version: int | None) -> Decision:
-    case = _load(actor, case_id, version, related=("household",))
+    case = _load(actor, case_id, version)
     check_transition(case, "confirm", actor)
     note = _text(note, "note", required=False, max_length=2000)
     today = clocks.today()
@@ -846,7 +843,8 @@ def _enroll(case: Case, decision: Decision, outcome, start: dt.date, today: dt.d
         program_id=case.program_id, household_id=case.household_id, person_id=person_id, area_id=case.area_id,
         case=case, decision=decision, status=EnrollmentStatus.ACTIVE, monthly_amount=outcome.monthly_amount,
         breakdown=standards.jsonable([line.as_dict() for line in outcome.breakdown]), start_month=start,
-        next_recheck_date=_recheck_date(case, start, today), bank_account=case.household.bank_account)
+        next_recheck_date=_recheck_date(case, start, today),
+        bank_account=Household.objects.filter(pk=case.household_id).values_list("bank_account", flat=True).first() or "")
 
 
 @transaction.atomic(durable=True)
