@@ -64,3 +64,6 @@ from safetynet.programs.public_api import public_router  # noqa: E402
 
 api.add_router("/programs", programs_router)
 api.add_router("/public", public_router)
+from safetynet.cases.api import router as cases_router  # noqa: E402
+
+api.add_router("/cases", cases_router)

@@ -14,6 +14,8 @@ urlpatterns = [
     path("registry/", include("safetynet.registry.urls")),
     path("programs/", include("safetynet.programs.urls")),
     path("check/", include("safetynet.programs.public_urls")),
+    path("cases/", include("safetynet.cases.urls")),
+    path("notices/", include("safetynet.publicity.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

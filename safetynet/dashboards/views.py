@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from safetynet.areas import selectors as area_selectors
+from safetynet.cases import pages as case_pages
 
 
 @login_required
@@ -16,5 +17,5 @@ def home(request):
     return render(request, "dashboards/home.html", {
         "area": area, "counts": counts, "children": children,
         # Filled by the cases, discovery and payments parts as they land.
-        "queues": [],
+        "queues": case_pages.home_queues(actor),
     })

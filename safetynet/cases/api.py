@@ -1,0 +1,572 @@
+"""Cases over HTTP: /api/v1/cases (DESIGN.md §3; issue 3 part 5).
+
+Reads through `cases.selectors` (scoped: another area's case answers 404); one POST per step of
+the workflow, each calling the same service the pages call, so no rule is written twice. The
+services check, in order, the area (404), the role (403), the order and guards (409, with a code
+such as `transition_not_allowed`, `step_missing`, `stale_case`), then the input (422 with the
+field). Send the case's `version` with a step to make a stale client fail with 409 `stale_case`
+instead of acting on a case someone else just moved.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from django.db.models import Q
+from ninja import Field, Path, Query, Router, Schema, Status
+from pydantic import StringConstraints
+
+from safetynet.core.apischemas import PageQuery, responses
+from safetynet.core.masking import mask_id_number
+
+from . import clocks, selectors, services, workflow
+from .models import Case, Status as CaseStatus
+
+router = Router(tags=["cases"])
+
+MAX_ID = 2_147_483_647
+CaseId = Annotated[int, Path(..., ge=1, le=MAX_ID)]
+# Text without NUL characters (PostgreSQL cannot store them); lengths as the services allow.
+_NO_NUL = r"^[^\x00]*$"
+Text = Annotated[str, StringConstraints(max_length=20000, pattern=_NO_NUL)]
+ShortText = Annotated[str, StringConstraints(max_length=2000, pattern=_NO_NUL)]
+Name = Annotated[str, StringConstraints(max_length=100, pattern=_NO_NUL)]
+Money = Annotated[Decimal, Field(gt=0, le=Decimal("9999999999.99"), max_digits=12, decimal_places=2)]
+Version = Annotated[int | None, Field(None, ge=1, le=MAX_ID, description="the case version the client saw (optimistic locking)")]
+ProgramCode = Literal["dibao", "special_hardship", "temporary"]
+
+
+# --------------------------------------------------------------------------------------------
+# Output
+# --------------------------------------------------------------------------------------------
+
+class CaseOut(Schema):
+    id: int
+    program: str
+    kind: str
+    path: str
+    status: str
+    is_open: bool
+    version: int
+    household: int
+    applicant: int
+    applicant_name: str
+    covered_person: int | None
+    area: str
+    channel: str
+    requested_amount: Decimal | None
+    proposed_amount: Decimal | None
+    applied_on: dt.date
+    next_action: str
+    next_due: dt.date | None
+    case_due: dt.date | None
+    overdue: bool
+    is_close_relative: bool
+
+
+class CasePage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[CaseOut]
+
+
+class EventOut(Schema):
+    action: str
+    from_status: str
+    to_status: str
+    at: dt.datetime
+    username: str
+    role: str
+    area: str
+    note: str
+
+
+class DeadlineOut(Schema):
+    step: str
+    label: str
+    due: dt.date | None
+    done_on: dt.date | None
+    state: str
+
+
+class LineOut(Schema):
+    item: str
+    amount: str | None
+    rule: str
+    section: str = ""
+
+
+class OutcomeOut(Schema):
+    eligible: bool
+    monthly_amount: str
+    reasons: list[str]
+    breakdown: list[LineOut]
+
+
+class MemberOut(Schema):
+    person_id: int
+    name: str
+    id_number: str
+    relation_to_head: str
+    birth_date: dt.date
+
+
+class DecisionOut(Schema):
+    id: int
+    outcome: str
+    monthly_amount: Decimal
+    start_month: dt.date | None
+    decided_on: dt.date
+    decided_by: str
+    reasons: str
+    letter_number: str
+    letter_due: dt.date | None
+    letter_issued_at: dt.datetime | None
+
+
+class EnrollmentOut(Schema):
+    id: int
+    status: str
+    monthly_amount: Decimal
+    start_month: dt.date
+    next_recheck_date: dt.date
+
+
+class CaseDetailOut(CaseOut):
+    members: list[MemberOut]
+    allowed_actions: list[str]
+    timeline: list[EventOut]
+    deadlines: list[DeadlineOut]
+    outcome: OutcomeOut | None
+    decisions: list[DecisionOut]
+    enrollments: list[EnrollmentOut]
+    surveys: int
+    verification_reports: int
+    deliberations: int
+    objections: int
+
+
+class TownOut(Schema):
+    town_code: str
+    town_name: str
+    open: int
+    overdue: int
+    due_today: int
+
+
+class TownsOut(Schema):
+    today: dt.date
+    items: list[TownOut]
+
+
+def _case_out(case: Case, today: dt.date) -> dict:
+    return {
+        "id": case.pk, "program": case.program_id, "kind": case.kind, "path": case.path, "status": case.status,
+        "is_open": case.is_open, "version": case.version, "household": case.household_id, "applicant": case.applicant_id,
+        "applicant_name": case.applicant.name, "covered_person": case.covered_person_id, "area": case.area_id,
+        "channel": case.channel, "requested_amount": case.requested_amount, "proposed_amount": case.proposed_amount,
+        "applied_on": case.applied_on, "next_action": case.next_action, "next_due": case.next_due, "case_due": case.case_due,
+        "overdue": bool(case.is_open and case.next_due and case.next_due < today), "is_close_relative": case.is_close_relative,
+    }
+
+
+def _outcome(outcome: dict | None) -> dict | None:
+    if not outcome:
+        return None
+    return {"eligible": bool(outcome.get("eligible")), "monthly_amount": str(outcome.get("monthly_amount", "0.00")),
+            "reasons": [str(r) for r in outcome.get("reasons", [])],
+            "breakdown": [{"item": str(line.get("item", "")), "amount": line.get("amount"), "rule": str(line.get("rule", "")),
+                           "section": str(line.get("section", ""))} for line in outcome.get("breakdown", [])]}
+
+
+def _detail(actor, case_id: int) -> dict:
+    """The case with its timeline, clocks, outcome and the steps the caller may take now. ID
+    numbers are masked: the API has the registry's endpoints for whole numbers (audited there)."""
+    file = selectors.case_file(actor, case_id)
+    case = file.case
+    return {
+        **_case_out(case, file.today),
+        "members": [{"person_id": m["person_id"], "name": m.get("name", ""), "id_number": mask_id_number(m.get("id_number", "")),
+                     "relation_to_head": m.get("relation_to_head", ""), "birth_date": m["birth_date"]}
+                    for m in case.snapshot.get("members", [])],
+        "allowed_actions": file.allowed_actions,
+        "timeline": [{"action": e.action, "from_status": e.from_status, "to_status": e.to_status, "at": e.at,
+                      "username": e.actor_username, "role": e.actor_role, "area": e.actor_area_code, "note": e.note}
+                     for e in file.events],
+        "deadlines": [{"step": d.step, "label": str(d.label), "due": d.due, "done_on": d.done_on, "state": d.state(file.today)}
+                      for d in file.deadlines],
+        "outcome": _outcome(case.outcome),
+        "decisions": [{"id": d.pk, "outcome": d.outcome, "monthly_amount": d.monthly_amount, "start_month": d.start_month,
+                       "decided_on": d.decided_on, "decided_by": d.decided_by, "reasons": d.reasons,
+                       "letter_number": d.letter_number, "letter_due": d.letter_due, "letter_issued_at": d.letter_issued_at}
+                      for d in file.decisions],
+        "enrollments": [{"id": e.pk, "status": e.status, "monthly_amount": e.monthly_amount, "start_month": e.start_month,
+                         "next_recheck_date": e.next_recheck_date} for e in file.enrollments],
+        "surveys": len(file.surveys), "verification_reports": len(file.verification_reports),
+        "deliberations": len(file.deliberations), "objections": len(file.objections),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Reads
+# --------------------------------------------------------------------------------------------
+
+class CaseFilter(PageQuery):
+    status: Literal[tuple(CaseStatus.values)] | None = Field(None, description="a workflow status")  # type: ignore[valid-type]
+    program: ProgramCode | None = None
+    overdue: bool | None = Field(None, description="true: open cases past their step's due date; false: the others")
+    open: bool | None = Field(None, description="true: open cases only; false: closed only")
+
+
+@router.get("", response=responses(CasePage), summary="Cases in scope")
+def list_cases(request, filters: Query[CaseFilter]):
+    actor = request.auth
+    qs = selectors.cases_in_scope(actor)
+    today = clocks.today()
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.program:
+        qs = qs.filter(program_id=filters.program)
+    if filters.open is not None:
+        qs = qs.filter(is_open=filters.open)
+    late = Q(is_open=True, next_due__lt=today)
+    if filters.overdue is True:
+        qs = qs.filter(late)
+    elif filters.overdue is False:
+        qs = qs.exclude(late)
+    count = qs.count()
+    page = qs.select_related("applicant").order_by("-id")[filters.offset:filters.offset + filters.limit]
+    return {"count": count, "limit": filters.limit, "offset": filters.offset, "items": [_case_out(c, today) for c in page]}
+
+
+@router.get("/overdue-by-town", response=responses(TownsOut), summary="Open and overdue cases per town",
+            url_name="cases_overdue_by_town")
+def overdue_by_town(request):
+    rows = selectors.overdue_by_town(request.auth)
+    return {"today": clocks.today(), "items": [vars(r) for r in rows]}
+
+
+@router.get("/{case_id}", response=responses(CaseDetailOut), summary="One case: timeline, clocks, outcome, allowed steps")
+def get_case(request, case_id: CaseId):
+    return _detail(request.auth, case_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Writes: the application, then one endpoint per step
+# --------------------------------------------------------------------------------------------
+
+class ApplyIn(Schema):
+    program: ProgramCode
+    household: int = Field(..., ge=1, le=MAX_ID)
+    applicant: int = Field(..., ge=1, le=MAX_ID)
+    channel: Literal["walk_in", "entrusted_by_village", "online", "from_lead"]
+    entrusted_by: Name = ""
+    kind: Literal["household", "individual", "emergency", "quick", "ordinary"] | None = None
+    covered_person: int | None = Field(None, ge=1, le=MAX_ID)
+    requested_amount: Money | None = None
+    reason: ShortText = ""
+
+
+@router.post("", response=responses(CaseDetailOut, ok_status=201), summary="File an application")
+def apply(request, payload: ApplyIn):
+    case = services.apply_for_assistance(
+        actor=request.auth, program_code=payload.program, household_id=payload.household, applicant_id=payload.applicant,
+        channel=payload.channel, entrusted_by=payload.entrusted_by, kind=payload.kind,
+        covered_person_id=payload.covered_person, requested_amount=payload.requested_amount, reason=payload.reason)
+    return Status(201, _detail(request.auth, case.pk))
+
+
+class VersionIn(Schema):
+    version: Version
+
+
+class NoteIn(VersionIn):
+    note: ShortText = ""
+
+
+class ReasonIn(VersionIn):
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=_NO_NUL)]
+
+
+class ReasonsIn(VersionIn):
+    reasons: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=_NO_NUL)]
+
+
+class AcceptIn(NoteIn):
+    missing_materials: list[Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)]] = Field([], max_length=50)
+    promise_signed: bool = True
+    authorization_signed: bool = True
+
+
+class MaterialsIn(VersionIn):
+    items: list[Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)]] = Field(..., min_length=1, max_length=50)
+
+
+class InvestigatorIn(Schema):
+    """A registered staff member (`staff_identity_id`, or `user_id` of a login registered as
+    staff), or a person named with the ID number (the relative check needs it)."""
+
+    staff_identity_id: int | None = Field(None, ge=1, le=MAX_ID)
+    user_id: int | None = Field(None, ge=1, le=MAX_ID)
+    name: Annotated[str, StringConstraints(max_length=50, pattern=_NO_NUL)] = ""
+    id_number: Annotated[str, StringConstraints(max_length=20, pattern=_NO_NUL)] = ""
+
+
+class SupporterIn(Schema):
+    birth_date: dt.date
+    is_special_hardship: bool = False
+    is_dibao_recipient: bool = False
+    is_severely_disabled: bool = False
+    low_income_and_assets: bool = False
+    is_incapacitated: bool = False
+    is_missing: bool = False
+    is_imprisoned: bool = False
+
+
+class SurveyIn(VersionIn):
+    conducted_on: dt.date | None = Field(None, description="the day of the visit (default today)")
+    investigators: list[InvestigatorIn] = Field(..., max_length=20)
+    findings: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=_NO_NUL)]
+    signed_by_household: bool
+    daily_activities: dict[Literal["eating", "dressing", "bed_transfer", "toileting", "walking_indoors", "bathing"], bool] | None = None
+    supporters: list[SupporterIn] = Field([], max_length=20)
+
+
+class IncomeItemIn(Schema):
+    person_id: int | None = Field(None, ge=1, le=MAX_ID)
+    category: str = Field(..., max_length=32)
+    monthly_amount: Decimal = Field(..., ge=0, le=Decimal("9999999999.99"), max_digits=12, decimal_places=2)
+    description: Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)] = ""
+
+
+class AssetItemIn(Schema):
+    person_id: int | None = Field(None, ge=1, le=MAX_ID)
+    category: str = Field(..., max_length=32)
+    value: Decimal = Field(Decimal("0"), ge=0, le=Decimal("999999999999.99"), max_digits=14, decimal_places=2)
+    quantity: int = Field(1, ge=1, le=1000)
+    is_exempt: bool = False
+    description: Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)] = ""
+
+
+class VerificationIn(VersionIn):
+    summary: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=_NO_NUL)]
+    income: list[IncomeItemIn] | None = Field(None, max_length=100, description="verified income items; replace the declared ones")
+    assets: list[AssetItemIn] | None = Field(None, max_length=100, description="verified assets; replace the declared ones")
+    note: Text = ""
+    total_monthly_income: Decimal | None = Field(None, ge=0, le=Decimal("9999999999.99"), max_digits=12, decimal_places=2)
+    total_financial_assets: Decimal | None = Field(None, ge=0, le=Decimal("999999999999.99"), max_digits=14, decimal_places=2)
+
+
+class DeliberationIn(VersionIn):
+    held_on: dt.date | None = None
+    participants: int = Field(..., ge=1, le=10000)
+    village_representatives: int = Field(..., ge=0, le=10000)
+    votes_for: int = Field(0, ge=0, le=10000)
+    votes_against: int = Field(0, ge=0, le=10000)
+    votes_abstaining: int = Field(0, ge=0, le=10000)
+    opinion: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=_NO_NUL)]
+
+
+class OpinionIn(VersionIn):
+    opinion: Text = ""
+
+
+class NoticeIn(VersionIn):
+    starts_on: dt.date | None = Field(None, description="default today; within a week")
+
+
+class ObjectionIn(VersionIn):
+    content: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=_NO_NUL)]
+    objector_name: Annotated[str, StringConstraints(max_length=50, pattern=_NO_NUL)] = ""
+    objector_contact: Annotated[str, StringConstraints(max_length=50, pattern=_NO_NUL)] = ""
+    received_on: dt.date | None = None
+
+
+class AmountIn(NoteIn):
+    amount: Money | None = None
+
+
+class QuickAidIn(VersionIn):
+    approve: bool
+    amount: Money | None = None
+    reasons: Text = ""
+
+
+def _step(path: str, summary: str):
+    return router.post(path, response=responses(CaseDetailOut), summary=summary)
+
+
+@_step("/{case_id}/accept", "Accept the application (close-relative check; missing materials asked once)")
+def accept(request, case_id: CaseId, payload: AcceptIn):
+    services.accept_application(actor=request.auth, case_id=case_id, missing_materials=payload.missing_materials,
+                               promise_signed=payload.promise_signed, authorization_signed=payload.authorization_signed,
+                               note=payload.note, version=payload.version)
+    return _detail(request.auth, case_id)
+
+
+@_step("/{case_id}/materials", "Ask for the missing materials (once)")
+def request_materials(request, case_id: CaseId, payload: MaterialsIn):
+    services.request_materials(actor=request.auth, case_id=case_id, items=payload.items, version=payload.version)
+    return _detail(request.auth, case_id)
+
+
+@_step("/{case_id}/resume", "The materials came in: back to accepted")
+def resume(request, case_id: CaseId, payload: NoteIn):
+    services.resume_case(actor=request.auth, case_id=case_id, note=payload.note, version=payload.version)
+    return _detail(request.auth, case_id)
+
+
+def _investigators(items: list[InvestigatorIn]) -> list[dict]:
+    people = []
+    for item in items:
+        if item.staff_identity_id:
+            people.append({"staff_identity_id": item.staff_identity_id})
+        elif item.user_id:
+            people.append({"user_id": item.user_id})
+        else:
+            people.append({"name": item.name, "id_number": item.id_number})
+    return people
+
+
+@_step("/{case_id}/survey", "Record the household survey (two investigators, not relatives; signed)")
+def survey(request, case_id: CaseId, payload: SurveyIn):
+    services.record_survey(actor=request.auth, case_id=case_id, conducted_on=payload.conducted_on,
+                           investigators=_investigators(payload.investigators), findings=payload.findings,
+                           signed_by_household=payload.signed_by_household, daily_activities=payload.daily_activities,
+                           supporters=[s.dict() for s in payload.supporters], version=payload.version)
+    return _detail(request.auth, case_id)
+
+
+@_step("/{case_id}/county-visit", "Record the county's own home visit")
+def county_visit(request, case_id: CaseId, payload: SurveyIn):
+    services.record_county_visit(actor=request.auth, case_id=case_id, conducted_on=payload.conducted_on,
+                                 investigators=_investigators(payload.investigators), findings=payload.findings,
+                                 signed_by_household=payload.signed_by_household, version=payload.version)
+    return _detail(request.auth, case_id)
+
+
+@_step("/{case_id}/verification", "Enter the verification report by hand (marked manual)")
+def verification(request, case_id: CaseId, payload: VerificationIn):
+    findings: dict = {}
+    if payload.income is not None:
+        findings["income"] = [{**i.dict(), "monthly_amount": f"{i.monthly_amount:.2f}"} for i in payload.income]
+    if payload.assets is not None:
+        findings["assets"] = [{**a.dict(), "value": f"{a.value:.2f}"} for a in payload.assets]
+    if payload.note:
+        findings["note"] = payload.note
+    services.record_manual_verification(actor=request.auth, case_id=case_id, summary=payload.summary, findings=findings,
+                                        total_monthly_income=payload.total_monthly_income,
+                                        total_financial_assets=payload.total_financial_assets, version=payload.version)
+    return _detail(request.auth, case_id)
+
+
+@_step("/{case_id}/deliberation", "Record a deliberation meeting")
+def deliberation(request, case_id: CaseId, payload: DeliberationIn):
+    services.hold_deliberation(actor=request.auth, case_id=case_id, held_on=payload.held_on, participants=payload.participants,
+                               village_representatives=payload.village_representatives, votes_for=payload.votes_for,
+                               votes_against=payload.votes_against, votes_abstaining=payload.votes_abstaining,
+                               opinion=payload.opinion, version=payload.version)
+    return _detail(request.auth, case_id)
+
+
+@_step("/{case_id}/town-opinion", "Give the town opinion (the rule runs here)")
+def town_opinion(request, case_id: CaseId, payload: OpinionIn):
+    services.give_town_opinion(actor=request.auth, case_id=case_id, opinion=payload.opinion, version=payload.version)
+    return _detail(request.auth, case_id)
+
+
+@_step("/{case_id}/notice", "Publish the 7-day public notice")
+def notice(request, case_id: CaseId, payload: NoticeIn):
+    services.publish_notice(actor=request.auth, case_id=case_id, starts_on=payload.starts_on, version=payload.version)
+    return _detail(request.auth, case_id)
+
+
+@_step("/{case_id}/objections", "Record an objection to the notice")
+def objection(request, case_id: CaseId, payload: ObjectionIn):
+    services.record_objection(actor=request.auth, case_id=case_id, content=payload.content,
+                              objector_name=payload.objector_name, objector_contact=payload.objector_contact,
+                              received_on=payload.received_on, version=payload.version)
+    return _detail(request.auth, case_id)
+
+
+@_step("/{case_id}/notice/close", "Close the notice after its full days")
+def close_notice(request, case_id: CaseId, payload: VersionIn):
+    services.close_notice(actor=request.auth, case_id=case_id, version=payload.version)
+    return _detail(request.auth, case_id)
+
+
+@_step("/{case_id}/confirm", "Confirm (decision and enrollment)")
+def confirm(request, case_id: CaseId, payload: NoteIn):
+    services.confirm_case(actor=request.auth, case_id=case_id, note=payload.note, version=payload.version)
+    return _detail(request.auth, case_id)
+
+
+@_step("/{case_id}/refuse", "Refuse, with the reasons")
+def refuse(request, case_id: CaseId, payload: ReasonsIn):
+    services.refuse_case(actor=request.auth, case_id=case_id, reasons=payload.reasons, version=payload.version)
+    return _detail(request.auth, case_id)
+
+
+@_step("/{case_id}/return", "Return the case to the town for supplement")
+def return_for_supplement(request, case_id: CaseId, payload: ReasonIn):
+    services.return_for_supplement(actor=request.auth, case_id=case_id, reason=payload.reason, version=payload.version)
+    return _detail(request.auth, case_id)
+
+
+@_step("/{case_id}/withdraw", "Record the applicant's withdrawal")
+def withdraw(request, case_id: CaseId, payload: ReasonIn):
+    services.withdraw_case(actor=request.auth, case_id=case_id, reason=payload.reason, version=payload.version)
+    return _detail(request.auth, case_id)
+
+
+@_step("/{case_id}/reopen", "Reopen a decided case after a complaint")
+def reopen(request, case_id: CaseId, payload: ReasonIn):
+    services.reopen_case(actor=request.auth, case_id=case_id, reason=payload.reason, version=payload.version)
+    return _detail(request.auth, case_id)
+
+
+@_step("/{case_id}/extend", "Extend the whole-case limit (30 → 45 working days), with a reason")
+def extend(request, case_id: CaseId, payload: ReasonIn):
+    services.extend_case(actor=request.auth, case_id=case_id, reason=payload.reason, version=payload.version)
+    return _detail(request.auth, case_id)
+
+
+@_step("/{case_id}/temporary/pay-first", "Emergency aid: the town pays first")
+def pay_first(request, case_id: CaseId, payload: AmountIn):
+    services.pay_emergency_aid_first(actor=request.auth, case_id=case_id, amount=payload.amount, note=payload.note,
+                                     version=payload.version)
+    return _detail(request.auth, case_id)
+
+
+@_step("/{case_id}/temporary/complete-paperwork", "Emergency aid: the paperwork is complete")
+def complete_paperwork(request, case_id: CaseId, payload: NoteIn):
+    services.complete_emergency_paperwork(actor=request.auth, case_id=case_id, note=payload.note, version=payload.version)
+    return _detail(request.auth, case_id)
+
+
+@_step("/{case_id}/temporary/quick-aid", "Small-amount quick aid: approve or refuse (within 3 working days)")
+def quick_aid(request, case_id: CaseId, payload: QuickAidIn):
+    services.decide_quick_aid(actor=request.auth, case_id=case_id, approve=payload.approve, amount=payload.amount,
+                              reasons=payload.reasons, version=payload.version)
+    return _detail(request.auth, case_id)
+
+
+@_step("/{case_id}/temporary/approve", "Ordinary temporary aid: approve at the level the amount calls for")
+def approve_temporary(request, case_id: CaseId, payload: AmountIn):
+    services.approve_temporary_aid(actor=request.auth, case_id=case_id, amount=payload.amount, note=payload.note,
+                                   version=payload.version)
+    return _detail(request.auth, case_id)
+
+
+ACTIONS_BY_ENDPOINT = {
+    "accept": "accept", "materials": "request_materials", "resume": "resume", "survey": "record_survey",
+    "county-visit": "record_county_visit", "verification": "verify", "deliberation": "hold_deliberation",
+    "town-opinion": "give_town_opinion", "notice": "publish_notice", "objections": "record_objection",
+    "notice/close": "close_notice", "confirm": "confirm", "refuse": "refuse", "return": "return_for_supplement",
+    "withdraw": "withdraw", "reopen": "reopen", "extend": "extend", "temporary/pay-first": "pay_first",
+    "temporary/complete-paperwork": "complete_paperwork", "temporary/quick-aid": "approve_quick_aid",
+    "temporary/approve": "approve_temporary_aid",
+}
+assert set(ACTIONS_BY_ENDPOINT.values()) <= workflow.ACTIONS

@@ -1,0 +1,196 @@
+"""Case pages: each page for the right role, 404 for another town's case, 403 for a post that may
+not act, the next-step forms only for the post whose step it is, and input kept on a failed submit."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from safetynet.cases import services
+from safetynet.cases.models import Case, CaseEvent
+from safetynet.payments.models import Enrollment
+from tests.cases_helpers import *  # noqa: F401,F403
+from tests.cases_helpers import D, investigators, make_poor_household, walk
+from tests.conftest import OTHER_TOWN, TOWN
+
+
+@pytest.fixture
+def login(client):
+    """login(actor) -> the test client logged in as that post's user."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"   # assertions read the English messages
+
+    def as_(actor):
+        client.force_login(get_user_model().objects.get(pk=actor.user_id))
+        return client
+    return as_
+
+
+def _url(case, name="detail", *args):
+    return reverse(f"cases:{name}", args=[case.pk, *args])
+
+
+def _act(client, case, action, data=None, version=None):
+    case.refresh_from_db()
+    payload = {f"{action}-version": version if version is not None else case.version}
+    payload.update({f"{action}-{k}": v for k, v in (data or {}).items()})
+    return client.post(reverse("cases:act", args=[case.pk, action]), payload)
+
+
+def _forms(html: str) -> set[str]:
+    return set(re.findall(r'data-action="([a-z_]+)"', html))
+
+
+# --- the pages, by role and area ------------------------------------------------------------
+
+def test_queue_shows_overdue_due_today_and_waiting_in_order(login, posts, poor_household, clock, standards):
+    applied = walk(posts, poor_household, clock, to="applied")
+    other = make_poor_household(posts.worker, poor_household.area_id)
+    accepted = walk(posts, other, clock, to="accepted")
+    clock.advance(30)   # the survey of `accepted` is long overdue
+    response = login(posts.worker).get(reverse("cases:queue"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.index('id="overdue"') < html.index('id="due_today"') < html.index('id="waiting"')
+    assert 'data-testid="count-overdue">1<' in html and 'data-testid="count-waiting">1<' in html
+    assert f'href="/cases/{accepted.pk}/"' in html and f'href="/cases/{applied.pk}/"' in html
+    # filter by program (htmx swaps only the queue)
+    response = login(posts.worker).get(reverse("cases:queue"), {"program": "temporary"}, HTTP_HX_REQUEST="true",
+                                       HTTP_HX_TARGET="queue")
+    assert response.status_code == 200 and "<html" not in response.content.decode()
+    assert f'/cases/{accepted.pk}/' not in response.content.decode()
+
+
+def test_home_shows_the_case_queue_counts(login, posts, poor_household, clock, standards):
+    walk(posts, poor_household, clock, to="applied")
+    html = login(posts.worker).get(reverse("home")).content.decode()
+    assert "/cases/#waiting" in html and "/cases/#overdue" in html
+
+
+def test_case_page_for_each_role_in_area_and_404_outside(login, posts, poor_household, clock, standards):
+    case = walk(posts, poor_household, clock, to="surveyed")
+    for actor in (posts.worker, posts.officer, posts.cadre, posts.leader, posts.inspector, posts.county_leader):
+        response = login(actor).get(_url(case))
+        assert response.status_code == 200, actor.role
+    assert login(posts.other_worker).get(_url(case)).status_code == 404
+    assert login(posts.other_cadre).get(_url(case)).status_code == 404
+    # a grid worker does not read cases at all
+    assert login(posts.grid).get(_url(case)).status_code == 403
+
+
+def test_case_page_masks_ids_and_shows_timeline_and_clocks(login, posts, poor_household, clock, standards):
+    case = walk(posts, poor_household, clock, to="town_reviewed")
+    html = login(posts.worker).get(_url(case)).content.decode()
+    head = poor_household.head
+    assert head.id_number not in html
+    assert head.id_number[:6] in html and head.id_number[-4:] in html
+    assert 'data-testid="timeline"' in html and 'data-testid="deadlines"' in html
+    assert 'data-step="survey"' in html and 'data-step="case"' in html
+    # the rule breakdown, line by line with its POLICY section
+    assert 'data-testid="breakdown"' in html and "¥2,070.00" in html and "POLICY.md §1" in html
+
+
+def test_other_pages_render(login, posts, poor_household, clock, standards):
+    walk(posts, poor_household, clock, to="accepted")
+    client = login(posts.officer)
+    assert client.get(reverse("cases:list")).status_code == 200
+    response = client.get(reverse("cases:overdue"))
+    assert response.status_code == 200 and "echarts.min.js" in response.content.decode()
+    data = client.get(reverse("api-1:cases_overdue_by_town")).json()
+    assert data["items"][0]["town_code"] == TOWN and data["items"][0]["open"] == 1
+
+
+# --- the next-step forms ------------------------------------------------------------------------
+
+def test_forms_appear_only_for_the_post_whose_step_it_is(login, posts, poor_household, clock, standards):
+    case = walk(posts, poor_household, clock, to="applied")
+    assert "accept" in _forms(login(posts.worker).get(_url(case)).content.decode())
+    assert _forms(login(posts.officer).get(_url(case)).content.decode()) == set()
+    assert _forms(login(posts.inspector).get(_url(case)).content.decode()) == set()
+
+    case = walk(posts, make_poor_household(posts.worker, poor_household.area_id), clock, to="surveyed")
+    assert "verify" in _forms(login(posts.officer).get(_url(case)).content.decode())
+    assert "verify" not in _forms(login(posts.worker).get(_url(case)).content.decode())
+
+    case = walk(posts, make_poor_household(posts.worker, poor_household.area_id), clock, to="notice_closed")
+    officer_forms = _forms(login(posts.officer).get(_url(case)).content.decode())
+    assert {"confirm", "refuse"} <= officer_forms
+    worker_forms = _forms(login(posts.worker).get(_url(case)).content.decode())
+    assert "confirm" not in worker_forms and "refuse" not in worker_forms
+
+
+def test_grid_worker_posting_a_confirm_is_refused_403(login, posts, poor_household, clock, standards):
+    case = walk(posts, poor_household, clock, to="notice_closed")
+    assert _act(login(posts.grid), case, "confirm").status_code == 403
+    assert _act(login(posts.worker), case, "confirm").status_code == 403   # the town may not confirm here
+    assert _act(login(posts.other_worker), case, "confirm").status_code == 404
+    case.refresh_from_db()
+    assert case.status == "notice_closed"
+
+
+def test_out_of_order_step_shows_the_reason_409(login, posts, poor_household, clock, standards):
+    case = walk(posts, poor_household, clock, to="in_notice")
+    response = _act(login(posts.worker), case, "close_notice")
+    assert response.status_code == 409
+    assert "The public notice runs until" in response.content.decode()
+
+
+def test_failed_submit_keeps_the_input_and_names_the_field(login, posts, poor_household, clock, standards):
+    case = walk(posts, poor_household, clock, to="accepted")
+    response = _act(login(posts.worker), case, "record_survey", {
+        "conducted_on": clock().isoformat(), "findings": "院里堆满杂物，家中无电器",
+        "name_1": "调查员甲", "id_number_1": investigators(1)[0]["id_number"], "signed_by_household": "on"})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "院里堆满杂物，家中无电器" in html and "调查员甲" in html
+    assert "at least two different investigators" in html
+    case.refresh_from_db()
+    assert case.status == "accepted"
+
+
+def test_stale_form_fails_clearly(login, posts, poor_household, clock, standards):
+    case = walk(posts, poor_household, clock, to="verified")
+    response = _act(login(posts.worker), case, "give_town_opinion", {"opinion": "同意"}, version=case.version - 1)
+    assert response.status_code == 409
+    assert "Someone else changed this case" in response.content.decode()
+    assert "同意" in response.content.decode()
+
+
+def test_the_dibao_path_through_the_pages(login, posts, poor_household, clock, standards):
+    client = login(posts.worker)
+    response = client.get(reverse("cases:new"), {"household": poor_household.pk})
+    assert response.status_code == 200
+    assert poor_household.head.name in response.content.decode()
+    response = client.post(reverse("cases:new") + f"?household={poor_household.pk}", {
+        "household": poor_household.pk, "program": "dibao", "applicant": poor_household.head_id, "channel": "walk_in",
+        "dibao_kind": "household"})
+    assert response.status_code == 302
+    case = Case.objects.get(household=poor_household)
+    assert _act(client, case, "accept", {"promise_signed": "on", "authorization_signed": "on"}).status_code == 302
+    people = investigators(2)
+    assert _act(client, case, "record_survey", {
+        "conducted_on": clock().isoformat(), "findings": "属实", "signed_by_household": "on",
+        "name_1": people[0]["name"], "id_number_1": people[0]["id_number"],
+        "name_2": people[1]["name"], "id_number_2": people[1]["id_number"]}).status_code == 302
+    officer = login(posts.officer)
+    page = officer.get(_url(case)).content.decode()
+    assert 'name="income-0-monthly_amount"' in page and 'value="900.00"' in page   # pre-filled from the declaration
+    response = officer.post(reverse("cases:act", args=[case.pk, "verify"]), {
+        "verify-version": Case.objects.get(pk=case.pk).version, "verify-summary": "无异常",
+        "income-TOTAL_FORMS": "1", "income-INITIAL_FORMS": "1", "income-MIN_NUM_FORMS": "0", "income-MAX_NUM_FORMS": "40",
+        "income-0-person": poor_household.head_id, "income-0-category": "wages", "income-0-monthly_amount": "900.00"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    client = login(posts.worker)
+    assert _act(client, case, "give_town_opinion", {"opinion": "符合条件"}).status_code == 302
+    assert _act(client, case, "publish_notice", {"starts_on": clock().isoformat()}).status_code == 302
+    clock.advance(7)
+    assert _act(client, case, "close_notice").status_code == 302
+    assert _act(login(posts.officer), case, "confirm", {"note": ""}).status_code == 302
+    case.refresh_from_db()
+    assert case.status == "confirmed"
+    assert Enrollment.objects.get(case=case).monthly_amount == 2070
+    assert list(CaseEvent.objects.filter(case=case).values_list("action", flat=True)) == [
+        "apply", "accept", "record_survey", "verify", "give_town_opinion", "publish_notice", "close_notice", "confirm"]
+    page = login(posts.officer).get(_url(case)).content.decode()
+    assert 'data-testid="letter-link"' in page and 'data-testid="enrollment"' in page
