@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safetynet.areas.models import CODE_LENGTHS, Area, Level
@@ -231,8 +232,6 @@ def standards_in_force(actor: Actor, program_code: str, *, area_code: str | None
     actor.require("programs.view")
     get_program(program_code)
     code = _scoped_area_code(actor, area_code)
-    from django.utils import timezone
-
     month = month_start(month or timezone.localdate())
     resolved = resolve_parameters(program_code, code, month)
     return code, [resolved[s.key] for s in catalogue.specs_for(program_code)]
