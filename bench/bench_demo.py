@@ -37,8 +37,9 @@ def postgres_admin(sql: str) -> None:
         conn.execute(sql)
 
 
-def run_measured(args: list[str], env: dict) -> tuple[float, float, int, str]:
-    """(wall seconds, peak RSS MiB, exit status, last output line) of one child process."""
+def run_measured(args: list[str], env: dict) -> tuple[float, float, float, int, str]:
+    """(wall seconds, CPU seconds, peak RSS MiB, exit status, last output line) of one child
+    process. CPU seconds (user + system) do not grow when the shared machine is busy."""
     started = time.monotonic()
     child = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
     output = child.stdout.read().decode("utf-8", "replace")
@@ -46,7 +47,7 @@ def run_measured(args: list[str], env: dict) -> tuple[float, float, int, str]:
     child.returncode = os.waitstatus_to_exitcode(status)
     wall = time.monotonic() - started
     last = [line for line in output.replace("\r", "\n").splitlines() if line.strip()]
-    return wall, usage.ru_maxrss / 1024, child.returncode, (last[-1] if last else "")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, child.returncode, (last[-1] if last else "")
 
 
 def run_once(people: int, seed: int, database: str) -> dict:
@@ -60,13 +61,13 @@ def run_once(people: int, seed: int, database: str) -> dict:
             env["DATABASE_URL"] = f"sqlite:///{tmp}/demo.sqlite3"
         try:
             subprocess.run([SAFETYNET, "migrate", "--no-input", "-v", "0"], env=env, cwd=ROOT, check=True)
-            wall, rss, status, last = run_measured(
+            wall, cpu, rss, status, last = run_measured(
                 [SAFETYNET, "demo", "--people", str(people), "--seed", str(seed), "--password", "bench-pass-2026"], env)
             size = Path(tmp, "demo.sqlite3").stat().st_size / 2**20 if database == "sqlite" else None
         finally:
             if database == "postgresql":
                 postgres_admin(f"DROP DATABASE IF EXISTS {POSTGRES_DB} WITH (FORCE)")
-    return {"people": people, "database": database, "wall": wall, "rss": rss, "status": status, "last": last, "size": size}
+    return {"people": people, "database": database, "wall": wall, "cpu": cpu, "rss": rss, "status": status, "last": last, "size": size}
 
 
 def main() -> None:
@@ -79,7 +80,7 @@ def main() -> None:
     load = os.getloadavg()
     print(f"# safetynet demo — {time.strftime('%Y-%m-%d %H:%M')} — {platform.node()}, {os.cpu_count()} CPUs, "
           f"load {load[0]:.1f}/{load[1]:.1f}, Python {platform.python_version()}")
-    print(f"{'people':>10}  {'database':<10}  {'wall s':>7}  {'peak RSS MiB':>12}  {'db MiB':>7}  target")
+    print(f"{'people':>10}  {'database':<10}  {'wall s':>7}  {'CPU s':>7}  {'peak RSS MiB':>12}  {'db MiB':>7}  target")
     for people in args.people:
         for database in databases:
             r = run_once(people, args.seed, database)
@@ -94,7 +95,7 @@ def main() -> None:
             if r["status"] != 0:
                 target = f"FAILED (exit {r['status']}): {r['last']}"
             size = f"{r['size']:7.0f}" if r["size"] is not None else f"{'-':>7}"
-            print(f"{people:>10,}  {database:<10}  {r['wall']:7.1f}  {r['rss']:12.0f}  {size}  {target}", flush=True)
+            print(f"{people:>10,}  {database:<10}  {r['wall']:7.1f}  {r['cpu']:7.1f}  {r['rss']:12.0f}  {size}  {target}", flush=True)
             if r["status"] == 0:
                 print(f"{'':>12}{r['last'][:160]}", flush=True)
 
