@@ -18,8 +18,10 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import Substr
+from django.db.models import Value
+from django.db.models.functions import StrIndex, Substr
 from django.utils.translation import gettext as _
 
 from safetynet.core.errors import NotFound
@@ -88,12 +90,15 @@ def _within(queryset: QuerySet, field: str, code: str, *, indexed: bool) -> Quer
     """Rows whose `field` (the area code column, `area_id`) starts with `code`.
 
     `indexed=True` writes it as the usual LIKE 'code%' (an index range on the area column);
-    `indexed=False` as SUBSTR(field, 1, n) = code, which no index can serve, so that the query
-    planner uses the selective index of the search (ID number, name, or the households' primary
-    key in id order) instead of walking a whole town's worth of rows by area."""
+    `indexed=False` as SUBSTR(field, 1, n) = code, which no index can serve, so that SQLite's
+    planner (which has no statistics unless ANALYZE ran) uses the selective index of the search
+    (ID number, name, or the households' primary key in id order) instead of walking a whole
+    town's worth of rows by area."""
     if not code:
         return queryset
-    if indexed:
+    if indexed or connection.vendor != "sqlite":
+        # PostgreSQL keeps column statistics and estimates the LIKE itself; hiding it there
+        # only spoils its row estimates.
         return queryset.filter(area__code__startswith=code)
     alias = f"_{field}_prefix"
     return queryset.alias(**{alias: Substr(field, 1, len(code))}).filter(**{alias: code})
@@ -135,10 +140,20 @@ def search_households(actor: Actor, q: str = "", area_code: str | None = None) -
         households = _within(households, "area_id", scope, indexed=False).filter(
             id__in=persons.filter(_prefix_range("name", q)).values("household_id"))
     else:
-        # The address part reads every household in scope, through the narrow (area, address)
-        # index: a scan of the scope's slice of that index, not of the table.
-        households = _within(households, "area_id", scope, indexed=True).filter(
-            Q(id__in=persons.filter(_prefix_range("name", q)).values("household_id")) | Q(address__contains=q))
+        # Name OR address, as a UNION of two id lists so each part takes its own path: the name
+        # part an index range; the address part a substring, which reads the scope's slice of
+        # the narrow (area, address) index on SQLite, and the trigram index on PostgreSQL
+        # (migration 0003; queries of 3 characters or more) or else the households in scope.
+        named = persons.filter(_prefix_range("name", q)).order_by().values("household_id")
+        at_address = _within(Household.objects.all(), "area_id", scope, indexed=True)
+        if len(q) < 3 and connection.vendor == "postgresql":
+            # Too short for trigrams: walking the whole trigram index is slower than a plain
+            # (parallel) scan, which STRPOS, unlike LIKE, leaves the planner no choice but.
+            at_address = at_address.alias(_at=StrIndex("address", Value(q))).filter(_at__gt=0)
+        else:
+            at_address = at_address.filter(address__contains=q)
+        at_address = at_address.order_by().values("id")
+        households = _within(households, "area_id", scope, indexed=False).filter(id__in=named.union(at_address))
     return households.order_by("id")
 
 
