@@ -45,6 +45,9 @@ PERMISSION_LABELS = {
     "cases.temporary_approve": _("approve temporary assistance"),
     "programs.view": _("view program standards"),
     "programs.edit": _("set program standards"),
+    "verification.view": _("view verification reports"),
+    "verification.import": _("import department data"),
+    "verification.run": _("run economic status verifications"),
 }
 
 _READ = {"areas.view", "registry.view", "programs.view"}
@@ -61,17 +64,21 @@ _CASES_TOWN_LEADER = {"cases.view", "cases.town_opinion", "cases.confirm", "case
 _CASES_COUNTY = {"cases.view", "cases.return", "cases.survey", "cases.verify_manual", "cases.confirm", "cases.reopen",
                  "cases.extend", "cases.temporary_approve", "workforce.manage"}
 _CASES_COUNTY_LEADER = {"cases.view", "cases.confirm", "cases.temporary_approve"}
+# Verification (issue 4): the county imports department data and runs verifications (POLICY.md §5);
+# the town reads the reports of its cases; leaders and inspectors read.
+_VERIFICATION_COUNTY = {"verification.view", "verification.import", "verification.run"}
 ROLE_PERMISSIONS: dict[str, frozenset] = {
     Role.GRID_WORKER: frozenset(_READ),
     Role.VILLAGE_CADRE: frozenset(_READ | _CASES_VILLAGE),
-    Role.TOWN_WORKER: frozenset(_READ | {"registry.edit", "registry.import", "registry.view_id_number"} | _CASES_TOWN),
-    Role.TOWN_LEADER: frozenset(_READ | {"registry.view_id_number"} | _CASES_TOWN_LEADER),
+    Role.TOWN_WORKER: frozenset(_READ | {"registry.edit", "registry.import", "registry.view_id_number", "verification.view"}
+                                | _CASES_TOWN),
+    Role.TOWN_LEADER: frozenset(_READ | {"registry.view_id_number", "verification.view"} | _CASES_TOWN_LEADER),
     Role.COUNTY_OFFICER: frozenset(_READ | {"registry.edit", "registry.import", "registry.view_id_number",
                                             "areas.import", "areas.edit", "posts.manage", "calendar.edit", "audit.view",
                                             "programs.edit"}
-                                   | _CASES_COUNTY),
-    Role.COUNTY_LEADER: frozenset(_READ | {"registry.view_id_number", "audit.view"} | _CASES_COUNTY_LEADER),
-    Role.INSPECTOR: frozenset(_READ | {"audit.view", "cases.view"}),
+                                   | _CASES_COUNTY | _VERIFICATION_COUNTY),
+    Role.COUNTY_LEADER: frozenset(_READ | {"registry.view_id_number", "audit.view", "verification.view"} | _CASES_COUNTY_LEADER),
+    Role.INSPECTOR: frozenset(_READ | {"audit.view", "cases.view", "verification.view"}),
     Role.PROVIDER_WORKER: frozenset({"programs.view"}),
     Role.INSTITUTION: frozenset(),
     Role.SUPERUSER: frozenset(PERMISSION_LABELS),
