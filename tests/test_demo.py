@@ -62,7 +62,9 @@ def wipe_demo():
     Person.objects.all().delete()
     Household.objects.all().delete()
     Post.objects.all().delete()
-    get_user_model().objects.all().delete()
+    # No cascade collection: other apps' tables that point at users are empty here.
+    users = get_user_model().objects.all()
+    users._raw_delete(users.db)
     DemoNote.objects.all().delete()
     Area.objects.filter(level=Level.GRID).delete()
     Area.objects.filter(level=Level.GROUP).delete()
@@ -270,3 +272,13 @@ def test_only_a_post_that_may_import_areas_may_generate(county, make_actor):
     with pytest.raises(PermissionDenied):
         generate_demo_county(actor=make_actor("town_worker", "130123100"), people=10, seed=1)
     assert not Household.objects.exists()
+
+
+def test_the_programs_see_the_same_demo_standards_the_households_were_drawn_with(db):
+    from safetynet.programs.models import Parameter
+
+    generate(100)
+    values = dict(Parameter.objects.filter(area_id=COUNTY, key__in=["urban_standard", "rural_standard"],
+                                           replaced_at__isnull=True).values_list("key", "value"))
+    assert {key: int(Decimal(str(value))) for key, value in values.items()} == {
+        "urban_standard": DEMO_STANDARD["urban"], "rural_standard": DEMO_STANDARD["rural"]}

@@ -12,9 +12,11 @@ per row. The ORM is used only for the few hundred areas and the staff logins.
 
 Money figures below are *local demo figures*, not policy: the dibao standard used to make a
 few percent of households eligible is ¥900 a month per person urban and ¥720 rural, about
-what 正定县 (Shijiazhuang, Hebei) pays in 2025. The asset limit is the local default of
-POLICY.md §1 (financial assets up to 24 months of the standard per member; at most one home;
-no car, non-residential property or registered business).
+what 正定县 (Shijiazhuang, Hebei) pays in 2025. They are the same figures the programs app
+seeds as the county's demo standards (safetynet.programs.demo, set here too), so the rules see
+the households the way they were drawn. The asset limit is the local default of POLICY.md §1
+(financial assets up to 24 months of the standard per member; at most one home; no car,
+non-residential property or registered business).
 """
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ from safetynet.core.audit import record_event
 from safetynet.core.errors import ValidationError
 from safetynet.core.idnumbers import make_id_number
 from safetynet.core.scoping import Actor
+from safetynet.programs.demo import DEMO_STANDARDS, seed_demo_standards
 from safetynet.registry.models import Asset, Household, IncomeItem, Kinship, Person
 
 from .models import DemoNote
@@ -53,8 +56,8 @@ DEFAULT_PASSWORD = "demo-pass-2026"
 REFERENCE_DATE = dt.date(2026, 1, 1)
 _REFERENCE_ORDINAL = REFERENCE_DATE.toordinal()
 
-# Local demo figures (see the module docstring), in yuan per person per month.
-DEMO_STANDARD = {"urban": 900, "rural": 720}
+# Local demo figures (see the module docstring), in whole yuan per person per month.
+DEMO_STANDARD = {"urban": int(DEMO_STANDARDS["urban_standard"]), "rural": int(DEMO_STANDARDS["rural_standard"])}
 ASSET_LIMIT_MONTHS = 24  # POLICY.md §1, local default
 
 # Real counties around 正定县 that in-migrants (mostly brides) were registered in at birth.
@@ -168,6 +171,7 @@ def generate_demo_county(*, actor: Actor, people: int, seed: int, county_code: s
         result = builder.build_network()
         builder.build_people(people, result, progress, started)
         builder.build_staff(password, result)
+        seed_demo_standards(actor=actor, county_code=county_code)
         result.seconds = round(time.monotonic() - started, 1)
         DemoNote.objects.update_or_create(key="generation", defaults={"value": {
             "county": county_code, "seed": seed, "requested_people": people, "reference_date": REFERENCE_DATE.isoformat(),
