@@ -114,8 +114,12 @@ class HouseholdPatch(Schema):
 
 
 class ListFilter(PageQuery):
-    q: str | None = Field(None, max_length=50, description="name, ID number (or prefix) or address")
+    q: str | None = Field(None, max_length=50, description="name or ID number (exactly or its beginning)")
     area: str | None = Field(None, max_length=18, description="area code: the subtree under it")
+
+
+class HouseholdFilter(ListFilter):
+    address: str | None = Field(None, max_length=50, description="part of the address (a substring search: slower)")
 
 
 class PersonFilter(ListFilter):
@@ -162,8 +166,8 @@ def _household_detail(request, household: Household) -> dict:
 
 
 @router.get("/households", response=responses(HouseholdPage), summary="Search households in scope")
-def list_households(request, filters: Query[ListFilter]):
-    qs = selectors.search_households(request.auth, filters.q or "", area_code=filters.area)
+def list_households(request, filters: Query[HouseholdFilter]):
+    qs = selectors.search_households(request.auth, filters.q or "", area_code=filters.area, address=filters.address or "")
     count = qs.count()
     page = list(qs.select_related("head").annotate(member_count=Count("members"))[filters.offset:filters.offset + filters.limit])
     return {"count": count, "limit": filters.limit, "offset": filters.offset, "items": [_household_out(h) for h in page]}

@@ -39,8 +39,10 @@ class BootstrapMixin:
 
 
 class SearchForm(BootstrapMixin, forms.Form):
-    q = forms.CharField(label=_("Name, ID number or address"), required=False, max_length=50,
+    q = forms.CharField(label=_("Name or ID number"), required=False, max_length=50,
                         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}))
+    address = forms.CharField(label=_("Address contains"), required=False, max_length=50,
+                              widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}))
     area = forms.ChoiceField(label=_("Area"), required=False)
 
     def __init__(self, *args, area_choices=(), **kwargs):

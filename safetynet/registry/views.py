@@ -94,19 +94,21 @@ def _detail(household_id) -> str:
 @require_GET
 @registry_view("registry.view")
 def household_list(request, actor):
-    """Search by name, ID number (or its beginning) or address, within scope; IDs always masked."""
+    """Search by name or ID number (or its beginning), and/or part of the address, within scope;
+    IDs always masked."""
     form = SearchForm(request.GET or None, area_choices=selectors.area_choices(actor, FILTER_LEVELS))
-    q, area = "", ""
+    q, area, address = "", "", ""
     if form.is_valid():
         q, area = form.cleaned_data["q"].strip(), form.cleaned_data["area"]
+        address = form.cleaned_data["address"].strip()
     try:
         page_number = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         page_number = 1
-    page = selectors.household_page(actor, q=q, area_code=area or None, page=page_number, page_size=PAGE_SIZE)
+    page = selectors.household_page(actor, q=q, area_code=area or None, page=page_number, page_size=PAGE_SIZE, address=address)
     context = {
         "form": form.mark_invalid(), "page": page, "q": q,
-        "query_string": urlencode({k: v for k, v in (("q", q), ("area", area)) if v}),
+        "query_string": urlencode({k: v for k, v in (("q", q), ("address", address), ("area", area)) if v}),
         "can_edit": actor.can("registry.edit"), "can_import": actor.can("registry.import"),
     }
     template = "registry/_results.html" if request.htmx and request.htmx.target == "results" else "registry/household_list.html"
