@@ -53,7 +53,7 @@ from safetynet.programs import rules
 from safetynet.programs.facts import SupporterFacts
 from safetynet.publicity import services as publicity
 from safetynet.publicity.models import NoticeStatus
-from safetynet.registry.models import Household, Kinship, Person
+from safetynet.registry.models import Household, Kinship
 from safetynet.workforce.models import StaffIdentity
 
 from . import clocks, standards, statements
@@ -291,48 +291,50 @@ def _apply(*, actor, program_code, household_id, applicant_id, channel, entruste
         raise ValidationError(_("Choose how the application came in."), field="channel")
     entrusted_by = _text(entrusted_by, "entrusted_by", required=channel == Channel.ENTRUSTED_BY_VILLAGE, max_length=100)
     household = get_in_scope(Household.objects.all(), actor, pk=household_id)
-    members = {p.pk: p for p in Person.objects.filter(household_id=household.pk, is_deceased=False)
-               .only("id", "name", "household_id", "is_deceased")}
-    try:
-        applicant = members[int(applicant_id)]
-    except (KeyError, TypeError, ValueError):
-        raise ValidationError(_("The applicant must be a living member of the household."), field="applicant")
+    snapshot = take_household_snapshot(household)
+    members = {m["person_id"] for m in living_members(snapshot)}
+
+    def member(value, field: str, message: str) -> int:
+        try:
+            person_id = int(value)
+        except (TypeError, ValueError):
+            raise ValidationError(message, field=field)
+        if person_id not in members:
+            raise ValidationError(message, field=field)
+        return person_id
+
+    applicant = member(applicant_id, "applicant", _("The applicant must be a living member of the household."))
+    covered = None
+    amount = None
     if program_code == "temporary":
         if kind not in TemporaryKind.values:
             raise ValidationError(_("Choose emergency, quick aid or ordinary temporary assistance."), field="kind")
         amount = _amount(requested_amount, "requested_amount")
-        covered = None
     elif program_code == DIBAO:
         kind = kind or DibaoKind.HOUSEHOLD
         if kind not in DibaoKind.values:
             raise ValidationError(_("Choose household or individual coverage."), field="kind")
-        amount = None
-        covered = None
         if kind == DibaoKind.INDIVIDUAL:
-            if covered_person_id is None or int(covered_person_id) not in members:
-                raise ValidationError(_("Choose the member to be covered alone."), field="covered_person")
-            covered = members[int(covered_person_id)]
+            covered = member(covered_person_id, "covered_person", _("Choose the member to be covered alone."))
     else:
-        kind, amount = "", None
-        target = covered_person_id if covered_person_id is not None else applicant.pk
-        if int(target) not in members:
-            raise ValidationError(_("The person to support must be a living member of the household."), field="covered_person")
-        covered = members[int(target)]
+        kind = ""
+        covered = member(covered_person_id if covered_person_id is not None else applicant, "covered_person",
+                         _("The person to support must be a living member of the household."))
     reason = _text(reason, "reason", required=False, max_length=2000)
 
     open_cases = Case.objects.filter(program_id=program_code, is_open=True)
-    duplicate = Q(applicant_id=applicant.pk)
+    duplicate = Q(applicant_id=applicant)
     if program_code == DIBAO:
         duplicate |= Q(household_id=household.pk)
     elif covered is not None:
-        duplicate |= Q(covered_person_id=covered.pk)
+        duplicate |= Q(covered_person_id=covered)
     if open_cases.filter(duplicate).exists():
         raise Conflict(_("This person or household already has an open application for this program."), field="applicant")
     if program_code in (DIBAO, SPECIAL_HARDSHIP):
         live = Enrollment.objects.filter(program_id=program_code, status__in=LIVE_STATUSES)
         # Dibao: any live enrollment in the household (whole or individual coverage); special
         # hardship: the person's own.
-        enrolled = Q(household_id=household.pk) if program_code == DIBAO else Q(person_id=covered.pk)
+        enrolled = Q(household_id=household.pk) if program_code == DIBAO else Q(person_id=covered)
         if live.filter(enrolled).exists():
             raise Conflict(_("Already enrolled in this program: report the change instead of applying again."),
                            field="applicant")
@@ -345,10 +347,9 @@ def _apply(*, actor, program_code, household_id, applicant_id, channel, entruste
     limits["confirmation_delegated"] = bool(dibao_values.get("confirmation_delegated"))
     if program_code == SPECIAL_HARDSHIP and program_values.get("spot_check_ratio") is not None:
         limits["spot_check_ratio"] = str(program_values["spot_check_ratio"])
-    snapshot = take_household_snapshot(household)
     case = Case(
-        program_id=program_code, kind=kind, path=path_of(program_code, kind), household=household, applicant=applicant,
-        covered_person=covered, area_id=household.area_id, channel=channel, entrusted_by=entrusted_by,
+        program_id=program_code, kind=kind, path=path_of(program_code, kind), household=household, applicant_id=applicant,
+        covered_person_id=covered, area_id=household.area_id, channel=channel, entrusted_by=entrusted_by,
         requested_amount=amount, reason=reason, status=Status.APPLIED, is_open=True, version=1,
         snapshot=snapshot, snapshot_hash=snapshot_hash(snapshot), limits=limits,
         deliberation_required=program_code == DIBAO and bool(dibao_values.get("mandatory_deliberation")),
