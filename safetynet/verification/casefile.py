@@ -1,0 +1,76 @@
+"""What a verification gives a case: the summary and the verified income and assets in the shape
+`cases.snapshots.facts_from_snapshot` reads (verified items replace the declared ones there).
+
+The categories departments cover carry the verified figure (the larger of declared and found,
+assessment.py); the declared items of the other categories (business income, support from
+relatives, funds, claims ...) are copied from the case's snapshot unchanged, so the rule sees
+the whole household.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from .assessment import COUNTED_INCOME, FINANCIAL
+
+_DEPARTMENT_INCOME = set(COUNTED_INCOME) | {"excluded_basic_pension"}
+_DEPARTMENT_ASSETS = set(FINANCIAL) | {"home", "non_residential", "vehicle", "mobility_vehicle", "business"}
+
+FLAG_LABELS = {
+    "income_over_standard": _l("income over the standard"),
+    "financial_assets_over_limit": _l("financial assets over the limit"),
+    "more_than_one_home": _l("more homes than allowed"),
+    "non_residential_property": _l("non-residential property"),
+    "vehicle": _l("motor vehicle"),
+    "business": _l("registered business"),
+    "member_deceased": _l("a member has died"),
+    "undeclared_wages": _l("wages not declared"),
+}
+
+
+def flag_label(flag: str) -> str:
+    label = FLAG_LABELS.get(flag)
+    return str(label) if label else flag
+
+
+def _money(value) -> str:
+    return f"{Decimal(str(value or 0)):.2f}"
+
+
+def summary_text(result, findings_count: int) -> str:
+    flags = ", ".join(flag_label(f) for f in result.flags) or _("none")
+    return _("Department data: %(n)d records found. Counted income ¥%(income)s a month; financial assets ¥%(assets)s. "
+             "Flags: %(flags)s.") % {"n": findings_count, "income": f"{Decimal(result.counted_income):,.2f}",
+                                     "assets": f"{Decimal(result.financial_assets):,.2f}", "flags": flags}
+
+
+def case_findings(run, result, findings: list[dict], snapshot: dict) -> dict:
+    """The `findings` dict of the case's VerificationReport."""
+    income = []
+    for category, amount in (result.income or {}).items():
+        if category in _DEPARTMENT_INCOME and Decimal(str(amount)) > 0:
+            income.append({"person_id": None, "category": category, "monthly_amount": _money(amount),
+                           "description": _("verified with department data")})
+    income += [dict(item) for item in snapshot.get("income", []) if item.get("category") not in _DEPARTMENT_INCOME]
+    assets = []
+    held = result.assets or {}
+    for category in FINANCIAL:
+        value = Decimal(str(held.get(category) or 0))
+        if value > 0:
+            assets.append({"person_id": None, "category": category, "value": _money(value), "quantity": 1, "is_exempt": False,
+                           "description": _("verified with department data")})
+    for category in ("home", "non_residential", "vehicle", "mobility_vehicle", "business"):
+        count = int(held.get(category) or 0)
+        if count:
+            assets.append({"person_id": None, "category": category, "value": "0.00", "quantity": count,
+                           "is_exempt": category == "mobility_vehicle", "description": _("verified with department data")})
+    assets += [dict(item) for item in snapshot.get("assets", []) if item.get("category") not in _DEPARTMENT_ASSETS]
+    records = [{"person_id": f.get("person_id"), "source": f.get("source"), "item": f.get("item"),
+                "monthly_amount": None if f.get("monthly_amount") is None else _money(f.get("monthly_amount")),
+                "value": None if f.get("value") is None else _money(f.get("value")),
+                "subject": f.get("subject") or "", "date": f.get("record_date").isoformat() if f.get("record_date") else None}
+               for f in findings]
+    return {"run": run.pk, "household_result": result.pk, "flags": list(result.flags), "rule": result.rule,
+            "income": income, "assets": assets, "records": records}

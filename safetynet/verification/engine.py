@@ -1,0 +1,418 @@
+"""Running a verification: members in, snapshots joined, households assessed, results stored.
+
+A batch run (the cases waiting, the enrollments due, a county) goes in three steps, each of which
+can be repeated without harm, so an interrupted run resumes (or restarts) without duplicates:
+
+1. The members and households are exported once to the run's folder as Parquet (export.py). A
+   resumed run reads those files again, not the registry: it finishes the run it started.
+2. One DuckDB query (expressions.findings_expr, compiled from Ibis) joins them with every
+   current snapshot and writes the findings, partitioned by chunk of households. A marker file
+   says the step is complete; without it, the step runs again and overwrites.
+3. Chunk by chunk: member and household totals (Ibis again), the assessment (assessment.py, the
+   rules of programs.rules), and one transaction that replaces whatever the chunk left before,
+   inserts the chunk's `HouseholdResult` rows (and `Finding` rows for runs that keep findings
+   in the database), records the `VerificationChunk` and advances the run's progress. A chunk is
+   in the database entirely or not at all; unique constraints on (run, household) and on each
+   finding back that up.
+
+The online report (online.py) uses the same expressions and assessment for one household,
+kept in memory.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import ibis
+import pyarrow as pa
+import pyarrow.parquet as pq
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from . import storage
+from .assessment import HouseholdAssessment, HouseholdTotals, MemberTotals, assess_household
+from .expressions import (
+    FINDING_SCHEMA, Window, empty_findings, findings_expr, household_totals_expr, member_totals_expr,
+)
+from .models import Finding, FindingsStorage, HouseholdResult, RunStatus, VerificationChunk, VerificationRun
+
+log = logging.getLogger(__name__)
+
+FINDINGS_DONE = "_FINDINGS_DONE"
+
+
+@dataclass(frozen=True)
+class SnapshotRef:
+    id: int
+    dataset: str
+    taken_on: dt.date
+    path: Path
+    index_path: Path | None = None
+
+
+def windows_for(snapshots: Iterable[SnapshotRef]) -> dict[str, Window]:
+    return {s.dataset: Window.before(s.taken_on) for s in snapshots}
+
+
+# --------------------------------------------------------------------------------------------
+# Parameters (programs.selectors) per area, resolved once per village and run
+# --------------------------------------------------------------------------------------------
+
+class ParameterResolver:
+    """Dibao parameters in force in the run's month, per village (groups and grids take their
+    village's) and urban/rural class; a missing standard is remembered as an error message."""
+
+    def __init__(self, as_of: dt.date, resolve: Callable | None = None):
+        self.as_of = as_of
+        self._resolve = resolve
+        self._cache: dict = {}
+
+    def __call__(self, area_code: str, is_urban: bool):
+        key = (area_code[:12], is_urban)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._cache[key] = self._load(key[0], is_urban)
+        return hit
+
+    def _load(self, area_code: str, is_urban: bool):
+        from safetynet.core.errors import SafetyNetError
+        from safetynet.programs.selectors import dibao_parameters
+
+        try:
+            if self._resolve is not None:
+                return self._resolve(area_code, is_urban), ""
+            return dibao_parameters(area_code, self.as_of.replace(day=1), is_urban=is_urban), ""
+        except SafetyNetError as error:
+            return None, error.message
+
+
+# --------------------------------------------------------------------------------------------
+# Totals (from Arrow) → assessments
+# --------------------------------------------------------------------------------------------
+
+def iter_totals(member_rows: pa.Table, household_rows: pa.Table) -> Iterator[HouseholdTotals]:
+    """HouseholdTotals from the two totals tables (both sorted by household id)."""
+    m = {name: member_rows.column(name).to_pylist() for name in member_rows.column_names}
+    h = {name: household_rows.column(name).to_pylist() for name in household_rows.column_names}
+    mh = m["household_id"]
+    n_members = len(mh)
+    pos = 0
+    for i, household_id in enumerate(h["household_id"]):
+        members = []
+        while pos < n_members and mh[pos] < household_id:
+            pos += 1
+        while pos < n_members and mh[pos] == household_id:
+            members.append(MemberTotals(
+                person_id=m["person_id"][pos], birth_date=m["birth_date"][pos], disability_type=m["disability_type"][pos] or "",
+                disability_grade=m["disability_grade"][pos], serious_illness=bool(m["serious_illness"][pos]),
+                registry_deceased=bool(m["is_deceased"][pos]), found_dead=bool(m["found_dead"][pos]),
+                wages=m["found_wages"][pos], pension=m["found_pension"][pos], unemployment=m["found_unemployment"][pos],
+                excluded_pension=m["found_excluded_pension"][pos], name=m["name"][pos] or ""))
+            pos += 1
+        declared = {
+            "wages": h["declared_wages"][i], "pension": h["declared_pension"][i], "unemployment": h["declared_unemployment"][i],
+            "other_income": h["declared_other_income"][i], "deposit": h["declared_deposit"][i],
+            "securities": h["declared_securities"][i], "insurance": h["declared_insurance"][i],
+            "other_financial": h["declared_other_financial"][i], "home": h["declared_home"][i],
+            "non_residential": h["declared_non_residential"][i], "vehicle": h["declared_vehicle"][i],
+            "mobility_vehicle": h["declared_mobility_vehicle"][i], "business": h["declared_business"][i],
+        }
+        found = {
+            "deposit": h["found_deposit"][i], "securities": h["found_securities"][i], "insurance": h["found_insurance"][i],
+            "home": h["found_home"][i], "non_residential": h["found_non_residential"][i], "vehicle": h["found_vehicle"][i],
+            "mobility_vehicle": h["found_mobility_vehicle"][i], "business": h["found_business"][i],
+        }
+        yield HouseholdTotals(household_id=household_id, area_code=h["area_code"][i], is_urban=bool(h["is_urban"][i]),
+                              members=tuple(members), found=found, declared=declared, chunk=h["chunk"][i] or 0)
+
+
+def assess_totals(totals: Iterable[HouseholdTotals], resolver: ParameterResolver, on_date: dt.date) -> list[HouseholdAssessment]:
+    out = []
+    for t in totals:
+        params, error = resolver(t.area_code, t.is_urban)
+        out.append(assess_household(t, params, on_date, params_error=error))
+    return out
+
+
+def totals_tables(backend, findings: ibis.Table, members: ibis.Table, households: ibis.Table) -> tuple[pa.Table, pa.Table]:
+    """Execute the two totals expressions on `backend` (an Ibis connection)."""
+    return (backend.to_pyarrow(member_totals_expr(findings, members)),
+            backend.to_pyarrow(household_totals_expr(findings, households)))
+
+
+# --------------------------------------------------------------------------------------------
+# Writing results in bulk
+# --------------------------------------------------------------------------------------------
+
+RESULT_FIELDS = ["run", "household", "area_code", "chunk", "members", "deceased", "counted_income", "per_capita_income",
+                 "income", "found_wages", "declared_wages", "financial_assets", "assets", "homes", "non_residential",
+                 "vehicles", "businesses", "flags", "flagged", "eligible", "amount", "rule"]
+FINDING_FIELDS = ["run", "household_id", "person_id", "id_number", "source", "department", "snapshot_id", "snapshot_taken_on",
+                  "item", "counted", "monthly_amount", "value", "subject", "detail", "record_date", "record_key"]
+
+
+class _Json(json.JSONEncoder):
+    def default(self, o):
+        if isinstance(o, Decimal):
+            return f"{o:.2f}"
+        if isinstance(o, (dt.date, dt.datetime)):
+            return o.isoformat()
+        return super().default(o)
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, cls=_Json, ensure_ascii=False, separators=(",", ":"))
+
+
+def result_rows(run_id: int, assessments: list[HouseholdAssessment]) -> list[tuple]:
+    rule_cache: dict = {}
+    rows = []
+    for a in assessments:
+        rule_key = tuple(sorted((k, str(v)) for k, v in a.rule.items()))
+        rule = rule_cache.get(rule_key)
+        if rule is None:
+            rule = rule_cache[rule_key] = _dumps(a.rule)
+        rows.append((run_id, a.household_id, a.area_code, a.chunk, a.members, a.deceased, a.counted_income,
+                     a.per_capita_income, _dumps(a.income), a.found_wages, a.declared_wages, a.financial_assets,
+                     _dumps(a.assets), a.homes, a.non_residential, a.vehicles, a.businesses, _dumps(a.flags), bool(a.flags),
+                     a.eligible, a.amount, rule))
+    return rows
+
+
+def finding_rows(run_id: int, findings: pa.Table, snapshots: dict[str, SnapshotRef]) -> list[tuple]:
+    cols = {name: findings.column(name).to_pylist() for name in FINDING_SCHEMA.names if name in findings.column_names}
+    rows = []
+    for i in range(findings.num_rows):
+        source = cols["source"][i]
+        ref = snapshots.get(source)
+        rows.append((run_id, cols["household_id"][i], cols["person_id"][i], cols["id_number"][i], source,
+                     cols["department"][i], ref.id if ref else 0, ref.taken_on if ref else None, cols["item"][i],
+                     bool(cols["counted"][i]), cols["monthly_amount"][i], cols["value"][i], cols["subject"][i] or "",
+                     (cols["detail"][i] or "")[:300], cols["record_date"][i], (cols["record_key"][i] or "")[:240]))
+    return rows
+
+
+class BulkWriter:
+    """Multi-row inserts with the models' column names: executemany on SQLite, COPY on PostgreSQL."""
+
+    def __init__(self):
+        connection.ensure_connection()
+        self.vendor = connection.vendor
+        self.raw = connection.connection
+
+    def insert(self, model, fields: list[str], rows: list[tuple]) -> None:
+        if not rows:
+            return
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
+        table = quote(model._meta.db_table)
+        if self.vendor == "postgresql":
+            with self.raw.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join(["?" if self.vendor == "sqlite" else "%s"] * len(fields))
+        prepared = [tuple(_sqlite_value(v) for v in row) for row in rows] if self.vendor == "sqlite" else rows
+        cursor = self.raw.cursor()
+        try:
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", prepared)
+        finally:
+            cursor.close()
+
+
+def _sqlite_value(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def insert_rows(run: VerificationRun, assessments: list[HouseholdAssessment], findings: pa.Table | None,
+                snapshots: dict[str, SnapshotRef]) -> None:
+    """Results (and, for runs that keep them in the database, findings) in bulk, no questions asked."""
+    writer = BulkWriter()
+    writer.insert(HouseholdResult, RESULT_FIELDS, result_rows(run.pk, assessments))
+    if run.findings_storage == FindingsStorage.DATABASE and isinstance(findings, pa.Table) and findings.num_rows:
+        writer.insert(Finding, FINDING_FIELDS, finding_rows(run.pk, findings, snapshots))
+
+
+def finding_dicts(findings: pa.Table, snapshots: dict[str, SnapshotRef]) -> list[dict]:
+    """Findings as selectors.findings_for_household returns them, straight from Arrow."""
+    rows = findings.select([n for n in FINDING_SCHEMA.names if n != "chunk"]).to_pylist()
+    for row in rows:
+        ref = snapshots.get(row["source"])
+        row["snapshot_id"] = ref.id if ref else 0
+        row["snapshot_taken_on"] = ref.taken_on if ref else None
+        row["subject"] = row["subject"] or ""
+        row["detail"] = row["detail"] or ""
+    rows.sort(key=lambda r: (r["person_id"], r["source"], r["record_key"] or ""))
+    return rows
+
+
+def store_chunk(run: VerificationRun, number: int, assessments: list[HouseholdAssessment], findings: pa.Table | None,
+                snapshots: dict[str, SnapshotRef]) -> None:
+    """One transaction: what an earlier attempt left for the chunk goes, the chunk's rows come in,
+    the chunk is marked done and the run's progress advances."""
+    ids = [a.household_id for a in assessments]
+    first, last = (min(ids), max(ids)) if ids else (0, 0)
+    findings_count = findings.num_rows if findings is not None else 0
+    with transaction.atomic():
+        if VerificationChunk.objects.filter(run=run, number=number).exists():
+            return
+        HouseholdResult.objects.filter(run=run, chunk=number).delete()
+        if run.findings_storage == FindingsStorage.DATABASE:
+            households = sorted(set(ids))
+            for start in range(0, len(households), 500):
+                Finding.objects.filter(run=run, household_id__in=households[start:start + 500]).delete()
+        insert_rows(run, assessments, findings, snapshots)
+        VerificationChunk.objects.create(run=run, number=number, first_household_id=first, last_household_id=last,
+                                         households=len(assessments), findings=findings_count, done_at=timezone.now())
+        flagged = sum(1 for a in assessments if a.flags)
+        VerificationRun.objects.filter(pk=run.pk).update(
+            households_done=F("households_done") + len(assessments), chunks_done=F("chunks_done") + 1,
+            findings_count=F("findings_count") + findings_count, flagged_households=F("flagged_households") + flagged)
+
+
+# --------------------------------------------------------------------------------------------
+# The batch
+# --------------------------------------------------------------------------------------------
+
+class Interrupted(Exception):
+    """Raised by a test hook to stop a run between chunks (as a killed worker would)."""
+
+
+def duckdb_backend(con):
+    return ibis.duckdb.from_connection(con)
+
+
+def bind_parquet(con, snapshots: Iterable[SnapshotRef]) -> dict:
+    """A view per dataset over its snapshot's Parquet file, as Ibis tables."""
+    backend = duckdb_backend(con)
+    tables = {}
+    for s in snapshots:
+        name = f"ds_{s.dataset}"
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{s.path}')")
+        tables[s.dataset] = backend.table(name)
+    return tables
+
+
+def write_findings(con, run_path: Path, snapshots: list[SnapshotRef], as_of: dt.date) -> Path:
+    """Step 2: every finding of the run's members, partitioned by chunk (re-written when the
+    marker is missing)."""
+    out = run_path / "findings"
+    marker = run_path / FINDINGS_DONE
+    if marker.exists():
+        return out
+    storage.remove(out)
+    backend = duckdb_backend(con)
+    con.execute(f"CREATE OR REPLACE VIEW run_members AS SELECT * FROM read_parquet('{run_path / 'members.parquet'}')")
+    tables = bind_parquet(con, snapshots)
+    expr = findings_expr(tables, backend.table("run_members"), as_of=as_of, windows=windows_for(snapshots))
+    if expr is None:
+        expr = empty_findings()
+    sql = ibis.to_sql(expr, dialect="duckdb")
+    out.mkdir(parents=True, exist_ok=True)
+    con.execute(f"COPY ({sql}) TO '{out}' (FORMAT parquet, PARTITION_BY (chunk), OVERWRITE_OR_IGNORE true, "
+                f"COMPRESSION zstd)")
+    marker.write_text(timezone.now().isoformat())
+    return out
+
+
+def _chunk_findings(con, findings_dir: Path, number: int):
+    backend = duckdb_backend(con)
+    folder = findings_dir / f"chunk={number}"
+    name = f"run_findings_{number}"
+    if folder.exists() and any(folder.glob("*.parquet")):
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT *, CAST({number} AS INTEGER) AS chunk "
+                    f"FROM read_parquet('{folder}/*.parquet')")
+        return backend.table(name)
+    return empty_findings()
+
+
+def process_run(run: VerificationRun, *, snapshots: list[SnapshotRef], resolver: ParameterResolver,
+                threads: int | None = None, stop_after_chunks: int | None = None,
+                progress: Callable[[VerificationRun], None] | None = None) -> VerificationRun:
+    """Steps 2 and 3 for a run whose members were exported (step 1); resumes after the last
+    chunk done. `stop_after_chunks` interrupts on purpose (tests)."""
+    run_path = storage.run_dir(run.pk)
+    refs = {s.dataset: s for s in snapshots}
+    started = time.monotonic()
+    con = storage.connect(threads=threads)
+    try:
+        findings_dir = write_findings(con, run_path, snapshots, run.as_of)
+        backend = duckdb_backend(con)
+        con.execute(f"CREATE OR REPLACE VIEW run_members AS SELECT * FROM read_parquet('{run_path / 'members.parquet'}')")
+        con.execute(f"CREATE OR REPLACE VIEW run_households AS SELECT * FROM read_parquet('{run_path / 'households.parquet'}')")
+        members, households = backend.table("run_members"), backend.table("run_households")
+        done = set(VerificationChunk.objects.filter(run=run).values_list("number", flat=True))
+        processed = 0
+        for number in range(run.chunks_total):
+            if number in done:
+                continue
+            if stop_after_chunks is not None and processed >= stop_after_chunks:
+                raise Interrupted(f"stopped after {processed} chunks")
+            findings = _chunk_findings(con, findings_dir, number)
+            member_rows, household_rows = totals_tables(
+                backend, findings, members.filter(members.chunk == number), households.filter(households.chunk == number))
+            assessments = assess_totals(iter_totals(member_rows, household_rows), resolver, run.as_of)
+            chunk_findings = backend.to_pyarrow(findings) if run.findings_storage == FindingsStorage.DATABASE else None
+            if chunk_findings is None:
+                chunk_findings_count = backend.to_pyarrow(findings.count().name("n").as_table()).column(0)[0].as_py()
+                store_chunk(run, number, assessments, _CountOnly(chunk_findings_count), refs)
+            else:
+                store_chunk(run, number, assessments, chunk_findings, refs)
+            processed += 1
+            run.refresh_from_db()
+            if progress:
+                progress(run)
+    finally:
+        con.close()
+    run.refresh_from_db()
+    elapsed = time.monotonic() - started
+    VerificationRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.DONE, finished_at=timezone.now(), seconds=(run.seconds or 0) + elapsed)
+    run.refresh_from_db()
+    return run
+
+
+class _CountOnly:
+    """A chunk's findings kept in Parquet: only their number goes to the database."""
+
+    def __init__(self, n: int):
+        self.num_rows = n
+
+
+def read_findings(run: VerificationRun, household_id: int) -> list[dict]:
+    """A household's findings from a run that keeps them in Parquet (its chunk's files)."""
+    import duckdb
+
+    run_path = storage.run_dir(run.pk)
+    chunk = HouseholdResult.objects.filter(run=run, household_id=household_id).values_list("chunk", flat=True).first()
+    if chunk is None:
+        return []
+    folder = run_path / "findings" / f"chunk={chunk}"
+    if not folder.exists():
+        return []
+    con = duckdb.connect()
+    try:
+        table = con.execute(f"SELECT * FROM read_parquet('{folder}/*.parquet') WHERE household_id = ? "
+                            f"ORDER BY person_id, source, record_key", [household_id]).to_arrow_table()
+    finally:
+        con.close()
+    return table.to_pylist()
+
+
+def write_members(run_path: Path, members: pa.Table, households: pa.Table) -> None:
+    """Step 1's files, written atomically (a resumed run finds both or neither)."""
+    for name, table in (("members", members), ("households", households)):
+        tmp = run_path / f".{name}.parquet.tmp"
+        pq.write_table(table, tmp, compression="zstd")
+        storage.replace(tmp, run_path / f"{name}.parquet")
