@@ -42,9 +42,9 @@ def test_create_household_with_head_and_members(worker, village):
 
 
 def test_create_household_derives_sex_and_birth_date(worker, village):
-    number = new_id(birth=dt.date(1950, 3, 4), sex="female")
+    number = new_id(birth=dt.date(1950, 3, 4), sex="female")  # new_id may move the date on: read it back
     h = make_household(worker, village.code, members=[head(id_number=number)])
-    assert (h.head.sex, h.head.birth_date) == ("female", dt.date(1950, 3, 4))
+    assert (h.head.sex, h.head.birth_date) == ("female", dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14])))
 
 
 def test_create_household_requires_edit_role(make_actor, village):
