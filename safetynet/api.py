@@ -67,3 +67,6 @@ api.add_router("/public", public_router)
 from safetynet.cases.api import router as cases_router  # noqa: E402
 
 api.add_router("/cases", cases_router)
+from safetynet.verification.api import router as verification_router  # noqa: E402
+
+api.add_router("/verification", verification_router)

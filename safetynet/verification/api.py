@@ -1,0 +1,123 @@
+"""Verification over HTTP: /api/v1/verification/...
+
+- POST snapshots: a department (its login's token) or a county officer uploads a file (multipart:
+  `dataset`, `file`, optional `taken_on`). 201 with the snapshot; 200 with `created` false for an
+  identical re-send; 422 `snapshot_rejected` with every bad row in `details.rows`; 403
+  `wrong_department` for another department's dataset.
+- GET snapshots: the current snapshot of each dataset.
+- POST households/{id}/verify: run the online verification (optional `case_id`: file the report on it).
+- GET runs/{id}: a run's status and progress.
+
+Thin: services and selectors do the work.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from safetynet.core.apischemas import responses
+
+from . import selectors, services
+
+router = Router(tags=["verification"])
+
+
+class SnapshotOut(Schema):
+    id: int
+    dataset: str
+    department: str
+    taken_on: dt.date
+    rows: int
+    status: str
+    content_hash: str
+    identities: dict
+    created: bool = True
+
+
+class FindingOut(Schema):
+    person_id: int
+    id_number: str
+    source: str
+    department: str
+    item: str
+    counted: bool
+    monthly_amount: str | None
+    value: str | None
+    subject: str
+    record_date: dt.date | None
+    snapshot_id: int
+    snapshot_taken_on: dt.date | None
+
+
+class ReportOut(Schema):
+    run: int
+    household: int
+    flags: list[str]
+    counted_income: str
+    per_capita_income: str
+    financial_assets: str
+    income: dict
+    assets: dict
+    rule: dict
+    eligible: bool
+    findings: list[FindingOut]
+    case_report: int | None = None
+
+
+class RunOut(Schema):
+    id: int
+    kind: str
+    status: str
+    households_total: int
+    households_done: int
+    chunks_total: int
+    chunks_done: int
+    findings_count: int
+    flagged_households: int
+    error: str
+
+
+class VerifyIn(Schema):
+    case_id: int | None = None
+
+
+def _snapshot_out(snapshot, created: bool = True) -> dict:
+    return {"id": snapshot.pk, "dataset": snapshot.dataset, "department": snapshot.department, "taken_on": snapshot.taken_on,
+            "rows": snapshot.row_count, "status": snapshot.status, "content_hash": snapshot.content_hash,
+            "identities": snapshot.identities or {}, "created": created}
+
+
+def _money(value) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+@router.post("/snapshots", response=responses(SnapshotOut, ok_status=201) | {200: SnapshotOut}, operation_id="verification_upload_snapshot")
+def upload_snapshot(request, dataset: Form[str], file: File[UploadedFile], taken_on: Form[dt.date | None] = None):
+    result = services.import_snapshot(actor=request.actor, dataset_code=dataset, source=file, filename=file.name or "",
+                                      taken_on=taken_on)
+    return Status(201 if result.created else 200, _snapshot_out(result.snapshot, result.created))
+
+
+@router.get("/snapshots", response=responses(list[SnapshotOut]), operation_id="verification_current_snapshots")
+def current_snapshots(request):
+    request.actor.require("verification.view")
+    return [_snapshot_out(s) for s in selectors.current_snapshots()]
+
+
+@router.post("/households/{household_id}/verify", response=responses(ReportOut), operation_id="verification_verify_household")
+def verify_household(request, household_id: int, payload: VerifyIn | None = None):
+    report = services.verify_household(actor=request.actor, household_id=household_id,
+                                       case_id=payload.case_id if payload else None)
+    r = report.result
+    return {"run": report.run.pk, "household": r.household_id, "flags": r.flags, "counted_income": _money(r.counted_income),
+            "per_capita_income": _money(r.per_capita_income), "financial_assets": _money(r.financial_assets),
+            "income": r.income, "assets": r.assets, "rule": r.rule, "eligible": r.eligible,
+            "findings": [{**f, "monthly_amount": _money(f["monthly_amount"]), "value": _money(f["value"])} for f in report.findings],
+            "case_report": report.case_report_id}
+
+
+@router.get("/runs/{run_id}", response=responses(RunOut), operation_id="verification_run")
+def run_status(request, run_id: int):
+    return selectors.get_run(request.actor, run_id)
