@@ -3,7 +3,7 @@ households of one county, SQLite and PostgreSQL side by side (issue 3: at most 6
 
 The county is the demo county (`safetynet demo --people N --seed 2026`), generated once per
 database into a template and copied for every run (SQLite: var/bench/cases-<N>.template.sqlite3
-copied to cases-<N>.sqlite3; PostgreSQL: database bench_safetynet_cases_template, cloned to
+copied to cases-<N>.sqlite3; PostgreSQL: database bench_safetynet_cases_template_<N>, cloned to
 bench_safetynet_cases), so each run starts from the same county with no case in it. `--fresh`
 regenerates the templates.
 
@@ -21,7 +21,7 @@ and Enrollment). The business date is moved by replacing `safetynet.cases.clocks
 tests do. Printed: total seconds, milliseconds per path, and SQL statements per path (counted
 on one more household after the timed run).
 
-    .venv/bin/python bench/bench_cases.py [--households 10000] [--people 80000] [--no-postgres]
+    .venv/bin/python bench/bench_cases.py [--households 10000] [--people 100000] [--no-postgres]
                                           [--postgres-async-commit] [--fresh]
 
 `--postgres-async-commit` adds a second PostgreSQL run with `synchronous_commit = off` for the
@@ -48,7 +48,7 @@ SAFETYNET = str(ROOT / ".venv" / "bin" / "safetynet")
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 POSTGRES_SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 POSTGRES_DB = "bench_safetynet_cases"
-POSTGRES_TEMPLATE = "bench_safetynet_cases_template"
+POSTGRES_TEMPLATE = "bench_safetynet_cases_template_{people}"
 SEED = 2026
 COUNTY = "130123"
 BENCH_STANDARDS = {"urban_standard": "3000.00", "rural_standard": "2500.00"}
@@ -101,16 +101,17 @@ def build(url: str, people: int, label: str) -> None:
 def prepare(database: str, people: int, fresh: bool) -> str:
     """A database holding the demo county and no cases; returns its URL."""
     if database == "postgresql":
-        if fresh or not postgres_exists(POSTGRES_TEMPLATE):
-            postgres_admin(f"DROP DATABASE IF EXISTS {POSTGRES_TEMPLATE} WITH (FORCE)")
-            postgres_admin(f"CREATE DATABASE {POSTGRES_TEMPLATE}")
-            build(f"{POSTGRES_SERVER}/{POSTGRES_TEMPLATE}", people, database)
+        template = POSTGRES_TEMPLATE.format(people=people)
+        if fresh or not postgres_exists(template):
+            postgres_admin(f"DROP DATABASE IF EXISTS {template} WITH (FORCE)")
+            postgres_admin(f"CREATE DATABASE {template}")
+            build(f"{POSTGRES_SERVER}/{template}", people, database)
         else:
             # Bring a kept template up to the current migrations (new apps since it was built).
             subprocess.run([SAFETYNET, "migrate", "--no-input", "-v", "0"],
-                           env=child_env(f"{POSTGRES_SERVER}/{POSTGRES_TEMPLATE}"), cwd=ROOT, check=True)
+                           env=child_env(f"{POSTGRES_SERVER}/{template}"), cwd=ROOT, check=True)
         postgres_admin(f"DROP DATABASE IF EXISTS {POSTGRES_DB} WITH (FORCE)")
-        postgres_admin(f"CREATE DATABASE {POSTGRES_DB} TEMPLATE {POSTGRES_TEMPLATE}")
+        postgres_admin(f"CREATE DATABASE {POSTGRES_DB} TEMPLATE {template}")
         return f"{POSTGRES_SERVER}/{POSTGRES_DB}"
     template, working = sqlite_paths(people)
     if fresh or not template.exists():
@@ -138,7 +139,7 @@ def run_child(url: str, households: int, async_commit: bool = False) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--households", type=int, default=10_000)
-    parser.add_argument("--people", type=int, default=80_000, help="people in the demo county (enough eligible households)")
+    parser.add_argument("--people", type=int, default=100_000, help="people in the demo county (enough eligible households)")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--postgres-async-commit", action="store_true",
                         help="also run PostgreSQL with synchronous_commit = off")

@@ -843,7 +843,7 @@ def _enroll(case: Case, decision: Decision, outcome, start: dt.date, today: dt.d
     return Enrollment.objects.create(
         program_id=case.program_id, household_id=case.household_id, person_id=person_id, area_id=case.area_id,
         case=case, decision=decision, status=EnrollmentStatus.ACTIVE, monthly_amount=outcome.monthly_amount,
-        breakdown=standards.jsonable([line.as_dict() for line in outcome.breakdown]), start_month=start,
+        breakdown=decision.assessment.get("breakdown", []), start_month=start,
         next_recheck_date=_recheck_date(case, start, today),
         bank_account=Household.objects.filter(pk=case.household_id).values_list("bank_account", flat=True).first() or "")
 
