@@ -403,8 +403,8 @@ def read_findings(run: VerificationRun, household_id: int) -> list[dict]:
         return []
     con = duckdb.connect()
     try:
-        table = con.execute(f"SELECT * FROM read_parquet('{folder}/*.parquet') WHERE household_id = ? "
-                            f"ORDER BY person_id, source, record_key", [household_id]).to_arrow_table()
+        table = con.sql(f"SELECT * FROM read_parquet('{folder}/*.parquet') WHERE household_id = $household "
+                        f"ORDER BY person_id, source, record_key", params={"household": household_id}).to_arrow_table()
     finally:
         con.close()
     return table.to_pylist()

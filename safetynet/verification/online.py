@@ -89,11 +89,11 @@ class OnlineCatalog:
                 findings = self._empty(FINDING_SCHEMA)
             else:
                 literal = ", ".join(f"'{i}'" for i in ids)
-                findings = con.execute(sql.replace(f"'{PLACEHOLDER}'", literal)).to_arrow_table()
+                findings = con.sql(sql.replace(f"'{PLACEHOLDER}'", literal)).to_arrow_table()
                 findings = findings.cast(FINDING_SCHEMA.to_pyarrow())
             con.register("online_findings", findings)
-            member_rows = con.execute(self._sql["members"]).to_arrow_table()
-            household_rows = con.execute(self._sql["households"]).to_arrow_table()
+            member_rows = con.sql(self._sql["members"]).to_arrow_table()
+            household_rows = con.sql(self._sql["households"]).to_arrow_table()
         return OnlineResult(findings=findings, member_rows=member_rows, household_rows=household_rows)
 
     def close(self) -> None:

@@ -75,4 +75,12 @@ def findings_for_household(run: VerificationRun, household_id: int) -> list[dict
                     .order_by("person_id", "source", "record_key").values(*FINDING_VALUES))
     from .engine import read_findings
 
-    return read_findings(run, household_id)
+    snapshots = {s["dataset"]: s for s in Snapshot.objects.filter(pk__in=list((run.snapshots or {}).values()))
+                 .values("id", "dataset", "taken_on")}
+    rows = []
+    for row in read_findings(run, household_id):
+        snapshot = snapshots.get(row["source"], {})
+        rows.append({**{k: row.get(k) for k in FINDING_VALUES if k in row}, "snapshot_id": snapshot.get("id", 0),
+                     "snapshot_taken_on": snapshot.get("taken_on"), "subject": row.get("subject") or "",
+                     "detail": row.get("detail") or ""})
+    return rows

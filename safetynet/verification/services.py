@@ -42,6 +42,9 @@ from .selectors import current_snapshot_refs, findings_for_household
 log = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_HOUSEHOLDS = 100_000
+# Runs of up to this many households (and every run of cases) keep their findings as database rows,
+# for the report pages; larger ones keep them in the run's Parquet files (selectors.findings_for_household).
+DATABASE_FINDINGS_MAX_HOUSEHOLDS = 2000
 SERVICE_USERNAME = "verification-service"
 SERVICE_ROLE = "verification_service"
 
@@ -340,7 +343,8 @@ def start_run(*, actor: Actor, kind: str, area_code: str = "", chunk_size: int =
     else:
         households, notes = _batch_households(actor, kind, area_code, as_of)
     refs = current_snapshot_refs()
-    storage_kind = FindingsStorage.DATABASE if kind == RunKind.CASES or len(households) <= 2000 else FindingsStorage.PARQUET
+    storage_kind = (FindingsStorage.DATABASE if kind == RunKind.CASES or len(households) <= DATABASE_FINDINGS_MAX_HOUSEHOLDS
+                    else FindingsStorage.PARQUET)
     with transaction.atomic(durable=True):
         run = VerificationRun.objects.create(
             kind=kind, area_code=area_code, as_of=as_of, status=RunStatus.PENDING, findings_storage=storage_kind,

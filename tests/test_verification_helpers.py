@@ -1,0 +1,92 @@
+"""Fixtures and helpers for the verification tests: a private DATA_DIR, files in each format, and
+a small world (households of the 正定县 fixture with department snapshots about them).
+
+Import with `from tests.test_verification_helpers import *` (pytest finds fixtures in the test
+module's namespace). This module holds no tests itself."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+__all__ = ["vdata", "officer", "csv_bytes", "xlsx_bytes", "parquet_bytes", "import_rows", "months_before", "D"]
+
+D = dt.date
+
+
+@pytest.fixture
+def vdata(settings, tmp_path):
+    """Verification files under a private DATA_DIR; the online catalogue forgets them afterwards."""
+    from safetynet.verification.online import CATALOG
+
+    settings.DATA_DIR = tmp_path
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    CATALOG.close()
+    yield tmp_path
+    CATALOG.close()
+
+
+@pytest.fixture
+def officer(make_actor, county):
+    return make_actor("county_officer", county.code)
+
+
+def csv_bytes(header: list[str], rows: list[list], *, encoding: str = "utf-8") -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return buffer.getvalue().encode(encoding)
+
+
+def xlsx_bytes(header: list[str], rows: list[list]) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def parquet_bytes(columns: dict) -> bytes:
+    buffer = io.BytesIO()
+    pq.write_table(pa.table(columns), buffer)
+    return buffer.getvalue()
+
+
+def months_before(day: dt.date, n: int = 12) -> list[dt.date]:
+    month = day.replace(day=1)
+    out = []
+    for _ in range(n):
+        month = (month - dt.timedelta(days=1)).replace(day=1)
+        out.append(month)
+    return out
+
+
+def import_rows(actor, dataset_code: str, rows: list[dict], *, taken_on: dt.date | None = None):
+    """Import `rows` (dicts by column name) as a CSV snapshot of `dataset_code` through the service."""
+    from safetynet.verification.schemas import DATASETS
+    from safetynet.verification.services import import_snapshot
+
+    columns = [c for c in DATASETS[dataset_code].column_names if any(c in r for r in rows)]
+    body = csv_bytes(columns, [[_text(r.get(c)) for c in columns] for r in rows])
+    return import_snapshot(actor=actor, dataset_code=dataset_code, source=body, filename=f"{dataset_code}.csv",
+                           taken_on=taken_on)
+
+
+def _text(value):
+    if value is None:
+        return ""
+    if isinstance(value, (dt.date, Decimal)):
+        return str(value)
+    return value
