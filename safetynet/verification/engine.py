@@ -147,6 +147,40 @@ def totals_tables(backend, findings: ibis.Table, members: ibis.Table, households
             backend.to_pyarrow(household_totals_expr(findings, households)))
 
 
+def run_expressions(backend, tables: dict, members: ibis.Table, households: ibis.Table, *, as_of: dt.date,
+                    windows: dict[str, Window]) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """(findings, member totals, household totals) of `members` on any Ibis backend: the batch in
+    one go, on small data (tests/test_verification_spark.py runs it on DuckDB and on PySpark)."""
+    expr = findings_expr(tables, members, as_of=as_of, windows=windows)
+    if expr is None:
+        expr = empty_findings()
+    findings = backend.to_pyarrow(expr)
+    member_rows, household_rows = totals_tables(backend, expr, members, households)
+    return findings, member_rows, household_rows
+
+
+def assess_findings(findings: pa.Table, members: pa.Table, households: pa.Table, *, as_of: dt.date,
+                    resolver: ParameterResolver | None = None) -> list[HouseholdAssessment]:
+    """Findings (in FINDING_SCHEMA) of the given members and households → their assessments.
+
+    The plug for what adds findings after the engine (identity resolution's confirmed links):
+    concatenate them to a run's findings and assess again, on an in-memory DuckDB."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        backend = duckdb_backend(con)
+        con.register("f_findings", findings.cast(FINDING_SCHEMA.to_pyarrow()))
+        con.register("f_members", members)
+        con.register("f_households", households)
+        member_rows, household_rows = totals_tables(backend, backend.table("f_findings"), backend.table("f_members"),
+                                                    backend.table("f_households"))
+    finally:
+        con.close()
+    resolver = resolver or ParameterResolver(as_of)
+    return assess_totals(iter_totals(member_rows, household_rows), resolver, as_of)
+
+
 # --------------------------------------------------------------------------------------------
 # Writing results in bulk
 # --------------------------------------------------------------------------------------------
