@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Union
 
 from django.db.models import Q
 from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
 from safetynet.core.apischemas import PageQuery, responses
+from safetynet.core.errors import NotFound, ValidationError
 from safetynet.core.masking import mask_id_number
+from safetynet.registry.models import AssetCategory, IncomeCategory
 
 from . import clocks, selectors, services, workflow
 from .models import Case, Status as CaseStatus
@@ -32,7 +34,12 @@ _NO_NUL = r"^[^\x00]*$"
 Text = Annotated[str, StringConstraints(max_length=20000, pattern=_NO_NUL)]
 ShortText = Annotated[str, StringConstraints(max_length=2000, pattern=_NO_NUL)]
 Name = Annotated[str, StringConstraints(max_length=100, pattern=_NO_NUL)]
-Money = Annotated[Decimal, Field(gt=0, le=Decimal("9999999999.99"), max_digits=12, decimal_places=2)]
+# An amount as the services take it: more than zero, at most two decimal places (a string, so the
+# schema says exactly which texts are amounts).
+Money = Annotated[str, StringConstraints(pattern=r"^(0\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,9}(\.[0-9]{1,2})?)$")]
+Amount = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,10}(\.[0-9]{1,2})?$")]        # zero or more
+AssetValue = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,12}(\.[0-9]{1,2})?$")]
+NonBlank = Annotated[str, StringConstraints(max_length=100, pattern=r"^[^\x00]*[^\s\x00-\x1f\x85][^\x00]*$")]
 Version = Annotated[int | None, Field(None, ge=1, le=MAX_ID, description="the case version the client saw (optimistic locking)")]
 ProgramCode = Literal["dibao", "special_hardship", "temporary"]
 
@@ -257,24 +264,71 @@ def get_case(request, case_id: CaseId):
 # Writes: the application, then one endpoint per step
 # --------------------------------------------------------------------------------------------
 
-class ApplyIn(Schema):
-    program: ProgramCode
+# The application's body: one shape per program (and per channel: an entrusted application names
+# who entrusted it), so every body the schema allows is one the service can take. A person who is
+# not a living member of the household is, for that household, not found (404).
+class _ApplyCommon(Schema):
     household: int = Field(..., ge=1, le=MAX_ID)
-    applicant: int = Field(..., ge=1, le=MAX_ID)
-    channel: Literal["walk_in", "entrusted_by_village", "online", "from_lead"]
-    entrusted_by: Name = ""
-    kind: Literal["household", "individual", "emergency", "quick", "ordinary"] | None = None
-    covered_person: int | None = Field(None, ge=1, le=MAX_ID)
-    requested_amount: Money | None = None
+    applicant: int = Field(..., ge=1, le=MAX_ID, description="a living member of the household")
     reason: ShortText = ""
+
+
+class _Direct(Schema):
+    channel: Literal["walk_in", "online", "from_lead"]
+
+
+class _Entrusted(Schema):
+    channel: Literal["entrusted_by_village"]
+    entrusted_by: NonBlank = Field(..., description="the village committee or person who applied on the household's behalf")
+
+
+class _DibaoHousehold(Schema):
+    program: Literal["dibao"]
+    kind: Literal["household"] = "household"
+
+
+class _DibaoIndividual(Schema):
+    program: Literal["dibao"]
+    kind: Literal["individual"]
+    covered_person: int = Field(..., ge=1, le=MAX_ID, description="the member covered alone (MLG-2021 art. 8)")
+
+
+class _SpecialHardship(Schema):
+    program: Literal["special_hardship"]
+    covered_person: int | None = Field(None, ge=1, le=MAX_ID, description="the person to support (default: the applicant)")
+
+
+class _Temporary(Schema):
+    program: Literal["temporary"]
+    kind: Literal["emergency", "quick", "ordinary"]
+    requested_amount: Money
+
+
+def _apply_schemas() -> tuple:
+    models = []
+    for program_name, program in (("DibaoHousehold", _DibaoHousehold), ("DibaoIndividual", _DibaoIndividual),
+                                  ("SpecialHardship", _SpecialHardship), ("Temporary", _Temporary)):
+        for channel_name, channel in (("", _Direct), ("Entrusted", _Entrusted)):
+            models.append(type(f"Apply{program_name}{channel_name}In", (program, channel, _ApplyCommon), {}))
+    return tuple(models)
+
+
+APPLY_SCHEMAS = _apply_schemas()
+ApplyIn = Union[APPLY_SCHEMAS]  # type: ignore[valid-type]
 
 
 @router.post("", response=responses(CaseDetailOut, ok_status=201), summary="File an application")
 def apply(request, payload: ApplyIn):
-    case = services.apply_for_assistance(
-        actor=request.auth, program_code=payload.program, household_id=payload.household, applicant_id=payload.applicant,
-        channel=payload.channel, entrusted_by=payload.entrusted_by, kind=payload.kind,
-        covered_person_id=payload.covered_person, requested_amount=payload.requested_amount, reason=payload.reason)
+    try:
+        case = services.apply_for_assistance(
+            actor=request.auth, program_code=payload.program, household_id=payload.household,
+            applicant_id=payload.applicant, channel=payload.channel, entrusted_by=getattr(payload, "entrusted_by", ""),
+            kind=getattr(payload, "kind", None), covered_person_id=getattr(payload, "covered_person", None),
+            requested_amount=getattr(payload, "requested_amount", None), reason=payload.reason)
+    except ValidationError as exc:
+        if exc.field in ("applicant", "covered_person"):
+            raise NotFound(exc.message, field=exc.field)
+        raise
     return Status(201, _detail(request.auth, case.pk))
 
 
@@ -336,15 +390,15 @@ class SurveyIn(VersionIn):
 
 class IncomeItemIn(Schema):
     person_id: int | None = Field(None, ge=1, le=MAX_ID)
-    category: str = Field(..., max_length=32)
-    monthly_amount: Decimal = Field(..., ge=0, le=Decimal("9999999999.99"), max_digits=12, decimal_places=2)
+    category: Literal[tuple(IncomeCategory.values)]  # type: ignore[valid-type]
+    monthly_amount: Amount
     description: Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)] = ""
 
 
 class AssetItemIn(Schema):
     person_id: int | None = Field(None, ge=1, le=MAX_ID)
-    category: str = Field(..., max_length=32)
-    value: Decimal = Field(Decimal("0"), ge=0, le=Decimal("999999999999.99"), max_digits=14, decimal_places=2)
+    category: Literal[tuple(AssetCategory.values)]  # type: ignore[valid-type]
+    value: AssetValue = "0.00"
     quantity: int = Field(1, ge=1, le=1000)
     is_exempt: bool = False
     description: Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)] = ""
@@ -355,8 +409,8 @@ class VerificationIn(VersionIn):
     income: list[IncomeItemIn] | None = Field(None, max_length=100, description="verified income items; replace the declared ones")
     assets: list[AssetItemIn] | None = Field(None, max_length=100, description="verified assets; replace the declared ones")
     note: Text = ""
-    total_monthly_income: Decimal | None = Field(None, ge=0, le=Decimal("9999999999.99"), max_digits=12, decimal_places=2)
-    total_financial_assets: Decimal | None = Field(None, ge=0, le=Decimal("999999999999.99"), max_digits=14, decimal_places=2)
+    total_monthly_income: Amount | None = None
+    total_financial_assets: AssetValue | None = None
 
 
 class DeliberationIn(VersionIn):
@@ -451,9 +505,9 @@ def county_visit(request, case_id: CaseId, payload: SurveyIn):
 def verification(request, case_id: CaseId, payload: VerificationIn):
     findings: dict = {}
     if payload.income is not None:
-        findings["income"] = [{**i.dict(), "monthly_amount": f"{i.monthly_amount:.2f}"} for i in payload.income]
+        findings["income"] = [{**i.dict(), "monthly_amount": f"{Decimal(i.monthly_amount):.2f}"} for i in payload.income]
     if payload.assets is not None:
-        findings["assets"] = [{**a.dict(), "value": f"{a.value:.2f}"} for a in payload.assets]
+        findings["assets"] = [{**a.dict(), "value": f"{Decimal(a.value):.2f}"} for a in payload.assets]
     if payload.note:
         findings["note"] = payload.note
     services.record_manual_verification(actor=request.auth, case_id=case_id, summary=payload.summary, findings=findings,
