@@ -16,6 +16,7 @@ urlpatterns = [
     path("check/", include("safetynet.programs.public_urls")),
     path("cases/", include("safetynet.cases.urls")),
     path("notices/", include("safetynet.publicity.urls")),
+    path("verification/", include("safetynet.verification.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -207,3 +207,8 @@ class Finding(models.Model):
         constraints = [models.UniqueConstraint(fields=["run", "household_id", "id_number", "source", "item", "record_key"],
                                                name="finding_unique_per_run")]
         indexes = [models.Index(fields=["run", "household_id"], name="finding_run_household")]
+
+
+# Identity resolution (issue 4, part 3) and report sign-offs (part 4) live in their own modules.
+from .identity_models import IdentityKind, IdentityLink, IdentityProposal, ProposalStatus  # noqa: E402,F401
+from .signoff_models import ReportSignOff  # noqa: E402,F401

@@ -1,0 +1,19 @@
+"""Verification pages (issue 4): reports, runs with their progress, identity proposals."""
+from django.urls import path
+
+from . import views
+
+app_name = "verification"
+
+urlpatterns = [
+    path("reports/<int:result_id>/", views.report_page, name="report"),
+    path("reports/<int:result_id>/pdf/", views.report_pdf, name="report_pdf"),
+    path("reports/<int:result_id>/sign-off/", views.sign_off, name="sign_off"),
+    path("households/<int:household_id>/", views.household_page, name="household"),
+    path("request/", views.request_verification, name="request"),
+    path("runs/<int:run_id>/", views.run_page, name="run"),
+    path("runs/<int:run_id>/progress/", views.run_progress, name="run_progress"),
+    path("identity/", views.proposal_list, name="proposals"),
+    path("identity/<int:proposal_id>/confirm/", views.confirm_proposal, name="confirm_proposal"),
+    path("identity/<int:proposal_id>/reject/", views.reject_proposal, name="reject_proposal"),
+]
