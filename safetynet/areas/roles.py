@@ -48,6 +48,9 @@ PERMISSION_LABELS = {
     "verification.view": _("view verification reports"),
     "verification.import": _("import department data"),
     "verification.run": _("run economic status verifications"),
+    "payments.view": _("view enrollments and payroll runs"),
+    "payments.generate": _("generate and export payroll runs"),
+    "payments.approve": _("approve payroll runs"),
 }
 
 _READ = {"areas.view", "registry.view", "programs.view"}
@@ -67,18 +70,22 @@ _CASES_COUNTY_LEADER = {"cases.view", "cases.confirm", "cases.temporary_approve"
 # Verification (issue 4): the county imports department data and runs verifications (POLICY.md §5);
 # the town reads the reports of its cases; leaders and inspectors read.
 _VERIFICATION_COUNTY = {"verification.view", "verification.import", "verification.run"}
+# Payments (issue 5): the county officer generates, exports and reconciles (the maker); the
+# county leader approves (the checker, a different person); the town reads its own town.
+_PAYMENTS_VIEW = {"payments.view"}
 ROLE_PERMISSIONS: dict[str, frozenset] = {
     Role.GRID_WORKER: frozenset(_READ),
     Role.VILLAGE_CADRE: frozenset(_READ | _CASES_VILLAGE),
     Role.TOWN_WORKER: frozenset(_READ | {"registry.edit", "registry.import", "registry.view_id_number", "verification.view"}
-                                | _CASES_TOWN),
-    Role.TOWN_LEADER: frozenset(_READ | {"registry.view_id_number", "verification.view"} | _CASES_TOWN_LEADER),
+                                | _CASES_TOWN | _PAYMENTS_VIEW),
+    Role.TOWN_LEADER: frozenset(_READ | {"registry.view_id_number", "verification.view"} | _CASES_TOWN_LEADER | _PAYMENTS_VIEW),
     Role.COUNTY_OFFICER: frozenset(_READ | {"registry.edit", "registry.import", "registry.view_id_number",
                                             "areas.import", "areas.edit", "posts.manage", "calendar.edit", "audit.view",
                                             "programs.edit"}
-                                   | _CASES_COUNTY | _VERIFICATION_COUNTY),
-    Role.COUNTY_LEADER: frozenset(_READ | {"registry.view_id_number", "audit.view", "verification.view"} | _CASES_COUNTY_LEADER),
-    Role.INSPECTOR: frozenset(_READ | {"audit.view", "cases.view", "verification.view"}),
+                                   | _CASES_COUNTY | _VERIFICATION_COUNTY | _PAYMENTS_VIEW | {"payments.generate"}),
+    Role.COUNTY_LEADER: frozenset(_READ | {"registry.view_id_number", "audit.view", "verification.view"} | _CASES_COUNTY_LEADER
+                                  | _PAYMENTS_VIEW | {"payments.approve"}),
+    Role.INSPECTOR: frozenset(_READ | {"audit.view", "cases.view", "verification.view"} | _PAYMENTS_VIEW),
     Role.PROVIDER_WORKER: frozenset({"programs.view"}),
     Role.INSTITUTION: frozenset(),
     Role.SUPERUSER: frozenset(PERMISSION_LABELS),
