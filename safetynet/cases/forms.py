@@ -72,7 +72,7 @@ class SurveyForm(ActionForm):
 
     TYPED_ROWS = 3
 
-    conducted_on = forms.DateField(label=_("Date of visit"), widget=forms.DateInput(attrs=DATE))
+    conducted_on = forms.DateField(label=_("Date of visit"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
     investigators = forms.MultipleChoiceField(label=_("Investigators from the staff register"), required=False,
                                               widget=forms.CheckboxSelectMultiple)
     findings = forms.CharField(label=_("Findings"), max_length=20000, widget=forms.Textarea(attrs={"rows": 4}))
@@ -157,7 +157,7 @@ class VerificationForm(ActionForm):
 
 
 class DeliberationForm(ActionForm):
-    held_on = forms.DateField(label=_("Date of the meeting"), widget=forms.DateInput(attrs=DATE))
+    held_on = forms.DateField(label=_("Date of the meeting"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
     participants = forms.IntegerField(label=_("Participants"), min_value=1, max_value=10000)
     village_representatives = forms.IntegerField(label=_("of whom village representatives"), min_value=0, max_value=10000)
     votes_for = forms.IntegerField(label=_("Votes for"), min_value=0, max_value=10000, initial=0)
@@ -171,7 +171,7 @@ class OpinionForm(ActionForm):
 
 
 class NoticeForm(ActionForm):
-    starts_on = forms.DateField(label=_("Notice starts on"), widget=forms.DateInput(attrs=DATE),
+    starts_on = forms.DateField(label=_("Notice starts on"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
                                 help_text=_("7 days in the village; the name is masked, no ID number, address or health facts."))
 
 
@@ -179,7 +179,7 @@ class ObjectionForm(ActionForm):
     content = forms.CharField(label=_("Objection"), max_length=20000, widget=forms.Textarea(attrs=TEXTAREA))
     objector_name = forms.CharField(label=_("From (may be anonymous)"), required=False, max_length=50)
     objector_contact = forms.CharField(label=_("Contact"), required=False, max_length=50)
-    received_on = forms.DateField(label=_("Received on"), widget=forms.DateInput(attrs=DATE))
+    received_on = forms.DateField(label=_("Received on"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
 
 
 class AmountForm(ActionForm):

@@ -187,9 +187,14 @@ def timeline_rows(events) -> list[dict]:
 
 
 def deadline_rows(deadlines, today: dt.date) -> list[dict]:
+    from safetynet.core.workdays import add_working_days
+
     rows = []
     for d in deadlines:
         state = d.state(today)
+        if d.step == "notice" and d.done_on and d.due and state == "late":
+            # The notice's "due" is its last day; it is closed on the working day after, by design.
+            state = "done" if d.done_on <= add_working_days(d.due, 1) else "late"
         rows.append({"step": d.step, "label": d.label, "due": d.due, "done_on": d.done_on, "state": state,
                      "state_label": str(URGENCY_LABELS.get(state, state)), "css": URGENCY_CSS.get(state, "")})
     return rows

@@ -10,6 +10,7 @@
         var items = data.items || [];
         var chart = echarts.init(el, null, { renderer: "svg" });
         chart.setOption({
+          animation: false,
           tooltip: { trigger: "axis" },
           legend: { top: 0 },
           grid: { left: 8, right: 8, bottom: 8, top: 32, containLabel: true },
@@ -17,9 +18,9 @@
                    axisLabel: { interval: 0, rotate: items.length > 6 ? 35 : 0 } },
           yAxis: { type: "value", minInterval: 1 },
           series: [
-            { name: el.dataset.labelOverdue, type: "bar", data: items.map(function (t) { return t.overdue; }), itemStyle: { color: "#dc3545" } },
-            { name: el.dataset.labelDueToday, type: "bar", data: items.map(function (t) { return t.due_today; }), itemStyle: { color: "#fd7e14" } },
-            { name: el.dataset.labelOpen, type: "bar", data: items.map(function (t) { return t.open; }), itemStyle: { color: "#6f42c1" } }
+            { name: el.dataset.labelOverdue, type: "bar", barMaxWidth: 36, data: items.map(function (t) { return t.overdue; }), itemStyle: { color: "#dc3545" } },
+            { name: el.dataset.labelDueToday, type: "bar", barMaxWidth: 36, data: items.map(function (t) { return t.due_today; }), itemStyle: { color: "#fd7e14" } },
+            { name: el.dataset.labelOpen, type: "bar", barMaxWidth: 36, data: items.map(function (t) { return t.open; }), itemStyle: { color: "#6f42c1" } }
           ]
         });
         window.addEventListener("resize", function () { chart.resize(); });

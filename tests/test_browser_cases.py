@@ -1,0 +1,182 @@
+"""Browser test of the case workflow's main path: one dibao case from application to enrollment,
+through the pages, as the posts that take each step (UI.md: queue first; one case, one page).
+
+Town worker: files the application from the household, accepts it, records the survey.
+County officer: enters the verification report by hand. Town worker: gives the town opinion
+and publishes the notice. Seven days pass (the business date `clocks.today` is moved by the
+`clock` fixture). Town worker: closes the notice. County officer: confirms. The enrollment
+exists with the amount the rule gives (¥2,070.00: tests.cases_helpers.make_poor_household).
+Screenshots of the case page at 1366×768 and 390×844 go to test-results/screenshots/."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tests.browser import DESKTOP, PHONE, browser, live_site, screenshot  # noqa: F401
+from tests.cases_helpers import *  # noqa: F401,F403
+from tests.cases_helpers import investigators
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _login(browser, base_url: str, actor, viewport=DESKTOP):
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{base_url}/login/")
+    page.fill("#id_username", actor.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/")
+    return page
+
+
+def _submit(page, action: str):
+    try:
+        with page.expect_navigation():
+            page.click(f"form[data-action={action}] button[type=submit]")
+    except Exception:
+        screenshot(page, f"failed-{action}")
+        raise
+    assert page.locator("[data-testid=form-errors]").count() == 0, page.text_content("main")
+
+
+def _status(page) -> str:
+    return page.get_attribute("[data-testid=case-status]", "data-status")
+
+
+def test_one_dibao_case_from_application_to_enrollment(browser, live_site, posts, poor_household, clock, standards):
+    from django.core.cache import cache
+
+    from safetynet.cases.models import Case
+    from safetynet.payments.models import Enrollment
+
+    cache.clear()
+    base = live_site.url
+    worker = _login(browser, base, posts.worker)
+
+    # the application, from the household (members, income and assets come from the registry)
+    worker.goto(f"{base}/cases/new/?household={poor_household.pk}")
+    worker.select_option("#id_program", "dibao")
+    assert worker.input_value("#id_applicant") == str(poor_household.head_id)
+    with worker.expect_navigation():
+        worker.click("main form button[type=submit]")
+    case = Case.objects.get(household=poor_household)
+    assert worker.url.endswith(f"/cases/{case.pk}/") and _status(worker) == "applied"
+
+    # the queue shows it waiting, one click from the case
+    worker.goto(f"{base}/cases/")
+    assert worker.text_content("[data-testid=count-waiting]").strip() == "1"
+    screenshot(worker, "cases-queue-town-worker")
+    with worker.expect_navigation():
+        worker.click(f"#waiting a[href='/cases/{case.pk}/'] >> nth=0")
+
+    _submit(worker, "accept")
+    assert _status(worker) == "accepted"
+
+    people = investigators(2)
+    form = "form[data-action=record_survey]"
+    for n, person in enumerate(people, start=1):
+        worker.fill(f"{form} [name='record_survey-name_{n}']", person["name"])
+        worker.fill(f"{form} [name='record_survey-id_number_{n}']", person["id_number"])
+    worker.fill(f"{form} [name='record_survey-findings']", "三口之家，户主打零工，孩子上小学，家中无贵重物品。")
+    worker.check(f"{form} [name='record_survey-signed_by_household']")
+    _submit(worker, "record_survey")
+    assert _status(worker) == "surveyed"
+    assert worker.locator("form[data-action=verify]").count() == 0     # the county's step, not the town's
+
+    # the county officer enters the verification by hand (the declared income is pre-filled)
+    officer = _login(browser, base, posts.officer)
+    officer.goto(f"{base}/cases/{case.pk}/")
+    assert officer.input_value("[name='income-0-monthly_amount']") == "900.00"
+    officer.fill("[name='verify-summary']", "公安、人社、住建、市场监管、车管、银行核对无异常。")
+    _submit(officer, "verify")
+    assert _status(officer) == "verified"
+
+    # the town gives its opinion (the rule's answer shown before signing) and publishes the notice
+    worker.goto(f"{base}/cases/{case.pk}/")
+    assert "2,070.00" in worker.text_content("[data-testid=preview]")
+    worker.fill("[name='give_town_opinion-opinion']", "经审核，符合最低生活保障条件。")
+    _submit(worker, "give_town_opinion")
+    assert _status(worker) == "town_reviewed"
+    assert "2,070.00" in worker.text_content("[data-testid=breakdown]")
+    _submit(worker, "publish_notice")
+    assert _status(worker) == "in_notice"
+
+    # the public board shows the notice, masked
+    public = browser.new_page(viewport=PHONE)
+    public.goto(f"{base}/notices/{poor_household.area_id[:12]}/")
+    board = public.text_content("main")
+    assert poor_household.head.name not in board and poor_household.head.name[:2] + "*" in board
+    assert poor_household.head.id_number not in board and poor_household.address not in board
+    screenshot(public, "notice-board-phone")
+
+    # closing early is refused with the reason, and what was on the page stays
+    worker.goto(f"{base}/cases/{case.pk}/")
+    assert worker.locator("form[data-action=close_notice]").count() == 0
+    clock.advance(7)
+    worker.goto(f"{base}/cases/{case.pk}/")
+    _submit(worker, "close_notice")
+    assert _status(worker) == "notice_closed"
+
+    # the county confirms
+    officer.goto(f"{base}/cases/{case.pk}/")
+    screenshot(officer, "case-before-confirmation-desktop")
+    _submit(officer, "confirm")
+    assert _status(officer) == "confirmed"
+    enrollment = Enrollment.objects.get(case=case)
+    assert enrollment.monthly_amount == Decimal("2070.00") and enrollment.status == "active"
+    assert officer.locator("[data-testid=enrollment]").count() == 1
+    screenshot(officer, "case-confirmed-desktop")
+    officer.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    screenshot(officer, "case-confirmed-desktop-bottom")
+
+    # the decision letter
+    response = officer.request.get(f"{base}/cases/{case.pk}/letter.pdf")
+    assert response.status == 200 and response.body().startswith(b"%PDF")
+
+    # the same page on a phone
+    phone = _login(browser, base, posts.officer, viewport=PHONE)
+    phone.goto(f"{base}/cases/{case.pk}/")
+    screenshot(phone, "case-confirmed-phone")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    wide = phone.evaluate("""() => Array.from(document.querySelectorAll('main *')).filter(e => e.getBoundingClientRect().right > 391).slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').slice(0, 40))""")
+    assert width <= PHONE["width"] + 1, f"the case page is {width}px wide on a 390px phone: {wide}"
+
+
+def test_case_page_mid_way_on_phone_and_desktop(browser, live_site, posts, poor_household, clock, standards):
+    """The page a town worker sees with a step to take: the form first on the phone."""
+    from tests.cases_helpers import walk
+
+    case = walk(posts, poor_household, clock, to="accepted")
+    for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        page = _login(browser, live_site.url, posts.worker, viewport=viewport)
+        page.goto(f"{live_site.url}/cases/{case.pk}/")
+        assert page.locator("form[data-action=record_survey]").count() == 1
+        screenshot(page, f"case-survey-step-{name}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= viewport["width"] + 1, f"{width}px wide at {viewport['width']}px"
+        # a failed submit keeps the input and names the field
+        page.fill("[name='record_survey-findings']", "只填了一个调查员")
+        page.fill("[name='record_survey-name_1']", "王调查")
+        page.fill("[name='record_survey-id_number_1']", investigators(1)[0]["id_number"])
+        page.check("[name='record_survey-signed_by_household']")
+        with page.expect_navigation():
+            page.click("form[data-action=record_survey] button[type=submit]")
+        assert page.locator("[data-testid=form-errors]").count() == 1
+        assert page.input_value("[name='record_survey-findings']") == "只填了一个调查员"
+        assert page.input_value("[name='record_survey-name_1']") == "王调查"
+        if name == "phone":
+            screenshot(page, "case-survey-error-phone")
+
+    # days pass without the survey: the town's queue and the county's view show it overdue
+    clock.advance(10)
+    page = _login(browser, live_site.url, posts.worker)
+    page.goto(f"{live_site.url}/cases/")
+    assert page.text_content("[data-testid=count-overdue]").strip() == "1"
+    officer = _login(browser, live_site.url, posts.officer)
+    officer.goto(f"{live_site.url}/cases/overdue/")
+    officer.wait_for_selector("#overdue-chart[data-ready='1'] svg")
+    assert officer.text_content("[data-testid=total-overdue]").strip() == "1"
+    screenshot(officer, "cases-overdue-county")
