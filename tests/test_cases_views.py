@@ -194,3 +194,15 @@ def test_the_dibao_path_through_the_pages(login, posts, poor_household, clock, s
         "apply", "accept", "record_survey", "verify", "give_town_opinion", "publish_notice", "close_notice", "confirm"]
     page = login(posts.officer).get(_url(case)).content.decode()
     assert 'data-testid="letter-link"' in page and 'data-testid="enrollment"' in page
+
+
+def test_household_include_lists_applications(rf, posts, poor_household, clock, standards):
+    from django.template import Context, Template
+
+    case = walk(posts, poor_household, clock, to="applied")
+    html = Template("{% load cases_tags %}{% household_cases household %}").render(
+        Context({"actor": posts.worker, "household": poor_household}))
+    assert f"/cases/{case.pk}/" in html and f"/cases/new/?household={poor_household.pk}" in html
+    html = Template("{% load cases_tags %}{% household_cases household %}").render(
+        Context({"actor": posts.grid, "household": poor_household}))
+    assert "household-cases" not in html
