@@ -16,9 +16,9 @@ from tests.test_verification_helpers import *  # noqa: F401,F403
 ON = dt.date(2026, 11, 1)
 
 
-def totals(*members, found=None, declared=None, urban=False):
+def totals(*members, income=Decimal("0"), financial=Decimal("0"), urban=False, **kw):
     return HouseholdTotals(household_id=1, area_code="130123100001", is_urban=urban, members=tuple(members),
-                           found=found or {}, declared=declared or {})
+                           counted_income=Decimal(income), financial=Decimal(financial), **kw)
 
 
 def adult(pid=1, age=40, **kw):
@@ -28,66 +28,95 @@ def adult(pid=1, age=40, **kw):
 # --- the assessment (pure) ------------------------------------------------------------------
 
 def test_clean_household_raises_no_flag_and_is_assessed_by_the_rule():
-    result = assess_household(totals(adult(1, wages=Decimal("500")), adult(2), found={"home": 1}, declared={"wages": Decimal("500")}),
-                              dibao_params(), ON)
+    result = assess_household(totals(adult(1, income=Decimal("500")), adult(2), income="500", homes=1,
+                                     found_wages=Decimal("500"), declared_wages=Decimal("500")), dibao_params(), ON)
     assert result.flags == []
-    assert result.eligible and result.counted_income == Decimal("500") and result.per_capita_income == Decimal("250.00")
+    assert result.eligible and result.per_capita_income == Decimal("250.00") and result.amount == Decimal("940.00")
     assert result.rule["standard"] == "720.00" and result.rule["financial_limit"] == "34560.00"   # 24 × 720 × 2
     assert result.rule["section"] == "POLICY.md §1"
 
 
-@pytest.mark.parametrize("found,flag", [
-    ({"vehicle": 1}, A.VEHICLE),
-    ({"business": 1}, A.BUSINESS),
-    ({"home": 2}, A.MORE_THAN_ONE_HOME),
+@pytest.mark.parametrize("figures,flag", [
+    ({"vehicles": 1}, A.VEHICLE),
+    ({"businesses": 1}, A.BUSINESS),
+    ({"homes": 2}, A.MORE_THAN_ONE_HOME),
     ({"non_residential": 1}, A.NON_RESIDENTIAL),
-    ({"deposit": Decimal("34560.01")}, A.FINANCIAL_OVER_LIMIT),
+    ({"financial": "34560.01"}, A.FINANCIAL_OVER_LIMIT),
 ])
-def test_each_asset_limit_flags_from_the_rule(found, flag):
-    result = assess_household(totals(adult(1), adult(2), found=found), dibao_params(), ON)
+def test_each_asset_limit_flags_from_the_rule(figures, flag):
+    result = assess_household(totals(adult(1), adult(2), **figures), dibao_params(), ON)
     assert result.flags == [flag] and not result.eligible
 
 
 def test_financial_assets_exactly_at_the_limit_pass():
-    result = assess_household(totals(adult(1), adult(2), found={"deposit": Decimal("20000"), "securities": Decimal("14560")}),
-                              dibao_params(), ON)
-    assert result.flags == [] and result.financial_assets == Decimal("34560")
+    assert assess_household(totals(adult(1), adult(2), financial="34560"), dibao_params(), ON).flags == []
 
 
 def test_exempt_vehicles_do_not_flag():
-    result = assess_household(totals(adult(1), found={"mobility_vehicle": 2}), dibao_params(), ON)
-    assert result.flags == []
+    assert assess_household(totals(adult(1), exempt_vehicles=2), dibao_params(), ON).flags == []
 
 
 def test_income_over_standard_even_when_assets_fail_too():
-    result = assess_household(totals(adult(1, wages=Decimal("2000")), found={"vehicle": 1}, declared={"wages": Decimal("2000")}),
-                              dibao_params(), ON)
+    result = assess_household(totals(adult(1, income=Decimal("2000")), income="2000", vehicles=1,
+                                     found_wages=Decimal("2000"), declared_wages=Decimal("2000")), dibao_params(), ON)
     assert result.flags == [A.INCOME_OVER_STANDARD, A.VEHICLE]
 
 
-def test_undeclared_wages_and_larger_of_declared_and_found():
-    declared_more = assess_household(totals(adult(1, wages=Decimal("300")), declared={"wages": Decimal("500")}), dibao_params(), ON)
-    assert declared_more.flags == [] and declared_more.counted_income == Decimal("500")
-    found_more = assess_household(totals(adult(1, wages=Decimal("600")), declared={"wages": Decimal("500")}), dibao_params(), ON)
-    assert found_more.flags == [A.UNDECLARED_WAGES] and found_more.counted_income == Decimal("600")
-
-
-def test_resident_basic_pension_is_found_but_not_counted():
-    result = assess_household(totals(adult(1, age=72, excluded_pension=Decimal("200"), pension=Decimal("300"))), dibao_params(), ON)
-    assert result.counted_income == Decimal("300") and result.income["excluded_basic_pension"] == Decimal("200")
-
-
-def test_death_reported_removes_the_member_and_his_income():
-    result = assess_household(totals(adult(1, wages=Decimal("600"), found_dead=True), adult(2), adult(3)), dibao_params(), ON)
-    assert result.flags == [A.MEMBER_DECEASED]
-    assert result.members == 2 and result.counted_income == Decimal("0") and result.deceased == 1
-    known = assess_household(totals(adult(1, registry_deceased=True, found_dead=True), adult(2)), dibao_params(), ON)
-    assert known.flags == []   # the registry already knows
+def test_undeclared_wages_and_a_death_are_facts():
+    result = assess_household(totals(adult(1), deceased=1, found_wages=Decimal("600"), declared_wages=Decimal("500"),
+                                     income="600"), dibao_params(), ON)
+    assert result.flags == [A.MEMBER_DECEASED, A.UNDECLARED_WAGES]
 
 
 def test_no_standard_keeps_the_facts_and_says_why():
-    result = assess_household(totals(adult(1, wages=Decimal("100"))), None, ON, params_error="No rural dibao standard")
+    result = assess_household(totals(adult(1), found_wages=Decimal("100")), None, ON, params_error="No rural dibao standard")
     assert result.flags == [A.UNDECLARED_WAGES] and result.rule["error"] == "No rural dibao standard"
+
+
+def test_verified_figures_through_the_expressions():
+    """The larger of declared and found; income of a member reported dead not counted; the
+    resident basic pension found but not counted (expressions.household_totals_expr)."""
+    import pyarrow as pa
+
+    from safetynet.verification import engine
+    from safetynet.verification.expressions import FINDING_SCHEMA, HOUSEHOLD_SCHEMA, MEMBER_SCHEMA
+
+    members = pa.Table.from_pylist([
+        {"household_id": 1, "person_id": 1, "chunk": 0, "id_number": "A", "name": "甲", "birth_date": born(50, ON),
+         "disability_type": "", "disability_grade": None, "serious_illness": False, "is_deceased": False},
+        {"household_id": 1, "person_id": 2, "chunk": 0, "id_number": "B", "name": "乙", "birth_date": born(75, ON),
+         "disability_type": "", "disability_grade": None, "serious_illness": False, "is_deceased": False},
+        {"household_id": 1, "person_id": 3, "chunk": 0, "id_number": "C", "name": "丙", "birth_date": born(80, ON),
+         "disability_type": "", "disability_grade": None, "serious_illness": False, "is_deceased": False},
+    ], schema=MEMBER_SCHEMA.to_pyarrow())
+    declared = {name: 0 for name in HOUSEHOLD_SCHEMA.names}
+    declared.update(household_id=1, area_code="130123100001", is_urban=False, chunk=0, declared_wages=Decimal("300"),
+                    declared_pension=Decimal("100"), declared_deposit=Decimal("9000"), declared_home=1, declared_vehicle=0,
+                    declared_other_income=Decimal("50"))
+    for name in HOUSEHOLD_SCHEMA.names:
+        if HOUSEHOLD_SCHEMA[name].is_decimal():
+            declared[name] = Decimal(declared[name])
+    households = pa.Table.from_pylist([declared], schema=HOUSEHOLD_SCHEMA.to_pyarrow())
+
+    def finding(person, item, amount=None, value=None, subject="", key="k"):
+        return {"household_id": 1, "person_id": person, "chunk": 0, "id_number": "ABC"[person - 1], "source": "s",
+                "department": "d", "item": item, "counted": True, "monthly_amount": amount, "value": value,
+                "subject": subject, "detail": "", "record_date": None, "record_key": key}
+    findings = pa.Table.from_pylist([
+        finding(1, "wages", Decimal("250")),                       # less than declared: 300 counts
+        finding(2, "pension", Decimal("400")),                     # more than declared: 400 counts
+        finding(2, "excluded_basic_pension", Decimal("180")),      # shown, not counted
+        finding(3, "pension", Decimal("500")), finding(3, "death"),   # dead: not counted
+        finding(1, "deposit", value=Decimal("20000")), finding(1, "home", key="h1"), finding(2, "home", key="h2"),
+    ], schema=FINDING_SCHEMA.to_pyarrow())
+    [result] = engine.assess_findings(findings, members, households, as_of=ON,
+                                      resolver=engine.ParameterResolver(ON, resolve=lambda area, urban: dibao_params()))
+    assert result.income["wages"] == Decimal("300.00") and result.income["pension"] == Decimal("400.00")
+    assert result.income["excluded_basic_pension"] == Decimal("180.00")
+    assert result.counted_income == Decimal("750.00") and result.members == 2 and result.deceased == 1
+    assert result.financial_assets == Decimal("20000.00") and result.homes == 2
+    assert result.flags == [A.MORE_THAN_ONE_HOME, A.MEMBER_DECEASED]
+    assert result.found_wages == Decimal("250.00") and result.declared_wages == Decimal("300.00")
 
 
 # --- the batch on the demo county -----------------------------------------------------------

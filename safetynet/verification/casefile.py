@@ -13,7 +13,9 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from .assessment import COUNTED_INCOME, FINANCIAL
+from .assessment import FINANCIAL
+
+COUNTED_INCOME = ("wages", "pension", "unemployment")
 
 _DEPARTMENT_INCOME = set(COUNTED_INCOME) | {"excluded_basic_pension"}
 _DEPARTMENT_ASSETS = set(FINANCIAL) | {"home", "non_residential", "vehicle", "mobility_vehicle", "business"}

@@ -66,20 +66,45 @@ def windows_for(snapshots: Iterable[SnapshotRef]) -> dict[str, Window]:
 # --------------------------------------------------------------------------------------------
 
 class ParameterResolver:
-    """Dibao parameters in force in the run's month, per village (groups and grids take their
-    village's) and urban/rural class; a missing standard is remembered as an error message."""
+    """Dibao parameters in force in the run's month for each household's area and urban/rural
+    class, through programs.selectors.dibao_parameters.
+
+    Resolution picks, per key, the deepest area on the path with a row (programs.selectors), so
+    two villages under the same areas-with-rows resolve alike: the resolver asks once per such
+    set of areas (a county with its standards set at county level: once, not once per village),
+    and remembers a missing standard as its error message. Groups and grids take their village's
+    parameters."""
 
     def __init__(self, as_of: dt.date, resolve: Callable | None = None):
         self.as_of = as_of
         self._resolve = resolve
         self._cache: dict = {}
+        self._by_area: dict = {}
+        self._with_rows: set | None = None
 
     def __call__(self, area_code: str, is_urban: bool):
-        key = (area_code[:12], is_urban)
-        hit = self._cache.get(key)
+        hit = self._by_area.get((area_code, is_urban))
         if hit is None:
-            hit = self._cache[key] = self._load(key[0], is_urban)
+            village = area_code[:12]
+            key = (self._rows_on_path(village), is_urban)
+            hit = self._cache.get(key)
+            if hit is None:
+                hit = self._cache[key] = self._load(village, is_urban)
+            self._by_area[(area_code, is_urban)] = hit
         return hit
+
+    def _rows_on_path(self, village: str) -> tuple:
+        if self._resolve is not None:
+            return (village,)
+        if self._with_rows is None:
+            from safetynet.programs.catalogue import DIBAO
+            from safetynet.programs.models import Parameter
+
+            self._with_rows = set(Parameter.objects.filter(program_id=DIBAO, area__isnull=False)
+                                  .values_list("area_id", flat=True).distinct())
+        from safetynet.areas.models import CODE_LENGTHS
+
+        return tuple(village[:n] for n in sorted(set(CODE_LENGTHS.values())) if n <= len(village) and village[:n] in self._with_rows)
 
     def _load(self, area_code: str, is_urban: bool):
         from safetynet.core.errors import SafetyNetError
@@ -97,6 +122,13 @@ class ParameterResolver:
 # Totals (from Arrow) → assessments
 # --------------------------------------------------------------------------------------------
 
+INCOME_COLUMNS = (("wages", "wages"), ("pension", "pension"), ("unemployment", "unemployment"), ("other", "other_income"),
+                  ("excluded_basic_pension", "excluded_basic_pension"))
+ASSET_COLUMNS = (("deposit", "deposit"), ("securities", "securities"), ("insurance", "insurance"),
+                 ("other_financial", "other_financial"), ("home", "home"), ("non_residential", "non_residential"),
+                 ("vehicle", "vehicle"), ("mobility_vehicle", "mobility_vehicle"), ("business", "business"))
+
+
 def iter_totals(member_rows: pa.Table, household_rows: pa.Table) -> Iterator[HouseholdTotals]:
     """HouseholdTotals from the two totals tables (both sorted by household id)."""
     m = {name: member_rows.column(name).to_pylist() for name in member_rows.column_names}
@@ -104,33 +136,25 @@ def iter_totals(member_rows: pa.Table, household_rows: pa.Table) -> Iterator[Hou
     mh = m["household_id"]
     n_members = len(mh)
     pos = 0
+    income_columns = [(key, h[column]) for key, column in INCOME_COLUMNS]
+    asset_columns = [(key, h[column]) for key, column in ASSET_COLUMNS]
     for i, household_id in enumerate(h["household_id"]):
         members = []
         while pos < n_members and mh[pos] < household_id:
             pos += 1
         while pos < n_members and mh[pos] == household_id:
             members.append(MemberTotals(
-                person_id=m["person_id"][pos], birth_date=m["birth_date"][pos], disability_type=m["disability_type"][pos] or "",
-                disability_grade=m["disability_grade"][pos], serious_illness=bool(m["serious_illness"][pos]),
-                registry_deceased=bool(m["is_deceased"][pos]), found_dead=bool(m["found_dead"][pos]),
-                wages=m["found_wages"][pos], pension=m["found_pension"][pos], unemployment=m["found_unemployment"][pos],
-                excluded_pension=m["found_excluded_pension"][pos], name=m["name"][pos] or ""))
+                person_id=m["person_id"][pos], birth_date=m["birth_date"][pos], disability_type=m["disability_type"][pos],
+                disability_grade=m["disability_grade"][pos], serious_illness=m["serious_illness"][pos],
+                income=m["income"][pos], name=m["name"][pos]))
             pos += 1
-        declared = {
-            "wages": h["declared_wages"][i], "pension": h["declared_pension"][i], "unemployment": h["declared_unemployment"][i],
-            "other_income": h["declared_other_income"][i], "deposit": h["declared_deposit"][i],
-            "securities": h["declared_securities"][i], "insurance": h["declared_insurance"][i],
-            "other_financial": h["declared_other_financial"][i], "home": h["declared_home"][i],
-            "non_residential": h["declared_non_residential"][i], "vehicle": h["declared_vehicle"][i],
-            "mobility_vehicle": h["declared_mobility_vehicle"][i], "business": h["declared_business"][i],
-        }
-        found = {
-            "deposit": h["found_deposit"][i], "securities": h["found_securities"][i], "insurance": h["found_insurance"][i],
-            "home": h["found_home"][i], "non_residential": h["found_non_residential"][i], "vehicle": h["found_vehicle"][i],
-            "mobility_vehicle": h["found_mobility_vehicle"][i], "business": h["found_business"][i],
-        }
-        yield HouseholdTotals(household_id=household_id, area_code=h["area_code"][i], is_urban=bool(h["is_urban"][i]),
-                              members=tuple(members), found=found, declared=declared, chunk=h["chunk"][i] or 0)
+        yield HouseholdTotals(
+            household_id=household_id, area_code=h["area_code"][i], is_urban=h["is_urban"][i], members=tuple(members),
+            counted_income=h["counted_income"][i], income={key: column[i] for key, column in income_columns},
+            financial=h["financial"][i], assets={key: column[i] for key, column in asset_columns},
+            homes=h["home"][i], non_residential=h["non_residential"][i], vehicles=h["vehicle"][i],
+            exempt_vehicles=h["mobility_vehicle"][i], businesses=h["business"][i], deceased=h["deceased"][i],
+            found_wages=h["found_wages"][i], declared_wages=h["declared_wages"][i], chunk=h["chunk"][i] or 0)
 
 
 def assess_totals(totals: Iterable[HouseholdTotals], resolver: ParameterResolver, on_date: dt.date) -> list[HouseholdAssessment]:
@@ -144,7 +168,7 @@ def assess_totals(totals: Iterable[HouseholdTotals], resolver: ParameterResolver
 def totals_tables(backend, findings: ibis.Table, members: ibis.Table, households: ibis.Table) -> tuple[pa.Table, pa.Table]:
     """Execute the two totals expressions on `backend` (an Ibis connection)."""
     return (backend.to_pyarrow(member_totals_expr(findings, members)),
-            backend.to_pyarrow(household_totals_expr(findings, households)))
+            backend.to_pyarrow(household_totals_expr(findings, members, households)))
 
 
 def run_expressions(backend, tables: dict, members: ibis.Table, households: ibis.Table, *, as_of: dt.date,
@@ -170,7 +194,7 @@ def assess_findings(findings: pa.Table, members: pa.Table, households: pa.Table,
     con = duckdb.connect()
     try:
         backend = duckdb_backend(con)
-        con.register("f_findings", findings.cast(FINDING_SCHEMA.to_pyarrow()))
+        con.register("f_findings", findings.select(FINDING_SCHEMA.names).cast(FINDING_SCHEMA.to_pyarrow()))
         con.register("f_members", members)
         con.register("f_households", households)
         member_rows, household_rows = totals_tables(backend, backend.table("f_findings"), backend.table("f_members"),
@@ -205,17 +229,33 @@ def _dumps(value) -> str:
     return json.dumps(value, cls=_Json, ensure_ascii=False, separators=(",", ":"))
 
 
+def _json_amounts(values: dict) -> str:
+    """{"wages":"900.00","home":1}: decimals as strings with 2 places, counts as numbers (json.dumps is
+    several times slower, and this runs once per household of a province)."""
+    parts = []
+    for key, value in values.items():
+        if isinstance(value, Decimal):
+            parts.append(f'"{key}":"{value:.2f}"')
+        else:
+            parts.append(f'"{key}":{int(value or 0)}')
+    return "{" + ",".join(parts) + "}"
+
+
 def result_rows(run_id: int, assessments: list[HouseholdAssessment]) -> list[tuple]:
-    rule_cache: dict = {}
+    rules: dict = {}
+    flag_texts: dict = {}
     rows = []
     for a in assessments:
-        rule_key = tuple(sorted((k, str(v)) for k, v in a.rule.items()))
-        rule = rule_cache.get(rule_key)
+        rule = rules.get(id(a.rule))
         if rule is None:
-            rule = rule_cache[rule_key] = _dumps(a.rule)
+            rule = rules[id(a.rule)] = _dumps(a.rule)
+        flags = tuple(a.flags)
+        flag_text = flag_texts.get(flags)
+        if flag_text is None:
+            flag_text = flag_texts[flags] = _dumps(list(flags))
         rows.append((run_id, a.household_id, a.area_code, a.chunk, a.members, a.deceased, a.counted_income,
-                     a.per_capita_income, _dumps(a.income), a.found_wages, a.declared_wages, a.financial_assets,
-                     _dumps(a.assets), a.homes, a.non_residential, a.vehicles, a.businesses, _dumps(a.flags), bool(a.flags),
+                     a.per_capita_income, _json_amounts(a.income), a.found_wages, a.declared_wages, a.financial_assets,
+                     _json_amounts(a.assets), a.homes, a.non_residential, a.vehicles, a.businesses, flag_text, bool(flags),
                      a.eligible, a.amount, rule))
     return rows
 

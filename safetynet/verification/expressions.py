@@ -203,7 +203,8 @@ def empty_findings() -> ibis.Table:
     return ibis.memtable(pa.Table.from_pylist([], schema=FINDING_SCHEMA.to_pyarrow()))
 
 
-def member_totals_expr(findings: ibis.Table, members: ibis.Table) -> ibis.Table:
+def _member_found(findings: ibis.Table, members: ibis.Table) -> ibis.Table:
+    """Each member with the income found for him, by kind, and whether a death is reported."""
     f = findings
     agg = f.group_by("person_id").aggregate(
         found_wages=f.monthly_amount.sum(where=f.item == "wages"),
@@ -213,21 +214,36 @@ def member_totals_expr(findings: ibis.Table, members: ibis.Table) -> ibis.Table:
         deaths=f.count(where=f.item == "death"),
     )
     joined = members.left_join(agg, members.person_id == agg.person_id)
+    registry_dead = members.is_deceased.fill_null(False)
+    reported_dead = agg.deaths.fill_null(0) > 0
     return joined.select(
-        household_id=members.household_id, person_id=members.person_id, name=members.name,
+        household_id=members.household_id, person_id=members.person_id, name=members.name.fill_null(""),
         birth_date=members.birth_date, disability_type=members.disability_type.fill_null(""),
         disability_grade=members.disability_grade, serious_illness=members.serious_illness.fill_null(False),
-        is_deceased=members.is_deceased.fill_null(False),
+        living=~(registry_dead | reported_dead), newly_dead=reported_dead & ~registry_dead,
         found_wages=agg.found_wages.fill_null(0).cast(MONEY), found_pension=agg.found_pension.fill_null(0).cast(MONEY),
         found_unemployment=agg.found_unemployment.fill_null(0).cast(MONEY),
         found_excluded_pension=agg.found_excluded_pension.fill_null(0).cast(MONEY),
-        found_dead=agg.deaths.fill_null(0) > 0,
+    )
+
+
+def member_totals_expr(findings: ibis.Table, members: ibis.Table) -> ibis.Table:
+    """The living members, with the counted income found for each (wages net, pensions,
+    unemployment benefit), ordered by household and person."""
+    m = _member_found(findings, members)
+    living = m.filter(m.living)
+    return living.select(
+        "household_id", "person_id", "name", "birth_date", "disability_type", "disability_grade", "serious_illness",
+        income=(living.found_wages + living.found_pension + living.found_unemployment).cast(MONEY),
     ).order_by(["household_id", "person_id"])
 
 
-def household_totals_expr(findings: ibis.Table, households: ibis.Table) -> ibis.Table:
+def household_totals_expr(findings: ibis.Table, members: ibis.Table, households: ibis.Table) -> ibis.Table:
+    """Per household, the verified figures (assessment.py docstring; POLICY.md §1): for each
+    category a department covers, the larger of declared and found; income found only for
+    living members; the central basic pension for residents found but not counted."""
     f = findings
-    agg = f.group_by("household_id").aggregate(
+    assets = f.group_by("household_id").aggregate(
         found_deposit=f.value.sum(where=f.item == "deposit"),
         found_securities=f.value.sum(where=f.item == "securities"),
         found_insurance=f.value.sum(where=f.item == "insurance"),
@@ -238,10 +254,45 @@ def household_totals_expr(findings: ibis.Table, households: ibis.Table) -> ibis.
         found_business=f.subject.nunique(where=f.item == "business"),
         findings=f.count(),
     )
-    joined = households.left_join(agg, households.household_id == agg.household_id)
-    columns = {name: households[name] for name in HOUSEHOLD_SCHEMA.names}
-    for name in ("found_deposit", "found_securities", "found_insurance"):
-        columns[name] = agg[name].fill_null(0).cast(VALUE)
-    for name in ("found_home", "found_non_residential", "found_vehicle", "found_mobility_vehicle", "found_business", "findings"):
-        columns[name] = agg[name].fill_null(0).cast("int64")
-    return joined.select(**columns).order_by("household_id")
+    m = _member_found(findings, members)
+    people = m.group_by("household_id").aggregate(
+        living=m.count(where=m.living),
+        deceased=m.count(where=m.newly_dead),
+        found_wages=m.found_wages.sum(where=m.living),
+        found_pension=m.found_pension.sum(where=m.living),
+        found_unemployment=m.found_unemployment.sum(where=m.living),
+        found_excluded_pension=m.found_excluded_pension.sum(where=m.living),
+    )
+    h = households
+    joined = h.left_join(assets, h.household_id == assets.household_id).left_join(people, h.household_id == people.household_id)
+
+    def money(value, type_=MONEY):
+        return value.fill_null(0).cast(type_)
+
+    def count(value):
+        return value.fill_null(0).cast("int64")
+
+    found_wages = money(people.found_wages)
+    wages = ibis.greatest(h.declared_wages.fill_null(0), found_wages).cast(MONEY)
+    pension = ibis.greatest(h.declared_pension.fill_null(0), money(people.found_pension)).cast(MONEY)
+    unemployment = ibis.greatest(h.declared_unemployment.fill_null(0), money(people.found_unemployment)).cast(MONEY)
+    other_income = money(h.declared_other_income)
+    deposit = ibis.greatest(h.declared_deposit.fill_null(0), money(assets.found_deposit, VALUE)).cast(VALUE)
+    securities = ibis.greatest(h.declared_securities.fill_null(0), money(assets.found_securities, VALUE)).cast(VALUE)
+    insurance = ibis.greatest(h.declared_insurance.fill_null(0), money(assets.found_insurance, VALUE)).cast(VALUE)
+    other_financial = money(h.declared_other_financial, VALUE)
+    return joined.select(
+        household_id=h.household_id, area_code=h.area_code, is_urban=h.is_urban.fill_null(False), chunk=h.chunk,
+        living=count(people.living), deceased=count(people.deceased),
+        wages=wages, pension=pension, unemployment=unemployment, other_income=other_income,
+        excluded_basic_pension=money(people.found_excluded_pension),
+        counted_income=(wages + pension + unemployment + other_income).cast(MONEY),
+        deposit=deposit, securities=securities, insurance=insurance, other_financial=other_financial,
+        financial=(deposit + securities + insurance + other_financial).cast(VALUE),
+        home=ibis.greatest(count(h.declared_home), count(assets.found_home)),
+        non_residential=ibis.greatest(count(h.declared_non_residential), count(assets.found_non_residential)),
+        vehicle=ibis.greatest(count(h.declared_vehicle), count(assets.found_vehicle)),
+        mobility_vehicle=ibis.greatest(count(h.declared_mobility_vehicle), count(assets.found_mobility_vehicle)),
+        business=ibis.greatest(count(h.declared_business), count(assets.found_business)),
+        found_wages=found_wages, declared_wages=money(h.declared_wages), findings=count(assets.findings),
+    ).order_by("household_id")

@@ -70,7 +70,8 @@ class OnlineCatalog:
         self._sql = {
             "findings": ibis.to_sql(expr, dialect="duckdb") if expr is not None else None,
             "members": ibis.to_sql(member_totals_expr(findings, members), dialect="duckdb"),
-            "households": ibis.to_sql(household_totals_expr(findings, backend.table("online_households")), dialect="duckdb"),
+            "households": ibis.to_sql(household_totals_expr(findings, members, backend.table("online_households")),
+                                      dialect="duckdb"),
         }
         self._con = con
 
