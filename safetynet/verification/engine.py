@@ -396,6 +396,8 @@ def write_findings(con, run_path: Path, snapshots: list[SnapshotRef], as_of: dt.
     out.mkdir(parents=True, exist_ok=True)
     con.execute(f"COPY ({sql}) TO '{out}' (FORMAT parquet, PARTITION_BY (chunk), OVERWRITE_OR_IGNORE true, "
                 f"COMPRESSION zstd)")
+    from .identity import write_linked_findings   # records a county officer linked to members (identity.py)
+    write_linked_findings(con, out, snapshots, backend.table("run_members"), as_of=as_of)
     marker.write_text(timezone.now().isoformat())
     return out
 

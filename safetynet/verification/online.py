@@ -92,6 +92,10 @@ class OnlineCatalog:
                 literal = ", ".join(f"'{i}'" for i in ids)
                 findings = con.sql(sql.replace(f"'{PLACEHOLDER}'", literal)).to_arrow_table()
                 findings = findings.cast(FINDING_SCHEMA.to_pyarrow())
+            from .identity import linked_findings_online   # records a county officer linked to members (identity.py)
+            linked = linked_findings_online(con, snapshots, members, as_of=as_of)
+            if linked is not None and linked.num_rows:
+                findings = pa.concat_tables([findings, linked])
             con.register("online_findings", findings)
             member_rows = con.sql(self._sql["members"]).to_arrow_table()
             household_rows = con.sql(self._sql["households"]).to_arrow_table()
