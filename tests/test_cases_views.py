@@ -206,3 +206,43 @@ def test_household_include_lists_applications(rf, posts, poor_household, clock, 
     html = Template("{% load cases_tags %}{% household_cases household %}").render(
         Context({"actor": posts.grid, "household": poor_household}))
     assert "household-cases" not in html
+
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00\x00\x00:~\x9bU\x00\x00\x00"
+       b"\nIDATx\x9cc`\x00\x00\x00\x02\x00\x01H\xaf\xa4q\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def test_documents_upload_and_download_in_scope(login, posts, poor_household, clock, standards, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    case = walk(posts, poor_household, clock, to="accepted")
+    client = login(posts.worker)
+    response = client.post(reverse("cases:document_upload", args=[case.pk]),
+                           {"file": SimpleUploadedFile("住房照片.png", PNG, content_type="image/png"), "description": "住房"})
+    assert response.status_code == 302
+    attachment = case.attachments.get()
+    assert "住房照片.png" in client.get(_url(case)).content.decode()
+    assert client.get(reverse("cases:document", args=[case.pk, attachment.pk])).status_code == 200
+    # not a photo: refused with the reason, nothing stored
+    client.post(reverse("cases:document_upload", args=[case.pk]),
+                {"file": SimpleUploadedFile("x.png", b"not an image", content_type="image/png")})
+    assert case.attachments.count() == 1
+    assert login(posts.other_worker).get(reverse("cases:document", args=[case.pk, attachment.pk])).status_code == 404
+    assert login(posts.other_worker).post(reverse("cases:document_upload", args=[case.pk]),
+                                          {"file": SimpleUploadedFile("y.png", PNG)}).status_code == 404
+
+
+def test_temporary_quick_aid_through_the_page(login, posts, poor_household, clock, standards):
+    client = login(posts.worker)
+    client.post(reverse("cases:new") + f"?household={poor_household.pk}", {
+        "household": poor_household.pk, "program": "temporary", "temporary_kind": "quick", "applicant": poor_household.head_id,
+        "channel": "walk_in", "requested_amount": "600.00"})
+    case = Case.objects.get(household=poor_household)
+    page = client.get(_url(case)).content.decode()
+    assert {"approve_quick_aid", "refuse_quick_aid"} <= _forms(page)
+    assert 'value="600.00"' in page        # the requested amount pre-filled
+    assert _act(login(posts.officer), case, "approve_quick_aid", {"amount": "600.00"}).status_code == 403
+    assert _act(login(posts.worker), case, "approve_quick_aid", {"amount": "600.00"}).status_code == 302
+    case.refresh_from_db()
+    assert case.status == "confirmed" and case.decisions.get().monthly_amount == 600
