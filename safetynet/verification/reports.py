@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import ngettext
 
 from safetynet.core.audit import record_event
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied
@@ -164,23 +165,29 @@ def flag_reasons(result: HouseholdResult) -> list[dict]:
                 "n": rule.get("members", result.members)}
             where = "MLG-2021 art. 14"
         elif flag == "more_than_one_home":
-            text = _("%(n)d homes found; at most %(max)s allowed.") % {"n": result.homes, "max": rule.get("max_homes", 1)}
+            text = ngettext("%(n)d home found; at most %(max)s allowed.", "%(n)d homes found; at most %(max)s allowed.",
+                            result.homes) % {"n": result.homes, "max": rule.get("max_homes", 1)}
             where = "MLG-2021 art. 14"
         elif flag == "non_residential_property":
-            text = _("%(n)d non-residential properties found; at most %(max)s allowed.") % {
+            text = ngettext("%(n)d non-residential property found; at most %(max)s allowed.",
+                            "%(n)d non-residential properties found; at most %(max)s allowed.", result.non_residential) % {
                 "n": result.non_residential, "max": rule.get("max_non_residential_properties", 0)}
             where = "MLG-2021 art. 14"
         elif flag == "vehicle":
-            text = _("%(n)d motor vehicles found; at most %(max)s allowed (mobility vehicles, motorcycles and e-bikes "
-                     "excepted).") % {"n": result.vehicles, "max": rule.get("max_vehicles", 0)}
+            text = ngettext("%(n)d motor vehicle found; at most %(max)s allowed (mobility vehicles, motorcycles and "
+                            "e-bikes excepted).",
+                            "%(n)d motor vehicles found; at most %(max)s allowed (mobility vehicles, motorcycles and "
+                            "e-bikes excepted).", result.vehicles) % {"n": result.vehicles, "max": rule.get("max_vehicles", 0)}
             where = "MLG-2021 art. 14"
         elif flag == "business":
-            text = _("%(n)d registered businesses found; at most %(max)s allowed.") % {
+            text = ngettext("%(n)d registered business found; at most %(max)s allowed.",
+                            "%(n)d registered businesses found; at most %(max)s allowed.", result.businesses) % {
                 "n": result.businesses, "max": rule.get("max_businesses", 0)}
             where = "MLG-2021 art. 14"
         elif flag == "member_deceased":
-            text = _("Public security reports the death of %(n)d member(s) the registry lists as alive: they are "
-                     "not counted.") % {"n": result.deceased}
+            text = ngettext("Public security reports the death of %(n)d member the registry lists as alive: not counted.",
+                            "Public security reports the death of %(n)d members the registry lists as alive: not counted.",
+                            result.deceased) % {"n": result.deceased}
             where = "POLICY.md §5"
         elif flag == "undeclared_wages":
             text = _("Wages found %(found)s a month exceed the wages declared %(declared)s.") % {

@@ -1,0 +1,74 @@
+"""Browser test of verification's main path (issue 4): a county officer requests the verification
+of a case waiting for it, sees the report (flags, totals, each record with its source), signs it
+off; the same report on a phone; a town worker of another town gets a 404."""
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from tests.browser import DESKTOP, PHONE, browser, live_site, log_in, screenshot  # noqa: F401
+from tests.cases_helpers import *  # noqa: F401,F403
+from tests.conftest import OTHER_TOWN, PASSWORD
+from tests.test_verification_helpers import *  # noqa: F401,F403
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def waiting_case(vdata, posts, standards, clock, poor_household):
+    from safetynet.registry.models import Person
+
+    head = Person.objects.get(pk=poor_household.head_id)
+    spouse = Person.objects.filter(household=poor_household, relation_to_head="spouse").get()
+    today = dt.date.today()
+    import_rows(posts.officer, "hrss_wages", [
+        {"id_number": head.id_number, "employer": "正定县建筑公司", "month": m, "gross_wage": Decimal("1100"), "net_wage": Decimal("900")}
+        for m in months_before(today)])
+    import_rows(posts.officer, "vehicles", [{"id_number": spouse.id_number, "plate": "冀A9Z123", "vehicle_type": "car",
+                                             "registered_on": dt.date(2020, 5, 1)}])
+    import_rows(posts.officer, "deposits", [{"id_number": head.id_number, "bank": "中国银行", "balance": Decimal("3000"),
+                                             "as_of": today}])
+    return walk(posts, poor_household, clock, to="surveyed")
+
+
+def test_county_officer_requests_a_verification_and_sees_the_report(browser, live_site, posts, waiting_case, make_actor):
+    from safetynet.cases.models import Case
+    from safetynet.verification.models import HouseholdResult
+
+    case = waiting_case
+    page = browser.new_page(viewport=DESKTOP)
+    log_in(page, live_site.url, posts.officer.username, PASSWORD)
+    page.goto(f"{live_site.url}/verification/households/{case.household_id}/?case={case.pk}")
+    screenshot(page, "verification-household")
+    page.click(f"form:has(input[name=case][value='{case.pk}']) button[type=submit]")
+    page.wait_for_url("**/verification/reports/*/")
+    result = HouseholdResult.objects.get(household_id=case.household_id)
+    assert page.url.endswith(f"/verification/reports/{result.pk}/")
+    flags = page.text_content("[data-testid=report-flags]")
+    assert "MLG-2021 art. 14" in flags
+    assert "冀A9Z123" in page.text_content("main") and "¥900.00" in page.text_content("[data-testid=report-thresholds]")
+    assert page.locator("[data-testid=report-member]").count() == 3
+    assert Case.objects.get(pk=case.pk).status == "verified"
+    screenshot(page, "verification-report")
+
+    page.click("[data-testid=report-signoff] button[type=submit]")
+    page.wait_for_selector("[data-testid=report-signoff] .text-success")
+    assert posts.officer.username in page.text_content("[data-testid=report-signoff]")
+
+    pdf = page.request.get(f"{live_site.url}/verification/reports/{result.pk}/pdf/")
+    assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
+
+    phone = browser.new_page(viewport=PHONE)
+    log_in(phone, live_site.url, posts.officer.username, PASSWORD)
+    phone.goto(f"{live_site.url}/verification/reports/{result.pk}/")
+    screenshot(phone, "verification-report-phone")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"] + 1, width   # nothing wider than the phone
+
+    phone.goto(f"{live_site.url}/verification/runs/{result.run_id}/")
+    screenshot(phone, "verification-run-phone")
+
+    make_actor("town_worker", OTHER_TOWN, username="elsewhere")
+    other = browser.new_page(viewport=PHONE)
+    log_in(other, live_site.url, "elsewhere", PASSWORD)
+    assert other.goto(f"{live_site.url}/verification/reports/{result.pk}/").status == 404
