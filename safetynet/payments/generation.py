@@ -2,18 +2,21 @@
 county, never a loop over enrollments in Python (DESIGN.md §4 "Payroll and other bulk writes").
 
 The same SQL runs on SQLite and PostgreSQL (string `||`, `CAST(.. AS TEXT)`, `CASE`, `LIKE`,
-`NOT EXISTS`, `ON CONFLICT DO NOTHING`). Every step is idempotent: a row is inserted only when no
-payment for its (enrollment, month) exists yet, and the partial unique index
-`payment_once_per_enrollment_month` refuses a double payment even if two generations race
-(`ON CONFLICT DO NOTHING` makes the loser skip instead of fail). So re-running a step after an
-interruption completes the run and never duplicates it.
+`NOT IN`/`NOT EXISTS`, `ON CONFLICT DO NOTHING`). Every step is idempotent: a row is inserted only
+when no payment for its (enrollment, month) exists yet, and the partial unique index
+`payment_once_per_enrollment_month` refuses a double payment whatever happens (the service also
+locks the run's row, so two generations of one county and month queue instead of racing). So
+re-running a step after an interruption completes the run and never duplicates it. (The regular
+step has no `ON CONFLICT` clause: on PostgreSQL it doubles the cost of a million-row insert, and
+the anti-join already leaves nothing to conflict.)
 
 The rules (issue 5 part 2; POLICY.md §1 "Payment from the month after confirmation, monthly"):
 - regular: every enrollment that is active or in gradual exit, whose start month is on or before
   the run's month, is paid its monthly amount for the run's month;
 - arrears: a decision that came after the county's run of its start month was generated (a late
   decision) left that month unpaid. For every earlier run of the county whose month is on or after
-  the enrollment's start month and that holds no payment for the enrollment, the next run adds one
+  the enrollment's start month, that was created before the enrollment and that holds no payment
+  for it, the next run adds one
   arrears row FOR that month (its own (enrollment, month) row, `kind=arrears`), at the current
   monthly amount;
 - carried: payments of earlier frozen runs that the bank returned as failed, or that had no bank
@@ -35,6 +38,8 @@ PAID_STATUSES = ("active", "gradual_exit")
 CARRY_STATUSES = ("failed", "no_account")
 FROZEN = ("approved", "exported", "reconciled")
 
+# Written exactly as the partial unique index's condition, so SQLite can read that index.
+LIVE = "NOT (x.status = 'carried_over')"
 _COLUMNS = ("run_id, enrollment_id, household_id, program_id, area_id, month, kind, amount, bank_account, "
             "payee_name, reference, status, carried_from_id, return_reason")
 
@@ -57,6 +62,9 @@ def _execute(sql: str, params: list) -> int:
 
 
 def insert_regular_payments(run: PayrollRun) -> int:
+    """The anti-join is a non-correlated `NOT IN`: both databases evaluate it once (SQLite into a
+    transient index, PostgreSQL as a hashed subplan) from the range of the unique (month,
+    enrollment) index, so it never re-scans the table it is inserting into."""
     t = _tables()
     sql = (
         f"INSERT INTO {t['payment']} ({_COLUMNS}) "
@@ -65,26 +73,29 @@ def insert_regular_payments(run: PayrollRun) -> int:
         f"CASE WHEN e.bank_account = '' THEN 'no_account' ELSE 'pending' END, NULL, '' "
         f"FROM {t['enrollment']} e {_payee_join(t)} "
         f"WHERE e.area_id LIKE %s AND e.status IN ('active', 'gradual_exit') AND e.start_month <= %s "
-        f"AND NOT EXISTS (SELECT 1 FROM {t['payment']} x WHERE x.enrollment_id = e.id AND x.month = %s "
-        f"AND x.status <> 'carried_over') "
-        f"ON CONFLICT DO NOTHING")
+        f"AND e.id NOT IN (SELECT x.enrollment_id FROM {t['payment']} x WHERE x.month = %s AND {LIVE})")
     return _execute(sql, [run.pk, run.month, f"{run.code}-", f"{run.area_id}%", run.month, run.month])
 
 
 def insert_arrears_payments(run: PayrollRun) -> int:
+    """Only an enrollment created after an earlier run was generated can have been missed by it,
+    so the pairs looked at are (enrollment created since run r, run r): few, by the index on
+    `created_at`, however many months the county has paid."""
     t = _tables()
     sql = (
         f"INSERT INTO {t['payment']} ({_COLUMNS}) "
         f"SELECT %s, e.id, e.household_id, e.program_id, e.area_id, r.month, 'arrears', e.monthly_amount, e.bank_account, "
         f"COALESCE(p.name, ''), %s || CAST(e.id AS TEXT) || '-A' || r.code, "
         f"CASE WHEN e.bank_account = '' THEN 'no_account' ELSE 'pending' END, NULL, '' "
-        f"FROM {t['enrollment']} e JOIN {t['run']} r ON r.area_id = %s AND r.month >= e.start_month AND r.month < %s "
+        f"FROM {t['run']} r JOIN {t['enrollment']} e ON e.created_at > r.created_at AND e.start_month <= r.month "
         f"{_payee_join(t)} "
-        f"WHERE e.area_id LIKE %s AND e.status IN ('active', 'gradual_exit') AND e.start_month < %s "
-        f"AND NOT EXISTS (SELECT 1 FROM {t['payment']} x WHERE x.enrollment_id = e.id AND x.month = r.month "
-        f"AND x.status <> 'carried_over') "
+        f"WHERE r.area_id = %s AND r.month < %s AND r.id <> %s "
+        f"AND e.created_at > (SELECT MIN(r0.created_at) FROM {t['run']} r0 WHERE r0.area_id = %s AND r0.month < %s) "
+        f"AND e.area_id LIKE %s AND e.status IN ('active', 'gradual_exit') "
+        f"AND NOT EXISTS (SELECT 1 FROM {t['payment']} x WHERE x.month = r.month AND x.enrollment_id = e.id AND {LIVE}) "
         f"ON CONFLICT DO NOTHING")
-    return _execute(sql, [run.pk, f"{run.code}-", run.area_id, run.month, f"{run.area_id}%", run.month])
+    return _execute(sql, [run.pk, f"{run.code}-", run.area_id, run.month, run.pk, run.area_id, run.month,
+                          f"{run.area_id}%"])
 
 
 def mark_carried_over(run: PayrollRun) -> int:
@@ -108,7 +119,7 @@ def insert_carried_payments(run: PayrollRun) -> int:
         f"FROM {t['payment']} o JOIN {t['enrollment']} e ON e.id = o.enrollment_id "
         f"JOIN {t['run']} r ON r.id = o.run_id "
         f"WHERE o.status = 'carried_over' AND r.area_id = %s AND r.month < %s "
-        f"AND NOT EXISTS (SELECT 1 FROM {t['payment']} x WHERE x.carried_from_id = o.id) "
+        f"AND o.id NOT IN (SELECT x.carried_from_id FROM {t['payment']} x WHERE x.carried_from_id IS NOT NULL) "
         f"ON CONFLICT DO NOTHING")
     return _execute(sql, [run.pk, f"{run.code}-", run.area_id, run.month])
 
@@ -119,6 +130,15 @@ STEPS = (
     ("carry_mark", mark_carried_over),
     ("carried", insert_carried_payments),
 )
+
+
+def prepare_transaction() -> None:
+    """PostgreSQL: room for the anti-join's hash of a million enrollment ids (a hashed subplan is
+    chosen only when it fits in work_mem; the default 4 MB would re-scan instead). Local to the
+    generation's transaction."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '256MB'")
 
 
 def month_code(month: dt.date) -> str:

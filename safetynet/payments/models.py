@@ -57,7 +57,9 @@ class Enrollment(models.Model):
             models.CheckConstraint(condition=models.Q(monthly_amount__gte=0), name="enrollment_amount_not_negative"),
             models.CheckConstraint(condition=models.Q(start_month__day=1), name="enrollment_start_first_of_month"),
         ]
-        indexes = [models.Index(fields=["area", "status"], name="enrollment_area_status_idx")]
+        indexes = [models.Index(fields=["area", "status"], name="enrollment_area_status_idx"),
+                   # Arrears look only at enrollments created after an earlier run (payments/generation.py).
+                   models.Index(fields=["created_at"], name="enrollment_created_idx")]
 
     def __str__(self):
         return f"#{self.pk} {self.household_id} {self.monthly_amount}"
@@ -176,17 +178,22 @@ class Payment(models.Model):
 
     The database refuses a second payment for the same enrollment and month: the unique index
     leaves out only rows that were carried over (failed or unpaid rows whose money moved to a
-    later run as a new row pointing back at them with `carried_from`), which were not paid."""
+    later run as a new row pointing back at them with `carried_from`), which were not paid.
 
-    run = models.ForeignKey(PayrollRun, on_delete=models.PROTECT, related_name="payments", db_index=False,
+    Its references carry no database foreign-key constraints (`db_constraint=False`): a run writes
+    a million rows in one statement, and PostgreSQL checks foreign keys row by row (six checks a
+    payment cost more than a minute per million on the benchmark machine). Every row is selected
+    from the enrollment and run it points at, and `on_delete=PROTECT` still guards deletes."""
+
+    run = models.ForeignKey(PayrollRun, on_delete=models.PROTECT, related_name="payments", db_index=False, db_constraint=False,
                             verbose_name=_("payroll run"))
-    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="payments", db_index=False,
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="payments", db_index=False, db_constraint=False,
                                    verbose_name=_("enrollment"))
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+", db_index=False,
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False,
                                   verbose_name=_("household"))
-    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+", db_index=False,
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False,
                                 verbose_name=_("program"))
-    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("area"))
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False, verbose_name=_("area"))
     month = models.DateField(verbose_name=_("for month"))
     kind = models.CharField(max_length=8, choices=PaymentKind.choices, default=PaymentKind.REGULAR, verbose_name=_("kind"))
     amount = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("amount"))
@@ -196,7 +203,7 @@ class Payment(models.Model):
     status = models.CharField(max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.PENDING,
                               verbose_name=_("status"))
     carried_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                     db_index=False, verbose_name=_("carried from"))
+                                     db_index=False, db_constraint=False, verbose_name=_("carried from"))
     return_reason = models.CharField(max_length=200, blank=True, verbose_name=_("bank's reason"))
 
     class Meta:
@@ -204,7 +211,9 @@ class Payment(models.Model):
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         constraints = [
-            models.UniqueConstraint(fields=["enrollment", "month"], condition=~models.Q(status="carried_over"),
+            # (month, enrollment): one index answers both "who is paid for this month" (the
+            # generation's anti-join, a range on month) and "is this enrollment paid for month M".
+            models.UniqueConstraint(fields=["month", "enrollment"], condition=~models.Q(status="carried_over"),
                                     name="payment_once_per_enrollment_month"),
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="payment_amount_not_negative"),
             models.CheckConstraint(condition=models.Q(month__day=1), name="payment_month_first_day"),
@@ -213,6 +222,7 @@ class Payment(models.Model):
         ]
         indexes = [
             models.Index(fields=["run", "status"], name="payment_run_status_idx"),
+            models.Index(fields=["enrollment"], name="payment_enrollment_idx"),
             models.Index(fields=["carried_from"], condition=models.Q(carried_from__isnull=False),
                          name="payment_carried_from_idx"),
         ]

@@ -160,6 +160,7 @@ def generate_payroll_run(*, actor: Actor, county_code: str, month, progress: Pro
         run = PayrollRun.objects.select_for_update().select_related("area").get(pk=run.pk)
         if run.is_frozen:  # approved while we waited for the lock
             raise Conflict(_frozen_message(run), field="month", code="run_frozen")
+        generation.prepare_transaction()
         added = {}
         for number, (name, step) in enumerate(generation.STEPS, start=1):
             added[name] = step(run)
