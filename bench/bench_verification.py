@@ -94,6 +94,8 @@ def main() -> None:
     parser.add_argument("--db-households", type=int, default=2_000, help="households also written to the database")
     parser.add_argument("--fresh", action="store_true", help="generate and import everything again")
     parser.add_argument("--setup-only", action="store_true", help="generate and import, measure nothing")
+    parser.add_argument("--only", nargs="+", choices=("bare", "batch", "online", "naive"), default=[],
+                        help="run only these measurements (printed as JSON)")
     parser.add_argument("--child", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -139,6 +141,10 @@ def main() -> None:
     print(f"planted facts: {setup['planted']:,} (+{setup['identity_records']} records with legacy, mistyped or no ID)")
     print(flush=True)
 
+    if args.only:
+        for step in args.only:
+            print(step, json.dumps(run_child(args, step), default=str), flush=True)
+        return
     bare = run_child(args, "bare")
     batch = run_child(args, "batch")
     online = run_child(args, "online")

@@ -142,7 +142,7 @@ def member_facts(members, counted_income: Decimal) -> tuple[MemberFacts, ...]:
 
 
 def assess_verified(members: tuple[MemberFacts, ...], assets: AssetFacts, *, is_urban: bool, on_date: dt.date,
-                    params: DibaoParameters | None, deceased: int, found_wages: Decimal, declared_wages: Decimal):
+                    params: DibaoParameters | None, deceased: int, undeclared_wages: bool):
     """(flags, outcome or None): the dibao rule on verified facts, and the flags (module docstring)."""
     flags = []
     outcome = None
@@ -158,7 +158,7 @@ def assess_verified(members: tuple[MemberFacts, ...], assets: AssetFacts, *, is_
                 flags.append(flag)
     if deceased:
         flags.append(MEMBER_DECEASED)
-    if found_wages > declared_wages:
+    if undeclared_wages:
         flags.append(UNDECLARED_WAGES)
     if len(flags) > 1:
         flags.sort(key=FLAGS.index)
@@ -198,8 +198,8 @@ def assess_household(totals: HouseholdTotals, params: DibaoParameters | None, on
     assets = AssetFacts(financial=totals.financial, homes=totals.homes, non_residential_properties=totals.non_residential,
                         vehicles=totals.vehicles, exempt_vehicles=totals.exempt_vehicles, businesses=totals.businesses)
     flags, outcome = assess_verified(members, assets, is_urban=totals.is_urban, on_date=on_date, params=params,
-                                     deceased=totals.deceased, found_wages=totals.found_wages,
-                                     declared_wages=totals.declared_wages)
+                                     deceased=totals.deceased,
+                                     undeclared_wages=totals.found_wages > totals.declared_wages)
     details = outcome.details if outcome is not None else {}
     return HouseholdAssessment(
         household_id=totals.household_id, area_code=totals.area_code, chunk=totals.chunk, members=len(members),

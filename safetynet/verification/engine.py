@@ -37,9 +37,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from . import storage
-from .assessment import HouseholdAssessment, HouseholdTotals, MemberTotals, assess_household
+from safetynet.programs.facts import AssetFacts, MemberFacts
+
+from .assessment import HouseholdAssessment, HouseholdTotals, MemberTotals, assess_household, assess_verified, rule_summary
 from .expressions import (
-    FINDING_SCHEMA, Window, empty_findings, findings_expr, household_totals_expr, member_totals_expr,
+    FINDING_SCHEMA, Window, empty_findings, findings_expr, household_rows_expr, household_totals_expr, member_totals_expr,
 )
 from .models import Finding, FindingsStorage, HouseholdResult, RunStatus, VerificationChunk, VerificationRun
 
@@ -331,28 +333,96 @@ def finding_dicts(findings: pa.Table, snapshots: dict[str, SnapshotRef]) -> list
     return rows
 
 
-def store_chunk(run: VerificationRun, number: int, assessments: list[HouseholdAssessment], findings: pa.Table | None,
-                snapshots: dict[str, SnapshotRef]) -> None:
+def store_chunk(run: VerificationRun, number: int, *, rows: list[tuple], households: list[int], flagged: int,
+                findings: pa.Table | None, findings_count: int, snapshots: dict[str, SnapshotRef]) -> None:
     """One transaction: what an earlier attempt left for the chunk goes, the chunk's rows come in,
     the chunk is marked done and the run's progress advances."""
-    ids = [a.household_id for a in assessments]
-    first, last = (min(ids), max(ids)) if ids else (0, 0)
-    findings_count = findings.num_rows if findings is not None else 0
+    first, last = (min(households), max(households)) if households else (0, 0)
     with transaction.atomic():
         if VerificationChunk.objects.filter(run=run, number=number).exists():
             return
         HouseholdResult.objects.filter(run=run, chunk=number).delete()
+        writer = BulkWriter()
         if run.findings_storage == FindingsStorage.DATABASE:
-            households = sorted(set(ids))
-            for start in range(0, len(households), 500):
-                Finding.objects.filter(run=run, household_id__in=households[start:start + 500]).delete()
-        insert_rows(run, assessments, findings, snapshots)
+            ordered = sorted(set(households))
+            for start in range(0, len(ordered), 500):
+                Finding.objects.filter(run=run, household_id__in=ordered[start:start + 500]).delete()
+            if findings is not None and findings.num_rows:
+                writer.insert(Finding, FINDING_FIELDS, finding_rows(run.pk, findings, snapshots))
+        writer.insert(HouseholdResult, RESULT_FIELDS, rows)
         VerificationChunk.objects.create(run=run, number=number, first_household_id=first, last_household_id=last,
-                                         households=len(assessments), findings=findings_count, done_at=timezone.now())
-        flagged = sum(1 for a in assessments if a.flags)
+                                         households=len(households), findings=findings_count, done_at=timezone.now())
         VerificationRun.objects.filter(pk=run.pk).update(
-            households_done=F("households_done") + len(assessments), chunks_done=F("chunks_done") + 1,
+            households_done=F("households_done") + len(households), chunks_done=F("chunks_done") + 1,
             findings_count=F("findings_count") + findings_count, flagged_households=F("flagged_households") + flagged)
+
+
+def assess_chunk(run_id: int, member_rows: pa.Table, household_rows: pa.Table, resolver: ParameterResolver,
+                 on_date: dt.date) -> tuple[list[tuple], list[int], int]:
+    """A chunk of a batch: (result rows for the database, household ids, flagged count).
+
+    The same assessment as assess_household (assessment.member_facts and assess_verified: the
+    dibao rule), fed straight from the columns of expressions.household_rows_expr, without the
+    per-household objects the online report keeps: a province is hundreds of thousands of
+    households, and each microsecond here is seconds there (bench/bench_verification.py)."""
+    m_household = member_rows.column("household_id").to_pylist()
+    m_birth = member_rows.column("birth_date").to_pylist()
+    m_type = member_rows.column("disability_type").to_pylist()
+    m_grade = member_rows.column("disability_grade").to_pylist()
+    m_ill = member_rows.column("serious_illness").to_pylist()
+    m_income = member_rows.column("income").to_pylist()
+    h = {name: household_rows.column(name).to_pylist() for name in household_rows.column_names}
+    ids = h["household_id"]
+    n_members = len(m_household)
+    rule_texts: dict = {}
+    flag_texts: dict = {(): "[]"}
+    rows = []
+    flagged = 0
+    pos = 0
+    zero = Decimal("0.00")
+    for i, household_id in enumerate(ids):
+        while pos < n_members and m_household[pos] < household_id:
+            pos += 1
+        start = pos
+        while pos < n_members and m_household[pos] == household_id:
+            pos += 1
+        counted = h["counted_income"][i]
+        found = zero
+        for j in range(start, pos):
+            found += m_income[j]
+        rest = counted - found
+        members = tuple(MemberFacts(birth_date=m_birth[j], monthly_income=m_income[j] + rest if j == start else m_income[j],
+                                    disability_type=m_type[j] or "", disability_grade=m_grade[j], serious_illness=bool(m_ill[j]))
+                        for j in range(start, pos))
+        is_urban = bool(h["is_urban"][i])
+        params, error = resolver(h["area_code"][i], is_urban)
+        assets = AssetFacts(financial=h["financial"][i], homes=h["home"][i], non_residential_properties=h["non_residential"][i],
+                            vehicles=h["vehicle"][i], exempt_vehicles=h["mobility_vehicle"][i], businesses=h["business"][i])
+        deceased = h["deceased"][i]
+        flags, outcome = assess_verified(members, assets, is_urban=is_urban, on_date=on_date, params=params,
+                                         deceased=deceased, undeclared_wages=bool(h["undeclared_wages"][i]))
+        if outcome is not None:
+            details = outcome.details
+            per_capita, eligible, amount, limit = (details.get("per_capita_income", zero), outcome.eligible,
+                                                   outcome.monthly_amount, details.get("financial_limit"))
+        else:
+            per_capita, eligible, amount, limit = zero, False, zero, None
+        rule_key = (id(params), is_urban, len(members), limit, error)
+        rule = rule_texts.get(rule_key)
+        if rule is None:
+            rule = rule_texts[rule_key] = _dumps(rule_summary(params, is_urban=is_urban, size=len(members), month=on_date,
+                                                              outcome=outcome, error=error))
+        flag_key = tuple(flags)
+        flag_text = flag_texts.get(flag_key)
+        if flag_text is None:
+            flag_text = flag_texts[flag_key] = _dumps(flags)
+        if flags:
+            flagged += 1
+        rows.append((run_id, household_id, h["area_code"][i], h["chunk"][i], len(members), deceased, str(counted),
+                     str(per_capita), h["income_json"][i], h["found_wages_text"][i], h["declared_wages_text"][i],
+                     str(h["financial"][i]), h["assets_json"][i], h["home"][i], h["non_residential"][i], h["vehicle"][i],
+                     h["business"][i], flag_text, bool(flags), bool(eligible), str(amount), rule))
+    return rows, ids, flagged
 
 
 # --------------------------------------------------------------------------------------------
@@ -413,42 +483,70 @@ def _chunk_findings(con, findings_dir: Path, number: int):
     return empty_findings()
 
 
+@dataclass
+class _ChunkTotals:
+    member_rows: pa.Table
+    household_rows: pa.Table
+    findings: pa.Table | None
+    findings_count: int
+
+
+def _chunk_totals(con, findings_dir: Path, number: int, keep_findings: bool) -> _ChunkTotals:
+    """A chunk's member and household totals (and its findings, for runs that keep them in the
+    database), on a cursor of its own: it runs in a helper thread while the previous chunk is
+    assessed (DuckDB works without the GIL)."""
+    cursor = con.cursor()
+    try:
+        backend = duckdb_backend(cursor)
+        findings = _chunk_findings(cursor, findings_dir, number)
+        members = backend.table("run_members")
+        households = backend.table("run_households")
+        chunk_members = members.filter(members.chunk == number)
+        member_rows = backend.to_pyarrow(member_totals_expr(findings, chunk_members))
+        household_rows = backend.to_pyarrow(household_rows_expr(findings, chunk_members, households.filter(households.chunk == number)))
+        if keep_findings:
+            kept = backend.to_pyarrow(findings)
+            return _ChunkTotals(member_rows, household_rows, kept, kept.num_rows)
+        count = backend.to_pyarrow(findings.count().name("n").as_table()).column(0)[0].as_py()
+        return _ChunkTotals(member_rows, household_rows, None, count)
+    finally:
+        cursor.close()
+
+
 def process_run(run: VerificationRun, *, snapshots: list[SnapshotRef], resolver: ParameterResolver,
                 threads: int | None = None, stop_after_chunks: int | None = None,
                 progress: Callable[[VerificationRun], None] | None = None) -> VerificationRun:
     """Steps 2 and 3 for a run whose members were exported (step 1); resumes after the last
-    chunk done. `stop_after_chunks` interrupts on purpose (tests)."""
+    chunk done. While a chunk is assessed and stored, DuckDB already totals the next one.
+    `stop_after_chunks` interrupts on purpose (tests)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     run_path = storage.run_dir(run.pk)
     refs = {s.dataset: s for s in snapshots}
     started = time.monotonic()
+    keep = run.findings_storage == FindingsStorage.DATABASE
     con = storage.connect(threads=threads)
     try:
         findings_dir = write_findings(con, run_path, snapshots, run.as_of)
-        backend = duckdb_backend(con)
         con.execute(f"CREATE OR REPLACE VIEW run_members AS SELECT * FROM read_parquet('{run_path / 'members.parquet'}')")
         con.execute(f"CREATE OR REPLACE VIEW run_households AS SELECT * FROM read_parquet('{run_path / 'households.parquet'}')")
-        members, households = backend.table("run_members"), backend.table("run_households")
         done = set(VerificationChunk.objects.filter(run=run).values_list("number", flat=True))
-        processed = 0
-        for number in range(run.chunks_total):
-            if number in done:
-                continue
-            if stop_after_chunks is not None and processed >= stop_after_chunks:
-                raise Interrupted(f"stopped after {processed} chunks")
-            findings = _chunk_findings(con, findings_dir, number)
-            member_rows, household_rows = totals_tables(
-                backend, findings, members.filter(members.chunk == number), households.filter(households.chunk == number))
-            assessments = assess_totals(iter_totals(member_rows, household_rows), resolver, run.as_of)
-            chunk_findings = backend.to_pyarrow(findings) if run.findings_storage == FindingsStorage.DATABASE else None
-            if chunk_findings is None:
-                chunk_findings_count = backend.to_pyarrow(findings.count().name("n").as_table()).column(0)[0].as_py()
-                store_chunk(run, number, assessments, _CountOnly(chunk_findings_count), refs)
-            else:
-                store_chunk(run, number, assessments, chunk_findings, refs)
-            processed += 1
-            run.refresh_from_db()
-            if progress:
-                progress(run)
+        pending = [n for n in range(run.chunks_total) if n not in done]
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="verification-totals") as pool:
+            future = pool.submit(_chunk_totals, con, findings_dir, pending[0], keep) if pending else None
+            for index, number in enumerate(pending):
+                if stop_after_chunks is not None and index >= stop_after_chunks:
+                    future.cancel()
+                    raise Interrupted(f"stopped after {index} chunks")
+                totals = future.result()
+                if index + 1 < len(pending) and (stop_after_chunks is None or index + 1 < stop_after_chunks):
+                    future = pool.submit(_chunk_totals, con, findings_dir, pending[index + 1], keep)
+                rows, ids, flagged = assess_chunk(run.pk, totals.member_rows, totals.household_rows, resolver, run.as_of)
+                store_chunk(run, number, rows=rows, households=ids, flagged=flagged, findings=totals.findings,
+                            findings_count=totals.findings_count, snapshots=refs)
+                if progress:
+                    run.refresh_from_db()
+                    progress(run)
     finally:
         con.close()
     run.refresh_from_db()
@@ -457,13 +555,6 @@ def process_run(run: VerificationRun, *, snapshots: list[SnapshotRef], resolver:
         status=RunStatus.DONE, finished_at=timezone.now(), seconds=(run.seconds or 0) + elapsed)
     run.refresh_from_db()
     return run
-
-
-class _CountOnly:
-    """A chunk's findings kept in Parquet: only their number goes to the database."""
-
-    def __init__(self, n: int):
-        self.num_rows = n
 
 
 def read_findings(run: VerificationRun, household_id: int) -> list[dict]:

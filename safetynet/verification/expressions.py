@@ -296,3 +296,35 @@ def household_totals_expr(findings: ibis.Table, members: ibis.Table, households:
         business=ibis.greatest(count(h.declared_business), count(assets.found_business)),
         found_wages=found_wages, declared_wages=money(h.declared_wages), findings=count(assets.findings),
     ).order_by("household_id")
+
+
+def _json_object(pairs) -> ibis.Value:
+    """A JSON object as text, built with string functions every backend has: amounts quoted
+    with their 2 places ("900.00"), counts bare."""
+    parts = []
+    for key, value, quoted in pairs:
+        text = value.cast("string")
+        parts.append(ibis.literal(f'"{key}":' + ('"' if quoted else "")) + text + ibis.literal('"' if quoted else ""))
+    out = parts[0]
+    for part in parts[1:]:
+        out = out + ibis.literal(",") + part
+    return ibis.literal("{") + out + ibis.literal("}")
+
+
+INCOME_JSON = (("wages", True), ("pension", True), ("unemployment", True), ("other", True), ("excluded_basic_pension", True))
+ASSET_JSON = (("deposit", True), ("securities", True), ("insurance", True), ("other_financial", True), ("home", False),
+              ("non_residential", False), ("vehicle", False), ("mobility_vehicle", False), ("business", False))
+
+
+def household_rows_expr(findings: ibis.Table, members: ibis.Table, households: ibis.Table) -> ibis.Table:
+    """household_totals_expr as a batch stores it: the verified income and assets as JSON text,
+    amounts the rule does not read as text, and whether found wages exceed declared ones."""
+    t = household_totals_expr(findings, members, households)
+    return t.select(
+        "household_id", "area_code", "is_urban", "chunk", "living", "deceased", "counted_income", "financial",
+        "home", "non_residential", "vehicle", "mobility_vehicle", "business",
+        undeclared_wages=t.found_wages > t.declared_wages,
+        found_wages_text=t.found_wages.cast("string"), declared_wages_text=t.declared_wages.cast("string"),
+        income_json=_json_object([(k, t[k if k != "other" else "other_income"], q) for k, q in INCOME_JSON]),
+        assets_json=_json_object([(k, t[k], q) for k, q in ASSET_JSON]),
+    ).order_by("household_id")

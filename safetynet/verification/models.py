@@ -178,8 +178,9 @@ class HouseholdResult(models.Model):
         verbose_name = _("household verification result")
         verbose_name_plural = _("household verification results")
         constraints = [models.UniqueConstraint(fields=["run", "household"], name="result_unique_per_run_household")]
-        indexes = [models.Index(fields=["run", "flagged"], name="result_run_flagged"),
-                   models.Index(fields=["household", "run"], name="result_household_run")]
+        # Few indexes on purpose: a province's run inserts hundreds of thousands of rows at once.
+        # Flagged results of a run are read through the unique (run, household) index.
+        indexes = [models.Index(fields=["household", "run"], name="result_household_run")]
 
 
 class Finding(models.Model):
