@@ -83,8 +83,20 @@ def test_verify_follows_a_job_a_worker_runs(world, settings):
     assert run.status == "done" and "households 2/2" in out and f"Run #{run.pk} done" in out
 
 
-@pytest.mark.django_db
-def test_db_worker_runs_the_queued_job(world):
+@pytest.fixture
+def flushable():
+    """A transactional test empties the database by DELETE: lift the audit ledger's append-only
+    guard at teardown (as tests/browser.live_site does)."""
+    from django.db import connection
+
+    from safetynet.core.ledger_guard import remove_guard
+
+    yield
+    remove_guard(connection)
+
+
+@pytest.mark.django_db(transaction=True)   # the worker closes its database connection when done
+def test_db_worker_runs_the_queued_job(flushable, world):
     from safetynet.verification.models import VerificationRun
 
     run_command("--county", "130123", "--no-wait")
