@@ -1,0 +1,15 @@
+"""Payroll pages, mounted at /payments/."""
+from django.urls import path
+
+from . import views
+
+app_name = "payments"
+urlpatterns = [
+    path("", views.run_list, name="runs"),
+    path("runs/<int:run_id>/", views.run_detail, name="run"),
+    path("runs/<int:run_id>/approve/", views.run_approve, name="approve"),
+    path("runs/<int:run_id>/export/", views.run_export, name="export"),
+    path("runs/<int:run_id>/returns/", views.run_returns, name="returns"),
+    path("runs/<int:run_id>/files/<str:name>", views.run_file, name="file"),
+    path("enrollments/<int:enrollment_id>/", views.enrollment_detail, name="enrollment"),
+]

@@ -1,0 +1,171 @@
+"""Payroll pages: the runs (generate), a run (totals by town and program, change from last
+month, approve, export, bank returns, its payments) and an enrollment with its history.
+
+Thin adapters: reads through `payments.selectors`, writes through `payments.services`, the same
+functions the `safetynet payroll` command calls. NotFound → 404, PermissionDenied → 403; other
+domain errors are shown as a page message, with the form as typed.
+"""
+from __future__ import annotations
+
+import math
+from functools import wraps
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError, ValidationError
+
+from . import selectors, services
+from .models import PaymentStatus, RunStatus
+
+PAGE_SIZE = 50
+
+
+def payments_view(permission: str = selectors.PAYMENTS_VIEW):
+    def decorate(view):
+        @wraps(view)
+        @login_required
+        def wrapper(request, *args, **kwargs):
+            actor = getattr(request, "actor", None)
+            if actor is None:
+                raise DjangoPermissionDenied(_("You hold no post: ask the county office to assign one."))
+            try:
+                actor.require(permission)
+                return view(request, actor, *args, **kwargs)
+            except NotFound:
+                raise Http404(_("Not found in your area."))
+            except PermissionDenied as exc:
+                raise DjangoPermissionDenied(exc.message)
+        return wrapper
+    return decorate
+
+
+def _page(request, queryset):
+    total = queryset.count()
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    try:
+        page = min(pages, max(1, int(request.GET.get("page", "1"))))
+    except ValueError:
+        page = 1
+    return list(queryset[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]), page, pages, total
+
+
+@payments_view()
+def run_list(request, actor):
+    form = {"county": request.POST.get("county", actor.area_code[:6] if len(actor.area_code) >= 6 else ""),
+            "month": request.POST.get("month", "")}
+    error = None
+    if request.method == "POST":
+        try:
+            run = services.generate_payroll_run(actor=actor, county_code=form["county"], month=form["month"])
+            added = sum(run.added[k] for k in ("regular", "arrears", "carried"))
+            messages.success(request, _("Run %(code)s generated: %(added)s payments added.") % {"code": run.code, "added": added}
+                             if added else _("Run %(code)s was already complete: nothing added.") % {"code": run.code})
+            return redirect("payments:run", run_id=run.pk)
+        except PermissionDenied as exc:
+            raise DjangoPermissionDenied(exc.message)
+        except SafetyNetError as exc:
+            error = exc
+    rows, page, pages, total = _page(request, selectors.runs_in_scope(actor))
+    return render(request, "payments/run_list.html", {
+        "rows": rows, "page": page, "pages": pages, "total": total, "form": form, "error": error,
+        "can_generate": actor.can("payments.generate")}, status=422 if error else 200)
+
+
+@payments_view()
+@require_GET
+def run_detail(request, actor, run_id):
+    run = selectors.get_run(actor, run_id)
+    payments, page, pages, total = _page(request, selectors.payments_in_scope(actor, run))
+    is_county = actor.is_national or len(actor.area_code) <= 6
+    return render(request, "payments/run_detail.html", {
+        "run": run, "payments": payments, "page": page, "pages": pages, "total": total,
+        "by_town": selectors.town_totals(actor, run), "change": (run.summary or {}).get("change", {}),
+        "is_county": is_county,
+        "can_approve": actor.can("payments.approve") and run.status == RunStatus.GENERATED
+        and run.generated_by_id != actor.user_id,
+        "own_run": actor.can("payments.approve") and run.generated_by_id == actor.user_id,
+        "can_export": actor.can("payments.generate") and run.status == RunStatus.APPROVED,
+        "can_import": actor.can("payments.generate") and run.status == RunStatus.EXPORTED,
+        "files": (run.export_summary or {}).get("banks", []) if is_county else [],
+        "statuses": dict(PaymentStatus.choices),
+    })
+
+
+def _act(request, actor, run_id, action):
+    try:
+        action()
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message)
+    except NotFound:
+        raise Http404(_("Not found in your area."))
+    except SafetyNetError as exc:
+        messages.error(request, exc.message)
+        for row in (exc.details or {}).get("rows", [])[:20]:
+            messages.error(request, row)
+    return redirect("payments:run", run_id=run_id)
+
+
+@payments_view("payments.approve")
+@require_POST
+def run_approve(request, actor, run_id):
+    def approve():
+        run = services.approve_payroll_run(actor=actor, run_id=run_id)
+        messages.success(request, _("Run %(code)s approved; it is frozen now.") % {"code": run.code})
+    return _act(request, actor, run_id, approve)
+
+
+@payments_view("payments.generate")
+@require_POST
+def run_export(request, actor, run_id):
+    def export():
+        summary = services.export_bank_files(actor=actor, run_id=run_id)
+        messages.success(request, _("Bank files written: %(count)s payments, ¥%(total)s.")
+                         % {"count": summary["files_count"], "total": summary["files_total"]})
+    return _act(request, actor, run_id, export)
+
+
+@payments_view("payments.generate")
+@require_POST
+def run_returns(request, actor, run_id):
+    upload = request.FILES.get("file")
+
+    def apply():
+        if upload is None:
+            raise ValidationError(_("Choose the bank's return file."), field="file")
+        result = services.import_bank_returns(actor=actor, run_id=run_id, file=upload, filename=upload.name)
+        messages.success(request, _("Returns applied: %(paid)s paid, %(failed)s failed (carried into the next run).")
+                         % {"paid": result.paid, "failed": result.failed})
+    return _act(request, actor, run_id, apply)
+
+
+@payments_view()
+@require_GET
+def run_file(request, actor, run_id, name):
+    """A bank file or the summary of an exported run (county posts only)."""
+    run = selectors.get_run(actor, run_id)
+    if not (actor.is_national or len(actor.area_code) <= 6):
+        raise Http404
+    names = {b["file"] for b in (run.export_summary or {}).get("banks", [])}
+    if run.export_summary:
+        names.add(run.export_summary.get("summary_file"))
+    path = services.export_directory(run) / name
+    if name not in names or not path.exists():
+        raise Http404
+    return FileResponse(path.open("rb"), as_attachment=True, filename=Path(name).name, content_type="text/csv")
+
+
+@payments_view()
+@require_GET
+def enrollment_detail(request, actor, enrollment_id):
+    enrollment = selectors.payroll_enrollment(actor, enrollment_id)
+    payments, page, pages, total = _page(request, selectors.enrollment_payments(actor, enrollment))
+    return render(request, "payments/enrollment_detail.html", {
+        "e": enrollment, "history": selectors.enrollment_history(actor, enrollment)[:100],
+        "payments": payments, "page": page, "pages": pages, "total": total, "statuses": dict(PaymentStatus.choices)})
