@@ -166,13 +166,19 @@ def generate_payroll_run(*, actor: Actor, county_code: str, month, progress: Pro
             added[name] = step(run)
             if progress:
                 progress(name, number, len(generation.STEPS))
-        totals = summaries.run_totals(run)
         before = {"status": run.status, "total": run.total_amount, "count": run.payment_count}
-        for key, value in totals.items():
-            setattr(run, key, value)
-        run.summary = {"by_town_program": summaries.totals_by_town_and_program(run),
-                       "change": summaries.change_from_previous(run), "added": added}
-        if any(added[name] for name in ("regular", "arrears", "carried")) or run.status == RunStatus.GENERATING:
+        added_rows = any(added[name] for name in ("regular", "arrears", "carried"))
+        unchanged = (not added_rows and not added["carry_mark"] and run.status == RunStatus.GENERATED
+                     and Payment.objects.filter(run=run).count() == run.payment_count)
+        if not unchanged:  # a complete run generated again keeps its figures (nothing was added)
+            generation.refresh_statistics()
+            rows = summaries.grouped(run)
+            for key, value in summaries.run_totals(run, rows).items():
+                setattr(run, key, value)
+            run.summary = {"by_town_program": summaries.totals_by_town_and_program(run, rows),
+                           "change": summaries.change_from_previous(run, rows)}
+        run.summary["added"] = added
+        if added_rows or run.status == RunStatus.GENERATING:
             run.generated_by_id, run.generated_by_username = actor.user_id, actor.username
         run.status = RunStatus.GENERATED
         run.generated_at = timezone.now()

@@ -1,11 +1,13 @@
 """A run's figures by grouped queries: totals, totals by town and program, and the change from
-last month explained (new, ended, changed amounts). Nothing here loops over payments in Python."""
+last month explained (new, ended, changed amounts). Nothing here loops over payments in Python:
+one grouped scan of the run (by village, program and kind: a few hundred rows) feeds every total,
+and one join against the previous run's rows explains the change."""
 from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, Substr
+from django.db import connection
+from django.db.models import Count, Q, Sum
 
 from safetynet.areas.models import Area
 from safetynet.programs.models import Program
@@ -16,69 +18,93 @@ ZERO = Decimal("0.00")
 
 
 def _money(value) -> str:
-    return f"{(value or ZERO):.2f}"
+    return f"{Decimal(value or 0):.2f}"
 
 
-def run_totals(run: PayrollRun) -> dict:
-    """Counts and sums: all the run's payments, those without a bank account (listed, not sent)
-    and the payable rest. Classed by the row's own account, not its status, so the figures of a
-    frozen run stay what they were when a failed or unpaid row is later carried over."""
-    rows = (Payment.objects.filter(run=run)
-            .aggregate(n=Count("id"), total=Sum("amount"),
-                       no_account_n=Count("id", filter=Q(bank_account="")),
-                       no_account_total=Sum("amount", filter=Q(bank_account=""))))
-    total = rows["total"] or ZERO
-    no_account = rows["no_account_total"] or ZERO
-    return {"payment_count": rows["n"], "total_amount": total, "no_account_count": rows["no_account_n"],
-            "no_account_amount": no_account, "payable_count": rows["n"] - rows["no_account_n"],
+def grouped(run: PayrollRun) -> list[dict]:
+    """The run by village, program and kind; "no account" is classed by the row's own account,
+    not its status, so the figures of a frozen run stay what they were when an unpaid row is
+    later carried over."""
+    return list(Payment.objects.filter(run=run).order_by().values("area_id", "program_id", "kind")
+                .annotate(n=Count("id"), total=Sum("amount"), na_n=Count("id", filter=Q(bank_account="")),
+                          na_total=Sum("amount", filter=Q(bank_account=""))))
+
+
+def run_totals(run: PayrollRun, rows: list[dict] | None = None) -> dict:
+    rows = grouped(run) if rows is None else rows
+    total = sum((r["total"] or ZERO for r in rows), ZERO)
+    count = sum(r["n"] for r in rows)
+    no_account = sum((r["na_total"] or ZERO for r in rows), ZERO)
+    no_account_count = sum(r["na_n"] for r in rows)
+    return {"payment_count": count, "total_amount": total, "no_account_count": no_account_count,
+            "no_account_amount": no_account, "payable_count": count - no_account_count,
             "payable_amount": total - no_account}
 
 
-def totals_by_town_and_program(run: PayrollRun) -> list[dict]:
-    rows = (Payment.objects.filter(run=run)
-            .annotate(town=Substr("area_id", 1, 9)).values("town", "program_id")
-            .annotate(n=Count("id"), total=Sum("amount"),
-                      no_account=Count("id", filter=Q(bank_account="")))
-            .order_by("town", "program_id"))
-    rows = list(rows)
-    towns = dict(Area.objects.filter(code__in={r["town"] for r in rows}).values_list("code", "name"))
-    programs = {p.pk: str(p) for p in Program.objects.filter(pk__in={r["program_id"] for r in rows})}
-    return [{"town": r["town"], "town_name": towns.get(r["town"], r["town"]), "program": r["program_id"],
-             "program_name": str(programs.get(r["program_id"], r["program_id"])), "count": r["n"],
-             "total": _money(r["total"]), "no_account": r["no_account"]} for r in rows]
+def totals_by_town_and_program(run: PayrollRun, rows: list[dict] | None = None) -> list[dict]:
+    rows = grouped(run) if rows is None else rows
+    towns: dict[tuple, dict] = {}
+    for r in rows:  # a few hundred grouped rows, not payments
+        key = (r["area_id"][:9], r["program_id"])
+        slot = towns.setdefault(key, {"count": 0, "total": ZERO, "no_account": 0})
+        slot["count"] += r["n"]
+        slot["total"] += r["total"] or ZERO
+        slot["no_account"] += r["na_n"]
+    names = dict(Area.objects.filter(code__in={k[0] for k in towns}).values_list("code", "name"))
+    programs = {p.pk: str(p) for p in Program.objects.filter(pk__in={k[1] for k in towns})}
+    return [{"town": town, "town_name": names.get(town, town), "program": program,
+             "program_name": programs.get(program, program), "count": v["count"], "total": _money(v["total"]),
+             "no_account": v["no_account"]} for (town, program), v in sorted(towns.items())]
+
+
+def by_kind(rows: list[dict]) -> dict:
+    kinds = {kind: {"count": 0, "total": ZERO} for kind in PaymentKind.values}
+    for r in rows:
+        kinds[r["kind"]]["count"] += r["n"]
+        kinds[r["kind"]]["total"] += r["total"] or ZERO
+    return {k: {"count": v["count"], "total": _money(v["total"])} for k, v in kinds.items()}
 
 
 def previous_run(run: PayrollRun) -> PayrollRun | None:
     return PayrollRun.objects.filter(area_id=run.area_id, month__lt=run.month).order_by("-month").first()
 
 
-def change_from_previous(run: PayrollRun) -> dict:
+def change_from_previous(run: PayrollRun, rows: list[dict] | None = None) -> dict:
     """This month's regular payments against the previous run's, by enrollment: new enrollments,
-    ended ones, and changed amounts (with the sum of the differences); plus arrears and carried rows."""
+    ended ones, and changed amounts (with the sum of the differences); plus arrears and carried.
+
+    One pass: each regular row of this run looks up the previous run's row of the same enrollment
+    through the unique (month, enrollment) index. Ended = the previous run's regular rows that
+    found no partner here (its count and total minus the matched ones)."""
+    rows = grouped(run) if rows is None else rows
+    kinds = by_kind(rows)
+    this_total = run_totals(run, rows)["total_amount"]
     prev = previous_run(run)
-    this = Payment.objects.filter(run=run, kind=PaymentKind.REGULAR)
-    extra = (Payment.objects.filter(run=run).exclude(kind=PaymentKind.REGULAR)
-             .values("kind").annotate(n=Count("id"), total=Sum("amount")))
     result = {"previous_run": prev.code if prev else "", "previous_month": prev.month.isoformat() if prev else "",
-              "previous_total": _money(prev.total_amount) if prev else "0.00",
-              "total_change": _money(run_totals(run)["total_amount"] - (prev.total_amount if prev else ZERO)),
-              "arrears": {"count": 0, "total": "0.00"}, "carried": {"count": 0, "total": "0.00"}}
-    for row in extra:
-        result[row["kind"]] = {"count": row["n"], "total": _money(row["total"])}
+              "previous_total": _money(prev.total_amount if prev else ZERO),
+              "total_change": _money(this_total - (prev.total_amount if prev else ZERO)),
+              "arrears": kinds["arrears"], "carried": kinds["carried"], "regular": kinds["regular"]}
     if prev is None:
-        agg = this.aggregate(n=Count("id"), total=Sum("amount"))
-        result.update(new={"count": agg["n"], "total": _money(agg["total"])}, ended={"count": 0, "total": "0.00"},
-                      changed={"count": 0, "delta": "0.00"})
+        result.update(new=kinds["regular"], ended={"count": 0, "total": "0.00"}, changed={"count": 0, "delta": "0.00"})
         return result
-    before = Payment.objects.filter(run=prev, kind=PaymentKind.REGULAR)
-    in_before = before.filter(enrollment_id=OuterRef("enrollment_id"))
-    in_this = this.filter(enrollment_id=OuterRef("enrollment_id"))
-    new = this.filter(~Exists(in_before)).aggregate(n=Count("id"), total=Sum("amount"))
-    ended = before.filter(~Exists(in_this)).aggregate(n=Count("id"), total=Sum("amount"))
-    changed = (this.annotate(old=Subquery(in_before.values("amount")[:1])).filter(old__isnull=False)
-               .exclude(amount=F("old"))
-               .aggregate(n=Count("id"), delta=Coalesce(Sum(F("amount") - F("old")), ZERO)))
-    result.update(new={"count": new["n"], "total": _money(new["total"])},
-                  ended={"count": ended["n"], "total": _money(ended["total"])},
-                  changed={"count": changed["n"], "delta": _money(changed["delta"])})
+    prev_regular = (prev.summary or {}).get("change", {}).get("regular")
+    if not prev_regular:
+        agg = Payment.objects.filter(run=prev, kind=PaymentKind.REGULAR).aggregate(n=Count("id"), total=Sum("amount"))
+        prev_regular = {"count": agg["n"], "total": _money(agg["total"])}
+    table = Payment._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(p.id), SUM(p.amount), "
+            f"SUM(CASE WHEN p.id IS NULL THEN 1 ELSE 0 END), SUM(CASE WHEN p.id IS NULL THEN t.amount ELSE 0 END), "
+            f"SUM(CASE WHEN p.id IS NOT NULL AND p.amount <> t.amount THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN p.id IS NOT NULL THEN t.amount - p.amount ELSE 0 END) "
+            f"FROM {table} t LEFT JOIN {table} p ON p.month = %s AND p.enrollment_id = t.enrollment_id "
+            f"AND NOT (p.status = 'carried_over') AND p.run_id = %s AND p.kind = 'regular' "
+            f"WHERE t.run_id = %s AND t.kind = 'regular'", [prev.month, prev.pk, run.pk])
+        matched, matched_total, new_n, new_total, changed_n, delta = cursor.fetchone()
+    result.update(
+        new={"count": int(new_n or 0), "total": _money(new_total)},
+        ended={"count": prev_regular["count"] - int(matched or 0),
+               "total": _money(Decimal(prev_regular["total"]) - Decimal(matched_total or 0))},
+        changed={"count": int(changed_n or 0), "delta": _money(delta)})
     return result
