@@ -110,7 +110,7 @@ def _monthly_average(total):
 def _monthly_rows(t, keys, *, source, item, counted, amount, window: Window, secondary=None):
     w = t.filter((t.month >= window.first) & (t.month <= window.last))
     g = w.group_by(["id_number", keys]).aggregate(
-        total=w[amount].sum(), months=w.month.nunique(), last=w.month.max(),
+        total=w[amount].sum(), months=w.count(), last=w.month.max(),   # one row per month: the key says so
         **({"second": w[secondary].sum()} if secondary else {}))
     detail = "months:" + _text(g.months)
     if secondary:

@@ -8,7 +8,8 @@ snapshot narrowed to the members' ID numbers with a literal IN list, which the A
 answers without a scan), then the member and household totals over those few rows.
 
 The connection is shared by the process's threads under a lock (a request holds it for a few
-milliseconds). A new snapshot changes the set, and the next request reconnects.
+milliseconds; its two cursors run the two halves of the findings, then the two totals, side by
+side). A new snapshot changes the set, and the next request reconnects.
 """
 from __future__ import annotations
 
@@ -37,10 +38,17 @@ class OnlineResult:
     household_rows: pa.Table
 
 
+# The findings query in two halves run side by side: the monthly datasets (summed per employer)
+# cost about as much as all the others together.
+_FIRST_HALF = ("hrss_wages", "tax_income", "pensions", "unemployment")
+
+
 class OnlineCatalog:
     def __init__(self):
         self._lock = threading.Lock()
         self._con = None
+        self._cursors: list = []
+        self._pool = None
         self._key = None
         self._sql: dict = {}
 
@@ -48,8 +56,9 @@ class OnlineCatalog:
         return pa.Table.from_pylist([], schema=schema.to_pyarrow())
 
     def _open(self, snapshots: list[SnapshotRef], as_of: dt.date) -> None:
-        if self._con is not None:
-            self._con.close()
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._close()
         con = storage.connect(threads=2, memory="1GB")
         backend = ibis.duckdb.from_connection(con)
         tables = {}
@@ -65,15 +74,30 @@ class OnlineCatalog:
         con.register("online_households", self._empty(HOUSEHOLD_SCHEMA))
         con.register("online_findings", self._empty(FINDING_SCHEMA))
         members = backend.table("online_members")
-        expr = findings_expr(tables, members, as_of=as_of, windows=windows_for(snapshots), only_ids=[PLACEHOLDER])
+        windows = windows_for(snapshots)
+        halves = []
+        for chosen in ({k: v for k, v in tables.items() if k in _FIRST_HALF},
+                       {k: v for k, v in tables.items() if k not in _FIRST_HALF}):
+            expr = findings_expr(chosen, members, as_of=as_of, windows=windows, only_ids=[PLACEHOLDER]) if chosen else None
+            if expr is not None:
+                halves.append(ibis.to_sql(expr, dialect="duckdb"))
         findings = backend.table("online_findings")
         self._sql = {
-            "findings": ibis.to_sql(expr, dialect="duckdb") if expr is not None else None,
+            "findings": halves,
             "members": ibis.to_sql(member_totals_expr(findings, members), dialect="duckdb"),
             "households": ibis.to_sql(household_totals_expr(findings, members, backend.table("online_households")),
                                       dialect="duckdb"),
         }
         self._con = con
+        self._cursors = [con.cursor(), con.cursor()]
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="verification-online")
+
+    def _query(self, index: int, sql: str, tables: dict) -> pa.Table:
+        """One statement on cursor `index` (each thread its own), with the request's tables."""
+        cursor = self._cursors[index]
+        for name, table in tables.items():
+            cursor.register(name, table)
+        return cursor.sql(sql).to_arrow_table()
 
     def run(self, snapshots: list[SnapshotRef], as_of: dt.date, members: pa.Table, households: pa.Table) -> OnlineResult:
         ids = sorted({i for i in members.column("id_number").to_pylist() if i and _ID_PATTERN.match(i)})
@@ -83,29 +107,36 @@ class OnlineCatalog:
                 self._open(snapshots, as_of)
                 self._key = key
             con = self._con
-            con.register("online_members", members)
-            con.register("online_households", households)
-            sql = self._sql["findings"]
-            if sql is None or not ids:
+            halves = self._sql["findings"]
+            if not halves or not ids:
                 findings = self._empty(FINDING_SCHEMA)
             else:
                 literal = ", ".join(f"'{i}'" for i in ids)
-                findings = con.sql(sql.replace(f"'{PLACEHOLDER}'", literal)).to_arrow_table()
-                findings = findings.cast(FINDING_SCHEMA.to_pyarrow())
+                parts = list(self._pool.map(lambda job: self._query(job[0], job[1].replace(f"'{PLACEHOLDER}'", literal),
+                                                                    {"online_members": members}),
+                                            enumerate(halves)))
+                findings = pa.concat_tables([p.cast(FINDING_SCHEMA.to_pyarrow()) for p in parts])
             from .identity import linked_findings_online   # records a county officer linked to members (identity.py)
             linked = linked_findings_online(con, snapshots, members, as_of=as_of)
             if linked is not None and linked.num_rows:
                 findings = pa.concat_tables([findings, linked])
-            con.register("online_findings", findings)
-            member_rows = con.sql(self._sql["members"]).to_arrow_table()
-            household_rows = con.sql(self._sql["households"]).to_arrow_table()
+            tables = {"online_members": members, "online_households": households, "online_findings": findings}
+            member_rows, household_rows = self._pool.map(lambda job: self._query(job[0], self._sql[job[1]], tables),
+                                                         enumerate(("members", "households")))
         return OnlineResult(findings=findings, member_rows=member_rows, household_rows=household_rows)
+
+    def _close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+        for cursor in self._cursors:
+            cursor.close()
+        if self._con is not None:
+            self._con.close()
+        self._pool, self._cursors, self._con = None, [], None
 
     def close(self) -> None:
         with self._lock:
-            if self._con is not None:
-                self._con.close()
-            self._con = None
+            self._close()
             self._key = None
 
 
