@@ -26,12 +26,15 @@ $(VENV)/.installed: $(BIN)/python requirements.lock pyproject.toml
 
 install: $(VENV)/.installed
 
-# Debian's Chromium for Playwright, and the CJK fonts pages and PDFs need (UI.md, STACK.md).
+# Debian's Chromium for Playwright, the CJK fonts pages and PDFs need, WeasyPrint's libraries and
+# poppler (pdffonts/pdftoppm, to check the PDFs) (UI.md, STACK.md).
+DEBIAN_PACKAGES := chromium fonts-noto-cjk gettext poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 browser:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
-	  echo "Installing Debian's chromium and fonts-noto-cjk ..."; \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/pdffonts ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" \
+	    || ! ldconfig -p | grep -q libharfbuzz-subset; then \
+	  echo "Installing Debian packages: $(DEBIAN_PACKAGES) ..."; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk gettext >/dev/null; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
 	fi
 
 messages: install

@@ -14,8 +14,10 @@ def home(request):
     area = area_selectors.actor_area(actor)
     counts = area_selectors.subtree_counts(actor, area.code if area else "")
     children = area_selectors.child_areas_with_counts(actor, area.code if area else None)
+    queues = case_pages.home_queues(actor)
     return render(request, "dashboards/home.html", {
         "area": area, "counts": counts, "children": children,
         # Filled by the cases, discovery and payments parts as they land.
-        "queues": case_pages.home_queues(actor),
+        "queues": queues,
+        "needs_action": sum(q["count"] for q in queues),
     })
