@@ -511,8 +511,10 @@ def step_batch(args) -> dict:
         return out
 
     engine.write_findings = timed_findings
+    cpu_started = time.process_time()
     run = engine.process_run(run, snapshots=refs, resolver=engine.ParameterResolver(run.as_of))
     seconds = time.monotonic() - started
+    cpu = time.process_time() - cpu_started   # this process (with DuckDB's threads), not the helper processes
     # Accuracy: every planted exact-ID fact found, nothing flagged elsewhere.
     folder = Path(os.environ["SAFETYNET_DATA_DIR"]) / "population"
     con = duckdb.connect()
@@ -524,7 +526,11 @@ def step_batch(args) -> dict:
     found = sum(1 for h, flag in expected.items() if flag in flagged.get(h, []))
     false_flags = sum(len([f for f in flags if f != expected.get(h)]) for h, flags in flagged.items())
     identity_flags = sum(1 for h in identity if flagged.get(h))
-    return {"seconds": seconds, "findings_seconds": timings.get("findings", 0.0),
+    import resource
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"seconds": seconds, "cpu_seconds": cpu + children.ru_utime + children.ru_stime,
+            "helpers_peak_rss_mib": children.ru_maxrss / 1024, "findings_seconds": timings.get("findings", 0.0),
             "chunks_seconds": seconds - timings.get("findings", 0.0), "export_seconds": export_seconds,
             "households": run.households_done, "findings": run.findings_count, "flagged": run.flagged_households,
             "expected": len(expected), "found": found, "false_flags": false_flags, "identity_flags": identity_flags,

@@ -219,6 +219,22 @@ def test_interrupted_run_resumes_without_duplicates(demo_world):
     assert services.process_run(actor=actor, run_id=run.pk).pk == run.pk   # a finished run stays as it is
 
 
+def test_assessment_shared_among_helper_processes_gives_the_same_results(demo_world, monkeypatch):
+    from safetynet.verification import engine, services
+    from safetynet.verification.models import HouseholdResult
+
+    actor = services.verification_service_actor()
+    households = sorted({p.household_id for p in demo_world.planted})
+    inline = services.run_verification(actor=actor, kind="county", area_code="130123", household_ids=households)
+    monkeypatch.setattr(engine, "PARALLEL_MIN_HOUSEHOLDS", 1)
+    monkeypatch.setattr(engine, "PARALLEL_MIN_CHUNK", 2)
+    shared = services.run_verification(actor=actor, kind="county", area_code="130123", household_ids=households)
+    fields = ("household_id", "flags", "counted_income", "per_capita_income", "financial_assets", "eligible", "amount", "rule",
+              "income", "assets")
+    assert list(HouseholdResult.objects.filter(run=shared).order_by("household_id").values_list(*fields)) == \
+           list(HouseholdResult.objects.filter(run=inline).order_by("household_id").values_list(*fields))
+
+
 def test_large_runs_keep_findings_in_parquet(demo_world, monkeypatch):
     from safetynet.verification import services
     from safetynet.verification.models import Finding

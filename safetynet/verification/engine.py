@@ -357,72 +357,62 @@ def store_chunk(run: VerificationRun, number: int, *, rows: list[tuple], househo
             findings_count=F("findings_count") + findings_count, flagged_households=F("flagged_households") + flagged)
 
 
-def assess_chunk(run_id: int, member_rows: pa.Table, household_rows: pa.Table, resolver: ParameterResolver,
-                 on_date: dt.date) -> tuple[list[tuple], list[int], int]:
-    """A chunk of a batch: (result rows for the database, household ids, flagged count).
+PARALLEL_MIN_HOUSEHOLDS = 50_000   # runs this large share the assessment among helper processes
+PARALLEL_MIN_CHUNK = 2_000         # ... for chunks at least this large
 
-    The same assessment as assess_household (assessment.member_facts and assess_verified: the
-    dibao rule), fed straight from the columns of expressions.household_rows_expr, without the
-    per-household objects the online report keeps: a province is hundreds of thousands of
-    households, and each microsecond here is seconds there (bench/bench_verification.py)."""
-    m_household = member_rows.column("household_id").to_pylist()
-    m_birth = member_rows.column("birth_date").to_pylist()
-    m_type = member_rows.column("disability_type").to_pylist()
-    m_grade = member_rows.column("disability_grade").to_pylist()
-    m_ill = member_rows.column("serious_illness").to_pylist()
-    m_income = member_rows.column("income").to_pylist()
-    h = {name: household_rows.column(name).to_pylist() for name in household_rows.column_names}
-    ids = h["household_id"]
-    n_members = len(m_household)
-    rule_texts: dict = {}
-    flag_texts: dict = {(): "[]"}
-    rows = []
-    flagged = 0
-    pos = 0
-    zero = Decimal("0.00")
-    for i, household_id in enumerate(ids):
-        while pos < n_members and m_household[pos] < household_id:
-            pos += 1
-        start = pos
-        while pos < n_members and m_household[pos] == household_id:
-            pos += 1
-        counted = h["counted_income"][i]
-        found = zero
-        for j in range(start, pos):
-            found += m_income[j]
-        rest = counted - found
-        members = tuple(MemberFacts(birth_date=m_birth[j], monthly_income=m_income[j] + rest if j == start else m_income[j],
-                                    disability_type=m_type[j] or "", disability_grade=m_grade[j], serious_illness=bool(m_ill[j]))
-                        for j in range(start, pos))
-        is_urban = bool(h["is_urban"][i])
-        params, error = resolver(h["area_code"][i], is_urban)
-        assets = AssetFacts(financial=h["financial"][i], homes=h["home"][i], non_residential_properties=h["non_residential"][i],
-                            vehicles=h["vehicle"][i], exempt_vehicles=h["mobility_vehicle"][i], businesses=h["business"][i])
-        deceased = h["deceased"][i]
-        flags, outcome = assess_verified(members, assets, is_urban=is_urban, on_date=on_date, params=params,
-                                         deceased=deceased, undeclared_wages=bool(h["undeclared_wages"][i]))
-        if outcome is not None:
-            details = outcome.details
-            per_capita, eligible, amount, limit = (details.get("per_capita_income", zero), outcome.eligible,
-                                                   outcome.monthly_amount, details.get("financial_limit"))
-        else:
-            per_capita, eligible, amount, limit = zero, False, zero, None
-        rule_key = (id(params), is_urban, len(members), limit, error)
-        rule = rule_texts.get(rule_key)
-        if rule is None:
-            rule = rule_texts[rule_key] = _dumps(rule_summary(params, is_urban=is_urban, size=len(members), month=on_date,
-                                                              outcome=outcome, error=error))
-        flag_key = tuple(flags)
-        flag_text = flag_texts.get(flag_key)
-        if flag_text is None:
-            flag_text = flag_texts[flag_key] = _dumps(flags)
-        if flags:
-            flagged += 1
-        rows.append((run_id, household_id, h["area_code"][i], h["chunk"][i], len(members), deceased, str(counted),
-                     str(per_capita), h["income_json"][i], h["found_wages_text"][i], h["declared_wages_text"][i],
-                     str(h["financial"][i]), h["assets_json"][i], h["home"][i], h["non_residential"][i], h["vehicle"][i],
-                     h["business"][i], flag_text, bool(flags), bool(eligible), str(amount), rule))
+
+def _params_for(household_rows: pa.Table, resolver: ParameterResolver) -> dict:
+    areas = set(zip(household_rows.column("area_code").to_pylist(), household_rows.column("is_urban").to_pylist()))
+    return {(area, bool(urban)): resolver(area, bool(urban)) for area, urban in areas}
+
+
+def assess_chunk(run_id: int, member_rows: pa.Table, household_rows: pa.Table, resolver: ParameterResolver,
+                 on_date: dt.date, pool=None) -> tuple[list[tuple], list[int], int]:
+    """A chunk's result rows (chunks.assess_columns), its household ids and how many are flagged.
+    With a process `pool`, the households are split among its workers at household boundaries
+    (the parameters resolved here first: workers have no database)."""
+    from . import chunks
+
+    params = _params_for(household_rows, resolver)
+    workers = getattr(pool, "_max_workers", 1) if pool is not None else 1
+    n = household_rows.num_rows
+    if workers < 2 or n < PARALLEL_MIN_CHUNK:
+        return chunks.assess_columns(run_id, member_rows, household_rows, params, on_date)
+    import numpy as np
+
+    household_ids = household_rows.column("household_id").to_numpy()
+    member_households = member_rows.column("household_id").to_numpy()
+    cuts = [round(n * k / workers) for k in range(workers + 1)]
+    futures = []
+    for first, last in zip(cuts, cuts[1:]):
+        m_first = int(np.searchsorted(member_households, household_ids[first], "left"))
+        m_last = int(np.searchsorted(member_households, household_ids[last - 1], "right"))
+        futures.append(pool.submit(chunks.assess_columns, run_id, member_rows.slice(m_first, m_last - m_first),
+                                   household_rows.slice(first, last - first), params, on_date))
+    rows, ids, flagged = [], [], 0
+    for future in futures:
+        part_rows, part_ids, part_flagged = future.result()
+        rows += part_rows
+        ids += part_ids
+        flagged += part_flagged
     return rows, ids, flagged
+
+
+def _assessment_pool(households: int):
+    """Helper processes for a large run (spawned: DuckDB and threads do not survive a fork)."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    cores = os.cpu_count() or 1
+    if households < PARALLEL_MIN_HOUSEHOLDS or cores < 2:
+        return None
+    pool = ProcessPoolExecutor(max_workers=min(cores, 4), mp_context=multiprocessing.get_context("spawn"))
+    from . import chunks
+
+    for _ in range(min(cores, 4)):
+        pool.submit(chunks.dumps, [])   # start the workers (and their imports) while DuckDB joins
+    return pool
 
 
 # --------------------------------------------------------------------------------------------
@@ -525,6 +515,7 @@ def process_run(run: VerificationRun, *, snapshots: list[SnapshotRef], resolver:
     refs = {s.dataset: s for s in snapshots}
     started = time.monotonic()
     keep = run.findings_storage == FindingsStorage.DATABASE
+    pool = _assessment_pool(run.households_total - run.households_done)
     con = storage.connect(threads=threads)
     try:
         findings_dir = write_findings(con, run_path, snapshots, run.as_of)
@@ -541,7 +532,8 @@ def process_run(run: VerificationRun, *, snapshots: list[SnapshotRef], resolver:
                 totals = future.result()
                 if index + 1 < len(pending) and (stop_after_chunks is None or index + 1 < stop_after_chunks):
                     future = pool.submit(_chunk_totals, con, findings_dir, pending[index + 1], keep)
-                rows, ids, flagged = assess_chunk(run.pk, totals.member_rows, totals.household_rows, resolver, run.as_of)
+                rows, ids, flagged = assess_chunk(run.pk, totals.member_rows, totals.household_rows, resolver, run.as_of,
+                                                  pool=pool)
                 store_chunk(run, number, rows=rows, households=ids, flagged=flagged, findings=totals.findings,
                             findings_count=totals.findings_count, snapshots=refs)
                 if progress:
@@ -549,6 +541,8 @@ def process_run(run: VerificationRun, *, snapshots: list[SnapshotRef], resolver:
                     progress(run)
     finally:
         con.close()
+        if pool is not None:
+            pool.shutdown(wait=True)
     run.refresh_from_db()
     elapsed = time.monotonic() - started
     VerificationRun.objects.filter(pk=run.pk).update(
