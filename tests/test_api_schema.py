@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import ignored_auth
+from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
 from safetynet.wsgi import application
 
@@ -43,9 +43,14 @@ def token(county, make_actor):
 
 @pytest.mark.django_db
 @schema.parametrize()
-@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case, token):
     # Real credentials replace whatever auth schemathesis generated, so its "ignored auth"
     # check does not apply here; bad and missing tokens are tested in test_api_auth.py.
     case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
-    case.call_and_validate(excluded_checks=[ignored_auth])
+    excluded = [ignored_auth]
+    if case.operation.path.endswith("/verification/snapshots") and case.method.upper() == "POST":
+        # A department file's validity (columns, types, keys) cannot be said in OpenAPI: a
+        # schema-valid upload of random bytes is rightly refused with 422 naming the problem.
+        excluded.append(positive_data_acceptance)
+    case.call_and_validate(excluded_checks=excluded)
