@@ -58,6 +58,12 @@ test-fast: install messages
 test-browser: install browser messages
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)
 
+# The verification engine's Ibis expressions on PySpark local mode (Java 17; the `spark` extra is
+# not in the default lock: it is installed here, into the same virtual environment).
+test-spark: install
+	$(BIN)/pip install --quiet -e ".[spark]"
+	$(BIN)/pytest -m spark $(PYTEST_ARGS)
+
 demo: install
 	$(SN) migrate --no-input -v 0
 	$(SN) demo --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --password $(DEMO_PASSWORD)
