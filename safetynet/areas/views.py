@@ -6,14 +6,9 @@ MEDIA_ROOT/imports/, keyed by a random id that only the user who ran it may open
 """
 from __future__ import annotations
 
-import json
-import re
-import secrets
-import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -24,16 +19,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from safetynet.core import importreports
 from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError
-from safetynet.core.tabular import write_error_sheet
 
 from . import selectors, services
 from .forms import AreaNameForm, AreaSearchForm, DivisionImportForm
 from .models import Level
 
 PAGE_SIZE = 50
-IMPORT_REPORT_DAYS = 7
-_REPORT_ID = re.compile(r"^[A-Za-z0-9_-]{20,40}$")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -162,49 +155,16 @@ def rename(request, code: str):
 
 # --- importing the division list ------------------------------------------------------------
 
-def _reports_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
-
-
-def _report_paths(report_id: str) -> tuple[Path, Path]:
-    if not _REPORT_ID.match(report_id or ""):
-        raise Http404()
-    base = _reports_dir() / f"areas-{report_id}"
-    return base.with_suffix(".json"), base.with_suffix(".xlsx")
+def _report_paths(report_id: str):
+    return importreports.report_paths("areas", report_id)
 
 
 def _keep_report(request, filename: str, result) -> str:
-    """Write the run's report and error sheet; drop reports older than a week."""
-    folder = _reports_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    cutoff = time.time() - IMPORT_REPORT_DAYS * 86400
-    for old in folder.glob("areas-*"):
-        try:
-            if old.stat().st_mtime < cutoff:
-                old.unlink()
-        except OSError:
-            pass
-    report_id = secrets.token_urlsafe(18)
-    report_path, sheet_path = _report_paths(report_id)
-    report = {
-        "user_id": request.user.pk, "filename": filename, "counts": result.counts(),
-        "errors": [e.as_dict() for e in result.errors],
-    }
-    report_path.write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
-    if result.errors:
-        sheet_path.write_bytes(write_error_sheet(result.columns, result.errors))
-    return report_id
+    return importreports.keep_report("areas", request.user.pk, filename, result)
 
 
 def _load_report(request, report_id: str) -> dict:
-    report_path, _sheet = _report_paths(report_id)
-    try:
-        report = json.loads(report_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise Http404(_("This import report is gone (reports are kept for a week)."))
-    if report.get("user_id") != request.user.pk:
-        raise Http404(_("This import report is gone (reports are kept for a week)."))
-    return report
+    return importreports.load_report("areas", request.user.pk, report_id)
 
 
 @login_required

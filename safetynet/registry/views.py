@@ -10,15 +10,11 @@ random id that only the user who ran it may open (the same arrangement as the ar
 """
 from __future__ import annotations
 
-import json
 import re
-import secrets
-import time
 from functools import wraps
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -30,10 +26,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from safetynet.areas.models import Level
+from safetynet.core import importreports
 from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError
 from safetynet.core.masking import mask_id_number
 from safetynet.core.money import format_yuan
-from safetynet.core.tabular import write_error_sheet
 
 from . import roster, selectors, services
 from .forms import (
@@ -43,10 +39,8 @@ from .models import RelationToHead
 
 PAGE_SIZE = 25
 REPORT_PAGE_SIZE = 50
-IMPORT_REPORT_DAYS = 7
 EXTRA_ROWS = 3
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_REPORT_ID = re.compile(r"^[A-Za-z0-9_-]{20,40}$")
 HOUSEHOLD_LEVELS = (Level.VILLAGE, Level.GROUP, Level.GRID)
 FILTER_LEVELS = (Level.TOWN, Level.VILLAGE, Level.GROUP, Level.GRID)
 
@@ -369,47 +363,16 @@ def assets_edit(request, actor, household_id: int):
 
 # --- roster import --------------------------------------------------------------------------
 
-def _reports_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
-
-
-def _report_paths(report_id: str) -> tuple[Path, Path]:
-    if not _REPORT_ID.match(report_id or ""):
-        raise Http404()
-    base = _reports_dir() / f"registry-{report_id}"
-    return base.with_suffix(".json"), base.with_suffix(".xlsx")
+def _report_paths(report_id: str):
+    return importreports.report_paths("registry", report_id)
 
 
 def _keep_report(request, filename: str, result) -> str:
-    folder = _reports_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    cutoff = time.time() - IMPORT_REPORT_DAYS * 86400
-    for old in folder.glob("registry-*"):
-        try:
-            if old.stat().st_mtime < cutoff:
-                old.unlink()
-        except OSError:
-            pass
-    report_id = secrets.token_urlsafe(18)
-    report_path, sheet_path = _report_paths(report_id)
-    report_path.write_text(json.dumps({
-        "user_id": request.user.pk, "filename": filename, "counts": result.counts(),
-        "errors": [e.as_dict() for e in result.errors],
-    }, ensure_ascii=False), encoding="utf-8")
-    if result.errors:
-        sheet_path.write_bytes(write_error_sheet(result.columns, result.errors))
-    return report_id
+    return importreports.keep_report("registry", request.user.pk, filename, result)
 
 
 def _load_report(request, report_id: str) -> dict:
-    report_path, _sheet = _report_paths(report_id)
-    try:
-        report = json.loads(report_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise Http404(_("This import report is gone (reports are kept for a week)."))
-    if report.get("user_id") != request.user.pk:
-        raise Http404(_("This import report is gone (reports are kept for a week)."))
-    return report
+    return importreports.load_report("registry", request.user.pk, report_id)
 
 
 @require_http_methods(["GET", "POST"])
