@@ -58,7 +58,7 @@ from safetynet.workforce.models import StaffIdentity
 
 from . import clocks, standards, statements
 from .closerelatives import find_close_relatives
-from .errors import TransitionNotAllowed
+from .errors import StaleCase, TransitionNotAllowed
 from .models import (
     Attachment, Case, Channel, Decision, DecisionOutcome, Deliberation, DibaoKind, Status, Survey, SurveyInvestigator,
     SurveyKind, TemporaryKind, VerificationReport, VerificationSource,
@@ -90,8 +90,6 @@ def _load(actor: Actor, case_id, version: int | None = None) -> Case:
     if case is None or not actor.covers(case.area_id):
         raise NotFound(_("Not found."))
     if version is not None and int(version) != case.version:
-        from .errors import StaleCase
-
         raise StaleCase(_("Someone else changed this case a moment ago; reload it and try again."))
     return case
 
