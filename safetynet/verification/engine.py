@@ -159,6 +159,22 @@ def iter_totals(member_rows: pa.Table, household_rows: pa.Table) -> Iterator[Hou
             found_wages=h["found_wages"][i], declared_wages=h["declared_wages"][i], chunk=h["chunk"][i] or 0)
 
 
+def iter_report_totals(household_rows: pa.Table) -> Iterator[HouseholdTotals]:
+    """HouseholdTotals from expressions.household_report_expr (members as a list per household)."""
+    h = {name: household_rows.column(name).to_pylist() for name in household_rows.column_names}
+    for i, household_id in enumerate(h["household_id"]):
+        members = tuple(MemberTotals(person_id=m["person_id"], birth_date=m["birth_date"], disability_type=m["disability_type"],
+                                     disability_grade=m["disability_grade"], serious_illness=m["serious_illness"],
+                                     income=m["income"], name=m["name"]) for m in (h["members"][i] or ()))
+        yield HouseholdTotals(
+            household_id=household_id, area_code=h["area_code"][i], is_urban=h["is_urban"][i], members=members,
+            counted_income=h["counted_income"][i], income={key: h[column][i] for key, column in INCOME_COLUMNS},
+            financial=h["financial"][i], assets={key: h[column][i] for key, column in ASSET_COLUMNS},
+            homes=h["home"][i], non_residential=h["non_residential"][i], vehicles=h["vehicle"][i],
+            exempt_vehicles=h["mobility_vehicle"][i], businesses=h["business"][i], deceased=h["deceased"][i],
+            found_wages=h["found_wages"][i], declared_wages=h["declared_wages"][i], chunk=h["chunk"][i] or 0)
+
+
 def assess_totals(totals: Iterable[HouseholdTotals], resolver: ParameterResolver, on_date: dt.date) -> list[HouseholdAssessment]:
     out = []
     for t in totals:

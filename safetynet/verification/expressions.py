@@ -298,6 +298,22 @@ def household_totals_expr(findings: ibis.Table, members: ibis.Table, households:
     ).order_by("household_id")
 
 
+def household_report_expr(findings: ibis.Table, members: ibis.Table, households: ibis.Table) -> ibis.Table:
+    """household_totals_expr with each household's living members (member_totals_expr) as a list:
+    one statement instead of two for the online report, where a statement's fixed cost is most
+    of the time."""
+    m = _member_found(findings, members)
+    living = m.filter(m.living)
+    income = (living.found_wages + living.found_pension + living.found_unemployment).cast(MONEY)
+    lists = living.group_by("household_id").aggregate(
+        members=ibis.struct({"person_id": living.person_id, "name": living.name, "birth_date": living.birth_date,
+                             "disability_type": living.disability_type, "disability_grade": living.disability_grade,
+                             "serious_illness": living.serious_illness, "income": income}).collect(order_by=living.person_id))
+    t = household_totals_expr(findings, members, households)
+    joined = t.left_join(lists, t.household_id == lists.household_id)
+    return joined.select(*[t[name] for name in t.columns], members=lists.members).order_by(t.household_id)
+
+
 def _json_object(pairs) -> ibis.Value:
     """A JSON object as text, built with string functions every backend has: amounts quoted
     with their 2 places ("900.00"), counts bare."""

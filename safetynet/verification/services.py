@@ -256,7 +256,7 @@ def verify_household(*, actor: Actor, household_id: int, case_id: int | None = N
     members, households = export_households([household.pk], chunk_size=1)
     online = CATALOG.run(refs, as_of, members, households)
     resolver = engine.ParameterResolver(as_of)
-    assessments = engine.assess_totals(engine.iter_totals(online.member_rows, online.household_rows), resolver, as_of)
+    assessments = engine.assess_totals(engine.iter_report_totals(online.household_rows), resolver, as_of)
     snapshots = {r.dataset: r for r in refs}
     result_flags = assessments[0].flags if assessments else []
     now = timezone.now()
