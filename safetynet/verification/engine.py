@@ -382,18 +382,37 @@ def _params_for(household_rows: pa.Table, resolver: ParameterResolver) -> dict:
     return {(area, bool(urban)): resolver(area, bool(urban)) for area, urban in areas}
 
 
-def assess_chunk(run_id: int, member_rows: pa.Table, household_rows: pa.Table, resolver: ParameterResolver,
-                 on_date: dt.date, pool=None) -> tuple[list[tuple], list[int], int]:
-    """A chunk's result rows (chunks.assess_columns), its household ids and how many are flagged.
-    With a process `pool`, the households are split among its workers at household boundaries
-    (the parameters resolved here first: workers have no database)."""
+class _Assessed:
+    """A chunk's assessment, finished or still running in the helper processes."""
+
+    def __init__(self, done=None, futures=()):
+        self._done = done
+        self._futures = list(futures)
+
+    def result(self) -> tuple[list[tuple], list[int], int]:
+        if self._done is None:
+            rows, ids, flagged = [], [], 0
+            for future in self._futures:
+                part_rows, part_ids, part_flagged = future.result()
+                rows += part_rows
+                ids += part_ids
+                flagged += part_flagged
+            self._done = (rows, ids, flagged)
+        return self._done
+
+
+def start_assessment(run_id: int, member_rows: pa.Table, household_rows: pa.Table, resolver: ParameterResolver,
+                     on_date: dt.date, pool=None) -> _Assessed:
+    """Assess a chunk (chunks.assess_columns): at once, or with a process `pool` split among its
+    workers at household boundaries and left running (the parameters are resolved here first:
+    workers have no database). `.result()` gives (result rows, household ids, flagged count)."""
     from . import chunks
 
     params = _params_for(household_rows, resolver)
     workers = getattr(pool, "_max_workers", 1) if pool is not None else 1
     n = household_rows.num_rows
     if workers < 2 or n < PARALLEL_MIN_CHUNK:
-        return chunks.assess_columns(run_id, member_rows, household_rows, params, on_date)
+        return _Assessed(done=chunks.assess_columns(run_id, member_rows, household_rows, params, on_date))
     import numpy as np
 
     household_ids = household_rows.column("household_id").to_numpy()
@@ -405,13 +424,13 @@ def assess_chunk(run_id: int, member_rows: pa.Table, household_rows: pa.Table, r
         m_last = int(np.searchsorted(member_households, household_ids[last - 1], "right"))
         futures.append(pool.submit(chunks.assess_columns, run_id, member_rows.slice(m_first, m_last - m_first),
                                    household_rows.slice(first, last - first), params, on_date))
-    rows, ids, flagged = [], [], 0
-    for future in futures:
-        part_rows, part_ids, part_flagged = future.result()
-        rows += part_rows
-        ids += part_ids
-        flagged += part_flagged
-    return rows, ids, flagged
+    return _Assessed(futures=futures)
+
+
+def assess_chunk(run_id: int, member_rows: pa.Table, household_rows: pa.Table, resolver: ParameterResolver,
+                 on_date: dt.date, pool=None) -> tuple[list[tuple], list[int], int]:
+    """start_assessment, waited for."""
+    return start_assessment(run_id, member_rows, household_rows, resolver, on_date, pool=pool).result()
 
 
 def _assessment_pool(households: int):
@@ -523,42 +542,57 @@ def process_run(run: VerificationRun, *, snapshots: list[SnapshotRef], resolver:
                 threads: int | None = None, stop_after_chunks: int | None = None,
                 progress: Callable[[VerificationRun], None] | None = None) -> VerificationRun:
     """Steps 2 and 3 for a run whose members were exported (step 1); resumes after the last
-    chunk done. While a chunk is assessed and stored, DuckDB already totals the next one.
-    `stop_after_chunks` interrupts on purpose (tests)."""
+    chunk done. Three things overlap: DuckDB totals the next chunk (a helper thread), the helper
+    processes assess this one (large runs), and this process stores the one before. Chunks are
+    still stored one after the other, each in its own transaction. `stop_after_chunks`
+    interrupts on purpose (tests)."""
     from concurrent.futures import ThreadPoolExecutor
 
     run_path = storage.run_dir(run.pk)
     refs = {s.dataset: s for s in snapshots}
     started = time.monotonic()
     keep = run.findings_storage == FindingsStorage.DATABASE
-    pool = _assessment_pool(run.households_total - run.households_done)
+    helpers = _assessment_pool(run.households_total - run.households_done)
     con = storage.connect(threads=threads)
+
+    def store(number: int, totals: _ChunkTotals, assessed: _Assessed) -> None:
+        rows, ids, flagged = assessed.result()
+        store_chunk(run, number, rows=rows, households=ids, flagged=flagged, findings=totals.findings,
+                    findings_count=totals.findings_count, snapshots=refs)
+        if progress:
+            run.refresh_from_db()
+            progress(run)
+
     try:
         findings_dir = write_findings(con, run_path, snapshots, run.as_of)
         con.execute(f"CREATE OR REPLACE VIEW run_members AS SELECT * FROM read_parquet('{run_path / 'members.parquet'}')")
         con.execute(f"CREATE OR REPLACE VIEW run_households AS SELECT * FROM read_parquet('{run_path / 'households.parquet'}')")
         done = set(VerificationChunk.objects.filter(run=run).values_list("number", flat=True))
         pending = [n for n in range(run.chunks_total) if n not in done]
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="verification-totals") as pool:
-            future = pool.submit(_chunk_totals, con, findings_dir, pending[0], keep) if pending else None
+        if stop_after_chunks is not None:
+            interrupted, pending = len(pending) > stop_after_chunks, pending[:stop_after_chunks]
+        else:
+            interrupted = False
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="verification-totals") as prefetch:
+            future = prefetch.submit(_chunk_totals, con, findings_dir, pending[0], keep) if pending else None
+            previous = None
             for index, number in enumerate(pending):
-                if stop_after_chunks is not None and index >= stop_after_chunks:
-                    future.cancel()
-                    raise Interrupted(f"stopped after {index} chunks")
                 totals = future.result()
-                if index + 1 < len(pending) and (stop_after_chunks is None or index + 1 < stop_after_chunks):
-                    future = pool.submit(_chunk_totals, con, findings_dir, pending[index + 1], keep)
-                rows, ids, flagged = assess_chunk(run.pk, totals.member_rows, totals.household_rows, resolver, run.as_of,
-                                                  pool=pool)
-                store_chunk(run, number, rows=rows, households=ids, flagged=flagged, findings=totals.findings,
-                            findings_count=totals.findings_count, snapshots=refs)
-                if progress:
-                    run.refresh_from_db()
-                    progress(run)
+                if index + 1 < len(pending):
+                    future = prefetch.submit(_chunk_totals, con, findings_dir, pending[index + 1], keep)
+                assessed = start_assessment(run.pk, totals.member_rows, totals.household_rows, resolver, run.as_of,
+                                            pool=helpers)
+                if previous is not None:
+                    store(*previous)
+                previous = (number, totals, assessed)
+            if previous is not None:
+                store(*previous)
+        if interrupted:
+            raise Interrupted(f"stopped after {stop_after_chunks} chunks")
     finally:
         con.close()
-        if pool is not None:
-            pool.shutdown(wait=True)
+        if helpers is not None:
+            helpers.shutdown(wait=True)
     run.refresh_from_db()
     elapsed = time.monotonic() - started
     VerificationRun.objects.filter(pk=run.pk).update(
