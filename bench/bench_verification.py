@@ -216,7 +216,6 @@ def _check_sql(expr: str) -> str:
 
 def step_setup(args) -> dict:
     """Database, population, department files, import, database sample."""
-    import duckdb
     from django.core.management import call_command
 
     from safetynet.areas.actors import system_actor
@@ -258,9 +257,9 @@ def step_setup(args) -> dict:
                prefix || strftime(birth_date, '%Y%m%d') || seq AS id17, '人' || CAST(person_id AS VARCHAR) AS name,
                date_diff('year', birth_date, DATE '{today}') AS age
         FROM p""")
-    con.execute(f"ALTER TABLE persons ADD COLUMN id_number VARCHAR")
+    con.execute("ALTER TABLE persons ADD COLUMN id_number VARCHAR")
     con.execute(f"UPDATE persons SET id_number = id17 || {_check_sql('id17')}")
-    con.execute(f"""
+    con.execute("""
         CREATE TABLE people AS SELECT *,
             age BETWEEN 18 AND 59 AND person_id % 10 < 7 AS earner,
             CAST(150 + person_id % 100 AS DECIMAL(14, 2)) AS net_wage,
@@ -503,7 +502,7 @@ def _prepare_run(kind_households: str | None, chunk: int, where: str = ""):
 def step_batch(args) -> dict:
     import duckdb
 
-    from safetynet.verification import engine, storage
+    from safetynet.verification import engine
     from safetynet.verification.models import HouseholdResult
 
     run, refs, export_seconds = _prepare_run(None, args.chunk)

@@ -37,9 +37,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from . import storage
-from safetynet.programs.facts import AssetFacts, MemberFacts
-
-from .assessment import HouseholdAssessment, HouseholdTotals, MemberTotals, assess_household, assess_verified, rule_summary
+from .assessment import HouseholdAssessment, HouseholdTotals, MemberTotals, assess_household
 from .expressions import (
     FINDING_SCHEMA, Window, empty_findings, findings_expr, household_rows_expr, household_totals_expr, member_totals_expr,
 )
