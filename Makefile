@@ -50,10 +50,10 @@ run: install messages
 	  $(SN) runserver --noreload $(HOST):$(PORT)
 
 test: install browser messages
-	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 -m "not spark" $(PYTEST_ARGS)
 
 test-fast: install messages
-	$(BIN)/pytest -n 2 -m "not browser" $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 -m "not browser and not spark" $(PYTEST_ARGS)
 
 test-browser: install browser messages
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)
