@@ -26,13 +26,23 @@ from .schemas import Department, dataset_choices
 
 
 class DepartmentAccount(models.Model):
+    """A department's login. It acts through an institution post (`post`), whose area is where the
+    county office that registered it manages it (department_accounts.py); its API tokens are bound
+    to that post. A deactivated account's user is inactive and its tokens revoked."""
+
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="department_account",
                                 verbose_name=_("user"))
     department = models.CharField(max_length=24, choices=Department.choices, verbose_name=_("department"))
+    post = models.ForeignKey("areas.Post", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("post"))
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
     created_by = models.CharField(max_length=150, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    deactivated_by = models.CharField(max_length=150, blank=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        ordering = ["department", "id"]
         verbose_name = _("department account")
         verbose_name_plural = _("department accounts")
 

@@ -1,6 +1,6 @@
-"""Every write verification offers (DESIGN.md §8): department accounts, snapshot imports, and
-verification runs — one household online, or a batch (the cases waiting, the enrollments due for
-re-check, a county) — each audited (POLICY.md §5).
+"""Every write verification offers (DESIGN.md §8): snapshot imports, and verification runs — one
+household online, or a batch (the cases waiting, the enrollments due for re-check, a county) —
+each audited (POLICY.md §5). Department logins have their own module (department_accounts.py).
 
 Who may do what:
 - a county officer imports any dataset ("verification.import"); a department's login (a user
@@ -16,7 +16,6 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,10 +26,11 @@ from safetynet.core.scoping import Actor, get_in_scope, in_scope
 
 from . import engine, importer, storage
 from .casefile import case_findings, summary_text
+from .department_accounts import department_of, register_department_account  # noqa: F401 (the department's own service)
 from .errors import AuthorizationMissing, RunNotResumable, SnapshotRejected, WrongDepartment
 from .export import export_households
 from .models import (
-    DepartmentAccount, FindingsStorage, HouseholdResult, RunKind, RunStatus, Snapshot, SnapshotStatus, VerificationChunk,
+    FindingsStorage, HouseholdResult, RunKind, RunStatus, Snapshot, SnapshotStatus, VerificationChunk,
     VerificationRun,
 )
 from .online import CATALOG
@@ -56,32 +56,6 @@ def verification_service_actor() -> Actor:
 
 def _today() -> dt.date:
     return timezone.localdate()
-
-
-# --------------------------------------------------------------------------------------------
-# Department accounts
-# --------------------------------------------------------------------------------------------
-
-@transaction.atomic(durable=True)
-def register_department_account(*, actor: Actor, username: str, department: str) -> DepartmentAccount:
-    """Mark `username` as a department's login: its tokens may upload that department's datasets only."""
-    actor.require("verification.import")
-    if department not in Department.values:
-        raise ValidationError(_("No such department: %(d)s.") % {"d": department}, field="department")
-    user = get_user_model().objects.filter(username=username).first()
-    if user is None:
-        raise NotFound(_("No user named %(u)s.") % {"u": username}, field="username")
-    account, _created = DepartmentAccount.objects.update_or_create(
-        user=user, defaults={"department": department, "created_by": actor.username})
-    record_event(actor=actor, action="verification.register_department_account", obj=account,
-                 after={"user": username, "department": department})
-    return account
-
-
-def department_of(actor: Actor) -> str | None:
-    if actor.user_id is None:
-        return None
-    return DepartmentAccount.objects.filter(user_id=actor.user_id).values_list("department", flat=True).first()
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
-"""Verification pages (issue 4): reports, runs with their progress, identity proposals."""
+"""Verification pages (issue 4): department data and logins, reports, runs with their progress, identity proposals."""
 from django.urls import path
 
-from . import views
+from . import department_views, snapshot_views, views
 
 app_name = "verification"
 
@@ -16,4 +16,12 @@ urlpatterns = [
     path("identity/", views.proposal_list, name="proposals"),
     path("identity/<int:proposal_id>/confirm/", views.confirm_proposal, name="confirm_proposal"),
     path("identity/<int:proposal_id>/reject/", views.reject_proposal, name="reject_proposal"),
+    path("data/", snapshot_views.data_page, name="data"),
+    path("data/errors/<str:report_id>/", snapshot_views.error_sheet, name="data_errors"),
+    path("departments/", department_views.department_list, name="departments"),
+    path("departments/register/", department_views.register, name="department_register"),
+    path("departments/<int:account_id>/deactivate/", department_views.deactivate, name="department_deactivate"),
+    path("departments/<int:account_id>/tokens/", department_views.issue_token, name="department_token"),
+    path("departments/<int:account_id>/tokens/<int:token_id>/revoke/", department_views.revoke_token,
+         name="department_revoke_token"),
 ]
