@@ -51,6 +51,11 @@ PERMISSION_LABELS = {
     "payments.view": _("view enrollments and payroll runs"),
     "payments.generate": _("generate and export payroll runs"),
     "payments.approve": _("approve payroll runs"),
+    "payments.report_change": _("record household change reports"),
+    "payments.recheck": _("work the re-check queue"),
+    "payments.decide": _("decide changes, suspensions and exits of enrollments"),
+    "payments.confirm_proposal": _("confirm or reject automatic changes"),
+    "payments.triggers": _("run the department-data triggers"),
 }
 
 _READ = {"areas.view", "registry.view", "programs.view"}
@@ -73,18 +78,28 @@ _VERIFICATION_COUNTY = {"verification.view", "verification.import", "verificatio
 # Payments (issue 5): the county officer generates, exports and reconciles (the maker); the
 # county leader approves (the checker, a different person); the town reads its own town.
 _PAYMENTS_VIEW = {"payments.view"}
+# Changes and exits (issue 5 part 3): villages and towns report changes; the town works the
+# re-check queue and confirms automatic proposals; deciding on an enrollment is for those who
+# confirm cases (the county, the town leader where delegated); the county runs the triggers.
+_CHANGES_VILLAGE = {"payments.report_change"}
+_CHANGES_TOWN = {"payments.report_change", "payments.recheck", "payments.confirm_proposal"}
+_CHANGES_TOWN_LEADER = {"payments.confirm_proposal", "payments.decide"}
+_CHANGES_COUNTY = {"payments.report_change", "payments.recheck", "payments.confirm_proposal", "payments.decide",
+                   "payments.triggers"}
 ROLE_PERMISSIONS: dict[str, frozenset] = {
     Role.GRID_WORKER: frozenset(_READ),
-    Role.VILLAGE_CADRE: frozenset(_READ | _CASES_VILLAGE),
+    Role.VILLAGE_CADRE: frozenset(_READ | _CASES_VILLAGE | _CHANGES_VILLAGE),
     Role.TOWN_WORKER: frozenset(_READ | {"registry.edit", "registry.import", "registry.view_id_number", "verification.view"}
-                                | _CASES_TOWN | _PAYMENTS_VIEW),
-    Role.TOWN_LEADER: frozenset(_READ | {"registry.view_id_number", "verification.view"} | _CASES_TOWN_LEADER | _PAYMENTS_VIEW),
+                                | _CASES_TOWN | _PAYMENTS_VIEW | _CHANGES_TOWN),
+    Role.TOWN_LEADER: frozenset(_READ | {"registry.view_id_number", "verification.view"} | _CASES_TOWN_LEADER | _PAYMENTS_VIEW
+                                | _CHANGES_TOWN_LEADER),
     Role.COUNTY_OFFICER: frozenset(_READ | {"registry.edit", "registry.import", "registry.view_id_number",
                                             "areas.import", "areas.edit", "posts.manage", "calendar.edit", "audit.view",
                                             "programs.edit"}
-                                   | _CASES_COUNTY | _VERIFICATION_COUNTY | _PAYMENTS_VIEW | {"payments.generate"}),
+                                   | _CASES_COUNTY | _VERIFICATION_COUNTY | _PAYMENTS_VIEW | {"payments.generate"}
+                                   | _CHANGES_COUNTY),
     Role.COUNTY_LEADER: frozenset(_READ | {"registry.view_id_number", "audit.view", "verification.view"} | _CASES_COUNTY_LEADER
-                                  | _PAYMENTS_VIEW | {"payments.approve"}),
+                                  | _PAYMENTS_VIEW | {"payments.approve", "payments.decide"}),
     Role.INSPECTOR: frozenset(_READ | {"audit.view", "cases.view", "verification.view"} | _PAYMENTS_VIEW),
     Role.PROVIDER_WORKER: frozenset({"programs.view"}),
     Role.INSTITUTION: frozenset(),
