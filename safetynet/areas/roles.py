@@ -56,6 +56,7 @@ PERMISSION_LABELS = {
     "payments.decide": _("decide changes, suspensions and exits of enrollments"),
     "payments.confirm_proposal": _("confirm or reject automatic changes"),
     "payments.triggers": _("run the department-data triggers"),
+    "payments.simulate": _("simulate a change of standard or limit"),
 }
 
 _READ = {"areas.view", "registry.view", "programs.view"}
@@ -76,8 +77,10 @@ _CASES_COUNTY_LEADER = {"cases.view", "cases.confirm", "cases.temporary_approve"
 # the town reads the reports of its cases; leaders and inspectors read.
 _VERIFICATION_COUNTY = {"verification.view", "verification.import", "verification.run"}
 # Payments (issue 5): the county officer generates, exports and reconciles (the maker); the
-# county leader approves (the checker, a different person); the town reads its own town.
+# county leader approves (the checker, a different person); the town reads its own town. The
+# county's officer and leader may simulate a change of standard or limit over their county.
 _PAYMENTS_VIEW = {"payments.view"}
+_PAYMENTS_SIMULATE = {"payments.simulate"}
 # Changes and exits (issue 5 part 3): villages and towns report changes; the town works the
 # re-check queue and confirms automatic proposals; deciding on an enrollment is for those who
 # confirm cases (the county, the town leader where delegated); the county runs the triggers.
@@ -97,9 +100,10 @@ ROLE_PERMISSIONS: dict[str, frozenset] = {
                                             "areas.import", "areas.edit", "posts.manage", "calendar.edit", "audit.view",
                                             "programs.edit"}
                                    | _CASES_COUNTY | _VERIFICATION_COUNTY | _PAYMENTS_VIEW | {"payments.generate"}
-                                   | _CHANGES_COUNTY),
+                                   | _CHANGES_COUNTY | _PAYMENTS_SIMULATE),
     Role.COUNTY_LEADER: frozenset(_READ | {"registry.view_id_number", "audit.view", "verification.view"} | _CASES_COUNTY_LEADER
-                                  | _PAYMENTS_VIEW | {"payments.approve", "payments.decide"}),
+                                  | _PAYMENTS_VIEW | {"payments.approve", "payments.decide"}
+                                  | _PAYMENTS_SIMULATE),
     Role.INSPECTOR: frozenset(_READ | {"audit.view", "cases.view", "verification.view"} | _PAYMENTS_VIEW),
     Role.PROVIDER_WORKER: frozenset({"programs.view"}),
     Role.INSTITUTION: frozenset(),
