@@ -1,0 +1,381 @@
+"""Policy simulation: "what if the dibao standard (or an increment, or an asset limit) changed
+from month M?" over a county's real enrollments and its registry, changing nothing (issue 5
+part 4; POLICY.md §1).
+
+Every household of the county is assessed by `programs.rules.assess_dibao`, the rule the cases
+use, once with the parameters in force in month M (`programs.selectors.parameters_for`) and once
+with the one value changed; nothing about the amount is computed here. What is here is getting
+the facts to the rule fast enough for a province (a million households within a minute): the
+registry is read set-based, a chunk of households at a time, in four statements per chunk —
+the households, their living members, the sum of their counted income (the income kinds
+MLG-2021 art. 13 leaves out are the ones `cases.snapshots` leaves out), and their assets (sorted
+by `cases.snapshots.asset_facts`, the same function a case's snapshot goes through). The counted
+income goes to the first member, as the gap method only sums it (the same the verification
+batch does, verification/assessment.py).
+
+What the figures mean, for one household (B: the rule's amount with the values in force, S: with
+the new value, P: what its live dibao enrollments pay in month M):
+- enrolled and paid, S = 0 while B > 0: it **leaves** (its P is saved);
+- enrolled and paid, S > 0: its amount becomes P + (S − B) (S when P = B): **raised** or
+  **lowered** by what the change does to it, so an enrollment decided on other facts (a
+  verification report, an older registry) keeps its own amount plus the policy's effect;
+  when B = 0 (in gradual exit, or out of step with the registry) it becomes S;
+- enrolled and paid, B = S = 0: kept as it is and counted apart (**not supported by the
+  registry's facts**: the next re-check decides, not the policy);
+- not enrolled, B = 0 and S > 0: it **enters** at S;
+- not enrolled, B > 0 (eligible today, never applied): counted apart, not in the cost.
+So simulating the value already in force changes nothing at all. Suspended enrollments, and
+enrollments starting after month M, are not paid in month M and are left out.
+
+The new value replaces the value in force for every household of the county (a county sets
+its standard for all its villages), validated as the standards page validates it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Callable
+
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from safetynet.areas.models import Area, Level
+from safetynet.cases.snapshots import _is_excluded, asset_facts
+from safetynet.core.audit import record_event
+from safetynet.core.errors import ValidationError
+from safetynet.core.scoping import Actor
+from safetynet.programs import catalogue, rules
+from safetynet.programs.facts import AssetFacts, DibaoParameters, HouseholdFacts, MemberFacts
+from safetynet.programs.models import Parameter
+from safetynet.programs.selectors import parameters_for
+from safetynet.registry.models import Asset, Household, IncomeCategory, IncomeItem, Person
+
+from .models import Enrollment, EnrollmentStatus, LIVE_STATUSES
+from . import services
+from .services import parse_month
+
+SIMULATE = "payments.simulate"
+PROGRAMS = (catalogue.DIBAO,)
+# The dibao values that change who is eligible or how much is paid (POLICY.md §1); the
+# procedure's time limits, the rounding and the gradual exit do not.
+KEYS = ("urban_standard", "rural_standard", "increment_ratio_elderly", "increment_ratio_minor",
+        "increment_ratio_severe_disability", "increment_ratio_serious_illness", "elderly_age", "minor_age",
+        "financial_asset_multiple", "max_homes", "max_non_residential_properties", "max_vehicles", "max_businesses",
+        "margin_multiple")
+CHUNK_HOUSEHOLDS = 50_000
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+PAID = (EnrollmentStatus.ACTIVE, EnrollmentStatus.GRADUAL_EXIT)
+EXCLUDED_INCOME = tuple(c for c in IncomeCategory.values if _is_excluded(c))
+
+Progress = Callable[[int, int], None]
+
+
+def simulated_specs() -> list[catalogue.ParameterSpec]:
+    """The parameters a simulation may change, in catalogue order (the form's choices)."""
+    return [s for s in catalogue.specs_for(catalogue.DIBAO) if s.key in KEYS]
+
+
+@dataclass
+class Tally:
+    count: int = 0
+    amount: Decimal = ZERO
+
+    def add(self, amount: Decimal) -> None:
+        self.count += 1
+        self.amount += amount
+
+    def as_dict(self) -> dict:
+        return {"count": self.count, "amount": f"{self.amount:.2f}"}
+
+
+@dataclass
+class TownFigures:
+    before: Decimal = ZERO
+    after: Decimal = ZERO
+    entering: int = 0
+    leaving: int = 0
+    changed: int = 0
+
+
+@dataclass
+class Figures:
+    households: int = 0
+    assessments: int = 0
+    paid: Tally = field(default_factory=Tally)            # enrolled households paid in month M, at P
+    after: Tally = field(default_factory=Tally)           # households paid after the change
+    entering: Tally = field(default_factory=Tally)        # at S
+    leaving: Tally = field(default_factory=Tally)         # at P (what is saved)
+    raised: Tally = field(default_factory=Tally)          # amount: the sum of the increases
+    lowered: Tally = field(default_factory=Tally)         # amount: the sum of the decreases (negative)
+    unchanged: int = 0
+    unsupported: Tally = field(default_factory=Tally)     # paid, B = S = 0: kept at P
+    eligible_not_enrolled: Tally = field(default_factory=Tally)   # at S
+    not_paid: int = 0                                     # suspended, or starting after month M
+    towns: dict = field(default_factory=dict)
+
+    def town(self, code: str) -> TownFigures:
+        slot = self.towns.get(code)
+        if slot is None:
+            slot = self.towns[code] = TownFigures()
+        return slot
+
+
+# ---------------------------------------------------------------------------------------------
+# Parameters
+# ---------------------------------------------------------------------------------------------
+def _parameter_areas(county_code: str) -> list[str]:
+    """Areas inside the county with dibao values of their own, deepest first: a household takes
+    its parameters from the deepest of them above it (selectors.parameters_for does the rest)."""
+    codes = (Parameter.objects.filter(program_id=catalogue.DIBAO, area__code__startswith=county_code, replaced_at__isnull=True)
+             .exclude(area_id=county_code).values_list("area_id", flat=True).distinct())
+    return sorted(set(codes), key=len, reverse=True)
+
+
+class ParameterTable:
+    """(values in force, values with the change) per area that has its own values, resolved once each."""
+
+    def __init__(self, county_code: str, month: dt.date, key: str, value):
+        self.county_code, self.month, self.key, self.value = county_code, month, key, value
+        self.own_areas = _parameter_areas(county_code)
+        self._pairs: dict[str, tuple[DibaoParameters, DibaoParameters]] = {}
+        self.current_values: set = set()
+
+    def area_for(self, household_area: str) -> str:
+        for code in self.own_areas:
+            if household_area.startswith(code):
+                return code
+        return self.county_code
+
+    def pair(self, area_code: str) -> tuple[DibaoParameters, DibaoParameters]:
+        pair = self._pairs.get(area_code)
+        if pair is None:
+            values = parameters_for(catalogue.DIBAO, area_code, self.month)
+            self.current_values.add(values.get(self.key))
+            pair = self._pairs[area_code] = (DibaoParameters.from_values(values),
+                                              DibaoParameters.from_values({**values, self.key: self.value}))
+        return pair
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the registry, a chunk of households at a time
+# ---------------------------------------------------------------------------------------------
+def _money(value) -> Decimal:
+    """A database amount as Decimal to the cent (SQLite hands back floats for numeric columns)."""
+    if value is None:
+        return ZERO
+    if isinstance(value, Decimal):
+        return value.quantize(CENT)
+    return Decimal(repr(value)).quantize(CENT)
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _tables() -> dict:
+    return {"household": Household._meta.db_table, "person": Person._meta.db_table,
+            "income": IncomeItem._meta.db_table, "asset": Asset._meta.db_table}
+
+
+def household_chunks(county_code: str, chunk: int = CHUNK_HOUSEHOLDS):
+    """Yields lists of (household id, area code), in id order, `chunk` at a time (keyset paging:
+    each statement starts where the last one stopped)."""
+    t = _tables()
+    last = 0
+    while True:
+        rows = _fetch(f"SELECT id, area_id FROM {t['household']} WHERE area_id LIKE %s AND id > %s ORDER BY id LIMIT %s",
+                      [f"{county_code}%", last, chunk])
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][0]
+
+
+def chunk_facts(households: list[tuple], county_code: str, urban: dict, on_date: dt.date):
+    """(household id, area code, HouseholdFacts) for a chunk, from three grouped statements over
+    its id range (rows of other counties' households in that range are skipped)."""
+    t = _tables()
+    first, last = households[0][0], households[-1][0]
+    wanted = {h for h, _area in households}
+    members: dict[int, list] = {}
+    for household_id, birth, disability_type, grade, ill, work in _fetch(
+            f"SELECT household_id, birth_date, disability_type, disability_grade, serious_illness, work_ability "
+            f"FROM {t['person']} WHERE household_id BETWEEN %s AND %s AND area_id LIKE %s AND is_deceased = %s "
+            f"ORDER BY household_id, id", [first, last, f"{county_code}%", False]):
+        members.setdefault(household_id, []).append((birth, disability_type, grade, ill, work))
+    excluded = ", ".join(["%s"] * len(EXCLUDED_INCOME))
+    income = {h: _money(total) for h, total in _fetch(
+        f"SELECT household_id, SUM(monthly_amount) FROM {t['income']} WHERE household_id BETWEEN %s AND %s "
+        f"AND category NOT IN ({excluded}) GROUP BY household_id", [first, last, *EXCLUDED_INCOME]) if h in wanted}
+    assets: dict[int, list] = {}
+    for household_id, category, value, quantity, exempt in _fetch(
+            f"SELECT household_id, category, value, quantity, is_exempt FROM {t['asset']} "
+            f"WHERE household_id BETWEEN %s AND %s", [first, last]):
+        if household_id in wanted:
+            assets.setdefault(household_id, []).append(
+                {"category": category, "value": _money(value), "quantity": quantity, "is_exempt": exempt})
+    no_assets = AssetFacts()
+    for household_id, area_code in households:
+        rows = members.get(household_id, ())
+        counted = income.get(household_id, ZERO)
+        people = tuple(MemberFacts(birth_date=birth if isinstance(birth, dt.date) else dt.date.fromisoformat(birth),
+                                   monthly_income=counted if i == 0 else ZERO, disability_type=disability_type or "",
+                                   disability_grade=grade, serious_illness=bool(ill), work_ability=work or "full")
+                       for i, (birth, disability_type, grade, ill, work) in enumerate(rows))
+        items = assets.get(household_id)
+        yield household_id, area_code, HouseholdFacts(
+            members=people, assets=asset_facts(items) if items else no_assets,
+            is_urban=urban.get(area_code[:12], False), on_date=on_date)
+
+
+def _paid_enrollments(county_code: str, month: dt.date) -> tuple[dict[int, Decimal], set[int]]:
+    """({household: what its live dibao enrollments pay in the month}, households enrolled but
+    not paid that month: suspended, or starting later)."""
+    paid: dict[int, Decimal] = {}
+    enrolled: set[int] = set()
+    rows = (Enrollment.objects.filter(program_id=catalogue.DIBAO, status__in=LIVE_STATUSES, area__code__startswith=county_code)
+            .order_by().values_list("household_id", "status", "monthly_amount", "start_month"))
+    for household_id, status, amount, start in rows.iterator(chunk_size=10_000):
+        enrolled.add(household_id)
+        if status in PAID and start <= month:
+            paid[household_id] = paid.get(household_id, ZERO) + amount
+    return paid, enrolled - set(paid)
+
+
+# ---------------------------------------------------------------------------------------------
+# The simulation
+# ---------------------------------------------------------------------------------------------
+def _county(actor: Actor, county_code: str) -> Area:
+    """The county, as the payroll finds it (services._county: out of scope is not found), with
+    this page's words when the code is not a county's."""
+    try:
+        return services._county(actor, county_code)
+    except ValidationError:
+        raise ValidationError(_("Give a county code (6 digits): a policy is simulated for a whole county."), field="county")
+
+
+def check_request(*, actor: Actor, county_code: str, program: str, key: str, value, month) -> tuple:
+    """Validated (county, spec, typed value, month), so a page or the API can refuse a bad form
+    before a background job is queued. Permission first (403), then the area (404), then input (422)."""
+    actor.require(SIMULATE)
+    county = _county(actor, county_code)
+    if program not in PROGRAMS:
+        raise ValidationError(_("Only the dibao program can be simulated."), field="program")
+    spec = catalogue.get_spec(program, key)
+    if spec is None or key not in KEYS:
+        raise ValidationError(_("This parameter cannot be simulated."), field="key")
+    typed = catalogue.parse_value(spec, value)
+    return county, spec, typed, parse_month(month)
+
+
+def simulate_policy(*, actor: Actor, county_code: str, program: str, key: str, value, month,
+                    progress: Progress | None = None, chunk: int = CHUNK_HOUSEHOLDS) -> dict:
+    """Households entering, leaving and changing amount, and the monthly cost before and after,
+    if `key` of `program` were `value` from `month` in the county (module docstring). Writes
+    nothing but the audit event: reading every household's income and assets is recorded."""
+    county, spec, typed, month = check_request(actor=actor, county_code=county_code, program=program, key=key,
+                                               value=value, month=month)
+    started = time.perf_counter()
+    table = ParameterTable(county.code, month, key, typed)
+    urban = {code: klass.startswith("1") for code, klass in Area.objects.filter(
+        code__startswith=county.code, level=Level.VILLAGE).values_list("code", "urban_rural_class")}
+    paid, not_paid = _paid_enrollments(county.code, month)
+    total = Household.objects.filter(area__code__startswith=county.code).count()
+    figures = Figures(not_paid=len(not_paid))
+    assess = rules.assess_dibao
+    area_pairs: dict[str, tuple] = {}
+    done = 0
+    for households in household_chunks(county.code, chunk):
+        for household_id, area_code, facts in chunk_facts(households, county.code, urban, month):
+            if household_id in not_paid:
+                continue
+            pair = area_pairs.get(area_code)
+            if pair is None:
+                pair = area_pairs[area_code] = table.pair(table.area_for(area_code))
+            now_params, new_params = pair
+            figures.households += 1
+            new = assess(facts, new_params).monthly_amount
+            figures.assessments += 1
+            current = paid.get(household_id)
+            if current is None and not new:
+                continue
+            before = assess(facts, now_params).monthly_amount
+            figures.assessments += 1
+            _classify(figures, figures.town(area_code[:9]), current, before, new)
+        done += len(households)
+        if progress:
+            progress(done, total)
+    result = _result(county, spec, typed, month, table, figures, time.perf_counter() - started)
+    with transaction.atomic():
+        record_event(actor=actor, action="payments.simulate_policy", object_type="areas.area", object_id=county.code,
+                     after={"program": program, "key": key, "value": result["new_value"], "month": result["month"],
+                            "households": figures.households, "entering": figures.entering.count,
+                            "leaving": figures.leaving.count, "cost_before": result["cost_before"],
+                            "cost_after": result["cost_after"]})
+    return result
+
+
+def _classify(figures: Figures, town: TownFigures, current: Decimal | None, before: Decimal, new: Decimal) -> None:
+    """One household into the figures (module docstring: B = before, S = new, P = current)."""
+    if current is None:
+        if before:
+            figures.eligible_not_enrolled.add(new)
+        else:
+            figures.entering.add(new)
+            figures.after.add(new)
+            town.entering += 1
+            town.after += new
+        return
+    figures.paid.add(current)
+    town.before += current
+    if not new:
+        if before:
+            figures.leaving.add(current)
+            town.leaving += 1
+            return
+        figures.unsupported.add(current)
+        after = current
+    elif before:
+        after = current + (new - before)
+        if after <= 0:
+            after = new
+    else:
+        after = new
+    figures.after.add(after)
+    town.after += after
+    if after > current:
+        figures.raised.add(after - current)
+        town.changed += 1
+    elif after < current:
+        figures.lowered.add(after - current)
+        town.changed += 1
+    else:
+        figures.unchanged += 1
+
+
+def _result(county: Area, spec, typed, month: dt.date, table: ParameterTable, figures: Figures, seconds: float) -> dict:
+    current = table.current_values or {parameters_for(catalogue.DIBAO, county.code, month).get(spec.key)}
+    shown = sorted((catalogue.display_value(spec, v) for v in current), key=str)
+    names = dict(Area.objects.filter(code__in=list(figures.towns)).values_list("code", "name"))
+    before, after = figures.paid.amount, figures.after.amount
+    return {
+        "county": county.code, "county_name": county.name, "program": spec.program, "key": spec.key,
+        "label": str(spec.label), "month": month.strftime("%Y-%m"),
+        "current_value": " / ".join(shown), "current_varies": len(current) > 1,
+        "new_value": catalogue.value_to_text(spec, typed), "new_value_display": catalogue.display_value(spec, typed),
+        "households": figures.households, "assessments": figures.assessments,
+        "paid_before": figures.paid.count, "paid_after": figures.after.count,
+        "cost_before": f"{before:.2f}", "cost_after": f"{after:.2f}", "cost_change": f"{after - before:.2f}",
+        "entering": figures.entering.as_dict(), "leaving": figures.leaving.as_dict(),
+        "raised": figures.raised.as_dict(), "lowered": figures.lowered.as_dict(), "unchanged": figures.unchanged,
+        "unsupported": figures.unsupported.as_dict(), "eligible_not_enrolled": figures.eligible_not_enrolled.as_dict(),
+        "not_paid": figures.not_paid, "seconds": round(seconds, 2),
+        "by_town": [{"town": code, "town_name": names.get(code, code), "before": f"{t.before:.2f}",
+                     "after": f"{t.after:.2f}", "entering": t.entering, "leaving": t.leaving, "changed": t.changed}
+                    for code, t in sorted(figures.towns.items())],
+    }
