@@ -1,6 +1,7 @@
-"""Browser test of verification's main path (issue 4): a county officer requests the verification
-of a case waiting for it, sees the report (flags, totals, each record with its source), signs it
-off; the same report on a phone; a town worker of another town gets a 404."""
+"""Browser tests of verification (issue 4): a county officer, from the case waiting for it, requests
+its verification, sees the report (flags, totals, each record with its source), signs it off; the
+same report on a phone; a town worker of another town gets a 404. Then the department pages: a
+login registered and given a token (shown once), and a snapshot imported, with its bad rows."""
 import datetime as dt
 from decimal import Decimal
 
@@ -38,7 +39,9 @@ def test_county_officer_requests_a_verification_and_sees_the_report(browser, liv
     case = waiting_case
     page = browser.new_page(viewport=DESKTOP)
     log_in(page, live_site.url, posts.officer.username, PASSWORD)
-    page.goto(f"{live_site.url}/verification/households/{case.household_id}/?case={case.pk}")
+    page.goto(f"{live_site.url}/cases/{case.pk}/")             # from the case that waits for its report
+    page.click("#verification a.btn")
+    page.wait_for_url(f"**/verification/households/{case.household_id}/?case={case.pk}")
     screenshot(page, "verification-household")
     page.click(f"form:has(input[name=case][value='{case.pk}']) button[type=submit]")
     page.wait_for_url("**/verification/reports/*/")
@@ -72,3 +75,40 @@ def test_county_officer_requests_a_verification_and_sees_the_report(browser, liv
     other = browser.new_page(viewport=PHONE)
     log_in(other, live_site.url, "elsewhere", PASSWORD)
     assert other.goto(f"{live_site.url}/verification/reports/{result.pk}/").status == 404
+
+
+def test_county_officer_registers_a_department_and_imports_its_file(browser, live_site, posts, vdata, tmp_path):
+    from safetynet.core.apiauth import hash_token
+    from safetynet.verification.models import DepartmentAccount, Snapshot
+
+    page = browser.new_page(viewport=DESKTOP)
+    log_in(page, live_site.url, posts.officer.username, PASSWORD)
+    page.goto(f"{live_site.url}/verification/departments/")
+    page.fill("#id_username", "bank_feed")
+    page.select_option("#id_department", "finance")
+    page.click("[data-testid=register-department] button[type=submit]")
+    page.wait_for_selector("[data-testid=department-account]")
+    account = DepartmentAccount.objects.get(user__username="bank_feed")
+    page.click(f"[data-account='{account.pk}'] [data-testid=issue-token] button[type=submit]")
+    secret = page.text_content("[data-testid=token-secret]", timeout=5000).strip()
+    assert hash_token(secret) == account.user.api_tokens.get().token_hash
+    screenshot(page, "verification-departments")
+
+    page.goto(f"{live_site.url}/verification/data/")
+    bad = tmp_path / "deposits.csv"
+    bad.write_bytes(csv_bytes(["id_number", "name", "bank", "balance", "as_of"],
+                              [["", "", "中国银行", "ten", "2026-01-31"]]))
+    page.select_option("#id_dataset", "deposits")
+    page.set_input_files("#id_file", str(bad))
+    page.click("[data-testid=import-snapshot] button[type=submit]")
+    page.wait_for_selector("[data-testid=bad-rows]")
+    assert "ten" in page.text_content("[data-testid=bad-rows]") and not Snapshot.objects.exists()
+    screenshot(page, "verification-data-rejected")
+
+    phone = browser.new_page(viewport=PHONE)
+    log_in(phone, live_site.url, posts.officer.username, PASSWORD)
+    for url in ("/verification/departments/", "/verification/data/"):
+        phone.goto(f"{live_site.url}{url}")
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"] + 1, (url, width)
+    screenshot(phone, "verification-data-phone")

@@ -146,6 +146,13 @@ def test_batch_of_cases_waiting_files_each_report(world, posts, clock):
     assert set(run.notes["attached"]) == {str(case.pk), str(other.pk)} and run.notes["attach_errors"] == {}
     assert Case.objects.get(pk=case.pk).status == "verified" and Case.objects.get(pk=other.pk).status == "verified"
     assert run.flagged_households == 1
+    # Every run is audited: its start (who, what, which snapshots) and its end (what it found).
+    from safetynet.core.models import AuditEvent
+
+    started = AuditEvent.objects.get(action="verification.start_run", object_id=str(run.pk))
+    assert started.username == posts.officer.username and started.after["households"] == 2
+    finished = AuditEvent.objects.get(action="verification.finish_run", object_id=str(run.pk))
+    assert finished.after["flagged"] == 1 and finished.after["households"] == 2
 
 
 @pytest.mark.django_db
