@@ -305,3 +305,19 @@ def test_normalise_code():
     assert normalise_code("１３０１２３") == "130123"       # full-width digits
     assert normalise_code("'130123") == "130123"           # Excel text marker
     assert normalise_code(" 130123100001 ") == "130123100001"
+
+
+def test_a_reclassified_village_picks_its_new_standard_at_once(county, village, make_actor):
+    """The area tree is cached for the rules (core/refcache.py); an import that changes a
+    village's urban-rural class must show at once in which standard applies."""
+    from safetynet.programs.selectors import area_path
+
+    officer = make_actor("county_officer", COUNTY)
+    rural = "220" if village.urban_rural_class.startswith("1") else "111"
+    was_urban = area_path(village.code).is_urban
+    result = run_import(officer, csv_file(
+        "code,name,urban_rural_class",
+        f"{village.code},{village.name},{rural}",
+    ))
+    assert not result.errors
+    assert area_path(village.code).is_urban is (not was_urban)

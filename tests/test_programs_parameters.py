@@ -7,10 +7,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from safetynet.core import refcache
 from safetynet.core.audit import verify_chain
 from safetynet.core.errors import NotFound, PermissionDenied, ValidationError
 from safetynet.core.models import AuditEvent
@@ -110,10 +111,34 @@ def test_town_value_beats_county_value(standards, rural_village, system):
     assert selectors.parameters_for("dibao", "130123102", dt.date(2026, 1, 1))["confirmation_delegated"] is False
 
 
-def test_resolution_takes_two_queries(standards, rural_village):
-    with CaptureQueriesContext(connection) as queries:
+def test_resolution_takes_two_queries_then_only_the_version_checks(standards, rural_village):
+    refcache.clear()
+    with CaptureQueriesContext(connection) as cold:
         selectors.special_hardship_parameters(rural_village.code, dt.date(2026, 11, 1))
-    assert len(queries) == 2
+    with CaptureQueriesContext(connection) as warm:
+        selectors.special_hardship_parameters(rural_village.code, dt.date(2026, 11, 1))
+    assert len(cold) == 2 + 2          # the area path, the parameters, and a version check before each
+    assert len(warm) == 2
+    assert all("core_referenceversion" in q["sql"] for q in warm)
+
+
+def test_a_cached_value_gives_way_to_a_change_at_once(standards, rural_village, system):
+    month = dt.date(2027, 1, 1)
+    before = selectors.dibao_parameters(rural_village.code, month).rural_standard
+    services.set_parameter(actor=system, program_code="dibao", key="rural_standard", area_code=COUNTY,
+                           value="999.00", effective_from=month, reason="raised")
+    assert selectors.dibao_parameters(rural_village.code, month).rural_standard == D("999.00") != before
+
+
+def test_a_rolled_back_change_leaves_the_committed_value(standards, rural_village, system):
+    month = dt.date(2027, 1, 1)
+    before = selectors.dibao_parameters(rural_village.code, month).rural_standard
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.set_parameter(actor=system, program_code="dibao", key="rural_standard", area_code=COUNTY,
+                               value="999.00", effective_from=month, reason="raised, then rolled back")
+        assert selectors.dibao_parameters(rural_village.code, month).rural_standard == D("999.00")
+        raise RuntimeError
+    assert selectors.dibao_parameters(rural_village.code, month).rural_standard == before
 
 
 def test_a_change_from_month_m_applies_from_m_and_not_before(standards, rural_village, system):

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from safetynet.core import refcache
 from safetynet.core.audit import record_event
 from safetynet.core.errors import NotFound, ValidationError
 from safetynet.core.scoping import Actor
@@ -209,6 +210,8 @@ def import_divisions(*, actor: Actor, source, filename: str) -> DivisionImportRe
         result.added += 1
     Area.objects.bulk_create(to_create, batch_size=2000)
     Area.objects.bulk_update(to_update, ["name", "urban_rural_class", "updated_at"], batch_size=2000)
+    if to_create or to_update:
+        refcache.bump(refcache.AREAS)
     result.errors.sort(key=lambda e: e.row)
     record_event(actor=actor, action="areas.import", object_type="areas.area", object_id=filename, after={
         **result.counts(), "renames": {code: {"before": old, "after": new} for code, (old, new) in result.renames.items()},

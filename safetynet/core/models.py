@@ -66,3 +66,13 @@ class CalendarDay(models.Model):
 
     def __str__(self):
         return f"{self.date} {'work' if self.is_working_day else 'off'} {self.name}"
+
+
+class ReferenceVersion(models.Model):
+    """A random token per kind of reference data (parameters, areas), replaced in the same
+    transaction as every write to it, so a process can keep that data in memory and know with one
+    tiny query whether it is still current (core/refcache.py). A rolled-back write leaves the old
+    token, whose cached content is the committed one; a new write never reuses a token."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    token = models.CharField(max_length=32)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safetynet.areas.models import CODE_LENGTHS, Area, Level
+from safetynet.core import refcache
 from safetynet.core.errors import NotFound, ValidationError
 from safetynet.core.scoping import Actor
 
@@ -83,13 +84,21 @@ def month_start(month: dt.date) -> dt.date:
 
 
 def area_path(area_code: str, *, field: str = "area_code") -> AreaPath:
-    """The area and its ancestors in one query; ValidationError on `field` when it does not exist."""
+    """The area and its ancestors in one query (remembered while the area tree is unchanged);
+    ValidationError on `field` when it does not exist."""
     code = (area_code or "").strip()
+    path = refcache.cached((refcache.AREAS,), code, lambda: _area_path(code))
+    if path is None:
+        raise ValidationError(_("No such area: %(code)s.") % {"code": code or "—"}, field=field)
+    return path
+
+
+def _area_path(code: str) -> AreaPath | None:
     prefixes = [code[:n] for n in CODE_LENGTHS.values() if n < len(code)] + [code]
     rows = {c: (name, level, klass) for c, name, level, klass in
             Area.objects.filter(code__in=prefixes).values_list("code", "name", "level", "urban_rural_class")}
     if not code or code not in rows:
-        raise ValidationError(_("No such area: %(code)s.") % {"code": code or "—"}, field=field)
+        return None
     chain = tuple((c, rows[c][0], rows[c][1]) for c in prefixes if c in rows)
     is_urban = None
     for c in reversed(prefixes):
@@ -106,8 +115,13 @@ def _check_program(program_code: str) -> None:
 
 
 def _resolve(programs: tuple[str, ...], path: AreaPath | None, month: dt.date) -> dict[tuple[str, str], ResolvedParameter]:
-    """Every catalogued key of `programs` resolved for the area and month (one query)."""
+    """Every catalogued key of `programs` resolved for the area and month (one query, remembered
+    while no parameter changes: core/refcache.py)."""
     month = month_start(month)
+    return dict(refcache.cached((refcache.PARAMETERS,), (programs, path, month), lambda: _resolve_now(programs, path, month)))
+
+
+def _resolve_now(programs: tuple[str, ...], path: AreaPath | None, month: dt.date) -> dict[tuple[str, str], ResolvedParameter]:
     codes = [c for c, _name, _level in path.chain] if path else []
     area_filter = Q(area__isnull=True) | Q(area_id__in=codes) if codes else Q(area__isnull=True)
     rows = (Parameter.objects.filter(program_id__in=programs, replaced_at__isnull=True, effective_from__lte=month)

@@ -1,0 +1,70 @@
+"""In-process caches of reference data (standards, the area tree) that every case step reads.
+
+Resolving a dibao standard costs two queries and a few hundred Python objects; a case path does
+it three times, every step of every case in every worker. The data changes a few times a year.
+So each process keeps what it resolved, keyed by the data's current `ReferenceVersion` token,
+read with one primary-key lookup per use: a write anywhere (any process, any server) replaces
+the token and every process recomputes from then on. See `core.models.ReferenceVersion` for why
+a random token is safe across rollbacks.
+
+Writers call `bump(name)` inside their transaction; `models.signals` in `CoreConfig.ready`
+bump on every ORM save and delete of the watched models, so a write that forgets still counts.
+"""
+from __future__ import annotations
+
+import uuid
+from collections import OrderedDict
+from typing import Callable, Hashable, TypeVar
+
+from django.db import connection
+
+from .models import ReferenceVersion
+
+T = TypeVar("T")
+MAX_ENTRIES = 4096
+PARAMETERS = "parameters"
+AREAS = "areas"
+
+_select_sql: str | None = None
+_caches: dict[str, OrderedDict] = {}
+
+
+def current_tokens(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The tokens of `names` ("" for data never written since the database was made)."""
+    global _select_sql
+    if _select_sql is None:
+        quote = connection.ops.quote_name
+        _select_sql = (f"SELECT {quote('name')}, {quote('token')} FROM {quote(ReferenceVersion._meta.db_table)} "
+                       f"WHERE {quote('name')} IN (%s, %s)")
+    with connection.cursor() as cursor:
+        cursor.execute(_select_sql, [names[0], names[-1]])
+        found = dict(cursor.fetchall())
+    return tuple(found.get(name, "") for name in names)
+
+
+def bump(name: str) -> None:
+    """Mark `name`'s data as changed (in the caller's transaction)."""
+    ReferenceVersion.objects.update_or_create(name=name, defaults={"token": uuid.uuid4().hex})
+
+
+def cached(names: tuple[str, ...], key: Hashable, compute: Callable[[], T]) -> T:
+    """`compute()`, remembered under `key` for as long as the tokens of `names` stay the same.
+    The tokens are read before computing, so a write committed meanwhile is never hidden."""
+    assert 1 <= len(names) <= 2, names
+    tokens = current_tokens(names)
+    cache = _caches.setdefault(names, OrderedDict())
+    entry = cache.get(key)
+    if entry is not None and entry[0] == tokens:
+        cache.move_to_end(key)
+        return entry[1]
+    value = compute()
+    if value is None:               # a miss is not remembered: the row may be added without a signal
+        return value
+    cache[key] = (tokens, value)
+    if len(cache) > MAX_ENTRIES:
+        cache.popitem(last=False)
+    return value
+
+
+def clear() -> None:
+    _caches.clear()
