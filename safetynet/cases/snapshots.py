@@ -1,8 +1,8 @@
 """The household as it stood at application, and the facts the rules see (DESIGN.md §4).
 
-`take_household_snapshot` copies the registry into a JSON-able dict (4 queries whatever the
-household's size: household with its area, its village's urban-rural class, members, income,
-assets). The case keeps it with its SHA-256 (`snapshot_hash`), so a decision can name exactly
+`take_household_snapshot` copies the registry into a JSON-able dict (3 prepared queries whatever
+the household's size: members, income, assets; the village's urban-rural class comes from the
+cached area tree). The case keeps it with its SHA-256 (`snapshot_hash`), so a decision can name exactly
 which facts it rested on and be re-computed years later, even after the registry changed.
 
 `facts_from_snapshot` turns a snapshot (plus, when a verification report gives them, the
@@ -31,7 +31,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from safetynet.areas.models import Area
+from safetynet.core.statements import Prepared
 from safetynet.programs.facts import AssetFacts, HouseholdFacts, MemberFacts
 from safetynet.registry.models import FINANCIAL_ASSETS, Asset, AssetCategory, Household, IncomeItem, Person
 
@@ -42,8 +42,18 @@ MEMBER_FIELDS = ("id", "name", "id_number", "sex", "birth_date", "relation_to_he
 
 def village_is_urban(area_code: str) -> bool:
     """Only villages carry the urban-rural class (POLICY.md §8); groups and grids inherit it."""
-    klass = Area.objects.filter(code=area_code[:12]).values_list("urban_rural_class", flat=True).first() or ""
-    return klass.startswith("1")
+    from safetynet.programs.selectors import area_path   # cached (core/refcache.py)
+
+    return bool(area_path(area_code[:12]).is_urban)
+
+
+# Prepared once per connection (core/statements.py): a snapshot is taken at every application.
+_MEMBERS = Prepared(lambda household_id: Person.objects.filter(household_id=household_id).order_by("id")
+                    .values_list(*MEMBER_FIELDS))
+_INCOME = Prepared(lambda household_id: IncomeItem.objects.filter(household_id=household_id).order_by("id")
+                   .values_list("person_id", "category", "monthly_amount", "description"))
+_ASSETS = Prepared(lambda household_id: Asset.objects.filter(household_id=household_id).order_by("id")
+                   .values_list("person_id", "category", "value", "quantity", "is_exempt", "description"))
 
 
 def take_household_snapshot(household: Household, *, is_urban: bool | None = None) -> dict:
@@ -51,22 +61,19 @@ def take_household_snapshot(household: Household, *, is_urban: bool | None = Non
     if is_urban is None:
         is_urban = village_is_urban(household.area_id)
     members = [
-        {"person_id": m["id"], "name": m["name"], "id_number": m["id_number"], "sex": m["sex"],
-         "birth_date": m["birth_date"].isoformat(), "relation_to_head": m["relation_to_head"],
-         "disability_type": m["disability_type"], "disability_grade": m["disability_grade"],
-         "serious_illness": m["serious_illness"], "work_ability": m["work_ability"], "is_deceased": m["is_deceased"]}
-        for m in Person.objects.filter(household_id=household.pk).order_by("id").values(*MEMBER_FIELDS)
+        {"person_id": m[0], "name": m[1], "id_number": m[2], "sex": m[3], "birth_date": m[4].isoformat(),
+         "relation_to_head": m[5], "disability_type": m[6], "disability_grade": m[7], "serious_illness": m[8],
+         "work_ability": m[9], "is_deceased": m[10]}
+        for m in _MEMBERS.rows(household.pk)
     ]
     income = [
         {"person_id": person_id, "category": category, "monthly_amount": f"{amount:.2f}", "description": description}
-        for person_id, category, amount, description in IncomeItem.objects.filter(household_id=household.pk)
-        .order_by("id").values_list("person_id", "category", "monthly_amount", "description")
+        for person_id, category, amount, description in _INCOME.rows(household.pk)
     ]
     assets = [
         {"person_id": person_id, "category": category, "value": f"{value:.2f}", "quantity": quantity,
          "is_exempt": is_exempt, "description": description}
-        for person_id, category, value, quantity, is_exempt, description in Asset.objects.filter(household_id=household.pk)
-        .order_by("id").values_list("person_id", "category", "value", "quantity", "is_exempt", "description")
+        for person_id, category, value, quantity, is_exempt, description in _ASSETS.rows(household.pk)
     ]
     return {
         "version": SNAPSHOT_VERSION,
@@ -180,3 +187,4 @@ def member_name(snapshot: dict, person_id: int) -> str:
 
 def household_income_total(snapshot: dict) -> Decimal:
     return sum((Decimal(i["monthly_amount"]) for i in snapshot.get("income", []) if not _is_excluded(i["category"])), Decimal("0"))
+
