@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from safetynet.core.masking import mask_name
+from safetynet.core.statements import insert_row
 
 from .models import Notice, NoticeStatus, Objection
 
@@ -22,10 +23,10 @@ from .models import Notice, NoticeStatus, Objection
 def post_notice(*, case, applicant_name: str, members_count: int, monthly_amount: Decimal, starts_on: dt.date,
                 ends_on: dt.date, posted_by: str) -> Notice:
     """Post the case's notice in its village (the 12-digit village code of the household's area)."""
-    return Notice.objects.create(
+    return insert_row(Notice(
         case_id=case.pk, area_id=case.area_id[:12], program_code=case.program_id,
         masked_name=mask_name(applicant_name), members_count=members_count, monthly_amount=monthly_amount,
-        starts_on=starts_on, ends_on=ends_on, posted_by=posted_by)
+        starts_on=starts_on, ends_on=ends_on, posted_by=posted_by))
 
 
 def posted_notice(case) -> Notice | None:
