@@ -24,6 +24,19 @@ The rules (issue 5 part 2; POLICY.md §1 "Payment from the month after confirmat
   for the same month and amount, pointing back at it, is added here;
 - a payment without a bank account is listed with status `no_account`: counted in the run, not
   sent to a bank, and carried into the next run until an account is known.
+
+Amounts by month (issue 5 part 3): a payment for month M is paid at the amount in force FOR M,
+not today's. An enrollment whose decisions carry effective months has `EnrollmentTerm` rows (the
+amount history, change_models.py): the term covering M gives the status (paid only when active or
+in gradual exit) and the amount; an enrollment without terms is paid its `monthly_amount` while
+its status is paid, as before. A member's deduction for refused work (MLG-2021 art. 34) covering M
+is subtracted. So a run across a standard change, a late decision's arrears, the months of a
+gradual exit and the month after a death each pay what that month was due, and a gradual exit
+stops by itself when its months are over. Each step still joins the history in its one
+statement; `due_amount_sql` is the same rule for the per-enrollment checks of schedule.py.
+- arrears for changes: a term written after an earlier run was generated (a suspension lifted
+  from an earlier month, say) can make a month of that run due that it did not pay; the next run
+  adds an arrears row for it, at that month's amount (the same step as the late decisions').
 """
 from __future__ import annotations
 
@@ -31,7 +44,7 @@ import datetime as dt
 
 from django.db import connection
 
-from .models import Enrollment, Payment, PayrollRun
+from .models import Enrollment, EnrollmentTerm, Payment, PayrollRun, WorkRefusalDeduction
 from safetynet.registry.models import Household, Person
 
 PAID_STATUSES = ("active", "gradual_exit")
@@ -46,7 +59,36 @@ _COLUMNS = ("run_id, enrollment_id, household_id, program_id, area_id, month, ki
 
 def _tables() -> dict:
     return {"payment": Payment._meta.db_table, "enrollment": Enrollment._meta.db_table,
-            "run": PayrollRun._meta.db_table, "household": Household._meta.db_table, "person": Person._meta.db_table}
+            "run": PayrollRun._meta.db_table, "household": Household._meta.db_table, "person": Person._meta.db_table,
+            "term": EnrollmentTerm._meta.db_table, "deduction": WorkRefusalDeduction._meta.db_table}
+
+
+def _covers(alias: str, month: str) -> str:
+    return f"{alias}.from_month <= {month} AND ({alias}.until_month IS NULL OR {alias}.until_month > {month})"
+
+
+def _month_terms(t: dict) -> str:
+    """The terms and the summed deductions in force in the run's month (four `%s`: the month), as
+    derived tables the regular step LEFT JOINs: at most one term and one sum per enrollment."""
+    return (f" LEFT JOIN (SELECT tt.enrollment_id, tt.status, tt.amount FROM {t['term']} tt WHERE {_covers('tt', '%s')}) t"
+            f" ON t.enrollment_id = e.id"
+            f" LEFT JOIN (SELECT dd.enrollment_id, SUM(dd.amount) AS amount FROM {t['deduction']} dd"
+            f" WHERE dd.from_month <= %s AND dd.until_month > %s GROUP BY dd.enrollment_id) d ON d.enrollment_id = e.id")
+
+
+def _deducted(e: str, month: str, t: dict) -> str:
+    return (f"COALESCE((SELECT SUM(dd.amount) FROM {t['deduction']} dd WHERE dd.enrollment_id = {e}.id "
+            f"AND dd.from_month <= {month} AND dd.until_month > {month}), 0)")
+
+
+def due_amount_sql(e: str, month: str) -> str:
+    """What enrollment `{e}` is due for the month `month` (SQL expressions), per the rules above:
+    0 when the term (or, without terms, the enrollment) is not in a paid status."""
+    t = _tables()
+    term = f"FROM {t['term']} tt WHERE tt.enrollment_id = {e}.id AND {_covers('tt', month)}"
+    status = f"COALESCE((SELECT tt.status {term}), {e}.status)"
+    amount = f"(COALESCE((SELECT tt.amount {term}), {e}.monthly_amount) - {_deducted(e, month, t)})"
+    return f"(CASE WHEN {status} IN ('active', 'gradual_exit') AND {amount} > 0 THEN {amount} ELSE 0 END)"
 
 
 def _payee_join(t: dict) -> str:
@@ -66,36 +108,54 @@ def insert_regular_payments(run: PayrollRun) -> int:
     transient index, PostgreSQL as a hashed subplan) from the range of the unique (month,
     enrollment) index, so it never re-scans the table it is inserting into."""
     t = _tables()
+    amount = "(COALESCE(t.amount, e.monthly_amount) - COALESCE(d.amount, 0))"
     sql = (
         f"INSERT INTO {t['payment']} ({_COLUMNS}) "
-        f"SELECT %s, e.id, e.household_id, e.program_id, e.area_id, %s, 'regular', e.monthly_amount, e.bank_account, "
+        f"SELECT %s, e.id, e.household_id, e.program_id, e.area_id, %s, 'regular', {amount}, e.bank_account, "
         f"COALESCE(p.name, ''), %s || CAST(e.id AS TEXT), "
         f"CASE WHEN e.bank_account = '' THEN 'no_account' ELSE 'pending' END, NULL, '' "
-        f"FROM {t['enrollment']} e {_payee_join(t)} "
-        f"WHERE e.area_id LIKE %s AND e.status IN ('active', 'gradual_exit') AND e.start_month <= %s "
+        f"FROM {t['enrollment']} e {_month_terms(t)} {_payee_join(t)} "
+        f"WHERE e.area_id LIKE %s AND COALESCE(t.status, e.status) IN ('active', 'gradual_exit') AND e.start_month <= %s "
+        f"AND {amount} > 0 "
         f"AND e.id NOT IN (SELECT x.enrollment_id FROM {t['payment']} x WHERE x.month = %s AND {LIVE})")
-    return _execute(sql, [run.pk, run.month, f"{run.code}-", f"{run.area_id}%", run.month, run.month])
+    month = run.month
+    return _execute(sql, [run.pk, month, f"{run.code}-", month, month, month, month, f"{run.area_id}%", month, month])
 
 
 def insert_arrears_payments(run: PayrollRun) -> int:
-    """Only an enrollment created after an earlier run was generated can have been missed by it,
-    so the pairs looked at are (enrollment created since run r, run r): few, by the index on
-    `created_at`, however many months the county has paid."""
+    """Two kinds of missed months, in one statement (a UNION ALL of two selects):
+
+    - late decisions: only an enrollment created after an earlier run was generated can have been
+      missed by it, so the pairs looked at are (enrollment created since run r, run r): few, by
+      the index on `created_at`, however many months the county has paid;
+    - late changes: only a term written after run r can have made one of r's months due since,
+      so the pairs are (term created since run r, run r): as few as the changes.
+    Each row is paid at the amount due for ITS month (the term in force then, less deductions)."""
     t = _tables()
+    due = due_amount_sql("e", "r.month")
+    changed = f"(t.amount - {_deducted('e', 'r.month', t)})"
+    columns = ("%s, e.id, e.household_id, e.program_id, e.area_id, r.month, 'arrears', {amount}, e.bank_account, "
+               "COALESCE(p.name, ''), %s || CAST(e.id AS TEXT) || '-A' || r.code, "
+               "CASE WHEN e.bank_account = '' THEN 'no_account' ELSE 'pending' END, NULL, ''")
+    unpaid = f"NOT EXISTS (SELECT 1 FROM {t['payment']} x WHERE x.month = r.month AND x.enrollment_id = e.id AND {LIVE})"
     sql = (
         f"INSERT INTO {t['payment']} ({_COLUMNS}) "
-        f"SELECT %s, e.id, e.household_id, e.program_id, e.area_id, r.month, 'arrears', e.monthly_amount, e.bank_account, "
-        f"COALESCE(p.name, ''), %s || CAST(e.id AS TEXT) || '-A' || r.code, "
-        f"CASE WHEN e.bank_account = '' THEN 'no_account' ELSE 'pending' END, NULL, '' "
+        f"SELECT {columns.format(amount=due)} "
         f"FROM {t['run']} r JOIN {t['enrollment']} e ON e.created_at > r.created_at AND e.start_month <= r.month "
         f"{_payee_join(t)} "
         f"WHERE r.area_id = %s AND r.month < %s AND r.id <> %s "
         f"AND e.created_at > (SELECT MIN(r0.created_at) FROM {t['run']} r0 WHERE r0.area_id = %s AND r0.month < %s) "
-        f"AND e.area_id LIKE %s AND e.status IN ('active', 'gradual_exit') "
-        f"AND NOT EXISTS (SELECT 1 FROM {t['payment']} x WHERE x.month = r.month AND x.enrollment_id = e.id AND {LIVE}) "
+        f"AND e.area_id LIKE %s AND {due} > 0 AND {unpaid} "
+        f"UNION ALL "
+        f"SELECT {columns.format(amount=changed)} "
+        f"FROM {t['term']} t JOIN {t['run']} r ON t.created_at > r.created_at AND {_covers('t', 'r.month')} "
+        f"JOIN {t['enrollment']} e ON e.id = t.enrollment_id AND e.start_month <= r.month "
+        f"{_payee_join(t)} "
+        f"WHERE r.area_id = %s AND r.month < %s AND r.id <> %s AND e.area_id LIKE %s "
+        f"AND t.status IN ('active', 'gradual_exit') AND {changed} > 0 AND {unpaid} "
         f"ON CONFLICT DO NOTHING")
-    return _execute(sql, [run.pk, f"{run.code}-", run.area_id, run.month, run.pk, run.area_id, run.month,
-                          f"{run.area_id}%"])
+    return _execute(sql, [run.pk, f"{run.code}-", run.area_id, run.month, run.pk, run.area_id, run.month, f"{run.area_id}%",
+                          run.pk, f"{run.code}-", run.area_id, run.month, run.pk, f"{run.area_id}%"])
 
 
 def mark_carried_over(run: PayrollRun) -> int:

@@ -81,6 +81,17 @@ class EnrollmentChange(models.Model):
     decision = models.ForeignKey("cases.Decision", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                  verbose_name=_("decision"))
     effective_month = models.DateField(null=True, blank=True, verbose_name=_("from month"))
+    # Issue 5 part 3: what kind of decision, about which member, until when (a gradual exit's
+    # last month + 1, a deduction's end), the rule's outcome and the facts it rested on
+    # (DESIGN.md §4 Facts at decision time), and the re-check it closed.
+    kind = models.CharField(max_length=16, default="other", verbose_name=_("kind"))
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("member"))
+    until_month = models.DateField(null=True, blank=True, verbose_name=_("until month (exclusive)"))
+    assessment = models.JSONField(default=dict, blank=True)
+    facts = models.JSONField(default=dict, blank=True)
+    recheck = models.ForeignKey("payments.Recheck", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("re-check"))
     at = models.DateTimeField(auto_now_add=True, verbose_name=_("at"))
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                            verbose_name=_("by"))
@@ -229,3 +240,11 @@ class Payment(models.Model):
 
     def __str__(self):
         return self.reference
+
+
+# Issue 5 part 3: the amount history, re-checks, reports, signals, proposals and endings.
+from .change_models import (  # noqa: E402,F401
+    ChangeKind, ChangeProposal, ChangeReport, EndingStatus, EnrollmentTerm, Overpayment, OverpaymentStatus, PendingEnding,
+    ProposalStatus, Recheck, RecheckOutcome, RecheckReason, RecheckStatus, ReportKind, SignalKind, TriggerSignal,
+    WorkRefusalDeduction,
+)

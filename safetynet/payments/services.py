@@ -33,9 +33,7 @@ from safetynet.core.tabular import read_table
 
 from . import generation, summaries
 from .banks import bank_for_account
-from .models import (
-    Enrollment, EnrollmentChange, EnrollmentStatus, Payment, PaymentStatus, PayrollRun, RunStatus,
-)
+from .models import EnrollmentChange, EnrollmentStatus, Payment, PaymentStatus, PayrollRun, RunStatus
 
 ProgressCallback = Callable[[str, int, int], None]
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
@@ -70,42 +68,32 @@ ALLOWED_ENROLLMENT_CHANGES = {
 @transaction.atomic(durable=True)
 def change_enrollment(*, actor: Actor, enrollment_id: int, reason: str, amount=None, status: str | None = None,
                       decision_id: int | None = None, effective_month=None) -> EnrollmentChange:
-    """Change an enrollment's monthly amount and/or status as a decision with its reason; the
-    change is a history row, so the enrollment page shows every amount it ever had and why.
-    Payroll runs pick up the new amount from the next month generated."""
-    actor.require("cases.confirm")
-    enrollment = get_in_scope(Enrollment.objects.select_for_update(), actor, pk=enrollment_id)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(_("Give the reason for the change."), field="reason")
-    status = status or enrollment.status
-    if status not in ALLOWED_ENROLLMENT_CHANGES.get(enrollment.status, set()):
+    """Change an enrollment's monthly amount and/or status, typed in, as a decision with its
+    reason, from `effective_month` (default: the month after the last one generated). The
+    decisions of issue 5 part 3 (re-assessed amounts, suspension, gradual exit, ending) are in
+    payments.decisions; this one writes through the same `write_decision`, so the payroll pays
+    each month what was in force for it."""
+    from . import decisions, schedule
+    from .schedule import Segment
+
+    actor.require(decisions.DECIDE)
+    enrollment = decisions.load_enrollment(actor, enrollment_id)
+    reason = decisions.clean_reason(reason)
+    month = (decisions.parse_month(effective_month) if effective_month not in (None, "")
+             else schedule.default_effective_month(enrollment))
+    month = max(month, enrollment.start_month)
+    current_status, current_amount = schedule.in_force(enrollment, month)
+    status = status or current_status
+    if status not in ALLOWED_ENROLLMENT_CHANGES.get(current_status, set()):
         raise Conflict(_("An enrollment that is %(from)s cannot become %(to)s.")
-                       % {"from": EnrollmentStatus(enrollment.status).label, "to": EnrollmentStatus(status).label}
+                       % {"from": EnrollmentStatus(current_status).label, "to": EnrollmentStatus(status).label}
                        if status in EnrollmentStatus.values else _("Unknown status."), field="status")
-    new_amount = enrollment.monthly_amount
-    if amount is not None:
-        try:
-            new_amount = to_money(amount)
-        except ValueError:
-            raise ValidationError(_("Write the amount as a number, e.g. 1200.00."), field="amount")
-        if new_amount < 0:
-            raise ValidationError(_("The amount cannot be negative."), field="amount")
-    if new_amount == enrollment.monthly_amount and status == enrollment.status:
+    new_amount = current_amount if amount is None else decisions.amount_value(amount)
+    if new_amount == current_amount and status == current_status:
         raise ValidationError(_("Nothing changes: give a new amount or a new status."), field="amount")
-    change = EnrollmentChange.objects.create(
-        enrollment=enrollment, from_amount=enrollment.monthly_amount, to_amount=new_amount,
-        from_status=enrollment.status, to_status=status, reason=reason[:500], decision_id=decision_id,
-        effective_month=parse_month(effective_month) if effective_month else None,
-        by_id=actor.user_id, by_username=actor.username)
-    before = {"amount": enrollment.monthly_amount, "status": enrollment.status}
-    enrollment.monthly_amount, enrollment.status = new_amount, status
-    if status == EnrollmentStatus.ENDED:
-        enrollment.ended_on, enrollment.end_reason = timezone.localdate(), reason[:200]
-    enrollment.save(update_fields=["monthly_amount", "status", "ended_on", "end_reason", "updated_at"])
-    record_event(actor=actor, action="payments.change_enrollment", obj=enrollment, before=before,
-                 after={"amount": new_amount, "status": status, "reason": reason})
-    return change
+    written = decisions.write_decision(actor=actor, enrollment=enrollment, kind="other", reason=reason, month=month,
+                                       segments=[Segment(month, None, status, new_amount)], decision_id=decision_id)
+    return written.change
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,124 @@
+"""An enrollment's amount re-assessed by its program's rule (programs/rules.py), never by a rule
+written here: the facts are built the way a case builds them (cases/snapshots.py), the parameters
+are those in force for the month (programs/selectors.py), and the outcome keeps its breakdown.
+
+Two sources of facts (DESIGN.md §4 Facts at decision time):
+- `facts_in_force`: what the amount in force rests on — the facts stored with the enrollment's
+  last decision that stored any, else its case's snapshot and latest verification report. A
+  death or a refusal of work changes ONE thing (a member), so its effect is computed on these;
+- `current_facts`: the registry as it is now, corrected by a verification result (the re-check's),
+  for a re-check's decision.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from safetynet.cases.snapshots import facts_from_snapshot, take_household_snapshot
+from safetynet.cases.standards import jsonable
+from safetynet.core.errors import ValidationError
+from safetynet.programs import rules
+from safetynet.programs import selectors as program_selectors
+from safetynet.programs.facts import Outcome, SupporterFacts
+
+from .models import Enrollment, EnrollmentChange
+
+DIBAO = "dibao"
+SPECIAL_HARDSHIP = "special_hardship"
+
+
+def facts_in_force(enrollment: Enrollment) -> dict:
+    change = (EnrollmentChange.objects.filter(enrollment=enrollment, facts__has_key="snapshot")
+              .order_by("-at", "-id").only("id", "facts").first())
+    if change is not None:
+        return change.facts
+    from safetynet.cases.models import VerificationReport
+
+    case = enrollment.case
+    if case.household_id != enrollment.household_id or not case.snapshot:   # enrolled outside a case of its own
+        return current_facts(enrollment)
+    report = VerificationReport.objects.filter(case_id=case.pk).only("id", "findings").order_by("-id").first()
+    return {"snapshot": case.snapshot, "findings": report.findings if report else None,
+            "source": f"case:{case.pk}" + (f";report:{report.pk}" if report else "")}
+
+
+def current_facts(enrollment: Enrollment, *, result=None) -> dict:
+    """The household now; with a verification `HouseholdResult`, its verified income and assets
+    replace the declared ones (verification.casefile.case_findings, as a case's report does)."""
+    snapshot = take_household_snapshot(enrollment.household)
+    findings = None
+    source = "registry"
+    if result is not None:
+        from safetynet.verification.casefile import case_findings
+        from safetynet.verification.selectors import findings_for_household
+
+        findings = case_findings(result.run, result, findings_for_household(result.run, result.household_id), snapshot)
+        source += f";verification:{result.run_id}"
+    return jsonable({"snapshot": snapshot, "findings": findings, "source": source})
+
+
+def without_members(facts: dict, person_ids) -> dict:
+    """The same facts with these members dead (a death's share stops: POLICY.md §1)."""
+    ids = set(person_ids)
+    changed = copy.deepcopy(facts)
+    for member in changed["snapshot"].get("members", []):
+        if member.get("person_id") in ids:
+            member["is_deceased"] = True
+    return changed
+
+
+def _supporters_and_level(enrollment: Enrollment, care_level: str | None):
+    from safetynet.cases.models import Survey
+
+    survey = Survey.objects.filter(case_id=enrollment.case_id).order_by("-id").first()
+    supporters = [SupporterFacts(**{**s, "birth_date": dt.date.fromisoformat(s["birth_date"])})
+                  for s in (survey.supporters if survey else [])]
+    level = care_level or (survey.care_level if survey and survey.care_level else rules.SELF_CARE)
+    return supporters, level
+
+
+def assess(enrollment: Enrollment, facts: dict, month: dt.date, *, refused=(), care_level: str | None = None) -> Outcome:
+    """The program's outcome for the enrollment on `facts` with the parameters in force in
+    `month`. `refused`: members counted as having refused suitable work the limit number of times
+    (MLG-2021 art. 34: they count for the income but are not paid)."""
+    program = enrollment.program_id
+    covered = enrollment.person_id if program == DIBAO else None
+    household = facts_from_snapshot(facts["snapshot"], month, findings=facts.get("findings"), covered_person_id=covered)
+    area = enrollment.area_id
+    if program == DIBAO:
+        params = program_selectors.dibao_parameters(area, month, is_urban=household.is_urban)
+        if refused:
+            refused = set(refused)
+            household = dataclasses.replace(household, members=tuple(
+                dataclasses.replace(m, refused_work_times=max(m.refused_work_times, params.refused_work_limit))
+                if m.person_id in refused else m for m in household.members))
+        return rules.assess_dibao(household, params)
+    if program == SPECIAL_HARDSHIP:
+        params = program_selectors.special_hardship_parameters(area, month, is_urban=household.is_urban)
+        person = next((m for m in household.members if m.person_id == enrollment.person_id), None)
+        if person is None:
+            return Outcome(False, Decimal("0.00"), (_("The supported person is no longer a living member of the household."),))
+        supporters, level = _supporters_and_level(enrollment, care_level)
+        return rules.assess_special_hardship(person, household, supporters, params, level=level)
+    raise ValidationError(_("Only monthly programs (dibao, special hardship) are re-assessed."), field="program")
+
+
+def assess_gradual_exit(enrollment: Enrollment, facts: dict, month: dt.date, *, current_amount: Decimal) -> tuple[Outcome, int]:
+    """rules.assess_gradual_exit in the effective month (months elapsed 0), with the number of
+    months the parameters allow (POLICY.md §1: local default 6)."""
+    if enrollment.program_id != DIBAO:
+        raise ValidationError(_("A gradual exit is for dibao households whose income rose from work."), field="kind")
+    household = facts_from_snapshot(facts["snapshot"], month, findings=facts.get("findings"),
+                                    covered_person_id=enrollment.person_id)
+    params = program_selectors.dibao_parameters(enrollment.area_id, month, is_urban=household.is_urban)
+    outcome = rules.assess_gradual_exit(household, params, current_amount=current_amount, income_rose_from_work=True,
+                                        months_elapsed=0)
+    return outcome, params.gradual_exit_months
+
+
+def outcome_json(outcome: Outcome) -> dict:
+    return jsonable(outcome.as_dict())
