@@ -151,6 +151,23 @@ def _paid_rows_sql(extra: str) -> str:
             f"WHERE p.enrollment_id = %s AND p.month >= %s AND NOT (p.status = 'carried_over') {extra}")
 
 
+def due_by_month(enrollment: Enrollment, months: list[dt.date]) -> dict[dt.date, Decimal]:
+    """What each month is due, by the payroll's own expression (generation.due_amount_sql)."""
+    if not months:
+        return {}
+    listed = " UNION ALL ".join(["SELECT %s AS month"] * len(months))
+    sql = (f"SELECT x.month, {generation.due_amount_sql('e', 'x.month')} FROM ({listed}) x "
+           f"JOIN {Enrollment._meta.db_table} e ON e.id = %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*months, enrollment.pk])
+        rows = cursor.fetchall()
+    out = {}
+    for month, due in rows:
+        month = month if isinstance(month, dt.date) else dt.date.fromisoformat(str(month)[:10])
+        out[month] = Decimal(str(due)).quantize(Decimal("0.01"))
+    return out
+
+
 def first_underpaid_month(enrollment: Enrollment, month: dt.date):
     """(month, paid, due) of the first month from `month` paid less than it is now due, or None."""
     with connection.cursor() as cursor:

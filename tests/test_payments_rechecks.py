@@ -1,0 +1,146 @@
+"""Change reports and the re-check queue (issue 5 part 3): reports land in the town's queue with a
+due date in working days; scheduled re-checks open when due; a re-check runs through the
+verification engine and a survey when needed and ends with a decision; denial by role and area."""
+from decimal import Decimal
+
+import pytest
+
+from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from safetynet.payments import change_selectors, rechecks
+from safetynet.payments.models import ChangeReport, Enrollment, EnrollmentChange, Recheck
+from tests.payments_helpers import *  # noqa: F401,F403
+from tests.payments_helpers import COUNTY, D
+from tests.test_verification_helpers import vdata  # noqa: F401
+
+
+def report(p, actor, enrollment, kind="income", text="家中老人开始领取养老金"):
+    return rechecks.record_change_report(actor=actor, enrollment_id=enrollment.pk, kind=kind, description=text)
+
+
+def test_a_change_report_opens_a_recheck_in_the_towns_queue_due_in_working_days(payroll, clock):
+    p = payroll
+    e = p.enroll("600.00")
+    clock.set(D(2025, 9, 26))                          # Friday before the National Day holiday
+    first = report(p, p.posts.cadre, e)
+    recheck = first.recheck
+    assert recheck.reason == "change_report" and recheck.opened_on == D(2025, 9, 26)
+    # 10 working days: the 1–8 October holiday skipped, the make-up Sundays 28 Sep and 11 Oct counted.
+    assert recheck.due_on == D(2025, 10, 16)
+    e.refresh_from_db()
+    assert e.next_recheck_date == D(2025, 9, 26)       # the county's "due" verification batch takes it in
+    second = report(p, p.posts.worker, e, kind="members", text="儿子结婚迁出")
+    assert second.recheck_id == recheck.pk and Recheck.objects.filter(enrollment=e).count() == 1
+    queue = change_selectors.rechecks_in_scope(p.posts.worker)
+    assert list(queue) == [recheck]
+    towns = change_selectors.recheck_queue_by_town(p.posts.officer, D(2025, 10, 20))
+    assert [(t.town, t.open, t.overdue) for t in towns] == [("130123100", 1, 1)]
+    assert not change_selectors.rechecks_in_scope(p.posts.other_worker).exists()
+
+
+def test_change_reports_refused_to_the_wrong_role_area_and_input(payroll, clock):
+    p = payroll
+    e = p.enroll("600.00")
+    ended = p.enroll("600.00", status="ended")
+    with pytest.raises(PermissionDenied):
+        report(p, p.posts.grid, e)
+    with pytest.raises(PermissionDenied):
+        report(p, p.posts.inspector, e)
+    with pytest.raises(NotFound):
+        report(p, p.posts.other_cadre, e)
+    with pytest.raises(NotFound):
+        report(p, p.posts.other_worker, e)
+    with pytest.raises(ValidationError) as err:
+        report(p, p.posts.cadre, e, kind="weather")
+    assert err.value.field == "kind"
+    with pytest.raises(ValidationError) as err:
+        report(p, p.posts.cadre, e, text="   ")
+    assert err.value.field == "description"
+    with pytest.raises(ValidationError) as err:
+        rechecks.record_change_report(actor=p.posts.cadre, enrollment_id=e.pk, kind="income", description="x",
+                                      reported_on="2999-01-01")
+    assert err.value.field == "reported_on"
+    with pytest.raises(Conflict):
+        report(p, p.posts.cadre, ended)
+    assert not ChangeReport.objects.exists() and not Recheck.objects.exists()
+
+
+def test_scheduled_rechecks_open_when_due_and_only_once(payroll, clock):
+    from safetynet.payments.triggers import run_triggers
+
+    p = payroll
+    due = p.enroll("600.00")
+    Enrollment.objects.filter(pk=due.pk).update(next_recheck_date=D(2025, 10, 15))
+    clock.set(D(2025, 10, 9))
+    result = run_triggers(actor=p.posts.officer, county_code=COUNTY)
+    assert result.due_rechecks_opened == 1
+    recheck = Recheck.objects.get(enrollment=due)
+    assert recheck.reason == "scheduled" and recheck.due_on == D(2025, 10, 15)
+    assert run_triggers(actor=p.posts.officer, county_code=COUNTY).due_rechecks_opened == 0
+    assert Recheck.objects.count() == 1
+
+
+def test_a_recheck_is_verified_surveyed_and_decided(payroll, clock, vdata):
+    p = payroll
+    base = p.base                                       # the walked case's household: ¥2,070
+    clock.set(D(2025, 10, 20))
+    opened = report(p, p.posts.cadre, base, kind="members", text="户主母亲随住，需重新核定").recheck
+    with pytest.raises(Conflict) as err:
+        rechecks.close_recheck(actor=p.posts.officer, recheck_id=opened.pk, outcome="kept", reason="无变化")
+    assert err.value.code == "verification_missing"
+    with pytest.raises(PermissionDenied):
+        rechecks.verify_recheck(actor=p.posts.cadre, recheck_id=opened.pk)
+    with pytest.raises(NotFound):
+        rechecks.verify_recheck(actor=p.posts.other_worker, recheck_id=opened.pk)
+    # Income went up (the town corrects the registry); the verification takes the larger of
+    # declared and found, so the amount is re-assessed on ¥1,200.
+    from safetynet.registry.services import set_income_items
+
+    set_income_items(actor=p.posts.worker, household_id=base.household_id, items=[
+        {"category": "wages", "monthly_amount": "1200.00", "person_id": base.household.head_id, "description": "打零工"}])
+    verified = rechecks.verify_recheck(actor=p.posts.worker, recheck_id=opened.pk)
+    assert verified.household_result_id and verified.verified_at
+    with pytest.raises(Conflict) as err:
+        rechecks.close_recheck(actor=p.posts.officer, recheck_id=opened.pk, outcome="kept", reason="无变化")
+    assert err.value.code == "survey_missing"      # members changed: a home visit is needed
+    with pytest.raises(ValidationError) as err:
+        rechecks.record_recheck_survey(actor=p.posts.worker, recheck_id=opened.pk, conducted_on="2025-10-20",
+                                       investigators=["刘一"], findings="入户核实")
+    assert err.value.field == "investigators"
+    rechecks.record_recheck_survey(actor=p.posts.worker, recheck_id=opened.pk, conducted_on="2025-10-20",
+                                   investigators=["刘一", "陈二"], findings="入户核实收入增加", signed_by_household=True)
+    with pytest.raises(PermissionDenied):
+        rechecks.close_recheck(actor=p.posts.worker, recheck_id=opened.pk, outcome="amount", reason="收入增加")
+    closed = rechecks.close_recheck(actor=p.posts.officer, recheck_id=opened.pk, outcome="amount",
+                                    reason="复核：务工收入增加到1200元")
+    assert closed.status == "closed" and closed.outcome == "amount"
+    change = EnrollmentChange.objects.get(pk=closed.change_id)
+    # (900 − 400) × 3 + 270 = 1,770, from the month after the decision.
+    assert change.to_amount == Decimal("1770.00") and change.effective_month == D(2025, 11, 1)
+    assert change.recheck_id == closed.pk
+    base.refresh_from_db()
+    assert base.monthly_amount == Decimal("1770.00")
+    assert base.next_recheck_date == D(2026, 5, 1)   # wages and members able to work: every 6 months
+    with pytest.raises(Conflict):
+        rechecks.close_recheck(actor=p.posts.officer, recheck_id=opened.pk, outcome="kept", reason="again")
+
+
+def test_a_recheck_kept_unchanged_and_its_bad_input(payroll, clock, vdata):
+    p = payroll
+    e = p.base
+    clock.set(D(2025, 10, 20))
+    recheck = report(p, p.posts.worker, e).recheck
+    rechecks.verify_recheck(actor=p.posts.worker, recheck_id=recheck.pk)
+    with pytest.raises(ValidationError) as err:
+        rechecks.close_recheck(actor=p.posts.officer, recheck_id=recheck.pk, outcome="maybe", reason="x")
+    assert err.value.field == "outcome"
+    with pytest.raises(ValidationError) as err:
+        rechecks.close_recheck(actor=p.posts.officer, recheck_id=recheck.pk, outcome="kept", reason="")
+    assert err.value.field == "reason"
+    with pytest.raises(ValidationError) as err:   # re-assessed, the amount would not change
+        rechecks.close_recheck(actor=p.posts.officer, recheck_id=recheck.pk, outcome="amount", reason="x")
+    assert err.value.code == "unchanged"
+    with pytest.raises(NotFound):
+        rechecks.close_recheck(actor=p.posts.other_leader, recheck_id=recheck.pk, outcome="kept", reason="x")
+    closed = rechecks.close_recheck(actor=p.posts.leader, recheck_id=recheck.pk, outcome="kept", reason="收入情况未变")
+    assert closed.outcome == "kept" and closed.change_id is None
+    assert not EnrollmentChange.objects.filter(enrollment=e).exists()
