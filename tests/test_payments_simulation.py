@@ -112,7 +112,7 @@ def test_the_facts_are_those_of_a_case_snapshot(county_world):
     params = dibao_parameters(p.village.code, month)
     checked = 0
     for chunk in household_chunks(COUNTY, chunk=2):
-        for household_id, _area, facts in chunk_facts(chunk, COUNTY, urban, month):
+        for household_id, _area, facts in chunk_facts(chunk, urban, month):
             snapshot = take_household_snapshot(Household.objects.get(pk=household_id))
             expected = rules.assess_dibao(facts_from_snapshot(snapshot, month), params)
             got = rules.assess_dibao(facts, params)

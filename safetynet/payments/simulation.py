@@ -32,12 +32,17 @@ its standard for all its villages), validated as the standards page validates it
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import multiprocessing
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Callable
 
+import django
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
@@ -116,6 +121,21 @@ class Figures:
     not_paid: int = 0                                     # suspended, or starting after month M
     towns: dict = field(default_factory=dict)
 
+    def merge(self, other: "Figures") -> None:
+        """Add a chunk's figures (assessed here or by a helper process)."""
+        self.households += other.households
+        self.assessments += other.assessments
+        self.unchanged += other.unchanged
+        self.not_paid += other.not_paid
+        for name in ("paid", "after", "entering", "leaving", "raised", "lowered", "unsupported", "eligible_not_enrolled"):
+            mine, theirs = getattr(self, name), getattr(other, name)
+            mine.count += theirs.count
+            mine.amount += theirs.amount
+        for code, theirs in other.towns.items():
+            mine = self.town(code)
+            for name in ("before", "after", "entering", "leaving", "changed"):
+                setattr(mine, name, getattr(mine, name) + getattr(theirs, name))
+
     def town(self, code: str) -> TownFigures:
         slot = self.towns.get(code)
         if slot is None:
@@ -135,28 +155,25 @@ def _parameter_areas(county_code: str) -> list[str]:
 
 
 class ParameterTable:
-    """(values in force, values with the change) per area that has its own values, resolved once each."""
+    """(values in force, values with the change) for the county and for each area inside it with
+    dibao values of its own, resolved once each (a few queries); then a household's pair is found
+    without the database, by the deepest of those areas above it."""
 
     def __init__(self, county_code: str, month: dt.date, key: str, value):
-        self.county_code, self.month, self.key, self.value = county_code, month, key, value
+        self.county_code = county_code
         self.own_areas = _parameter_areas(county_code)
-        self._pairs: dict[str, tuple[DibaoParameters, DibaoParameters]] = {}
+        self.pairs: dict[str, tuple[DibaoParameters, DibaoParameters]] = {}
         self.current_values: set = set()
+        for code in (*self.own_areas, county_code):
+            values = parameters_for(catalogue.DIBAO, code, month)
+            self.current_values.add(values.get(key))
+            self.pairs[code] = (DibaoParameters.from_values(values), DibaoParameters.from_values({**values, key: value}))
 
-    def area_for(self, household_area: str) -> str:
+    def pair_for(self, household_area: str) -> tuple[DibaoParameters, DibaoParameters]:
         for code in self.own_areas:
             if household_area.startswith(code):
-                return code
-        return self.county_code
-
-    def pair(self, area_code: str) -> tuple[DibaoParameters, DibaoParameters]:
-        pair = self._pairs.get(area_code)
-        if pair is None:
-            values = parameters_for(catalogue.DIBAO, area_code, self.month)
-            self.current_values.add(values.get(self.key))
-            pair = self._pairs[area_code] = (DibaoParameters.from_values(values),
-                                              DibaoParameters.from_values({**values, self.key: self.value}))
-        return pair
+                return self.pairs[code]
+        return self.pairs[self.county_code]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -196,41 +213,71 @@ def household_chunks(county_code: str, chunk: int = CHUNK_HOUSEHOLDS):
         last = rows[-1][0]
 
 
-def chunk_facts(households: list[tuple], county_code: str, urban: dict, on_date: dt.date):
-    """(household id, area code, HouseholdFacts) for a chunk, from three grouped statements over
-    its id range (rows of other counties' households in that range are skipped)."""
+def _member_facts(cache: dict):
+    """MemberFacts for a person row (birth date as text, disability type and grade, serious
+    illness, work ability) and his counted income, shared between people whose facts are the same
+    (they are immutable): most members count no income of their own, and a county has only a few
+    tens of thousands of birth dates."""
+    def member(row: tuple, income: Decimal) -> MemberFacts:
+        key = (row, income)
+        facts = cache.get(key)
+        if facts is None:
+            if len(cache) > 500_000:
+                cache.clear()
+            birth, disability_type, grade, ill, work = row
+            facts = cache[key] = MemberFacts(
+                birth_date=birth if isinstance(birth, dt.date) else dt.date.fromisoformat(birth), monthly_income=income,
+                disability_type=disability_type or "", disability_grade=grade, serious_illness=bool(ill),
+                work_ability=work or "full")
+        return facts
+    return member
+
+
+def chunk_rows(households: list[tuple]) -> tuple[list, dict, dict]:
+    """The registry's rows for a chunk of households (in id order), from three statements over its
+    id range: living members in household order, counted income by household, assets by
+    household. Rows of other counties' households in that range come along and are passed over."""
     t = _tables()
     first, last = households[0][0], households[-1][0]
-    wanted = {h for h, _area in households}
-    members: dict[int, list] = {}
-    for household_id, birth, disability_type, grade, ill, work in _fetch(
-            f"SELECT household_id, birth_date, disability_type, disability_grade, serious_illness, work_ability "
-            f"FROM {t['person']} WHERE household_id BETWEEN %s AND %s AND area_id LIKE %s AND is_deceased = %s "
-            f"ORDER BY household_id, id", [first, last, f"{county_code}%", False]):
-        members.setdefault(household_id, []).append((birth, disability_type, grade, ill, work))
+    people = _fetch(f"SELECT household_id, CAST(birth_date AS TEXT), disability_type, disability_grade, serious_illness, "
+                    f"work_ability FROM {t['person']} WHERE household_id BETWEEN %s AND %s AND is_deceased = %s "
+                    f"ORDER BY household_id, id", [first, last, False])
     excluded = ", ".join(["%s"] * len(EXCLUDED_INCOME))
-    income = {h: _money(total) for h, total in _fetch(
-        f"SELECT household_id, SUM(monthly_amount) FROM {t['income']} WHERE household_id BETWEEN %s AND %s "
-        f"AND category NOT IN ({excluded}) GROUP BY household_id", [first, last, *EXCLUDED_INCOME]) if h in wanted}
+    income = dict(_fetch(f"SELECT household_id, SUM(monthly_amount) FROM {t['income']} WHERE household_id BETWEEN %s AND %s "
+                         f"AND category NOT IN ({excluded}) GROUP BY household_id", [first, last, *EXCLUDED_INCOME]))
     assets: dict[int, list] = {}
-    for household_id, category, value, quantity, exempt in _fetch(
-            f"SELECT household_id, category, value, quantity, is_exempt FROM {t['asset']} "
-            f"WHERE household_id BETWEEN %s AND %s", [first, last]):
-        if household_id in wanted:
-            assets.setdefault(household_id, []).append(
-                {"category": category, "value": _money(value), "quantity": quantity, "is_exempt": exempt})
+    for household_id, *row in _fetch(f"SELECT household_id, category, value, quantity, is_exempt FROM {t['asset']} "
+                                      f"WHERE household_id BETWEEN %s AND %s", [first, last]):
+        assets.setdefault(household_id, []).append(tuple(row))
+    return people, income, assets
+
+
+def facts_from_rows(households: list[tuple], rows: tuple, urban: dict, on_date: dt.date, cache: dict):
+    """(household id, area code, HouseholdFacts) for each household of the chunk, from `chunk_rows`.
+    No database: the helper processes of a large simulation run it."""
+    people, income, assets = rows
     no_assets = AssetFacts()
+    member = _member_facts(cache)
+    n_people = len(people)
+    pos = 0
     for household_id, area_code in households:
-        rows = members.get(household_id, ())
-        counted = income.get(household_id, ZERO)
-        people = tuple(MemberFacts(birth_date=birth if isinstance(birth, dt.date) else dt.date.fromisoformat(birth),
-                                   monthly_income=counted if i == 0 else ZERO, disability_type=disability_type or "",
-                                   disability_grade=grade, serious_illness=bool(ill), work_ability=work or "full")
-                       for i, (birth, disability_type, grade, ill, work) in enumerate(rows))
+        while pos < n_people and people[pos][0] < household_id:
+            pos += 1
+        start = pos
+        while pos < n_people and people[pos][0] == household_id:
+            pos += 1
+        counted = _money(income.get(household_id))
+        members = tuple(member(people[j][1:], counted if j == start else ZERO) for j in range(start, pos))
         items = assets.get(household_id)
         yield household_id, area_code, HouseholdFacts(
-            members=people, assets=asset_facts(items) if items else no_assets,
-            is_urban=urban.get(area_code[:12], False), on_date=on_date)
+            members=members, is_urban=urban.get(area_code[:12], False), on_date=on_date,
+            assets=asset_facts([{"category": c, "value": v, "quantity": q, "is_exempt": e} for c, v, q, e in items])
+            if items else no_assets)
+
+
+def chunk_facts(households: list[tuple], urban: dict, on_date: dt.date, cache: dict | None = None):
+    """facts_from_rows over chunk_rows: the facts of a chunk of households, read here."""
+    return facts_from_rows(households, chunk_rows(households), urban, on_date, {} if cache is None else cache)
 
 
 def _paid_enrollments(county_code: str, month: dt.date) -> tuple[dict[int, Decimal], set[int]]:
@@ -273,11 +320,79 @@ def check_request(*, actor: Actor, county_code: str, program: str, key: str, val
     return county, spec, typed, parse_month(month)
 
 
+PARALLEL_MIN_HOUSEHOLDS = 200_000
+_worker_members: dict = {}
+
+
+def assess_chunk(households: list[tuple], rows: tuple, table: ParameterTable, urban: dict, paid: dict, not_paid: set,
+                 on_date: dt.date, cache: dict) -> Figures:
+    """The figures of one chunk: each household's facts through the dibao rule with the values
+    with the change and, only for an enrolled household or one the change makes eligible, with the
+    values in force. Pure."""
+    figures = Figures()
+    assess = rules.assess_dibao
+    pairs: dict[str, tuple] = {}
+    for household_id, area_code, facts in facts_from_rows(households, rows, urban, on_date, cache):
+        if household_id in not_paid:
+            continue
+        pair = pairs.get(area_code)
+        if pair is None:
+            pair = pairs[area_code] = table.pair_for(area_code)
+        figures.households += 1
+        new = assess(facts, pair[1]).monthly_amount
+        figures.assessments += 1
+        current = paid.get(household_id)
+        if current is None and not new:
+            continue
+        before = assess(facts, pair[0]).monthly_amount
+        figures.assessments += 1
+        _classify(figures, figures.town(area_code[:9]), current, before, new)
+    return figures
+
+
+def _households_between(county_code: str, first: int, last: int) -> list[tuple]:
+    return _fetch(f"SELECT id, area_id FROM {_tables()['household']} WHERE id BETWEEN %s AND %s AND area_id LIKE %s "
+                  f"ORDER BY id", [first, last, f"{county_code}%"])
+
+
+def assess_range(county_code: str, first: int, last: int, table: ParameterTable, urban: dict, paid: dict, not_paid: set,
+                 on_date: dt.date) -> tuple[Figures, int]:
+    """A helper process's share: the county's households with ids first..last, read and assessed
+    here (the helper has its own database connection). (figures, households read)."""
+    households = _households_between(county_code, first, last)
+    if not households:
+        return Figures(), 0
+    return assess_chunk(households, chunk_rows(households), table, urban, paid, not_paid, on_date, _helper_members), \
+        len(households)
+
+
+PARALLEL_MIN_HOUSEHOLDS = 200_000
+_helper_members: dict = {}   # a helper process's shared members, from one of its chunks to the next
+
+
+def _helpers(total: int):
+    """Helper processes for a large county (the rule is pure Python: one process uses one core).
+    Spawned, each sets Django up and opens its own connection; the main process only pages
+    through the households' ids and adds the figures up."""
+    cores = os.cpu_count() or 1
+    if total < PARALLEL_MIN_HOUSEHOLDS or cores < 2:
+        return None
+    return ProcessPoolExecutor(max_workers=min(cores, 4), mp_context=multiprocessing.get_context("spawn"),
+                               initializer=django.setup)
+
+
+def _between(sorted_ids: list[int], first: int, last: int) -> slice:
+    return slice(bisect.bisect_left(sorted_ids, first), bisect.bisect_right(sorted_ids, last))
+
+
 def simulate_policy(*, actor: Actor, county_code: str, program: str, key: str, value, month,
                     progress: Progress | None = None, chunk: int = CHUNK_HOUSEHOLDS) -> dict:
     """Households entering, leaving and changing amount, and the monthly cost before and after,
     if `key` of `program` were `value` from `month` in the county (module docstring). Writes
-    nothing but the audit event: reading every household's income and assets is recorded."""
+    nothing but the audit event: reading every household's income and assets is recorded.
+
+    A chunk of households at a time; on a large county helper processes read and assess the
+    chunks side by side."""
     county, spec, typed, month = check_request(actor=actor, county_code=county_code, program=program, key=key,
                                                value=value, month=month)
     started = time.perf_counter()
@@ -287,29 +402,37 @@ def simulate_policy(*, actor: Actor, county_code: str, program: str, key: str, v
     paid, not_paid = _paid_enrollments(county.code, month)
     total = Household.objects.filter(area__code__startswith=county.code).count()
     figures = Figures(not_paid=len(not_paid))
-    assess = rules.assess_dibao
-    area_pairs: dict[str, tuple] = {}
     done = 0
-    for households in household_chunks(county.code, chunk):
-        for household_id, area_code, facts in chunk_facts(households, county.code, urban, month):
-            if household_id in not_paid:
-                continue
-            pair = area_pairs.get(area_code)
-            if pair is None:
-                pair = area_pairs[area_code] = table.pair(table.area_for(area_code))
-            now_params, new_params = pair
-            figures.households += 1
-            new = assess(facts, new_params).monthly_amount
-            figures.assessments += 1
-            current = paid.get(household_id)
-            if current is None and not new:
-                continue
-            before = assess(facts, now_params).monthly_amount
-            figures.assessments += 1
-            _classify(figures, figures.town(area_code[:9]), current, before, new)
-        done += len(households)
+
+    def collect(part: Figures, size: int) -> None:
+        nonlocal done
+        figures.merge(part)
+        done += size
         if progress:
             progress(done, total)
+
+    pool = _helpers(total)
+    if pool is None:
+        members: dict = {}
+        for households in household_chunks(county.code, chunk):
+            collect(assess_chunk(households, chunk_rows(households), table, urban, paid, not_paid, month, members),
+                    len(households))
+    else:
+        paid_ids = sorted(paid)
+        not_paid_ids = sorted(not_paid)
+        pending: list = []
+        try:
+            for households in household_chunks(county.code, chunk):
+                first, last = households[0][0], households[-1][0]
+                paid_part = {h: paid[h] for h in paid_ids[_between(paid_ids, first, last)]}
+                pending.append(pool.submit(assess_range, county.code, first, last, table, urban, paid_part,
+                                           set(not_paid_ids[_between(not_paid_ids, first, last)]), month))
+                while len(pending) > 2 * pool._max_workers:
+                    collect(*pending.pop(0).result())
+            for future in pending:
+                collect(*future.result())
+        finally:
+            pool.shutdown(cancel_futures=True)
     result = _result(county, spec, typed, month, table, figures, time.perf_counter() - started)
     with transaction.atomic():
         record_event(actor=actor, action="payments.simulate_policy", object_type="areas.area", object_id=county.code,
@@ -359,7 +482,7 @@ def _classify(figures: Figures, town: TownFigures, current: Decimal | None, befo
 
 
 def _result(county: Area, spec, typed, month: dt.date, table: ParameterTable, figures: Figures, seconds: float) -> dict:
-    current = table.current_values or {parameters_for(catalogue.DIBAO, county.code, month).get(spec.key)}
+    current = table.current_values
     shown = sorted((catalogue.display_value(spec, v) for v in current), key=str)
     names = dict(Area.objects.filter(code__in=list(figures.towns)).values_list("code", "name"))
     before, after = figures.paid.amount, figures.after.amount
