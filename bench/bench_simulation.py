@@ -33,34 +33,12 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SAFETYNET = str(ROOT / ".venv" / "bin" / "safetynet")
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
-POSTGRES_SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+from common import PYTHON, ROOT, SAFETYNET, POSTGRES_SERVER, child_env, postgres_admin, postgres_reachable
+
 POSTGRES_DB = "bench_safetynet_simulation"
 COUNTY = "130123"
 KEY, VALUE, MONTH = "rural_standard", "800.00", "2026-01"
 TARGET_SECONDS = 60
-
-
-def postgres_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def postgres_reachable() -> bool:
-    try:
-        postgres_admin("SELECT 1")
-        return True
-    except Exception:
-        return False
-
-
-def child_env(url: str) -> dict:
-    return {**os.environ, "DATABASE_URL": url, "SAFETYNET_DATA_DIR": str(ROOT / "var" / "bench"),
-            "DJANGO_SETTINGS_MODULE": "safetynet.settings", "DEBUG": "false", "SECRET_KEY": "bench-only-not-secret"}
 
 
 def database_url(database: str, households: int, fresh: bool) -> str:

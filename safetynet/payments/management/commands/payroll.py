@@ -8,9 +8,15 @@ payments.services, the same functions the pages call.
 
 RUN is the run's number or its code (county + YYYYMM, e.g. 130123202510). Without --as the
 command acts as the system; approving always names the county leader who approves (maker-checker).
+
+Each action runs here, in the foreground, printing its progress (scripts wait for it and read its
+exit status). With --background it is queued as a job instead (payments/tasks.py; a worker,
+`safetynet db_worker`, runs it; the page /payments/jobs/<id>/ follows it) and the command returns
+at once; --background --wait follows the job's recorded progress here until it ends.
 """
 from __future__ import annotations
 
+import argparse
 import time
 from pathlib import Path
 
@@ -63,13 +69,71 @@ class Command(BaseCommand):
         returns.add_argument("run")
         returns.add_argument("file")
         returns.add_argument("--as", dest="username", default="")
+        for command in (gen, approve, export, returns):
+            command.add_argument("--background", action="store_true",
+                                 help="queue it as a job for a worker (safetynet db_worker) instead of running it here")
+            command.add_argument("--wait", action=argparse.BooleanOptionalAction, default=False,
+                                 help="with --background: follow the job until it ends")
+            command.add_argument("--interval", type=float, default=0.5, help=argparse.SUPPRESS)
 
     def handle(self, *args, **options):
         try:
-            getattr(self, "do_" + options["action"].replace("-", "_"))(options)
+            if options["background"]:
+                self.queue(options)
+            else:
+                getattr(self, "do_" + options["action"].replace("-", "_"))(options)
         except SafetyNetError as exc:
             rows = exc.details.get("rows") if exc.details else None
             raise CommandError("\n".join([exc.message, *(f"  {row}" for row in rows or [])]))
+
+    # --- as a background job ------------------------------------------------------------------
+    def queue(self, options):
+        from safetynet.payments import jobs
+
+        action = options["action"]
+        if action == "generate":
+            actor = self._actor(options, "payments.generate", options["county"])
+            job = jobs.start_generation(actor=actor, county_code=options["county"], month=options["month"])
+        elif action == "approve":
+            run = find_run(options["run"])
+            job = jobs.start_approval(actor=actor_for_username(options["username"], "payments.approve", run.area_id),
+                                      run_id=run.pk)
+        elif action == "export":
+            run = find_run(options["run"])
+            job = jobs.start_export(actor=self._actor(options, "payments.generate", run.area_id), run_id=run.pk)
+        else:
+            run = find_run(options["run"])
+            path = Path(options["file"])
+            if not path.exists():
+                raise CommandError(f"No such file: {path}")
+            with path.open("rb") as f:
+                job = jobs.start_returns(actor=self._actor(options, "payments.generate", run.area_id), run_id=run.pk,
+                                         upload=f, filename=path.name)
+        self.stdout.write(f"Queued as job {job.id} ({job.kind_label}); page /payments/jobs/{job.id}/")
+        if options["wait"]:
+            self.follow(job.id, options["interval"])
+
+    def follow(self, job_id: str, interval: float):
+        """The job's recorded progress, one line rewritten in place, until it ends."""
+        from safetynet.payments import jobs
+
+        started = time.monotonic()
+        while True:
+            job = jobs.load(job_id)
+            line = (f"job {job.id[:8]} {job.status_label}: {job.step or '-'} {job.done}/{job.total or '?'} "
+                    f"({time.monotonic() - started:.1f} s)")
+            self.stdout.write("\r" + line.ljust(80), ending="")
+            self.stdout.flush()
+            if job.finished:
+                break
+            time.sleep(interval)
+        self.stdout.write("")
+        if job.status == jobs.FAILED:
+            raise CommandError("\n".join([job.error, *(f"  {row}" for row in job.error_rows)]))
+        result = job.result
+        self.stdout.write(self.style.SUCCESS(
+            f"Run {result.get('code')} (#{result.get('run')}) {result.get('status')}: {result.get('payments')} payments, "
+            f"total ¥{result.get('total')}."))
 
     def _actor(self, options, permission, area_code):
         return actor_for_username(options["username"], permission, area_code) if options["username"] else system_actor()
