@@ -17,6 +17,7 @@ urlpatterns = [
     path("cases/", include("safetynet.cases.urls")),
     path("notices/", include("safetynet.publicity.urls")),
     path("verification/", include("safetynet.verification.urls")),
+    path("payments/changes/", include("safetynet.payments.change_urls")),
     path("payments/", include("safetynet.payments.urls")),
 ]
 if settings.DEBUG:
