@@ -43,6 +43,24 @@ def test_the_value_in_force_changes_nothing(county_world):
     assert not Payment.objects.exists()
 
 
+def test_what_is_paid_is_what_the_payroll_would_pay_for_the_month(county_world):
+    """The amount in force for the month (an amount decided from a later month, a suspension
+    for the month), as the payroll's own expression says."""
+    from safetynet.payments.models import EnrollmentTerm
+
+    p = county_world
+    EnrollmentTerm.objects.create(enrollment=p.out_of_step, from_month=D(2025, 10, 1), until_month=D(2025, 12, 1),
+                                  status="active", amount=Decimal("1000.00"))
+    EnrollmentTerm.objects.create(enrollment=p.out_of_step, from_month=D(2025, 12, 1), status="active", amount=Decimal("1200.00"))
+    EnrollmentTerm.objects.create(enrollment=p.base, from_month=D(2025, 10, 1), until_month=D(2025, 12, 1),
+                                  status="active", amount=Decimal("2070.00"))
+    EnrollmentTerm.objects.create(enrollment=p.base, from_month=D(2025, 12, 1), status="suspended", amount=Decimal("2070.00"))
+    november = simulate(p.posts.county_leader, month="2025-11")
+    assert november["cost_before"] == "3070.00" and november["not_paid"] == 1
+    december = simulate(p.posts.county_leader, month="2025-12")
+    assert december["cost_before"] == "1200.00" and december["paid_before"] == 1 and december["not_paid"] == 2
+
+
 def test_raising_the_urban_standard(county_world):
     """¥1,000: the walked household (1000 − 300) × 3 + 30 % × 1,000 = ¥2,400 (+330); the lone
     65-year-old (rule ¥900 → ¥1,000) keeps his own ¥1,000 plus the ¥100; the household at ¥950 a

@@ -14,7 +14,8 @@ income goes to the first member, as the gap method only sums it (the same the ve
 batch does, verification/assessment.py).
 
 What the figures mean, for one household (B: the rule's amount with the values in force, S: with
-the new value, P: what its live dibao enrollments pay in month M):
+the new value, P: what its live dibao enrollments are due for month M, by the payroll's own
+expression — the amount in force for that month, less deductions):
 - enrolled and paid, S = 0 while B > 0: it **leaves** (its P is saved);
 - enrolled and paid, S > 0: its amount becomes P + (S − B) (S when P = B): **raised** or
   **lowered** by what the change does to it, so an enrollment decided on other facts (a
@@ -24,8 +25,8 @@ the new value, P: what its live dibao enrollments pay in month M):
   registry's facts**: the next re-check decides, not the policy);
 - not enrolled, B = 0 and S > 0: it **enters** at S;
 - not enrolled, B > 0 (eligible today, never applied): counted apart, not in the cost.
-So simulating the value already in force changes nothing at all. Suspended enrollments, and
-enrollments starting after month M, are not paid in month M and are left out.
+So simulating the value already in force changes nothing at all. Enrollments due nothing for
+month M (suspended, starting later) are left out.
 
 The new value replaces the value in force for every household of the county (a county sets
 its standard for all its villages), validated as the standards page validates it.
@@ -57,8 +58,8 @@ from safetynet.programs.models import Parameter
 from safetynet.programs.selectors import parameters_for
 from safetynet.registry.models import Asset, Household, IncomeCategory, IncomeItem, Person
 
-from .models import Enrollment, EnrollmentStatus, LIVE_STATUSES
-from . import services
+from .models import Enrollment, LIVE_STATUSES
+from . import generation, services
 from .services import parse_month
 
 SIMULATE = "payments.simulate"
@@ -72,7 +73,6 @@ KEYS = ("urban_standard", "rural_standard", "increment_ratio_elderly", "incremen
 CHUNK_HOUSEHOLDS = 50_000
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
-PAID = (EnrollmentStatus.ACTIVE, EnrollmentStatus.GRADUAL_EXIT)
 EXCLUDED_INCOME = tuple(c for c in IncomeCategory.values if _is_excluded(c))
 
 Progress = Callable[[int, int], None]
@@ -281,16 +281,20 @@ def chunk_facts(households: list[tuple], urban: dict, on_date: dt.date, cache: d
 
 
 def _paid_enrollments(county_code: str, month: dt.date) -> tuple[dict[int, Decimal], set[int]]:
-    """({household: what its live dibao enrollments pay in the month}, households enrolled but
-    not paid that month: suspended, or starting later)."""
+    """({household: what its live dibao enrollments are due for the month}, households enrolled
+    but due nothing that month: suspended, starting later). What is due is the payroll's own
+    expression (generation.due_amount_sql: the amount in force for the month, less deductions)."""
     paid: dict[int, Decimal] = {}
     enrolled: set[int] = set()
-    rows = (Enrollment.objects.filter(program_id=catalogue.DIBAO, status__in=LIVE_STATUSES, area__code__startswith=county_code)
-            .order_by().values_list("household_id", "status", "monthly_amount", "start_month"))
-    for household_id, status, amount, start in rows.iterator(chunk_size=10_000):
+    live = ", ".join(["%s"] * len(LIVE_STATUSES))
+    sql = (f"SELECT e.household_id, e.start_month <= m.month, {generation.due_amount_sql('e', 'm.month')} "
+           f"FROM {Enrollment._meta.db_table} e, (SELECT %s AS month) m "
+           f"WHERE e.program_id = %s AND e.area_id LIKE %s AND e.status IN ({live})")
+    for household_id, started, due in _fetch(sql, [month, catalogue.DIBAO, f"{county_code}%", *LIVE_STATUSES]):
         enrolled.add(household_id)
-        if status in PAID and start <= month:
-            paid[household_id] = paid.get(household_id, ZERO) + amount
+        due = _money(due)
+        if started and due > 0:
+            paid[household_id] = paid.get(household_id, ZERO) + due
     return paid, enrolled - set(paid)
 
 
