@@ -70,3 +70,6 @@ api.add_router("/cases", cases_router)
 from safetynet.verification.api import router as verification_router  # noqa: E402
 
 api.add_router("/verification", verification_router)
+from safetynet.payments.changes_api import router as changes_router  # noqa: E402
+
+api.add_router("/changes", changes_router)
