@@ -454,6 +454,24 @@ def test_special_hardship_supporter_inability(kw, unable):
         assert "孙某 (child) is able to support." in reasons(outcome)
 
 
+def test_special_hardship_breakdown_says_what_the_rule_made_of_each_supporter():
+    person = member("0", age=80)
+    outcome = assess_special_hardship(person, alone(person), [supporter(imprisoned=True),
+                                                              supporter(is_dibao_recipient=True, age=59)], sh_params())
+    items = [str(line.item) for line in outcome.breakdown]
+    assert "Supporter 孙某 (child): unable, serving a prison sentence" in items
+    assert "Supporter 孙某 (child): able to support" in items
+    assert not outcome.eligible
+
+
+def test_special_hardship_age_bound_reason_without_a_birth_date_is_not_established():
+    person = member("0", age=80)
+    undated = SupporterFacts(name="孙某", relation="child", is_dibao_recipient=True)
+    assert not assess_special_hardship(person, alone(person), [undated], sh_params()).eligible
+    assert assess_special_hardship(person, alone(person), [SupporterFacts(name="孙某", relation="spouse", missing=True)],
+                                   sh_params()).eligible
+
+
 def test_special_hardship_one_able_supporter_among_unable_ones_refuses():
     person = member("0", age=80)
     outcome = assess_special_hardship(person, alone(person), [supporter(missing=True), supporter()], sh_params())

@@ -20,10 +20,10 @@ from pydantic import StringConstraints
 from safetynet.core.apischemas import PageQuery, responses
 from safetynet.core.errors import NotFound, ValidationError
 from safetynet.core.masking import mask_id_number
-from safetynet.registry.models import AssetCategory, IncomeCategory
+from safetynet.registry.models import AssetCategory, DisabilityType, IncomeCategory
 
-from . import clocks, selectors, services, workflow
-from .models import Case, Status as CaseStatus
+from . import clocks, selectors, services, supporters, workflow
+from .models import Case, Status as CaseStatus, SupporterInability, SupporterRelation
 
 router = Router(tags=["cases"])
 
@@ -369,14 +369,31 @@ class InvestigatorIn(Schema):
 
 
 class SupporterIn(Schema):
-    birth_date: dt.date
-    is_special_hardship: bool = False
-    is_dibao_recipient: bool = False
-    is_severely_disabled: bool = False
-    low_income_and_assets: bool = False
-    is_incapacitated: bool = False
-    is_missing: bool = False
-    is_imprisoned: bool = False
+    """A person bound by law to support a special-hardship applicant, and why he cannot (SH-2021
+    art. 8; `none`: he can). The birth date comes from the ID number when one is given; the two
+    age-bound reasons need one or the other; `disabled_low_means` needs the certificate's type and grade."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"^[^\x00]*[^\s\x00-\x1f\x85][^\x00]*$")]
+    relation: Literal[tuple(SupporterRelation.values)]  # type: ignore[valid-type]
+    inability: Literal[tuple(SupporterInability.values)] = "none"  # type: ignore[valid-type]
+    id_number: Annotated[str, StringConstraints(max_length=20, pattern=_NO_NUL)] = ""
+    birth_date: dt.date | None = None
+    disability_type: Literal[tuple(DisabilityType.values)] | None = None  # type: ignore[valid-type]
+    disability_grade: int | None = Field(None, ge=1, le=4)
+    note: Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)] = ""
+
+
+class SupporterOut(Schema):
+    id: int
+    name: str
+    id_number: str
+    birth_date: dt.date | None
+    relation: str
+    inability: str
+    disability_type: str
+    disability_grade: int | None
+    note: str
+    recorded_by: str
 
 
 class SurveyIn(VersionIn):
@@ -612,6 +629,36 @@ def approve_temporary(request, case_id: CaseId, payload: AmountIn):
     services.approve_temporary_aid(actor=request.auth, case_id=case_id, amount=payload.amount, note=payload.note,
                                    version=payload.version)
     return _detail(request.auth, case_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Supporters of a special-hardship applicant (not a step: the list changes until the town opinion)
+# --------------------------------------------------------------------------------------------
+
+def _supporter_out(row) -> dict:
+    return {"id": row.pk, "name": row.name, "id_number": mask_id_number(row.id_number) if row.id_number else "",
+            "birth_date": row.birth_date, "relation": row.relation, "inability": row.inability,
+            "disability_type": row.disability_type, "disability_grade": row.disability_grade, "note": row.note,
+            "recorded_by": row.recorded_by}
+
+
+@router.get("/{case_id}/supporters", response=responses(list[SupporterOut]), summary="The supporters recorded on a case")
+def list_supporters(request, case_id: CaseId):
+    return [_supporter_out(s) for s in supporters.supporters_of(request.auth, case_id)]
+
+
+@router.post("/{case_id}/supporters", response=responses(SupporterOut, ok_status=201),
+             summary="Record a supporter of a special-hardship applicant (the same ID number again corrects him)")
+def record_supporter(request, case_id: CaseId, payload: SupporterIn):
+    row = supporters.record_supporter(actor=request.auth, case_id=case_id, **payload.dict())
+    return Status(201, _supporter_out(row))
+
+
+@router.delete("/{case_id}/supporters/{supporter_id}", response=responses(None, ok_status=204),
+               summary="Take a supporter off the case")
+def remove_supporter(request, case_id: CaseId, supporter_id: Annotated[int, Path(..., ge=1, le=MAX_ID)]):
+    supporters.remove_supporter(actor=request.auth, case_id=case_id, supporter_id=supporter_id)
+    return Status(204, None)
 
 
 ACTIONS_BY_ENDPOINT = {

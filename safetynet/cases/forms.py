@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from safetynet.programs.rules import DAILY_ACTIVITIES
 from safetynet.registry.forms import BootstrapMixin
-from safetynet.registry.models import IncomeCategory
+from safetynet.registry.models import DisabilityType, IncomeCategory
 
-from .models import Channel, DibaoKind, TemporaryKind
+from .models import Channel, DibaoKind, SupporterInability, SupporterRelation, TemporaryKind
 
 DATE = {"type": "date"}
 TEXTAREA = {"rows": 3}
@@ -227,3 +227,25 @@ class ApplicationForm(BootstrapMixin, forms.Form):
                 "covered_person_id": data.get("covered_person"),
                 "requested_amount": data.get("requested_amount") if program == "temporary" else None,
                 "reason": data.get("reason") or ""}
+
+
+class SupporterForm(BootstrapMixin, forms.Form):
+    """A supporter of a special-hardship applicant and why he cannot support (SH-2021 art. 8)."""
+
+    name = forms.CharField(label=_("Supporter's name"), max_length=50)
+    relation = forms.ChoiceField(label=_("Relation to the person"))
+    id_number = forms.CharField(label=_("ID number (if known)"), required=False, max_length=20,
+                                widget=forms.TextInput(attrs={"class": "form-control id-number", "autocomplete": "off"}))
+    birth_date = forms.DateField(label=_("Birth date (without an ID number)"), required=False,
+                                 widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
+    inability = forms.ChoiceField(label=_("Why unable to support"))
+    disability_type = forms.ChoiceField(label=_("Disability type (severely disabled only)"), required=False)
+    disability_grade = forms.TypedChoiceField(label=_("Disability grade"), required=False, coerce=int, empty_value=None,
+                                              choices=[("", "—"), *[(str(g), str(g)) for g in range(1, 5)]])
+    note = forms.CharField(label=_("Note (the proof seen)"), required=False, max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["relation"].choices = _blank(SupporterRelation.choices)
+        self.fields["inability"].choices = SupporterInability.choices
+        self.fields["disability_type"].choices = _blank(DisabilityType.choices, "—")

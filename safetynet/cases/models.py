@@ -17,7 +17,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from safetynet.areas.models import Area
-from safetynet.registry.models import Household, Person
+from safetynet.registry.models import DisabilityType, Household, Person
 
 
 class Channel(models.TextChoices):
@@ -196,8 +196,9 @@ class Survey(models.Model):
     findings = models.TextField(verbose_name=_("findings"))
     signed_by_household = models.BooleanField(default=False, verbose_name=_("signed by the household"))
     signed_at = models.DateTimeField(null=True, blank=True)
-    # Special hardship (POLICY.md §2): the six daily activities (True = able) give the care level,
-    # and the supporters found (programs.facts.SupporterFacts fields) decide "no able supporter".
+    # Special hardship (POLICY.md §2): the six daily activities (True = able) give the care level.
+    # `supporters` is what the survey's sender said about supporters before they were kept on the
+    # case (`Supporter`, which the rule reads); new surveys leave it empty.
     daily_activities = models.JSONField(null=True, blank=True)
     care_level = models.CharField(max_length=16, blank=True, verbose_name=_("care level"))
     supporters = models.JSONField(default=list, blank=True)
@@ -336,3 +337,66 @@ class Decision(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(monthly_amount__gte=0), name="decision_amount_not_negative"),
         ]
+
+
+class SupporterRelation(models.TextChoices):
+    """Who is bound by law to support the person (法定赡养、抚养、扶养义务人): the labels are the
+    registry's, so they read the same everywhere."""
+
+    SPOUSE = "spouse", _("spouse")
+    PARENT = "parent", _("parent")
+    CHILD = "child", _("child")
+    GRANDPARENT = "grandparent", _("grandparent")
+    GRANDCHILD = "grandchild", _("grandchild")
+    SIBLING = "sibling", _("sibling")
+    OTHER = "other", _("other relative")
+
+
+class SupporterInability(models.TextChoices):
+    """Why a supporter cannot support, as SH-2021 art. 8 lists the ways (POLICY.md §2); NONE: he can."""
+
+    NONE = "none", _("none: able to support")
+    SPECIAL_HARDSHIP = "special_hardship", _("a special hardship person himself")
+    DIBAO_ELDERLY = "dibao_elderly", _("a dibao recipient aged 60 or over")
+    ELDERLY_LOW_MEANS = "elderly_low_means", _("aged 70 or over, with low income and assets")
+    DISABLED_LOW_MEANS = "disabled_low_means", _("severely disabled, with low income and assets")
+    INCAPACITATED = "incapacitated", _("without full civil capacity")
+    MISSING = "missing", _("missing")
+    IMPRISONED = "imprisoned", _("serving a prison sentence")
+
+
+class Supporter(models.Model):
+    """A person bound by law to support the special-hardship applicant, recorded by the town on the
+    case (cases/supporters.py); the rule's "no supporter able to support" condition reads these
+    (SH-2021 art. 8). The ID number is optional (a supporter may live elsewhere); the birth date
+    comes from it when given, and is needed for the two age-bound reasons."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="supporters", verbose_name=_("case"))
+    name = models.CharField(max_length=50, verbose_name=_("name"))
+    id_number = models.CharField(max_length=18, blank=True, verbose_name=_("ID number"))
+    birth_date = models.DateField(null=True, blank=True, verbose_name=_("birth date"))
+    relation = models.CharField(max_length=16, choices=SupporterRelation.choices, verbose_name=_("relation"))
+    inability = models.CharField(max_length=24, choices=SupporterInability.choices, default=SupporterInability.NONE,
+                                 verbose_name=_("why unable to support"))
+    disability_type = models.CharField(max_length=16, blank=True, choices=DisabilityType.choices,
+                                       verbose_name=_("disability type"))
+    disability_grade = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("disability grade"))
+    note = models.CharField(max_length=200, blank=True, verbose_name=_("note"))
+    recorded_by = models.CharField(max_length=150)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["case_id", "id"]
+        verbose_name = _("supporter")
+        verbose_name_plural = _("supporters")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "id_number"], condition=~models.Q(id_number=""),
+                                    name="supporter_once_per_case"),
+            models.CheckConstraint(condition=models.Q(disability_grade__isnull=True)
+                                   | models.Q(disability_grade__gte=1, disability_grade__lte=4),
+                                   name="supporter_disability_grade_1_to_4"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.relation})"

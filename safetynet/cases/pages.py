@@ -243,6 +243,31 @@ def survey_rows(surveys) -> list[dict]:
             for s in surveys]
 
 
+def supporter_rows(actor: Actor, case: Case) -> list[dict]:
+    """A special-hardship case's supporters as recorded, each with what the rule makes of him
+    today (able to support, or unable and why: programs.rules.supporter_inability), ID numbers
+    masked."""
+    from safetynet.programs.rules import supporter_inability
+
+    from . import clocks, standards, supporters
+
+    rows = supporters.supporters_of(actor, case.pk)
+    today = clocks.today()
+    try:
+        params = standards.special_hardship_parameters(case.area_id, today,
+                                                       bool(case.snapshot.get("household", {}).get("is_urban")))
+    except SafetyNetError:
+        params = None
+    out = []
+    for row, facts in zip(rows, supporters.supporter_facts(rows)):
+        why = supporter_inability(facts, today, params) if params is not None else None
+        out.append({"supporter": row, "id_masked": mask_id_number(row.id_number) if row.id_number else "",
+                    "relation": row.get_relation_display(), "reason": row.get_inability_display(),
+                    "age": age_on(row.birth_date, today) if row.birth_date else None,
+                    "judged": params is not None, "able": why is None, "why": str(why) if why is not None else ""})
+    return out
+
+
 def case_page(actor: Actor, case_id) -> dict:
     """Everything the case page shows, from `selectors.case_file` (scoped: NotFound outside)."""
     file = selectors.case_file(actor, case_id)

@@ -50,7 +50,6 @@ from safetynet.core.money import to_money
 from safetynet.core.scoping import Actor, get_in_scope
 from safetynet.payments.models import LIVE_STATUSES, Enrollment, EnrollmentStatus
 from safetynet.programs import rules
-from safetynet.programs.facts import SupporterFacts
 from safetynet.publicity import services as publicity
 from safetynet.publicity.models import NoticeStatus
 from safetynet.registry.models import Household, Kinship
@@ -64,6 +63,8 @@ from .models import (
     SurveyKind, TemporaryKind, VerificationReport, VerificationSource,
 )
 from .snapshots import facts_from_snapshot, living_members, member_name, members_count, snapshot_hash, take_household_snapshot
+from .supporters import facts_for_case as supporter_facts_for_case
+from .supporters import save_supporter
 from .workflow import DIBAO, ORDINARY, QUICK, SPECIAL_HARDSHIP, check_transition, path_of, record_creation, transition
 
 PROGRAMS = ("dibao", "special_hardship", "temporary")
@@ -208,8 +209,7 @@ def assess_case(case: Case, on_date: dt.date):
         person = next((m for m in facts.members if m.person_id == case.covered_person_id), None)
         if person is None:
             raise ValidationError(_("The person to support is no longer a living member of the household."), field="covered_person")
-        supporters = [SupporterFacts(**{**s, "birth_date": dt.date.fromisoformat(s["birth_date"])})
-                      for s in (survey.supporters if survey else [])]
+        supporters = supporter_facts_for_case(case.pk)
         level = (survey.care_level if survey and survey.care_level else rules.SELF_CARE)
         outcome = rules.assess_special_hardship(person, facts, supporters, params, level=level)
     else:
@@ -520,22 +520,6 @@ def _resolve_investigators(items, case: Case) -> list[dict]:
     return list(distinct.values())
 
 
-def _supporters(items) -> list[dict]:
-    """Supporters as SupporterFacts fields (birth_date as YYYY-MM-DD)."""
-    allowed = set(SupporterFacts.__dataclass_fields__)
-    cleaned = []
-    for item in items or ():
-        if not isinstance(item, dict) or "birth_date" not in item:
-            raise ValidationError(_("Each supporter needs a birth date."), field="supporters")
-        unknown = set(item) - allowed
-        if unknown:
-            raise ValidationError(_("Unknown supporter facts: %(keys)s.") % {"keys": ", ".join(sorted(unknown))}, field="supporters")
-        row = dict(item)
-        row["birth_date"] = _date(item["birth_date"], "supporters").isoformat()
-        cleaned.append(row)
-    return cleaned
-
-
 def _create_survey(case: Case, actor: Actor, *, kind: str, conducted_on, investigators, findings, signed_by_household,
                    daily_activities=None, supporters=None) -> Survey:
     conducted_on = _past_date(conducted_on, "conducted_on", case)
@@ -554,8 +538,12 @@ def _create_survey(case: Case, actor: Actor, *, kind: str, conducted_on, investi
         raise ValidationError(_("Assess the six daily activities for the care level (SH-2021 art. 21)."), field="daily_activities")
     survey = Survey.objects.create(
         case_id=case.pk, kind=kind, conducted_on=conducted_on, findings=findings, signed_by_household=True,
-        signed_at=timezone.now(), daily_activities=daily_activities, care_level=care_level,
-        supporters=_supporters(supporters), recorded_by=actor.username)
+        signed_at=timezone.now(), daily_activities=daily_activities, care_level=care_level, recorded_by=actor.username)
+    if supporters:
+        if case.program_id != SPECIAL_HARDSHIP:
+            raise ValidationError(_("Supporters are recorded for special hardship applications only."), field="supporters")
+        for item in supporters:   # kept on the case, where the rule reads them (cases/supporters.py)
+            save_supporter(case, actor, item)
     SurveyInvestigator.objects.bulk_create([SurveyInvestigator(survey=survey, **p) for p in people])
     return survey
 

@@ -14,4 +14,6 @@ urlpatterns = [
     path("<int:case_id>/documents/", views.document_upload, name="document_upload"),
     path("<int:case_id>/documents/<int:attachment_id>/", views.document_download, name="document"),
     path("<int:case_id>/letter.pdf", views.letter_pdf, name="letter"),
+    path("<int:case_id>/supporters/", views.supporter_add, name="supporter_add"),
+    path("<int:case_id>/supporters/<int:supporter_id>/remove/", views.supporter_remove, name="supporter_remove"),
 ]

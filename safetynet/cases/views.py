@@ -31,10 +31,11 @@ from safetynet.core.money import format_yuan
 from safetynet.registry import selectors as registry_selectors
 from safetynet.workforce.selectors import staff_identities_in_scope
 
-from . import clocks, letters, pages, selectors, services, workflow
+from . import clocks, letters, pages, selectors, services, supporters, workflow
 from .forms import (
     AcceptForm, AmountForm, ApplicationForm, DeliberationForm, DocumentForm, IncomeRowFormSet, MaterialsForm, NoteForm,
-    NoticeForm, ObjectionForm, OpinionForm, QuickAidForm, ReasonForm, ReasonsForm, SurveyForm, VerificationForm,
+    NoticeForm, ObjectionForm, OpinionForm, QuickAidForm, ReasonForm, ReasonsForm, SupporterForm, SurveyForm,
+    VerificationForm,
 )
 from .models import Attachment, Case, Status
 
@@ -395,7 +396,7 @@ def _ordered_actions(case: Case, allowed: list[str]) -> tuple[list[str], list[st
     return main, side
 
 
-def _render_case(request, actor, case_id, *, bound: tuple | None = None, status: int = 200):
+def _render_case(request, actor, case_id, *, bound: tuple | None = None, status: int = 200, supporter_form=None):
     context = pages.case_page(actor, case_id)
     case = context["case"]
     allowed = [a for a in context["file"].allowed_actions if a in STEPS]
@@ -416,6 +417,8 @@ def _render_case(request, actor, case_id, *, bound: tuple | None = None, status:
     preview_error = ""
     if "give_town_opinion" in forms:
         preview, preview_error = pages.preview_outcome(case)
+    if case.program_id == "special_hardship":
+        context.update(_supporter_context(actor, case, form=supporter_form))
     context.update({
         "main_actions": [forms[a] for a in main], "side_actions": [forms[a] for a in side],
         "preview": preview, "preview_error": preview_error,
@@ -468,6 +471,62 @@ def case_act(request, actor, case_id: int, action: str):
                             status=409 if isinstance(exc, Conflict) else 422)
     messages.success(request, message or _done(action))
     return redirect(pages.case_url(case.pk))
+
+
+# --------------------------------------------------------------------------------------------
+# Supporters of a special-hardship applicant (htmx: the card is swapped in place)
+# --------------------------------------------------------------------------------------------
+
+def _supporter_context(actor, case: Case, *, form=None, notice: str = "", error: str = "") -> dict:
+    editable = supporters.can_record(actor, case)
+    return {"supporter_rows": pages.supporter_rows(actor, case),
+            "supporter_form": (form or SupporterForm()).mark_invalid() if editable else None,
+            "supporter_notice": notice, "supporter_error": error}
+
+
+def _supporters_answer(request, actor, case_id: int, *, form=None, notice: str = "", error: str = "", status: int = 200):
+    """The supporters card (htmx), or back to the case page with the message."""
+    case = selectors.get_case(actor, case_id)
+    if request.htmx:
+        return render(request, "cases/_supporters.html",
+                      {"case": case, **_supporter_context(actor, case, form=form, notice=notice, error=error)}, status=status)
+    if form is not None and form.errors:
+        return _render_case(request, actor, case_id, status=status, supporter_form=form)
+    if error:
+        messages.error(request, error)
+    elif notice:
+        messages.success(request, notice)
+    return redirect(pages.case_url(case_id) + "#supporters")
+
+
+@require_POST
+@case_view(supporters.PERMISSION)
+def supporter_add(request, actor, case_id: int):
+    form = SupporterForm(request.POST)
+    if not form.is_valid():
+        return _supporters_answer(request, actor, case_id, form=form, status=422)
+    try:
+        row = supporters.record_supporter(actor=actor, case_id=case_id, **form.cleaned_data)
+    except (NotFound, PermissionDenied):
+        raise
+    except Conflict as exc:
+        return _supporters_answer(request, actor, case_id, error=exc.message, status=409)
+    except SafetyNetError as exc:
+        _put_error(form, exc)
+        return _supporters_answer(request, actor, case_id, form=form, status=422)
+    return _supporters_answer(request, actor, case_id, notice=_("Supporter %(name)s recorded.") % {"name": row.name})
+
+
+@require_POST
+@case_view(supporters.PERMISSION)
+def supporter_remove(request, actor, case_id: int, supporter_id: int):
+    try:
+        supporters.remove_supporter(actor=actor, case_id=case_id, supporter_id=supporter_id)
+    except (NotFound, PermissionDenied):
+        raise
+    except SafetyNetError as exc:
+        return _supporters_answer(request, actor, case_id, error=exc.message, status=409)
+    return _supporters_answer(request, actor, case_id, notice=_("Supporter removed."))
 
 
 @require_POST

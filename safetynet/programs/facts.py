@@ -131,9 +131,11 @@ def _render(value):
 @dataclass(frozen=True)
 class SupporterFacts:
     """A person legally bound to support a special-hardship applicant (SH-2021 art. 8): spouse,
-    parents, adult children. Each flag is one of the ways the law counts a supporter "unable"."""
+    parents, adult children. Each flag is one of the ways the law counts a supporter "unable".
+    The birth date matters only for the two age-bound ways (a dibao recipient of 60+, 70+ with
+    low income and assets); without it those cannot be established."""
 
-    birth_date: dt.date
+    birth_date: dt.date | None = None
     name: str = ""
     relation: str = ""                             # spouse, parent, child, ...
     is_special_hardship: bool = False              # himself a special-hardship person

@@ -406,6 +406,23 @@ S_ALL_UNABLE = N_("every supporter is unable")
 X_SH_CAN_WORK = N_("Able to work: not aged 60 or over, not a minor, and no disability that removes the ability to work.")
 X_SH_INCOME = N_("Income ¥%(income)s is not below the dibao standard ¥%(standard)s.")
 X_SH_SUPPORTER = N_("%(name)s (%(relation)s) is able to support.")
+L_SH_SUPPORTER_ABLE = N_("Supporter %(name)s (%(relation)s): able to support")
+L_SH_SUPPORTER_UNABLE = N_("Supporter %(name)s (%(relation)s): unable, %(why)s")
+R_SH_SUPPORTER = N_("A supporter is unable only as a special hardship person, a dibao recipient aged %(dibao_age)d or over, "
+                    "aged %(elderly_age)d or over or severely disabled with low income and assets, without full civil "
+                    "capacity, missing, or in prison (SH-2021 art. 8)")
+U_SPECIAL_HARDSHIP = N_("a special hardship person himself")
+U_DIBAO = N_("a dibao recipient aged %(age)d")
+U_ELDERLY = N_("aged %(age)d with low income and assets")
+U_DISABLED = N_("%(type)s disability grade %(grade)d with low income and assets")
+U_INCAPACITATED = N_("without full civil capacity")
+U_MISSING = N_("missing")
+U_IMPRISONED = N_("serving a prison sentence")
+# Supporters' relations, as the registry names them (the same msgids, so the same translations).
+RELATION_LABELS = {"spouse": N_("spouse"), "parent": N_("parent"), "child": N_("child"), "grandparent": N_("grandparent"),
+                   "grandchild": N_("grandchild"), "sibling": N_("sibling"), "other": N_("other relative")}
+DISABILITY_LABELS = {"physical": N_("physical"), "intellectual": N_("intellectual"), "mental": N_("mental"),
+                     "visual": N_("visual"), "hearing": N_("hearing"), "speech": N_("speech"), "multiple": N_("multiple")}
 
 CARE_LEVEL_LABELS = {SELF_CARE: N_("full self-care"), PARTIAL_CARE: N_("partial care"), FULL_CARE: N_("full care")}
 
@@ -437,24 +454,60 @@ def lacks_work_ability(person: MemberFacts, age: int, params: SpecialHardshipPar
         or (kind in ("physical", "multiple") and grade <= 2)
         or (kind == "visual" and grade <= 1)
     ):
-        return Phrase(W_DISABILITY, {"type": kind, "grade": grade})
+        return Phrase(W_DISABILITY, {"type": _label(DISABILITY_LABELS, kind), "grade": grade})
+    return None
+
+
+def supporter_inability(supporter: SupporterFacts, on_date: dt.date, params: SpecialHardshipParameters):
+    """Why the supporter cannot support (a Phrase), or None when he can (SH-2021 art. 8): he is
+    himself special hardship, a dibao recipient aged 60+, aged 70+ or severely disabled with low
+    income and assets, incapacitated, missing or imprisoned (the ages are parameters). An
+    age-bound way without a birth date is not established."""
+    if supporter.is_special_hardship:
+        return _P_U_SPECIAL_HARDSHIP
+    if supporter.incapacitated:
+        return _P_U_INCAPACITATED
+    if supporter.missing:
+        return _P_U_MISSING
+    if supporter.imprisoned:
+        return _P_U_IMPRISONED
+    age = age_on(supporter.birth_date, on_date) if supporter.birth_date else None
+    if supporter.is_dibao_recipient and age is not None and age >= params.supporter_dibao_age:
+        return Phrase(U_DIBAO, {"age": age})
+    if supporter.low_income_and_assets:
+        if age is not None and age >= params.supporter_elderly_age:
+            return Phrase(U_ELDERLY, {"age": age})
+        if is_severely_disabled(supporter.disability_type, supporter.disability_grade):
+            return Phrase(U_DISABLED, {"type": _label(DISABILITY_LABELS, supporter.disability_type),
+                                       "grade": supporter.disability_grade})
     return None
 
 
 def supporter_is_unable(supporter: SupporterFacts, on_date: dt.date, params: SpecialHardshipParameters) -> bool:
-    """SH-2021 art. 8: a supporter is unable when he is himself special hardship, a dibao
-    recipient aged 60+, aged 70+ or severely disabled with low income and assets, incapacitated,
-    missing or imprisoned."""
-    if supporter.is_special_hardship or supporter.incapacitated or supporter.missing or supporter.imprisoned:
-        return True
-    age = age_on(supporter.birth_date, on_date)
-    if supporter.is_dibao_recipient and age >= params.supporter_dibao_age:
-        return True
-    if supporter.low_income_and_assets and (
-        age >= params.supporter_elderly_age or is_severely_disabled(supporter.disability_type, supporter.disability_grade)
-    ):
-        return True
-    return False
+    return supporter_inability(supporter, on_date, params) is not None
+
+
+def _label(labels: dict, code: str):
+    return Phrase(labels[code]) if code in labels else (code or "?")
+
+
+def relation_label(relation: str):
+    return _label(RELATION_LABELS, relation)
+
+
+def _supporter_lines(supporters, on_date: dt.date, params: SpecialHardshipParameters) -> tuple[list, list]:
+    """One breakdown line per supporter with the rule's verdict, and the supporters able to support."""
+    rule = Phrase(R_SH_SUPPORTER, {"dibao_age": params.supporter_dibao_age, "elderly_age": params.supporter_elderly_age})
+    lines, able = [], []
+    for s in supporters:
+        who = {"name": s.name or "?", "relation": relation_label(s.relation)}
+        why = supporter_inability(s, on_date, params)
+        if why is None:
+            able.append(who)
+            lines.append(BreakdownLine(Phrase(L_SH_SUPPORTER_ABLE, who), None, rule, SH_SECTION))
+        else:
+            lines.append(BreakdownLine(Phrase(L_SH_SUPPORTER_UNABLE, {**who, "why": why}), None, rule, SH_SECTION))
+    return lines, able
 
 
 def assess_special_hardship(person: MemberFacts, household: HouseholdFacts, supporters: list[SupporterFacts],
@@ -501,10 +554,11 @@ def assess_special_hardship(person: MemberFacts, household: HouseholdFacts, supp
     else:
         lines.extend(asset_lines)
 
-    able = [s for s in supporters if not supporter_is_unable(s, on_date, params)]
+    supporter_lines, able = _supporter_lines(supporters, on_date, params)
+    lines.extend(supporter_lines)
     details["conditions"]["no_able_supporter"] = not able
-    for s in able:
-        reasons.append(Phrase(X_SH_SUPPORTER, {"name": s.name or "?", "relation": s.relation or "?"}))
+    for who in able:
+        reasons.append(Phrase(X_SH_SUPPORTER, who))
     if not able:
         lines.append(BreakdownLine(Phrase(L_SH_SUPPORT, {"why": Phrase(S_ALL_UNABLE if supporters else S_NONE)}),
                                    None, _P_R_SH_SUPPORT, SH_SECTION))
@@ -592,6 +646,10 @@ def assess_temporary(kind: str, requested: Decimal, params: TemporaryParameters)
 # Parameterless phrases, built once (they are immutable): the hot path only builds the ones
 # that carry figures.
 _P_L_FLOOR = Phrase(L_FLOOR)
+_P_U_SPECIAL_HARDSHIP = Phrase(U_SPECIAL_HARDSHIP)
+_P_U_INCAPACITATED = Phrase(U_INCAPACITATED)
+_P_U_MISSING = Phrase(U_MISSING)
+_P_U_IMPRISONED = Phrase(U_IMPRISONED)
 _P_L_INCOME = Phrase(L_INCOME)
 _P_L_PER_CAPITA = Phrase(L_PER_CAPITA)
 _P_L_RIGID = Phrase(L_RIGID)

@@ -1,0 +1,222 @@
+"""The supporters of a special-hardship applicant (issue 3, part 2; POLICY.md §2, SH-2021 art. 8).
+
+A person is special hardship only if no one bound by law to support him (法定赡养、抚养、扶养义务人:
+spouse, parents, children and, where they stand in for them, grandparents, grandchildren, brothers
+and sisters) is able to. The town records each supporter on the case with the reason he cannot
+support, if any; the rule (programs.rules.assess_special_hardship) reads them through
+`supporter_facts` and says, line by line in the breakdown, which supporter it found able or unable
+and why, so the worker can read it aloud.
+
+Who and when: a post that records surveys ("cases.survey": the town worker, the county officer), in
+its area (404 outside), on an open special-hardship case before the town opinion (or again after
+an objection or a reopening, when the opinion is given anew); afterwards the stored assessment
+would no longer match, so the list is closed (409). Each write is audited.
+
+The rule decides, not this module: a reason the facts do not bear out (a "dibao recipient aged 60
+or over" born 50 years ago) is kept as recorded and the breakdown says the rule found him able.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from safetynet.core.audit import record_event
+from safetynet.core.errors import Conflict, NotFound, ValidationError
+from safetynet.core.idnumbers import parse_id_number
+from safetynet.core.scoping import Actor
+from safetynet.programs.facts import SupporterFacts
+from safetynet.registry.models import DisabilityType
+
+from . import clocks
+from .models import Case, Status, Supporter, SupporterInability, SupporterRelation
+from .selectors import get_case
+
+PERMISSION = "cases.survey"
+SPECIAL_HARDSHIP = "special_hardship"
+# Before the town opinion, or where it is to be given again (objection, reopening).
+OPEN_STATUSES = frozenset({Status.APPLIED, Status.ACCEPTED, Status.RETURNED_FOR_SUPPLEMENT, Status.SURVEYED,
+                           Status.VERIFIED, Status.DELIBERATED, Status.CONTESTED, Status.OBJECTION_RESOLVED,
+                           Status.REOPENED})
+AGE_BOUND = frozenset({SupporterInability.DIBAO_ELDERLY, SupporterInability.ELDERLY_LOW_MEANS})
+FIELDS = ("id", "name", "id_number", "birth_date", "relation", "inability", "disability_type", "disability_grade", "note")
+
+# How each recorded reason reaches the rule (SH-2021 art. 8): a flag of SupporterFacts. The two
+# age-bound ones the rule establishes from the birth date, the disability one from the grade.
+FLAGS = {
+    SupporterInability.SPECIAL_HARDSHIP: {"is_special_hardship": True},
+    SupporterInability.DIBAO_ELDERLY: {"is_dibao_recipient": True},
+    SupporterInability.ELDERLY_LOW_MEANS: {"low_income_and_assets": True},
+    SupporterInability.DISABLED_LOW_MEANS: {"low_income_and_assets": True},
+    SupporterInability.INCAPACITATED: {"incapacitated": True},
+    SupporterInability.MISSING: {"missing": True},
+    SupporterInability.IMPRISONED: {"imprisoned": True},
+}
+
+
+def supporter_facts(rows) -> list[SupporterFacts]:
+    """Supporter rows (dicts of FIELDS, or Supporter objects) as the rule reads them. Pure."""
+    facts = []
+    for row in rows:
+        if isinstance(row, Supporter):
+            row = {name: getattr(row, name) for name in FIELDS}
+        birth = row.get("birth_date")
+        if isinstance(birth, str):
+            birth = dt.date.fromisoformat(birth) if birth else None
+        disabled = row.get("inability") == SupporterInability.DISABLED_LOW_MEANS
+        facts.append(SupporterFacts(
+            birth_date=birth, name=row.get("name") or "", relation=row.get("relation") or "",
+            disability_type=(row.get("disability_type") or "") if disabled else "",
+            disability_grade=row.get("disability_grade") if disabled else None,
+            **FLAGS.get(row.get("inability") or SupporterInability.NONE, {})))
+    return facts
+
+
+# --------------------------------------------------------------------------------------------
+# Reads
+# --------------------------------------------------------------------------------------------
+
+def supporters_of(actor: Actor, case_id) -> list[Supporter]:
+    """The case's supporters, for a post that may see the case (scope: 404)."""
+    case = get_case(actor, case_id)
+    return list(Supporter.objects.filter(case_id=case.pk).order_by("id"))
+
+
+def facts_for_case(case_id: int) -> list[SupporterFacts]:
+    """What the rule sees of a case's supporters (the caller has checked scope)."""
+    return supporter_facts(Supporter.objects.filter(case_id=case_id).order_by("id").values(*FIELDS))
+
+
+def can_record(actor: Actor, case: Case) -> bool:
+    return (actor.can(PERMISSION) and case.program_id == SPECIAL_HARDSHIP and case.is_open
+            and case.status in OPEN_STATUSES)
+
+
+# --------------------------------------------------------------------------------------------
+# Writes
+# --------------------------------------------------------------------------------------------
+
+def _clean(case: Case, data: dict) -> dict:
+    """A supporter as typed → the row's fields, or ValidationError naming the field."""
+    name = str(data.get("name") or "").strip()
+    if not name:
+        raise ValidationError(_("Give the supporter's name."), field="name")
+    if len(name) > 50:
+        raise ValidationError(_("At most %(n)d characters.") % {"n": 50}, field="name")
+    relation = data.get("relation") or ""
+    if relation not in SupporterRelation.values:
+        raise ValidationError(_("Choose how the supporter is related to the person."), field="relation")
+    inability = data.get("inability") or SupporterInability.NONE
+    if inability not in SupporterInability.values:
+        raise ValidationError(_("Choose why the supporter cannot support, or \u201cnone\u201d."), field="inability")
+    id_number, birth = str(data.get("id_number") or "").strip(), data.get("birth_date") or None
+    if id_number:
+        resident = parse_id_number(id_number, field="id_number")
+        id_number = resident.number
+        if birth not in (None, "") and _as_date(birth) != resident.birth_date:
+            raise ValidationError(_("The birth date does not agree with the ID number (%(d)s).")
+                                  % {"d": resident.birth_date.isoformat()}, field="birth_date")
+        birth = resident.birth_date
+        covered = {m.get("id_number") for m in case.snapshot.get("members", [])
+                   if m.get("person_id") in (case.covered_person_id, case.applicant_id)}
+        if id_number in covered:
+            raise ValidationError(_("The person to support cannot be his own supporter."), field="id_number")
+    elif birth not in (None, ""):
+        birth = _as_date(birth)
+        if birth > clocks.today():
+            raise ValidationError(_("The date cannot be in the future."), field="birth_date")
+    else:
+        birth = None
+    if inability in AGE_BOUND and birth is None:
+        raise ValidationError(_("This reason depends on the supporter's age: give the ID number or the birth date."),
+                              field="birth_date")
+    disability_type, grade = "", None
+    if inability == SupporterInability.DISABLED_LOW_MEANS:
+        disability_type = data.get("disability_type") or ""
+        if disability_type not in DisabilityType.values:
+            raise ValidationError(_("Give the disability type on the supporter's certificate."), field="disability_type")
+        try:
+            grade = int(data.get("disability_grade"))
+        except (TypeError, ValueError):
+            grade = 0
+        if not 1 <= grade <= 4:
+            raise ValidationError(_("Give the disability grade (1 to 4) on the supporter's certificate."),
+                                  field="disability_grade")
+    note = str(data.get("note") or "").strip()
+    if len(note) > 200:
+        raise ValidationError(_("At most %(n)d characters.") % {"n": 200}, field="note")
+    return {"name": name, "id_number": id_number, "birth_date": birth, "relation": relation, "inability": inability,
+            "disability_type": disability_type, "disability_grade": grade, "note": note}
+
+
+def _as_date(value) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        raise ValidationError(_("%(value)s is not a date (YYYY-MM-DD).") % {"value": value}, field="birth_date")
+
+
+def _open_case(actor: Actor, case_id) -> Case:
+    """The case, locked, if the actor may change its supporters now."""
+    case = get_case(actor, case_id)
+    actor.require(PERMISSION)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.program_id != SPECIAL_HARDSHIP:
+        raise ValidationError(_("Supporters are recorded for special hardship applications only."), field="program")
+    if not case.is_open or case.status not in OPEN_STATUSES:
+        raise Conflict(_("The town opinion is given: the supporters can change only if the case is returned for "
+                         "supplement, contested or reopened."), code="supporters_closed")
+    return case
+
+
+def save_supporter(case: Case, actor: Actor, data: dict, *, supporter_id: int | None = None) -> Supporter:
+    """Add or correct one supporter inside the caller's transaction (also the survey's way in,
+    services.record_survey). The same ID number again corrects that supporter."""
+    fields = _clean(case, data)
+    if supporter_id is not None:
+        row = Supporter.objects.filter(pk=supporter_id, case_id=case.pk).first()
+        if row is None:
+            raise NotFound(_("Not found."))
+    else:
+        row = Supporter.objects.filter(case_id=case.pk, id_number=fields["id_number"]).first() if fields["id_number"] else None
+    before = {name: getattr(row, name) for name in ("name", "relation", "inability")} if row else None
+    if row is None:
+        row = Supporter(case_id=case.pk, recorded_by=actor.username)
+    for name, value in fields.items():
+        setattr(row, name, value)
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:
+        raise Conflict(_("This ID number is already among the supporters."), field="id_number")
+    # The audit keeps the reason and the relation, not the supporter's identity (DESIGN.md §5).
+    record_event(actor=actor, action="cases.record_supporter", obj=case, before=before,
+                 after={"supporter": row.pk, "relation": row.relation, "inability": row.inability})
+    return row
+
+
+@transaction.atomic(durable=True)
+def record_supporter(*, actor: Actor, case_id: int, name: str, relation: str, inability: str = SupporterInability.NONE,
+                     id_number: str = "", birth_date=None, disability_type: str = "", disability_grade=None, note: str = "",
+                     supporter_id: int | None = None) -> Supporter:
+    """Record a supporter of a special-hardship applicant, or correct one (`supporter_id`, or the
+    same ID number again)."""
+    case = _open_case(actor, case_id)
+    return save_supporter(case, actor, {
+        "name": name, "relation": relation, "inability": inability, "id_number": id_number, "birth_date": birth_date,
+        "disability_type": disability_type, "disability_grade": disability_grade, "note": note}, supporter_id=supporter_id)
+
+
+@transaction.atomic(durable=True)
+def remove_supporter(*, actor: Actor, case_id: int, supporter_id: int) -> None:
+    """Take a supporter off the list (recorded by mistake, or found not to be one)."""
+    case = _open_case(actor, case_id)
+    row = Supporter.objects.filter(pk=supporter_id, case_id=case.pk).first()
+    if row is None:
+        raise NotFound(_("Not found."))
+    record_event(actor=actor, action="cases.remove_supporter", obj=case,
+                 before={"supporter": row.pk, "relation": row.relation, "inability": row.inability})
+    row.delete()

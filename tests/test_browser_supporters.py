@@ -1,0 +1,47 @@
+"""Browser test of the supporters card (issue 3, special hardship): a town worker records a
+supporter on the case page, the card is swapped in place (htmx) with the rule's verdict; on a phone
+nothing is wider than the screen."""
+import pytest
+
+from tests.browser import DESKTOP, PHONE, browser, live_site, log_in, screenshot  # noqa: F401
+from tests.cases_helpers import *  # noqa: F401,F403
+from tests.cases_helpers import D, new_id, walk
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_town_worker_records_supporters_on_the_case_page(browser, live_site, posts, clock, standards, village):
+    from safetynet.cases.models import Supporter
+    from safetynet.registry.services import create_household
+
+    elder = create_household(actor=posts.worker, area_code=village.code, address="五保户", registration_type="urban",
+                             members=[{"name": "孙五保", "id_number": new_id(D(1950, 5, 5)), "relation_to_head": "head",
+                                       "work_ability": "none"}])
+    case = walk(posts, elder, clock, to="accepted", program="special_hardship")
+    page = browser.new_page(viewport=DESKTOP)
+    log_in(page, live_site.url, posts.worker.username, PASSWORD)
+    page.goto(f"{live_site.url}/cases/{case.pk}/#supporters")
+    form = "[data-testid=supporter-form]"
+    page.fill(f"{form} [name=name]", "孙大")
+    page.select_option(f"{form} [name=relation]", "child")
+    page.select_option(f"{form} [name=inability]", "imprisoned")
+    page.fill(f"{form} [name=note]", "判决书")
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_selector("[data-testid=supporter-rows] [data-verdict=unable]")
+    assert Supporter.objects.get().inability == "imprisoned"
+
+    page.fill(f"{form} [name=name]", "孙二")
+    page.select_option(f"{form} [name=relation]", "child")
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_selector("[data-testid=supporter-rows] [data-verdict=able]")
+    page.locator("#supporters").scroll_into_view_if_needed()
+    screenshot(page, "case-supporters")
+
+    phone = browser.new_page(viewport=PHONE)
+    log_in(phone, live_site.url, posts.worker.username, PASSWORD)
+    phone.goto(f"{live_site.url}/cases/{case.pk}/")
+    phone.locator("#supporters").scroll_into_view_if_needed()
+    screenshot(phone, "case-supporters-phone")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"] + 1, width
