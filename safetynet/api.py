@@ -73,3 +73,6 @@ api.add_router("/verification", verification_router)
 from safetynet.payments.changes_api import router as changes_router  # noqa: E402
 
 api.add_router("/changes", changes_router)
+from safetynet.payments.api import router as payments_router  # noqa: E402
+
+api.add_router("/payments", payments_router)
