@@ -167,6 +167,18 @@ def test_run_page_shows_progress_and_results(report, client_for):
 
 
 @pytest.mark.django_db
+def test_run_list_shows_the_areas_runs_only(report, client_for, client):
+    page = client_for("county_officer", "130123")
+    body = page.get("/verification/runs/").content.decode()
+    assert f'href="/verification/runs/{report.run.pk}/"' in body
+    client.logout()
+    other = client_for("town_worker", OTHER_TOWN)
+    assert f'data-run="{report.run.pk}"' not in other.get("/verification/runs/").content.decode()
+    client.logout()
+    assert client_for("grid_worker", TOWN).get("/verification/runs/").status_code == 403
+
+
+@pytest.mark.django_db
 def test_a_running_run_is_polled(world, posts, client_for):
     from safetynet.verification.services import start_run, verification_service_actor
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("reports/<int:result_id>/sign-off/", views.sign_off, name="sign_off"),
     path("households/<int:household_id>/", views.household_page, name="household"),
     path("request/", views.request_verification, name="request"),
+    path("runs/", views.run_list, name="runs"),
     path("runs/<int:run_id>/", views.run_page, name="run"),
     path("runs/<int:run_id>/progress/", views.run_progress, name="run_progress"),
     path("identity/", views.proposal_list, name="proposals"),

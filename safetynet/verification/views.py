@@ -166,6 +166,19 @@ def _progress(run) -> dict:
 
 @require_GET
 @verification_view()
+def run_list(request, actor):
+    """The runs in the area, newest first (the CLI starts them; each opens on its progress)."""
+    runs = selectors.runs_in_scope(actor)
+    total = runs.count()
+    page, pages = _page(request, total)
+    return render(request, "verification/runs.html", {
+        "rows": [_progress(run) for run in runs.order_by("-id")[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]],
+        "total": total, "page": page, "pages": pages,
+    })
+
+
+@require_GET
+@verification_view()
 def run_page(request, actor, run_id: int):
     run = selectors.get_run(actor, run_id)
     flagged_only = request.GET.get("all") != "1"
