@@ -25,7 +25,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _, gettext_lazy
 
 from safetynet.core.errors import NotFound, SafetyNetError
@@ -67,6 +67,7 @@ class Job:
     error: str = ""
     error_code: str = ""
     error_rows: list = field(default_factory=list)
+    language: str = ""          # the starter's: the job's messages speak it
 
     @property
     def finished(self) -> bool:
@@ -151,7 +152,7 @@ def start(*, actor: Actor, kind: str, county: str, params: dict, task, upload=No
     elsewhere and must see what the caller committed). `upload` (the bank's return file) is kept
     beside the job for the worker to read."""
     job = Job(id=uuid.uuid4().hex, kind=kind, county=county, params=params, post_id=actor.post_id, user_id=actor.user_id,
-              requested_by=actor.username, created_at=_now())
+              requested_by=actor.username, created_at=_now(), language=translation.get_language() or "")
     directory().mkdir(parents=True, exist_ok=True)
     if upload is not None:
         with job.upload_path.open("wb") as out:
@@ -216,7 +217,8 @@ def running(job_id: str):
     job = update(job_id, status=RUNNING, started_at=_now(), error="", error_code="", error_rows=[])
     handle = Running(job)
     try:
-        yield handle
+        with translation.override(job.language or settings.LANGUAGE_CODE):
+            yield handle
     except SafetyNetError as error:
         update(job_id, status=FAILED, finished_at=_now(), error=error.message, error_code=error.code,
                error_rows=list((error.details or {}).get("rows", []))[:50])
