@@ -109,7 +109,7 @@ def _clean(case: Case, data: dict) -> dict:
         raise ValidationError(_("Choose how the supporter is related to the person."), field="relation")
     inability = data.get("inability") or SupporterInability.NONE
     if inability not in SupporterInability.values:
-        raise ValidationError(_("Choose why the supporter cannot support, or \u201cnone\u201d."), field="inability")
+        raise ValidationError(_("Choose why the supporter cannot support, or none."), field="inability")
     id_number, birth = str(data.get("id_number") or "").strip(), data.get("birth_date") or None
     if id_number:
         resident = parse_id_number(id_number, field="id_number")
