@@ -28,6 +28,23 @@ def paid(enrollment):
             for pay in Payment.objects.filter(enrollment=enrollment).exclude(status="carried_over")}
 
 
+def enrolled_elder(posts, clock, village, name, birth):
+    """A special-hardship enrollment of an elder (the county's spot-check visit made when drawn)."""
+    from safetynet.cases import services as cases
+    from safetynet.registry.models import Person
+    from tests.cases_helpers import investigators, new_id
+
+    household = make_poor_household(posts.worker, village.code, wages="")
+    elder = Person.objects.create(household=household, area=village, name=name, id_number=new_id(birth), sex="male",
+                                  birth_date=birth, relation_to_head="parent")
+    case = walk(posts, household, clock, to="notice_closed", program="special_hardship", covered_person_id=elder.pk)
+    if case.county_visit_required:
+        cases.record_county_visit(actor=posts.officer, case_id=case.pk, conducted_on=clock(), investigators=investigators(),
+                                  findings="抽查属实", signed_by_household=True)
+    cases.confirm_case(actor=posts.officer, case_id=case.pk)
+    return case.enrollments.get()
+
+
 def set_standard(system, value, month):
     from safetynet.programs.services import set_parameter
 
@@ -230,14 +247,7 @@ def test_ending_dibao_stops_from_its_month(payroll, clock):
 def test_special_hardship_ends_only_after_its_seven_day_notice(posts, clock, standards, village):
     from safetynet.publicity.models import Notice
 
-    household = make_poor_household(posts.worker, village.code, wages="")
-    from safetynet.registry.models import Person
-
-    elder = Person.objects.create(household=household, area=village, name="赵老汉", id_number=__import__(
-        "tests.cases_helpers", fromlist=["new_id"]).new_id(D(1940, 1, 1)), sex="male", birth_date=D(1940, 1, 1),
-        relation_to_head="parent")
-    case = walk(posts, household, clock, program="special_hardship", covered_person_id=elder.pk)
-    enrollment = case.enrollments.get()
+    enrollment = enrolled_elder(posts, clock, village, "赵老汉", D(1940, 1, 1))
     clock.set(D(2025, 11, 3))
     pending = decisions.decide_on_enrollment(actor=posts.officer, enrollment_id=enrollment.pk, kind="ending",
                                              reason="有了赡养能力的子女回乡")
@@ -257,14 +267,7 @@ def test_special_hardship_ends_only_after_its_seven_day_notice(posts, clock, sta
 
 
 def test_a_withdrawn_ending_leaves_the_support_going(posts, clock, standards, village):
-    household = make_poor_household(posts.worker, village.code, wages="")
-    from safetynet.registry.models import Person
-    from tests.cases_helpers import new_id
-
-    elder = Person.objects.create(household=household, area=village, name="钱老太", id_number=new_id(D(1938, 1, 1)),
-                                  sex="female", birth_date=D(1938, 1, 1), relation_to_head="parent")
-    case = walk(posts, household, clock, program="special_hardship", covered_person_id=elder.pk)
-    enrollment = case.enrollments.get()
+    enrollment = enrolled_elder(posts, clock, village, "钱老太", D(1938, 1, 1))
     pending = decisions.decide_on_enrollment(actor=posts.officer, enrollment_id=enrollment.pk, kind="ending", reason="复核")
     with pytest.raises(ValidationError):
         decisions.withdraw_ending(actor=posts.officer, pending_id=pending.pk, reason="")

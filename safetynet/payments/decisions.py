@@ -359,7 +359,7 @@ def _load_pending(actor: Actor, pending_id) -> PendingEnding:
         pending_id = int(pending_id)
     except (TypeError, ValueError):
         raise NotFound(_("Not found."))
-    return get_in_scope(PendingEnding.objects.select_for_update().select_related("enrollment", "notice"), actor, pk=pending_id)
+    return get_in_scope(PendingEnding.objects.select_for_update(of=("self",)).select_related("enrollment", "notice"), actor, pk=pending_id)
 
 
 @transaction.atomic(durable=True)
@@ -378,7 +378,7 @@ def apply_ending_after_notice(*, actor: Actor, pending_id: int) -> EnrollmentCha
         raise Conflict(_("The public notice runs until %(day)s: the support can be ended from %(next)s on.")
                        % {"day": pending.notice_ends_on.isoformat(),
                           "next": (pending.notice_ends_on + dt.timedelta(days=1)).isoformat()}, code="notice_running")
-    enrollment = Enrollment.objects.select_for_update().select_related("household", "case").get(pk=pending.enrollment_id)
+    enrollment = Enrollment.objects.select_for_update(of=("self",)).select_related("household", "case").get(pk=pending.enrollment_id)
     month = max(next_month(today), pending.effective_month or enrollment.start_month, enrollment.start_month)
     written = decide_ending(actor=actor, enrollment=enrollment, reason=pending.reason, month=month, recheck=pending.recheck)
     publicity.end_notice(case=enrollment.case)

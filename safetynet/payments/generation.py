@@ -136,7 +136,7 @@ def insert_arrears_payments(run: PayrollRun) -> int:
     changed = f"(t.amount - {_deducted('e', 'r.month', t)})"
     columns = ("%s, e.id, e.household_id, e.program_id, e.area_id, r.month, 'arrears', {amount}, e.bank_account, "
                "COALESCE(p.name, ''), %s || CAST(e.id AS TEXT) || '-A' || r.code, "
-               "CASE WHEN e.bank_account = '' THEN 'no_account' ELSE 'pending' END, NULL, ''")
+               "CASE WHEN e.bank_account = '' THEN 'no_account' ELSE 'pending' END, CAST(NULL AS BIGINT), ''")
     unpaid = f"NOT EXISTS (SELECT 1 FROM {t['payment']} x WHERE x.month = r.month AND x.enrollment_id = e.id AND {LIVE})"
     sql = (
         f"INSERT INTO {t['payment']} ({_COLUMNS}) "

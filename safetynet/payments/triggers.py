@@ -219,10 +219,10 @@ def _handle_asset(signal: TriggerSignal, enrollment: Enrollment, result: Trigger
 
 def handle_signal(signal_id: int, result: TriggerResult, today: dt.date) -> None:
     with transaction.atomic(durable=True):
-        signal = TriggerSignal.objects.select_for_update().select_related("person").get(pk=signal_id)
+        signal = TriggerSignal.objects.select_for_update(of=("self",)).select_related("person").get(pk=signal_id)
         if signal.handled:
             return
-        enrollment = Enrollment.objects.select_for_update().select_related("household", "case").get(pk=signal.enrollment_id)
+        enrollment = Enrollment.objects.select_for_update(of=("self",)).select_related("household", "case").get(pk=signal.enrollment_id)
         if enrollment.status not in LIVE_STATUSES:
             signal.effect = _("the enrollment has ended")[:200]
             result.no_effect += 1
