@@ -62,11 +62,12 @@ class Command(BaseCommand):
         from safetynet.verification.schemas import Department
 
         rows = list(accounts_in_scope(actor).order_by("department", "user__username"))
+        tokens = _("Live tokens")
         for account in rows:
             state = _("active") if account.is_active else _("deactivated")
-            self.stdout.write(f"{account.user.get_username()}\t{account.department}\t"
-                              f"{account.post.area_id if account.post_id else '-'}\t{state}\t"
-                              f"{_('live tokens')}: {account.live_tokens}")
+            area = account.post.area_id if account.post_id else "-"
+            self.stdout.write(f"{account.user.get_username()}\t{account.department}\t{area}\t{state}\t"
+                              f"{tokens}: {account.live_tokens}")
         if not rows:
             self.stdout.write(_("No department login yet."))
         self.stdout.write("")
