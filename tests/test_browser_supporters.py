@@ -31,8 +31,13 @@ def test_town_worker_records_supporters_on_the_case_page(browser, live_site, pos
     page.wait_for_selector("[data-testid=supporter-rows] [data-verdict=unable]")
     assert Supporter.objects.get().inability == "imprisoned"
 
-    page.fill(f"{form} [name=name]", "孙二")
+    page.fill(f"{form} [name=name]", "孙二")                       # an age-bound reason without an age:
     page.select_option(f"{form} [name=relation]", "child")
+    page.select_option(f"{form} [name=inability]", "elderly_low_means")
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_selector("#supporters [data-testid=form-errors]")  # refused, the error beside the field
+    assert page.input_value(f"{form} [name=name]") == "孙二" and Supporter.objects.count() == 1
+    page.select_option(f"{form} [name=inability]", "none")
     page.click(f"{form} button[type=submit]")
     page.wait_for_selector("[data-testid=supporter-rows] [data-verdict=able]")
     page.locator("#supporters").scroll_into_view_if_needed()

@@ -88,6 +88,10 @@ def test_county_officer_registers_a_department_and_imports_its_file(browser, liv
     page.select_option("#id_department", "finance")
     page.click("[data-testid=register-department] button[type=submit]")
     page.wait_for_selector("[data-testid=department-account]")
+    page.fill("#id_username", posts.worker.username)                 # a staff login: refused beside the field
+    page.click("[data-testid=register-department] button[type=submit]")
+    page.wait_for_selector("#departments [data-testid=form-errors]")
+    assert DepartmentAccount.objects.count() == 1
     account = DepartmentAccount.objects.get(user__username="bank_feed")
     page.click(f"[data-account='{account.pk}'] [data-testid=issue-token] button[type=submit]")
     secret = page.text_content("[data-testid=token-secret]", timeout=5000).strip()
