@@ -1,11 +1,19 @@
 """Payroll pages: runs list and generate form, run page (approve, export, download, returns),
 enrollment page; wrong role 403, other county 404."""
+import pytest
 from django.urls import reverse
 
 from safetynet.payments import services
 from safetynet.payments.models import PayrollRun
 from tests.payments_helpers import *  # noqa: F401,F403
 from tests.payments_helpers import COUNTY
+
+
+@pytest.fixture(autouse=True)
+def worker(settings, tmp_path):
+    """A worker that runs each job (generate, export, returns) as it is queued."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
+    settings.DATA_DIR = tmp_path / "data"
 
 
 def _login(client, actor):

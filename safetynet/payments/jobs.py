@@ -40,6 +40,11 @@ KIND_LABELS = {
 # Who may follow a job of each kind (the service checks again what it does).
 KIND_PERMISSIONS = {GENERATE: "payments.generate", APPROVE: "payments.approve", EXPORT: "payments.generate",
                     IMPORT_RETURNS: "payments.generate", SIMULATE: "payments.simulate"}
+# The steps a job reports (services.generate_payroll_run's, then one per one-step service).
+STEP_LABELS = {"regular": gettext_lazy("this month's payments"), "arrears": gettext_lazy("arrears"),
+               "carry_mark": gettext_lazy("unpaid payments of earlier runs"), "carried": gettext_lazy("carried payments"),
+               "approve": gettext_lazy("approval"), "export": gettext_lazy("bank files"),
+               "returns": gettext_lazy("bank returns")}
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 STATUS_LABELS = {QUEUED: gettext_lazy("waiting for a worker"), RUNNING: gettext_lazy("running"),
                  DONE: gettext_lazy("done"), FAILED: gettext_lazy("failed")}
@@ -86,6 +91,10 @@ class Job:
     @property
     def status_label(self) -> str:
         return str(STATUS_LABELS.get(self.status, self.status))
+
+    @property
+    def step_label(self) -> str:
+        return str(STEP_LABELS.get(self.step, self.step))
 
     @property
     def upload_path(self) -> Path:

@@ -1,7 +1,7 @@
 """Payroll pages, mounted at /payments/."""
 from django.urls import path
 
-from . import views
+from . import job_views, simulation_views, views
 
 app_name = "payments"
 urlpatterns = [
@@ -12,4 +12,8 @@ urlpatterns = [
     path("runs/<int:run_id>/returns/", views.run_returns, name="returns"),
     path("runs/<int:run_id>/files/<str:name>", views.run_file, name="file"),
     path("enrollments/<int:enrollment_id>/", views.enrollment_detail, name="enrollment"),
+    path("jobs/<str:job_id>/", job_views.job_detail, name="job"),
+    path("jobs/<str:job_id>/progress/", job_views.job_progress, name="job_progress"),
+    path("simulation/", simulation_views.simulation, name="simulation"),
+    path("simulation/<str:job_id>/", simulation_views.simulation, name="simulation_job"),
 ]

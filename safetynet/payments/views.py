@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError, ValidationError
 
-from . import selectors, services
+from . import jobs, selectors, services
 from .models import PaymentStatus, RunStatus
 
 PAGE_SIZE = 50
@@ -63,11 +63,7 @@ def run_list(request, actor):
     error = None
     if request.method == "POST":
         try:
-            run = services.generate_payroll_run(actor=actor, county_code=form["county"], month=form["month"])
-            added = sum(run.added[k] for k in ("regular", "arrears", "carried"))
-            messages.success(request, _("Run %(code)s generated: %(added)s payments added.") % {"code": run.code, "added": added}
-                             if added else _("Run %(code)s was already complete: nothing added.") % {"code": run.code})
-            return redirect("payments:run", run_id=run.pk)
+            return follow_job(request, jobs.start_generation(actor=actor, county_code=form["county"], month=form["month"]))
         except PermissionDenied as exc:
             raise DjangoPermissionDenied(exc.message)
         except SafetyNetError as exc:
@@ -75,7 +71,8 @@ def run_list(request, actor):
     rows, page, pages, total = _page(request, selectors.runs_in_scope(actor))
     return render(request, "payments/run_list.html", {
         "rows": rows, "page": page, "pages": pages, "total": total, "form": form, "error": error,
-        "can_generate": actor.can("payments.generate")}, status=422 if error else 200)
+        "can_generate": actor.can("payments.generate"), "can_simulate": actor.can("payments.simulate")},
+        status=422 if error else 200)
 
 
 @payments_view()
@@ -98,9 +95,18 @@ def run_detail(request, actor, run_id):
     })
 
 
+def follow_job(request, job):
+    from .job_views import follow   # job_views uses this module's decorator
+
+    return follow(request, job)
+
+
 def _act(request, actor, run_id, action):
+    """Run `action`; its answer (a job to follow) or, after a message, the run page."""
     try:
-        action()
+        answer = action()
+        if answer is not None:
+            return answer
     except PermissionDenied as exc:
         raise DjangoPermissionDenied(exc.message)
     except NotFound:
@@ -124,11 +130,7 @@ def run_approve(request, actor, run_id):
 @payments_view("payments.generate")
 @require_POST
 def run_export(request, actor, run_id):
-    def export():
-        summary = services.export_bank_files(actor=actor, run_id=run_id)
-        messages.success(request, _("Bank files written: %(count)s payments, ¥%(total)s.")
-                         % {"count": summary["files_count"], "total": summary["files_total"]})
-    return _act(request, actor, run_id, export)
+    return _act(request, actor, run_id, lambda: follow_job(request, jobs.start_export(actor=actor, run_id=run_id)))
 
 
 @payments_view("payments.generate")
@@ -139,9 +141,7 @@ def run_returns(request, actor, run_id):
     def apply():
         if upload is None:
             raise ValidationError(_("Choose the bank's return file."), field="file")
-        result = services.import_bank_returns(actor=actor, run_id=run_id, file=upload, filename=upload.name)
-        messages.success(request, _("Returns applied: %(paid)s paid, %(failed)s failed (carried into the next run).")
-                         % {"paid": result.paid, "failed": result.failed})
+        return follow_job(request, jobs.start_returns(actor=actor, run_id=run_id, upload=upload, filename=upload.name))
     return _act(request, actor, run_id, apply)
 
 
