@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from safetynet.cases import clocks
+from safetynet.cases.forms import ACTIVITY_LABELS
 from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError
 
 from . import change_selectors as selectors
@@ -201,11 +202,12 @@ def recheck(request, actor, recheck_id):
         if action == "verify":
             done, error = _attempt(request, lambda: rechecks.verify_recheck(actor=actor, recheck_id=recheck_id))
         elif action == "survey":
-            activities = {k[len("activity_"):]: v == "able" for k, v in request.POST.items() if k.startswith("activity_")}
+            activities = ({a: request.POST.get(f"activity_{a}") == "able" for a in ACTIVITY_LABELS}
+                          if request.POST.get("activities_shown") else None)
             done, error = _attempt(request, lambda: rechecks.record_recheck_survey(
                 actor=actor, recheck_id=recheck_id, conducted_on=form["conducted_on"],
                 investigators=[n for n in form["investigators"].replace("，", ",").split(",")],
-                findings=form["findings"], signed_by_household=form["signed"], daily_activities=activities or None))
+                findings=form["findings"], signed_by_household=form["signed"], daily_activities=activities))
         elif action == "close":
             done, error = _attempt(request, lambda: rechecks.close_recheck(
                 actor=actor, recheck_id=recheck_id, outcome=form["outcome"], reason=form["reason"],
@@ -221,7 +223,7 @@ def recheck(request, actor, recheck_id):
         "r": item, "e": item.enrollment, "result": result, "survey_needed": rechecks.survey_needed(item, result),
         "reports": list(item.reports.all()), "signals": list(item.signals.select_related("person")),
         "form": form, "error": error, "action": action, "outcomes": RecheckOutcome.choices[:5],
-        "activities": ("eating", "dressing", "bed_transfer", "toileting", "walking_indoors", "bathing"),
+        "activities": list(ACTIVITY_LABELS.items()),
         "is_special_hardship": item.enrollment.program_id == "special_hardship",
         "can_work": actor.can("payments.recheck"), "can_decide": actor.can("payments.decide"),
     }, status=422 if error else 200)
