@@ -114,9 +114,10 @@ def _path(job_id: str) -> Path:
 
 @contextlib.contextmanager
 def _locked(job_id: str):
-    """One writer at a time per job (the page's starter and the worker may overlap)."""
+    """One writer at a time (the starter and the worker may overlap); a write takes a
+    millisecond, so one lock serves every job."""
     directory().mkdir(parents=True, exist_ok=True)
-    with open(directory() / f"{job_id}.lock", "w") as lock:
+    with open(directory() / "jobs.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
