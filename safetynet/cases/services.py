@@ -48,6 +48,7 @@ from safetynet.core.errors import Conflict, NotFound, ValidationError
 from safetynet.core.idnumbers import parse_id_number
 from safetynet.core.money import to_money
 from safetynet.core.scoping import Actor, get_in_scope
+from safetynet.core.statements import Prepared, insert_row
 from safetynet.payments.models import LIVE_STATUSES, Enrollment, EnrollmentStatus
 from safetynet.programs import rules
 from safetynet.publicity import services as publicity
@@ -93,6 +94,31 @@ def _load(actor: Actor, case_id, version: int | None = None) -> Case:
     if version is not None and int(version) != case.version:
         raise StaleCase(_("Someone else changed this case a moment ago; reload it and try again."))
     return case
+
+
+# Prepared once per connection (core/statements.py): every application runs them.
+_HOUSEHOLD = Prepared(lambda household_id: Household.objects.filter(pk=household_id))
+_OPEN_CASE_OF_HOUSEHOLD = Prepared(lambda program, applicant, household: Case.objects.filter(
+    Q(applicant_id=applicant) | Q(household_id=household), program_id=program, is_open=True).values_list("id")[:1])
+_OPEN_CASE_OF_PERSON = Prepared(lambda program, applicant, covered: Case.objects.filter(
+    Q(applicant_id=applicant) | Q(covered_person_id=covered), program_id=program, is_open=True).values_list("id")[:1])
+_LIVE_ENROLLMENT_OF_HOUSEHOLD = Prepared(lambda program, household: Enrollment.objects.filter(
+    program_id=program, household_id=household, status__in=LIVE_STATUSES).values_list("id")[:1])
+_LIVE_ENROLLMENT_OF_PERSON = Prepared(lambda program, person: Enrollment.objects.filter(
+    program_id=program, person_id=person, status__in=LIVE_STATUSES).values_list("id")[:1])
+_BANK_ACCOUNT = Prepared(lambda household_id: Household.objects.filter(pk=household_id).values_list("bank_account"))
+
+
+def _load_household(actor: Actor, household_id) -> Household:
+    """The household, if it lies in the actor's area (NotFound otherwise), as get_in_scope."""
+    try:
+        household_id = int(household_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("Not found."))
+    found = _HOUSEHOLD.objects(household_id)
+    if not found or not actor.covers(found[0].area_id):
+        raise NotFound(_("Not found."))
+    return found[0]
 
 
 def _text(value, field: str, *, required: bool = True, max_length: int | None = None) -> str:
@@ -168,8 +194,12 @@ def _letter_number(case: Case, on: dt.date) -> str:
     return f"{case.area_id[:6]}-{on.year}-{case.pk:06d}-{case.version}"
 
 
+_LATEST_REPORT = Prepared(lambda case_id: VerificationReport.objects.filter(case_id=case_id).order_by("-id")[:1])
+
+
 def _latest_report(case: Case) -> VerificationReport | None:
-    return VerificationReport.objects.filter(case_id=case.pk).only("id", "findings").order_by("-id").first()
+    found = _LATEST_REPORT.objects(case.pk)
+    return found[0] if found else None
 
 
 def _latest_survey(case: Case, kinds=(SurveyKind.HOUSEHOLD, SurveyKind.RESURVEY)) -> Survey | None:
@@ -179,13 +209,13 @@ def _latest_survey(case: Case, kinds=(SurveyKind.HOUSEHOLD, SurveyKind.RESURVEY)
 def _decide(case: Case, actor: Actor, *, outcome: str, amount: Decimal, today: dt.date, assessment: dict | None,
             parameters: dict | None = None, report: VerificationReport | None = None, reasons: str = "",
             start_month: dt.date | None = None, letter_due: dt.date | None = None) -> Decision:
-    return Decision.objects.create(
+    return insert_row(Decision(
         case_id=case.pk, outcome=outcome, monthly_amount=amount, start_month=start_month,
         assessment=standards.jsonable(assessment or {}), parameters=standards.jsonable(parameters or {}),
         snapshot_hash=case.snapshot_hash, verification_report=report, approving_level=case.approving_level,
         decided_by=actor.username, decided_by_post_id=actor.post_id, decided_by_role=actor.role,
         decided_by_area=actor.area_code, decided_at=timezone.now(), decided_on=today, reasons=reasons,
-        letter_number=_letter_number(case, today), letter_due=letter_due)
+        letter_number=_letter_number(case, today), letter_due=letter_due))
 
 
 # --------------------------------------------------------------------------------------------
@@ -288,7 +318,7 @@ def _apply(*, actor, program_code, household_id, applicant_id, channel, entruste
     if channel not in Channel.values:
         raise ValidationError(_("Choose how the application came in."), field="channel")
     entrusted_by = _text(entrusted_by, "entrusted_by", required=channel == Channel.ENTRUSTED_BY_VILLAGE, max_length=100)
-    household = get_in_scope(Household.objects.all(), actor, pk=household_id)
+    household = _load_household(actor, household_id)
     snapshot = take_household_snapshot(household)
     members = {m["person_id"] for m in living_members(snapshot)}
 
@@ -320,20 +350,18 @@ def _apply(*, actor, program_code, household_id, applicant_id, channel, entruste
                          _("The person to support must be a living member of the household."))
     reason = _text(reason, "reason", required=False, max_length=2000)
 
-    open_cases = Case.objects.filter(program_id=program_code, is_open=True)
-    duplicate = Q(applicant_id=applicant)
     if program_code == DIBAO:
-        duplicate |= Q(household_id=household.pk)
-    elif covered is not None:
-        duplicate |= Q(covered_person_id=covered)
-    if open_cases.filter(duplicate).exists():
+        duplicate = _OPEN_CASE_OF_HOUSEHOLD.first(program_code, applicant, household.pk)
+    else:
+        duplicate = _OPEN_CASE_OF_PERSON.first(program_code, applicant, covered if covered is not None else applicant)
+    if duplicate:
         raise Conflict(_("This person or household already has an open application for this program."), field="applicant")
     if program_code in (DIBAO, SPECIAL_HARDSHIP):
-        live = Enrollment.objects.filter(program_id=program_code, status__in=LIVE_STATUSES)
         # Dibao: any live enrollment in the household (whole or individual coverage); special
         # hardship: the person's own.
-        enrolled = Q(household_id=household.pk) if program_code == DIBAO else Q(person_id=covered)
-        if live.filter(enrolled).exists():
+        live = (_LIVE_ENROLLMENT_OF_HOUSEHOLD.first(program_code, household.pk) if program_code == DIBAO
+                else _LIVE_ENROLLMENT_OF_PERSON.first(program_code, covered))
+        if live:
             raise Conflict(_("Already enrolled in this program: report the change instead of applying again."),
                            field="applicant")
 
@@ -355,7 +383,7 @@ def _apply(*, actor, program_code, household_id, applicant_id, channel, entruste
     )
     step = clocks.next_step(case)
     case.next_action, case.next_due, case.case_due = step.next_action, step.next_due, step.case_due
-    case.save(force_insert=True)
+    insert_row(case)
     record_creation(case, actor, data={"program": program_code, "kind": kind, "channel": channel,
                                        "household": household.pk, "snapshot_hash": case.snapshot_hash})
     return case
@@ -536,15 +564,16 @@ def _create_survey(case: Case, actor: Actor, *, kind: str, conducted_on, investi
                                     "toileting, walking indoors, bathing)."), field="daily_activities")
     elif case.program_id == SPECIAL_HARDSHIP and kind == SurveyKind.HOUSEHOLD:
         raise ValidationError(_("Assess the six daily activities for the care level (SH-2021 art. 21)."), field="daily_activities")
-    survey = Survey.objects.create(
+    survey = insert_row(Survey(
         case_id=case.pk, kind=kind, conducted_on=conducted_on, findings=findings, signed_by_household=True,
-        signed_at=timezone.now(), daily_activities=daily_activities, care_level=care_level, recorded_by=actor.username)
+        signed_at=timezone.now(), daily_activities=daily_activities, care_level=care_level, recorded_by=actor.username))
     if supporters:
         if case.program_id != SPECIAL_HARDSHIP:
             raise ValidationError(_("Supporters are recorded for special hardship applications only."), field="supporters")
         for item in supporters:   # kept on the case, where the rule reads them (cases/supporters.py)
             save_supporter(case, actor, item)
-    SurveyInvestigator.objects.bulk_create([SurveyInvestigator(survey=survey, **p) for p in people])
+    for person in people:
+        insert_row(SurveyInvestigator(survey=survey, **person))
     return survey
 
 
@@ -634,9 +663,9 @@ def _record_verification(*, actor: Actor, case_id: int, source: str, summary: st
     findings = _findings(findings)
     income = to_money(total_monthly_income) if total_monthly_income not in (None, "") else None
     assets = to_money(total_financial_assets) if total_financial_assets not in (None, "") else None
-    report = VerificationReport.objects.create(
+    report = insert_row(VerificationReport(
         case_id=case.pk, source=source, is_manual=source == VerificationSource.MANUAL, entered_by=actor.username,
-        summary=summary, findings=findings, total_monthly_income=income, total_financial_assets=assets)
+        summary=summary, findings=findings, total_monthly_income=income, total_financial_assets=assets))
     transition(case, "verify", actor, changes={"verified_on": clocks.today()},
                data={"report": report.pk, "source": source})
     return report
@@ -826,12 +855,12 @@ def _enroll(case: Case, decision: Decision, outcome, start: dt.date, today: dt.d
         # A reopened case that is confirmed again replaces its own enrollment.
         Enrollment.objects.filter(case_id=case.pk, status__in=LIVE_STATUSES).update(
             status=EnrollmentStatus.ENDED, ended_on=today, end_reason="replaced by a new decision")
-    return Enrollment.objects.create(
+    return insert_row(Enrollment(
         program_id=case.program_id, household_id=case.household_id, person_id=person_id, area_id=case.area_id,
         case=case, decision=decision, status=EnrollmentStatus.ACTIVE, monthly_amount=outcome.monthly_amount,
         breakdown=decision.assessment.get("breakdown", []), start_month=start,
         next_recheck_date=_recheck_date(case, start, today),
-        bank_account=Household.objects.filter(pk=case.household_id).values_list("bank_account", flat=True).first() or "")
+        bank_account=(_BANK_ACCOUNT.first(case.household_id) or ("",))[0]))
 
 
 @transaction.atomic(durable=True)
