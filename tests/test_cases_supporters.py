@@ -229,3 +229,21 @@ def test_api_supporters(posts, sh_case, poor_household, clock, client):
     assert client.post(url, {"name": "孙大", "relation": "child"}, content_type="application/json").status_code == 404
     assert client.get(url).status_code == 404
     assert not Supporter.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_supporter_recorded_meanwhile_makes_a_step_on_the_older_list_stale(posts, sh_case, clock):
+    """A town opinion computed on the list as it was must not land after the list changed."""
+    from safetynet.cases.errors import StaleCase
+
+    walk_rest = {k: True for k in ("eating", "dressing", "bed_transfer", "toileting", "walking_indoors", "bathing")}
+    from tests.cases_helpers import investigators
+
+    services.record_survey(actor=posts.worker, case_id=sh_case.pk, conducted_on=clock(), investigators=investigators(),
+                           findings="独居", signed_by_household=True, daily_activities=walk_rest)
+    services.record_manual_verification(actor=posts.officer, case_id=sh_case.pk, summary="无收入")
+    seen = Case.objects.get(pk=sh_case.pk).version
+    record_supporter(actor=posts.worker, case_id=sh_case.pk, name="孙大", relation="child", id_number=new_id(D(1975, 3, 3)))
+    with pytest.raises(StaleCase):
+        services.give_town_opinion(actor=posts.worker, case_id=sh_case.pk, version=seen)
+    assert Case.objects.get(pk=sh_case.pk).status == "verified"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from safetynet.core.audit import record_event
@@ -160,9 +161,12 @@ def _as_date(value) -> dt.date:
 
 
 def _open_case(actor: Actor, case_id) -> Case:
-    """The case, locked, if the actor may change its supporters now."""
+    """The case, locked, if the actor may change its supporters now. Its version moves on, so a
+    step taken meanwhile on what the rule saw before (a town opinion computing the amount) is
+    refused as stale instead of resting on an outdated list."""
     case = get_case(actor, case_id)
     actor.require(PERMISSION)
+    Case.objects.filter(pk=case.pk).update(version=F("version") + 1)
     case = Case.objects.select_for_update().get(pk=case.pk)
     if case.program_id != SPECIAL_HARDSHIP:
         raise ValidationError(_("Supporters are recorded for special hardship applications only."), field="program")
