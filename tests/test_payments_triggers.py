@@ -99,6 +99,25 @@ def test_a_rejected_proposal_changes_nothing_and_is_not_proposed_again(payroll, 
     assert paid(alone) == {D(2025, 11, 1): Decimal("720.00")}
 
 
+def test_a_death_during_a_gradual_exit_opens_a_recheck(payroll, clock, vdata):
+    from safetynet.payments import decisions
+    from safetynet.registry.services import set_income_items
+
+    p = payroll
+    base = p.base
+    set_income_items(actor=p.posts.worker, household_id=base.household_id, items=[
+        {"category": "wages", "monthly_amount": "3000.00", "person_id": base.household.head_id, "description": "进厂"}])
+    clock.set(D(2025, 10, 20))
+    decisions.decide_on_enrollment(actor=p.posts.officer, enrollment_id=base.pk, kind="gradual_exit", reason="渐退",
+                                   effective_month="2025-11")
+    report_death(p, spouse_of(base), "2025-12-01")
+    clock.set(D(2025, 12, 10))
+    result = triggers.run_triggers(actor=p.posts.officer, county_code=COUNTY)
+    assert result.proposals == 0 and result.rechecks_opened == 1
+    recheck = Recheck.objects.get(enrollment=base)
+    assert recheck.reason == "department_data" and spouse_of(base).name in recheck.reason_detail
+
+
 def test_new_vehicles_companies_and_properties_open_rechecks(payroll, clock, vdata):
     p = payroll
     car = p.enroll("600.00")

@@ -9,7 +9,8 @@ on DuckDB, the same that a verification runs), and each fact becomes a `TriggerS
   the amount in force rests on, with the parameters of that month); the covered person's death,
   or a household no longer eligible without him, proposes the ending. Nothing changes until a
   town worker confirms; the effective month stays the one the death dictates, so months already
-  paid become overpayments to recover (schedule.py);
+  paid become overpayments to recover (schedule.py). During a gradual exit (a kept amount, not
+  an assessed one) a member's death opens a re-check instead;
 - a new motor vehicle (not an exempt mobility vehicle, motorcycle or e-bike), company or
   business role, or property registered since the enrollment's decision (or with no date) → a
   re-check opens (or the open one takes it in), in the town's queue.
@@ -191,8 +192,14 @@ def death_effect(enrollment: Enrollment, person_id: int, death_date: dt.date | N
                        reassessment.outcome_json(outcome), facts)
 
 
-def _handle_death(signal: TriggerSignal, enrollment: Enrollment, result: TriggerResult) -> None:
+def _handle_death(signal: TriggerSignal, enrollment: Enrollment, result: TriggerResult, today: dt.date) -> None:
     name = signal.person.name if signal.person_id else "?"
+    month = max(next_month(signal.record_date) if signal.record_date else next_month(today), enrollment.start_month)
+    if schedule.in_force(enrollment, month)[0] == EnrollmentStatus.GRADUAL_EXIT and enrollment.person_id != signal.person_id:
+        # The gradual-exit amount is kept, not assessed (MLG-2021 art. 33): no rule says what a
+        # member's death takes off it, so the town re-checks instead of a computed proposal.
+        _handle_asset(signal, enrollment, result, today)
+        return
     effect = death_effect(enrollment, signal.person_id, signal.record_date, name)
     if effect is None or not effect.changes:
         signal.effect = _("no change to the payments")[:200]
@@ -207,7 +214,8 @@ def _handle_death(signal: TriggerSignal, enrollment: Enrollment, result: Trigger
 
 
 def _handle_asset(signal: TriggerSignal, enrollment: Enrollment, result: TriggerResult, today: dt.date) -> None:
-    detail = f"{SignalKind(signal.kind).label}: {signal.subject}".strip()
+    subject = signal.subject or (signal.person.name if signal.person_id else "")
+    detail = f"{SignalKind(signal.kind).label}: {subject}".strip()
     recheck, created = rechecks.open_or_join(enrollment, reason=RecheckReason.DEPARTMENT_DATA, detail=detail, today=today)
     signal.recheck = recheck
     signal.effect = (_("re-check opened") if created else _("added to the open re-check"))[:200]
@@ -227,7 +235,7 @@ def handle_signal(signal_id: int, result: TriggerResult, today: dt.date) -> None
             signal.effect = _("the enrollment has ended")[:200]
             result.no_effect += 1
         elif signal.kind == SignalKind.DEATH:
-            _handle_death(signal, enrollment, result)
+            _handle_death(signal, enrollment, result, today)
         else:
             _handle_asset(signal, enrollment, result, today)
         signal.handled = True
