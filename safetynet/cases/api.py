@@ -133,7 +133,7 @@ class DecisionOut(Schema):
     letter_issued_at: dt.datetime | None
 
 
-class EnrollmentOut(Schema):
+class CaseEnrollmentOut(Schema):
     id: int
     status: str
     monthly_amount: Decimal
@@ -148,7 +148,7 @@ class CaseDetailOut(CaseOut):
     deadlines: list[DeadlineOut]
     outcome: OutcomeOut | None
     decisions: list[DecisionOut]
-    enrollments: list[EnrollmentOut]
+    enrollments: list[CaseEnrollmentOut]
     surveys: int
     verification_reports: int
     deliberations: int

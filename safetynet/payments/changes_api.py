@@ -64,7 +64,7 @@ class RecheckPage(Schema):
     items: list[RecheckOut]
 
 
-class ProposalOut(Schema):
+class ChangeProposalOut(Schema):
     id: int
     enrollment: int
     area: str
@@ -80,14 +80,14 @@ class ProposalOut(Schema):
     change: int | None
 
 
-class ProposalPage(Schema):
+class ChangeProposalPage(Schema):
     count: int
     limit: int
     offset: int
-    items: list[ProposalOut]
+    items: list[ChangeProposalOut]
 
 
-class ChangeOut(Schema):
+class EnrollmentChangeOut(Schema):
     id: int
     kind: str
     effective_month: dt.date | None
@@ -111,12 +111,12 @@ class PendingEndingOut(Schema):
     reason: str
 
 
-class DecisionOut(Schema):
-    change: ChangeOut | None = None
+class EnrollmentDecisionOut(Schema):
+    change: EnrollmentChangeOut | None = None
     pending_ending: PendingEndingOut | None = None
 
 
-class ReportOut(Schema):
+class ChangeReportOut(Schema):
     id: int
     enrollment: int
     kind: str
@@ -124,7 +124,7 @@ class ReportOut(Schema):
     recheck: int | None
 
 
-class MonthOut(Schema):
+class EnrollmentMonthOut(Schema):
     month: dt.date
     status: str
     amount: Decimal
@@ -145,8 +145,8 @@ class EnrollmentMonthsOut(Schema):
     status: str
     monthly_amount: Decimal
     next_recheck_date: dt.date
-    months: list[MonthOut]
-    changes: list[ChangeOut]
+    months: list[EnrollmentMonthOut]
+    changes: list[EnrollmentChangeOut]
     overpayments: list[OverpaymentOut]
     overpaid_open: Decimal
 
@@ -225,7 +225,7 @@ def verify_recheck(request, recheck_id: Id):
     return _recheck(rechecks.verify_recheck(actor=request.auth, recheck_id=recheck_id), clocks.today())
 
 
-class SurveyIn(Schema):
+class RecheckSurveyIn(Schema):
     conducted_on: dt.date
     investigators: list[Name] = Field(..., max_length=10)
     findings: Text
@@ -234,7 +234,7 @@ class SurveyIn(Schema):
 
 
 @router.post("/rechecks/{recheck_id}/survey", response=responses(RecheckOut), summary="Record the re-check's household survey")
-def record_survey(request, recheck_id: Id, payload: SurveyIn):
+def record_survey(request, recheck_id: Id, payload: RecheckSurveyIn):
     recheck = rechecks.record_recheck_survey(actor=request.auth, recheck_id=recheck_id, conducted_on=payload.conducted_on,
                                              investigators=payload.investigators, findings=payload.findings,
                                              signed_by_household=payload.signed_by_household,
@@ -242,14 +242,14 @@ def record_survey(request, recheck_id: Id, payload: SurveyIn):
     return _recheck(recheck, clocks.today())
 
 
-class CloseIn(Schema):
+class RecheckCloseIn(Schema):
     outcome: Literal["kept", "amount", "suspension", "gradual_exit", "ending"]
     reason: Reason
     effective_month: Month | None = Field(None, description="YYYY-MM; empty: the next month not yet paid")
 
 
 @router.post("/rechecks/{recheck_id}/close", response=responses(RecheckOut), summary="Decide and close the re-check")
-def close_recheck(request, recheck_id: Id, payload: CloseIn):
+def close_recheck(request, recheck_id: Id, payload: RecheckCloseIn):
     recheck = rechecks.close_recheck(actor=request.auth, recheck_id=recheck_id, outcome=payload.outcome,
                                      reason=payload.reason, effective_month=payload.effective_month)
     return _recheck(recheck, clocks.today())
@@ -258,30 +258,30 @@ def close_recheck(request, recheck_id: Id, payload: CloseIn):
 # --------------------------------------------------------------------------------------------
 # Enrollments
 # --------------------------------------------------------------------------------------------
-class ReportIn(Schema):
+class ChangeReportIn(Schema):
     kind: Literal["income", "members", "address"]
     description: Text
     reported_on: dt.date | None = None
 
 
-@router.post("/enrollments/{enrollment_id}/reports", response=responses(ReportOut, ok_status=201),
+@router.post("/enrollments/{enrollment_id}/reports", response=responses(ChangeReportOut, ok_status=201),
              summary="Record a household's change report (it opens or joins a re-check)")
-def report_change(request, enrollment_id: Id, payload: ReportIn):
+def report_change(request, enrollment_id: Id, payload: ChangeReportIn):
     report = rechecks.record_change_report(actor=request.auth, enrollment_id=enrollment_id, kind=payload.kind,
                                            description=payload.description, reported_on=payload.reported_on)
     return 201, {"id": report.pk, "enrollment": report.enrollment_id, "kind": report.kind,
                  "reported_on": report.reported_on, "recheck": report.recheck_id}
 
 
-class DecisionIn(Schema):
+class EnrollmentDecisionIn(Schema):
     kind: Literal["amount", "suspension", "resumption", "gradual_exit", "ending"]
     reason: Reason
     effective_month: Month | None = Field(None, description="YYYY-MM; empty: the next month not yet paid")
 
 
-@router.post("/enrollments/{enrollment_id}/decisions", response=responses(DecisionOut, ok_status=201),
+@router.post("/enrollments/{enrollment_id}/decisions", response=responses(EnrollmentDecisionOut, ok_status=201),
              summary="Decide on an enrollment (a special-hardship ending is put on notice first)")
-def decide(request, enrollment_id: Id, payload: DecisionIn):
+def decide(request, enrollment_id: Id, payload: EnrollmentDecisionIn):
     result = decisions.decide_on_enrollment(actor=request.auth, enrollment_id=enrollment_id, kind=payload.kind,
                                             reason=payload.reason, effective_month=payload.effective_month)
     return 201, _decided(result)
@@ -295,7 +295,7 @@ class WorkRefusalIn(Schema):
     reason: Reason
 
 
-@router.post("/enrollments/{enrollment_id}/work-refusals", response=responses(ChangeOut, ok_status=201),
+@router.post("/enrollments/{enrollment_id}/work-refusals", response=responses(EnrollmentChangeOut, ok_status=201),
              summary="Deduct a member's share for refused suitable work (MLG-2021 art. 34)")
 def work_refusal(request, enrollment_id: Id, payload: WorkRefusalIn):
     change = decisions.record_work_refusal(actor=request.auth, enrollment_id=enrollment_id, person_id=payload.person,
@@ -323,39 +323,39 @@ def enrollment_months(request, enrollment_id: Id, query: Query[MonthsQuery]):
 # --------------------------------------------------------------------------------------------
 # Proposals, endings, triggers
 # --------------------------------------------------------------------------------------------
-class ProposalFilter(PageQuery):
+class ChangeProposalFilter(PageQuery):
     status: Literal["pending", "confirmed", "rejected"] | None = Field("pending", description="default: waiting")
 
 
-@router.get("/proposals", response=responses(ProposalPage), summary="Automatic changes in scope (default: waiting)")
-def list_proposals(request, filters: Query[ProposalFilter]):
+@router.get("/proposals", response=responses(ChangeProposalPage), summary="Automatic changes in scope (default: waiting)")
+def list_proposals(request, filters: Query[ChangeProposalFilter]):
     qs = selectors.proposals_in_scope(request.auth, status=filters.status)
     count = qs.count()
     items = [_proposal(p) for p in qs[filters.offset:filters.offset + filters.limit]]
     return {"count": count, "limit": filters.limit, "offset": filters.offset, "items": items}
 
 
-@router.post("/proposals/{proposal_id}/confirm", response=responses(ProposalOut), summary="Confirm an automatic change")
+@router.post("/proposals/{proposal_id}/confirm", response=responses(ChangeProposalOut), summary="Confirm an automatic change")
 def confirm_proposal(request, proposal_id: Id):
     return _proposal(triggers.confirm_proposal(actor=request.auth, proposal_id=proposal_id))
 
 
-class RejectIn(Schema):
+class ChangeReasonIn(Schema):
     reason: Reason
 
 
-@router.post("/proposals/{proposal_id}/reject", response=responses(ProposalOut), summary="Reject an automatic change, with why")
-def reject_proposal(request, proposal_id: Id, payload: RejectIn):
+@router.post("/proposals/{proposal_id}/reject", response=responses(ChangeProposalOut), summary="Reject an automatic change, with why")
+def reject_proposal(request, proposal_id: Id, payload: ChangeReasonIn):
     return _proposal(triggers.reject_proposal(actor=request.auth, proposal_id=proposal_id, reason=payload.reason))
 
 
-@router.post("/endings/{pending_id}/apply", response=responses(ChangeOut), summary="End special hardship after its notice")
+@router.post("/endings/{pending_id}/apply", response=responses(EnrollmentChangeOut), summary="End special hardship after its notice")
 def apply_ending(request, pending_id: Id):
     return _change(decisions.apply_ending_after_notice(actor=request.auth, pending_id=pending_id))
 
 
 @router.post("/endings/{pending_id}/withdraw", response=responses(PendingEndingOut), summary="Withdraw an ending on notice")
-def withdraw_ending(request, pending_id: Id, payload: RejectIn):
+def withdraw_ending(request, pending_id: Id, payload: ChangeReasonIn):
     pending = decisions.withdraw_ending(actor=request.auth, pending_id=pending_id, reason=payload.reason)
     return _decided(pending)["pending_ending"]
 

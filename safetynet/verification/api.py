@@ -66,7 +66,7 @@ class ReportOut(Schema):
     case_report: int | None = None
 
 
-class RunOut(Schema):
+class VerificationRunOut(Schema):
     id: int
     kind: str
     status: str
@@ -118,6 +118,6 @@ def verify_household(request, household_id: int, payload: VerifyIn | None = None
             "case_report": report.case_report_id}
 
 
-@router.get("/runs/{run_id}", response=responses(RunOut), operation_id="verification_run")
+@router.get("/runs/{run_id}", response=responses(VerificationRunOut), operation_id="verification_run")
 def run_status(request, run_id: int):
     return selectors.get_run(request.actor, run_id)
