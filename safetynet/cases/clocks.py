@@ -15,6 +15,9 @@ not move the deadlines of cases already running. Defaults (POLICY.md §1–3):
 - temporary assistance: quick aid decided within 3 working days (TA-2026); emergency paperwork
   completed within 10 working days of paying first (TA-2018, local default).
 
+The next re-check date of an enrollment (`recheck_date`) is kept here too: a confirmation sets it
+and the closing of every re-check (payments/rechecks.py) sets it again, by this one rule.
+
 `next_step` is what `workflow.transition` stores on the case after every move (`next_action`,
 `next_due`, `case_due`), so the queues sort and count in the database. `case_deadlines` is
 the full list shown on the case page.
@@ -28,6 +31,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _l
 
 from safetynet.core.workdays import add_working_days
+
+from .snapshots import living_members
 
 DEFAULT_LIMITS = {
     "survey_days": 3, "verification_days": 3, "notice_days": 7, "confirmation_days": 10, "refusal_letter_days": 3,
@@ -204,6 +209,43 @@ def case_deadlines(case, *, decisions=None) -> list[Deadline]:
                 issued = timezone.localdate(decision.letter_issued_at)
         add("refusal_letter", refusal_letter_due(case.decided_on, case.limits or {}), issued)
     return rows
+
+
+# --------------------------------------------------------------------------------------------
+# Re-check interval (POLICY.md §1 Dynamic management)
+# --------------------------------------------------------------------------------------------
+RECHECK_MONTHS_STABLE = 12
+RECHECK_MONTHS_UNSTABLE = 6
+
+
+def recheck_months(program_code: str, snapshot: dict, on_date: dt.date) -> int:
+    """12 months, or 6 for a dibao household with unstable income and members able to work
+    (REFORM-2020). "Able to work": a living member aged 18–59 whose ability to work is full or
+    partial; "unstable income": the household's counted income comes from wages or business
+    (which vary month to month), or there is none despite that ability. Special hardship is
+    re-checked yearly."""
+    if program_code != "dibao":
+        return RECHECK_MONTHS_STABLE
+    able = False
+    for m in living_members(snapshot):
+        birth = dt.date.fromisoformat(m["birth_date"])
+        age = on_date.year - birth.year - ((on_date.month, on_date.day) < (birth.month, birth.day))
+        if 18 <= age < 60 and m.get("work_ability") in ("full", "partial"):
+            able = True
+            break
+    counted = [i for i in snapshot.get("income", []) if not i["category"].startswith("excluded_")]
+    unstable = not counted or any(i["category"] in ("wages", "business") for i in counted)
+    return RECHECK_MONTHS_UNSTABLE if able and unstable else RECHECK_MONTHS_STABLE
+
+
+def recheck_date(program_code: str, snapshot: dict, start_month: dt.date, on_date: dt.date) -> dt.date:
+    """The next re-check: `recheck_months` after `start_month` (the first paid month of a new
+    enrollment, or the month after a re-check closed), judged on the household `snapshot` as of
+    `on_date`."""
+    index = start_month.year * 12 + start_month.month - 1 + recheck_months(program_code, snapshot, on_date)
+    year, month = index // 12, index % 12 + 1
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return dt.date(year, month, min(start_month.day, (following - dt.timedelta(days=1)).day))
 
 
 def current_due(case) -> dt.date | None:

@@ -72,8 +72,6 @@ PROGRAMS = ("dibao", "special_hardship", "temporary")
 MAX_AMOUNT = Decimal("9999999999.99")
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 ATTACHMENT_TYPES = {"image/jpeg": (".jpg", ".jpeg"), "image/png": (".png",), "application/pdf": (".pdf",)}
-RECHECK_MONTHS_STABLE = 12
-RECHECK_MONTHS_UNSTABLE = 6
 
 
 # --------------------------------------------------------------------------------------------
@@ -182,13 +180,6 @@ def _next_month(day: dt.date) -> dt.date:
     return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    last = (_next_month(dt.date(year, month, 1)) - dt.timedelta(days=1)).day
-    return dt.date(year, month, min(day.day, last))
-
-
 def _letter_number(case: Case, on: dt.date) -> str:
     """County code, year, case number and version: unique, and readable on the phone."""
     return f"{case.area_id[:6]}-{on.year}-{case.pk:06d}-{case.version}"
@@ -252,28 +243,6 @@ def assess_case(case: Case, on_date: dt.date):
 def _covered_for_gap(case: Case) -> int | None:
     """Individual coverage (MLG-2021 art. 8) counts only the covered person in the gap method."""
     return case.covered_person_id if case.program_id == DIBAO and case.kind == DibaoKind.INDIVIDUAL else None
-
-
-def _recheck_date(case: Case, start_month: dt.date, on_date: dt.date) -> dt.date:
-    """First re-check: in 12 months, or 6 for a household with unstable income and members able
-    to work (REFORM-2020; POLICY.md §1 Dynamic management). "Able to work": a living member aged
-    18–59 whose ability to work is full or partial; "unstable income": the household's counted
-    income comes from wages or business (which vary month to month), or there is none despite
-    that ability. Special hardship is re-checked yearly."""
-    months = RECHECK_MONTHS_STABLE
-    if case.program_id == DIBAO:
-        able = False
-        for m in living_members(case.snapshot):
-            birth = dt.date.fromisoformat(m["birth_date"])
-            age = on_date.year - birth.year - ((on_date.month, on_date.day) < (birth.month, birth.day))
-            if 18 <= age < 60 and m.get("work_ability") in ("full", "partial"):
-                able = True
-                break
-        counted = [i for i in case.snapshot.get("income", []) if not i["category"].startswith("excluded_")]
-        unstable = not counted or any(i["category"] in ("wages", "business") for i in counted)
-        if able and unstable:
-            months = RECHECK_MONTHS_UNSTABLE
-    return _add_months(start_month, months)
 
 
 # --------------------------------------------------------------------------------------------
@@ -859,7 +828,7 @@ def _enroll(case: Case, decision: Decision, outcome, start: dt.date, today: dt.d
         program_id=case.program_id, household_id=case.household_id, person_id=person_id, area_id=case.area_id,
         case=case, decision=decision, status=EnrollmentStatus.ACTIVE, monthly_amount=outcome.monthly_amount,
         breakdown=decision.assessment.get("breakdown", []), start_month=start,
-        next_recheck_date=_recheck_date(case, start, today),
+        next_recheck_date=clocks.recheck_date(case.program_id, case.snapshot, start, today),
         bank_account=(_BANK_ACCOUNT.first(case.household_id) or ("",))[0]))
 
 

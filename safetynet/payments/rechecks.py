@@ -13,12 +13,11 @@ Worked in order: verification (online through `verification.services.verify_hous
 household's result from a batch run since the re-check opened), a household survey when needed
 (`survey_needed`), then a decision (`close_recheck`): unchanged, amount change, suspension,
 gradual exit or ending (decisions.py). Closing sets the next re-check date by the same rule as
-a confirmation (cases.services._recheck_date).
+a confirmation (cases.clocks.recheck_date).
 """
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -228,11 +227,9 @@ def survey_needed(recheck: Recheck, result=None) -> bool:
 
 
 def next_recheck_date(enrollment: Enrollment, snapshot: dict, today: dt.date) -> dt.date:
-    """The rule a confirmation uses (POLICY.md §1 Dynamic management), written once in
-    cases.services._recheck_date, counted from next month."""
-    from safetynet.cases.services import _recheck_date
-
-    return _recheck_date(SimpleNamespace(program_id=enrollment.program_id, snapshot=snapshot), next_month(today), today)
+    """The rule a confirmation uses (POLICY.md §1 Dynamic management: cases.clocks.recheck_date),
+    counted from next month."""
+    return clocks.recheck_date(enrollment.program_id, snapshot, next_month(today), today)
 
 
 CLOSING_OUTCOMES = ("kept", "amount", "suspension", "gradual_exit", "ending")
