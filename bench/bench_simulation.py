@@ -79,7 +79,7 @@ def _sequence(vendor: str, count: int) -> str:
 
 def _days_after(vendor: str, start: str, days: str) -> str:
     if vendor == "postgresql":
-        return f"(DATE '{start}' + ({days}))"
+        return f"(DATE '{start}' + CAST({days} AS integer))"
     return f"date('{start}', '+' || CAST({days} AS TEXT) || ' days')"
 
 
