@@ -144,3 +144,28 @@ def test_a_recheck_kept_unchanged_and_its_bad_input(payroll, clock, vdata):
     closed = rechecks.close_recheck(actor=p.posts.leader, recheck_id=recheck.pk, outcome="kept", reason="收入情况未变")
     assert closed.outcome == "kept" and closed.change_id is None
     assert not EnrollmentChange.objects.filter(enrollment=e).exists()
+
+
+def test_the_recheck_time_limit_is_the_areas_parameter_for_the_month(payroll, clock, system):
+    """`recheck_days` from the programs catalogue (10 working days by default), resolved for the
+    enrollment's area and the month the re-check opens."""
+    from safetynet.programs import catalogue
+    from safetynet.programs.services import set_parameter
+
+    p = payroll
+    spec = catalogue.get_spec("dibao", "recheck_days")
+    assert spec.default == 10 and spec.type == catalogue.WORKING_DAYS and "POLICY.md §1" in spec.source
+    assert catalogue.get_spec("special_hardship", "recheck_days").default == 10
+    with pytest.raises(PermissionDenied):
+        set_parameter(actor=p.posts.worker, program_code="dibao", key="recheck_days", area_code=COUNTY, value="5",
+                      effective_from=D(2025, 11, 1), reason="本县规定5个工作日")
+    with pytest.raises(NotFound):
+        set_parameter(actor=p.posts.officer, program_code="dibao", key="recheck_days", area_code="130124", value="5",
+                      effective_from=D(2025, 11, 1), reason="外县")
+    set_parameter(actor=system, program_code="dibao", key="recheck_days", area_code=COUNTY, value="5",
+                  effective_from=D(2025, 11, 1), reason="本县规定5个工作日")    # the past: only the system
+    october, november = p.enroll("600.00"), p.enroll("600.00")
+    clock.set(D(2025, 10, 20))                         # Monday, before the county's own value takes effect
+    assert report(p, p.posts.cadre, october).recheck.due_on == D(2025, 11, 3)
+    clock.set(D(2025, 11, 3))                          # Monday: 5 working days
+    assert report(p, p.posts.cadre, november).recheck.due_on == D(2025, 11, 10)

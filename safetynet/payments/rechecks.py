@@ -5,7 +5,8 @@ for households with unstable income and members able to work: REFORM-2020), when
 reports a change (MLG-2021 art. 30), or when department data shows something new (triggers.py).
 One re-check is open per enrollment at a time (a database constraint); a report or a signal on an
 enrollment that already has one joins it. A re-check opened by a report or a signal is due within
-`RECHECK_DAYS` working days, and moves the enrollment's next re-check date to today, so the
+the working days of the programs catalogue's `recheck_days` in force for the enrollment's area and
+month (`recheck_days`: 10 by default, SH-2021 art. 22, used for dibao too), and moves the enrollment's next re-check date to today, so the
 county's batch verification of the enrollments due (`verification.services.run_verification(
 kind="due")`) takes it in too.
 
@@ -28,17 +29,16 @@ from safetynet.core.audit import record_event
 from safetynet.core.errors import Conflict, NotFound, ValidationError
 from safetynet.core.scoping import Actor, get_in_scope
 from safetynet.core.workdays import add_working_days
+from safetynet.programs.selectors import parameters_for
 
 from . import decisions, reassessment
+from .reassessment import DIBAO, SPECIAL_HARDSHIP
 from .change_models import (
     ChangeReport, Recheck, RecheckOutcome, RecheckReason, RecheckStatus, ReportKind,
 )
 from .models import LIVE_STATUSES, Enrollment
-from .months import next_month
+from .months import month_of, next_month
 
-# Local default: the 10 days SH-2021 art. 22 gives to reassess after a reported change (POLICY.md
-# §2), used for dibao too; a candidate for the programs catalogue.
-RECHECK_DAYS = 10
 # Scheduled re-checks enter the queue this many working days before their date.
 SCHEDULED_LEAD_DAYS = 10
 REPORT_CHANGE = "payments.report_change"
@@ -48,8 +48,15 @@ RECHECK = "payments.recheck"
 # ---------------------------------------------------------------------------------------------
 # Opening
 # ---------------------------------------------------------------------------------------------
+def recheck_days(enrollment: Enrollment, today: dt.date) -> int:
+    """The working days a re-check opened today has (programs catalogue `recheck_days`, resolved
+    for the enrollment's area and this month: an area's own value beats the national default)."""
+    program = SPECIAL_HARDSHIP if enrollment.program_id == SPECIAL_HARDSHIP else DIBAO
+    return int(parameters_for(program, enrollment.area_id, month_of(today))["recheck_days"])
+
+
 def open_or_join(enrollment: Enrollment, *, reason: str, detail: str, today: dt.date) -> tuple[Recheck, bool]:
-    """The enrollment's open re-check, or a new one due in RECHECK_DAYS working days. Inside the
+    """The enrollment's open re-check, or a new one due in `recheck_days` working days. Inside the
     caller's transaction, with the enrollment locked."""
     current = Recheck.objects.filter(enrollment=enrollment, status=RecheckStatus.OPEN).first()
     if current is not None:
@@ -59,7 +66,7 @@ def open_or_join(enrollment: Enrollment, *, reason: str, detail: str, today: dt.
         return current, False
     recheck = Recheck.objects.create(enrollment=enrollment, area_id=enrollment.area_id, reason=reason,
                                      reason_detail=detail[:500], opened_on=today,
-                                     due_on=add_working_days(today, RECHECK_DAYS))
+                                     due_on=add_working_days(today, recheck_days(enrollment, today)))
     if enrollment.next_recheck_date > today:
         Enrollment.objects.filter(pk=enrollment.pk).update(next_recheck_date=today)
         enrollment.next_recheck_date = today

@@ -118,6 +118,9 @@ SPECS: tuple[ParameterSpec, ...] = (
           "POLICY.md §1 step 6 · MLG-2021 art. 22", minimum=1, maximum=120),
     _spec(DIBAO, "case_extended_days", WORKING_DAYS, _("Whole case, when extended, within"), 45,
           "POLICY.md §1 step 6 · MLG-2021 art. 22", minimum=1, maximum=180),
+    _spec(DIBAO, "recheck_days", WORKING_DAYS, _("Re-check after a reported change or new department data within"), 10,
+          "POLICY.md §1 Dynamic management · MLG-2021 art. 30–31; the 10 days of SH-2021 art. 22", local=True,
+          minimum=1, maximum=60),
     _spec(DIBAO, "mandatory_deliberation", BOOLEAN, _("Deliberation meeting for every case"), False,
           "POLICY.md §1 step 5 · MLG-2012 art. 21–22"),
     _spec(DIBAO, "confirmation_delegated", BOOLEAN, _("Confirmation delegated to towns"), False,
@@ -145,6 +148,8 @@ SPECS: tuple[ParameterSpec, ...] = (
           "POLICY.md §2 · SH-2021 art. 15", minimum=1, maximum=60),
     _spec(SPECIAL_HARDSHIP, "decision_days", WORKING_DAYS, _("County decision within"), 15,
           "POLICY.md §2 · SH-2021 art. 16", minimum=1, maximum=60),
+    _spec(SPECIAL_HARDSHIP, "recheck_days", WORKING_DAYS, _("Reassessment after a reported change within"), 10,
+          "POLICY.md §2 · SH-2021 art. 21–22", minimum=1, maximum=60),
     _spec(SPECIAL_HARDSHIP, "spot_check_ratio", RATIO, _("County spot-checks at least (share of cases)"), "0.30",
           "POLICY.md §2 · SH-2021 art. 16", minimum=_D("0"), maximum=_D("1")),
     # --- temporary assistance (POLICY.md §3) ---
