@@ -12,6 +12,7 @@ from safetynet.payments.models import (
 )
 from tests.payments_helpers import *  # noqa: F401,F403
 from tests.payments_helpers import COUNTY, D, make_poor_household, walk
+from tests.test_verification_helpers import vdata  # noqa: F401
 
 
 def generate(p, month):
@@ -320,3 +321,63 @@ def test_decisions_refuse_bad_input(payroll, clock):
     with pytest.raises(NotFound):
         decisions.decide_on_enrollment(actor=officer, enrollment_id="abc", kind="suspension", reason="x")
     assert not EnrollmentChange.objects.filter(enrollment=e).exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Special hardship re-assessed on the case's supporters and the care level last assessed
+# ---------------------------------------------------------------------------------------------
+def enrolled_elder_with_supporter(posts, clock, village):
+    """A special-hardship enrollment whose case page recorded a supporter (a son in prison)."""
+    from safetynet.cases import services as cases
+    from safetynet.cases.supporters import record_supporter
+    from safetynet.registry.models import Person
+    from tests.cases_helpers import investigators, new_id
+
+    household = make_poor_household(posts.worker, village.code, wages="")
+    elder = Person.objects.create(household=household, area=village, name="孙老汉", id_number=new_id(D(1942, 2, 1)),
+                                  sex="male", birth_date=D(1942, 2, 1), relation_to_head="parent")
+    case = walk(posts, household, clock, to="verified", program="special_hardship", covered_person_id=elder.pk)
+    record_supporter(actor=posts.worker, case_id=case.pk, name="孙大", relation="child", inability="imprisoned")
+    cases.give_town_opinion(actor=posts.worker, case_id=case.pk, opinion="符合条件")
+    cases.publish_notice(actor=posts.worker, case_id=case.pk)
+    clock.advance(7)
+    cases.close_notice(actor=posts.worker, case_id=case.pk)
+    case.refresh_from_db()
+    if case.county_visit_required:
+        cases.record_county_visit(actor=posts.officer, case_id=case.pk, conducted_on=clock(), investigators=investigators(),
+                                  findings="抽查属实", signed_by_household=True)
+    cases.confirm_case(actor=posts.officer, case_id=case.pk)
+    return case.enrollments.get()
+
+
+def test_a_special_hardship_reassessment_reads_the_supporters_recorded_on_the_case(posts, clock, standards, village):
+    from safetynet.payments import reassessment
+
+    enrollment = enrolled_elder_with_supporter(posts, clock, village)
+    outcome = reassessment.assess(enrollment, reassessment.facts_in_force(enrollment), D(2025, 12, 1))
+    assert outcome.eligible
+    said = " ".join(str(line.item) for line in outcome.breakdown)
+    assert "孙大" in said            # the rule judged him (in prison: unable), as the case's own assessment did
+
+
+def test_a_special_hardship_death_keeps_the_care_level_a_recheck_assessed(posts, clock, standards, village, vdata):
+    """A re-check's survey found partial care and the amount rose by its care standard; a later
+    re-assessment (here, the death of another member) starts from that level, not the case's."""
+    from safetynet.payments import rechecks, triggers
+
+    enrollment = enrolled_elder(posts, clock, village, "周老汉", D(1939, 4, 1))
+    clock.set(D(2025, 11, 3))
+    recheck = rechecks.record_change_report(actor=posts.worker, enrollment_id=enrollment.pk, kind="income",
+                                            description="老人行动不便，需要照料").recheck
+    rechecks.verify_recheck(actor=posts.worker, recheck_id=recheck.pk)
+    rechecks.record_recheck_survey(actor=posts.worker, recheck_id=recheck.pk, conducted_on="2025-11-03",
+                                   investigators=["刘一", "陈二"], findings="无法独立洗澡、行走", signed_by_household=True,
+                                   daily_activities={"eating": True, "dressing": True, "bed_transfer": True,
+                                                     "toileting": True, "walking_indoors": False, "bathing": False})
+    before = enrollment.monthly_amount
+    rechecks.close_recheck(actor=posts.officer, recheck_id=recheck.pk, outcome="amount", reason="照料等级变为部分护理")
+    enrollment.refresh_from_db()
+    assert enrollment.monthly_amount == before + Decimal("300.00")      # the partial-care standard
+    spouse = enrollment.household.members.exclude(pk=enrollment.person_id).order_by("id").first()
+    effect = triggers.death_effect(enrollment, spouse.pk, D(2025, 11, 20), spouse.name)
+    assert effect is None or not effect.changes

@@ -23,7 +23,7 @@ from safetynet.cases.standards import jsonable
 from safetynet.core.errors import ValidationError
 from safetynet.programs import rules
 from safetynet.programs import selectors as program_selectors
-from safetynet.programs.facts import Outcome, SupporterFacts
+from safetynet.programs.facts import Outcome
 
 from .models import Enrollment, EnrollmentChange
 
@@ -72,12 +72,20 @@ def without_members(facts: dict, person_ids) -> dict:
 
 
 def _supporters_and_level(enrollment: Enrollment, care_level: str | None):
+    """The supporters kept on the enrollment's case (cases/supporters.py: recorded on the case
+    page, through the API or with the survey), and the care level: the one given, else the one
+    the latest closed re-check's survey assessed, else the case survey's (SH-2021 art. 21–22)."""
     from safetynet.cases.models import Survey
+    from safetynet.cases.supporters import facts_for_case
 
-    survey = Survey.objects.filter(case_id=enrollment.case_id).order_by("-id").first()
-    supporters = [SupporterFacts(**{**s, "birth_date": dt.date.fromisoformat(s["birth_date"])})
-                  for s in (survey.supporters if survey else [])]
-    level = care_level or (survey.care_level if survey and survey.care_level else rules.SELF_CARE)
+    from .change_models import Recheck, RecheckStatus
+
+    supporters = facts_for_case(enrollment.case_id)
+    level = care_level or (Recheck.objects.filter(enrollment=enrollment, status=RecheckStatus.CLOSED).exclude(care_level="")
+                           .order_by("-closed_on", "-id").values_list("care_level", flat=True).first())
+    if not level:
+        survey = Survey.objects.filter(case_id=enrollment.case_id).exclude(care_level="").order_by("-id").first()
+        level = survey.care_level if survey else rules.SELF_CARE
     return supporters, level
 
 
