@@ -169,3 +169,70 @@ def test_the_recheck_time_limit_is_the_areas_parameter_for_the_month(payroll, cl
     assert report(p, p.posts.cadre, october).recheck.due_on == D(2025, 11, 3)
     clock.set(D(2025, 11, 3))                          # Monday: 5 working days
     assert report(p, p.posts.cadre, november).recheck.due_on == D(2025, 11, 10)
+
+
+def test_the_batch_of_enrollments_due_files_its_report_on_each_open_recheck(payroll, clock, vdata):
+    """Issue 4 part 4: a report is attached to the re-check that asked for it, from a batch too.
+    The batch takes in every enrollment with an open re-check (one opened ahead of its date too);
+    a re-check the town already verified online keeps its own report."""
+    import dataclasses
+
+    from safetynet.core.models import AuditEvent
+    from safetynet.verification.models import HouseholdResult
+    from safetynet.verification.services import run_verification
+
+    from tests.cases_helpers import new_id
+    from tests.test_verification_helpers import import_rows
+
+    p = payroll
+    import_rows(p.posts.officer, "public_security_deaths",      # a batch reads the current snapshots
+                [{"id_number": new_id(D(1930, 1, 1)), "name": "无关", "death_date": D(2025, 9, 1)}])
+    reported, ahead, later = (p.enroll("600.00") for _ in range(3))
+    online = p.base                                       # its household's own case holds the authorization
+    Enrollment.objects.filter(pk__in=[ahead.pk, later.pk, online.pk]).update(next_recheck_date=D(2099, 1, 1))
+    clock.set(D(2025, 10, 20))
+    by_report = report(p, p.posts.cadre, reported).recheck
+    scheduled = Recheck.objects.create(enrollment=ahead, area_id=ahead.area_id, reason="scheduled", opened_on=D(2025, 10, 20),
+                                       due_on=D(2099, 1, 1))
+    own = rechecks.verify_recheck(actor=p.posts.worker, recheck_id=report(p, p.posts.cadre, online).recheck_id)
+
+    with pytest.raises(PermissionDenied):                 # the town does not run batches
+        run_verification(actor=p.posts.worker, kind="due", area_code=COUNTY)
+    elsewhere = dataclasses.replace(p.posts.officer, area_code="130123102")
+    with pytest.raises(NotFound):
+        run_verification(actor=elsewhere, kind="due", area_code="130123100")
+    other_town = run_verification(actor=elsewhere, kind="due", area_code="130123102")
+    assert other_town.notes["enrollments"] == {} and other_town.notes["rechecks"] == {}
+
+    run = run_verification(actor=p.posts.officer, kind="due", area_code=COUNTY)
+    assert set(run.notes["enrollments"]) == {str(reported.pk), str(ahead.pk), str(online.pk)}   # not `later`
+    result_of = {r.household_id: r.pk for r in HouseholdResult.objects.filter(run=run)}
+    for recheck, enrollment in ((by_report, reported), (scheduled, ahead)):
+        recheck.refresh_from_db()
+        assert (recheck.verification_run_id, recheck.household_result_id) == (run.pk, result_of[enrollment.household_id])
+        event = AuditEvent.objects.get(action="payments.attach_verification", object_id=str(recheck.pk))
+        assert event.username == p.posts.officer.username and event.after["run"] == run.pk
+    kept = Recheck.objects.get(pk=own.pk)
+    assert (kept.verification_run_id, kept.household_result_id) == (own.verification_run_id, own.household_result_id)
+    assert run.notes["rechecks"] == {str(by_report.pk): result_of[reported.household_id],
+                                     str(scheduled.pk): result_of[ahead.household_id]}
+    again = run_verification(actor=p.posts.officer, kind="due", area_code=COUNTY)
+    assert again.notes["rechecks"] == {}                  # each re-check keeps the report it got
+    closed = rechecks.close_recheck(actor=p.posts.officer, recheck_id=by_report.pk, outcome="kept", reason="收入未变")
+    assert closed.status == "closed"                     # it rests on the batch's report
+
+
+def test_the_recheck_page_links_the_report_filed_on_it(payroll, clock, vdata, client_for):
+    p = payroll
+    clock.set(D(2025, 10, 20))
+    recheck = report(p, p.posts.cadre, p.base).recheck
+    client = client_for("town_worker", "130123100")
+    page = client.get(f"/payments/changes/rechecks/{recheck.pk}/")
+    assert page.status_code == 200 and b'data-testid="recheck-report"' not in page.content
+    verified = rechecks.verify_recheck(actor=p.posts.worker, recheck_id=recheck.pk)
+    page = client.get(f"/payments/changes/rechecks/{recheck.pk}/")
+    assert f'/verification/reports/{verified.household_result_id}/'.encode() in page.content
+    assert client.get(f"/verification/reports/{verified.household_result_id}/").status_code == 200
+    other = client_for("town_worker", "130123102")
+    assert other.get(f"/payments/changes/rechecks/{recheck.pk}/").status_code == 404
+    assert other.get(f"/verification/reports/{verified.household_result_id}/").status_code == 404

@@ -226,4 +226,5 @@ def recheck(request, actor, recheck_id):
         "activities": list(ACTIVITY_LABELS.items()),
         "is_special_hardship": item.enrollment.program_id == "special_hardship",
         "can_work": actor.can("payments.recheck"), "can_decide": actor.can("payments.decide"),
+        "can_read_report": actor.can("verification.view"),
     }, status=422 if error else 200)

@@ -49,6 +49,7 @@ class RecheckOut(Schema):
     overdue: bool
     status: str
     verified_at: dt.datetime | None
+    verification_run: int | None
     household_result: int | None
     survey_on: dt.date | None
     survey_needed: bool
@@ -168,7 +169,7 @@ def _recheck(r, today: dt.date) -> dict:
     return {"id": r.pk, "enrollment": r.enrollment_id, "household": r.enrollment.household_id, "area": r.area_id,
             "reason": r.reason, "reason_detail": r.reason_detail, "opened_on": r.opened_on, "due_on": r.due_on,
             "overdue": r.status == "open" and r.due_on < today, "status": r.status, "verified_at": r.verified_at,
-            "household_result": r.household_result_id, "survey_on": r.survey_on,
+            "verification_run": r.verification_run_id, "household_result": r.household_result_id, "survey_on": r.survey_on,
             "survey_needed": rechecks.survey_needed(r) if r.status == "open" else False, "outcome": r.outcome,
             "change": r.change_id, "closed_on": r.closed_on}
 

@@ -165,9 +165,19 @@ def recheck_result(recheck: Recheck):
     return latest_result(recheck.enrollment, since=recheck.created_at)
 
 
+def _attach_report(actor: Actor, recheck: Recheck, result, action: str) -> None:
+    """File a household's verification report (its `HouseholdResult`, whose page and PDF are the
+    report) on the re-check that asked for it (issue 4 part 4), audited."""
+    recheck.verification_run_id, recheck.household_result_id = result.run_id, result.pk
+    recheck.verified_at = timezone.now()
+    recheck.save(update_fields=["verification_run_id", "household_result_id", "verified_at"])
+    record_event(actor=actor, action=action, obj=recheck,
+                 after={"run": result.run_id, "result": result.pk, "flags": result.flags})
+
+
 def verify_recheck(*, actor: Actor, recheck_id: int) -> Recheck:
     """Run the household through the verification engine now (the county's verification service
-    runs it for the town: `verification_service_actor`), and keep the result on the re-check."""
+    runs it for the town: `verification_service_actor`), and keep the report on the re-check."""
     from safetynet.verification.services import verification_service_actor, verify_household
 
     actor.require(RECHECK)
@@ -177,12 +187,34 @@ def verify_recheck(*, actor: Actor, recheck_id: int) -> Recheck:
     with transaction.atomic(durable=True):
         recheck = load_recheck(actor, recheck.pk, for_update=True)
         _require_open(recheck)
-        recheck.verification_run_id, recheck.household_result_id = report.run.pk, report.result.pk
-        recheck.verified_at = timezone.now()
-        recheck.save(update_fields=["verification_run_id", "household_result_id", "verified_at"])
-        record_event(actor=actor, action="payments.verify_recheck", obj=recheck,
-                     after={"run": report.run.pk, "result": report.result.pk, "flags": report.result.flags})
+        _attach_report(actor, recheck, report.result, "payments.verify_recheck")
     return recheck
+
+
+def attach_due_run(*, actor: Actor, run) -> dict[str, int]:
+    """A finished batch of the enrollments due (`verification.services.run_verification(kind=
+    "due")`) files each household's report on its enrollment's open re-check that has none yet
+    (one the town ran online is kept). Called by the run itself, as the verification service or
+    the county officer who ran it; idempotent. Returns {re-check id: result id} of those filed."""
+    from safetynet.verification.models import HouseholdResult
+
+    enrollments = {int(e): int(h) for e, h in ((run.notes or {}).get("enrollments") or {}).items()}
+    if not enrollments:
+        return {}
+    attached: dict[str, int] = {}
+    with transaction.atomic(durable=True):
+        ids = list(enrollments)
+        for start in range(0, len(ids), 5000):
+            open_ones = list(Recheck.objects.select_for_update().filter(
+                enrollment_id__in=ids[start:start + 5000], status=RecheckStatus.OPEN, household_result_id__isnull=True))
+            results = {r.household_id: r for r in HouseholdResult.objects.filter(
+                run=run, household_id__in={enrollments[r.enrollment_id] for r in open_ones})}
+            for recheck in open_ones:
+                result = results.get(enrollments[recheck.enrollment_id])
+                if result is not None and actor.covers(recheck.area_id):
+                    _attach_report(actor, recheck, result, "payments.attach_verification")
+                    attached[str(recheck.pk)] = result.pk
+    return attached
 
 
 @transaction.atomic(durable=True)

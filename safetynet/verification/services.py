@@ -17,6 +17,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -274,7 +275,7 @@ def attach_to_case(*, actor: Actor, run: VerificationRun, result: HouseholdResul
 def _batch_households(actor: Actor, kind: str, area_code: str, as_of: dt.date) -> tuple[list[int], dict]:
     """The households of a batch, with what the run notes about them (cases, enrollments, skipped)."""
     from safetynet.cases.models import Case, Status
-    from safetynet.payments.models import LIVE_STATUSES, Enrollment
+    from safetynet.payments.models import LIVE_STATUSES, Enrollment, Recheck, RecheckStatus
 
     notes: dict = {}
     if kind == RunKind.CASES:
@@ -284,7 +285,11 @@ def _batch_households(actor: Actor, kind: str, area_code: str, as_of: dt.date) -
         notes["skipped_no_authorization"] = sorted(c for c, h, signed in rows if not signed)
         return sorted({h for c, h, signed in rows if signed}), notes
     if kind == RunKind.DUE:
-        rows = list(in_scope(Enrollment.objects.filter(status__in=LIVE_STATUSES, next_recheck_date__lte=as_of), actor)
+        # Due: the re-check date has come, or a re-check is open (opened ahead of its date, or by a
+        # report or department data); its report is filed on the re-check (_attach_rechecks).
+        open_recheck = Recheck.objects.filter(enrollment_id=OuterRef("pk"), status=RecheckStatus.OPEN)
+        due = Enrollment.objects.filter(Q(next_recheck_date__lte=as_of) | Exists(open_recheck), status__in=LIVE_STATUSES)
+        rows = list(in_scope(due, actor)
                     .filter(area__code__startswith=area_code)
                     .values_list("id", "household_id", "case__authorization_signed_at"))
         notes["enrollments"] = {str(e): h for e, h, signed in rows if signed}
@@ -354,6 +359,8 @@ def process_run(*, actor: Actor, run_id: int, stop_after_chunks: int | None = No
         raise
     if run.kind == RunKind.CASES:
         _attach_cases(actor, run)
+    elif run.kind == RunKind.DUE:
+        _attach_rechecks(actor, run)
     with transaction.atomic(durable=True):
         record_event(actor=actor, action="verification.finish_run", obj=run,
                      after={"households": run.households_done, "flagged": run.flagged_households,
@@ -399,6 +406,16 @@ def _attach_cases(actor: Actor, run: VerificationRun) -> None:
         except SafetyNetError as error:
             errors[case_id] = error.message
     notes = dict(run.notes, attached=attached, attach_errors=errors)
+    VerificationRun.objects.filter(pk=run.pk).update(notes=notes)
+    run.notes = notes
+
+
+def _attach_rechecks(actor: Actor, run: VerificationRun) -> None:
+    """File each report on the re-check that asked for it, through payments' own service."""
+    from safetynet.payments.rechecks import attach_due_run
+
+    attached = dict(run.notes.get("rechecks", {}), **attach_due_run(actor=actor, run=run))
+    notes = dict(run.notes, rechecks=attached)
     VerificationRun.objects.filter(pk=run.pk).update(notes=notes)
     run.notes = notes
 
