@@ -118,3 +118,40 @@ def test_proposals_are_confirmed_and_rejected_inline(client, payroll, clock, vda
     other = _login(client, p.posts.other_worker)
     assert other.post(reverse("changes:queue"), {"action": "confirm", "proposal": first.pk}).status_code == 404
     assert triggers.run_triggers(actor=p.posts.officer, county_code=COUNTY).proposals == 0
+
+
+def test_my_work_shows_the_rechecks_due_and_the_proposals_to_confirm_of_the_post(client, payroll, clock, vdata):
+    from safetynet.payments import change_views, rechecks
+
+    p = payroll
+    clock.set(D(2025, 10, 20))
+    late, soon, later = (p.enroll("600.00") for _ in range(3))
+    for enrollment in (late, soon, later):
+        rechecks.record_change_report(actor=p.posts.cadre, enrollment_id=enrollment.pk, kind="income", description="收入变化")
+    Recheck.objects.filter(enrollment=late).update(due_on=D(2025, 10, 10))
+    Recheck.objects.filter(enrollment=soon).update(due_on=D(2025, 10, 24))
+    Recheck.objects.filter(enrollment=later).update(due_on=D(2025, 12, 1))
+    spouse = Person.objects.get(household=p.base.household, relation_to_head="spouse")
+    import_rows(p.posts.officer, "public_security_deaths", [{"id_number": spouse.id_number, "name": spouse.name,
+                                                             "death_date": D(2025, 10, 5)}])
+    triggers.run_triggers(actor=p.posts.officer, county_code=COUNTY)
+    assert ChangeProposal.objects.filter(status="pending").count() == 1
+
+    def lines(actor):
+        return {str(x["label"]): (x["count"], x["url"]) for x in change_views.home_queues(actor)}
+
+    queue = reverse("changes:queue")
+    assert lines(p.posts.worker) == {"Re-checks overdue": (1, f"{queue}?due=overdue#rechecks"),
+                                     "Re-checks due this week": (1, f"{queue}?due=soon#rechecks"),
+                                     "Automatic changes to confirm": (1, f"{queue}#proposals")}
+    assert set(lines(p.posts.county_leader)) == {"Re-checks overdue", "Re-checks due this week"}   # decides, confirms nothing
+    assert {k: c for k, (c, _u) in lines(p.posts.other_worker).items()} == {
+        "Re-checks overdue": 0, "Re-checks due this week": 0, "Automatic changes to confirm": 0}   # another town's
+    assert lines(p.posts.cadre) == {} and lines(p.posts.inspector) == {} and lines(p.posts.grid) == {}
+
+    page = _login(client, p.posts.worker).get(reverse("home")).content.decode()
+    assert f"{queue}?due=overdue#rechecks" in page and f"{queue}#proposals" in page
+    overdue = client.get(f"{queue}?due=overdue").content.decode()
+    assert 'data-testid="due-filter"' in overdue and overdue.count('data-testid="recheck-row"') == 1
+    assert reverse("changes:recheck", args=[Recheck.objects.get(enrollment=late).pk]) in overdue
+    assert client.get(queue).content.decode().count('data-testid="recheck-row"') == 3

@@ -3,6 +3,7 @@ from django.shortcuts import render
 
 from safetynet.areas import selectors as area_selectors
 from safetynet.cases import pages as case_pages
+from safetynet.payments import change_views
 
 
 @login_required
@@ -14,7 +15,7 @@ def home(request):
     area = area_selectors.actor_area(actor)
     counts = area_selectors.subtree_counts(actor, area.code if area else "")
     children = area_selectors.child_areas_with_counts(actor, area.code if area else None)
-    queues = case_pages.home_queues(actor)
+    queues = case_pages.home_queues(actor) + change_views.home_queues(actor)
     return render(request, "dashboards/home.html", {
         "area": area, "counts": counts, "children": children,
         # Filled by the cases, discovery and payments parts as they land.

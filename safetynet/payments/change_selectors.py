@@ -61,6 +61,30 @@ def recheck_queue_by_town(actor: Actor, today: dt.date, *, soon_days: int = 7) -
             for r in sorted(rows, key=lambda r: r["town"])]
 
 
+@dataclass
+class RecheckCounts:
+    open: int
+    overdue: int
+    due_soon: int
+
+
+def recheck_counts(actor: Actor, today: dt.date, *, soon_days: int = 7) -> RecheckCounts:
+    """Open re-checks in scope: all, overdue, and due within `soon_days` (one query)."""
+    row = rechecks_in_scope(actor).order_by().aggregate(
+        n=Count("id"), late=Count("id", filter=Q(due_on__lt=today)),
+        soon=Count("id", filter=Q(due_on__gte=today, due_on__lte=today + dt.timedelta(days=soon_days))))
+    return RecheckCounts(row["n"], row["late"], row["soon"])
+
+
+def filter_due(qs: QuerySet[Recheck], due: str, today: dt.date, *, soon_days: int = 7) -> QuerySet[Recheck]:
+    """"overdue": past their due date; "soon": due within `soon_days`; anything else: all."""
+    if due == "overdue":
+        return qs.filter(due_on__lt=today)
+    if due == "soon":
+        return qs.filter(due_on__gte=today, due_on__lte=today + dt.timedelta(days=soon_days))
+    return qs
+
+
 def proposals_in_scope(actor: Actor, *, status: str | None = ProposalStatus.PENDING) -> QuerySet[ChangeProposal]:
     actor.require(VIEW)
     qs = in_scope(ChangeProposal.objects.select_related("enrollment", "enrollment__household", "person", "signal"), actor)

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from safetynet.cases import clocks
@@ -78,9 +79,11 @@ def queue(request, actor):
                                  % {"proposals": result.proposals, "opened": result.rechecks_opened,
                                     "due": result.due_rechecks_opened, "settled": result.settled})
                 return redirect("changes:queue")
-    rows, page, pages, total = _page(request, selectors.rechecks_in_scope(actor))
+    due = request.GET.get("due", "")
+    due = due if due in ("overdue", "soon") else ""
+    rows, page, pages, total = _page(request, selectors.filter_due(selectors.rechecks_in_scope(actor), due, today))
     return render(request, "payments/changes/queue.html", {
-        "today": today, "rechecks": rows, "page": page, "pages": pages, "total": total,
+        "today": today, "rechecks": rows, "page": page, "pages": pages, "total": total, "due": due,
         "towns": selectors.recheck_queue_by_town(actor, today) if len(actor.area_code) <= 6 else [],
         "proposals": list(selectors.proposals_in_scope(actor)[:100]),
         "endings": list(selectors.endings_on_notice(actor)[:100]),
@@ -228,3 +231,28 @@ def recheck(request, actor, recheck_id):
         "can_work": actor.can("payments.recheck"), "can_decide": actor.can("payments.decide"),
         "can_read_report": actor.can("verification.view"),
     }, status=422 if error else 200)
+
+
+# ---------------------------------------------------------------------------------------------
+# "My work" on the landing page (dashboards)
+# ---------------------------------------------------------------------------------------------
+def home_queues(actor) -> list[dict]:
+    """The landing page's lines for changes and exits, for what the post does: the re-checks
+    overdue and due this week (those who work or decide them), the automatic changes waiting for
+    confirmation (those who confirm them)."""
+    if actor is None or not actor.can(selectors.VIEW):
+        return []
+    url = reverse("changes:queue")
+    lines = []
+    if actor.can("payments.recheck") or actor.can("payments.decide"):
+        counts = selectors.recheck_counts(actor, clocks.today())
+        lines += [
+            {"label": _("Re-checks overdue"), "count": counts.overdue, "url": f"{url}?due=overdue#rechecks",
+             "css": "status-overdue"},
+            {"label": _("Re-checks due this week"), "count": counts.due_soon, "url": f"{url}?due=soon#rechecks",
+             "css": "status-waiting"},
+        ]
+    if actor.can("payments.confirm_proposal"):
+        lines.append({"label": _("Automatic changes to confirm"), "count": selectors.proposals_in_scope(actor).count(),
+                      "url": f"{url}#proposals", "css": "status-new"})
+    return lines
