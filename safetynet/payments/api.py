@@ -44,19 +44,22 @@ MonthText = Annotated[str, Field(..., pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$", d
 # Output
 # --------------------------------------------------------------------------------------------
 
-class RunOut(Schema):
-    id: int
-    code: str
-    county: str
-    county_name: str
-    month: str
-    status: str
+class RunFigures(Schema):
     payment_count: int
     total: str
     payable_count: int
     payable: str
     no_account_count: int
     no_account_total: str
+
+
+class RunOut(RunFigures):
+    id: int
+    code: str
+    county: str
+    county_name: str
+    month: str
+    status: str
     generated_by: str
     generated_at: dt.datetime | None
     approved_by: str
@@ -107,15 +110,9 @@ class ChangeOut(Schema):
     regular: CountTotal = CountTotal()
 
 
-class TotalsOut(Schema):
+class TotalsOut(RunFigures):
     run: int
     code: str
-    payment_count: int
-    total: str
-    payable_count: int
-    payable: str
-    no_account_count: int
-    no_account_total: str
     by_town_program: list[TownTotalOut]
 
 
@@ -296,8 +293,7 @@ def get_run(request, run_id: RunId):
 def run_totals(request, run_id: RunId):
     run = selectors.get_run(request.auth, run_id)
     out = _run_out(run)
-    return {"run": run.pk, **{k: out[k] for k in ("code", "payment_count", "total", "payable_count", "payable",
-                                                  "no_account_count", "no_account_total")},
+    return {**{k: out[k] for k in ("code", *RunFigures.model_fields)}, "run": run.pk,
             "by_town_program": selectors.town_totals(request.auth, run)}
 
 

@@ -58,8 +58,8 @@ from safetynet.programs.models import Parameter
 from safetynet.programs.selectors import parameters_for
 from safetynet.registry.models import Asset, Household, IncomeCategory, IncomeItem, Person
 
-from .models import Enrollment, LIVE_STATUSES
 from . import generation, services
+from .models import LIVE_STATUSES, Enrollment
 from .services import parse_month
 
 SIMULATE = "payments.simulate"
