@@ -15,8 +15,9 @@ Timed, in the same process, per database:
             program, change from last month, audit event), through the service;
   again     the second generation of the same month (adds nothing);
   set-20k / naive-20k  the service on the 20,000-enrollment county, against a loop over the same
-            enrollments creating payments one by one through the ORM (existence check + create, in
-            one transaction), and their ratio.
+            enrollments creating payments one by one through the ORM, by the same rules (the term
+            in force for the month, refused-work deductions, the payee, an existence check, the
+            insert; in one transaction), the check that both ways pay the same, and their ratio.
 
     .venv/bin/python bench/bench_payroll.py [--enrollments 1000000] [--small 20000] [--no-postgres]
 
@@ -143,7 +144,8 @@ def worker(enrollments: int, small: int) -> None:
     from safetynet.areas.services import import_divisions
     from safetynet.cases.models import Case, Decision
     from safetynet.payments import services
-    from safetynet.payments.models import Enrollment, Payment, PayrollRun
+    from safetynet.payments.models import Enrollment, EnrollmentTerm, Payment, PayrollRun, WorkRefusalDeduction
+    from django.db.models import Q, Sum
     from safetynet.registry.models import Household, Person
 
     vendor = connection.vendor
@@ -205,18 +207,32 @@ def worker(enrollments: int, small: int) -> None:
     naive_run = PayrollRun.objects.create(area_id=SMALL_COUNTY, month=dt.date(2025, 11, 1), code=SMALL_COUNTY + "202511")
     month = dt.date(2025, 11, 1)
     started = time.perf_counter()
+    # The naive way applies the same rules as generation.py, one enrollment at a time, as peers
+    # do: the term in force for the month (status and amount), the refused-work deductions, the
+    # payee; then an existence check and the insert.
     with transaction.atomic():
-        for e in Enrollment.objects.filter(area__code__startswith=SMALL_COUNTY, status__in=["active", "gradual_exit"],
-                                           start_month__lte=month).select_related("household__head"):
-            if Payment.objects.filter(enrollment=e, month=month).exists():
+        for e in Enrollment.objects.filter(area__code__startswith=SMALL_COUNTY, start_month__lte=month) \
+                .select_related("household__head", "person"):
+            term = (EnrollmentTerm.objects.filter(enrollment=e, from_month__lte=month)
+                    .filter(Q(until_month__isnull=True) | Q(until_month__gt=month)).first())
+            status, amount = (term.status, term.amount) if term else (e.status, e.monthly_amount)
+            if status not in ("active", "gradual_exit"):
                 continue
+            amount -= (WorkRefusalDeduction.objects.filter(enrollment=e, from_month__lte=month, until_month__gt=month)
+                       .aggregate(total=Sum("amount"))["total"] or 0)
+            if amount <= 0 or Payment.objects.filter(enrollment=e, month=month).exclude(status="carried_over").exists():
+                continue
+            payee = e.person or e.household.head
             Payment.objects.create(run=naive_run, enrollment=e, household_id=e.household_id, program_id=e.program_id,
-                                   area_id=e.area_id, month=month, amount=e.monthly_amount, bank_account=e.bank_account,
-                                   payee_name=e.household.head.name if e.household.head else "",
+                                   area_id=e.area_id, month=month, amount=amount, bank_account=e.bank_account,
+                                   payee_name=payee.name if payee else "",
                                    reference=f"{naive_run.code}-{e.pk}",
                                    status="pending" if e.bank_account else "no_account")
     figures["naive_small"] = time.perf_counter() - started
     figures["small"] = Payment.objects.filter(run=naive_run).count()
+    set_run = PayrollRun.objects.get(area_id=SMALL_COUNTY, month=dt.date(2025, 10, 1))
+    naive_total = Payment.objects.filter(run=naive_run).aggregate(total=Sum("amount"))["total"]
+    figures["same_result"] = (figures["small"], naive_total) == (set_run.payment_count, set_run.total_amount)
     log(f"20k: set {figures['set_small']:.2f} s, naive {figures['naive_small']:.2f} s")
     print(json.dumps(figures))
 
@@ -246,6 +262,7 @@ def main() -> None:
             (f"naive ORM loop, {args.small:,} (s)", "naive_small", "{:.2f}")]
     for label, key, fmt in rows:
         print(f"{label:34}" + "".join(f"{fmt.format(r[key]):>14}" for r in results))
+    print(f"{'same payments and total both ways':34}" + "".join(f"{'yes' if r['same_result'] else 'NO':>14}" for r in results))
     print(f"{'naive / set-based  [≥ 100×]':34}" + "".join(f"{r['naive_small'] / r['set_small']:>13.0f}×" for r in results))
 
 

@@ -144,35 +144,38 @@ def generate_payroll_run(*, actor: Actor, county_code: str, month, progress: Pro
     county = _county(actor, county_code)
     month = parse_month(month)
     run = _open_run(actor, county, month)
-    with transaction.atomic(durable=True):
-        run = PayrollRun.objects.select_for_update().select_related("area").get(pk=run.pk)
-        if run.is_frozen:  # approved while we waited for the lock
-            raise Conflict(_frozen_message(run), field="month", code="run_frozen")
-        generation.prepare_transaction()
-        added = {}
-        for number, (name, step) in enumerate(generation.STEPS, start=1):
-            added[name] = step(run)
-            if progress:
-                progress(name, number, len(generation.STEPS))
-        before = {"status": run.status, "total": run.total_amount, "count": run.payment_count}
-        added_rows = any(added[name] for name in ("regular", "arrears", "carried"))
-        unchanged = (not added_rows and not added["carry_mark"] and run.status == RunStatus.GENERATED
-                     and Payment.objects.filter(run=run).count() == run.payment_count)
-        if not unchanged:  # a complete run generated again keeps its figures (nothing was added)
-            generation.refresh_statistics()
-            rows = summaries.grouped(run)
-            for key, value in summaries.run_totals(run, rows).items():
-                setattr(run, key, value)
-            run.summary = {"by_town_program": summaries.totals_by_town_and_program(run, rows),
-                           "change": summaries.change_from_previous(run, rows)}
-        run.summary["added"] = added
-        if added_rows or run.status == RunStatus.GENERATING:
-            run.generated_by_id, run.generated_by_username = actor.user_id, actor.username
-        run.status = RunStatus.GENERATED
-        run.generated_at = timezone.now()
-        run.save()
-        record_event(actor=actor, action="payments.generate_payroll_run", obj=run, before=before,
-                     after={"month": month, "added": added, "total": run.total_amount, "count": run.payment_count})
+    try:
+        with transaction.atomic(durable=True):
+            run = PayrollRun.objects.select_for_update().select_related("area").get(pk=run.pk)
+            if run.is_frozen:  # approved while we waited for the lock
+                raise Conflict(_frozen_message(run), field="month", code="run_frozen")
+            generation.prepare_transaction()
+            added = {}
+            for number, (name, step) in enumerate(generation.STEPS, start=1):
+                added[name] = step(run)
+                if progress:
+                    progress(name, number, len(generation.STEPS))
+            before = {"status": run.status, "total": run.total_amount, "count": run.payment_count}
+            added_rows = any(added[name] for name in ("regular", "arrears", "carried"))
+            unchanged = (not added_rows and not added["carry_mark"] and run.status == RunStatus.GENERATED
+                         and Payment.objects.filter(run=run).count() == run.payment_count)
+            if not unchanged:  # a complete run generated again keeps its figures (nothing was added)
+                generation.refresh_statistics(sum(added[name] for name in ("regular", "arrears", "carried")))
+                rows = summaries.grouped(run)
+                for key, value in summaries.run_totals(run, rows).items():
+                    setattr(run, key, value)
+                run.summary = {"by_town_program": summaries.totals_by_town_and_program(run, rows),
+                               "change": summaries.change_from_previous(run, rows)}
+            run.summary["added"] = added
+            if added_rows or run.status == RunStatus.GENERATING:
+                run.generated_by_id, run.generated_by_username = actor.user_id, actor.username
+            run.status = RunStatus.GENERATED
+            run.generated_at = timezone.now()
+            run.save()
+            record_event(actor=actor, action="payments.generate_payroll_run", obj=run, before=before,
+                         after={"month": month, "added": added, "total": run.total_amount, "count": run.payment_count})
+    finally:
+        generation.finish_transaction()
     run.added = added
     return run
 
