@@ -8,7 +8,9 @@
 - `WorkRefusalDeduction`: a member who refused suitable work three times loses his own share
   (MLG-2021 art. 34) for the months the decision names; the payroll subtracts it.
 - `Overpayment`: money already paid for months a later decision (a death, a retroactive
-  suspension or reduction) says were not due in full, kept to be recovered.
+  suspension or reduction) says were not due in full, kept to be recovered. Its `outstanding`
+  falls with each recovery the county records; a waiver (a county leader's decision) settles
+  what is left. `OverpaymentSettlement` keeps each of them (overpayments.py).
 - `ChangeReport`: a household's report of a change (income, members, address, MLG-2021 art. 30).
 - `Recheck`: the re-check queue of a town: scheduled (next re-check date due), opened by a change
   report or by department data; worked through verification and a survey, closed by a decision.
@@ -109,8 +111,10 @@ class Overpayment(models.Model):
     paid = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("paid"))
     due = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("due"))
     amount = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("to recover"))
+    outstanding = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("outstanding"))
     status = models.CharField(max_length=12, choices=OverpaymentStatus.choices, default=OverpaymentStatus.OPEN,
                               verbose_name=_("status"))
+    settled_on = models.DateField(null=True, blank=True, verbose_name=_("settled on"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -120,8 +124,58 @@ class Overpayment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["change", "month"], name="overpayment_once_per_change_month"),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="overpayment_amount_positive"),
+            models.CheckConstraint(condition=models.Q(outstanding__gte=0, outstanding__lte=models.F("amount")),
+                                   name="overpayment_outstanding_within_amount"),
+            # open while something is left; recovered or waived once nothing is
+            models.CheckConstraint(condition=models.Q(status="open", outstanding__gt=0, settled_on__isnull=True)
+                                   | models.Q(status__in=["recovered", "waived"], outstanding=0, settled_on__isnull=False),
+                                   name="overpayment_status_matches_outstanding"),
         ]
         indexes = [models.Index(fields=["area", "status"], name="overpayment_area_status_idx")]
+
+
+class SettlementKind(models.TextChoices):
+    RECOVERED = "recovered", _("recovered")
+    WAIVED = "waived", _("waived")
+
+
+class RecoveryMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", _("paid back by bank transfer")
+    CASH = "cash", _("paid back in cash at the office")
+    OTHER = "other", _("other (say how in the note)")
+
+
+class OverpaymentSettlement(models.Model):
+    """One recovery (an amount, its date and how it came back) or the waiver of what was left (a
+    county leader's decision, with its reason). Append-only: a mistake is corrected by the county
+    office outside this table, never by editing a row."""
+
+    overpayment = models.ForeignKey(Overpayment, on_delete=models.PROTECT, related_name="settlements",
+                                    verbose_name=_("overpayment"))
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("area"))
+    kind = models.CharField(max_length=12, choices=SettlementKind.choices, verbose_name=_("settled by"))
+    amount = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("amount"))
+    on = models.DateField(verbose_name=_("date"))
+    method = models.CharField(max_length=16, choices=RecoveryMethod.choices, blank=True, verbose_name=_("how"))
+    note = models.CharField(max_length=500, blank=True, verbose_name=_("note"))
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("county leader who decided"))
+    leader_name = models.CharField(max_length=150, blank=True)
+    recorded_by = models.CharField(max_length=150)
+    recorded_by_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["overpayment_id", "id"]
+        verbose_name = _("overpayment settlement")
+        verbose_name_plural = _("overpayment settlements")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="settlement_amount_positive"),
+            models.CheckConstraint(condition=models.Q(kind="recovered", leader__isnull=True) & ~models.Q(method="")
+                                   | models.Q(kind="waived", leader__isnull=False, method="") & ~models.Q(note=""),
+                                   name="settlement_recovery_says_how_waiver_who_and_why"),
+        ]
 
 
 class ReportKind(models.TextChoices):

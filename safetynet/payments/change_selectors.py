@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 
 from safetynet.areas.models import Area
@@ -16,8 +16,8 @@ from safetynet.core.scoping import Actor, get_in_scope, in_scope
 
 from . import schedule
 from .change_models import (
-    ChangeProposal, ChangeReport, EndingStatus, EnrollmentTerm, Overpayment, PendingEnding, ProposalStatus, Recheck,
-    RecheckStatus, TriggerSignal, WorkRefusalDeduction,
+    ChangeProposal, ChangeReport, EndingStatus, EnrollmentTerm, Overpayment, OverpaymentSettlement, OverpaymentStatus,
+    PendingEnding, ProposalStatus, Recheck, RecheckStatus, TriggerSignal, WorkRefusalDeduction,
 )
 from .models import LIVE_STATUSES, Enrollment, EnrollmentChange
 from .months import shift_month
@@ -46,19 +46,37 @@ def get_recheck(actor: Actor, recheck_id) -> Recheck:
 class TownQueue:
     town: str
     town_name: str
-    open: int
-    overdue: int
-    due_soon: int
+    open: int = 0
+    overdue: int = 0
+    due_soon: int = 0
+    overpaid: Decimal = Decimal("0.00")      # overpayments still outstanding
+    overpaid_count: int = 0
 
 
 def recheck_queue_by_town(actor: Actor, today: dt.date, *, soon_days: int = 7) -> list[TownQueue]:
-    """Open re-checks per town: all, overdue, and due within `soon_days` (one grouped query)."""
+    """Per town: open re-checks (all, overdue, due within `soon_days`) and the overpayments still
+    outstanding (two grouped queries)."""
+    towns: dict[str, TownQueue] = {}
     rows = (rechecks_in_scope(actor).order_by().annotate(town=Substr("area_id", 1, 9)).values("town")
             .annotate(n=Count("id"), late=Count("id", filter=Q(due_on__lt=today)),
                       soon=Count("id", filter=Q(due_on__gte=today, due_on__lte=today + dt.timedelta(days=soon_days)))))
-    names = dict(Area.objects.filter(code__in=[r["town"] for r in rows]).values_list("code", "name"))
-    return [TownQueue(r["town"], names.get(r["town"], r["town"]), r["n"], r["late"], r["soon"])
-            for r in sorted(rows, key=lambda r: r["town"])]
+    for r in rows:
+        towns[r["town"]] = TownQueue(r["town"], r["town"], r["n"], r["late"], r["soon"])
+    for r in (overpayments_in_scope(actor).order_by().annotate(town=Substr("area_id", 1, 9)).values("town")
+              .annotate(total=Sum("outstanding"), n=Count("id"))):
+        queue = towns.setdefault(r["town"], TownQueue(r["town"], r["town"]))
+        queue.overpaid, queue.overpaid_count = Decimal(r["total"]).quantize(Decimal("0.01")), r["n"]
+    names = dict(Area.objects.filter(code__in=list(towns)).values_list("code", "name"))
+    for queue in towns.values():
+        queue.town_name = names.get(queue.town, queue.town)
+    return [towns[code] for code in sorted(towns)]
+
+
+def overpayments_in_scope(actor: Actor, *, status: str | None = OverpaymentStatus.OPEN) -> QuerySet[Overpayment]:
+    """Overpayments in scope (default: those still outstanding), oldest month first."""
+    actor.require(VIEW)
+    qs = in_scope(Overpayment.objects.select_related("enrollment", "enrollment__household", "area"), actor)
+    return (qs.filter(status=status) if status else qs).order_by("month", "id")
 
 
 @dataclass
@@ -179,14 +197,15 @@ def enrollment_file(actor: Actor, enrollment_id, *, today: dt.date, months: int 
                               pk=enrollment_id)
     terms = list(EnrollmentTerm.objects.filter(enrollment=enrollment).order_by("from_month"))
     deductions = list(WorkRefusalDeduction.objects.filter(enrollment=enrollment).select_related("person").order_by("from_month"))
-    overpayments = list(Overpayment.objects.filter(enrollment=enrollment).order_by("month", "id"))
+    overpayments = list(Overpayment.objects.filter(enrollment=enrollment).order_by("month", "id").prefetch_related(
+        Prefetch("settlements", queryset=OverpaymentSettlement.objects.order_by("id"))))
     first = max(enrollment.start_month, shift_month(today.replace(day=1), -3))
     rechecks = list(Recheck.objects.filter(enrollment=enrollment).order_by("-id")[:20])
     return EnrollmentFile(
         enrollment=enrollment, terms=terms, months=months_ahead(enrollment, first, months, terms, deductions),
         changes=list(EnrollmentChange.objects.filter(enrollment=enrollment).select_related("person").order_by("-at", "-id")[:100]),
         deductions=deductions, overpayments=overpayments,
-        overpaid_open=sum((o.amount for o in overpayments if o.status == "open"), Decimal("0.00")),
+        overpaid_open=sum((o.outstanding for o in overpayments if o.status == OverpaymentStatus.OPEN), Decimal("0.00")),
         open_recheck=next((r for r in rechecks if r.status == RecheckStatus.OPEN), None), rechecks=rechecks,
         proposals=list(ChangeProposal.objects.filter(enrollment=enrollment).select_related("person").order_by("-id")[:20]),
         endings=list(PendingEnding.objects.filter(enrollment=enrollment).order_by("-id")[:10]),

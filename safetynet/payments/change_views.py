@@ -23,8 +23,8 @@ from safetynet.cases.forms import ACTIVITY_LABELS
 from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError
 
 from . import change_selectors as selectors
-from . import decisions, rechecks, triggers
-from .change_models import RecheckOutcome, ReportKind
+from . import decisions, overpayments, rechecks, triggers
+from .change_models import RecheckOutcome, RecoveryMethod, ReportKind
 from .views import payments_view
 
 PAGE_SIZE = 50
@@ -84,7 +84,8 @@ def queue(request, actor):
     rows, page, pages, total = _page(request, selectors.filter_due(selectors.rechecks_in_scope(actor), due, today))
     return render(request, "payments/changes/queue.html", {
         "today": today, "rechecks": rows, "page": page, "pages": pages, "total": total, "due": due,
-        "towns": selectors.recheck_queue_by_town(actor, today) if len(actor.area_code) <= 6 else [],
+        "towns": selectors.recheck_queue_by_town(actor, today) if len(actor.area_code) <= 9 else [],
+        "overpayments": list(selectors.overpayments_in_scope(actor)[:50]),
         "proposals": list(selectors.proposals_in_scope(actor)[:100]),
         "endings": list(selectors.endings_on_notice(actor)[:100]),
         "reports": list(selectors.reports_in_scope(actor)[:20]),
@@ -153,7 +154,8 @@ def enrollment(request, actor, enrollment_id):
     from safetynet.registry.models import Person
 
     form = {k: request.POST.get(k, "") for k in ("kind", "effective_month", "reason", "person", "refusals", "from_month",
-                                                  "to_month", "refusal_reason")}
+                                                  "to_month", "refusal_reason", "overpayment", "amount", "recovered_on",
+                                                  "method", "note", "waive_reason", "leader", "decided_on")}
     error, action = None, request.POST.get("action", "")
     if request.method == "POST":
         if action == "decide":
@@ -169,6 +171,20 @@ def enrollment(request, actor, enrollment_id):
                 from_month=form["from_month"], to_month=form["to_month"], reason=form["refusal_reason"]))
             if done is not None:
                 messages.success(request, _("Deduction recorded."))
+                return redirect("changes:enrollment", enrollment_id=enrollment_id)
+        elif action in ("recover", "waive"):
+            if action == "recover":
+                done, error = _attempt(request, lambda: overpayments.record_recovery(
+                    actor=actor, overpayment_id=form["overpayment"], amount=form["amount"],
+                    recovered_on=form["recovered_on"] or None, method=form["method"], note=form["note"]))
+            else:
+                done, error = _attempt(request, lambda: overpayments.waive_overpayment(
+                    actor=actor, overpayment_id=form["overpayment"], reason=form["waive_reason"], leader=form["leader"],
+                    decided_on=form["decided_on"] or None))
+            if done is not None:
+                messages.success(request, _("Overpayment for %(month)s: ¥%(amount)s %(how)s.") % {
+                    "month": done.overpayment.month.strftime("%Y-%m"), "amount": f"{done.amount:.2f}",
+                    "how": done.get_kind_display()})
                 return redirect("changes:enrollment", enrollment_id=enrollment_id)
         elif action in ("apply_ending", "withdraw_ending"):
             pending = request.POST.get("pending", "")
@@ -189,6 +205,10 @@ def enrollment(request, actor, enrollment_id):
         "default_month": decisions.effective_month(file.enrollment, None, today) if file.enrollment.status != "ended" else None,
         "can_decide": actor.can("payments.decide"), "can_report": actor.can("payments.report_change"),
         "can_confirm": actor.can("payments.confirm_proposal"),
+        "can_settle": actor.can(overpayments.SETTLE) and file.overpaid_open > 0,
+        "open_overpayments": [o for o in file.overpayments if o.status == "open"],
+        "recovery_methods": RecoveryMethod.choices,
+        "leaders": overpayments.county_leaders(file.enrollment.area_id) if actor.can(overpayments.SETTLE) else [],
     }, status=422 if error else 200)
 
 

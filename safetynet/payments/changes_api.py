@@ -16,10 +16,11 @@ from ninja import Field, Path, Query, Router, Schema
 from pydantic import StringConstraints
 
 from safetynet.cases import clocks
+from safetynet.cases.api import Money
 from safetynet.core.apischemas import PageQuery, responses
 
 from . import change_selectors as selectors
-from . import decisions, rechecks, triggers
+from . import decisions, overpayments, rechecks, triggers
 from .change_models import PendingEnding
 
 router = Router(tags=["changes"])
@@ -30,6 +31,7 @@ _NO_NUL = r"^[^\x00]*$"
 Reason = Annotated[str, StringConstraints(max_length=500, pattern=_NO_NUL)]
 Text = Annotated[str, StringConstraints(max_length=2000, pattern=_NO_NUL)]
 Name = Annotated[str, StringConstraints(max_length=50, pattern=_NO_NUL)]
+Username = Annotated[str, StringConstraints(max_length=150, pattern=_NO_NUL)]
 Month = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
 County = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 
@@ -133,12 +135,36 @@ class EnrollmentMonthOut(Schema):
     due: Decimal
 
 
+class OverpaymentSettlementOut(Schema):
+    id: int
+    kind: str
+    amount: Decimal
+    on: dt.date
+    method: str
+    note: str
+    leader: str
+    recorded_by: str
+
+
 class OverpaymentOut(Schema):
+    id: int
+    enrollment: int
+    area: str
     month: dt.date
     paid: Decimal
     due: Decimal
     amount: Decimal
+    outstanding: Decimal
     status: str
+    settled_on: dt.date | None
+    settlements: list[OverpaymentSettlementOut]
+
+
+class OverpaymentPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[OverpaymentOut]
 
 
 class EnrollmentMonthsOut(Schema):
@@ -185,6 +211,13 @@ def _change(c) -> dict:
     return {"id": c.pk, "kind": c.kind, "effective_month": c.effective_month, "until_month": c.until_month,
             "from_status": c.from_status, "to_status": c.to_status, "from_amount": c.from_amount, "to_amount": c.to_amount,
             "person": c.person_id, "reason": c.reason, "at": c.at, "by": c.by_username}
+
+
+def _overpayment(o) -> dict:
+    return {"id": o.pk, "enrollment": o.enrollment_id, "area": o.area_id, "month": o.month, "paid": o.paid, "due": o.due,
+            "amount": o.amount, "outstanding": o.outstanding, "status": o.status, "settled_on": o.settled_on,
+            "settlements": [{"id": x.pk, "kind": x.kind, "amount": x.amount, "on": x.on, "method": x.method, "note": x.note,
+                             "leader": x.leader_name, "recorded_by": x.recorded_by} for x in o.settlements.all()]}
 
 
 def _decided(result) -> dict:
@@ -317,8 +350,51 @@ def enrollment_months(request, enrollment_id: Id, query: Query[MonthsQuery]):
     return {"enrollment": e.pk, "status": e.status, "monthly_amount": e.monthly_amount,
             "next_recheck_date": e.next_recheck_date,
             "months": [vars(m) for m in file.months], "changes": [_change(c) for c in file.changes],
-            "overpayments": [{"month": o.month, "paid": o.paid, "due": o.due, "amount": o.amount, "status": o.status}
-                             for o in file.overpayments], "overpaid_open": file.overpaid_open}
+            "overpayments": [_overpayment(o) for o in file.overpayments], "overpaid_open": file.overpaid_open}
+
+
+# --------------------------------------------------------------------------------------------
+# Overpayments
+# --------------------------------------------------------------------------------------------
+class OverpaymentFilter(PageQuery):
+    status: Literal["open", "recovered", "waived"] | None = Field("open", description="default: still outstanding")
+
+
+@router.get("/overpayments", response=responses(OverpaymentPage), summary="Overpayments in scope (default: outstanding)")
+def list_overpayments(request, filters: Query[OverpaymentFilter]):
+    qs = selectors.overpayments_in_scope(request.auth, status=filters.status).prefetch_related("settlements")
+    count = qs.count()
+    items = [_overpayment(o) for o in qs[filters.offset:filters.offset + filters.limit]]
+    return {"count": count, "limit": filters.limit, "offset": filters.offset, "items": items}
+
+
+class OverpaymentRecoveryIn(Schema):
+    amount: Money
+    recovered_on: dt.date | None = Field(None, description="default: today")
+    method: Literal["bank_transfer", "cash", "other"]
+    note: Reason = ""
+
+
+@router.post("/overpayments/{overpayment_id}/recover", response=responses(OverpaymentOut),
+             summary="Record money paid back (recovered once nothing is outstanding)")
+def recover_overpayment(request, overpayment_id: Id, payload: OverpaymentRecoveryIn):
+    settlement = overpayments.record_recovery(actor=request.auth, overpayment_id=overpayment_id, amount=payload.amount,
+                                              recovered_on=payload.recovered_on, method=payload.method, note=payload.note)
+    return _overpayment(settlement.overpayment)
+
+
+class OverpaymentWaiverIn(Schema):
+    reason: Reason
+    leader: Username = Field(..., description="username of the county leader who decided the waiver")
+    decided_on: dt.date | None = Field(None, description="default: today")
+
+
+@router.post("/overpayments/{overpayment_id}/waive", response=responses(OverpaymentOut),
+             summary="Record the waiver of what is outstanding (a county leader's decision)")
+def waive_overpayment(request, overpayment_id: Id, payload: OverpaymentWaiverIn):
+    settlement = overpayments.waive_overpayment(actor=request.auth, overpayment_id=overpayment_id, reason=payload.reason,
+                                                leader=payload.leader, decided_on=payload.decided_on)
+    return _overpayment(settlement.overpayment)
 
 
 # --------------------------------------------------------------------------------------------

@@ -244,7 +244,7 @@ class Payment(models.Model):
 
 # Issue 5 part 3: the amount history, re-checks, reports, signals, proposals and endings.
 from .change_models import (  # noqa: E402,F401
-    ChangeKind, ChangeProposal, ChangeReport, EndingStatus, EnrollmentTerm, Overpayment, OverpaymentStatus, PendingEnding,
-    ProposalStatus, Recheck, RecheckOutcome, RecheckReason, RecheckStatus, ReportKind, SignalKind, TriggerSignal,
-    WorkRefusalDeduction,
+    ChangeKind, ChangeProposal, ChangeReport, EndingStatus, EnrollmentTerm, Overpayment, OverpaymentSettlement,
+    OverpaymentStatus, PendingEnding, ProposalStatus, Recheck, RecheckOutcome, RecheckReason, RecheckStatus, RecoveryMethod,
+    ReportKind, SettlementKind, SignalKind, TriggerSignal, WorkRefusalDeduction,
 )

@@ -181,14 +181,12 @@ def record_overpayments(enrollment: Enrollment, month: dt.date, change: Enrollme
     """One row per month from `month` that was paid more than it is now due, less what earlier
     decisions already recorded for that month (one INSERT ... SELECT)."""
     t_over = Overpayment._meta.db_table
-    sql = (f"INSERT INTO {t_over} (enrollment_id, area_id, change_id, month, paid, due, amount, status, created_at) "
-           f"SELECT %s, %s, %s, x.month, x.amount, x.due, "
-           f"x.amount - x.due - COALESCE((SELECT SUM(o.amount) FROM {t_over} o WHERE o.enrollment_id = %s AND o.month = x.month), 0), "
-           f"'open', %s FROM ({_paid_rows_sql('')}) x "
-           f"WHERE x.amount - x.due - COALESCE((SELECT SUM(o.amount) FROM {t_over} o WHERE o.enrollment_id = %s AND o.month = x.month), 0) > 0")
+    sql = (f"INSERT INTO {t_over} (enrollment_id, area_id, change_id, month, paid, due, amount, outstanding, status, created_at) "
+           f"SELECT %s, %s, %s, y.month, y.amount, y.due, y.over, y.over, 'open', %s FROM ("
+           f"SELECT x.month, x.amount, x.due, x.amount - x.due - COALESCE((SELECT SUM(o.amount) FROM {t_over} o "
+           f"WHERE o.enrollment_id = %s AND o.month = x.month), 0) AS over FROM ({_paid_rows_sql('')}) x) y WHERE y.over > 0")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [enrollment.pk, enrollment.area_id, change.pk, enrollment.pk, timezone.now(), enrollment.pk,
-                             month, enrollment.pk])
+        cursor.execute(sql, [enrollment.pk, enrollment.area_id, change.pk, timezone.now(), enrollment.pk, enrollment.pk, month])
         return max(cursor.rowcount, 0)
 
 
