@@ -19,7 +19,9 @@ audit event — apply_for_assistance, accept_application (close-relative check),
 rule), publish_notice, close_notice (8 days later on the business clock), confirm_case (Decision
 and Enrollment). The business date is moved by replacing `safetynet.cases.clocks.today`, as the
 tests do. Printed: total seconds, milliseconds per path, and SQL statements per path (counted
-on one more household after the timed run).
+on one more household after the timed run). "Floor" is the same number of statements in the same
+eight durable transactions a path, each a primary-key SELECT or a one-row INSERT into a scratch
+table through Django's cursor, with no logic: what the database and driver cost alone here.
 
     .venv/bin/python bench/bench_cases.py [--households 10000] [--people 100000] [--no-postgres]
                                           [--postgres-async-commit] [--fresh]
@@ -169,7 +171,7 @@ def main() -> None:
         r = results[label]
         print(f"  {label}: {r['paths']:,} paths in {r['seconds']:.1f} s (CPU {r['cpu_seconds']:.1f} s)", flush=True)
     header = (f"{'database':<26} {'paths':>7} {'seconds':>9} {'ms/path':>8} {'CPU ms/path':>12} {'SQL/path':>9} "
-              f"{'10,000 paths':>13}  target ≤ 60 s")
+              f"{'floor ms/path':>14} {'10,000 paths':>13}  target ≤ 60 s")
     print(header)
     print("-" * len(header))
     for label, _database, _async in runs:
@@ -179,7 +181,8 @@ def main() -> None:
         if r["paths"] < 10_000:
             verdict += " (projected)"
         print(f"{label:<26} {r['paths']:>7,} {r['seconds']:>9.1f} {r['ms_per_path']:>8.2f} "
-              f"{r['cpu_seconds'] * 1000 / max(1, r['paths']):>12.2f} {r['queries_per_path']:>9} {projected:>11.0f} s  {verdict}")
+              f"{r['cpu_seconds'] * 1000 / max(1, r['paths']):>12.2f} {r['queries_per_path']:>9} "
+              f"{r['floor_ms_per_path']:>14.2f} {projected:>11.0f} s  {verdict}")
 
 
 # ---- the child: one database, timed paths ---------------------------------------------------------
@@ -293,9 +296,39 @@ def measure(households: int, async_commit: bool = False) -> dict:
     from safetynet.payments.models import Enrollment
 
     enrollments = Enrollment.objects.count()
+    statements = len(captured.captured_queries)
+    floor = measure_floor(len(chosen), statements)
     return {"paths": len(chosen), "seconds": round(seconds, 2), "ms_per_path": round(seconds * 1000 / max(1, len(chosen)), 2),
-            "queries_per_path": len(captured.captured_queries), "cpu_seconds": round(cpu_seconds, 2), "setup_seconds": round(setup_seconds, 1),
-            "enrollments": enrollments}
+            "queries_per_path": statements, "cpu_seconds": round(cpu_seconds, 2), "setup_seconds": round(setup_seconds, 1),
+            "enrollments": enrollments, "floor_ms_per_path": round(floor * 1000 / max(1, len(chosen)), 2)}
+
+
+def measure_floor(paths: int, statements: int) -> float:
+    """The floor under the path on this machine and database: for each path, eight durable
+    transactions holding the path's number of statements in all, each statement a primary-key
+    SELECT or a one-row INSERT into a scratch table, through Django's cursor, no logic at all."""
+    from django.db import connection, transaction
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE bench_floor (id integer PRIMARY KEY, n integer, note varchar(100))")
+        cursor.execute("INSERT INTO bench_floor (id, n, note) VALUES (1, 0, 'x')")
+    per_step = max(0, statements // 8 - 2)      # less BEGIN and COMMIT
+    started = time.perf_counter()
+    next_id = 2
+    for _path in range(paths):
+        for _step in range(8):
+            with transaction.atomic(), connection.cursor() as cursor:
+                for k in range(per_step):
+                    if k % 2:
+                        cursor.execute("SELECT id, n, note FROM bench_floor WHERE id = %s", [1])
+                        cursor.fetchone()
+                    else:
+                        cursor.execute("INSERT INTO bench_floor (id, n, note) VALUES (%s, %s, %s)", [next_id, k, "step"])
+                        next_id += 1
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_floor")
+    return seconds
 
 
 if __name__ == "__main__":
