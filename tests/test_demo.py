@@ -282,3 +282,12 @@ def test_the_programs_see_the_same_demo_standards_the_households_were_drawn_with
                                            replaced_at__isnull=True).values_list("key", "value"))
     assert {key: int(Decimal(str(value))) for key, value in values.items()} == {
         "urban_standard": DEMO_STANDARD["urban"], "rural_standard": DEMO_STANDARD["rural"]}
+
+
+def test_bank_cards_are_the_county_issuers_so_a_payroll_writes_one_file_per_bank(demo):
+    from safetynet.payments.banks import BANKS
+    from safetynet.registry.models import Household
+
+    accounts = list(Household.objects.exclude(bank_account="").values_list("bank_account", flat=True))
+    assert accounts and all(len(a) == 19 and a[:6] in BANKS for a in accounts)
+    assert len({a[:6] for a in accounts}) == len(BANKS)

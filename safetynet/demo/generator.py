@@ -100,6 +100,8 @@ _DISABILITY_TYPE_CUMULATIVE = list(itertools.accumulate((45, 20, 12, 7, 8, 7, 1)
 _DISABILITY_GRADE_CUMULATIVE = list(itertools.accumulate((12, 23, 30, 35)))
 _PHONE_PREFIXES = ("130", "131", "132", "135", "136", "137", "138", "139", "150", "151", "152", "155",
                    "157", "158", "159", "166", "176", "177", "180", "181", "182", "183", "185", "186", "187", "188", "199")
+# Issuers of the county's social-security cards (payments/banks.py) and their cumulative shares, %.
+BANK_SHARES = (("623166", 35), ("622848", 65), ("621799", 80), ("621700", 90), ("621282", 100))
 
 HOUSEHOLD_FIELDS = ["id", "area", "address", "registration_type", "head", "phone", "bank_account", "external_ref",
                     "created_at", "updated_at"]
@@ -387,6 +389,18 @@ class _CountyBuilder:
         r.assets += len(self.assets)
         self._new_buffers()
 
+    def _bank_account(self) -> str:
+        """A social-security card of one of the county's issuing banks (payments/banks.py; rural
+        banks issue most of them), or none for three households in ten. Two draws, as before
+        the banks were told apart, so a seed still gives the same county."""
+        r = self.rnd.random
+        if r() >= 0.7:
+            return ""
+        digits = int(r() * 1e15)
+        share = digits % 100
+        prefix = next(p for p, cumulative in BANK_SHARES if share < cumulative)
+        return f"{prefix}{digits % 10**13:013d}"
+
     def _phone(self) -> str:
         rnd = self.rnd
         return _PHONE_PREFIXES[int(rnd.random() * len(_PHONE_PREFIXES))] + f"{int(rnd.random() * 1e8):08d}"
@@ -539,7 +553,7 @@ class _CountyBuilder:
             members.append(self._person(household_id, area_code, relation, sex, age, surname))
         head_id = members[0][0]
         self.households.append((household_id, area_code, address, registration, head_id, self._phone(),
-                                f"6217{int(r() * 1e15):015d}" if r() < 0.7 else "", "", self.now, self.now))
+                                self._bank_account(), "", self.now, self.now))
 
         if parents is not None:
             kin = self.kinships
