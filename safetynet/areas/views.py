@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from safetynet.core import importreports
-from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError
+from safetynet.core.errors import NotFound, SafetyNetError
+from safetynet.core.decorators import acting_post
 
 from . import selectors, services
 from .forms import AreaNameForm, AreaSearchForm, DivisionImportForm
@@ -30,16 +30,7 @@ PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _actor(request, permission: str):
-    """The acting post, or a 403 page: no post, or a role without `permission`."""
-    actor = getattr(request, "actor", None)
-    if actor is None:
-        raise DjangoPermissionDenied(_("You hold no post: ask the county office to assign one."))
-    try:
-        actor.require(permission)
-    except PermissionDenied as exc:
-        raise DjangoPermissionDenied(exc.message)
-    return actor
+_actor = acting_post
 
 
 def _tree_url(code: str = "") -> str:

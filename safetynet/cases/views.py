@@ -12,13 +12,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import wraps
 from typing import Callable
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied, SafetyNetError
 from safetynet.core.masking import mask_id_number
 from safetynet.core.money import format_yuan
+from safetynet.core.decorators import post_view
 from safetynet.registry import selectors as registry_selectors
 from safetynet.workforce.selectors import staff_identities_in_scope
 
@@ -45,23 +43,8 @@ STAFF_CHOICES_LIMIT = 200
 
 
 def case_view(permission: str = selectors.VIEW):
-    """Login, an acting post holding `permission` (else 403); NotFound → 404, PermissionDenied → 403."""
-    def decorate(view):
-        @wraps(view)
-        @login_required
-        def wrapper(request, *args, **kwargs):
-            actor = getattr(request, "actor", None)
-            if actor is None:
-                raise DjangoPermissionDenied(_("You hold no post: ask the county office to assign one."))
-            try:
-                actor.require(permission)
-                return view(request, actor, *args, **kwargs)
-            except NotFound:
-                raise Http404(_("Not found in your area."))
-            except PermissionDenied as exc:
-                raise DjangoPermissionDenied(exc.message)
-        return wrapper
-    return decorate
+    """Login, an acting post holding `permission` (core/decorators.py)."""
+    return post_view(permission)
 
 
 def _page_number(request) -> int:

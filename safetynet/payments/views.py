@@ -8,11 +8,9 @@ domain errors are shown as a page message, with the form as typed.
 from __future__ import annotations
 
 import math
-from functools import wraps
 from pathlib import Path
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -20,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError, ValidationError
+from safetynet.core.decorators import post_view
 
 from . import jobs, selectors, services
 from .models import PaymentStatus, RunStatus
@@ -28,22 +27,8 @@ PAGE_SIZE = 50
 
 
 def payments_view(permission: str = selectors.PAYMENTS_VIEW):
-    def decorate(view):
-        @wraps(view)
-        @login_required
-        def wrapper(request, *args, **kwargs):
-            actor = getattr(request, "actor", None)
-            if actor is None:
-                raise DjangoPermissionDenied(_("You hold no post: ask the county office to assign one."))
-            try:
-                actor.require(permission)
-                return view(request, actor, *args, **kwargs)
-            except NotFound:
-                raise Http404(_("Not found in your area."))
-            except PermissionDenied as exc:
-                raise DjangoPermissionDenied(exc.message)
-        return wrapper
-    return decorate
+    """Login, an acting post holding `permission` (core/decorators.py)."""
+    return post_view(permission)
 
 
 def _page(request, queryset):

@@ -4,11 +4,9 @@ month. Thin: reads through selectors, the write through services.set_parameter."
 from __future__ import annotations
 
 import datetime as dt
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -18,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safetynet.areas.models import Area, Level
-from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError, ValidationError
+from safetynet.core.errors import PermissionDenied, SafetyNetError, ValidationError
+from safetynet.core.decorators import post_view
 
 from . import catalogue, selectors, services
 from .forms import SetParameterForm
@@ -28,22 +27,7 @@ HISTORY_PAGE_SIZE = 25
 AREA_CHOICES_LIMIT = 300
 
 
-def programs_view(view):
-    """Login, a post with "programs.view" (else 403); NotFound → 404, PermissionDenied → 403."""
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        actor = getattr(request, "actor", None)
-        if actor is None:
-            raise DjangoPermissionDenied(_("You hold no post: ask the county office to assign one."))
-        try:
-            actor.require("programs.view")
-            return view(request, actor, *args, **kwargs)
-        except NotFound:
-            raise Http404(_("Not found in your area."))
-        except PermissionDenied as exc:
-            raise DjangoPermissionDenied(exc.message)
-    return wrapper
+programs_view = post_view("programs.view")
 
 
 def _area_choices(actor) -> list[tuple[str, str]]:

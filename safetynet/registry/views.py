@@ -11,13 +11,10 @@ random id that only the user who ran it may open (the same arrangement as the ar
 from __future__ import annotations
 
 import re
-from functools import wraps
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,9 +24,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from safetynet.areas.models import Level
 from safetynet.core import importreports
-from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError
+from safetynet.core.errors import NotFound, SafetyNetError
 from safetynet.core.masking import mask_id_number
 from safetynet.core.money import format_yuan
+from safetynet.core.decorators import post_view
 
 from . import roster, selectors, services
 from .forms import (
@@ -46,24 +44,8 @@ FILTER_LEVELS = (Level.TOWN, Level.VILLAGE, Level.GROUP, Level.GRID)
 
 
 def registry_view(permission: str):
-    """Login, an acting post holding `permission` (else 403), and domain errors that escape the
-    view mapped to pages: NotFound → 404, PermissionDenied → 403."""
-    def decorate(view):
-        @wraps(view)
-        @login_required
-        def wrapper(request, *args, **kwargs):
-            actor = getattr(request, "actor", None)
-            if actor is None:
-                raise DjangoPermissionDenied(_("You hold no post: ask the county office to assign one."))
-            try:
-                actor.require(permission)
-                return view(request, actor, *args, **kwargs)
-            except NotFound:
-                raise Http404(_("Not found in your area."))
-            except PermissionDenied as exc:
-                raise DjangoPermissionDenied(exc.message)
-        return wrapper
-    return decorate
+    """Login, an acting post holding `permission` (core/decorators.py)."""
+    return post_view(permission)
 
 
 def _put_error(form, exc: SafetyNetError, field: str | None = None) -> None:

@@ -9,11 +9,8 @@ identity_services.confirm/reject), the same functions the API and the CLI call. 
 from __future__ import annotations
 
 import math
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError
 from safetynet.core.masking import mask_id_number
 from safetynet.core.money import format_yuan
+from safetynet.core.decorators import post_view
 
 from . import identity_services, reports, selectors, services
 from .casefile import flag_label
@@ -35,23 +33,8 @@ PAGE_SIZE = 25
 
 
 def verification_view(permission: str = "verification.view"):
-    """Login, an acting post holding `permission` (else 403); NotFound → 404, PermissionDenied → 403."""
-    def decorate(view):
-        @wraps(view)
-        @login_required
-        def wrapper(request, *args, **kwargs):
-            actor = getattr(request, "actor", None)
-            if actor is None:
-                raise DjangoPermissionDenied(_("You hold no post: ask the county office to assign one."))
-            try:
-                actor.require(permission)
-                return view(request, actor, *args, **kwargs)
-            except NotFound:
-                raise Http404(_("Not found in your area."))
-            except PermissionDenied as exc:
-                raise DjangoPermissionDenied(exc.message)
-        return wrapper
-    return decorate
+    """Login, an acting post holding `permission` (core/decorators.py)."""
+    return post_view(permission)
 
 
 def _page(request, total: int) -> tuple[int, int]:
