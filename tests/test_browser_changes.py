@@ -49,3 +49,36 @@ def test_a_death_is_confirmed_in_the_queue_and_the_months_follow(browser, live_s
     form.locator("button[type=submit]").click()
     desk.wait_for_selector(".alert-success")
     assert EnrollmentChange.objects.filter(enrollment=p.base, kind="suspension").exists()
+
+
+def test_an_overpayment_is_recovered_in_part_and_the_rest_waived(browser, live_site, payroll, clock):
+    from safetynet.payments import decisions, services
+    from safetynet.payments.models import Overpayment
+
+    p = payroll
+    e = p.enroll("800.00")
+    run = services.generate_payroll_run(actor=p.posts.officer, county_code=COUNTY, month="2025-10")
+    services.approve_payroll_run(actor=p.posts.county_leader, run_id=run.pk)
+    clock.set(D(2025, 11, 3))
+    decisions.decide_on_enrollment(actor=p.posts.officer, enrollment_id=e.pk, kind="suspension", reason="隐瞒收入",
+                                   effective_month="2025-10")
+
+    desk = browser.new_page(viewport=DESKTOP)
+    log_in(desk, live_site.url, p.posts.officer.username, PASSWORD)
+    desk.goto(f"{live_site.url}/payments/changes/")
+    assert "¥800.00" in desk.text_content("[data-testid=town-overpaid]")
+    desk.locator("[data-testid=overpayment-row] a").click()
+    form = desk.locator("[data-testid=recover-form]")
+    form.locator("input[name=amount]").fill("300")
+    form.locator("select[name=method]").select_option("cash")
+    form.locator("button[type=submit]").click()
+    desk.wait_for_selector(".alert-success")
+    assert "¥500.00" in desk.text_content("[data-testid=overpayments]")
+    waiver = desk.locator("[data-testid=waive-form]")
+    waiver.locator("select[name=leader]").select_option(p.posts.county_leader.username)
+    waiver.locator("textarea[name=waive_reason]").fill("户主重病，无力退还")
+    waiver.locator("button[type=submit]").click()
+    desk.wait_for_selector(".alert-success")
+    screenshot(desk, "changes-overpayment-settled")
+    assert desk.locator("[data-testid=settlement]").count() == 2
+    assert Overpayment.objects.get(enrollment=e).status == "waived"
