@@ -137,18 +137,26 @@ def settle_finished_terms(area_code: str, today: dt.date) -> int:
 # ---------------------------------------------------------------------------------------------
 def release_unapproved_payments(enrollment: Enrollment, month: dt.date) -> int:
     """Regular and arrears rows of draft runs for `month` and after: the next generation redoes them."""
+    return release_unapproved_payments_of([enrollment.pk], month)
+
+
+def release_unapproved_payments_of(enrollment_ids: list[int], month: dt.date) -> int:
+    """release_unapproved_payments for many enrollments at once (one DELETE)."""
     runs = PayrollRun.objects.filter(status__in=UNFROZEN_RUN_STATUSES).values("id")
-    deleted, _details = Payment.objects.filter(enrollment=enrollment, month__gte=month, kind__in=("regular", "arrears"),
-                                               run_id__in=runs).delete()
+    deleted, _details = Payment.objects.filter(enrollment_id__in=enrollment_ids, month__gte=month,
+                                               kind__in=("regular", "arrears"), run_id__in=runs).delete()
     return deleted
 
 
-def _paid_rows_sql(extra: str) -> str:
+def _paid_rows_sql(count: int) -> str:
+    """Each payment (not carried over) from a month on of `count` enrollments, with what its month
+    is due now; parameters: the enrollment ids, then the month."""
     t_payment = Payment._meta.db_table
     due = generation.due_amount_sql("e", "p.month")
-    return (f"SELECT p.month, p.amount, {due} AS due FROM {t_payment} p "
+    listed = ", ".join(["%s"] * count)
+    return (f"SELECT p.enrollment_id, e.area_id, p.month, p.amount, {due} AS due FROM {t_payment} p "
             f"JOIN {Enrollment._meta.db_table} e ON e.id = p.enrollment_id "
-            f"WHERE p.enrollment_id = %s AND p.month >= %s AND NOT (p.status = 'carried_over') {extra}")
+            f"WHERE p.enrollment_id IN ({listed}) AND p.month >= %s AND NOT (p.status = 'carried_over')")
 
 
 def due_by_month(enrollment: Enrollment, months: list[dt.date]) -> dict[dt.date, Decimal]:
@@ -170,39 +178,66 @@ def due_by_month(enrollment: Enrollment, months: list[dt.date]) -> dict[dt.date,
 
 def first_underpaid_month(enrollment: Enrollment, month: dt.date):
     """(month, paid, due) of the first month from `month` paid less than it is now due, or None."""
+    row = first_underpaid_month_of([enrollment.pk], month)
+    return None if row is None else row[1:]
+
+
+def first_underpaid_month_of(enrollment_ids: list[int], month: dt.date):
+    """(enrollment id, month, paid, due) of the first month from `month` that one of the
+    enrollments was paid less than it is now due, or None (one statement)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT month, amount, due FROM ({_paid_rows_sql('')}) x WHERE due > amount ORDER BY month",
-                       [enrollment.pk, month])
-        row = cursor.fetchone()
-    return row
+        cursor.execute(f"SELECT enrollment_id, month, amount, due FROM ({_paid_rows_sql(len(enrollment_ids))}) x "
+                       f"WHERE due > amount ORDER BY month, enrollment_id", [*enrollment_ids, month])
+        return cursor.fetchone()
 
 
 def record_overpayments(enrollment: Enrollment, month: dt.date, change: EnrollmentChange) -> int:
     """One row per month from `month` that was paid more than it is now due, less what earlier
     decisions already recorded for that month (one INSERT ... SELECT)."""
-    t_over = Overpayment._meta.db_table
+    return record_overpayments_of({enrollment.pk: change.pk}, month)
+
+
+def record_overpayments_of(changes: dict[int, int], month: dt.date) -> int:
+    """record_overpayments for many enrollments at once, each against its own decision
+    (`changes`: {enrollment id: change id}), in one INSERT ... SELECT."""
+    if not changes:
+        return 0
+    t_over, t_change = Overpayment._meta.db_table, EnrollmentChange._meta.db_table
+    ids = list(changes)
+    listed = ", ".join(["%s"] * len(ids))
     sql = (f"INSERT INTO {t_over} (enrollment_id, area_id, change_id, month, paid, due, amount, outstanding, status, created_at) "
-           f"SELECT %s, %s, %s, y.month, y.amount, y.due, y.over, y.over, 'open', %s FROM ("
-           f"SELECT x.month, x.amount, x.due, x.amount - x.due - COALESCE((SELECT SUM(o.amount) FROM {t_over} o "
-           f"WHERE o.enrollment_id = %s AND o.month = x.month), 0) AS over FROM ({_paid_rows_sql('')}) x) y WHERE y.over > 0")
+           f"SELECT y.enrollment_id, y.area_id, y.change_id, y.month, y.amount, y.due, y.over, y.over, 'open', %s FROM ("
+           f"SELECT x.enrollment_id, x.area_id, c.id AS change_id, x.month, x.amount, x.due, "
+           f"x.amount - x.due - COALESCE((SELECT SUM(o.amount) FROM {t_over} o "
+           f"WHERE o.enrollment_id = x.enrollment_id AND o.month = x.month), 0) AS over FROM ({_paid_rows_sql(len(ids))}) x "
+           f"JOIN {t_change} c ON c.enrollment_id = x.enrollment_id AND c.id IN ({listed})) y WHERE y.over > 0")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [enrollment.pk, enrollment.area_id, change.pk, timezone.now(), enrollment.pk, enrollment.pk, month])
+        cursor.execute(sql, [timezone.now(), *ids, month, *changes.values()])
         return max(cursor.rowcount, 0)
 
 
 def reconcile_payments(enrollment: Enrollment, month: dt.date, change: EnrollmentChange) -> dict:
     """After the schedule changed from `month`: release drafts, refuse an increase of an approved
     month, record overpayments. Raises Conflict (the caller's transaction rolls back)."""
-    released = release_unapproved_payments(enrollment, month)
-    under = first_underpaid_month(enrollment, month)
+    return reconcile_payments_of({enrollment.pk: change.pk}, month)
+
+
+def reconcile_payments_of(changes: dict[int, int], month: dt.date) -> dict:
+    """reconcile_payments for many enrollments whose schedules changed from `month`, each by its
+    own decision (`changes`: {enrollment id: change id}), a few statements whatever their number."""
+    if not changes:
+        return {"released": 0, "overpaid_months": 0}
+    ids = list(changes)
+    released = release_unapproved_payments_of(ids, month)
+    under = first_underpaid_month_of(ids, month)
     if under is not None:
-        paid_month = under[0] if isinstance(under[0], dt.date) else dt.date.fromisoformat(str(under[0])[:10])
+        paid_month = under[1] if isinstance(under[1], dt.date) else dt.date.fromisoformat(str(under[1])[:10])
         raise Conflict(
             _("%(month)s was already paid ¥%(paid)s in an approved run, less than the ¥%(due)s this decision makes due: "
               "a month is paid once, so let the decision take effect from a month not yet approved.")
-            % {"month": month_text(paid_month), "paid": f"{Decimal(str(under[1])):.2f}", "due": f"{Decimal(str(under[2])):.2f}"},
+            % {"month": month_text(paid_month), "paid": f"{Decimal(str(under[2])):.2f}", "due": f"{Decimal(str(under[3])):.2f}"},
             field="effective_month", code="month_already_paid")
-    overpaid = record_overpayments(enrollment, month, change)
+    overpaid = record_overpayments_of(changes, month)
     return {"released": released, "overpaid_months": overpaid}
 
 

@@ -155,25 +155,39 @@ def _parameter_areas(county_code: str) -> list[str]:
 
 
 class ParameterTable:
-    """(values in force, values with the change) for the county and for each area inside it with
-    dibao values of its own, resolved once each (a few queries); then a household's pair is found
-    without the database, by the deepest of those areas above it."""
+    """(values before, values after) for the county and for each area inside it with dibao values
+    of its own, resolved once each (a few queries); then a household's pair is found without the
+    database, by the deepest of those areas above it.
 
-    def __init__(self, county_code: str, month: dt.date, key: str, value):
+    After: the values in force in `month`, with `key` set to `value` when a key is given (the
+    simulation). Before: the values in force in `month`, or in the month `before` when given (a
+    change already made, compared with the month before it: restandard.py)."""
+
+    def __init__(self, county_code: str, month: dt.date, key: str | None = None, value=None, *,
+                 before: dt.date | None = None):
         self.county_code = county_code
         self.own_areas = _parameter_areas(county_code)
         self.pairs: dict[str, tuple[DibaoParameters, DibaoParameters]] = {}
+        self.values: dict[str, tuple[dict, dict]] = {}
         self.current_values: set = set()
         for code in (*self.own_areas, county_code):
-            values = parameters_for(catalogue.DIBAO, code, month)
-            self.current_values.add(values.get(key))
-            self.pairs[code] = (DibaoParameters.from_values(values), DibaoParameters.from_values({**values, key: value}))
+            after = parameters_for(catalogue.DIBAO, code, month)
+            current = after if before is None else parameters_for(catalogue.DIBAO, code, before)
+            if key is not None:
+                self.current_values.add(current.get(key))
+                after = {**after, key: value}
+            self.values[code] = (current, after)
+            self.pairs[code] = (DibaoParameters.from_values(current), DibaoParameters.from_values(after))
 
-    def pair_for(self, household_area: str) -> tuple[DibaoParameters, DibaoParameters]:
+    def area_for(self, household_area: str) -> str:
+        """The deepest area with values of its own above the household (or the county)."""
         for code in self.own_areas:
             if household_area.startswith(code):
-                return self.pairs[code]
-        return self.pairs[self.county_code]
+                return code
+        return self.county_code
+
+    def pair_for(self, household_area: str) -> tuple[DibaoParameters, DibaoParameters]:
+        return self.pairs[self.area_for(household_area)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,12 +249,13 @@ def _member_facts(cache: dict):
 
 def chunk_rows(households: list[tuple]) -> tuple[list, dict, dict]:
     """The registry's rows for a chunk of households (in id order), from three statements over its
-    id range: living members in household order, counted income by household, assets by
-    household. Rows of other counties' households in that range come along and are passed over."""
+    id range: living members in household order (each row ends with the person's id), counted
+    income by household, assets by household. Rows of other counties' households in that range
+    come along and are passed over."""
     t = _tables()
     first, last = households[0][0], households[-1][0]
     people = _fetch(f"SELECT household_id, CAST(birth_date AS TEXT), disability_type, disability_grade, serious_illness, "
-                    f"work_ability FROM {t['person']} WHERE household_id BETWEEN %s AND %s AND is_deceased = %s "
+                    f"work_ability, id FROM {t['person']} WHERE household_id BETWEEN %s AND %s AND is_deceased = %s "
                     f"ORDER BY household_id, id", [first, last, False])
     excluded = ", ".join(["%s"] * len(EXCLUDED_INCOME))
     income = dict(_fetch(f"SELECT household_id, SUM(monthly_amount) FROM {t['income']} WHERE household_id BETWEEN %s AND %s "
@@ -267,12 +282,20 @@ def facts_from_rows(households: list[tuple], rows: tuple, urban: dict, on_date: 
         while pos < n_people and people[pos][0] == household_id:
             pos += 1
         counted = _money(income.get(household_id))
-        members = tuple(member(people[j][1:], counted if j == start else ZERO) for j in range(start, pos))
+        members = tuple(member(people[j][1:-1], counted if j == start else ZERO) for j in range(start, pos))
         items = assets.get(household_id)
         yield household_id, area_code, HouseholdFacts(
             members=members, is_urban=urban.get(area_code[:12], False), on_date=on_date,
             assets=asset_facts([{"category": c, "value": v, "quantity": q, "is_exempt": e} for c, v, q, e in items])
             if items else no_assets)
+
+
+def member_ids(rows: tuple) -> dict[int, list[int]]:
+    """{household id: its living members' person ids}, in the order of their MemberFacts."""
+    ids: dict[int, list[int]] = {}
+    for row in rows[0]:
+        ids.setdefault(row[0], []).append(row[-1])
+    return ids
 
 
 def chunk_facts(households: list[tuple], urban: dict, on_date: dt.date, cache: dict | None = None):
@@ -350,7 +373,7 @@ def assess_chunk(households: list[tuple], rows: tuple, table: ParameterTable, ur
             continue
         before = assess(facts, pair[0]).monthly_amount
         figures.assessments += 1
-        _classify(figures, figures.town(area_code[:9]), current, before, new)
+        classify(figures, figures.town(area_code[:9]), current, before, new)
     return figures
 
 
@@ -447,7 +470,19 @@ def simulate_policy(*, actor: Actor, county_code: str, program: str, key: str, v
     return result
 
 
-def _classify(figures: Figures, town: TownFigures, current: Decimal | None, before: Decimal, new: Decimal) -> None:
+def amount_after(current: Decimal, before: Decimal, new: Decimal) -> Decimal | None:
+    """What an enrolled household paid `current` is paid after the change, from the rule's amounts
+    before and after it (module docstring: P, B, S); None when it leaves (S = 0 while B > 0).
+    Shared with the re-assessment after a real change (restandard.py)."""
+    if not new:
+        return None if before else current
+    if before:
+        after = current + (new - before)
+        return after if after > 0 else new
+    return new
+
+
+def classify(figures: Figures, town: TownFigures, current: Decimal | None, before: Decimal, new: Decimal) -> None:
     """One household into the figures (module docstring: B = before, S = new, P = current)."""
     if current is None:
         if before:
@@ -460,19 +495,13 @@ def _classify(figures: Figures, town: TownFigures, current: Decimal | None, befo
         return
     figures.paid.add(current)
     town.before += current
+    after = amount_after(current, before, new)
+    if after is None:
+        figures.leaving.add(current)
+        town.leaving += 1
+        return
     if not new:
-        if before:
-            figures.leaving.add(current)
-            town.leaving += 1
-            return
         figures.unsupported.add(current)
-        after = current
-    elif before:
-        after = current + (new - before)
-        if after <= 0:
-            after = new
-    else:
-        after = new
     figures.after.add(after)
     town.after += after
     if after > current:
@@ -485,24 +514,31 @@ def _classify(figures: Figures, town: TownFigures, current: Decimal | None, befo
         figures.unchanged += 1
 
 
-def _result(county: Area, spec, typed, month: dt.date, table: ParameterTable, figures: Figures, seconds: float) -> dict:
-    current = table.current_values
-    shown = sorted((catalogue.display_value(spec, v) for v in current), key=str)
+def figures_result(figures: Figures) -> dict:
+    """The figures as the simulation's result gives them (JSON-ready), with the towns' names."""
     names = dict(Area.objects.filter(code__in=list(figures.towns)).values_list("code", "name"))
     before, after = figures.paid.amount, figures.after.amount
     return {
-        "county": county.code, "county_name": county.name, "program": spec.program, "key": spec.key,
-        "label": str(spec.label), "month": month.strftime("%Y-%m"),
-        "current_value": " / ".join(shown), "current_varies": len(current) > 1,
-        "new_value": catalogue.value_to_text(spec, typed), "new_value_display": catalogue.display_value(spec, typed),
         "households": figures.households, "assessments": figures.assessments,
         "paid_before": figures.paid.count, "paid_after": figures.after.count,
         "cost_before": f"{before:.2f}", "cost_after": f"{after:.2f}", "cost_change": f"{after - before:.2f}",
         "entering": figures.entering.as_dict(), "leaving": figures.leaving.as_dict(),
         "raised": figures.raised.as_dict(), "lowered": figures.lowered.as_dict(), "unchanged": figures.unchanged,
         "unsupported": figures.unsupported.as_dict(), "eligible_not_enrolled": figures.eligible_not_enrolled.as_dict(),
-        "not_paid": figures.not_paid, "seconds": round(seconds, 2),
+        "not_paid": figures.not_paid,
         "by_town": [{"town": code, "town_name": names.get(code, code), "before": f"{t.before:.2f}",
                      "after": f"{t.after:.2f}", "entering": t.entering, "leaving": t.leaving, "changed": t.changed}
                     for code, t in sorted(figures.towns.items())],
+    }
+
+
+def _result(county: Area, spec, typed, month: dt.date, table: ParameterTable, figures: Figures, seconds: float) -> dict:
+    current = table.current_values
+    shown = sorted((catalogue.display_value(spec, v) for v in current), key=str)
+    return {
+        "county": county.code, "county_name": county.name, "program": spec.program, "key": spec.key,
+        "label": str(spec.label), "month": month.strftime("%Y-%m"),
+        "current_value": " / ".join(shown), "current_varies": len(current) > 1,
+        "new_value": catalogue.value_to_text(spec, typed), "new_value_display": catalogue.display_value(spec, typed),
+        **figures_result(figures), "seconds": round(seconds, 2),
     }
