@@ -41,6 +41,7 @@ class ChangeKind(models.TextChoices):
     ENDING = "ending", _("ending")
     WORK_REFUSAL = "work_refusal", _("deduction for refused work")
     DEATH = "death", _("death of a member")
+    STANDARD = "standard", _("standard changed")
 
 
 class EnrollmentTerm(models.Model):
@@ -264,6 +265,7 @@ class SignalKind(models.TextChoices):
     VEHICLE = "vehicle", _("new motor vehicle")
     BUSINESS = "business", _("new company or business role")
     PROPERTY = "property", _("new property")
+    STANDARD = "standard", _("standard changed")
 
 
 class TriggerSignal(models.Model):
