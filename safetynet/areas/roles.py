@@ -58,6 +58,7 @@ PERMISSION_LABELS = {
     "payments.triggers": _("run the department-data triggers"),
     "payments.settle_overpayment": _("record overpayments recovered or waived"),
     "payments.simulate": _("simulate a change of standard or limit"),
+    "payments.reassess_standard": _("re-assess a county's enrollments after a standard change"),
 }
 
 _READ = {"areas.view", "registry.view", "programs.view"}
@@ -85,12 +86,13 @@ _PAYMENTS_SIMULATE = {"payments.simulate"}
 # Changes and exits (issue 5 part 3): villages and towns report changes; the town works the
 # re-check queue and confirms automatic proposals; deciding on an enrollment is for those who
 # confirm cases (the county, the town leader where delegated); the county runs the triggers and
-# records overpayments recovered or waived (a waiver names the county leader who decided it).
+# records overpayments recovered or waived (a waiver names the county leader who decided it),
+# and re-assesses the county's enrollments after it changed a standard (restandard.py).
 _CHANGES_VILLAGE = {"payments.report_change"}
 _CHANGES_TOWN = {"payments.report_change", "payments.recheck", "payments.confirm_proposal"}
 _CHANGES_TOWN_LEADER = {"payments.confirm_proposal", "payments.decide"}
 _CHANGES_COUNTY = {"payments.report_change", "payments.recheck", "payments.confirm_proposal", "payments.decide",
-                   "payments.triggers", "payments.settle_overpayment"}
+                   "payments.triggers", "payments.settle_overpayment", "payments.reassess_standard"}
 ROLE_PERMISSIONS: dict[str, frozenset] = {
     Role.GRID_WORKER: frozenset(_READ),
     Role.VILLAGE_CADRE: frozenset(_READ | _CASES_VILLAGE | _CHANGES_VILLAGE),
