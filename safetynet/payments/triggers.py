@@ -316,13 +316,21 @@ def _confirm(*, actor: Actor, proposal_id: int) -> ChangeProposal:
     _require_pending(proposal)
     enrollment = decisions.load_enrollment(actor, proposal.enrollment_id)
     name = proposal.person.name if proposal.person_id else "?"
-    effect = death_effect(enrollment, proposal.person_id, proposal.signal.record_date, name)
+    if proposal.signal.kind == SignalKind.STANDARD:     # a standard change made it ineligible (restandard.py)
+        from .restandard import proposal_effect
+
+        effect = proposal_effect(enrollment, proposal)
+        stale = _("The enrollment has changed since: re-assessed now it is still eligible. Reject the proposal with "
+                  "that reason.")
+    else:
+        effect = death_effect(enrollment, proposal.person_id, proposal.signal.record_date, name)
+        stale = _("The enrollment has changed since: this death no longer changes its payments. Reject the "
+                  "proposal with that reason.")
     if effect is None or not effect.changes:
-        raise Conflict(_("The enrollment has changed since: this death no longer changes its payments. Reject the "
-                         "proposal with that reason."), code="proposal_stale")
+        raise Conflict(stale, code="proposal_stale")
     if effect.status == EnrollmentStatus.ENDED:
         written = decisions.decide_ending(actor=actor, enrollment=enrollment, reason=effect.reason, month=effect.month,
-                                          kind=ChangeKind.DEATH, person_id=proposal.person_id,
+                                          kind=proposal.kind, person_id=proposal.person_id,
                                           assessment=effect.assessment, facts=effect.facts)
     else:
         share = effect.current_amount - effect.amount
