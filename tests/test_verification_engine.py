@@ -259,3 +259,20 @@ def test_batch_runs_need_the_permission_and_the_area(demo_world, make_actor):
         start_run(actor=make_actor("town_worker", TOWN), kind="cases", area_code=TOWN)
     with pytest.raises(NotFound):
         start_run(actor=make_actor("county_officer", OTHER_TOWN), kind="cases", area_code=TOWN)
+
+
+def test_a_batch_before_any_department_data_is_loaded_finds_nothing_and_finishes(db, vdata):
+    """A new county runs its first batch before the departments sent anything: no findings, no
+    crash (the empty findings table must exist on the run's own DuckDB connection)."""
+    from safetynet.areas.actors import system_actor
+    from safetynet.demo.generator import generate_demo_county
+    from safetynet.registry.models import Household
+    from safetynet.verification.models import Finding, HouseholdResult, RunStatus
+    from safetynet.verification.services import run_verification, verification_service_actor
+
+    generate_demo_county(actor=system_actor(), people=300, seed=5)
+    households = list(Household.objects.order_by("id").values_list("id", flat=True)[:20])
+    run = run_verification(actor=verification_service_actor(), kind="county", area_code="130123", household_ids=households)
+    assert run.status == RunStatus.DONE
+    assert HouseholdResult.objects.filter(run=run).count() == 20
+    assert run.findings_count == 0 and not Finding.objects.filter(run=run).exists()

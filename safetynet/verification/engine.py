@@ -483,8 +483,8 @@ def write_findings(con, run_path: Path, snapshots: list[SnapshotRef], as_of: dt.
     con.execute(f"CREATE OR REPLACE VIEW run_members AS SELECT * FROM read_parquet('{run_path / 'members.parquet'}')")
     tables = bind_parquet(con, snapshots)
     expr = findings_expr(tables, backend.table("run_members"), as_of=as_of, windows=windows_for(snapshots))
-    if expr is None:
-        expr = empty_findings()
+    if expr is None:                      # no department has sent anything yet
+        expr = _empty_findings_on(con)
     sql = ibis.to_sql(expr, dialect="duckdb")
     out.mkdir(parents=True, exist_ok=True)
     con.execute(f"COPY ({sql}) TO '{out}' (FORMAT parquet, PARTITION_BY (chunk), OVERWRITE_OR_IGNORE true, "
@@ -493,6 +493,15 @@ def write_findings(con, run_path: Path, snapshots: list[SnapshotRef], as_of: dt.
     write_linked_findings(con, out, snapshots, backend.table("run_members"), as_of=as_of)
     marker.write_text(timezone.now().isoformat())
     return out
+
+
+def _empty_findings_on(con):
+    """The empty findings table registered on this DuckDB connection: the SQL written from an
+    expression runs on the raw connection, where an Ibis in-memory table does not exist."""
+    import pyarrow as pa
+
+    con.register("run_no_findings", pa.Table.from_pylist([], schema=FINDING_SCHEMA.to_pyarrow()))
+    return duckdb_backend(con).table("run_no_findings")
 
 
 def _chunk_findings(con, findings_dir: Path, number: int):
