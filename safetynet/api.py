@@ -74,5 +74,7 @@ from safetynet.payments.changes_api import router as changes_router  # noqa: E40
 
 api.add_router("/changes", changes_router)
 from safetynet.payments.api import router as payments_router  # noqa: E402
+from safetynet.payments.restandard_api import router as restandard_router  # noqa: E402
 
+api.add_router("/payments/restandard", restandard_router)
 api.add_router("/payments", payments_router)

@@ -84,7 +84,7 @@ def test_a_household_made_ineligible_is_proposed_for_ending_not_ended(world, sys
     set_value(system, "250.00")
     result = reassess(p.posts.officer)
     assert (result["changed"], result["lowered"], result["to_review"], result["proposals"]) == (1, 1, 1, 1)
-    assert result["leaving"] == {"count": 1, "amount": "2070.00"}
+    assert result["figures"]["leaving"] == {"count": 1, "amount": "2070.00"} and result["to_review_amount"] == "2070.00"
     p.base.refresh_from_db()
     assert p.base.status == "active" and due(p.base, NOV) == [Decimal("2070.00")]
     assert due(p.lone, NOV) == [Decimal("350.00")]
@@ -304,3 +304,138 @@ def test_progress_by_chunk(world, system):
     from safetynet.core.models import AuditEvent
 
     assert AuditEvent.objects.filter(action="payments.reassess_after_standard_change").count() == 3
+
+
+# ---------------------------------------------------------------------------------------------
+# The page, the job and the API
+# ---------------------------------------------------------------------------------------------
+@pytest.fixture
+def jobs_here(settings, tmp_path):
+    settings.DATA_DIR = tmp_path / "data"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TASKS = IMMEDIATE
+
+
+@pytest.fixture
+def login(client):
+    from django.contrib.auth import get_user_model
+
+    def as_(actor):
+        client.logout()
+        client.force_login(get_user_model().objects.get(pk=actor.user_id))
+        return client
+    return as_
+
+
+def test_the_standards_page_links_to_the_reassessment(world, system, login):
+    from django.urls import reverse
+
+    set_value(system, "1000.00")
+    link = reverse("payments:restandard") + "?month=2025-11"
+    page = login(world.posts.officer).get(reverse("programs:standards", args=["dibao"]))
+    assert page.status_code == 200 and link in page.content.decode()
+    assert link not in login(world.posts.worker).get(reverse("programs:standards", args=["dibao"])).content.decode()
+    listed = login(world.posts.officer).get(reverse("payments:restandard")).content.decode()
+    assert link in listed
+
+
+def test_the_page_previews_then_applies(world, system, login, jobs_here):
+    from django.urls import reverse
+
+    p = world
+    set_value(system, "250.00")
+    officer = login(p.posts.officer)
+    page = officer.get(reverse("payments:restandard") + "?month=2025-11")
+    body = page.content.decode()
+    assert page.status_code == 200 and "¥900.00 → <strong>¥250.00</strong>" in body and 'data-testid="preview"' in body
+    started = officer.post(reverse("payments:restandard"), {"month": "2025-11", "action": "preview", "county": "999999"})
+    assert started.status_code == 302                      # the post's own county, whatever the form says
+    preview = officer.get(started.url).content.decode()
+    assert 'data-testid="to-review">1<' in preview and 'data-testid="lowered">1<' in preview and 'data-testid="apply"' in preview
+    assert not EnrollmentChange.objects.exists()
+    applied = officer.post(reverse("payments:restandard"), {"month": "2025-11", "action": "apply"})
+    done = officer.get(applied.url).content.decode()
+    assert 'data-testid="restandard-done"' in done and 'data-testid="apply"' not in done
+    assert EnrollmentChange.objects.count() == 1 and ChangeProposal.objects.count() == 1
+    again = officer.post(reverse("payments:restandard"), {"month": "2025-11", "action": "preview"})
+    assert 'data-testid="nothing-to-apply"' in officer.get(again.url).content.decode()
+
+
+def test_the_page_refuses_others(world, system, login, make_actor, jobs_here):
+    from django.urls import reverse
+
+    from safetynet.areas.models import Area
+
+    p = world
+    set_value(system, "1000.00")
+    for actor in (p.posts.worker, p.posts.county_leader, p.posts.inspector):
+        client = login(actor)
+        assert client.get(reverse("payments:restandard") + "?month=2025-11").status_code == 403
+        assert client.post(reverse("payments:restandard"), {"month": "2025-11", "action": "apply"}).status_code == 403
+    job = restandard.start_preview(actor=p.posts.officer, county_code=COUNTY, month="2025-11")
+    Area.objects.create(code="130124", name="栾城区", level="county", parent_id="1301")
+    other = login(make_actor("county_officer", "130124"))
+    assert other.get(reverse("payments:restandard_job", args=[job.id])).status_code == 404
+    refused = other.post(reverse("payments:restandard"), {"month": "2025-11", "action": "apply"})
+    assert refused.status_code == 422 and not EnrollmentChange.objects.exists()     # nothing changes there from 2025-11
+    bad = login(p.posts.officer).post(reverse("payments:restandard"), {"month": "2025-12", "action": "apply"})
+    assert bad.status_code == 422 and 'data-testid="restandard-error"' in bad.content.decode()
+
+
+def test_a_queued_job_reports_its_progress_and_a_refusal(world, system, settings, tmp_path):
+    from safetynet.payments import jobs
+    from safetynet.payments.restandard_tasks import reassess_after_standard_change_job
+
+    settings.DATA_DIR = tmp_path / "data"
+    p = world
+    set_value(system, "1000.00")
+    job = restandard.start_reassessment(actor=p.posts.officer, county_code=COUNTY, month="2025-11")
+    assert job.status == jobs.QUEUED and job.kind == "restandard" and job.params == {"month": "2025-11"}
+    reassess_after_standard_change_job.call(job.id)
+    job = jobs.load(job.id)
+    assert job.status == jobs.DONE and job.done == job.total == 2 and job.result["changed"] == 2
+    services.generate_payroll_run(actor=p.posts.officer, county_code=COUNTY, month="2025-10")
+    run = services.generate_payroll_run(actor=p.posts.officer, county_code=COUNTY, month="2025-11")
+    services.approve_payroll_run(actor=p.posts.county_leader, run_id=run.pk)
+    set_value(system, "1100.00")
+    job = restandard.start_reassessment(actor=p.posts.officer, county_code=COUNTY, month="2025-11")
+    reassess_after_standard_change_job.call(job.id)
+    job = jobs.load(job.id)
+    assert job.status == jobs.FAILED and job.error_code == "month_already_paid"
+
+
+def test_the_api(world, system, client, jobs_here, make_actor):
+    from django.contrib.auth import get_user_model
+
+    from safetynet.areas.models import Area
+
+    def as_(actor):
+        client.logout()
+        client.force_login(get_user_model().objects.get(pk=actor.user_id))
+        return client
+
+    def post(actor, path, body):
+        return as_(actor).post(f"/api/v1/payments/restandard/{path}", body, content_type="application/json")
+
+    p = world
+    set_value(system, "1000.00")
+    body = {"county": COUNTY, "month": "2025-11"}
+    preview = post(p.posts.officer, "previews", body)
+    assert preview.status_code == 202 and preview.json()["kind"] == "restandard_preview"
+    assert preview.json()["result"]["changed"] == 2 and not EnrollmentChange.objects.exists()
+    applied = post(p.posts.officer, "applications", body)
+    assert applied.status_code == 202 and applied.json()["status"] == "done" and applied.json()["result"]["raised"] == 2
+    followed = as_(p.posts.officer).get(applied.json()["url"])
+    assert followed.status_code == 200 and followed.json()["result"]["changed"] == 2
+    assert as_(p.posts.county_leader).get(applied.json()["url"]).status_code == 403
+    assert post(p.posts.worker, "applications", body).status_code == 403
+    assert post(p.posts.county_leader, "previews", body).status_code == 403
+    Area.objects.create(code="130124", name="栾城区", level="county", parent_id="1301")
+    other = make_actor("county_officer", "130124")
+    assert post(other, "applications", body).status_code == 404
+    assert as_(other).get(applied.json()["url"]).status_code == 404
+    assert post(p.posts.officer, "applications", {"county": COUNTY, "month": "2025-12"}).status_code == 422
+    assert post(p.posts.officer, "applications", {"county": COUNTY, "month": "11/2025"}).status_code == 422
+    client.logout()
+    assert client.post("/api/v1/payments/restandard/applications", body, content_type="application/json").status_code == 401
+    assert EnrollmentChange.objects.count() == 2

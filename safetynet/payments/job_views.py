@@ -19,6 +19,11 @@ from django.views.decorators.http import require_GET
 from . import jobs
 from .views import payments_view
 
+# Jobs whose outcome is read on a page of their own, which shows the bar while they run and
+# reloads when they end.
+PAGE_KINDS = {jobs.SIMULATE: "payments:simulation_job", jobs.RESTANDARD_PREVIEW: "payments:restandard_job",
+              jobs.RESTANDARD: "payments:restandard_job"}
+
 
 def outcome_message(job: jobs.Job) -> tuple[int, str]:
     """(message level, text) saying how a payroll job ended."""
@@ -44,8 +49,8 @@ def outcome_message(job: jobs.Job) -> tuple[int, str]:
 
 def _destination(job: jobs.Job) -> str:
     """Where a finished job's outcome is read: its run, or the runs when there is none."""
-    if job.kind == jobs.SIMULATE:
-        return reverse("payments:simulation_job", args=[job.id])
+    if job.kind in PAGE_KINDS:
+        return reverse(PAGE_KINDS[job.kind], args=[job.id])
     run = job.result.get("run") or job.params.get("run")
     return reverse("payments:run", args=[run]) if run else reverse("payments:runs")
 
@@ -59,10 +64,10 @@ def tell(request, job: jobs.Job) -> None:
 
 def follow(request, job: jobs.Job):
     """The answer of a page that started `job`."""
-    if job.finished and job.kind != jobs.SIMULATE:
+    if job.finished and job.kind not in PAGE_KINDS:
         tell(request, job)
         return redirect(_destination(job))
-    return redirect(_destination(job) if job.kind == jobs.SIMULATE else reverse("payments:job", args=[job.id]))
+    return redirect(_destination(job) if job.kind in PAGE_KINDS else reverse("payments:job", args=[job.id]))
 
 
 def progress_context(job: jobs.Job) -> dict:
@@ -73,7 +78,7 @@ def progress_context(job: jobs.Job) -> dict:
 @require_GET
 def job_detail(request, actor, job_id):
     job = jobs.get_job(actor, job_id)
-    if job.kind == jobs.SIMULATE:
+    if job.kind in PAGE_KINDS:
         return redirect(_destination(job))
     return render(request, "payments/job.html", {**progress_context(job), "destination": _destination(job)})
 
@@ -86,7 +91,7 @@ def job_progress(request, actor, job_id):
     job = jobs.get_job(actor, job_id)
     response = render(request, "payments/_job_progress.html", progress_context(job))
     if job.finished and request.headers.get("HX-Request"):
-        if job.kind == jobs.SIMULATE:
+        if job.kind in PAGE_KINDS:
             response["HX-Refresh"] = "true"
         else:
             tell(request, job)

@@ -32,14 +32,18 @@ from safetynet.core.errors import NotFound, SafetyNetError
 from safetynet.core.scoping import Actor
 
 GENERATE, APPROVE, EXPORT, IMPORT_RETURNS, SIMULATE = "generate", "approve", "export", "import_returns", "simulate"
+RESTANDARD_PREVIEW, RESTANDARD = "restandard_preview", "restandard"     # restandard.py
 KIND_LABELS = {
     GENERATE: gettext_lazy("Generate the payroll"), APPROVE: gettext_lazy("Approve the payroll"),
     EXPORT: gettext_lazy("Write the bank files"), IMPORT_RETURNS: gettext_lazy("Import the bank's returns"),
     SIMULATE: gettext_lazy("Policy simulation"),
+    RESTANDARD_PREVIEW: gettext_lazy("Preview of the re-assessment after a standard change"),
+    RESTANDARD: gettext_lazy("Re-assessment after a standard change"),
 }
 # Who may follow a job of each kind (the service checks again what it does).
 KIND_PERMISSIONS = {GENERATE: "payments.generate", APPROVE: "payments.approve", EXPORT: "payments.generate",
-                    IMPORT_RETURNS: "payments.generate", SIMULATE: "payments.simulate"}
+                    IMPORT_RETURNS: "payments.generate", SIMULATE: "payments.simulate",
+                    RESTANDARD_PREVIEW: "payments.reassess_standard", RESTANDARD: "payments.reassess_standard"}
 # The steps a job reports (services.generate_payroll_run's, then one per one-step service).
 STEP_LABELS = {"regular": gettext_lazy("this month's payments"), "arrears": gettext_lazy("arrears"),
                "carry_mark": gettext_lazy("unpaid payments of earlier runs"), "carried": gettext_lazy("carried payments"),
@@ -211,7 +215,8 @@ class Running:
         self.job = update(self.job.id, step=name, done=number, total=total)
 
     def count(self, done: int, total: int) -> None:
-        """The progress callback of the simulation (households done of the county's)."""
+        """The progress callback of the simulation (households done of the county's) and of the
+        re-assessment after a standard change (enrollments)."""
         self.job = update(self.job.id, done=done, total=total)
 
 

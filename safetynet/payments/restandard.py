@@ -446,6 +446,7 @@ class Counts:
     raised: int = 0
     lowered: int = 0
     to_review: int = 0
+    proposed_before: int = 0       # of those, proposed by an earlier run (once per enrollment and month)
     proposals: int = 0             # proposals added by this run
     unchanged: int = 0
     already: int = 0
@@ -587,6 +588,12 @@ def _fingerprint(enrollment_id: int, month: dt.date) -> str:
     return f"standard:{enrollment_id}:{month_text(month)}"
 
 
+def _proposed_before(change: StandardChange, plans: list[Plan]) -> int:
+    """How many of the chunk's enrollments to propose were proposed by an earlier run (one query)."""
+    fingerprints = [_fingerprint(p.enrolled.id, change.month) for p in plans if p.action == PROPOSE]
+    return TriggerSignal.objects.filter(fingerprint__in=fingerprints).count() if fingerprints else 0
+
+
 def _propose(change: StandardChange, plans: list[Plan], today: dt.date) -> int:
     """A proposal to end from the month for each enrollment the new values make ineligible,
     once per enrollment and month: a signal's fingerprint is unique, and only signals without a
@@ -631,24 +638,32 @@ def _frozen_months(county_code: str, month: dt.date) -> list[str]:
             .order_by("month").values_list("month", flat=True)]
 
 
+def change_lines(change: StandardChange) -> list[dict]:
+    """What changes from the month, for the county and for each area inside it with values of
+    its own: [{"area", "area_name", "lines": describe(...)}], areas where nothing changes left out."""
+    codes = [change.county.code, *sorted(c for c in change.table.own_areas if c != change.county.code)]
+    names = dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
+    out = []
+    for code in codes:
+        lines = describe(change.table.values[code][0], change.table.values[code][1], None)
+        if lines:
+            out.append({"area": code, "area_name": names.get(code, code), "lines": lines})
+    return out
+
+
 def _result(change: StandardChange, figures: simulation.Figures, counts: Counts, seconds: float, *, applied: bool) -> dict:
+    """The counts of the plans (changed, raised, lowered, to review, ...), the monthly cost before
+    and after and by town, and `figures`: the simulation's own figures of the same run."""
     county = change.county
-    before = {code: pair[0] for code, pair in change.table.values.items()}
+    shown = simulation.figures_result(figures)
     return {
         "county": county.code, "county_name": county.name, "month": month_text(change.month), "applied": applied,
-        "parameters": change.row_ids,
-        "changes": [{"area": code, "area_name": _area_name(code, county), "lines": describe(before[code], change.table.values[code][1],
-                                                                                           None)}
-                    for code in (county.code, *sorted(c for c in change.table.own_areas if c != county.code))],
-        **simulation.figures_result(figures), **dataclasses.asdict(counts),
+        "parameters": change.row_ids, "changes": change_lines(change), **dataclasses.asdict(counts),
+        "cost_before": shown["cost_before"], "cost_after": shown["cost_after"], "cost_change": shown["cost_change"],
+        "raised_amount": shown["raised"]["amount"], "lowered_amount": shown["lowered"]["amount"],
+        "to_review_amount": shown["leaving"]["amount"], "by_town": shown["by_town"], "figures": shown,
         "approved_months": _frozen_months(county.code, change.month), "seconds": round(seconds, 2),
     }
-
-
-def _area_name(code: str, county: Area) -> str:
-    if code == county.code:
-        return county.name
-    return Area.objects.filter(code=code).values_list("name", flat=True).first() or code
 
 
 def _run(actor: Actor, change: StandardChange, *, write: bool, progress: Progress | None, chunk: int) -> dict:
@@ -662,9 +677,11 @@ def _run(actor: Actor, change: StandardChange, *, write: bool, progress: Progres
         if write:
             with transaction.atomic(durable=True):
                 plans = planner.plan_chunk(load_enrolled(change.county.code, first, last, change.month, lock=True))
+                counts.proposed_before += _proposed_before(change, plans)
                 counts.add(write_chunk(actor, change, plans, today))
         else:
             plans = planner.plan_chunk(load_enrolled(change.county.code, first, last, change.month))
+            counts.proposed_before += _proposed_before(change, plans)
         tally(plans, figures, counts)
         done += len(plans)
         if progress:
@@ -728,7 +745,7 @@ def standard_changes(actor: Actor, county_code: str, *, since: dt.date | None = 
     county = Area.objects.filter(code=county_code, level=Level.COUNTY).first()
     if county is None or not actor.covers(county.code):
         return []
-    since = since or shift_month(month_of(timezone.localdate()), -1)
+    since = since or shift_month(month_of(clocks.today()), -1)
     months = sorted(set(Parameter.objects.filter(program_id=catalogue.DIBAO, key__in=simulation.KEYS, effective_from__gte=since,
                                                  replaced_at__isnull=True)
                         .filter(Q(area__isnull=True) | Q(area_id__in=_path_codes(county.code))
@@ -740,3 +757,22 @@ def standard_changes(actor: Actor, county_code: str, *, since: dt.date | None = 
         labels = sorted({str(catalogue.get_spec(catalogue.DIBAO, r.key).label) for r in rows})
         out.append({"month": month, "month_text": month_text(month), "labels": labels})
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Jobs: the request is checked before anything is queued (403, 404, 422 at once)
+# ---------------------------------------------------------------------------------------------
+def start_preview(*, actor: Actor, county_code: str, month):
+    from . import jobs, restandard_tasks
+
+    change = check_request(actor=actor, county_code=county_code, month=month)
+    return jobs.start(actor=actor, kind=jobs.RESTANDARD_PREVIEW, county=change.county.code,
+                      params={"month": month_text(change.month)}, task=restandard_tasks.preview_reassessment_job)
+
+
+def start_reassessment(*, actor: Actor, county_code: str, month):
+    from . import jobs, restandard_tasks
+
+    change = check_request(actor=actor, county_code=county_code, month=month)
+    return jobs.start(actor=actor, kind=jobs.RESTANDARD, county=change.county.code,
+                      params={"month": month_text(change.month)}, task=restandard_tasks.reassess_after_standard_change_job)

@@ -1,7 +1,7 @@
 """Payroll pages, mounted at /payments/."""
 from django.urls import path
 
-from . import job_views, simulation_views, views
+from . import job_views, restandard_views, simulation_views, views
 
 app_name = "payments"
 urlpatterns = [
@@ -16,4 +16,6 @@ urlpatterns = [
     path("jobs/<str:job_id>/progress/", job_views.job_progress, name="job_progress"),
     path("simulation/", simulation_views.simulation, name="simulation"),
     path("simulation/<str:job_id>/", simulation_views.simulation, name="simulation_job"),
+    path("restandard/", restandard_views.reassessment, name="restandard"),
+    path("restandard/<str:job_id>/", restandard_views.reassessment, name="restandard_job"),
 ]

@@ -1,0 +1,33 @@
+"""Background jobs of the re-assessment after a standard change (restandard.py): the preview and
+the re-assessment itself, each a thin call into its service acting as the post that started it,
+with its progress (enrollments done of the county's) and its result recorded by `jobs.running`.
+
+Idempotent and resumable because the service is: every chunk of households is its own
+transaction, and running again changes nothing already done, so a run cut off (a worker
+restarted, a refused chunk) is completed by starting it again.
+"""
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def preview_reassessment_job(job_id: str) -> dict:
+    from . import jobs
+    from .restandard import preview_reassessment
+
+    with jobs.running(job_id) as job:
+        job.result = preview_reassessment(actor=job.actor(), county_code=job.job.county, month=job.params["month"],
+                                          progress=job.count)
+    return job.result
+
+
+@task()
+def reassess_after_standard_change_job(job_id: str) -> dict:
+    from . import jobs
+    from .restandard import reassess_after_standard_change
+
+    with jobs.running(job_id) as job:
+        job.result = reassess_after_standard_change(actor=job.actor(), county_code=job.job.county,
+                                                    month=job.params["month"], progress=job.count)
+    return job.result
