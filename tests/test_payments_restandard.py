@@ -15,6 +15,7 @@ from safetynet.payments.models import (
 )
 from tests.payments_helpers import *  # noqa: F401,F403
 from tests.payments_helpers import COUNTY, D
+from tests.test_payments_job_pages import login  # noqa: F401
 
 OCT, NOV, DEC, JAN = D(2025, 10, 1), D(2025, 11, 1), D(2025, 12, 1), D(2026, 1, 1)
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
@@ -316,17 +317,6 @@ def jobs_here(settings, tmp_path):
     settings.TASKS = IMMEDIATE
 
 
-@pytest.fixture
-def login(client):
-    from django.contrib.auth import get_user_model
-
-    def as_(actor):
-        client.logout()
-        client.force_login(get_user_model().objects.get(pk=actor.user_id))
-        return client
-    return as_
-
-
 def test_the_standards_page_links_to_the_reassessment(world, system, login):
     from django.urls import reverse
 
@@ -404,15 +394,10 @@ def test_a_queued_job_reports_its_progress_and_a_refusal(world, system, settings
     assert job.status == jobs.FAILED and job.error_code == "month_already_paid"
 
 
-def test_the_api(world, system, client, jobs_here, make_actor):
-    from django.contrib.auth import get_user_model
-
+def test_the_api(world, system, client, login, jobs_here, make_actor):
     from safetynet.areas.models import Area
 
-    def as_(actor):
-        client.logout()
-        client.force_login(get_user_model().objects.get(pk=actor.user_id))
-        return client
+    as_ = login
 
     def post(actor, path, body):
         return as_(actor).post(f"/api/v1/payments/restandard/{path}", body, content_type="application/json")
