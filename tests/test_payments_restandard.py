@@ -424,3 +424,17 @@ def test_the_api(world, system, client, login, jobs_here, make_actor):
     client.logout()
     assert client.post("/api/v1/payments/restandard/applications", body, content_type="application/json").status_code == 401
     assert EnrollmentChange.objects.count() == 2
+
+
+def test_an_amount_the_registry_did_not_support_is_kept(world, system):
+    """The lone man's registry says ¥1,500 of wages (ineligible at ¥900 and still at ¥1,000): his
+    ¥1,000, decided on other facts, is neither raised nor cut by the standard; his re-check decides.
+    At ¥1,600 the registry would give him ¥100: still kept, not lowered to it."""
+    from safetynet.registry.models import IncomeItem
+
+    p = world
+    IncomeItem.objects.create(household_id=p.lone.household_id, person=None, category="wages", monthly_amount=Decimal("1500"))
+    set_value(system, "1600.00")
+    result = reassess(p.posts.officer)
+    assert result["unsupported"] == 1 and result["changed"] == 1
+    assert due(p.lone, NOV) == [Decimal("1000.00")]

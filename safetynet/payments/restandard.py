@@ -30,7 +30,10 @@ What happens to each live dibao enrollment (its status in M, as its terms say):
 - made ineligible (S = 0 while B > 0): never ended here. A proposal to end from M goes to the
   town worker's queue (triggers.py's `ChangeProposal`, on a `TriggerSignal` of kind "standard"),
   with the rule's reasons; confirming it re-assesses once more (`proposal_effect`);
-- B = S = 0 (the registry no longer supports the amount at all): kept; the re-check decides;
+- B = 0 (the registry's facts did not support the amount with the values before either: facts
+  changed since the decision, or verified otherwise): kept, whatever S; the re-check decides.
+  (Here alone the preview's figures differ from the simulation's, which would pay S: a real
+  decision does not lower an amount because a standard rose.)
 - in gradual exit in M: kept (a kept amount, not an assessed one: MLG-2021 art. 33);
 - due nothing in M for another reason (ended by a scheduled decision): left out.
 
@@ -426,8 +429,8 @@ class Planner:
             if plan.after is None:
                 plan.action = PROPOSE
                 plan.reasons = tuple(str(r) for r in outcome.reasons)
-            elif not plan.new:
-                plan.action = UNSUPPORTED
+            elif not plan.new or not plan.before:
+                plan.action, plan.after = UNSUPPORTED, amount
             elif plan.after != amount:
                 plan.action = CHANGE
             else:
@@ -485,7 +488,9 @@ def tally(plans: list[Plan], figures: simulation.Figures, counts: Counts) -> Non
             continue
         figures.households += 1
         town = figures.town(p.enrolled.area_id[:9])
-        if p.outcome is None:           # kept as it is (gradual exit, facts missing)
+        if p.action == UNSUPPORTED:      # kept as it is, counted apart
+            simulation.classify(figures, town, due, ZERO, ZERO)
+        elif p.outcome is None:         # kept as it is (gradual exit)
             simulation.classify(figures, town, due, Decimal("1"), Decimal("1"))
         else:
             simulation.classify(figures, town, due, p.before, p.new)
