@@ -3,8 +3,8 @@ the 1,000,000-household county of bench_simulation.py, SQLite and PostgreSQL sid
 
 The county is bench_simulation.py's (built by it when missing, else reused), COPIED before
 anything is written (SQLite var/bench/restandard-<N>.sqlite3, PostgreSQL database
-bench_safetynet_restandard_<N> from the simulation's as a template), so the simulation's
-database stays as it was. In the copy the county's rural standard is set from ¥720 to ¥800
+bench_safetynet_restandard_<N> from the simulation's as a template; a fresh copy each run,
+removed at the end), so the simulation's database stays as it was. In the copy the county's rural standard is set from ¥720 to ¥800
 from 2026-01 (programs.services.set_parameter, as the standards page would), then, each in a
 fresh process and timed:
 - the preview (`restandard.preview_reassessment`: reads and assesses, writes nothing);
@@ -14,9 +14,9 @@ fresh process and timed:
 Printed with the counts (changed, raised, lowered, to review, ...), the rows written and the
 load when each started.
 
-    .venv/bin/python bench/bench_restandard.py [--households 1000000] [--no-postgres] [--fresh]
+    .venv/bin/python bench/bench_restandard.py [--households 1000000] [--no-postgres]
 
-Prints figures; asserts nothing. --fresh copies the simulation's county again.
+Prints figures; asserts nothing.
 """
 from __future__ import annotations
 
@@ -28,7 +28,6 @@ import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from bench_simulation import build as build_county, database_url as simulation_url
 from common import PYTHON, ROOT, SAFETYNET, POSTGRES_SERVER, child_env, postgres_admin, postgres_reachable
@@ -37,20 +36,19 @@ COUNTY, KEY, VALUE, MONTH = "130123", "rural_standard", "800.00", "2026-01"
 POSTGRES_DB = "bench_safetynet_restandard"
 
 
-def copy_url(database: str, households: int, fresh: bool) -> str:
-    """The copy of the simulation's county that this bench writes to."""
+def copy_url(database: str, households: int, *, drop: bool = False) -> str:
+    """A fresh copy of the simulation's county for this bench to write to (or, with `drop`, the
+    copy removed)."""
     source = simulation_url(database, households, False)
     if database == "postgresql":
         name = f"{POSTGRES_DB}_{households}"
-        if fresh:
-            postgres_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        try:
+        postgres_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        if not drop:
             postgres_admin(f"CREATE DATABASE {name} TEMPLATE {source.rsplit('/', 1)[1]}")
-        except Exception:
-            pass   # it exists: reused
         return f"{POSTGRES_SERVER}/{name}"
     path = ROOT / "var" / "bench" / f"restandard-{households}.sqlite3"
-    if fresh or not path.exists():
+    path.unlink(missing_ok=True)
+    if not drop:
         shutil.copyfile(source.removeprefix("sqlite:///"), path)
     return f"sqlite:///{path}"
 
@@ -111,7 +109,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--households", type=int, default=1_000_000)
     parser.add_argument("--no-postgres", action="store_true")
-    parser.add_argument("--fresh", action="store_true", help="copy the simulation's county again")
     parser.add_argument("--worker", choices=["build", "standard", "preview", "apply", "again"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -123,12 +120,13 @@ def main() -> None:
         source = simulation_url(database, args.households, False)
         subprocess.run([SAFETYNET, "migrate", "--no-input", "-v", "0"], env=child_env(source), cwd=ROOT, check=True)
         run_child(source, "build", args.households)
-        url = copy_url(database, args.households, args.fresh)
+        url = copy_url(database, args.households)
         subprocess.run([SAFETYNET, "migrate", "--no-input", "-v", "0"], env=child_env(url), cwd=ROOT, check=True)
         run_child(url, "standard", args.households)
         for mode in ("preview", "apply", "again"):
             results.append(run_child(url, mode, args.households))
             print(f"{database} {mode}: {results[-1]['wall']:.1f} s", flush=True)
+        copy_url(database, args.households, drop=True)
     load = os.getloadavg()
     print(f"\nRe-assessment after {KEY} → ¥{VALUE} from {MONTH}, county {COUNTY}, {args.households:,} households "
           f"({platform.machine()}, {os.cpu_count()} cores, load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f})")
