@@ -53,6 +53,9 @@ FROZEN = ("approved", "exported", "reconciled")
 
 # Written exactly as the partial unique index's condition, so SQLite can read that index.
 LIVE = "NOT (x.status = 'carried_over')"
+# The same condition written otherwise, so that SQLite can NOT read that index: where the county's
+# runs are the way in, the (month, enrollment) index would read every county's payments of the month.
+LIVE_BY_RUN = "x.status <> 'carried_over'"
 _COLUMNS = ("run_id, enrollment_id, household_id, program_id, area_id, month, kind, amount, bank_account, "
             "payee_name, reference, status, carried_from_id, return_reason")
 
@@ -122,7 +125,7 @@ def insert_regular_payments(run: PayrollRun) -> int:
         f"WHERE e.area_id LIKE %s AND COALESCE(t.status, e.status) IN ('active', 'gradual_exit') AND e.start_month <= %s "
         f"AND {amount} > 0 "
         f"AND e.id NOT IN (SELECT x.enrollment_id FROM {t['payment']} x WHERE x.run_id IN "
-        f"(SELECT r.id FROM {t['run']} r WHERE r.area_id = %s AND r.month >= %s) AND x.month = %s AND {LIVE})")
+        f"(SELECT r.id FROM {t['run']} r WHERE r.area_id = %s AND r.month >= %s) AND x.month = %s AND {LIVE_BY_RUN})")
     month = run.month
     return _execute(sql, [run.pk, month, f"{run.code}-", month, month, month, month, f"{run.area_id}%", month,
                           run.area_id, month, month])
