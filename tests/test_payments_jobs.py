@@ -170,3 +170,46 @@ def test_payroll_command_background_without_a_worker_returns_at_once(payroll, jo
     assert job.status == jobs.QUEUED and job.requested_by == "system" and not PayrollRun.objects.exists()
     with pytest.raises(CommandError, match="No such area|not found|Not found"):
         call_command("payroll", "generate", "--county", OTHER_TOWN[:5] + "9", "--month", "2025-10", "--background")
+
+
+def test_a_job_whose_worker_died_is_shown_interrupted_and_running_it_again_completes_the_run(payroll, job_dirs):
+    """A worker killed mid-generation (the server restarted) left the job "running" for ever; the
+    page would wait without end. It is now shown failed, with what to do, and a new job finishes
+    the run without paying anyone twice."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from safetynet.payments.tasks import generate_payroll_job
+
+    p = payroll
+    job = jobs.start_generation(actor=p.posts.officer, county_code=COUNTY, month="2025-10")
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()                                 # a process id that no longer runs
+    jobs.update(job.id, status=jobs.RUNNING, worker_host=socket.gethostname(), worker_pid=gone.pid)
+    seen = jobs.load(job.id)
+    assert seen.status == jobs.FAILED and seen.error_code == "interrupted" and seen.finished
+    assert "Start it again" in seen.error
+
+    alive = jobs.start_generation(actor=p.posts.officer, county_code=COUNTY, month="2025-10")
+    jobs.update(alive.id, status=jobs.RUNNING, worker_host=socket.gethostname(), worker_pid=os.getpid())
+    assert jobs.load(alive.id).status == jobs.RUNNING          # a live worker is left alone
+
+    again = jobs.start_generation(actor=p.posts.officer, county_code=COUNTY, month="2025-10")
+    generate_payroll_job.call(again.id)
+    assert jobs.load(again.id).status == jobs.DONE
+    assert Payment.objects.count() == 1
+
+
+def test_a_job_on_another_machine_is_interrupted_only_after_it_stopped_reporting(payroll, job_dirs, monkeypatch):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    job = jobs.start_generation(actor=payroll.posts.officer, county_code=COUNTY, month="2025-10")
+    jobs.update(job.id, status=jobs.RUNNING, worker_host="another-host", worker_pid=1)
+    assert jobs.load(job.id).status == jobs.RUNNING
+    later = timezone.now() + jobs.STALE_AFTER + dt.timedelta(minutes=1)
+    monkeypatch.setattr(jobs.timezone, "now", lambda: later)
+    assert jobs.load(job.id).status == jobs.FAILED

@@ -16,9 +16,11 @@ service when the job runs), or as the system for the command run without --as.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import fcntl
 import json
 import os
+import socket
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -77,6 +79,9 @@ class Job:
     error_code: str = ""
     error_rows: list = field(default_factory=list)
     language: str = ""          # the starter's: the job's messages speak it
+    updated_at: str = ""
+    worker_host: str = ""       # where the worker that runs it lives, and its process
+    worker_pid: int | None = None
 
     @property
     def finished(self) -> bool:
@@ -130,6 +135,7 @@ def _locked(job_id: str):
 
 
 def _write(job: Job) -> None:
+    job.updated_at = _now()
     path = _path(job.id)
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(job.as_dict(), cls=DjangoJSONEncoder, ensure_ascii=False), encoding="utf-8")
@@ -141,6 +147,13 @@ def load(job_id: str) -> Job | None:
         uuid.UUID(hex=str(job_id))
     except ValueError:
         return None
+    job = _read(job_id)
+    if job is not None and job.status == RUNNING and _worker_gone(job):
+        return _mark_interrupted(job)
+    return job
+
+
+def _read(job_id: str) -> Job | None:
     try:
         data = json.loads(_path(str(job_id)).read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
@@ -148,9 +161,42 @@ def load(job_id: str) -> Job | None:
     return Job(**data)
 
 
+# A worker on another machine is taken for gone when its job has not moved for this long (no
+# step of a payroll, no chunk of a simulation takes near it).
+STALE_AFTER = dt.timedelta(minutes=30)
+
+
+def _worker_gone(job: Job) -> bool:
+    """Whether the worker that took the job stopped without finishing it (the server restarted,
+    the process was killed): its process is gone from this machine, or, elsewhere, it has not
+    reported for STALE_AFTER."""
+    if job.worker_host == socket.gethostname() and job.worker_pid:
+        try:
+            os.kill(job.worker_pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+    if job.updated_at:
+        return timezone.now() - dt.datetime.fromisoformat(job.updated_at) > STALE_AFTER
+    return False
+
+
+def _mark_interrupted(job: Job) -> Job:
+    """Record the interruption, so the page stops waiting and says what to do. Every payments
+    job is idempotent: starting it again completes what was done, never twice."""
+    with _locked(job.id):
+        job.status, job.finished_at, job.error_code = FAILED, _now(), "interrupted"
+        job.error = _("The worker stopped while this job ran (the server restarted or the process was killed). "
+                      "Start it again: it completes what was done, without doing anything twice.")
+        _write(job)
+    return job
+
+
 def update(job_id: str, **changes) -> Job:
     with _locked(job_id):
-        job = load(job_id)
+        job = _read(job_id)
         for key, value in changes.items():
             setattr(job, key, value)
         _write(job)
@@ -229,7 +275,8 @@ def running(job_id: str):
     job = load(job_id)
     if job is None:
         raise NotFound(f"no payments job {job_id}")
-    job = update(job_id, status=RUNNING, started_at=_now(), error="", error_code="", error_rows=[])
+    job = update(job_id, status=RUNNING, started_at=_now(), error="", error_code="", error_rows=[],
+                 worker_host=socket.gethostname(), worker_pid=os.getpid())
     handle = Running(job)
     try:
         with translation.override(job.language or settings.LANGUAGE_CODE):
