@@ -45,10 +45,10 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SAFETYNET = str(ROOT / ".venv" / "bin" / "safetynet")
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
-POSTGRES_SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+from common import (  # noqa: E402,F401  (bench_queue.py reads them from here too)
+    POSTGRES_SERVER, PYTHON, ROOT, SAFETYNET, child_env, postgres_admin, postgres_reachable,
+)
+
 POSTGRES_DB = "bench_safetynet_cases"
 POSTGRES_TEMPLATE = "bench_safetynet_cases_template_{people}"
 SEED = 2026
@@ -58,31 +58,11 @@ BENCH_STANDARDS = {"urban_standard": "3000.00", "rural_standard": "2500.00"}
 
 # ---- the parent: build templates once, run each database in a child ------------------------------
 
-def postgres_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(sql)
-
-
 def postgres_exists(name: str) -> bool:
     import psycopg
 
     with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as conn:
         return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
-
-
-def postgres_reachable() -> bool:
-    try:
-        postgres_admin("SELECT 1")
-        return True
-    except Exception:
-        return False
-
-
-def child_env(url: str) -> dict:
-    return {**os.environ, "DATABASE_URL": url, "SAFETYNET_DATA_DIR": str(ROOT / "var" / "bench"),
-            "DJANGO_SETTINGS_MODULE": "safetynet.settings", "DEBUG": "false", "SECRET_KEY": "bench-only-not-secret"}
 
 
 def sqlite_paths(people: int) -> tuple[Path, Path]:

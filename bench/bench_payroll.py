@@ -34,34 +34,12 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SAFETYNET = str(ROOT / ".venv" / "bin" / "safetynet")
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
-POSTGRES_SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+from common import POSTGRES_SERVER, PYTHON, ROOT, SAFETYNET, child_env, postgres_admin, postgres_reachable  # noqa: E402,F401
+
 POSTGRES_DB = "bench_safetynet_payroll"
 COUNTY = "130123"
 SMALL_COUNTY = "130124"
 MONTH = "2025-10"
-
-
-def postgres_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def postgres_reachable() -> bool:
-    try:
-        postgres_admin("SELECT 1")
-        return True
-    except Exception:
-        return False
-
-
-def child_env(url: str) -> dict:
-    return {**os.environ, "DATABASE_URL": url, "SAFETYNET_DATA_DIR": str(ROOT / "var" / "bench"),
-            "DJANGO_SETTINGS_MODULE": "safetynet.settings", "DEBUG": "false", "SECRET_KEY": "bench-only-not-secret"}
 
 
 def prepare(database: str) -> str:
