@@ -55,6 +55,9 @@ class Prepared:
                     plan.append(("text", slot.index, param.replace(slot.value, "{}", 1)))
                 else:
                     plan.append(("constant", None, param))
+            unused = {s.index for s in slots} - {index for kind, index, _t in plan if kind != "constant"}
+            if unused:   # a value the SQL would silently ignore: refuse rather than return wrong rows
+                raise ValueError(f"Prepared query does not use its argument(s) {sorted(unused)}")
             columns = [col for col, _sql, _alias in compiler.select]
             converters = compiler.get_converters(columns)
             attnames = [getattr(col, "target", None) and col.target.attname for col in columns]
@@ -62,6 +65,9 @@ class Prepared:
         return cache[key]
 
     def rows(self, *args) -> list[tuple]:
+        if any(a is None or not isinstance(a, (int, str)) or isinstance(a, bool) for a in args):
+            # `= NULL` matches nothing where the queryset would have written IS NULL.
+            raise ValueError(f"Prepared queries take ints and texts, not {args!r}")
         sql, plan, converters, compiler, _attnames, _model = self._compiled(args)
         params = [args[index] if kind == "slot" else (template.format(args[index]) if kind == "text" else template)
                   for kind, index, template in plan]

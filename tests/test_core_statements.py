@@ -1,0 +1,32 @@
+"""Prepared reads and single-row inserts (core/statements.py): same rows as the queryset, and
+arguments the SQL would mishandle are refused, never silently ignored."""
+import datetime as dt
+
+import pytest
+
+from safetynet.core.statements import Prepared, insert_row
+from safetynet.registry.models import Household, Person
+
+
+@pytest.mark.django_db
+def test_prepared_rows_match_the_queryset_and_prefix_lookups_work(village):
+    household = insert_row(Household(area_id=village.code, address="测试路1号", registration_type="rural"))
+    by_id = Prepared(lambda pk: Household.objects.filter(pk=pk).values_list("address"))
+    by_area = Prepared(lambda code: Household.objects.filter(area__code__startswith=code).values_list("id"))
+    assert by_id.first(household.pk) == ("测试路1号",)
+    assert by_id.first(household.pk + 1000) is None
+    assert (household.pk,) in by_area.rows(village.code[:9])
+    assert by_area.rows("999") == []
+    assert Prepared(lambda pk: Household.objects.filter(pk=pk)).objects(household.pk)[0].address == "测试路1号"
+
+
+@pytest.mark.django_db
+def test_none_and_unused_arguments_are_refused(village):
+    by_person = Prepared(lambda pk: Person.objects.filter(pk=pk).values_list("id"))
+    with pytest.raises(ValueError):
+        by_person.rows(None)
+    with pytest.raises(ValueError):
+        by_person.rows(dt.date(2026, 1, 1))
+    ignores = Prepared(lambda pk, unused: Person.objects.filter(pk=pk).values_list("id"))
+    with pytest.raises(ValueError):
+        ignores.rows(1, 2)
