@@ -149,7 +149,8 @@ def main() -> None:
         url = prepare(database, args.people, args.fresh)
         results[label] = run_child(url, args.households, async_commit)
         r = results[label]
-        print(f"  {label}: {r['paths']:,} paths in {r['seconds']:.1f} s (CPU {r['cpu_seconds']:.1f} s)", flush=True)
+        print(f"  {label}: {r['paths']:,} paths in {r['seconds']:.1f} s (CPU {r['cpu_seconds']:.1f} s); "
+              f"ms a path in the first tenth {r['first_tenth_ms']:.2f}, in the last {r['last_tenth_ms']:.2f}", flush=True)
     header = (f"{'database':<26} {'paths':>7} {'seconds':>9} {'ms/path':>8} {'CPU ms/path':>12} {'SQL/path':>9} "
               f"{'floor ms/path':>14} {'10,000 paths':>13}  target ≤ 60 s")
     print(header)
@@ -265,8 +266,13 @@ def measure(households: int, async_commit: bool = False) -> dict:
         profiler = cProfile.Profile()
         profiler.enable()
     started, cpu_started = time.perf_counter(), time.process_time()
+    marks = []
     for household in chosen:
         path(household)
+        marks.append(time.perf_counter())
+    tenth = max(1, len(marks) // 10)
+    first_tenth = (marks[tenth - 1] - started) * 1000 / tenth
+    last_tenth = (marks[-1] - marks[-tenth - 1]) * 1000 / tenth if len(marks) > tenth else first_tenth
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     if profiler:
         profiler.disable()
@@ -277,10 +283,13 @@ def measure(households: int, async_commit: bool = False) -> dict:
 
     enrollments = Enrollment.objects.count()
     statements = len(captured.captured_queries)
+    if os.environ.get("BENCH_QUERIES"):             # a file for the last path's statements
+        Path(os.environ["BENCH_QUERIES"]).write_text(json.dumps(captured.captured_queries, ensure_ascii=False, indent=1))
     floor = measure_floor(len(chosen), statements)
     return {"paths": len(chosen), "seconds": round(seconds, 2), "ms_per_path": round(seconds * 1000 / max(1, len(chosen)), 2),
             "queries_per_path": statements, "cpu_seconds": round(cpu_seconds, 2), "setup_seconds": round(setup_seconds, 1),
-            "enrollments": enrollments, "floor_ms_per_path": round(floor * 1000 / max(1, len(chosen)), 2)}
+            "enrollments": enrollments, "first_tenth_ms": round(first_tenth, 2), "last_tenth_ms": round(last_tenth, 2),
+            "floor_ms_per_path": round(floor * 1000 / max(1, len(chosen)), 2)}
 
 
 def measure_floor(paths: int, statements: int) -> float:

@@ -96,10 +96,21 @@ def _load(actor: Actor, case_id, version: int | None = None) -> Case:
 
 # Prepared once per connection (core/statements.py): every application runs them.
 _HOUSEHOLD = Prepared(lambda household_id: Household.objects.filter(pk=household_id))
-_OPEN_CASE_OF_HOUSEHOLD = Prepared(lambda program, applicant, household: Case.objects.filter(
-    Q(applicant_id=applicant) | Q(household_id=household), program_id=program, is_open=True).values_list("id")[:1])
-_OPEN_CASE_OF_PERSON = Prepared(lambda program, applicant, covered: Case.objects.filter(
-    Q(applicant_id=applicant) | Q(covered_person_id=covered), program_id=program, is_open=True).values_list("id")[:1])
+
+
+def _open_case_either(program, first: Q, second: Q):
+    """An open case of `program` matching either lookup. Written as two id subqueries, each on its
+    own index, because with `(a OR b) AND program` SQLite's planner walks every case of the
+    program (the duplicate check grew with the county's case count: bench/bench_cases.py)."""
+    open_cases = Case.objects.filter(program_id=program, is_open=True).order_by()
+    return Case.objects.filter(Q(pk__in=open_cases.filter(first).values("id")[:1])
+                               | Q(pk__in=open_cases.filter(second).values("id")[:1])).order_by().values_list("id")[:1]
+
+
+_OPEN_CASE_OF_HOUSEHOLD = Prepared(lambda program, applicant, household: _open_case_either(
+    program, Q(applicant_id=applicant), Q(household_id=household)))
+_OPEN_CASE_OF_PERSON = Prepared(lambda program, applicant, covered: _open_case_either(
+    program, Q(applicant_id=applicant), Q(covered_person_id=covered)))
 _LIVE_ENROLLMENT_OF_HOUSEHOLD = Prepared(lambda program, household: Enrollment.objects.filter(
     program_id=program, household_id=household, status__in=LIVE_STATUSES).values_list("id")[:1])
 _LIVE_ENROLLMENT_OF_PERSON = Prepared(lambda program, person: Enrollment.objects.filter(
