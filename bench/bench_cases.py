@@ -23,7 +23,7 @@ on one more household after the timed run). "Floor" is the same number of statem
 eight durable transactions a path, each a primary-key SELECT or a one-row INSERT into a scratch
 table through Django's cursor, with no logic: what the database and driver cost alone here.
 
-    .venv/bin/python bench/bench_cases.py [--households 10000] [--people 100000] [--no-postgres]
+    .venv/bin/python bench/bench_cases.py [--households 10000] [--people 100000] [--no-postgres] [--no-sqlite]
                                           [--postgres-async-commit] [--fresh]
 
 `--postgres-async-commit` adds a second PostgreSQL run with `synchronous_commit = off` for the
@@ -123,6 +123,7 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=10_000)
     parser.add_argument("--people", type=int, default=100_000, help="people in the demo county (enough eligible households)")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--postgres-async-commit", action="store_true",
                         help="also run PostgreSQL with synchronous_commit = off")
     parser.add_argument("--async-commit", action="store_true", help=argparse.SUPPRESS)
@@ -132,7 +133,7 @@ def main() -> None:
     if args.worker:
         print(json.dumps(measure(args.households, args.async_commit)))
         return
-    databases = ["sqlite"]
+    databases = [] if args.no_sqlite else ["sqlite"]
     if not args.no_postgres:
         if postgres_reachable():
             databases.append("postgresql")

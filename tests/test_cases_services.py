@@ -113,7 +113,8 @@ def test_same_person_in_two_open_applications_is_refused(posts, poor_household, 
 @pytest.mark.django_db
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plan")
 def test_the_duplicate_check_looks_up_the_person_and_household_not_every_case_of_the_program():
-    """With `(applicant OR household) AND program`, SQLite walked every case of the program, so
+    """With `(applicant OR household) AND program`, SQLite walked every case of the program (and
+    PostgreSQL every case), so
     filing grew slower with each case in the county (bench/bench_cases.py, 8.8 -> 28 ms a path)."""
     from safetynet.cases.services import _OPEN_CASE_OF_HOUSEHOLD, _OPEN_CASE_OF_PERSON
 
