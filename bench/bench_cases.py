@@ -110,8 +110,9 @@ def prepare(database: str, people: int, fresh: bool) -> str:
     return f"sqlite:///{working}"
 
 
-def run_child(url: str, households: int, async_commit: bool = False) -> dict:
-    command = [PYTHON, __file__, "--worker", "--households", str(households)] + (["--async-commit"] if async_commit else [])
+def run_child(url: str, households: int, async_commit: bool = False, desks: int = 1) -> dict:
+    command = ([PYTHON, __file__, "--worker", "--households", str(households), "--desks", str(desks)]
+               + (["--async-commit"] if async_commit else []))
     out = subprocess.run(command, env=child_env(url), cwd=ROOT, capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit(f"the measuring process failed:\n{out.stderr[-5000:]}")
@@ -124,6 +125,8 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=100_000, help="people in the demo county (enough eligible households)")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--desks", type=int, default=1,
+                        help="PostgreSQL also run with this many town desks at once (one process and connection each)")
     parser.add_argument("--postgres-async-commit", action="store_true",
                         help="also run PostgreSQL with synchronous_commit = off")
     parser.add_argument("--async-commit", action="store_true", help=argparse.SUPPRESS)
@@ -131,7 +134,7 @@ def main() -> None:
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(measure(args.households, args.async_commit)))
+        print(json.dumps(measure(args.households, args.async_commit, args.desks)))
         return
     databases = [] if args.no_sqlite else ["sqlite"]
     if not args.no_postgres:
@@ -142,13 +145,15 @@ def main() -> None:
     load = os.getloadavg()
     print(f"# cases: full dibao path — {time.strftime('%Y-%m-%d %H:%M')} — {platform.node()}, {os.cpu_count()} CPUs, "
           f"load {load[0]:.1f}/{load[1]:.1f} — {args.households:,} households of a {args.people:,}-person demo county")
-    runs = [(db, db, False) for db in databases]
+    runs = [(db, db, False, 1) for db in databases]
+    if "postgresql" in databases and args.desks > 1:
+        runs.append((f"postgresql ({args.desks} desks)", "postgresql", False, args.desks))
     if "postgresql" in databases and args.postgres_async_commit:
-        runs.append(("postgresql (async commit)", "postgresql", True))
+        runs.append(("postgresql (async commit)", "postgresql", True, 1))
     results = {}
-    for label, database, async_commit in runs:
+    for label, database, async_commit, desks in runs:
         url = prepare(database, args.people, args.fresh)
-        results[label] = run_child(url, args.households, async_commit)
+        results[label] = run_child(url, args.households, async_commit, desks)
         r = results[label]
         print(f"  {label}: {r['paths']:,} paths in {r['seconds']:.1f} s (CPU {r['cpu_seconds']:.1f} s); "
               f"ms a path in the first tenth {r['first_tenth_ms']:.2f}, in the last {r['last_tenth_ms']:.2f}", flush=True)
@@ -156,7 +161,7 @@ def main() -> None:
               f"{'floor ms/path':>14} {'10,000 paths':>13}  target ≤ 60 s")
     print(header)
     print("-" * len(header))
-    for label, _database, _async in runs:
+    for label, _database, _async, _desks in runs:
         r = results[label]
         projected = r["ms_per_path"] * 10_000 / 1000
         verdict = "met" if projected <= 60 else "missed"
@@ -177,7 +182,7 @@ class BenchClock:
         return self.day
 
 
-def measure(households: int, async_commit: bool = False) -> dict:
+def measure(households: int, async_commit: bool = False, desks: int = 1) -> dict:
     sys.path.insert(0, str(ROOT))
     import datetime as dt
 
@@ -266,15 +271,18 @@ def measure(households: int, async_commit: bool = False) -> dict:
 
         profiler = cProfile.Profile()
         profiler.enable()
-    started, cpu_started = time.perf_counter(), time.process_time()
-    marks = []
-    for household in chosen:
-        path(household)
-        marks.append(time.perf_counter())
+    if desks > 1:
+        seconds, cpu_seconds, marks, started = run_desks(chosen, path, desks)
+    else:
+        started, cpu_started = time.perf_counter(), time.process_time()
+        marks = []
+        for household in chosen:
+            path(household)
+            marks.append(time.perf_counter())
+        seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     tenth = max(1, len(marks) // 10)
     first_tenth = (marks[tenth - 1] - started) * 1000 / tenth
     last_tenth = (marks[-1] - marks[-tenth - 1]) * 1000 / tenth if len(marks) > tenth else first_tenth
-    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     if profiler:
         profiler.disable()
         profiler.dump_stats(profile_to)
@@ -291,6 +299,48 @@ def measure(households: int, async_commit: bool = False) -> dict:
             "queries_per_path": statements, "cpu_seconds": round(cpu_seconds, 2), "setup_seconds": round(setup_seconds, 1),
             "enrollments": enrollments, "first_tenth_ms": round(first_tenth, 2), "last_tenth_ms": round(last_tenth, 2),
             "floor_ms_per_path": round(floor * 1000 / max(1, len(chosen)), 2)}
+
+
+def run_desks(chosen: list, path, desks: int) -> tuple[float, float, list[float], float]:
+    """The paths shared among `desks` processes, each its own database connection, by town (a
+    town's households stay at one desk), started together. Returns wall seconds from the common
+    start to the last path, the desks' CPU seconds, every path's end time, and the start."""
+    import multiprocessing
+
+    from django.db import connection, connections
+
+    towns = sorted({h.area_id[:9] for h in chosen})
+    desk_of = {town: i % desks for i, town in enumerate(towns)}
+    shares = [[h for h in chosen if desk_of[h.area_id[:9]] == d] for d in range(desks)]
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    results, go = context.Queue(), context.Event()
+
+    def desk(share):
+        connection.ensure_connection()
+        results.put("ready")
+        go.wait()
+        cpu_started, ends = time.process_time(), []
+        for household in share:
+            path(household)
+            ends.append(time.perf_counter())
+        connections.close_all()
+        results.put((time.process_time() - cpu_started, ends))
+
+    processes = [context.Process(target=desk, args=(share,)) for share in shares]
+    for process in processes:
+        process.start()
+    for _process in processes:
+        assert results.get() == "ready"
+    started = time.perf_counter()
+    go.set()
+    done = [results.get() for _process in processes]
+    for process in processes:
+        process.join()
+        if process.exitcode != 0:
+            raise SystemExit(f"a desk failed (exit code {process.exitcode})")
+    marks = sorted(end for _cpu, ends in done for end in ends)
+    return marks[-1] - started, sum(cpu for cpu, _ends in done), marks, started
 
 
 def measure_floor(paths: int, statements: int) -> float:

@@ -24,44 +24,70 @@ def _canonical(value: Any) -> Any:
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False))
 
 
-def compute_hash(*, sequence, at, username, post_id, role, area_code, action, object_type, object_id, before, after, previous_hash) -> str:
+def content_digest(*, at, username, post_id, role, area_code, action, object_type, object_id, before, after) -> str:
+    """What the event says, hashed in Python; the chain link over it is hashed in the database."""
     payload = json.dumps(
-        [sequence, at.isoformat(), username, post_id, role, area_code, action, object_type, str(object_id),
-         before, after, previous_hash],
+        [at.isoformat(), username, post_id, role, area_code, action, object_type, str(object_id), before, after],
         sort_keys=True, ensure_ascii=False, separators=(",", ":"), cls=DjangoJSONEncoder,
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-_EVENT_FIELDS = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+def link_hash(previous_hash: str, sequence: int, digest: str) -> str:
+    """The chain link: the same text and hash as `_advance_sql` computes in the database."""
+    return hashlib.sha256(f"{previous_hash}:{sequence}:{digest}".encode("utf-8")).hexdigest()
 
 
-_STATEMENTS: dict[str, tuple[str, str, str]] = {}
+def compute_hash(*, sequence, at, username, post_id, role, area_code, action, object_type, object_id, before, after,
+                 previous_hash) -> str:
+    return link_hash(previous_hash, sequence, content_digest(
+        at=at, username=username, post_id=post_id, role=role, area_code=area_code, action=action,
+        object_type=object_type, object_id=object_id, before=before, after=after))
 
 
-def _statements(connection) -> tuple[str, str, str]:
+# The event's own columns, in the order the append statement takes them.
+_CONTENT_FIELDS = [f for f in AuditEvent._meta.concrete_fields
+                   if not f.primary_key and f.attname not in ("sequence", "previous_hash", "hash")]
+_STATEMENTS: dict[str, tuple[str, str | None]] = {}
+
+
+def _statements(connection) -> tuple[str, str | None]:
     if connection.vendor not in _STATEMENTS:
         _STATEMENTS[connection.vendor] = _write_statements(connection)
     return _STATEMENTS[connection.vendor]
 
 
-def _write_statements(connection) -> tuple[str, str, str]:
-    """(advance the head, insert the event, store the head's hash), written once per vendor.
-
-    Every service appends an event, so this is on the path of every write. Through the queryset
-    API the append cost a savepoint and five statements (~1.2 ms of Python a write on the
-    benchmark machine, a quarter of a case step); as three plain statements it costs a fraction.
-    `UPDATE ... RETURNING` both locks the head row (the chain's one writer at a time, as
-    `select_for_update` did) and hands back the sequence and the previous hash."""
+def _advance_sql(connection) -> str:
+    """Advance the head by one link over the digest parameter, returning (sequence, previous
+    hash, hash). The UPDATE locks the head row, so the chain has one writer at a time, and the
+    link is hashed inside the statement so the lock is held for one statement, not three."""
     quote = connection.ops.quote_name
-    head = quote(AuditChainHead._meta.db_table)
-    columns = ", ".join(quote(f.column) for f in _EVENT_FIELDS)
-    placeholders = ", ".join(["%s"] * len(_EVENT_FIELDS))
+    sequence, previous, current = quote("sequence"), quote("previous_hash"), quote("hash")
+    text = f"{current} || ':' || ({sequence} + 1) || ':' || %s"
+    digest = (f"encode(sha256(convert_to({text}, 'UTF8')), 'hex')" if connection.vendor == "postgresql"
+              else f"SHA256({text})")    # Django registers SHA256 on every SQLite connection
+    return (f"UPDATE {quote(AuditChainHead._meta.db_table)} SET {sequence} = {sequence} + 1, {previous} = {current}, "
+            f"{current} = {digest} WHERE {quote('id')} = 1 RETURNING {sequence}, {previous}, {current}")
+
+
+def _write_statements(connection) -> tuple[str, str | None]:
+    """(append, insert): written once per vendor. On PostgreSQL the append is one statement, the
+    head's advance feeding the INSERT (a data-modifying WITH), returning the event's id and
+    chain columns; elsewhere it advances the head, and `insert` then writes the event.
+
+    Every service appends an event, so this is on the path of every write (bench/bench_cases.py:
+    through the queryset API the append cost a savepoint and five statements)."""
+    quote = connection.ops.quote_name
+    chain = [quote("sequence"), quote("previous_hash"), quote("hash")]
+    columns = ", ".join(chain + [quote(f.column) for f in _CONTENT_FIELDS])
+    values = ", ".join(["%s"] * len(_CONTENT_FIELDS))
+    table = quote(AuditEvent._meta.db_table)
+    if connection.vendor == "postgresql":
+        head = ", ".join(f"head.{c}" for c in chain)
+        return (f"WITH head AS ({_advance_sql(connection)}) INSERT INTO {table} ({columns}) "
+                f"SELECT {head}, {values} FROM head RETURNING {quote('id')}, {', '.join(chain)}", None)
     returning = f" RETURNING {quote('id')}" if connection.features.can_return_columns_from_insert else ""
-    return (f"UPDATE {head} SET {quote('sequence')} = {quote('sequence')} + 1 WHERE {quote('id')} = 1 "
-            f"RETURNING {quote('sequence')}, {quote('hash')}",
-            f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) VALUES ({placeholders}){returning}",
-            f"UPDATE {head} SET {quote('hash')} = %s WHERE {quote('id')} = 1")
+    return _advance_sql(connection), f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, {values}){returning}"
 
 
 def record_event(*, actor, action: str, obj=None, object_type: str = "", object_id: Any = "", before=None, after=None) -> AuditEvent:
@@ -73,35 +99,39 @@ def record_event(*, actor, action: str, obj=None, object_type: str = "", object_
         object_type = object_type or f"{obj._meta.app_label}.{obj._meta.model_name}"
         object_id = object_id or obj.pk
     connection = connections[DEFAULT_DB_ALIAS]
-    advance, insert, store_hash = _statements(connection)
+    event = AuditEvent(
+        at=timezone.now(),
+        user_id=getattr(actor, "user_id", None),
+        username=getattr(actor, "username", "") or "system",
+        post_id=getattr(actor, "post_id", None),
+        role=getattr(actor, "role", "") or "",
+        area_code=getattr(actor, "area_code", "") or "",
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id) if object_id is not None else "",
+        before=_canonical(before) if before is not None else None,
+        after=_canonical(after) if after is not None else None,
+    )
+    digest = content_digest(at=event.at, username=event.username, post_id=event.post_id, role=event.role,
+                            area_code=event.area_code, action=event.action, object_type=event.object_type,
+                            object_id=event.object_id, before=event.before, after=event.after)
+    content = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in _CONTENT_FIELDS]
+    append, insert = _statements(connection)
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(advance)
-        row = cursor.fetchone()
-        if row is None:                     # the first event ever: the head row is created here
-            AuditChainHead.objects.get_or_create(id=1)
-            cursor.execute(advance)
+        for attempt in (1, 2):
+            cursor.execute(append, [digest] + ([] if insert else content))
             row = cursor.fetchone()
-        sequence, previous_hash = row
-        fields = dict(
-            sequence=sequence,
-            at=timezone.now(),
-            username=getattr(actor, "username", "") or "system",
-            post_id=getattr(actor, "post_id", None),
-            role=getattr(actor, "role", "") or "",
-            area_code=getattr(actor, "area_code", "") or "",
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id) if object_id is not None else "",
-            before=_canonical(before) if before is not None else None,
-            after=_canonical(after) if after is not None else None,
-            previous_hash=previous_hash,
-        )
-        fields["hash"] = compute_hash(**fields)
-        event = AuditEvent(user_id=getattr(actor, "user_id", None), **fields)
-        cursor.execute(insert, [f.get_db_prep_save(getattr(event, f.attname), connection) for f in _EVENT_FIELDS])
-        event.pk = cursor.fetchone()[0] if connection.features.can_return_columns_from_insert else cursor.lastrowid
-        cursor.execute(store_hash, [event.hash])
+            if row is not None:
+                break
+            AuditChainHead.objects.get_or_create(id=1)   # the first event ever: the head row is created here
+        if insert:
+            event.sequence, event.previous_hash, event.hash = row
+            cursor.execute(insert, list(row) + content)
+            event.pk = cursor.fetchone()[0] if connection.features.can_return_columns_from_insert else cursor.lastrowid
+        else:
+            event.pk, event.sequence, event.previous_hash, event.hash = row
     event._state.adding = False
+    event._state.db = connection.alias
     return event
 
 

@@ -38,10 +38,12 @@ class AuditEvent(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """A single row locked while appending, so two writers never chain onto the same parent."""
+    """A single row locked while appending, so two writers never chain onto the same parent.
+    `previous_hash` is the link before `hash`, handed to the event the advance creates."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     sequence = models.BigIntegerField(default=0)
+    previous_hash = models.CharField(max_length=64, default="0" * 64)
     hash = models.CharField(max_length=64, default="0" * 64)
 
 
