@@ -119,9 +119,9 @@ def test_the_duplicate_check_looks_up_the_person_and_household_not_every_case_of
     from safetynet.cases.services import _OPEN_CASE_OF_HOUSEHOLD, _OPEN_CASE_OF_PERSON
 
     for prepared in (_OPEN_CASE_OF_HOUSEHOLD, _OPEN_CASE_OF_PERSON):
-        sql, plan, *_rest = prepared._compiled(("dibao", 1, 2))
-        params = ["dibao" if kind == "slot" and index == 0 else index if kind == "slot" else value
-                  for kind, index, value in plan]
+        args = ("dibao", 1, 2)
+        sql, plan, *_rest = prepared._compiled(args)
+        params = [value if kind == "constant" else args[place[0]] for kind, place, value in plan]
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
             steps = " | ".join(row[3] for row in cursor.fetchall())

@@ -30,3 +30,17 @@ def test_none_and_unused_arguments_are_refused(village):
     ignores = Prepared(lambda pk, unused: Person.objects.filter(pk=pk).values_list("id"))
     with pytest.raises(ValueError):
         ignores.rows(1, 2)
+
+
+@pytest.mark.django_db
+def test_lists_for_in_lookups_are_compiled_per_length(village):
+    homes = [insert_row(Household(area_id=village.code, address=f"测试路{n}号", registration_type="rural")) for n in range(3)]
+    ids = [h.pk for h in homes]
+    by_ids = Prepared(lambda pks, code: Household.objects.filter(pk__in=pks, area_id=code).order_by("id").values_list("address"))
+    assert by_ids.rows(ids, village.code) == [("测试路0号",), ("测试路1号",), ("测试路2号",)]
+    assert by_ids.rows(ids[:1], village.code) == [("测试路0号",)]
+    assert by_ids.rows([ids[2], ids[2]], village.code) == [("测试路2号",)]     # a repeated value
+    assert by_ids.rows(ids, "999") == []
+    for bad in ([], [None], [dt.date(2026, 1, 1)]):
+        with pytest.raises(ValueError):
+            by_ids.rows(bad, village.code)

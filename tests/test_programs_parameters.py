@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from safetynet.areas.models import Area
 from safetynet.core import refcache
 from safetynet.core.audit import verify_chain
 from safetynet.core.errors import NotFound, PermissionDenied, ValidationError
@@ -117,9 +118,16 @@ def test_resolution_takes_two_queries_then_only_the_version_checks(standards, ru
         selectors.special_hardship_parameters(rural_village.code, dt.date(2026, 11, 1))
     with CaptureQueriesContext(connection) as warm:
         selectors.special_hardship_parameters(rural_village.code, dt.date(2026, 11, 1))
-    assert len(cold) == 2 + 2          # the area path, the parameters, and a version check before each
+    # The area path, the month's parameter rows, and a version check before each (and one for
+    # the resolution built from them).
+    assert len(cold) == 2 + 3
     assert len(warm) == 2
     assert all("core_referenceversion" in q["sql"] for q in warm)
+    # Another village of the county: its own area path, but the month's rows are not read again.
+    other = Area.objects.filter(code__startswith=COUNTY, level="village").exclude(code=rural_village.code).first()
+    with CaptureQueriesContext(connection) as neighbour:
+        selectors.special_hardship_parameters(other.code, dt.date(2026, 11, 1))
+    assert not any("programs_parameter" in q["sql"] for q in neighbour)
 
 
 def test_a_cached_value_gives_way_to_a_change_at_once(standards, rural_village, system):

@@ -18,8 +18,17 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from safetynet.core.statements import Prepared
 from safetynet.registry.models import Kinship, Person
 from safetynet.workforce.models import StaffIdentity
+
+# Read on every acceptance: prepared once per connection (core/statements.py).
+_LIVING_MEMBERS = Prepared(lambda household_id: Person.objects.filter(household_id=household_id, is_deceased=False)
+                           .order_by().values_list("id", "name", "id_number"))
+_KIN_OF = Prepared(lambda person_ids: Kinship.objects.filter(person_id__in=person_ids).order_by()
+                   .values_list("person_id", "relation", "relative__id_number"))
+_ACTIVE_STAFF = Prepared(lambda numbers: StaffIdentity.objects.filter(is_active=True, id_number__in=numbers).order_by()
+                         .values_list("id", "id_number", "name", "kind", "area_id", "user_id"))
 
 
 @dataclass(frozen=True)
@@ -45,28 +54,30 @@ def find_close_relatives(household, *, members: list[dict] | None = None) -> lis
     to save the query for them. `household` is a Household or its id."""
     if members is None:
         members = [{"person_id": pid, "name": name, "id_number": number} for pid, name, number
-                   in Person.objects.filter(household_id=getattr(household, "pk", household), is_deceased=False).values_list("id", "name", "id_number")]
+                   in _LIVING_MEMBERS.rows(getattr(household, "pk", household))]
     if not members:
         return []
     by_id = {m["person_id"]: m for m in members}
     # (member person id, relation of the other person to the member, the other's ID number)
     links: list[tuple[int, str, str]] = [(m["person_id"], "self", m["id_number"]) for m in members]
-    links += list(Kinship.objects.filter(person_id__in=list(by_id)).values_list("person_id", "relation", "relative__id_number"))
-    numbers = {number for _pid, _rel, number in links}
-    staff = {s.id_number: s for s in StaffIdentity.objects.filter(is_active=True, id_number__in=numbers)}
+    links += _KIN_OF.rows(sorted(by_id))
+    numbers = sorted({number for _pid, _rel, number in links if number})
+    staff = {number: (pk, name, kind, area, user_id) for pk, number, name, kind, area, user_id in _ACTIVE_STAFF.rows(numbers)} \
+        if numbers else {}
     if not staff:
         return []
     matches: list[Match] = []
     seen = set()
     for person_id, relation, number in links:
         identity = staff.get(number)
-        if identity is None or (person_id, identity.pk) in seen:
+        if identity is None or (person_id, identity[0]) in seen:
             continue
-        seen.add((person_id, identity.pk))
+        pk, name, kind, area, user_id = identity
+        seen.add((person_id, pk))
         matches.append(Match(
             member_person_id=person_id, member_name=by_id[person_id]["name"], relation=relation,
-            staff_identity_id=identity.pk, staff_name=identity.name, staff_kind=identity.kind,
-            staff_area=identity.area_id, staff_user_id=identity.user_id, staff_town=identity.town_code,
+            staff_identity_id=pk, staff_name=name, staff_kind=kind, staff_area=area, staff_user_id=user_id,
+            staff_town=StaffIdentity(area_id=area, kind=kind).town_code,
         ))
     return matches
 

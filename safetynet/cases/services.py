@@ -114,6 +114,8 @@ _LIVE_ENROLLMENT_OF_HOUSEHOLD = Prepared(lambda program, household: Enrollment.o
     program_id=program, household_id=household, status__in=LIVE_STATUSES).values_list("id")[:1])
 _LIVE_ENROLLMENT_OF_PERSON = Prepared(lambda program, person: Enrollment.objects.filter(
     program_id=program, person_id=person, status__in=LIVE_STATUSES).values_list("id")[:1])
+_RELATIVE_AMONG = Prepared(lambda person_ids, numbers: Kinship.objects.filter(
+    person_id__in=person_ids, relative__id_number__in=numbers).order_by("id").values_list("relative__id_number")[:1])
 _BANK_ACCOUNT = Prepared(lambda household_id: Household.objects.filter(pk=household_id).values_list("bank_account"))
 
 
@@ -518,9 +520,9 @@ def _resolve_investigators(items, case: Case) -> list[dict]:
     for number in numbers & set(members):
         raise ValidationError(_("%(name)s is a member of the household and cannot investigate it.")
                               % {"name": distinct[number]["name"]}, field="investigators")
-    member_ids = [m["person_id"] for m in members.values()]
-    related = Kinship.objects.filter(person_id__in=member_ids, relative__id_number__in=numbers) \
-        .values_list("relative__id_number", flat=True).first()
+    member_ids = sorted(m["person_id"] for m in members.values())
+    related = _RELATIVE_AMONG.first(member_ids, sorted(numbers)) if member_ids else None
+    related = related[0] if related else None
     if related:
         raise ValidationError(_("%(name)s is a close relative of the household and cannot investigate it.")
                               % {"name": distinct[related]["name"]}, field="investigators")

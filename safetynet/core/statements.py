@@ -27,11 +27,16 @@ class _Slot:
         self.value: Any = (-7_300_000_000 - index) if isinstance(example, int) else f"\x01slot{index}\x01"
 
 
+def _valid(value) -> bool:
+    return value is not None and isinstance(value, (int, str)) and not isinstance(value, bool)
+
+
 class Prepared:
     """A read written as a queryset once and replayed: `Prepared(lambda case_id: Report.objects.filter(
     case_id=case_id).values_list("id", "findings")[:1])`, then `.rows(42)`, `.first(42)`, or
     `.objects(42)` for model instances. Arguments are ints or texts used in exact or prefix
-    (`startswith`) lookups; `__in` lists are not supported (their length changes the SQL)."""
+    (`startswith`) lookups, or non-empty lists of them for `__in` lookups (compiled once per
+    list length, since the length is part of the SQL)."""
 
     def __init__(self, build: Callable[..., models.QuerySet]):
         self.build = build
@@ -39,25 +44,36 @@ class Prepared:
 
     def _compiled(self, args: tuple):
         cache = _local.__dict__.setdefault("prepared", {})
-        key = (self.key, default_connection.vendor, tuple(type(a) for a in args))
+        shape = tuple(len(a) if isinstance(a, list) else type(a) for a in args)
+        key = (self.key, default_connection.vendor, shape)
         if key not in cache:
-            slots = [_Slot(i, a) for i, a in enumerate(args)]
-            queryset = self.build(*[s.value for s in slots])
+            flat = [(i, j, value) for i, a in enumerate(args)
+                    for j, value in (enumerate(a) if isinstance(a, list) else [(None, a)])]
+            slots = [_Slot(n, value) for n, (_i, _j, value) in enumerate(flat)]
+            where = {n: (i, j) for n, (i, j, _value) in enumerate(flat)}
+            built = [[] if isinstance(a, list) else None for a in args]
+            for slot, (i, j, _value) in zip(slots, flat):
+                if j is None:
+                    built[i] = slot.value
+                else:
+                    built[i].append(slot.value)
+            queryset = self.build(*built)
             compiler = queryset.query.get_compiler(connection=default_connection)
             sql, params = compiler.as_sql()
             plan = []
             for param in params:
                 match = next((s for s in slots if param == s.value), None)
                 if match is not None:
-                    plan.append(("slot", match.index, None))
+                    plan.append(("slot", where[match.index], None))
                 elif isinstance(param, str) and "\x01slot" in param:
                     slot = next(s for s in slots if isinstance(s.value, str) and s.value in param)
-                    plan.append(("text", slot.index, param.replace(slot.value, "{}", 1)))
+                    plan.append(("text", where[slot.index], param.replace(slot.value, "{}", 1)))
                 else:
                     plan.append(("constant", None, param))
-            unused = {s.index for s in slots} - {index for kind, index, _t in plan if kind != "constant"}
+            used = {place for kind, place, _t in plan if kind != "constant"}
+            unused = [place for place in where.values() if place not in used]
             if unused:   # a value the SQL would silently ignore: refuse rather than return wrong rows
-                raise ValueError(f"Prepared query does not use its argument(s) {sorted(unused)}")
+                raise ValueError(f"Prepared query does not use its argument(s) {sorted(unused, key=str)}")
             columns = [col for col, _sql, _alias in compiler.select]
             converters = compiler.get_converters(columns)
             attnames = [getattr(col, "target", None) and col.target.attname for col in columns]
@@ -65,12 +81,22 @@ class Prepared:
         return cache[key]
 
     def rows(self, *args) -> list[tuple]:
-        if any(a is None or not isinstance(a, (int, str)) or isinstance(a, bool) for a in args):
-            # `= NULL` matches nothing where the queryset would have written IS NULL.
-            raise ValueError(f"Prepared queries take ints and texts, not {args!r}")
+        for a in args:
+            if isinstance(a, list):
+                if not a or not all(_valid(v) for v in a):
+                    raise ValueError(f"Prepared queries take non-empty lists of ints and texts, not {a!r}")
+            elif not _valid(a):
+                # `= NULL` matches nothing where the queryset would have written IS NULL.
+                raise ValueError(f"Prepared queries take ints and texts, not {args!r}")
         sql, plan, converters, compiler, _attnames, _model = self._compiled(args)
-        params = [args[index] if kind == "slot" else (template.format(args[index]) if kind == "text" else template)
-                  for kind, index, template in plan]
+        params = []
+        for kind, place, template in plan:
+            if kind == "constant":
+                params.append(template)
+                continue
+            i, j = place
+            value = args[i] if j is None else args[i][j]
+            params.append(value if kind == "slot" else template.format(value))
         with default_connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()

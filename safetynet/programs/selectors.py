@@ -121,12 +121,25 @@ def _resolve(programs: tuple[str, ...], path: AreaPath | None, month: dt.date) -
     return dict(refcache.cached((refcache.PARAMETERS,), (programs, path, month), lambda: _resolve_now(programs, path, month)))
 
 
+def _rows_in_force(programs: tuple[str, ...], month: dt.date) -> dict[str | None, list[tuple]]:
+    """Every parameter row of `programs` in force in the month, by area (None: national), in one
+    query remembered while no parameter changes: a county's households sit in thousands of
+    villages and groups, and each would otherwise cost its own query."""
+    def load():
+        by_area: dict[str | None, list[tuple]] = {}
+        rows = (Parameter.objects.filter(program_id__in=programs, replaced_at__isnull=True, effective_from__lte=month)
+                .filter(Q(effective_to__isnull=True) | Q(effective_to__gt=month))
+                .values_list("id", "program_id", "key", "area_id", "value", "effective_from", "effective_to"))
+        for row in rows:
+            by_area.setdefault(row[3], []).append(row)
+        return by_area
+    return refcache.cached((refcache.PARAMETERS,), ("rows", programs, month), load)
+
+
 def _resolve_now(programs: tuple[str, ...], path: AreaPath | None, month: dt.date) -> dict[tuple[str, str], ResolvedParameter]:
+    by_area = _rows_in_force(programs, month)
     codes = [c for c, _name, _level in path.chain] if path else []
-    area_filter = Q(area__isnull=True) | Q(area_id__in=codes) if codes else Q(area__isnull=True)
-    rows = (Parameter.objects.filter(program_id__in=programs, replaced_at__isnull=True, effective_from__lte=month)
-            .filter(Q(effective_to__isnull=True) | Q(effective_to__gt=month)).filter(area_filter)
-            .values_list("id", "program_id", "key", "area_id", "value", "effective_from", "effective_to"))
+    rows = [row for code in [None, *codes] for row in by_area.get(code, ())]
     best: dict[tuple[str, str], tuple] = {}
     for row in rows:
         slot = (row[1], row[2])
