@@ -116,6 +116,8 @@ def run_child(url: str, households: int, async_commit: bool = False, desks: int 
     out = subprocess.run(command, env=child_env(url), cwd=ROOT, capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit(f"the measuring process failed:\n{out.stderr[-5000:]}")
+    if os.environ.get("BENCH_FLOOR_SERVER"):
+        sys.stderr.write("".join(line + "\n" for line in out.stderr.splitlines() if line.startswith("floor:")))
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -157,7 +159,7 @@ def main() -> None:
         r = results[label]
         print(f"  {label}: {r['paths']:,} paths in {r['seconds']:.1f} s (CPU {r['cpu_seconds']:.1f} s); "
               f"ms a path in the first tenth {r['first_tenth_ms']:.2f}, in the last {r['last_tenth_ms']:.2f}", flush=True)
-    header = (f"{'database':<26} {'paths':>7} {'seconds':>9} {'ms/path':>8} {'CPU ms/path':>12} {'SQL/path':>9} "
+    header = (f"{'database':<26} {'paths':>7} {'seconds':>9} {'ms/path':>8} {'CPU ms/path':>12} {'server CPU':>11} {'SQL/path':>9} "
               f"{'floor ms/path':>14} {'10,000 paths':>13}  target ≤ 60 s")
     print(header)
     print("-" * len(header))
@@ -168,7 +170,7 @@ def main() -> None:
         if r["paths"] < 10_000:
             verdict += " (projected)"
         print(f"{label:<26} {r['paths']:>7,} {r['seconds']:>9.1f} {r['ms_per_path']:>8.2f} "
-              f"{r['cpu_seconds'] * 1000 / max(1, r['paths']):>12.2f} {r['queries_per_path']:>9} "
+              f"{r['cpu_seconds'] * 1000 / max(1, r['paths']):>12.2f} {r['server_cpu_ms_per_path']:>11.2f} {r['queries_per_path']:>9} "
               f"{r['floor_ms_per_path']:>14.2f} {projected:>11.0f} s  {verdict}")
 
 
@@ -249,20 +251,33 @@ def measure(households: int, async_commit: bool = False, desks: int = 1) -> dict
     extra = chosen.pop()                           # one more, for counting statements
     setup_seconds = time.perf_counter() - setup_started
 
+    steps_to = os.environ.get("BENCH_STEPS")   # print client and server CPU per step (one desk)
+    step_cpu: dict[str, list[float]] = {}
+
+    def step(name, service, **kwargs):
+        if not steps_to:
+            return service(**kwargs)
+        client, server = time.process_time(), server_cpu()
+        result = service(**kwargs)
+        totals = step_cpu.setdefault(name, [0.0, 0.0])
+        totals[0] += time.process_time() - client
+        totals[1] += server_cpu() - server
+        return result
+
     def path(household):
         worker = workers[household.area_id[:9]]
         clock.day = first_day
-        case = services.apply_for_assistance(actor=worker, program_code="dibao", household_id=household.pk,
-                                             applicant_id=household.head_id, channel="walk_in")
-        services.accept_application(actor=worker, case_id=case.pk)
-        services.record_survey(actor=worker, case_id=case.pk, conducted_on=first_day, investigators=team,
-                               findings="入户调查：家庭困难属实", signed_by_household=True)
-        services.record_manual_verification(actor=officer, case_id=case.pk, summary="核对无异常")
-        services.give_town_opinion(actor=worker, case_id=case.pk, opinion="符合条件")
-        services.publish_notice(actor=worker, case_id=case.pk)
+        case = step("apply", services.apply_for_assistance, actor=worker, program_code="dibao", household_id=household.pk,
+                    applicant_id=household.head_id, channel="walk_in")
+        step("accept", services.accept_application, actor=worker, case_id=case.pk)
+        step("survey", services.record_survey, actor=worker, case_id=case.pk, conducted_on=first_day, investigators=team,
+             findings="入户调查：家庭困难属实", signed_by_household=True)
+        step("verify", services.record_manual_verification, actor=officer, case_id=case.pk, summary="核对无异常")
+        step("opinion", services.give_town_opinion, actor=worker, case_id=case.pk, opinion="符合条件")
+        step("notice", services.publish_notice, actor=worker, case_id=case.pk)
         clock.day = first_day + dt.timedelta(days=8)
-        services.close_notice(actor=worker, case_id=case.pk)
-        return services.confirm_case(actor=officer, case_id=case.pk)
+        step("close notice", services.close_notice, actor=worker, case_id=case.pk)
+        return step("confirm", services.confirm_case, actor=officer, case_id=case.pk)
 
     profile_to = os.environ.get("BENCH_PROFILE")   # a file for cProfile stats of the timed part
     profiler = None
@@ -272,20 +287,25 @@ def measure(households: int, async_commit: bool = False, desks: int = 1) -> dict
         profiler = cProfile.Profile()
         profiler.enable()
     if desks > 1:
-        seconds, cpu_seconds, marks, started = run_desks(chosen, path, desks)
+        seconds, cpu_seconds, server_seconds, marks, started = run_desks(chosen, path, desks)
     else:
+        server_started = server_cpu()
         started, cpu_started = time.perf_counter(), time.process_time()
         marks = []
         for household in chosen:
             path(household)
             marks.append(time.perf_counter())
         seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+        server_seconds = server_cpu() - server_started
     tenth = max(1, len(marks) // 10)
     first_tenth = (marks[tenth - 1] - started) * 1000 / tenth
     last_tenth = (marks[-1] - marks[-tenth - 1]) * 1000 / tenth if len(marks) > tenth else first_tenth
     if profiler:
         profiler.disable()
         profiler.dump_stats(profile_to)
+    if steps_to:
+        Path(steps_to).write_text("".join(f"{name:<14} client {c * 1000 / len(chosen):6.2f} ms  server {v * 1000 / len(chosen):6.2f} ms\n"
+                                          for name, (c, v) in step_cpu.items()))
     with CaptureQueriesContext(connection) as captured:
         path(extra)
     from safetynet.payments.models import Enrollment
@@ -296,15 +316,36 @@ def measure(households: int, async_commit: bool = False, desks: int = 1) -> dict
         Path(os.environ["BENCH_QUERIES"]).write_text(json.dumps(captured.captured_queries, ensure_ascii=False, indent=1))
     floor = measure_floor(len(chosen), statements)
     return {"paths": len(chosen), "seconds": round(seconds, 2), "ms_per_path": round(seconds * 1000 / max(1, len(chosen)), 2),
-            "queries_per_path": statements, "cpu_seconds": round(cpu_seconds, 2), "setup_seconds": round(setup_seconds, 1),
+            "queries_per_path": statements, "cpu_seconds": round(cpu_seconds, 2),
+            "server_cpu_ms_per_path": round(server_seconds * 1000 / max(1, len(chosen)), 2), "setup_seconds": round(setup_seconds, 1),
             "enrollments": enrollments, "first_tenth_ms": round(first_tenth, 2), "last_tenth_ms": round(last_tenth, 2),
             "floor_ms_per_path": round(floor * 1000 / max(1, len(chosen)), 2)}
 
 
-def run_desks(chosen: list, path, desks: int) -> tuple[float, float, list[float], float]:
+def server_cpu() -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend, when the server runs on
+    this machine (0.0 otherwise, and on SQLite, whose work is in this process)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    pid = connection.connection.info.backend_pid if connection.connection else None
+    if pid is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_desks(chosen: list, path, desks: int) -> tuple[float, float, float, list[float], float]:
     """The paths shared among `desks` processes, each its own database connection, by town (a
     town's households stay at one desk), started together. Returns wall seconds from the common
-    start to the last path, the desks' CPU seconds, every path's end time, and the start."""
+    start to the last path, the desks' CPU seconds and their server backends', every path's end
+    time, and the start."""
     import multiprocessing
 
     from django.db import connection, connections
@@ -318,14 +359,16 @@ def run_desks(chosen: list, path, desks: int) -> tuple[float, float, list[float]
 
     def desk(share):
         connection.ensure_connection()
+        server_started = server_cpu()
         results.put("ready")
         go.wait()
         cpu_started, ends = time.process_time(), []
         for household in share:
             path(household)
             ends.append(time.perf_counter())
+        server_seconds = server_cpu() - server_started
         connections.close_all()
-        results.put((time.process_time() - cpu_started, ends))
+        results.put((time.process_time() - cpu_started, server_seconds, ends))
 
     processes = [context.Process(target=desk, args=(share,)) for share in shares]
     for process in processes:
@@ -339,8 +382,8 @@ def run_desks(chosen: list, path, desks: int) -> tuple[float, float, list[float]
         process.join()
         if process.exitcode != 0:
             raise SystemExit(f"a desk failed (exit code {process.exitcode})")
-    marks = sorted(end for _cpu, ends in done for end in ends)
-    return marks[-1] - started, sum(cpu for cpu, _ends in done), marks, started
+    marks = sorted(end for _cpu, _server, ends in done for end in ends)
+    return marks[-1] - started, sum(cpu for cpu, _server, _ends in done), sum(server for _cpu, server, _ends in done), marks, started
 
 
 def measure_floor(paths: int, statements: int) -> float:
@@ -353,6 +396,7 @@ def measure_floor(paths: int, statements: int) -> float:
         cursor.execute("CREATE TABLE bench_floor (id integer PRIMARY KEY, n integer, note varchar(100))")
         cursor.execute("INSERT INTO bench_floor (id, n, note) VALUES (1, 0, 'x')")
     per_step = max(0, statements // 8 - 2)      # less BEGIN and COMMIT
+    server_started = server_cpu()
     started = time.perf_counter()
     next_id = 2
     for _path in range(paths):
@@ -366,6 +410,8 @@ def measure_floor(paths: int, statements: int) -> float:
                         cursor.execute("INSERT INTO bench_floor (id, n, note) VALUES (%s, %s, %s)", [next_id, k, "step"])
                         next_id += 1
     seconds = time.perf_counter() - started
+    if os.environ.get("BENCH_FLOOR_SERVER"):
+        print(f"floor: server CPU {(server_cpu() - server_started) * 1000 / max(1, paths):.2f} ms a path", file=sys.stderr)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE bench_floor")
     return seconds

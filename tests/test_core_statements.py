@@ -44,3 +44,18 @@ def test_lists_for_in_lookups_are_compiled_per_length(village):
     for bad in ([], [None], [dt.date(2026, 1, 1)]):
         with pytest.raises(ValueError):
             by_ids.rows(bad, village.code)
+
+
+@pytest.mark.django_db
+def test_update_where_updates_only_matching_rows_and_refuses_null_conditions(village):
+    from safetynet.core.statements import update_where
+
+    homes = [insert_row(Household(area_id=village.code, address=f"旧路{n}号", registration_type="rural")) for n in range(2)]
+    assert update_where(Household, {"address": "新路1号"}, id=homes[0].pk, address="旧路0号") == 1
+    assert update_where(Household, {"address": "新路1号"}, id=homes[0].pk, address="旧路0号") == 0   # already moved
+    assert list(Household.objects.filter(pk__in=[h.pk for h in homes]).order_by("id").values_list("address", flat=True)) \
+        == ["新路1号", "旧路1号"]
+    with pytest.raises(ValueError):
+        update_where(Household, {"address": "x"}, id=None)
+    with pytest.raises(ValueError):
+        update_where(Household, {}, id=homes[0].pk)

@@ -140,3 +140,30 @@ def insert_row(instance: models.Model) -> models.Model:
     instance._state.adding = False
     instance._state.db = default_connection.alias
     return instance
+
+
+def _update_sql(model: type[models.Model], set_fields: tuple[str, ...], where_fields: tuple[str, ...]):
+    cache = _local.__dict__.setdefault("updates", {})
+    key = (model, default_connection.vendor, set_fields, where_fields)
+    if key not in cache:
+        quote = default_connection.ops.quote_name
+        sets = [model._meta.get_field(name) for name in set_fields]
+        wheres = [model._meta.get_field(name) for name in where_fields]
+        sql = (f"UPDATE {quote(model._meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in sets)} "
+               f"WHERE {' AND '.join(f'{quote(f.column)} = %s' for f in wheres)}")
+        cache[key] = (sql, sets, wheres)
+    return cache[key]
+
+
+def update_where(model: type[models.Model], values: dict, **where) -> int:
+    """UPDATE `model` SET `values` WHERE each of `where` equals its value (no None: `= NULL`
+    matches nothing); returns the rows updated. Values are converted by their fields, as the
+    queryset's `update` would; no signals, no `auto_now`."""
+    if not values or not where or any(v is None for v in where.values()):
+        raise ValueError(f"update_where needs values and non-null conditions, not {values!r} / {where!r}")
+    sql, sets, wheres = _update_sql(model, tuple(values), tuple(where))
+    params = [f.get_db_prep_save(values[f.name], default_connection) for f in sets]
+    params += [f.get_db_prep_value(where[f.name], default_connection, prepared=False) for f in wheres]
+    with default_connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount

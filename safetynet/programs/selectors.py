@@ -23,6 +23,7 @@ from safetynet.areas.models import CODE_LENGTHS, Area, Level
 from safetynet.core import refcache
 from safetynet.core.errors import NotFound, ValidationError
 from safetynet.core.scoping import Actor
+from safetynet.core.statements import Prepared
 
 from . import catalogue
 from .facts import DibaoParameters, SpecialHardshipParameters, TemporaryParameters
@@ -93,10 +94,16 @@ def area_path(area_code: str, *, field: str = "area_code") -> AreaPath:
     return path
 
 
+# Read once for each village and group a case lives in: prepared once per connection.
+_AREAS_BY_CODE = Prepared(lambda codes: Area.objects.filter(code__in=codes).order_by()
+                          .values_list("code", "name", "level", "urban_rural_class"))
+
+
 def _area_path(code: str) -> AreaPath | None:
+    if not code:
+        return None
     prefixes = [code[:n] for n in CODE_LENGTHS.values() if n < len(code)] + [code]
-    rows = {c: (name, level, klass) for c, name, level, klass in
-            Area.objects.filter(code__in=prefixes).values_list("code", "name", "level", "urban_rural_class")}
+    rows = {c: (name, level, klass) for c, name, level, klass in _AREAS_BY_CODE.rows(prefixes)}
     if not code or code not in rows:
         return None
     chain = tuple((c, rows[c][0], rows[c][1]) for c in prefixes if c in rows)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from safetynet.core.masking import mask_name
-from safetynet.core.statements import insert_row
+from safetynet.core.statements import insert_row, update_where
 
 from .models import Notice, NoticeStatus, Objection
 
@@ -35,7 +35,7 @@ def posted_notice(case) -> Notice | None:
 
 def end_notice(*, case, status: str = NoticeStatus.CLOSED) -> int:
     """Close (or withdraw, when the case is withdrawn or contested) the case's posted notice."""
-    return Notice.objects.filter(case_id=case.pk, status=NoticeStatus.POSTED).update(status=status, closed_at=timezone.now())
+    return update_where(Notice, {"status": status, "closed_at": timezone.now()}, case=case.pk, status=NoticeStatus.POSTED)
 
 
 def file_objection(*, case, notice: Notice, content: str, received_on: dt.date, objector_name: str = "",
