@@ -112,22 +112,31 @@ def test_town_value_beats_county_value(standards, rural_village, system):
     assert selectors.parameters_for("dibao", "130123102", dt.date(2026, 1, 1))["confirmation_delegated"] is False
 
 
-def test_resolution_takes_two_queries_then_only_the_version_checks(standards, rural_village):
+def test_resolution_takes_two_queries_then_none_in_the_same_transaction(standards, rural_village):
     refcache.clear()
     with CaptureQueriesContext(connection) as cold:
         selectors.special_hardship_parameters(rural_village.code, dt.date(2026, 11, 1))
     with CaptureQueriesContext(connection) as warm:
         selectors.special_hardship_parameters(rural_village.code, dt.date(2026, 11, 1))
-    # The area path, the month's parameter rows, and a version check before each (and one for
-    # the resolution built from them).
-    assert len(cold) == 2 + 3
-    assert len(warm) == 2
-    assert all("core_referenceversion" in q["sql"] for q in warm)
+    # The versions (once in a transaction), the area path and the month's parameter rows.
+    assert len(cold) == 1 + 2
+    assert len(warm) == 0
     # Another village of the county: its own area path, but the month's rows are not read again.
     other = Area.objects.filter(code__startswith=COUNTY, level="village").exclude(code=rural_village.code).first()
     with CaptureQueriesContext(connection) as neighbour:
         selectors.special_hardship_parameters(other.code, dt.date(2026, 11, 1))
-    assert not any("programs_parameter" in q["sql"] for q in neighbour)
+    assert len(neighbour) == 1 and "areas_area" in neighbour[0]["sql"]
+
+
+def test_versions_are_read_again_in_the_next_transaction(standards, rural_village):
+    """A change committed by another process (no signal here) is seen from the next transaction on."""
+    refcache.clear()
+    before = refcache.current_tokens((refcache.PARAMETERS,))
+    refcache.ReferenceVersion.objects.filter(name=refcache.PARAMETERS).delete()   # a queryset delete: no signal
+    refcache.ReferenceVersion.objects.bulk_create([refcache.ReferenceVersion(name=refcache.PARAMETERS, token="elsewhere")])
+    assert refcache.current_tokens((refcache.PARAMETERS,)) == before          # same transaction: as of its start
+    connection.run_on_commit = []                                               # what a commit or rollback does
+    assert refcache.current_tokens((refcache.PARAMETERS,)) == ("elsewhere",)
 
 
 def test_a_cached_value_gives_way_to_a_change_at_once(standards, rural_village, system):

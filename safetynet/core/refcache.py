@@ -12,6 +12,7 @@ bump on every ORM save and delete of the watched models, so a write that forgets
 """
 from __future__ import annotations
 
+import threading
 import uuid
 from collections import OrderedDict
 from typing import Callable, Hashable, TypeVar
@@ -29,21 +30,43 @@ _select_sql: str | None = None
 _caches: dict[str, OrderedDict] = {}
 
 
+# Per thread, like Django's connections: (the transaction's marker, {name: token read in it}).
+_local = threading.local()
+
+
+def _transaction_marker():
+    """An object that is the same for the whole of the current transaction and never again:
+    Django replaces `run_on_commit` with a new list when a transaction commits or rolls back
+    (and when a savepoint rolls back). Holding it in the memo keeps it alive, so a later list
+    cannot reuse its identity. None outside a transaction."""
+    return connection.run_on_commit if connection.in_atomic_block else None
+
+
 def current_tokens(names: tuple[str, ...]) -> tuple[str, ...]:
-    """The tokens of `names` ("" for data never written since the database was made)."""
+    """The tokens of `names` ("" for data never written since the database was made). Inside a
+    transaction both tokens are read once, with its first use: a case step resolves standards
+    and areas several times, and one read per step sees the same data (as of the step's start)."""
     global _select_sql
+    marker = _transaction_marker()
+    memo = getattr(_local, "memo", None)
+    if marker is not None and memo is not None and memo[0] is marker:
+        return tuple(memo[1].get(name, "") for name in names)
     if _select_sql is None:
         quote = connection.ops.quote_name
         _select_sql = (f"SELECT {quote('name')}, {quote('token')} FROM {quote(ReferenceVersion._meta.db_table)} "
                        f"WHERE {quote('name')} IN (%s, %s)")
+    wanted = (PARAMETERS, AREAS) if marker is not None else (names[0], names[-1])
     with connection.cursor() as cursor:
-        cursor.execute(_select_sql, [names[0], names[-1]])
+        cursor.execute(_select_sql, list(wanted))
         found = dict(cursor.fetchall())
+    if marker is not None:
+        _local.memo = (marker, found)
     return tuple(found.get(name, "") for name in names)
 
 
 def bump(name: str) -> None:
     """Mark `name`'s data as changed (in the caller's transaction)."""
+    _local.memo = None
     ReferenceVersion.objects.update_or_create(name=name, defaults={"token": uuid.uuid4().hex})
 
 
@@ -67,4 +90,5 @@ def cached(names: tuple[str, ...], key: Hashable, compute: Callable[[], T]) -> T
 
 
 def clear() -> None:
+    _local.memo = None
     _caches.clear()
