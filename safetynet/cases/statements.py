@@ -14,6 +14,8 @@ import threading
 
 from django.db import connections
 
+from safetynet.core.statements import db_value
+
 from .models import Case, CaseEvent
 
 # Per thread, like Django's connections (the converters are bound to the thread's connection).
@@ -62,7 +64,7 @@ def update_case(case_id: int, version: int, fields: dict, using: str = "default"
     for name, value in fields.items():
         field = _CASE_FIELDS[name]
         columns.append(f"{quote(field.column)} = %s")
-        values.append(field.get_db_prep_save(value, connection))
+        values.append(db_value(field, value, connection))
     sql = (f"UPDATE {quote(Case._meta.db_table)} SET {', '.join(columns)} "
            f"WHERE {quote('id')} = %s AND {quote('version')} = %s")
     with connection.cursor() as cursor:
@@ -80,7 +82,7 @@ def insert_event(using: str = "default", **values) -> None:
         if value is None and field.has_default():
             value = field.get_default()
         columns.append(quote(field.column))
-        params.append(field.get_db_prep_save(value, connection))
+        params.append(db_value(field, value, connection))
     sql = (f"INSERT INTO {quote(CaseEvent._meta.db_table)} ({', '.join(columns)}) "
            f"VALUES ({', '.join(['%s'] * len(columns))})")
     with connection.cursor() as cursor:

@@ -15,6 +15,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
 from .models import AuditChainHead, AuditEvent
+from .statements import db_value
 
 GENESIS = "0" * 64
 
@@ -115,7 +116,7 @@ def record_event(*, actor, action: str, obj=None, object_type: str = "", object_
     digest = content_digest(at=event.at, username=event.username, post_id=event.post_id, role=event.role,
                             area_code=event.area_code, action=event.action, object_type=event.object_type,
                             object_id=event.object_id, before=event.before, after=event.after)
-    content = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in _CONTENT_FIELDS]
+    content = [db_value(f, getattr(event, f.attname), connection) for f in _CONTENT_FIELDS]
     append, insert = _statements(connection)
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         for attempt in (1, 2):
