@@ -63,6 +63,7 @@ def test_update_where_updates_only_matching_rows_and_refuses_null_conditions(vil
 
 
 @pytest.mark.django_db
+@pytest.mark.filterwarnings("ignore:DateTimeField .* received a naive datetime")
 def test_db_value_passes_plain_values_and_converts_the_rest_as_the_field_would():
     from django.db import connection
 
