@@ -115,6 +115,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; "
                          "PRAGMA case_sensitive_like=ON; PRAGMA wal_autocheckpoint=20000;"),
     }
+# PostgreSQL: the hot statements of core/statements.py are prepared on the server once per
+# connection. Set PREPARED_STATEMENTS=off behind a transaction-mode pooler (PgBouncer), which
+# cannot keep prepared statements across transactions.
+PREPARED_STATEMENTS = os.environ.get("PREPARED_STATEMENTS", "on").lower() not in ("0", "off", "false", "no")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [

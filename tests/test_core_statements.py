@@ -82,3 +82,23 @@ def test_db_value_passes_plain_values_and_converts_the_rest_as_the_field_would()
                     continue
                 got = db_value(field, value)
                 assert got == expected and type(got) is type(expected), (model, field.name, value, got, expected)
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif("not __import__('django.db').db.connection.vendor == 'postgresql'", reason="PostgreSQL prepares statements")
+def test_hot_statements_are_prepared_on_postgresql_and_left_whole_while_queries_are_logged(village, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    by_id = Prepared(lambda pk: Household.objects.filter(pk=pk).values_list("address"))
+    home = insert_row(Household(area_id=village.code, address="预备路1号", registration_type="rural"))
+    assert by_id.first(home.pk) == ("预备路1号",)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('"registry_household"' in text and "$1" in text for text in prepared), prepared
+    with CaptureQueriesContext(connection) as logged:
+        assert by_id.first(home.pk) == ("预备路1号",)
+    assert str(home.pk) in logged[0]["sql"]          # the log shows the statement with its value
+    settings.PREPARED_STATEMENTS = False
+    assert by_id.first(home.pk) == ("预备路1号",)

@@ -14,6 +14,7 @@ import threading
 
 from django.db import connections
 
+from safetynet.core.statements import cursor as statement_cursor
 from safetynet.core.statements import db_value
 
 from .models import Case, CaseEvent
@@ -41,7 +42,7 @@ def _select(using: str):
 def load_case(case_id: int, using: str = "default") -> Case | None:
     """The case with this id, or None; the caller checks the actor's scope."""
     sql, attnames, converters, compiler = _select(using)
-    with connections[using].cursor() as cursor:
+    with statement_cursor(connections[using]) as cursor:
         cursor.execute(sql, [case_id])
         row = cursor.fetchone()
     if row is None:
@@ -67,7 +68,7 @@ def update_case(case_id: int, version: int, fields: dict, using: str = "default"
         values.append(db_value(field, value, connection))
     sql = (f"UPDATE {quote(Case._meta.db_table)} SET {', '.join(columns)} "
            f"WHERE {quote('id')} = %s AND {quote('version')} = %s")
-    with connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:
         cursor.execute(sql, values + [case_id, version])
         return cursor.rowcount
 
@@ -85,5 +86,5 @@ def insert_event(using: str = "default", **values) -> None:
         params.append(db_value(field, value, connection))
     sql = (f"INSERT INTO {quote(CaseEvent._meta.db_table)} ({', '.join(columns)}) "
            f"VALUES ({', '.join(['%s'] * len(columns))})")
-    with connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:
         cursor.execute(sql, params)

@@ -15,6 +15,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
 from .models import AuditChainHead, AuditEvent
+from .statements import cursor as statement_cursor
 from .statements import db_value
 
 GENESIS = "0" * 64
@@ -118,7 +119,7 @@ def record_event(*, actor, action: str, obj=None, object_type: str = "", object_
                             object_id=event.object_id, before=event.before, after=event.after)
     content = [db_value(f, getattr(event, f.attname), connection) for f in _CONTENT_FIELDS]
     append, insert = _statements(connection)
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), statement_cursor(connection) as cursor:
         for attempt in (1, 2):
             cursor.execute(append, [digest] + ([] if insert else content))
             row = cursor.fetchone()

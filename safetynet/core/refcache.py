@@ -20,6 +20,7 @@ from typing import Callable, Hashable, TypeVar
 from django.db import connection
 
 from .models import ReferenceVersion
+from .statements import cursor as statement_cursor
 
 T = TypeVar("T")
 MAX_ENTRIES = 4096
@@ -56,7 +57,7 @@ def current_tokens(names: tuple[str, ...]) -> tuple[str, ...]:
         _select_sql = (f"SELECT {quote('name')}, {quote('token')} FROM {quote(ReferenceVersion._meta.db_table)} "
                        f"WHERE {quote('name')} IN (%s, %s)")
     wanted = (PARAMETERS, AREAS) if marker is not None else (names[0], names[-1])
-    with connection.cursor() as cursor:
+    with statement_cursor() as cursor:
         cursor.execute(_select_sql, list(wanted))
         found = dict(cursor.fetchall())
     if marker is not None:

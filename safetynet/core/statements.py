@@ -11,12 +11,45 @@ values in; `insert_row` uses each field's `pre_save` and `get_db_prep_save`, exa
 from __future__ import annotations
 
 import threading
+
+try:
+    import psycopg
+except ImportError:    # SQLite-only installs
+    psycopg = None
 from typing import Any, Callable
 
+from django.conf import settings
 from django.db import connection as default_connection
 from django.db import models
 
 _local = threading.local()
+
+
+class _PreparingCursor(psycopg.Cursor if psycopg else object):
+    """A server-binding psycopg cursor that prepares every statement it runs: parsed and planned
+    once per connection, then executed with new values. Django binds values into the text on
+    the client, so PostgreSQL parses and plans each statement anew; for the case path that was a
+    third of the server's work (bench/bench_cases.py)."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)
+
+
+def cursor(connection=None):
+    """A cursor for the statements in these modules: Django's own, except on PostgreSQL with
+    settings.PREPARED_STATEMENTS (off behind a transaction-mode pooler such as PgBouncer, which
+    cannot keep prepared statements), where it is a `_PreparingCursor` on Django's connection,
+    in Django's wrapper (errors and the transaction are Django's as usual). While Django logs
+    queries (DEBUG, or a test capturing them) the statements run unprepared, so the log shows
+    each whole, with its values."""
+    connection = connection or default_connection
+    if connection.vendor != "postgresql" or not settings.PREPARED_STATEMENTS or connection.queries_logged:
+        return connection.cursor()
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:        # Django turns psycopg's automatic preparing off;
+        raw.prepare_threshold = 1_000_000    # this cursor asks for it explicitly (ClientCursor never prepares)
+    return connection._prepare_cursor(_PreparingCursor(raw))
 
 
 class _Slot:
@@ -97,9 +130,9 @@ class Prepared:
             i, j = place
             value = args[i] if j is None else args[i][j]
             params.append(value if kind == "slot" else template.format(value))
-        with default_connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
+        with cursor() as db:
+            db.execute(sql, params)
+            rows = db.fetchall()
         if converters and rows:
             rows = [tuple(row) for row in compiler.apply_converters(rows, converters)]
         return rows
@@ -175,9 +208,9 @@ def insert_row(instance: models.Model) -> models.Model:
     fields' `pre_save` (auto_now_add and the like) but no signals: for tables nothing listens to."""
     sql, fields, returning = _insert_sql(type(instance))
     params = [db_value(f, f.pre_save(instance, True)) for f in fields]
-    with default_connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        instance.pk = cursor.fetchone()[0] if returning else cursor.lastrowid
+    with cursor() as db:
+        db.execute(sql, params)
+        instance.pk = db.fetchone()[0] if returning else db.lastrowid
     instance._state.adding = False
     instance._state.db = default_connection.alias
     return instance
@@ -205,6 +238,6 @@ def update_where(model: type[models.Model], values: dict, **where) -> int:
     sql, sets, wheres = _update_sql(model, tuple(values), tuple(where))
     params = [db_value(f, values[f.name]) for f in sets]
     params += [f.get_db_prep_value(where[f.name], default_connection, prepared=False) for f in wheres]
-    with default_connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+    with cursor() as db:
+        db.execute(sql, params)
+        return db.rowcount
