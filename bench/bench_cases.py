@@ -343,16 +343,19 @@ def server_cpu() -> float:
 
 def run_desks(chosen: list, path, desks: int) -> tuple[float, float, float, list[float], float]:
     """The paths shared among `desks` processes, each its own database connection, by town (a
-    town's households stay at one desk), started together. Returns wall seconds from the common
+    town's households stay at one desk; towns dealt out to balance the desks), started together. Returns wall seconds from the common
     start to the last path, the desks' CPU seconds and their server backends', every path's end
     time, and the start."""
     import multiprocessing
 
     from django.db import connection, connections
 
-    towns = sorted({h.area_id[:9] for h in chosen})
-    desk_of = {town: i % desks for i, town in enumerate(towns)}
-    shares = [[h for h in chosen if desk_of[h.area_id[:9]] == d] for d in range(desks)]
+    by_town: dict[str, list] = {}
+    for household in chosen:
+        by_town.setdefault(household.area_id[:9], []).append(household)
+    shares: list[list] = [[] for _desk in range(desks)]
+    for town in sorted(by_town, key=lambda t: (-len(by_town[t]), t)):     # biggest towns first,
+        min(shares, key=len).extend(by_town[town])                        # each to the lightest desk
     connections.close_all()
     context = multiprocessing.get_context("fork")
     results, go = context.Queue(), context.Event()
