@@ -110,10 +110,12 @@ _OPEN_CASE_OF_HOUSEHOLD = Prepared(lambda program, applicant, household: _open_c
     program, Q(applicant_id=applicant), Q(household_id=household)))
 _OPEN_CASE_OF_PERSON = Prepared(lambda program, applicant, covered: _open_case_either(
     program, Q(applicant_id=applicant), Q(covered_person_id=covered)))
+# Existence checks: no ORDER BY (Enrollment's default is "-id"), which with LIMIT 1 invites a
+# planner to walk the primary key backwards instead of using the household's or person's index.
 _LIVE_ENROLLMENT_OF_HOUSEHOLD = Prepared(lambda program, household: Enrollment.objects.filter(
-    program_id=program, household_id=household, status__in=LIVE_STATUSES).values_list("id")[:1])
+    program_id=program, household_id=household, status__in=LIVE_STATUSES).order_by().values_list("id")[:1])
 _LIVE_ENROLLMENT_OF_PERSON = Prepared(lambda program, person: Enrollment.objects.filter(
-    program_id=program, person_id=person, status__in=LIVE_STATUSES).values_list("id")[:1])
+    program_id=program, person_id=person, status__in=LIVE_STATUSES).order_by().values_list("id")[:1])
 _RELATIVE_AMONG = Prepared(lambda person_ids, numbers: Kinship.objects.filter(
     person_id__in=person_ids, relative__id_number__in=numbers).order_by("id").values_list("relative__id_number")[:1])
 _BANK_ACCOUNT = Prepared(lambda household_id: Household.objects.filter(pk=household_id).values_list("bank_account"))
