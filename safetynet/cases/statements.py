@@ -56,9 +56,24 @@ _CASE_FIELDS = {f.name: f for f in Case._meta.concrete_fields}
 _EVENT_FIELDS = [f for f in CaseEvent._meta.concrete_fields if not f.primary_key]
 
 
-def update_case(case_id: int, version: int, fields: dict, using: str = "default") -> int:
-    """UPDATE the case's `fields` where its version is still `version`; returns the rows updated
-    (0: someone else moved it first)."""
+class Updated:
+    """The rows an UPDATE changed, read when asked: inside `core.statements.pipeline()` only after
+    the block has received the results."""
+
+    def __init__(self, cursor):
+        self._cursor = cursor
+
+    @property
+    def rows(self) -> int:
+        try:
+            return self._cursor.rowcount
+        finally:
+            self._cursor.close()
+
+
+def update_case(case_id: int, version: int, fields: dict, using: str = "default") -> Updated:
+    """UPDATE the case's `fields` where its version is still `version`; `.rows` of the result is
+    the rows updated (0: someone else moved it first)."""
     connection = connections[using]
     quote = connection.ops.quote_name
     columns, values = [], []
@@ -68,9 +83,9 @@ def update_case(case_id: int, version: int, fields: dict, using: str = "default"
         values.append(db_value(field, value, connection))
     sql = (f"UPDATE {quote(Case._meta.db_table)} SET {', '.join(columns)} "
            f"WHERE {quote('id')} = %s AND {quote('version')} = %s")
-    with statement_cursor(connection) as cursor:
-        cursor.execute(sql, values + [case_id, version])
-        return cursor.rowcount
+    cursor = statement_cursor(connection)
+    cursor.execute(sql, values + [case_id, version])
+    return Updated(cursor)
 
 
 def insert_event(using: str = "default", **values) -> None:

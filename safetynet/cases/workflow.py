@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from safetynet.core import statements as core_statements
 from safetynet.core.audit import record_event
 from safetynet.core.errors import PermissionDenied, SafetyNetError
 from safetynet.core.scoping import Actor
@@ -305,31 +306,36 @@ def transition(case: Case, action: str, actor: Actor, *, note: str = "", data: d
             setattr(case, name, fields[name])
         now = timezone.now()
         fields["updated_at"] = now
-        updated = statements.update_case(case.pk, old["version"], fields)
-        if updated != 1:
+        data = data or {}
+        # The update, the timeline row and the audit event go to the database together (one round
+        # trip on PostgreSQL); if the update found the case moved on, all three are rolled back
+        # with the step's transaction.
+        with core_statements.pipeline():
+            updated = statements.update_case(case.pk, old["version"], fields)
+            statements.insert_event(
+                case_id=case.pk, from_status=old["status"], to_status=row.target, action=action,
+                actor_username=actor.username, actor_post_id=actor.post_id, actor_role=actor.role,
+                actor_area_code=actor.area_code, at=now, note=note, data=data)
+            record_event(actor=actor, action=f"cases.{action}", object_type="cases.case", object_id=case.pk,
+                         before=old, after={"status": row.target, "version": case.version, **data})
+        if updated.rows != 1:
             for name, value in previous.items():
                 setattr(case, name, value)
             raise StaleCase(_("Someone else changed this case a moment ago; reload it and try again."))
         case.updated_at = now
-        data = data or {}
-        statements.insert_event(
-            case_id=case.pk, from_status=old["status"], to_status=row.target, action=action,
-            actor_username=actor.username, actor_post_id=actor.post_id, actor_role=actor.role,
-            actor_area_code=actor.area_code, at=now, note=note, data=data)
-        record_event(actor=actor, action=f"cases.{action}", object_type="cases.case", object_id=case.pk,
-                     before=old, after={"status": row.target, "version": case.version, **data})
     return row
 
 
 def record_creation(case: Case, actor: Actor, *, data: dict | None = None) -> None:
     """The first timeline row of a new case (created by the service in status `applied`)."""
     now = timezone.now()
-    statements.insert_event(
-        case_id=case.pk, from_status="", to_status=case.status, action="apply", actor_username=actor.username,
-        actor_post_id=actor.post_id, actor_role=actor.role, actor_area_code=actor.area_code, at=now, note="",
-        data=data or {})
-    record_event(actor=actor, action="cases.apply", object_type="cases.case", object_id=case.pk,
-                 after={"status": case.status, "version": case.version, **(data or {})})
+    with core_statements.pipeline():
+        statements.insert_event(
+            case_id=case.pk, from_status="", to_status=case.status, action="apply", actor_username=actor.username,
+            actor_post_id=actor.post_id, actor_role=actor.role, actor_area_code=actor.area_code, at=now, note="",
+            data=data or {})
+        record_event(actor=actor, action="cases.apply", object_type="cases.case", object_id=case.pk,
+                     after={"status": case.status, "version": case.version, **(data or {})})
 
 
 ACTION_LABELS = {

@@ -11,6 +11,7 @@ values in; `insert_row` uses each field's `pre_save` and `get_db_prep_save`, exa
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 
 try:
     import psycopg
@@ -69,6 +70,9 @@ class _SQLiteStatementCursor:
     def lastrowid(self):
         return self.cursor.lastrowid
 
+    def close(self):
+        self.cursor.close()
+
     def __enter__(self):
         return self
 
@@ -92,7 +96,7 @@ def cursor(connection=None):
         connection.ensure_connection()
         connection.validate_thread_sharing()
         return _SQLiteStatementCursor(connection)
-    if connection.vendor != "postgresql" or not settings.PREPARED_STATEMENTS:
+    if not _prepares(connection):
         return connection.cursor()
     connection.ensure_connection()
     raw = connection.connection
@@ -235,6 +239,25 @@ def db_value(field: models.Field, value, connection=None):
     if kind is not None and type(value) is kind:
         return value
     return field.get_db_prep_save(value, connection)
+
+
+def _prepares(connection) -> bool:
+    return (connection.vendor == "postgresql" and settings.PREPARED_STATEMENTS and not connection.queries_logged)
+
+
+@contextmanager
+def pipeline(connection=None):
+    """Statements run inside are sent to PostgreSQL together, their results received at the first
+    fetch or at the end of the block: one round trip for a step's closing writes instead of one
+    each. Elsewhere (and while Django logs queries) nothing changes. A statement's `rowcount` is
+    known after the block; an error raises at the end of the block, as Django's error."""
+    connection = connection or default_connection
+    if not _prepares(connection) or not psycopg.Pipeline.is_supported():
+        yield
+        return
+    connection.ensure_connection()
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield
 
 
 def _insert_sql(model: type[models.Model]) -> tuple[str, list[models.Field], bool]:
