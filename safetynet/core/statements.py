@@ -6,23 +6,26 @@ five to ten times running it (bench/bench_cases.py: ~0.3 ms of Python against ~0
 SQLite), and the case path is what a town office does all day. The SQL is still Django's own:
 `Prepared` compiles the queryset the caller writes, with placeholder values, and only swaps the
 values in; `insert_row` uses each field's `pre_save` and `get_db_prep_save`, exactly as
-`Model.save` would. Nothing here decides anything: scope and permissions stay with the callers.
+`Model.save` would. They run through `cursor()`: prepared on the server on PostgreSQL, on
+sqlite3's own cursor on SQLite (docs/adr/0004); `pipeline()` sends a step's closing writes to
+PostgreSQL in one round trip. Nothing here decides anything: scope and permissions stay with the
+callers.
 """
 from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
+from typing import Any, Callable
+
+from django.conf import settings
+from django.db import connection as default_connection
+from django.db import models
+from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
 
 try:
     import psycopg
 except ImportError:    # SQLite-only installs
     psycopg = None
-from typing import Any, Callable
-
-from django.conf import settings
-from django.db import connection as default_connection
-from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
-from django.db import models
 
 _local = threading.local()
 
