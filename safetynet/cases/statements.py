@@ -68,7 +68,10 @@ class Updated:
         try:
             return self._cursor.rowcount
         finally:
-            self._cursor.close()
+            self.close()
+
+    def close(self) -> None:
+        self._cursor.close()
 
 
 def update_case(case_id: int, version: int, fields: dict, using: str = "default") -> Updated:

@@ -312,12 +312,16 @@ def transition(case: Case, action: str, actor: Actor, *, note: str = "", data: d
         # with the step's transaction.
         with core_statements.pipeline():
             updated = statements.update_case(case.pk, old["version"], fields)
-            statements.insert_event(
-                case_id=case.pk, from_status=old["status"], to_status=row.target, action=action,
-                actor_username=actor.username, actor_post_id=actor.post_id, actor_role=actor.role,
-                actor_area_code=actor.area_code, at=now, note=note, data=data)
-            record_event(actor=actor, action=f"cases.{action}", object_type="cases.case", object_id=case.pk,
-                         before=old, after={"status": row.target, "version": case.version, **data})
+            try:
+                statements.insert_event(
+                    case_id=case.pk, from_status=old["status"], to_status=row.target, action=action,
+                    actor_username=actor.username, actor_post_id=actor.post_id, actor_role=actor.role,
+                    actor_area_code=actor.area_code, at=now, note=note, data=data)
+                record_event(actor=actor, action=f"cases.{action}", object_type="cases.case", object_id=case.pk,
+                             before=old, after={"status": row.target, "version": case.version, **data})
+            except BaseException:
+                updated.close()
+                raise
         if updated.rows != 1:
             for name, value in previous.items():
                 setattr(case, name, value)
