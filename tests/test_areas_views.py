@@ -76,6 +76,24 @@ def test_counts_under_each_node(client_for, county):
     assert by_code[villages[0].code]["urban_rural_class"] == villages[0].urban_rural_class
 
 
+def test_subtree_totals_count_households_at_the_node_itself(client_for, county):
+    """The totals are summed from the per-child groups (one grouped query per table): a household
+    registered on the town's own code, under no village, still counts, on the tree and at home,
+    and the other town's does not."""
+    from safetynet.areas.models import Area
+
+    village = Area.objects.filter(parent_id=TOWN).order_by("code").first()
+    add_household(village.code, members=2)
+    add_household(TOWN, members=3)
+    add_household(Area.objects.filter(parent_id=OTHER_TOWN).first().code, members=4)
+
+    client = client_for("town_worker", TOWN)
+    for path in (f"/areas/?code={TOWN}", "/areas/", "/"):
+        counts = client.get(path).context["counts"]
+        assert (counts["households"], counts["people"]) == (2, 5), path
+    assert client.get("/").context["counts"]["areas"] == Area.objects.filter(code__startswith=TOWN).count() - 1
+
+
 def test_tree_queries_do_not_grow_with_children(client_for, county, django_assert_max_num_queries):
     """Counts come from one grouped query per table, not one per child (52 villages here)."""
     client = client_for("town_worker", TOWN)

@@ -58,15 +58,17 @@ def counts_by_prefix(actor: Actor, parent_code: str | None) -> dict[str, dict[st
     return result
 
 
-def child_areas_with_counts(actor: Actor, parent_code: str | None) -> list[dict]:
-    """The visible children of `parent_code` (top of the actor's scope when None), with counts."""
+def child_areas_with_counts(actor: Actor, parent_code: str | None, counts: dict | None = None) -> list[dict]:
+    """The visible children of `parent_code` (top of the actor's scope when None), with counts
+    (`counts`: `counts_by_prefix` for the same parent, when the caller already has it)."""
     if parent_code is None and not actor.is_national:
         parent_code = actor.area_code
     if parent_code:
         children = areas_in_scope(actor).filter(parent_id=parent_code)
     else:
         children = Area.objects.filter(parent__isnull=True)
-    counts = counts_by_prefix(actor, parent_code)
+    if counts is None:
+        counts = counts_by_prefix(actor, parent_code)
     below = grandchild_counts(actor, parent_code)
     return [
         {"code": a.code, "name": a.name, "level": a.level, "level_label": a.get_level_display(),
@@ -85,6 +87,21 @@ def grandchild_counts(actor: Actor, parent_code: str | None) -> dict[str, int]:
     else:
         qs = qs.filter(parent__parent__isnull=True, parent__isnull=False)
     return dict(qs.order_by().values("parent_id").annotate(n=Count("code")).values_list("parent_id", "n"))
+
+
+def area_overview(actor: Actor, code: str) -> tuple[dict[str, int], list[dict]]:
+    """(subtree counts, children with counts) of `code` ("" for the top of the actor's scope),
+    from one grouped query per table: every household and person under `code` falls in one of
+    the groups, so the subtree's totals are their sums (the home page and the tree otherwise
+    counted each table twice; bench/bench_queue.py)."""
+    parent_code = code or (None if actor.is_national else actor.area_code)
+    by_prefix = counts_by_prefix(actor, parent_code)
+    areas = areas_in_scope(actor)
+    if code:
+        areas = areas.filter(code__startswith=code).exclude(code=code)
+    counts = {"households": sum(c["households"] for c in by_prefix.values()),
+              "people": sum(c["people"] for c in by_prefix.values()), "areas": areas.count()}
+    return counts, child_areas_with_counts(actor, code or None, by_prefix)
 
 
 def subtree_counts(actor: Actor, code: str) -> dict[str, int]:

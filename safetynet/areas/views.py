@@ -55,22 +55,21 @@ def tree(request):
 def _node_page(request, actor, code: str, *, search=None, add_form=None, rename_form=None, status=200):
     if code:
         try:
-            summary = selectors.area_summary(actor, code)
+            area = selectors.get_area(actor, code)
         except NotFound:
             raise Http404(_("No such area in your scope."))
-        area = summary["area"]
     else:
         area = selectors.actor_area(actor)
-        summary = selectors.subtree_counts(actor, area.code if area else "")
+    counts, children = selectors.area_overview(actor, area.code if area else "")
     can_edit = actor.can("areas.edit") and area is not None
     can_add = can_edit and area.level in (Level.VILLAGE, Level.GROUP)
     # Summarised on top, so a refusal shows even where its form is not offered.
     form_errors = [e for form in (add_form, rename_form) if form is not None for errors in form.errors.values() for e in errors]
     context = {
         "area": area,
-        "counts": {k: summary[k] for k in ("households", "people", "areas")},
+        "counts": counts,
         "crumbs": selectors.breadcrumb(actor, area) if area else [],
-        "children": selectors.child_areas_with_counts(actor, area.code if area else None),
+        "children": children,
         "search": search or AreaSearchForm(),
         "form_errors": form_errors,
         "can_edit": can_edit,

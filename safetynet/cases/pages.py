@@ -125,12 +125,12 @@ def home_queues(actor: Actor) -> list[dict]:
     """The landing page's "what needs me now" lines for cases: overdue, due today, waiting."""
     if actor is None or not actor.can(selectors.VIEW):
         return []
-    queue = selectors.queue_for(actor, page=1, page_size=1)
+    counts = selectors.queue_counts(actor)
     url = reverse("cases:queue")
-    waiting = max(0, queue.total - queue.overdue - queue.due_today)
+    waiting = max(0, counts["total"] - counts["overdue"] - counts["due_today"])
     return [
-        {"label": _("Cases overdue"), "count": queue.overdue, "url": f"{url}#overdue", "css": "status-overdue"},
-        {"label": _("Cases due today"), "count": queue.due_today, "url": f"{url}#due_today", "css": "status-waiting"},
+        {"label": _("Cases overdue"), "count": counts["overdue"], "url": f"{url}#overdue", "css": "status-overdue"},
+        {"label": _("Cases due today"), "count": counts["due_today"], "url": f"{url}#due_today", "css": "status-waiting"},
         {"label": _("Cases waiting for me"), "count": waiting, "url": f"{url}#waiting", "css": "status-new"},
     ]
 

@@ -172,17 +172,31 @@ def _urgency(due: dt.date | None, today: dt.date) -> str:
     return "upcoming"
 
 
+def _queue_cases(actor: Actor, program: str | None) -> QuerySet[Case]:
+    qs = in_scope(Case.objects.filter(is_open=True), actor).filter(queue_filter(actor))
+    return qs.filter(program_id=program) if program else qs
+
+
+def _queue_counts(qs: QuerySet[Case], today: dt.date) -> dict[str, int]:
+    return qs.aggregate(total=Count("id"), overdue=Count("id", filter=Q(next_due__lt=today)),
+                        due_today=Count("id", filter=Q(next_due=today)))
+
+
+def queue_counts(actor: Actor, *, program: str | None = None) -> dict[str, int]:
+    """How many cases wait for the post: total, overdue, due today (one query; the home page
+    needs no rows)."""
+    actor.require(VIEW)
+    return _queue_counts(_queue_cases(actor, program), clocks.today())
+
+
 def queue_for(actor: Actor, *, page: int = 1, page_size: int = 25, program: str | None = None) -> Queue:
     """The post's queue, most urgent first (overdue, due today, then by due date; cases with no
     step deadline last), one page of it, with the counts. Three queries: counts, counts per
     action, the page."""
     actor.require(VIEW)
     today = clocks.today()
-    qs = in_scope(Case.objects.filter(is_open=True), actor).filter(queue_filter(actor))
-    if program:
-        qs = qs.filter(program_id=program)
-    counts = qs.aggregate(total=Count("id"), overdue=Count("id", filter=Q(next_due__lt=today)),
-                          due_today=Count("id", filter=Q(next_due=today)))
+    qs = _queue_cases(actor, program)
+    counts = _queue_counts(qs, today)
     by_action = dict(qs.order_by().values_list("next_action").annotate(n=Count("id")))
     page_size = max(1, min(int(page_size), 200))
     pages = max(1, math.ceil(counts["total"] / page_size))

@@ -13,8 +13,7 @@ def home(request):
     if actor is None:
         return render(request, "dashboards/no_post.html", status=403)
     area = area_selectors.actor_area(actor)
-    counts = area_selectors.subtree_counts(actor, area.code if area else "")
-    children = area_selectors.child_areas_with_counts(actor, area.code if area else None)
+    counts, children = area_selectors.area_overview(actor, area.code if area else "")
     queues = case_pages.home_queues(actor) + change_views.home_queues(actor)
     return render(request, "dashboards/home.html", {
         "area": area, "counts": counts, "children": children,
