@@ -46,7 +46,7 @@ import time
 from pathlib import Path
 
 from common import (  # noqa: E402,F401  (bench_queue.py reads them from here too)
-    POSTGRES_SERVER, PYTHON, ROOT, SAFETYNET, child_env, postgres_admin, postgres_reachable,
+    POSTGRES_SERVER, PYTHON, ROOT, SAFETYNET, child_env, host_yardstick, postgres_admin, postgres_reachable,
 )
 
 POSTGRES_DB = "bench_safetynet_cases"
@@ -147,6 +147,7 @@ def main() -> None:
     load = os.getloadavg()
     print(f"# cases: full dibao path — {time.strftime('%Y-%m-%d %H:%M')} — {platform.node()}, {os.cpu_count()} CPUs, "
           f"load {load[0]:.1f}/{load[1]:.1f} — {args.households:,} households of a {args.people:,}-person demo county")
+    print(f"  {host_yardstick()}", flush=True)
     runs = [(db, db, False, 1) for db in databases]
     if "postgresql" in databases and args.desks > 1:
         runs.append((f"postgresql ({args.desks} desks)", "postgresql", False, args.desks))

@@ -90,6 +90,10 @@ def main() -> int:
         load = (0.0, 0.0, 0.0)
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cpus, "
           f"load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; best of {args.repeats} x {args.seconds:.0f} s, one process")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from common import host_yardstick
+
+    print(host_yardstick())
     figures = [
         ("dibao, 3-person household (assess_dibao)", lambda: assess_dibao(household, dibao)),
         ("dibao, 3-person household, rendered as text (as_dict)", lambda: assess_dibao(household, dibao).as_dict()),
