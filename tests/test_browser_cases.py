@@ -180,3 +180,32 @@ def test_case_page_mid_way_on_phone_and_desktop(browser, live_site, posts, poor_
     officer.wait_for_selector("#overdue-chart[data-ready='1'] svg")
     assert officer.text_content("[data-testid=total-overdue]").strip() == "1"
     screenshot(officer, "cases-overdue-county")
+
+
+def test_town_closes_two_notices_from_the_queue(browser, live_site, posts, village, clock, standards):
+    """The batch step on the queue: tick the cases whose notice is over, one button, a page of
+    results; on a phone the queue with its checkboxes stays within the screen."""
+    from safetynet.cases.models import Case
+    from tests.cases_helpers import make_poor_household, walk
+
+    cases = [walk(posts, make_poor_household(posts.worker, village.code), clock, to="in_notice") for _ in range(2)]
+    clock.advance(8)
+    base = live_site.url
+    worker = _login(browser, base, posts.worker)
+    worker.goto(f"{base}/cases/")
+    for case in cases:
+        worker.check(f"#pick-{case.pk}")
+    screenshot(worker, "queue-batch-desktop")
+    with worker.expect_navigation():
+        worker.click("[data-testid=batch-close_notice]")
+    assert worker.text_content("[data-testid=batch-done]").strip() == "2"
+    assert worker.text_content("[data-testid=batch-refused]").strip() == "0"
+    screenshot(worker, "queue-batch-result-desktop")
+    assert set(Case.objects.filter(pk__in=[c.pk for c in cases]).values_list("status", flat=True)) == {"notice_closed"}
+
+    phone = _login(browser, base, posts.worker, viewport=PHONE)
+    walk(posts, make_poor_household(posts.worker, village.code), clock, to="in_notice")
+    phone.goto(f"{base}/cases/")
+    screenshot(phone, "queue-batch-phone")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"] + 1, f"the queue is {width}px wide on a 390px phone"

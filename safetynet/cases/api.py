@@ -17,12 +17,12 @@ from django.db.models import Q
 from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
-from safetynet.core.apischemas import PageQuery, responses
+from safetynet.core.apischemas import ErrorOut, PageQuery, responses
 from safetynet.core.errors import NotFound, ValidationError
 from safetynet.core.masking import mask_id_number
 from safetynet.registry.models import AssetCategory, DisabilityType, IncomeCategory
 
-from . import clocks, selectors, services, supporters, workflow
+from . import batch, clocks, selectors, services, supporters, workflow
 from .models import Case, Status as CaseStatus, SupporterInability, SupporterRelation
 
 router = Router(tags=["cases"])
@@ -253,6 +253,44 @@ def list_cases(request, filters: Query[CaseFilter]):
 def overdue_by_town(request):
     rows = selectors.overdue_by_town(request.auth)
     return {"today": clocks.today(), "items": [vars(r) for r in rows]}
+
+
+# Before "/{case_id}": Django tries the routes in order.
+class BatchCaseIn(Schema):
+    id: int = Field(..., ge=1, le=MAX_ID)
+    version: Version
+
+
+class BatchIn(Schema):
+    action: Literal[tuple(batch.BATCH_ACTIONS)] = Field(..., description="the step to take for every case")
+    cases: list[BatchCaseIn] = Field(..., min_length=1, max_length=batch.MAX_BATCH)
+
+
+class BatchResultOut(Schema):
+    case: int
+    ok: bool
+    status: str = Field(..., description="the case's status after the step; empty when it was refused")
+    error: ErrorOut | None = Field(None, description="why the step was refused for this case")
+
+
+class BatchOut(Schema):
+    action: str
+    done: int
+    refused: int
+    results: list[BatchResultOut]
+
+
+@router.post("/batch", response=responses(BatchOut), summary="Take one step for many cases at once")
+def take_batch(request, payload: BatchIn):
+    """Publish notices, close notices or confirm, for up to 100 cases: each case through the
+    step's own service in its own transaction (the same checks as one at a time). A case refused
+    is reported with its reason and leaves the others done; the answer is 200 either way. 403 or
+    422 refuse the whole batch before any case is touched (a role without the step, a bad list)."""
+    results = batch.take_step_for_cases(actor=request.auth, action=payload.action, case_ids=[c.id for c in payload.cases],
+                                        versions={c.id: c.version for c in payload.cases if c.version is not None})
+    done = sum(r.ok for r in results)
+    return {"action": payload.action, "done": done, "refused": len(results) - done,
+            "results": [{"case": r.case_id, "ok": r.ok, "status": r.status, "error": r.error} for r in results]}
 
 
 @router.get("/{case_id}", response=responses(CaseDetailOut), summary="One case: timeline, clocks, outcome, allowed steps")

@@ -101,9 +101,10 @@ class QueueSection:
     rows: list
 
 
-def queue_sections(queue) -> list[QueueSection]:
+def queue_sections(queue, batch_actions=()) -> list[QueueSection]:
     """The queue's page split into overdue, due today and waiting (UI.md: in that order, with the
-    counts of the whole queue, not of the page)."""
+    counts of the whole queue, not of the page). A row whose next step is one of `batch_actions`
+    (cases.batch) can be ticked for it."""
     waiting = max(0, queue.total - queue.overdue - queue.due_today)
     sections = [
         QueueSection("overdue", _("Overdue"), "status-overdue", queue.overdue, []),
@@ -117,6 +118,7 @@ def queue_sections(queue) -> list[QueueSection]:
             "status": status_label(row.status), "status_css": status_css(row.status),
             "next_action": action_label(row.next_action) if row.next_action else "",
             "url": case_url(row.id), "urgency_css": URGENCY_CSS.get(row.urgency, ""),
+            "batchable": row.next_action in batch_actions,
         })
     return sections
 

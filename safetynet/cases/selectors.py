@@ -147,6 +147,7 @@ class QueueRow:
     area_name: str
     is_close_relative: bool
     urgency: str            # overdue | due_today | upcoming | none
+    version: int = 0        # what a batch step sends back, so a case moved since is refused
 
 
 @dataclass
@@ -203,12 +204,12 @@ def queue_for(actor: Actor, *, page: int = 1, page_size: int = 25, program: str 
     page = max(1, min(int(page), pages))
     rows = (qs.order_by(F("next_due").asc(nulls_last=True), "id")
             .values("id", "program_id", "path", "status", "next_action", "next_due", "case_due", "applicant__name",
-                    "area_id", "area__name", "is_close_relative")[(page - 1) * page_size: page * page_size])
+                    "area_id", "area__name", "is_close_relative", "version")[(page - 1) * page_size: page * page_size])
     return Queue(
         rows=[QueueRow(id=r["id"], program=r["program_id"], path=r["path"], status=r["status"], next_action=r["next_action"],
                        next_due=r["next_due"], case_due=r["case_due"], applicant_name=r["applicant__name"],
                        area_code=r["area_id"], area_name=r["area__name"], is_close_relative=r["is_close_relative"],
-                       urgency=_urgency(r["next_due"], today)) for r in rows],
+                       urgency=_urgency(r["next_due"], today), version=r["version"]) for r in rows],
         total=counts["total"], overdue=counts["overdue"], due_today=counts["due_today"], page=page, pages=pages,
         page_size=page_size, today=today, counts_by_action=by_action)
 

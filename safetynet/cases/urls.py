@@ -9,6 +9,7 @@ urlpatterns = [
     path("all/", views.case_list, name="list"),
     path("overdue/", views.overdue, name="overdue"),
     path("new/", views.case_new, name="new"),
+    path("batch/", views.batch_step, name="batch"),
     path("<int:case_id>/", views.case_detail, name="detail"),
     path("<int:case_id>/act/<str:action>/", views.case_act, name="act"),
     path("<int:case_id>/documents/", views.document_upload, name="document_upload"),

@@ -22,14 +22,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from safetynet.core.errors import Conflict, NotFound, PermissionDenied, SafetyNetError
+from safetynet.core.errors import Conflict, NotFound, PermissionDenied, SafetyNetError, ValidationError
 from safetynet.core.masking import mask_id_number
 from safetynet.core.money import format_yuan
 from safetynet.core.decorators import post_view
 from safetynet.registry import selectors as registry_selectors
 from safetynet.workforce.selectors import staff_identities_in_scope
 
-from . import clocks, letters, pages, selectors, services, supporters, workflow
+from . import batch, clocks, letters, pages, selectors, services, supporters, workflow
 from .forms import (
     AcceptForm, AmountForm, ApplicationForm, DeliberationForm, DocumentForm, IncomeRowFormSet, MaterialsForm, NoteForm,
     NoticeForm, ObjectionForm, OpinionForm, QuickAidForm, ReasonForm, ReasonsForm, SupporterForm, SurveyForm,
@@ -69,13 +69,46 @@ def queue(request, actor):
     """What needs this post now: overdue, due today, then waiting, with the counts."""
     program = _program_filter(request)
     q = selectors.queue_for(actor, page=_page_number(request), page_size=PAGE_SIZE, program=program or None)
+    offered = batch.batch_actions_for(actor)
+    on_page = {row.next_action for row in q.rows}
     context = {
-        "queue": q, "sections": pages.queue_sections(q), "program": program, "programs": pages.PROGRAM_LABELS.items(),
+        "queue": q, "sections": pages.queue_sections(q, offered), "program": program, "programs": pages.PROGRAM_LABELS.items(),
+        "batch_buttons": [(a, batch.batch_label(a)) for a in offered if a in on_page],
         "query_string": urlencode({"program": program}) if program else "",
         "can_apply": actor.can("cases.apply"), "is_county": workflow.level_of(actor.area_code) == workflow.COUNTY,
     }
     template = "cases/_queue.html" if request.htmx and request.htmx.target == "queue" else "cases/queue.html"
     return render(request, template, context)
+
+
+@require_POST
+@case_view()
+def batch_step(request, actor):
+    """One step for the cases ticked on the queue (cases/batch.py): each through its own
+    service, so each is checked as on its page; the answer lists every case with what was done
+    or why not. Nothing ticked, or a step not offered for many cases, goes back to the queue
+    with the reason."""
+    ids = request.POST.getlist("case")
+    versions = {}
+    for value in ids:
+        version = request.POST.get(f"version_{value}", "")
+        if value.isdigit() and version.isdigit():
+            versions[int(value)] = int(version)
+    try:
+        results = batch.take_step_for_cases(actor=actor, action=request.POST.get("action", ""), case_ids=ids,
+                                            versions=versions)
+    except ValidationError as exc:
+        messages.error(request, exc.message)
+        return redirect("cases:queue")
+    names = dict(selectors.cases_in_scope(actor).filter(id__in=[r.case_id for r in results])
+                 .values_list("id", "applicant__name"))
+    rows = [{"id": r.case_id, "url": pages.case_url(r.case_id), "name": names.get(r.case_id, ""), "ok": r.ok,
+             "status": pages.status_label(r.status) if r.ok else "", "status_css": pages.status_css(r.status) if r.ok else "",
+             "reason": (r.error or {}).get("message", "")} for r in results]
+    done = sum(r.ok for r in results)
+    return render(request, "cases/batch_result.html", {
+        "label": batch.batch_label(request.POST["action"]), "rows": rows, "done": done, "refused": len(rows) - done,
+    })
 
 
 @require_GET

@@ -1,0 +1,186 @@
+"""One step for many cases (cases/batch.py): each case through its own service, so a batch is
+checked case by case exactly as the case page is; one case refused leaves the others done and
+says why; the whole batch is refused, untouched, for a role without the step or a bad list. The
+queue page offers it for the rows at that step, and the API answers per case."""
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from safetynet.cases import batch
+from safetynet.cases.models import Case, CaseEvent
+from safetynet.core.errors import PermissionDenied, ValidationError
+from safetynet.core.models import AuditEvent
+from safetynet.payments.models import Enrollment
+from tests.cases_helpers import *  # noqa: F401,F403
+from tests.cases_helpers import make_poor_household, walk
+
+
+def _in_notice(posts, village, clock, n: int) -> list[Case]:
+    """`n` cases of the village in their notice, posted the same day."""
+    return [walk(posts, make_poor_household(posts.worker, village.code), clock, to="in_notice") for _ in range(n)]
+
+
+def _elsewhere(posts, other_village) -> Case:
+    """A case of the other town, filed by its own worker."""
+    from safetynet.cases import services
+
+    household = make_poor_household(posts.other_worker, other_village.code)
+    return services.apply_for_assistance(actor=posts.other_worker, program_code="dibao", household_id=household.pk,
+                                         applicant_id=household.head_id, channel="walk_in")
+
+
+def _status(case: Case) -> str:
+    return Case.objects.get(pk=case.pk).status
+
+
+@pytest.fixture
+def login(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+    def as_(actor):
+        client.force_login(get_user_model().objects.get(pk=actor.user_id))
+        return client
+    return as_
+
+
+# --- the service ----------------------------------------------------------------------------
+
+def test_town_closes_a_villages_notices_at_once(posts, village, clock, standards):
+    cases = _in_notice(posts, village, clock, 3)
+    clock.advance(8)
+    events, audits = CaseEvent.objects.count(), AuditEvent.objects.count()
+    results = batch.take_step_for_cases(actor=posts.worker, action="close_notice", case_ids=[c.pk for c in cases])
+    assert [(r.case_id, r.ok, r.status) for r in results] == [(c.pk, True, "notice_closed") for c in cases]
+    assert {_status(c) for c in cases} == {"notice_closed"}
+    # each case its own step: its timeline row and its audit event
+    assert CaseEvent.objects.count() == events + 3
+    assert AuditEvent.objects.filter(action="cases.close_notice").count() == 3 and AuditEvent.objects.count() == audits + 3
+
+
+def test_one_case_refused_leaves_the_others_done_and_says_why(posts, village, other_village, clock, standards):
+    ready, early, stale = _in_notice(posts, village, clock, 3)
+    not_yet = walk(posts, make_poor_household(posts.worker, village.code), clock, to="town_reviewed")
+    elsewhere = _elsewhere(posts, other_village)
+    clock.advance(8)
+    results = batch.take_step_for_cases(
+        actor=posts.worker, action="close_notice",
+        case_ids=[ready.pk, not_yet.pk, elsewhere.pk, stale.pk, str(ready.pk)],   # a repeat is taken once
+        versions={stale.pk: stale.version - 1})
+    by_case = {r.case_id: r for r in results}
+    assert len(results) == 4
+    assert by_case[ready.pk].ok and by_case[ready.pk].status == "notice_closed"
+    assert by_case[not_yet.pk].error["code"] == "transition_not_allowed"
+    assert by_case[elsewhere.pk].error["code"] == "not_found"         # another town's case does not exist here
+    assert by_case[stale.pk].error["code"] == "stale_case"
+    assert (_status(not_yet), _status(elsewhere), _status(stale)) == ("town_reviewed", "applied", "in_notice")
+    assert _status(early) == "in_notice"                                   # not in the batch, untouched
+
+
+def test_guards_hold_in_a_batch(posts, village, clock, standards):
+    """The notice runs its full days whether closed one by one or many at once."""
+    cases = _in_notice(posts, village, clock, 2)
+    clock.advance(3)
+    results = batch.take_step_for_cases(actor=posts.worker, action="close_notice", case_ids=[c.pk for c in cases])
+    assert not any(r.ok for r in results)
+    assert all("runs until" in r.error["message"] for r in results)
+    assert {_status(c) for c in cases} == {"in_notice"}
+
+
+def test_county_confirms_a_list(posts, village, clock, standards):
+    cases = _in_notice(posts, village, clock, 2)
+    clock.advance(8)
+    batch.take_step_for_cases(actor=posts.worker, action="close_notice", case_ids=[c.pk for c in cases])
+    results = batch.take_step_for_cases(actor=posts.officer, action="confirm", case_ids=[c.pk for c in cases])
+    assert [r.status for r in results] == ["confirmed", "confirmed"]
+    assert Enrollment.objects.filter(case__in=cases, status="active").count() == 2
+    # confirming again: each refused, no second enrollment
+    again = batch.take_step_for_cases(actor=posts.officer, action="confirm", case_ids=[c.pk for c in cases])
+    assert not any(r.ok for r in again)
+    assert Enrollment.objects.filter(case__in=cases).count() == 2
+
+
+@pytest.mark.parametrize("who, action", [("officer", "close_notice"), ("worker", "confirm"), ("inspector", "close_notice"),
+                                         ("inspector", "confirm")])
+def test_a_role_without_the_step_is_refused_before_any_case_is_touched(posts, village, clock, standards, who, action):
+    cases = _in_notice(posts, village, clock, 2)
+    clock.advance(8)
+    if action == "confirm":
+        batch.take_step_for_cases(actor=posts.worker, action="close_notice", case_ids=[c.pk for c in cases])
+    before = [_status(c) for c in cases]
+    events = CaseEvent.objects.count()
+    with pytest.raises(PermissionDenied):
+        batch.take_step_for_cases(actor=getattr(posts, who), action=action, case_ids=[c.pk for c in cases])
+    assert [_status(c) for c in cases] == before and CaseEvent.objects.count() == events
+
+
+@pytest.mark.parametrize("action, case_ids, field", [
+    ("accept", [1], "action"),                   # a step that needs its own input is taken case by case
+    ("close_notice", [], "cases"),
+    ("close_notice", ["12a"], "cases"),
+    ("close_notice", list(range(1, batch.MAX_BATCH + 2)), "cases"),
+])
+def test_bad_batches_say_which_field(posts, action, case_ids, field):
+    with pytest.raises(ValidationError) as caught:
+        batch.take_step_for_cases(actor=posts.worker, action=action, case_ids=case_ids)
+    assert caught.value.field == field
+
+
+# --- the queue page -------------------------------------------------------------------------
+
+def test_queue_offers_the_batch_for_rows_at_that_step_and_shows_each_result(login, posts, village, clock, standards):
+    first, second = _in_notice(posts, village, clock, 2)
+    waiting = walk(posts, make_poor_household(posts.worker, village.code), clock, to="applied")
+    clock.advance(8)
+    client = login(posts.worker)
+    html = client.get(reverse("cases:queue")).content.decode()
+    assert 'data-testid="batch-close_notice"' in html and 'data-testid="batch-confirm"' not in html
+    assert f'id="pick-{first.pk}"' in html and f'id="pick-{second.pk}"' in html
+    assert f'id="pick-{waiting.pk}"' not in html                 # its next step (accept) needs its own form
+    response = client.post(reverse("cases:batch"), {
+        "action": "close_notice", "case": [first.pk, second.pk],
+        f"version_{first.pk}": first.version, f"version_{second.pk}": second.version - 1})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'data-testid="batch-done">1<' in page and 'data-testid="batch-refused">1<' in page
+    assert "Someone else changed this case" in page
+    assert (_status(first), _status(second)) == ("notice_closed", "in_notice")
+
+
+def test_queue_batch_without_cases_goes_back_with_the_reason(login, posts, clock, standards):
+    response = login(posts.worker).post(reverse("cases:batch"), {"action": "close_notice"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("cases:queue")
+    assert "Select at least one case." in response.content.decode()
+
+
+def test_queue_batch_refused_to_a_role_without_the_step(login, posts, village, clock, standards):
+    case, = _in_notice(posts, village, clock, 1)
+    clock.advance(8)
+    response = login(posts.officer).post(reverse("cases:batch"), {"action": "close_notice", "case": [case.pk]})
+    assert response.status_code == 403
+    assert _status(case) == "in_notice"
+    assert 'data-testid="batch-form"' not in login(posts.inspector).get(reverse("cases:queue")).content.decode()
+
+
+# --- the API --------------------------------------------------------------------------------
+
+def test_api_batch_answers_per_case(login, posts, village, other_village, clock, standards):
+    ready, = _in_notice(posts, village, clock, 1)
+    elsewhere = _elsewhere(posts, other_village)
+    clock.advance(8)
+    client = login(posts.worker)
+    response = client.post("/api/v1/cases/batch", {"action": "close_notice", "cases": [
+        {"id": ready.pk, "version": ready.version}, {"id": elsewhere.pk}]}, content_type="application/json")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["done"], body["refused"]) == (1, 1)
+    assert body["results"][0] == {"case": ready.pk, "ok": True, "status": "notice_closed", "error": None}
+    assert body["results"][1]["error"]["code"] == "not_found"
+    # the whole batch refused: a step not offered in batches, a role without the step
+    assert client.post("/api/v1/cases/batch", {"action": "accept", "cases": [{"id": ready.pk}]},
+                       content_type="application/json").status_code == 422
+    assert client.post("/api/v1/cases/batch", {"action": "confirm", "cases": [{"id": ready.pk}]},
+                       content_type="application/json").status_code == 403
+    assert client.post("/api/v1/cases/batch", {"action": "close_notice", "cases": []},
+                       content_type="application/json").status_code == 422
