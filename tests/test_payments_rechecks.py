@@ -232,7 +232,10 @@ def test_the_recheck_page_links_the_report_filed_on_it(payroll, clock, vdata, cl
     verified = rechecks.verify_recheck(actor=p.posts.worker, recheck_id=recheck.pk)
     page = client.get(f"/payments/changes/rechecks/{recheck.pk}/")
     assert f'/verification/reports/{verified.household_result_id}/'.encode() in page.content
-    assert client.get(f"/verification/reports/{verified.household_result_id}/").status_code == 200
+    report_page = client.get(f"/verification/reports/{verified.household_result_id}/")
+    assert report_page.status_code == 200
+    # and the report links back to the re-check it was filed on
+    assert f'href="/payments/changes/rechecks/{recheck.pk}/" data-testid="report-recheck"'.encode() in report_page.content
     other = client_for("town_worker", "130123102")
     assert other.get(f"/payments/changes/rechecks/{recheck.pk}/").status_code == 404
     assert other.get(f"/verification/reports/{verified.household_result_id}/").status_code == 404

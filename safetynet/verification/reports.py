@@ -110,6 +110,17 @@ def case_of(result: HouseholdResult) -> int | None:
     return None
 
 
+def rechecks_of(actor: Actor, result: HouseholdResult) -> list[int]:
+    """The re-checks this report was filed on (payments.rechecks), those the actor may open, so
+    the report links back to the work that asked for it, as it does to its case."""
+    from safetynet.payments.change_models import Recheck
+
+    if not actor.can("payments.view"):
+        return []
+    return [pk for pk, area in Recheck.objects.filter(household_result_id=result.pk).order_by("id").values_list("id", "area_id")
+            if actor.covers(area)]
+
+
 # --------------------------------------------------------------------------------------------
 # What the report says
 # --------------------------------------------------------------------------------------------
@@ -243,6 +254,7 @@ def report_context(actor: Actor, result: HouseholdResult) -> dict:
     rule = result.rule or {}
     return {
         "result": result, "run": run, "household": household, "area_name": area_name, "case_id": case_of(result),
+        "recheck_ids": rechecks_of(actor, result),
         "members": members, "findings_count": len(findings), "thresholds": thresholds(result), "flags": flag_reasons(result),
         "income": income, "counted_income": format_yuan(result.counted_income),
         "per_capita_income": format_yuan(result.per_capita_income), "financial_assets": format_yuan(result.financial_assets),
