@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
+from typing import Any, Callable
 
 from django.utils.translation import gettext_noop as N_
 
@@ -128,16 +129,30 @@ _PHRASE_CACHE: dict = {}
 _PHRASE_CACHE_MAX = 4096
 
 
-def _cached(msgid: str, key, params: dict) -> Phrase:
+def _cached(msgid: str, key, params: Callable[[Any], dict]) -> Phrase:
     """The same Phrase object for the same message and figures: bulk assessments share them
-    instead of building one per line (they are immutable)."""
+    instead of building one per line (they are immutable). `params(key)` builds the figures only
+    when the phrase is not cached yet."""
     slot = (msgid, key)
     phrase = _PHRASE_CACHE.get(slot)
     if phrase is None:
         if len(_PHRASE_CACHE) >= _PHRASE_CACHE_MAX:
             _PHRASE_CACHE.clear()
-        phrase = _PHRASE_CACHE[slot] = Phrase(msgid, params)
+        phrase = _PHRASE_CACHE[slot] = Phrase(msgid, params(key))
     return phrase
+
+
+def _count(n) -> dict:
+    return {"n": n}
+
+
+def _percent(ratio) -> dict:
+    return {"percent": Percent(ratio)}
+
+
+def _standard_of(key) -> dict:
+    is_urban, area = key
+    return {"kind": _URBAN_OR_RURAL[is_urban], "area": area or _P_NATIONAL}
 
 
 def age_on(birth_date: dt.date, on_date: dt.date) -> int:
@@ -253,13 +268,13 @@ def assess_dibao(facts: HouseholdFacts, params: DibaoParameters) -> Outcome:
     per_capita = (counted / size).quantize(CENT, rounding)
     area = params.urban_standard_area if is_urban else params.rural_standard_area
     lines = [
-        BreakdownLine(_cached(L_STANDARD, (is_urban, area), {"kind": _URBAN_OR_RURAL[is_urban], "area": area or _P_NATIONAL}),
+        BreakdownLine(_cached(L_STANDARD, (is_urban, area), _standard_of),
                       standard, _P_R_STANDARD, DIBAO_SECTION),
         BreakdownLine(_P_L_INCOME, income.quantize(CENT, rounding), _P_R_INCOME, DIBAO_SECTION),
     ]
     if rigid:
         lines.append(BreakdownLine(_P_L_RIGID, -rigid.quantize(CENT, rounding), _P_R_RIGID, DIBAO_SECTION))
-    lines.append(BreakdownLine(_P_L_PER_CAPITA, per_capita, _cached(R_PER_CAPITA, size, {"n": size}), DIBAO_SECTION))
+    lines.append(BreakdownLine(_P_L_PER_CAPITA, per_capita, _cached(R_PER_CAPITA, size, _count), DIBAO_SECTION))
     margin_limit = (params.margin_multiple * standard).quantize(CENT, rounding)
     details["per_capita_income"] = per_capita
     details["counted_income"] = counted
@@ -310,7 +325,7 @@ def assess_dibao(facts: HouseholdFacts, params: DibaoParameters) -> Outcome:
         if categories:
             increments += share
             increment_lines[index] = BreakdownLine(Phrase(L_INCREMENT, {"name": _name(m, index), "age": age, "categories": categories}),
-                                                   share, _cached(R_INCREMENT, ratio, {"percent": Percent(ratio)}), DIBAO_SECTION)
+                                                   share, _cached(R_INCREMENT, ratio, _percent), DIBAO_SECTION)
         if severe or m.serious_illness:
             individual_sum += standard + share
             individual_lines.append((m, index, age, categories, share))
@@ -318,7 +333,7 @@ def assess_dibao(facts: HouseholdFacts, params: DibaoParameters) -> Outcome:
     if below_standard:
         details["coverage"] = HOUSEHOLD
         gap = (standard - per_capita) * paid
-        lines.append(BreakdownLine(_cached(L_GAP, paid, {"n": paid}), gap, _P_R_GAP, DIBAO_SECTION))
+        lines.append(BreakdownLine(_cached(L_GAP, paid, _count), gap, _P_R_GAP, DIBAO_SECTION))
         lines.extend(refused_lines)
         lines.extend(increment_lines.values())
         amount = gap + increments
