@@ -184,3 +184,27 @@ def test_api_batch_answers_per_case(login, posts, village, other_village, clock,
                        content_type="application/json").status_code == 403
     assert client.post("/api/v1/cases/batch", {"action": "close_notice", "cases": []},
                        content_type="application/json").status_code == 422
+
+
+def test_queue_lists_the_cases_at_one_step_for_a_batch(login, posts, village, clock, standards):
+    """A village's notices to close, all together: the queue filtered by next step, with the
+    count of every step offered, and the batch button for those rows."""
+    in_notice = _in_notice(posts, village, clock, 2)
+    applied = walk(posts, make_poor_household(posts.worker, village.code), clock, to="applied")
+    client = login(posts.worker)
+    response = client.get(reverse("cases:queue"), {"step": "close_notice"})
+    rows = [r["row"].id for s in response.context["sections"] for r in s.rows]
+    assert sorted(rows) == sorted(c.pk for c in in_notice)
+    assert response.context["queue"].total == 2
+    steps = {code: n for code, _label, n in response.context["steps"]}
+    assert steps == {"close_notice": 2, "accept": 1}                 # every step, not only the one shown
+    html = response.content.decode()
+    assert '<option value="close_notice" selected>' in html and 'data-testid="batch-close_notice"' in html
+    assert f'id="pick-{applied.pk}"' not in html
+    # paging keeps the step; an unknown step is ignored
+    assert response.context["query_string"] == "step=close_notice"
+    assert client.get(reverse("cases:queue"), {"step": "nonsense"}).context["queue"].total == 3
+    # changed in place by htmx: the queue and, out of band, the step list with its counts
+    partial = client.get(reverse("cases:queue"), {"step": "accept"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="queue")
+    body = partial.content.decode()
+    assert 'hx-swap-oob="true"' in body and '<option value="accept" selected>' in body and "<html" not in body

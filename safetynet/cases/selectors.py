@@ -190,15 +190,20 @@ def queue_counts(actor: Actor, *, program: str | None = None) -> dict[str, int]:
     return _queue_counts(_queue_cases(actor, program), clocks.today())
 
 
-def queue_for(actor: Actor, *, page: int = 1, page_size: int = 25, program: str | None = None) -> Queue:
+def queue_for(actor: Actor, *, page: int = 1, page_size: int = 25, program: str | None = None,
+              step: str | None = None) -> Queue:
     """The post's queue, most urgent first (overdue, due today, then by due date; cases with no
-    step deadline last), one page of it, with the counts. Three queries: counts, counts per
-    action, the page."""
+    step deadline last), one page of it, with the counts. `step` keeps the cases whose next step
+    it is (a village's notices to close, to take them at once: cases.batch); the counts per step
+    are of the queue without it, so the page can offer every step. Three queries: counts per
+    step, counts, the page."""
     actor.require(VIEW)
     today = clocks.today()
     qs = _queue_cases(actor, program)
-    counts = _queue_counts(qs, today)
     by_action = dict(qs.order_by().values_list("next_action").annotate(n=Count("id")))
+    if step:
+        qs = qs.filter(next_action=step)
+    counts = _queue_counts(qs, today)
     page_size = max(1, min(int(page_size), 200))
     pages = max(1, math.ceil(counts["total"] / page_size))
     page = max(1, min(int(page), pages))

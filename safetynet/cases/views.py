@@ -68,17 +68,24 @@ def _program_filter(request) -> str:
 def queue(request, actor):
     """What needs this post now: overdue, due today, then waiting, with the counts."""
     program = _program_filter(request)
-    q = selectors.queue_for(actor, page=_page_number(request), page_size=PAGE_SIZE, program=program or None)
+    step = request.GET.get("step") or ""
+    step = step if step in workflow.ACTIONS else ""
+    q = selectors.queue_for(actor, page=_page_number(request), page_size=PAGE_SIZE, program=program or None,
+                            step=step or None)
     offered = batch.batch_actions_for(actor)
     on_page = {row.next_action for row in q.rows}
     context = {
         "queue": q, "sections": pages.queue_sections(q, offered), "program": program, "programs": pages.PROGRAM_LABELS.items(),
+        "step": step, "steps": [(a, workflow.action_label(a), n) for a, n in sorted(q.counts_by_action.items()) if a],
         "batch_buttons": [(a, batch.batch_label(a)) for a in offered if a in on_page],
-        "query_string": urlencode({"program": program}) if program else "",
+        "query_string": urlencode({k: v for k, v in (("program", program), ("step", step)) if v}),
         "can_apply": actor.can("cases.apply"), "is_county": workflow.level_of(actor.area_code) == workflow.COUNTY,
     }
-    template = "cases/_queue.html" if request.htmx and request.htmx.target == "queue" else "cases/queue.html"
-    return render(request, template, context)
+    # A filter changed in place: the queue is swapped, and the step list (its counts follow the
+    # program) comes along out of band.
+    partial = bool(request.htmx and request.htmx.target == "queue")
+    context["oob"] = partial
+    return render(request, "cases/_queue.html" if partial else "cases/queue.html", context)
 
 
 @require_POST
