@@ -154,6 +154,16 @@ def test_queue_batch_without_cases_goes_back_with_the_reason(login, posts, clock
     assert "Select at least one case." in response.content.decode()
 
 
+def test_queue_batch_with_a_bad_version_touches_nothing(login, posts, village, clock, standards):
+    case, = _in_notice(posts, village, clock, 1)
+    clock.advance(8)
+    response = login(posts.worker).post(reverse("cases:batch"), {"action": "close_notice", "case": [case.pk],
+                                                                 f"version_{case.pk}": "5x"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("cases:queue")
+    assert "bad version" in response.content.decode()
+    assert _status(case) == "in_notice"
+
+
 def test_queue_batch_refused_to_a_role_without_the_step(login, posts, village, clock, standards):
     case, = _in_notice(posts, village, clock, 1)
     clock.advance(8)

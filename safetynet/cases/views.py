@@ -99,7 +99,13 @@ def batch_step(request, actor):
     versions = {}
     for value in ids:
         version = request.POST.get(f"version_{value}", "")
-        if value.isdigit() and version.isdigit():
+        if version and not version.isdigit():
+            # Never act on a case whose page version cannot be read: that check is what keeps a
+            # stale page from moving a case someone else just moved.
+            messages.error(request, _("The page sent a bad version for case %(case)s; reload it and try again.")
+                           % {"case": value})
+            return redirect("cases:queue")
+        if value.isdigit() and version:
             versions[int(value)] = int(version)
     try:
         results = batch.take_step_for_cases(actor=actor, action=request.POST.get("action", ""), case_ids=ids,
