@@ -110,8 +110,8 @@ def prepare(database: str, people: int, fresh: bool) -> str:
     return f"sqlite:///{working}"
 
 
-def run_child(url: str, households: int, async_commit: bool = False, desks: int = 1) -> dict:
-    command = ([PYTHON, __file__, "--worker", "--households", str(households), "--desks", str(desks)]
+def run_child(url: str, households: int, async_commit: bool = False, desks: int = 1, batch: int = 100) -> dict:
+    command = ([PYTHON, __file__, "--worker", "--households", str(households), "--desks", str(desks), "--batch", str(batch)]
                + (["--async-commit"] if async_commit else []))
     out = subprocess.run(command, env=child_env(url), cwd=ROOT, capture_output=True, text=True)
     if out.returncode != 0:
@@ -129,6 +129,9 @@ def main() -> None:
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--desks", type=int, default=1,
                         help="PostgreSQL also run with this many town desks at once (one process and connection each)")
+    parser.add_argument("--batch", type=int, default=100,
+                        help="cases a town takes each step for at once (cases/batch.py); 1: one case at a time, "
+                             "each step its own transaction")
     parser.add_argument("--postgres-async-commit", action="store_true",
                         help="also run PostgreSQL with synchronous_commit = off")
     parser.add_argument("--async-commit", action="store_true", help=argparse.SUPPRESS)
@@ -136,7 +139,7 @@ def main() -> None:
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(measure(args.households, args.async_commit, args.desks)))
+        print(json.dumps(measure(args.households, args.async_commit, args.desks, args.batch)))
         return
     databases = [] if args.no_sqlite else ["sqlite"]
     if not args.no_postgres:
@@ -146,7 +149,8 @@ def main() -> None:
             print(f"(PostgreSQL at {POSTGRES_SERVER} is not reachable: SQLite only)")
     load = os.getloadavg()
     print(f"# cases: full dibao path — {time.strftime('%Y-%m-%d %H:%M')} — {platform.node()}, {os.cpu_count()} CPUs, "
-          f"load {load[0]:.1f}/{load[1]:.1f} — {args.households:,} households of a {args.people:,}-person demo county")
+          f"load {load[0]:.1f}/{load[1]:.1f} — {args.households:,} households of a {args.people:,}-person demo county, "
+          + (f"steps taken for {args.batch} cases at once" if args.batch > 1 else "one case at a time"))
     print(f"  {host_yardstick()}", flush=True)
     runs = [(db, db, False, 1) for db in databases]
     if "postgresql" in databases and args.desks > 1:
@@ -156,7 +160,7 @@ def main() -> None:
     results = {}
     for label, database, async_commit, desks in runs:
         url = prepare(database, args.people, args.fresh)
-        results[label] = run_child(url, args.households, async_commit, desks)
+        results[label] = run_child(url, args.households, async_commit, desks, args.batch)
         r = results[label]
         print(f"  {label}: {r['paths']:,} paths in {r['seconds']:.1f} s (CPU {r['cpu_seconds']:.1f} s); "
               f"ms a path in the first tenth {r['first_tenth_ms']:.2f}, in the last {r['last_tenth_ms']:.2f}", flush=True)
@@ -185,7 +189,7 @@ class BenchClock:
         return self.day
 
 
-def measure(households: int, async_commit: bool = False, desks: int = 1) -> dict:
+def measure(households: int, async_commit: bool = False, desks: int = 1, batch_size: int = 100) -> dict:
     sys.path.insert(0, str(ROOT))
     import datetime as dt
 
@@ -198,7 +202,7 @@ def measure(households: int, async_commit: bool = False, desks: int = 1) -> dict
 
     from safetynet.areas.actors import actor_for_post, system_actor
     from safetynet.areas.models import Area, Level, Post
-    from safetynet.cases import clocks, services
+    from safetynet.cases import batch, clocks, services
     from safetynet.cases.snapshots import facts_from_snapshot, take_household_snapshot
     from safetynet.core import workdays
     from safetynet.core.idnumbers import make_id_number
@@ -247,9 +251,10 @@ def measure(households: int, async_commit: bool = False, desks: int = 1) -> dict
         snapshot = take_household_snapshot(household, is_urban=is_urban)
         if rules.assess_dibao(facts_from_snapshot(snapshot, first_day), params[is_urban]).eligible:
             chosen.append(household)
-        if len(chosen) > households:
+        if len(chosen) >= households + batch_size:
             break
-    extra = chosen.pop()                           # one more, for counting statements
+    extra = chosen[households:]                    # one more batch, for counting statements
+    chosen = chosen[:households]
     setup_seconds = time.perf_counter() - setup_started
 
     steps_to = os.environ.get("BENCH_STEPS")   # print client and server CPU per step (one desk)
@@ -266,6 +271,7 @@ def measure(households: int, async_commit: bool = False, desks: int = 1) -> dict
         return result
 
     def path(household):
+        """One case at a time (--batch 1): each step its own service call and transaction."""
         worker = workers[household.area_id[:9]]
         clock.day = first_day
         case = step("apply", services.apply_for_assistance, actor=worker, program_code="dibao", household_id=household.pk,
@@ -280,6 +286,51 @@ def measure(households: int, async_commit: bool = False, desks: int = 1) -> dict
         step("close notice", services.close_notice, actor=worker, case_id=case.pk)
         return step("confirm", services.confirm_case, actor=officer, case_id=case.pk)
 
+    def taken(results):
+        refused = [r for r in results if not r.ok]
+        if refused:
+            raise SystemExit(f"the bench path refused a case: {refused[0]}")
+        return [r.case_id for r in results]
+
+    def town_batch(households):
+        """One town's households (at most --batch), each step taken for all of them at once."""
+        worker = workers[households[0].area_id[:9]]
+        clock.day = first_day
+        ids = taken(step("apply", batch.apply_for_households, actor=worker, applications=[
+            {"program_code": "dibao", "household_id": h.pk, "applicant_id": h.head_id, "channel": "walk_in"}
+            for h in households]))
+        cases = [{"case": case_id} for case_id in ids]
+        taken(step("accept", batch.take_steps, actor=worker, action="accept", items=cases))
+        taken(step("survey", batch.take_steps, actor=worker, action="record_survey", items=[
+            {"case": case_id, "conducted_on": first_day, "investigators": team, "findings": "入户调查：家庭困难属实",
+             "signed_by_household": True} for case_id in ids]))
+        taken(step("verify", batch.take_steps, actor=officer, action="verify", items=[
+            {"case": case_id, "summary": "核对无异常"} for case_id in ids]))
+        taken(step("opinion", batch.take_steps, actor=worker, action="give_town_opinion", items=[
+            {"case": case_id, "opinion": "符合条件"} for case_id in ids]))
+        taken(step("notice", batch.take_steps, actor=worker, action="publish_notice", items=cases))
+        clock.day = first_day + dt.timedelta(days=8)
+        taken(step("close notice", batch.take_steps, actor=worker, action="close_notice", items=cases))
+        taken(step("confirm", batch.take_steps, actor=officer, action="confirm", items=cases))
+
+    def drive(households, marks=None):
+        """The paths of `households`: one at a time, or town by town in batches of --batch."""
+        if batch_size <= 1:
+            for household in households:
+                path(household)
+                if marks is not None:
+                    marks.append(time.perf_counter())
+            return
+        by_town: dict[str, list] = {}
+        for household in households:
+            by_town.setdefault(household.area_id[:9], []).append(household)
+        for town_households in by_town.values():
+            for start in range(0, len(town_households), batch_size):
+                part = town_households[start:start + batch_size]
+                town_batch(part)
+                if marks is not None:
+                    marks.extend([time.perf_counter()] * len(part))
+
     profile_to = os.environ.get("BENCH_PROFILE")   # a file for cProfile stats of the timed part
     profiler = None
     if profile_to:
@@ -288,14 +339,12 @@ def measure(households: int, async_commit: bool = False, desks: int = 1) -> dict
         profiler = cProfile.Profile()
         profiler.enable()
     if desks > 1:
-        seconds, cpu_seconds, server_seconds, marks, started = run_desks(chosen, path, desks)
+        seconds, cpu_seconds, server_seconds, marks, started = run_desks(chosen, drive, desks)
     else:
         server_started = server_cpu()
         started, cpu_started = time.perf_counter(), time.process_time()
         marks = []
-        for household in chosen:
-            path(household)
-            marks.append(time.perf_counter())
+        drive(chosen, marks)
         seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
         server_seconds = server_cpu() - server_started
     tenth = max(1, len(marks) // 10)
@@ -307,15 +356,16 @@ def measure(households: int, async_commit: bool = False, desks: int = 1) -> dict
     if steps_to:
         Path(steps_to).write_text("".join(f"{name:<14} client {c * 1000 / len(chosen):6.2f} ms  server {v * 1000 / len(chosen):6.2f} ms\n"
                                           for name, (c, v) in step_cpu.items()))
+    extra = extra[:1] if batch_size <= 1 else extra
     with CaptureQueriesContext(connection) as captured:
-        path(extra)
+        drive(extra)
     from safetynet.payments.models import Enrollment
 
     enrollments = Enrollment.objects.count()
-    statements = len(captured.captured_queries)
+    statements = round(len(captured.captured_queries) / max(1, len(extra)), 1)
     if os.environ.get("BENCH_QUERIES"):             # a file for the last path's statements
         Path(os.environ["BENCH_QUERIES"]).write_text(json.dumps(captured.captured_queries, ensure_ascii=False, indent=1))
-    floor = measure_floor(len(chosen), statements)
+    floor = measure_floor(len(chosen), statements, max(1, batch_size))
     return {"paths": len(chosen), "seconds": round(seconds, 2), "ms_per_path": round(seconds * 1000 / max(1, len(chosen)), 2),
             "queries_per_path": statements, "cpu_seconds": round(cpu_seconds, 2),
             "server_cpu_ms_per_path": round(server_seconds * 1000 / max(1, len(chosen)), 2), "setup_seconds": round(setup_seconds, 1),
@@ -342,7 +392,7 @@ def server_cpu() -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_desks(chosen: list, path, desks: int) -> tuple[float, float, float, list[float], float]:
+def run_desks(chosen: list, drive, desks: int) -> tuple[float, float, float, list[float], float]:
     """The paths shared among `desks` processes, each its own database connection, by town (a
     town's households stay at one desk; towns dealt out to balance the desks), started together. Returns wall seconds from the common
     start to the last path, the desks' CPU seconds and their server backends', every path's end
@@ -367,9 +417,7 @@ def run_desks(chosen: list, path, desks: int) -> tuple[float, float, float, list
         results.put("ready")
         go.wait()
         cpu_started, ends = time.process_time(), []
-        for household in share:
-            path(household)
-            ends.append(time.perf_counter())
+        drive(share, ends)
         server_seconds = server_cpu() - server_started
         connections.close_all()
         results.put((time.process_time() - cpu_started, server_seconds, ends))
@@ -390,29 +438,29 @@ def run_desks(chosen: list, path, desks: int) -> tuple[float, float, float, list
     return marks[-1] - started, sum(cpu for cpu, _server, _ends in done), sum(server for _cpu, server, _ends in done), marks, started
 
 
-def measure_floor(paths: int, statements: int) -> float:
-    """The floor under the path on this machine and database: for each path, eight durable
-    transactions holding the path's number of statements in all, each statement a primary-key
-    SELECT or a one-row INSERT into a scratch table, through Django's cursor, no logic at all."""
+def measure_floor(paths: int, statements: float, batch_size: int = 1) -> float:
+    """The floor under the path on this machine and database: the path's statements, each a
+    primary-key SELECT or a one-row INSERT into a scratch table through Django's cursor, no logic
+    at all, in as many durable transactions as the path takes (eight for each `batch_size` paths)."""
     from django.db import connection, transaction
 
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE bench_floor (id integer PRIMARY KEY, n integer, note varchar(100))")
         cursor.execute("INSERT INTO bench_floor (id, n, note) VALUES (1, 0, 'x')")
-    per_step = max(0, statements // 8 - 2)      # less BEGIN and COMMIT
+    transactions = 8 * -(-paths // batch_size)
+    per_transaction = max(0, round(paths * statements / transactions) - 2)      # less BEGIN and COMMIT
     server_started = server_cpu()
     started = time.perf_counter()
     next_id = 2
-    for _path in range(paths):
-        for _step in range(8):
-            with transaction.atomic(), connection.cursor() as cursor:
-                for k in range(per_step):
-                    if k % 2:
-                        cursor.execute("SELECT id, n, note FROM bench_floor WHERE id = %s", [1])
-                        cursor.fetchone()
-                    else:
-                        cursor.execute("INSERT INTO bench_floor (id, n, note) VALUES (%s, %s, %s)", [next_id, k, "step"])
-                        next_id += 1
+    for _transaction in range(transactions):
+        with transaction.atomic(), connection.cursor() as cursor:
+            for k in range(per_transaction):
+                if k % 2:
+                    cursor.execute("SELECT id, n, note FROM bench_floor WHERE id = %s", [1])
+                    cursor.fetchone()
+                else:
+                    cursor.execute("INSERT INTO bench_floor (id, n, note) VALUES (%s, %s, %s)", [next_id, k, "step"])
+                    next_id += 1
     seconds = time.perf_counter() - started
     if os.environ.get("BENCH_FLOOR_SERVER"):
         print(f"floor: server CPU {(server_cpu() - server_started) * 1000 / max(1, paths):.2f} ms a path", file=sys.stderr)

@@ -1,37 +1,60 @@
-"""One step for many cases at once: the steps that ask nothing of the user but the decision to
-take them (UI.md: less manual work per case). A town closes the notices of a village whose seven
-days are over in one go, instead of opening each case; the county confirms a list.
+"""One step for many cases at once (UI.md: less manual work per case). A town closes the notices
+of a village whose seven days are over in one go instead of opening each case; the county
+confirms a list; a village's entrusted applications are filed together; the verification
+engine or the county files a list of reports.
 
-Each case still goes through the step's own service, in its own transaction, with every check,
-its timeline row and its audit event, exactly as when it is taken on the case page: a batch adds
-no rule. One case refused (not in the actor's area, not at that step, moved by someone else since
-the page was drawn, a guard) leaves the others done, and its result says why.
+Each case still goes through the step's own service, with every check, its timeline row and its
+audit event, exactly as when it is taken on the case page: a batch adds no rule. The batch is
+one transaction whose writes are sent together at the end (core/writebatch.py): a step for a
+hundred cases is a few statements and one commit, not a thousand and a hundred. One case refused
+(not in the actor's area, not at that step, moved by someone else since the page was drawn, a
+guard, bad input) has its writes dropped and leaves the others done; its result says why.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import IntegrityError, connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from safetynet.core.errors import SafetyNetError, ValidationError
+from safetynet.core.errors import Conflict, SafetyNetError, ValidationError
 from safetynet.core.scoping import Actor
+from safetynet.core.writebatch import deferred_writes
 
 from . import services, workflow
-from .models import Case, Status
+from .models import Case
+from .statements import load_cases_for_batch
 
-# The steps that may be taken for many cases at once, with the words of their button.
+# The steps that may be taken for many cases at once from the queue, with the words of their
+# button: they ask nothing of the user but the decision to take them.
 BATCH_ACTIONS = {
     "publish_notice": (services.publish_notice, _l("Publish the notices of the selected cases")),
     "close_notice": (services.close_notice, _l("Close the notices of the selected cases")),
     "confirm": (services.confirm_case, _l("Confirm the selected cases")),
 }
+# Every step that may be taken for many cases at once (the API), with the inputs each case may
+# carry (the service's own keyword arguments, checked by the service). Each writes only through
+# the helpers a write batch defers (core/writebatch.py); tests/test_cases_batch.py checks it.
+BATCH_STEPS = {
+    "accept": (services.accept_application, ("missing_materials", "promise_signed", "authorization_signed", "note")),
+    "record_survey": (services.record_survey, ("conducted_on", "investigators", "findings", "signed_by_household",
+                                               "daily_activities")),
+    "verify": (services.record_manual_verification, ("summary", "findings", "total_monthly_income",
+                                                     "total_financial_assets")),
+    "give_town_opinion": (services.give_town_opinion, ("opinion",)),
+    "publish_notice": (services.publish_notice, ("starts_on",)),
+    "close_notice": (services.close_notice, ()),
+    "confirm": (services.confirm_case, ("note",)),
+}
+APPLICATION_FIELDS = ("program_code", "household_id", "applicant_id", "channel", "entrusted_by", "requested_amount",
+                      "kind", "covered_person_id", "reason")
 MAX_BATCH = 100
 
 
 @dataclass(frozen=True)
 class BatchResult:
-    case_id: int
+    case_id: int | None           # None for an application that was not filed
     ok: bool
     status: str = ""              # the case's status after the step, when it was taken
     error: dict | None = None     # SafetyNetError.as_dict() of the refusal, otherwise
@@ -42,42 +65,98 @@ def batch_label(action: str) -> str:
 
 
 def batch_actions_for(actor: Actor) -> list[str]:
-    """The batch steps this post's role may take (the queue offers only these)."""
+    """The batch steps this post's role may take from the queue (it offers only these)."""
     return [a for a in BATCH_ACTIONS if actor.can(workflow.ACTION_PERMISSION[a])]
 
 
 def take_step_for_cases(*, actor: Actor, action: str, case_ids, versions: dict | None = None) -> list[BatchResult]:
-    """Take `action` on each case in `case_ids` (in that order, each once), through its service.
-
-    `versions` maps a case id to the version the user saw; a case moved since then is refused
-    as stale rather than acted on. Refuses the whole batch, before touching any case, when the
-    action is not a batch step, the post's role may not take it, or the list is empty or longer
-    than MAX_BATCH."""
+    """Take `action` (a queue step, BATCH_ACTIONS) on each case in `case_ids`, in that order,
+    each once. `versions` maps a case id to the version the user saw; a case moved since then
+    is refused as stale rather than acted on."""
     if action not in BATCH_ACTIONS:
         raise ValidationError(_("This step cannot be taken for several cases at once."), field="action")
-    actor.require(workflow.ACTION_PERMISSION[action])
-    ids = []
-    for value in case_ids or ():
-        try:
-            case_id = int(value)
-        except (TypeError, ValueError):
-            raise ValidationError(_("%(value)s is not a case number.") % {"value": value}, field="cases")
-        if case_id not in ids:
-            ids.append(case_id)
-    if not ids:
-        raise ValidationError(_("Select at least one case."), field="cases")
-    if len(ids) > MAX_BATCH:
-        raise ValidationError(_("At most %(n)d cases at once.") % {"n": MAX_BATCH}, field="cases")
-    service = BATCH_ACTIONS[action][0]
     versions = versions or {}
-    results = []
-    for case_id in ids:
-        try:
-            done = service(actor=actor, case_id=case_id, version=versions.get(case_id))
-        except SafetyNetError as error:
-            results.append(BatchResult(case_id, False, error=error.as_dict()))
+    return take_steps(actor=actor, action=action, items=[
+        {"case": case_id, "version": versions.get(_case_number(case_id))} for case_id in case_ids or ()])
+
+
+def take_steps(*, actor: Actor, action: str, items) -> list[BatchResult]:
+    """Take `action` (BATCH_STEPS) on each case of `items`: dicts of "case" (its id), optionally
+    "version" and the step's own inputs. Refuses the whole batch, before touching any case,
+    when the step cannot be batched, the post's role may not take it, an item is malformed, or
+    the list is empty or longer than MAX_BATCH; a case listed twice is taken once."""
+    if action not in BATCH_STEPS:
+        raise ValidationError(_("This step cannot be taken for several cases at once."), field="action")
+    actor.require(workflow.ACTION_PERMISSION[action])
+    service, allowed = BATCH_STEPS[action]
+    work, seen = [], set()
+    for item in _listed(items):
+        if not isinstance(item, dict):
+            raise ValidationError(_("Each case is given with its number."), field="cases")
+        case_id = _case_number(item.get("case"))
+        unknown = sorted(set(item) - {"case", "version"} - set(allowed))
+        if unknown:
+            raise ValidationError(_("This step takes no %(names)s.") % {"names": ", ".join(unknown)}, field=unknown[0])
+        if case_id in seen:
             continue
-        # confirm_case answers with the Decision; its case is then confirmed.
-        status = done.status if isinstance(done, Case) else Status.CONFIRMED
-        results.append(BatchResult(case_id, True, status=status))
+        seen.add(case_id)
+        work.append((case_id, {k: v for k, v in item.items() if k != "case"}))
+    return _run(work, lambda case_id, inputs: service(actor=actor, case_id=case_id, **inputs), load=True)
+
+
+def apply_for_households(*, actor: Actor, applications) -> list[BatchResult]:
+    """File many applications at once (a village's entrusted list, an import): each a dict of
+    `services.apply_for_assistance`'s arguments, filed through it. Two applications in the list
+    that could not both be open are refused after the first, as the service refuses them."""
+    actor.require("cases.apply")
+    work = []
+    for item in _listed(applications):
+        if not isinstance(item, dict):
+            raise ValidationError(_("Each application is a set of fields."), field="applications")
+        unknown = sorted(set(item) - set(APPLICATION_FIELDS))
+        if unknown:
+            raise ValidationError(_("An application takes no %(names)s.") % {"names": ", ".join(unknown)}, field=unknown[0])
+        work.append((None, item))
+    return _run(work, lambda _none, fields: services.apply_for_assistance(actor=actor, **fields), load=False)
+
+
+# ---- the one loop ----------------------------------------------------------------------------
+
+def _listed(items) -> list:
+    items = list(items or ())
+    if not items:
+        raise ValidationError(_("Select at least one case."), field="cases")
+    if len(items) > MAX_BATCH:
+        raise ValidationError(_("At most %(n)d cases at once.") % {"n": MAX_BATCH}, field="cases")
+    return items
+
+
+def _case_number(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(_("%(value)s is not a case number.") % {"value": value}, field="cases")
+
+
+def _run(work: list[tuple[int | None, dict]], take, *, load: bool) -> list[BatchResult]:
+    results = []
+    try:
+        with deferred_writes(size_hint=len(work)) as batch:
+            if load:
+                load_cases_for_batch(batch, [case_id for case_id, _inputs in work])
+            for case_id, inputs in work:
+                mark = batch.mark()
+                try:
+                    done = take(case_id, inputs)
+                except SafetyNetError as error:
+                    batch.discard(mark)
+                    results.append(BatchResult(case_id, False, error=error.as_dict()))
+                    continue
+                case = done if isinstance(done, Case) else batch.preloaded.get(("cases.case", case_id))
+                results.append(BatchResult(case.pk if case else case_id, True, status=case.status if case else ""))
+    except IntegrityError:
+        # Another desk filed or decided the same thing between this batch's checks and its
+        # commit; the database refused, and nothing of the batch was saved.
+        connection.close_if_unusable_or_obsolete()
+        raise Conflict(_("Someone else saved one of these cases at the same moment; nothing was saved. Try again."))
     return results

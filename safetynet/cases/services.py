@@ -48,7 +48,8 @@ from safetynet.core.errors import Conflict, NotFound, ValidationError
 from safetynet.core.idnumbers import parse_id_number
 from safetynet.core.money import to_money
 from safetynet.core.scoping import Actor, get_in_scope
-from safetynet.core.statements import Prepared, insert_row
+from safetynet.core.statements import Prepared, active_batch, insert_row
+from safetynet.core.writebatch import step_transaction
 from safetynet.payments.models import LIVE_STATUSES, Enrollment, EnrollmentStatus
 from safetynet.programs import rules
 from safetynet.publicity import services as publicity
@@ -292,7 +293,7 @@ def _is_constraint(error: IntegrityError, name: str, sqlite_columns: str) -> boo
     return name in text or sqlite_columns in text
 
 
-@transaction.atomic(durable=True)
+@step_transaction
 def _apply(*, actor, program_code, household_id, applicant_id, channel, entrusted_by, requested_amount, kind,
            covered_person_id, reason) -> Case:
     actor.require("cases.apply")
@@ -337,6 +338,12 @@ def _apply(*, actor, program_code, household_id, applicant_id, channel, entruste
         duplicate = _OPEN_CASE_OF_HOUSEHOLD.first(program_code, applicant, household.pk)
     else:
         duplicate = _OPEN_CASE_OF_PERSON.first(program_code, applicant, covered if covered is not None else applicant)
+    batch = active_batch()
+    if batch is not None and not duplicate:
+        # In a write batch the database would see the first of two only at the flush.
+        keys = ({("household", household.pk)} if program_code == DIBAO
+                else {("person", applicant), ("person", covered if covered is not None else applicant)})
+        duplicate = not all([batch.claim((program_code,) + key) for key in keys])
     if duplicate:
         raise Conflict(_("This person or household already has an open application for this program."), field="applicant")
     if program_code in (DIBAO, SPECIAL_HARDSHIP):
@@ -381,7 +388,7 @@ def _sampled(case: Case, ratio) -> bool:
     return int.from_bytes(digest[:4], "big") % 10000 < Decimal(str(ratio)) * 10000
 
 
-@transaction.atomic(durable=True)
+@step_transaction
 def accept_application(*, actor: Actor, case_id: int, missing_materials=(), promise_signed: bool = True,
                        authorization_signed: bool = True, note: str = "", version: int | None = None) -> Case:
     """Accept the application (MLG-2021 art. 9–11).
@@ -560,7 +567,7 @@ def _create_survey(case: Case, actor: Actor, *, kind: str, conducted_on, investi
     return survey
 
 
-@transaction.atomic(durable=True)
+@step_transaction
 def record_survey(*, actor: Actor, case_id: int, conducted_on, investigators, findings: str,
                   signed_by_household: bool, daily_activities: dict | None = None, supporters=None,
                   version: int | None = None) -> Survey:
@@ -654,7 +661,7 @@ def _record_verification(*, actor: Actor, case_id: int, source: str, summary: st
     return report
 
 
-@transaction.atomic(durable=True)
+@step_transaction
 def record_manual_verification(*, actor: Actor, case_id: int, summary: str, findings: dict | None = None,
                                total_monthly_income=None, total_financial_assets=None,
                                version: int | None = None) -> VerificationReport:
@@ -665,7 +672,7 @@ def record_manual_verification(*, actor: Actor, case_id: int, summary: str, find
                                 total_financial_assets=total_financial_assets, version=version)
 
 
-@transaction.atomic(durable=True)
+@step_transaction
 def record_engine_verification(*, actor: Actor, case_id: int, summary: str, findings: dict | None = None,
                                total_monthly_income=None, total_financial_assets=None) -> VerificationReport:
     """The verification engine (a later issue) files its report through here."""
@@ -713,7 +720,7 @@ def hold_deliberation(*, actor: Actor, case_id: int, held_on, participants: int,
     return meeting
 
 
-@transaction.atomic(durable=True)
+@step_transaction
 def give_town_opinion(*, actor: Actor, case_id: int, opinion: str = "", version: int | None = None) -> Case:
     """The town's review (MLG-2021 art. 19): the program's rule runs on the snapshot as
     corrected by the verification report, and its outcome (eligible, amount, breakdown) is kept
@@ -738,7 +745,7 @@ def give_town_opinion(*, actor: Actor, case_id: int, opinion: str = "", version:
     return case
 
 
-@transaction.atomic(durable=True)
+@step_transaction
 def publish_notice(*, actor: Actor, case_id: int, starts_on=None, version: int | None = None) -> Case:
     """Post the 7-day notice in the village (POLICY.md §1 step 5): the applicant's name masked to
     the surname plus one character, the number of members and the proposed amount (§7)."""
@@ -783,7 +790,7 @@ def record_objection(*, actor: Actor, case_id: int, content: str, objector_name:
     return case
 
 
-@transaction.atomic(durable=True)
+@step_transaction
 def close_notice(*, actor: Actor, case_id: int, version: int | None = None) -> Case:
     """Close the notice after its full 7 days without an open objection; the decision clock
     (10 working days, special hardship 15) starts."""
@@ -812,7 +819,7 @@ def confirm_case(*, actor: Actor, case_id: int, note: str = "", version: int | N
         raise Conflict(_("The household is already enrolled in this program."), field="household")
 
 
-@transaction.atomic(durable=True)
+@step_transaction
 def _confirm(*, actor: Actor, case_id: int, note: str, version: int | None) -> Decision:
     case = _load(actor, case_id, version)
     check_transition(case, "confirm", actor)

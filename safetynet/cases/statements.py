@@ -14,8 +14,8 @@ import threading
 
 from django.db import connections
 
+from safetynet.core.statements import active_batch, db_value
 from safetynet.core.statements import cursor as statement_cursor
-from safetynet.core.statements import db_value
 
 from .models import Case, CaseEvent
 
@@ -40,7 +40,11 @@ def _select(using: str):
 
 
 def load_case(case_id: int, using: str = "default") -> Case | None:
-    """The case with this id, or None; the caller checks the actor's scope."""
+    """The case with this id, or None; the caller checks the actor's scope. Inside a write
+    batch, a case the batch loaded (`load_cases_for_batch`) is not read again."""
+    batch = active_batch()
+    if batch is not None and ("cases.case", case_id) in batch.preloaded:
+        return batch.preloaded[("cases.case", case_id)]
     sql, attnames, converters, compiler = _select(using)
     with statement_cursor(connections[using]) as cursor:
         cursor.execute(sql, [case_id])
@@ -50,6 +54,17 @@ def load_case(case_id: int, using: str = "default") -> Case | None:
     if converters:
         row = next(iter(compiler.apply_converters([row], converters)))
     return Case.from_db(using, attnames, row)
+
+
+def load_cases_for_batch(batch, case_ids) -> None:
+    """Load the batch's cases in one statement, locked until its commit on PostgreSQL (SQLite's
+    IMMEDIATE transaction already holds the write lock), so no other desk moves them between
+    the checks and the flush."""
+    queryset = Case.objects.filter(pk__in=list(case_ids)).order_by("pk")
+    if connections["default"].features.has_select_for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    for case in queryset:
+        batch.preloaded[("cases.case", case.pk)] = case
 
 
 _CASE_FIELDS = {f.name: f for f in Case._meta.concrete_fields}
@@ -74,6 +89,15 @@ class Updated:
         self._cursor.close()
 
 
+class Queued:
+    """An UPDATE kept in a write batch: the flush checks that it changed its row."""
+
+    rows = 1
+
+    def close(self) -> None:
+        pass
+
+
 def update_case(case_id: int, version: int, fields: dict, using: str = "default") -> Updated:
     """UPDATE the case's `fields` where its version is still `version`; `.rows` of the result is
     the rows updated (0: someone else moved it first)."""
@@ -86,6 +110,10 @@ def update_case(case_id: int, version: int, fields: dict, using: str = "default"
         values.append(db_value(field, value, connection))
     sql = (f"UPDATE {quote(Case._meta.db_table)} SET {', '.join(columns)} "
            f"WHERE {quote('id')} = %s AND {quote('version')} = %s")
+    batch = active_batch()
+    if batch is not None:
+        batch.update(sql, values + [case_id, version], expect=1, row=("cases.case", case_id))
+        return Queued()
     cursor = statement_cursor(connection)
     cursor.execute(sql, values + [case_id, version])
     return Updated(cursor)
@@ -102,6 +130,10 @@ def insert_event(using: str = "default", **values) -> None:
             value = field.get_default()
         columns.append(quote(field.column))
         params.append(db_value(field, value, connection))
+    batch = active_batch()
+    if batch is not None:
+        batch.insert_values(CaseEvent, tuple(f.column for f in _EVENT_FIELDS), params)
+        return
     sql = (f"INSERT INTO {quote(CaseEvent._meta.db_table)} ({', '.join(columns)}) "
            f"VALUES ({', '.join(['%s'] * len(columns))})")
     with statement_cursor(connection) as cursor:

@@ -15,8 +15,8 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
 from .models import AuditChainHead, AuditEvent
+from .statements import active_batch, db_value
 from .statements import cursor as statement_cursor
-from .statements import db_value
 
 GENESIS = "0" * 64
 
@@ -92,11 +92,27 @@ def _write_statements(connection) -> tuple[str, str | None]:
     return _advance_sql(connection), f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, {values}){returning}"
 
 
+def chain_statements(connection) -> tuple[str, str, str]:
+    """(lock the head and read its sequence and hash; the head of a multi-row INSERT of events
+    with their chain columns first; set the head) for appending many events at once
+    (core/writebatch.py), the links hashed in Python by `link_hash`."""
+    quote = connection.ops.quote_name
+    head = quote(AuditChainHead._meta.db_table)
+    chain = [quote("sequence"), quote("previous_hash"), quote("hash")]
+    columns = ", ".join(chain + [quote(f.column) for f in _CONTENT_FIELDS])
+    lock = f"SELECT {chain[0]}, {chain[2]} FROM {head} WHERE {quote('id')} = 1"
+    if connection.features.has_select_for_update:
+        lock += " FOR UPDATE"
+    return (lock, f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) VALUES ",
+            f"UPDATE {head} SET {chain[0]} = %s, {chain[1]} = %s, {chain[2]} = %s WHERE {quote('id')} = 1")
+
+
 def record_event(*, actor, action: str, obj=None, object_type: str = "", object_id: Any = "", before=None, after=None) -> AuditEvent:
     """Append one event to the chain. `actor` is an Actor (or None for the system).
 
     Runs in the caller's transaction without a savepoint: if the append fails, the write it
-    describes fails with it."""
+    describes fails with it. Inside a write batch (core/writebatch.py) the event is chained and
+    written at the batch's flush, and the event returned has no sequence or key yet."""
     if obj is not None:
         object_type = object_type or f"{obj._meta.app_label}.{obj._meta.model_name}"
         object_id = object_id or obj.pk
@@ -118,6 +134,10 @@ def record_event(*, actor, action: str, obj=None, object_type: str = "", object_
                             area_code=event.area_code, action=event.action, object_type=event.object_type,
                             object_id=event.object_id, before=event.before, after=event.after)
     content = [db_value(f, getattr(event, f.attname), connection) for f in _CONTENT_FIELDS]
+    batch = active_batch()
+    if batch is not None:
+        batch.audit(digest, content)
+        return event
     append, insert = _statements(connection)
     with transaction.atomic(savepoint=False), statement_cursor(connection) as cursor:
         for attempt in (1, 2):

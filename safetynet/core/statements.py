@@ -30,6 +30,15 @@ except ImportError:    # SQLite-only installs
 _local = threading.local()
 
 
+def active_batch():
+    """The write batch (core.writebatch) this thread's writes go to, or None."""
+    return getattr(_local, "batch", None)
+
+
+def set_active_batch(batch) -> None:
+    _local.batch = batch
+
+
 class _PreparingCursor(psycopg.Cursor if psycopg else object):
     """A server-binding psycopg cursor that prepares every statement it runs: parsed and planned
     once per connection, then executed with new values. Django binds values into the text on
@@ -58,6 +67,13 @@ class _SQLiteStatementCursor:
             query = self._qmark[sql] = FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%")
         with self.db.wrap_database_errors:
             return self.cursor.execute(query, params)
+
+    def executemany(self, sql, param_list):
+        query = self._qmark.get(sql)
+        if query is None:
+            query = self._qmark[sql] = FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%")
+        with self.db.wrap_database_errors:
+            return self.cursor.executemany(query, param_list)
 
     def fetchone(self):
         return self.cursor.fetchone()
@@ -255,7 +271,7 @@ def pipeline(connection=None):
     each. Elsewhere (and while Django logs queries) nothing changes. A statement's `rowcount` is
     known after the block; an error raises at the end of the block, as Django's error."""
     connection = connection or default_connection
-    if not _prepares(connection) or not psycopg.Pipeline.is_supported():
+    if not _prepares(connection) or not psycopg.Pipeline.is_supported() or active_batch() is not None:
         yield
         return
     connection.ensure_connection()
@@ -280,7 +296,11 @@ def _insert_sql(model: type[models.Model]) -> tuple[str, list[models.Field], boo
 
 def insert_row(instance: models.Model) -> models.Model:
     """INSERT `instance` (an unsaved model with an auto primary key) and set its pk. Runs the
-    fields' `pre_save` (auto_now_add and the like) but no signals: for tables nothing listens to."""
+    fields' `pre_save` (auto_now_add and the like) but no signals: for tables nothing listens to.
+    Inside a write batch the row is queued, with its key already set (core/writebatch.py)."""
+    batch = active_batch()
+    if batch is not None:
+        return batch.insert(instance)
     sql, fields, returning = _insert_sql(type(instance))
     params = [db_value(f, f.pre_save(instance, True)) for f in fields]
     with cursor() as db:
@@ -304,15 +324,20 @@ def _update_sql(model: type[models.Model], set_fields: tuple[str, ...], where_fi
     return cache[key]
 
 
-def update_where(model: type[models.Model], values: dict, **where) -> int:
+def update_where(model: type[models.Model], values: dict, **where) -> int | None:
     """UPDATE `model` SET `values` WHERE each of `where` equals its value (no None: `= NULL`
     matches nothing); returns the rows updated. Values are converted by their fields, as the
-    queryset's `update` would; no signals, no `auto_now`."""
+    queryset's `update` would; no signals, no `auto_now`. Inside a write batch the UPDATE is
+    queued and None is returned (its rows are not counted)."""
     if not values or not where or any(v is None for v in where.values()):
         raise ValueError(f"update_where needs values and non-null conditions, not {values!r} / {where!r}")
     sql, sets, wheres = _update_sql(model, tuple(values), tuple(where))
     params = [db_value(f, values[f.name]) for f in sets]
     params += [f.get_db_prep_value(where[f.name], default_connection, prepared=False) for f in wheres]
+    batch = active_batch()
+    if batch is not None:
+        batch.update(sql, params, row=(model._meta.db_table,) + tuple(params[len(sets):]))
+        return None
     with cursor() as db:
         db.execute(sql, params)
         return db.rowcount

@@ -1,0 +1,272 @@
+"""Many steps in one transaction, their writes sent to the database together at the end.
+
+A case step reads a few rows and writes four or five: the case's UPDATE, its timeline row, the
+audit event, and a row of its own (a survey, a report, a notice, a decision). Taken one case at a
+time that is about ten statements and a commit a step, and on PostgreSQL each statement is a
+round trip costing more than the step's own logic (bench/bench_cases.py). A town that closes a
+village's notices, the county confirming a list, the verification engine filing its reports:
+these take one step for many cases, and inside `deferred_writes()` the writes of all of them go
+in a few multi-row statements and one commit.
+
+What is deferred: the writes made through the low-level helpers — `core.statements.insert_row`
+and `update_where`, the case's UPDATE and timeline row (`cases.statements`), and the audit
+event (`core.audit.record_event`). Reads run as they come. Nothing about the rules changes:
+each case still goes through its step's own service, with every check, in the same order.
+
+The contract:
+- Only steps whose writes all go through those helpers may run deferred (`cases.batch` lists
+  them, and a test checks that each sends nothing but reads before the flush).
+- A new row gets its primary key at once, taken from the table's sequence on PostgreSQL, or
+  counted on from `sqlite_sequence` under SQLite's write lock (its transactions are
+  IMMEDIATE), so a step can still use `survey.pk`.
+- `mark()` and `discard(mark)` drop what one case wrote when its step refuses it: a refused
+  case holds back no other.
+- Conditional UPDATEs (a case's version) must each match one row at the flush, or the whole
+  batch is rolled back (the batch loads its cases FOR UPDATE on PostgreSQL, so they cannot
+  move meanwhile).
+- Audit events are chained at the flush, under the chain head's lock, which is then held only
+  until the commit right after: other writers wait for one flush, not for the whole batch.
+- `claim(key)` lets a service refuse the second of two items in one batch that the database
+  would refuse at the flush (two applications for one household).
+"""
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.db import connection as default_connection
+from django.db import models, transaction
+
+from . import statements
+from .statements import cursor as statement_cursor
+from .statements import db_value
+
+MAX_POSTGRES_PARAMS = 60_000
+
+
+class ImmediateWrite(RuntimeError):
+    """A step in a write batch wrote around the batch and then failed: the batch is given up."""
+
+
+@dataclass
+class _Op:
+    kind: str                 # "insert" or "update"
+    key: tuple                # what groups ops into one statement: (model, columns) or the UPDATE's SQL
+    params: list
+    expect: int | None = None     # rows the UPDATE must change (None: any)
+    row: tuple | None = None      # the row an UPDATE touches, to keep two updates of it in order
+
+
+@dataclass
+class _Mark:
+    ops: int
+    events: int
+    claims: int
+    immediate: int
+
+
+@dataclass
+class WriteBatch:
+    connection: object
+    size_hint: int = 100
+    ops: list[_Op] = field(default_factory=list)
+    events: list[tuple[str, list]] = field(default_factory=list)     # (digest, content columns)
+    claims: list = field(default_factory=list)
+    preloaded: dict = field(default_factory=dict)
+    immediate_writes: int = 0     # writes that went to the database at once (not through the helpers)
+    _next_ids: dict = field(default_factory=dict)
+    _id_pools: dict = field(default_factory=dict)
+
+    # ---- what the helpers call ----------------------------------------------------------------
+
+    def insert(self, instance: models.Model) -> models.Model:
+        """Queue the INSERT of `instance` (unsaved, auto primary key), giving it its key now."""
+        model = type(instance)
+        instance.pk = self.allocate_id(model)
+        fields = [model._meta.pk] + [f for f in model._meta.concrete_fields if not f.primary_key]
+        params = [db_value(f, f.pre_save(instance, True), self.connection) for f in fields]
+        self.ops.append(_Op("insert", (model, tuple(f.column for f in fields)), params))
+        instance._state.adding = False
+        instance._state.db = self.connection.alias
+        return instance
+
+    def insert_values(self, model: type[models.Model], columns: tuple[str, ...], params: list) -> None:
+        """Queue an INSERT of prepared column values (the database gives the key; nobody reads it)."""
+        self.ops.append(_Op("insert", (model, columns), params))
+
+    def update(self, sql: str, params: list, *, expect: int | None = None, row: tuple | None = None) -> None:
+        self.ops.append(_Op("update", (sql,), params, expect, row))
+
+    def audit(self, digest: str, content: list) -> None:
+        self.events.append((digest, content))
+
+    def claim(self, key) -> bool:
+        """False when `key` was claimed earlier in this batch (and not discarded)."""
+        if key in self.claims:
+            return False
+        self.claims.append(key)
+        return True
+
+    def mark(self) -> _Mark:
+        return _Mark(len(self.ops), len(self.events), len(self.claims), self.immediate_writes)
+
+    def discard(self, mark: _Mark) -> None:
+        """Drop what was queued since `mark`. A write that already went to the database cannot be
+        dropped alone: then the whole batch is given up (ImmediateWrite), so that no case is left
+        half-moved."""
+        if self.immediate_writes != mark.immediate:
+            raise ImmediateWrite("a step in a write batch wrote to the database directly and then failed")
+        del self.ops[mark.ops:]
+        del self.events[mark.events:]
+        del self.claims[mark.claims:]
+
+    def watch(self, execute, sql, params, many, context):
+        """Django's execute wrapper for the batch: counts the statements that write at once."""
+        if not sql.lstrip()[:6].upper() in ("SELECT", "SAVEPO", "RELEAS"):
+            self.immediate_writes += 1
+        return execute(sql, params, many, context)
+
+    # ---- keys ---------------------------------------------------------------------------------
+
+    def allocate_id(self, model: type[models.Model]) -> int:
+        if self.connection.vendor == "postgresql":
+            pool = self._id_pools.get(model)
+            if not pool:
+                quote = self.connection.ops.quote_name
+                with statement_cursor(self.connection) as cursor:
+                    cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                                   [quote(model._meta.db_table), model._meta.pk.column, self.size_hint])
+                    pool = self._id_pools[model] = [row[0] for row in cursor.fetchall()][::-1]
+            return pool.pop()
+        if model not in self._next_ids:
+            quote = self.connection.ops.quote_name
+            table = model._meta.db_table
+            with statement_cursor(self.connection) as cursor:
+                cursor.execute(f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
+                               f"coalesce((SELECT max({quote(model._meta.pk.column)}) FROM {quote(table)}), 0))", [table])
+                self._next_ids[model] = cursor.fetchone()[0] + 1
+        value = self._next_ids[model]
+        self._next_ids[model] = value + 1
+        return value
+
+    # ---- the flush ----------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        inserts: dict[tuple, list[list]] = {}
+        for op in self.ops:
+            if op.kind == "insert":
+                inserts.setdefault(op.key, []).append(op.params)
+        for (model, columns), rows in inserts.items():
+            self._insert_rows(model, columns, rows)
+        # Updates: grouped by statement, each row's updates kept in the order they were made.
+        updates: dict[tuple, list[_Op]] = {}
+        seen: dict[tuple, int] = {}
+        for op in self.ops:
+            if op.kind != "update":
+                continue
+            nth = 0
+            if op.row is not None:
+                nth = seen.get(op.row, 0)
+                seen[op.row] = nth + 1
+            updates.setdefault((nth, op.key), []).append(op)
+        for (_nth, (sql,)), group in sorted(updates.items(), key=lambda item: item[0][0]):
+            self._update_rows(sql, group)
+        if self.events:
+            self._append_events()
+
+    def _insert_rows(self, model, columns, rows) -> None:
+        quote = self.connection.ops.quote_name
+        per_row = len(columns)
+        chunk = max(1, self._max_params() // per_row)
+        head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) VALUES "
+        one = "(" + ", ".join(["%s"] * per_row) + ")"
+        with statement_cursor(self.connection) as cursor:
+            for start in range(0, len(rows), chunk):
+                part = rows[start:start + chunk]
+                cursor.execute(head + ", ".join([one] * len(part)), [value for row in part for value in row])
+
+    def _update_rows(self, sql: str, group: list[_Op]) -> None:
+        with statement_cursor(self.connection) as cursor:
+            cursor.executemany(sql, [op.params for op in group])
+            changed = cursor.rowcount
+        expected = [op.expect for op in group]
+        if all(e is not None for e in expected) and changed != sum(expected):
+            # Someone moved a row between the batch's read and its write: nothing of it stays.
+            from .errors import Conflict
+
+            raise Conflict("A row changed while the batch was being taken; nothing was saved. Try again.")
+
+    def _append_events(self) -> None:
+        from .audit import GENESIS, chain_statements, link_hash
+        from .models import AuditChainHead
+
+        lock, insert_head, update_head = chain_statements(self.connection)
+        with statement_cursor(self.connection) as cursor:
+            cursor.execute(lock, [])
+            row = cursor.fetchone()
+            if row is None:
+                AuditChainHead.objects.get_or_create(id=1)
+                cursor.execute(lock, [])
+                row = cursor.fetchone()
+            sequence, previous = row[0], row[1] or GENESIS
+            rows = []
+            before = previous
+            for digest, content in self.events:
+                sequence += 1
+                current = link_hash(previous, sequence, digest)
+                rows.append([sequence, previous, current] + content)
+                before, previous = previous, current
+            per_row = len(rows[0])
+            chunk = max(1, self._max_params() // per_row)
+            one = "(" + ", ".join(["%s"] * per_row) + ")"
+            for start in range(0, len(rows), chunk):
+                part = rows[start:start + chunk]
+                cursor.execute(insert_head + ", ".join([one] * len(part)), [v for r in part for v in r])
+            cursor.execute(update_head, [sequence, before, previous])
+
+    def _max_params(self) -> int:
+        if self.connection.vendor == "sqlite":
+            raw = self.connection.connection
+            try:
+                return raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+            except AttributeError:      # Python before 3.11
+                return 999
+        return MAX_POSTGRES_PARAMS
+
+
+def active() -> WriteBatch | None:
+    return statements.active_batch()
+
+
+@contextmanager
+def deferred_writes(size_hint: int = 100):
+    """One durable transaction in which the helpers' writes are kept and sent at the end (see
+    the module docstring). Yields the WriteBatch. An exception leaves nothing written."""
+    if active() is not None:
+        raise RuntimeError("Write batches do not nest.")
+    with transaction.atomic(durable=True):
+        batch = WriteBatch(default_connection, size_hint=max(1, size_hint))
+        statements.set_active_batch(batch)
+        try:
+            with default_connection.execute_wrapper(batch.watch):
+                yield batch
+        finally:
+            statements.set_active_batch(None)
+        batch.flush()
+
+
+def step_transaction(func):
+    """A service's own durable transaction (`transaction.atomic(durable=True)`), or, inside a
+    write batch, the batch's: the batch commits every case it took at once."""
+    import functools
+
+    durable = transaction.atomic(durable=True)(func)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        if statements.active_batch() is not None:
+            return func(*args, **kwargs)
+        return durable(*args, **kwargs)
+
+    return wrapper
