@@ -98,18 +98,23 @@ class Queued:
         pass
 
 
+def _update_sql(connection, names: tuple[str, ...]) -> str:
+    cache = _local.__dict__.setdefault("updates", {})
+    key = (connection.vendor, names)
+    if key not in cache:
+        quote = connection.ops.quote_name
+        columns = ", ".join(f"{quote(_CASE_FIELDS[name].column)} = %s" for name in names)
+        cache[key] = (f"UPDATE {quote(Case._meta.db_table)} SET {columns} "
+                      f"WHERE {quote('id')} = %s AND {quote('version')} = %s")
+    return cache[key]
+
+
 def update_case(case_id: int, version: int, fields: dict, using: str = "default") -> Updated:
     """UPDATE the case's `fields` where its version is still `version`; `.rows` of the result is
     the rows updated (0: someone else moved it first)."""
     connection = connections[using]
-    quote = connection.ops.quote_name
-    columns, values = [], []
-    for name, value in fields.items():
-        field = _CASE_FIELDS[name]
-        columns.append(f"{quote(field.column)} = %s")
-        values.append(db_value(field, value, connection))
-    sql = (f"UPDATE {quote(Case._meta.db_table)} SET {', '.join(columns)} "
-           f"WHERE {quote('id')} = %s AND {quote('version')} = %s")
+    sql = _update_sql(connection, tuple(fields))
+    values = [db_value(_CASE_FIELDS[name], value, connection) for name, value in fields.items()]
     batch = active_batch()
     if batch is not None:
         batch.update(sql, values + [case_id, version], expect=1, row=("cases.case", case_id))
@@ -119,22 +124,28 @@ def update_case(case_id: int, version: int, fields: dict, using: str = "default"
     return Updated(cursor)
 
 
+_EVENT_COLUMNS = tuple(f.column for f in _EVENT_FIELDS)
+
+
 def insert_event(using: str = "default", **values) -> None:
     """INSERT one timeline row (CaseEvent) from its field values."""
     connection = connections[using]
-    quote = connection.ops.quote_name
-    columns, params = [], []
+    params = []
     for field in _EVENT_FIELDS:
         value = values.get(field.attname, values.get(field.name))
         if value is None and field.has_default():
             value = field.get_default()
-        columns.append(quote(field.column))
         params.append(db_value(field, value, connection))
     batch = active_batch()
     if batch is not None:
-        batch.insert_values(CaseEvent, tuple(f.column for f in _EVENT_FIELDS), params)
+        batch.insert_values(CaseEvent, _EVENT_COLUMNS, params)
         return
-    sql = (f"INSERT INTO {quote(CaseEvent._meta.db_table)} ({', '.join(columns)}) "
-           f"VALUES ({', '.join(['%s'] * len(columns))})")
+    cache = _local.__dict__.setdefault("inserts", {})
+    sql = cache.get(connection.vendor)
+    if sql is None:
+        quote = connection.ops.quote_name
+        sql = cache[connection.vendor] = (
+            f"INSERT INTO {quote(CaseEvent._meta.db_table)} ({', '.join(quote(c) for c in _EVENT_COLUMNS)}) "
+            f"VALUES ({', '.join(['%s'] * len(_EVENT_COLUMNS))})")
     with statement_cursor(connection) as cursor:
         cursor.execute(sql, params)

@@ -13,11 +13,13 @@ callers.
 """
 from __future__ import annotations
 
+import functools
 import threading
 from contextlib import contextmanager
 from typing import Any, Callable
 
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db import connection as default_connection
 from django.db import models
 from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
@@ -108,7 +110,7 @@ def cursor(connection=None):
     - otherwise, and while Django logs queries (DEBUG, or a test capturing them, so the log shows
       each statement whole, with its values): Django's own cursor.
     Transactions are Django's in every case: these cursors run on its connection."""
-    connection = connection or default_connection
+    connection = connection if connection is not None else connections[DEFAULT_DB_ALIAS]
     if connection.queries_logged:
         return connection.cursor()
     if connection.vendor == "sqlite":
@@ -249,15 +251,21 @@ def db_value(field: models.Field, value, connection=None):
     they are (a str for a CharField, an int for an IntegerField or a foreign key to one)."""
     if value is None:
         return None
-    connection = connection or default_connection
-    key = (field, connection.vendor)
+    key = (field, connection.vendor if connection is not None else _default_vendor())
     try:
         kind = _pass_through_cache[key]
     except KeyError:
-        kind = _pass_through_cache[key] = _pass_through_type(field, connection.vendor)
+        kind = _pass_through_cache[key] = _pass_through_type(field, key[1])
     if kind is not None and type(value) is kind:
         return value
-    return field.get_db_prep_save(value, connection)
+    return field.get_db_prep_save(value, connection or default_connection)
+
+
+@functools.cache
+def _default_vendor() -> str:
+    """The default database's vendor, looked up once (through Django's connection proxy it costs
+    a thread-local lookup each time, and db_value runs for every column of every row written)."""
+    return default_connection.vendor
 
 
 def _prepares(connection) -> bool:

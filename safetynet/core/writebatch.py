@@ -31,12 +31,12 @@ The contract:
 """
 from __future__ import annotations
 
+import re
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.db import connection as default_connection
-from django.db import models, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 
 from . import statements
 from .statements import cursor as statement_cursor
@@ -123,7 +123,7 @@ class WriteBatch:
 
     def watch(self, execute, sql, params, many, context):
         """Django's execute wrapper for the batch: counts the statements that write at once."""
-        if not sql.lstrip()[:6].upper() in ("SELECT", "SAVEPO", "RELEAS"):
+        if _writes(sql):
             self.immediate_writes += 1
         return execute(sql, params, many, context)
 
@@ -235,6 +235,20 @@ class WriteBatch:
         return MAX_POSTGRES_PARAMS
 
 
+_WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|CREATE|DROP|ALTER|TRUNCATE)\b", re.IGNORECASE)
+
+
+def _writes(sql: str) -> bool:
+    """Whether a statement changes data: reads start with SELECT (a union may open with a
+    parenthesis); a WITH writes when it holds a data-modifying statement."""
+    head = sql.lstrip("( \n\t")[:9].upper()
+    if head.startswith(("SELECT", "SAVEPOINT", "RELEASE", "SHOW", "EXPLAIN")):
+        return False
+    if head.startswith("WITH"):
+        return bool(_WRITES.search(sql))
+    return True
+
+
 def active() -> WriteBatch | None:
     return statements.active_batch()
 
@@ -246,10 +260,11 @@ def deferred_writes(size_hint: int = 100):
     if active() is not None:
         raise RuntimeError("Write batches do not nest.")
     with transaction.atomic(durable=True):
-        batch = WriteBatch(default_connection, size_hint=max(1, size_hint))
+        connection = connections[DEFAULT_DB_ALIAS]
+        batch = WriteBatch(connection, size_hint=max(1, size_hint))
         statements.set_active_batch(batch)
         try:
-            with default_connection.execute_wrapper(batch.watch):
+            with connection.execute_wrapper(batch.watch):
                 yield batch
         finally:
             statements.set_active_batch(None)

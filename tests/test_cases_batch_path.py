@@ -1,0 +1,208 @@
+"""The whole dibao path taken a batch at a time (cases/batch.py over core/writebatch.py): the
+cases end exactly where one-at-a-time takes them (same status, amount, timeline and audit
+trail, a chain that verifies); a refused case leaves no trace and holds back no other; the
+steps write only through the deferred helpers; and what the flush finds wrong undoes the
+whole batch rather than part of it."""
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from safetynet.cases import batch, services
+from safetynet.cases.models import Case, CaseEvent, Survey, VerificationReport
+from safetynet.core import writebatch
+from safetynet.core.audit import verify_chain
+from safetynet.core.errors import Conflict, PermissionDenied, SafetyNetError, ValidationError
+from safetynet.core.models import AuditEvent
+from safetynet.payments.models import Enrollment
+from safetynet.publicity.models import Notice
+from tests.cases_helpers import *  # noqa: F401,F403
+from tests.cases_helpers import investigators, make_poor_household, walk
+
+
+def _apply(posts, households):
+    results = batch.apply_for_households(actor=posts.worker, applications=[
+        {"program_code": "dibao", "household_id": h.pk, "applicant_id": h.head_id, "channel": "walk_in"}
+        for h in households])
+    assert all(r.ok for r in results), results
+    return [r.case_id for r in results]
+
+
+def _take(actor, action, ids, **inputs):
+    results = batch.take_steps(actor=actor, action=action, items=[{"case": i, **inputs} for i in ids])
+    assert all(r.ok for r in results), results
+    return results
+
+
+def _batched_path(posts, clock, households) -> list[int]:
+    ids = _apply(posts, households)
+    _take(posts.worker, "accept", ids)
+    _take(posts.worker, "record_survey", ids, conducted_on=clock(), investigators=investigators(),
+          findings="家中确实困难", signed_by_household=True)
+    _take(posts.officer, "verify", ids, summary="无异常")
+    _take(posts.worker, "give_town_opinion", ids, opinion="符合条件")
+    _take(posts.worker, "publish_notice", ids)
+    clock.advance(7)
+    _take(posts.worker, "close_notice", ids)
+    _take(posts.officer, "confirm", ids)
+    return ids
+
+
+def test_the_batched_path_ends_where_one_at_a_time_does(posts, village, clock, standards):
+    one = walk(posts, make_poor_household(posts.worker, village.code), clock)
+    clock.day = one.applied_on
+    ids = _batched_path(posts, clock, [make_poor_household(posts.worker, village.code) for _ in range(3)])
+    for case in Case.objects.filter(pk__in=ids):
+        assert (case.status, case.version, case.is_open, case.proposed_amount) == (one.status, one.version, False,
+                                                                                 one.proposed_amount)
+        # the same rule on the same kind of household: the same lines (names and ids aside)
+        assert {k: v for k, v in case.outcome.items() if k != "breakdown"} == {
+            k: v for k, v in one.outcome.items() if k != "breakdown"}
+        assert [(line["amount"], line["rule"]) for line in case.outcome["breakdown"]] == [
+            (line["amount"], line["rule"]) for line in one.outcome["breakdown"]]
+        actions = list(CaseEvent.objects.filter(case=case).order_by("id").values_list("action", flat=True))
+        assert actions == list(CaseEvent.objects.filter(case=one).order_by("id").values_list("action", flat=True))
+        audited = AuditEvent.objects.filter(object_type="cases.case", object_id=str(case.pk))
+        assert audited.count() == len(actions)
+        enrollment = Enrollment.objects.get(case=case)
+        assert enrollment.monthly_amount == one.proposed_amount and enrollment.decision.case_id == case.pk
+        assert Survey.objects.get(case=case).investigators.count() == 2
+        assert Notice.objects.get(case=case).status == "closed"
+        assert VerificationReport.objects.filter(case=case, is_manual=True).count() == 1
+    assert verify_chain() is None
+    # the chain goes on from the batch's last link, one event at a time again
+    walk(posts, make_poor_household(posts.worker, village.code), clock, to="accepted")
+    assert verify_chain() is None
+
+
+def test_a_refused_case_leaves_no_trace_and_holds_back_no_other(posts, village, other_village, clock, standards):
+    ids = _apply(posts, [make_poor_household(posts.worker, village.code) for _ in range(3)])
+    _take(posts.worker, "accept", ids)
+    events, audits, surveys = CaseEvent.objects.count(), AuditEvent.objects.count(), Survey.objects.count()
+    team = investigators()
+    results = batch.take_steps(actor=posts.worker, action="record_survey", items=[
+        {"case": ids[0], "conducted_on": clock(), "investigators": team, "findings": "属实", "signed_by_household": True},
+        {"case": ids[1], "conducted_on": clock(), "investigators": team[:1], "findings": "属实", "signed_by_household": True},
+        {"case": ids[2], "conducted_on": clock(), "investigators": team, "findings": "属实", "signed_by_household": True},
+    ])
+    assert [r.ok for r in results] == [True, False, True]
+    assert results[1].error["field"] == "investigators"
+    assert Case.objects.get(pk=ids[1]).status == "accepted"
+    assert not Survey.objects.filter(case_id=ids[1]).exists()
+    assert Survey.objects.count() == surveys + 2
+    assert CaseEvent.objects.count() == events + 2 and AuditEvent.objects.count() == audits + 2
+    assert verify_chain() is None
+
+
+def test_two_applications_for_one_household_in_a_batch(posts, village, clock, standards):
+    household = make_poor_household(posts.worker, village.code)
+    other = make_poor_household(posts.worker, village.code)
+    same = {"program_code": "dibao", "household_id": household.pk, "applicant_id": household.head_id, "channel": "walk_in"}
+    results = batch.apply_for_households(actor=posts.worker, applications=[
+        same, {"program_code": "dibao", "household_id": other.pk, "applicant_id": other.head_id, "channel": "walk_in"},
+        same])
+    assert [r.ok for r in results] == [True, True, False]
+    assert results[2].error["code"] == "conflict" and results[2].case_id is None
+    assert Case.objects.filter(household=household).count() == 1
+    # ... and against a case already open, as one at a time
+    again = batch.apply_for_households(actor=posts.worker, applications=[same])
+    assert not again[0].ok and again[0].error["code"] == "conflict"
+
+
+def test_a_batch_is_refused_whole_for_a_role_without_the_step_or_a_bad_list(posts, village, clock, standards):
+    ids = _apply(posts, [make_poor_household(posts.worker, village.code)])
+    _take(posts.worker, "accept", ids)
+    _take(posts.worker, "record_survey", ids, conducted_on=clock(), investigators=investigators(), findings="属实",
+          signed_by_household=True)
+    with pytest.raises(PermissionDenied):            # the county verifies, not the town
+        batch.take_steps(actor=posts.worker, action="verify", items=[{"case": ids[0], "summary": "无异常"}])
+    with pytest.raises(PermissionDenied):
+        batch.apply_for_households(actor=posts.inspector, applications=[{"program_code": "dibao"}])
+    with pytest.raises(ValidationError) as error:
+        batch.take_steps(actor=posts.officer, action="verify", items=[{"case": ids[0], "summary": "x", "amount": 1}])
+    assert error.value.field == "amount"
+    with pytest.raises(ValidationError) as error:
+        batch.take_steps(actor=posts.officer, action="hold_deliberation", items=[{"case": ids[0]}])
+    assert error.value.field == "action"
+    with pytest.raises(ValidationError) as error:
+        batch.take_steps(actor=posts.officer, action="verify", items=[{"case": "x"}])
+    assert error.value.field == "cases"
+    with pytest.raises(ValidationError):
+        batch.take_steps(actor=posts.officer, action="verify", items=[{"case": i} for i in range(1, batch.MAX_BATCH + 2)])
+    assert Case.objects.get(pk=ids[0]).status == "surveyed"
+
+
+def test_another_towns_case_does_not_exist_in_a_batch(posts, village, other_village, clock, standards):
+    mine = _apply(posts, [make_poor_household(posts.worker, village.code)])
+    household = make_poor_household(posts.other_worker, other_village.code)
+    theirs = services.apply_for_assistance(actor=posts.other_worker, program_code="dibao", household_id=household.pk,
+                                           applicant_id=household.head_id, channel="walk_in")
+    results = batch.take_steps(actor=posts.worker, action="accept", items=[{"case": theirs.pk}, {"case": mine[0]}])
+    assert results[0].error["code"] == "not_found" and results[1].ok
+    assert Case.objects.get(pk=theirs.pk).status == "applied"
+
+
+@pytest.mark.parametrize("action", sorted(batch.BATCH_STEPS))
+def test_every_batch_step_writes_only_through_the_deferred_helpers(action, posts, village, clock, standards,
+                                                                   monkeypatch):
+    """A step that wrote to the database directly could not be undone alone when its case is
+    refused: the batch steps must not (writebatch's contract)."""
+    before = {"accept": "applied", "record_survey": "accepted", "verify": "surveyed", "give_town_opinion": "verified",
+              "publish_notice": "town_reviewed", "close_notice": "in_notice", "confirm": "notice_closed"}[action]
+    cases = [walk(posts, make_poor_household(posts.worker, village.code), clock, to=before) for _ in range(2)]
+    if action == "close_notice":
+        clock.advance(8)
+    inputs = {"record_survey": {"conducted_on": clock(), "investigators": investigators(), "findings": "属实",
+                                "signed_by_household": True},
+              "verify": {"summary": "无异常"}}.get(action, {})
+    seen = []
+    flush = writebatch.WriteBatch.flush
+
+    def spy(self):
+        seen.append(self.immediate_writes)
+        return flush(self)
+    monkeypatch.setattr(writebatch.WriteBatch, "flush", spy)
+    actor = posts.officer if action in ("verify", "confirm") else posts.worker
+    results = batch.take_steps(actor=actor, action=action, items=[{"case": c.pk, **inputs} for c in cases])
+    assert all(r.ok for r in results), results
+    assert seen == [0]
+
+
+def test_a_direct_write_then_a_refusal_gives_up_the_whole_batch(posts, village, clock, standards, monkeypatch):
+    ids = _apply(posts, [make_poor_household(posts.worker, village.code) for _ in range(2)])
+    real = batch.BATCH_STEPS["accept"]
+
+    def writes_then_refuses(*, actor, case_id, **inputs):
+        if case_id == ids[1]:
+            Case.objects.filter(pk=case_id).update(reason="written around the batch")
+            raise Conflict("refused after writing")
+        return real[0](actor=actor, case_id=case_id, **inputs)
+    monkeypatch.setitem(batch.BATCH_STEPS, "accept", (writes_then_refuses, real[1]))
+    with pytest.raises(writebatch.ImmediateWrite):
+        batch.take_steps(actor=posts.worker, action="accept", items=[{"case": i} for i in ids])
+    assert set(Case.objects.filter(pk__in=ids).values_list("status", "reason")) == {("applied", "")}
+
+
+def test_a_case_moved_under_the_batch_undoes_the_whole_batch(posts, village, clock, standards, monkeypatch):
+    """The flush finds the version it was given gone (here: moved by a write the batch did not
+    see): nothing of the batch stays."""
+    ids = _apply(posts, [make_poor_household(posts.worker, village.code) for _ in range(2)])
+    load = batch.load_cases_for_batch
+
+    def load_then_move(the_batch, case_ids):
+        load(the_batch, case_ids)
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE cases_case SET version = version + 1 WHERE id = %s", [ids[1]])
+    monkeypatch.setattr(batch, "load_cases_for_batch", load_then_move)
+    audits = AuditEvent.objects.count()
+    with pytest.raises(SafetyNetError):
+        batch.take_steps(actor=posts.worker, action="accept", items=[{"case": i} for i in ids])
+    assert set(Case.objects.filter(pk__in=ids).values_list("status", "version")) == {("applied", 1)}
+    assert AuditEvent.objects.count() == audits
+
+
+def test_write_batches_do_not_nest(db):
+    with writebatch.deferred_writes():
+        with pytest.raises(RuntimeError):
+            with writebatch.deferred_writes():
+                pass
