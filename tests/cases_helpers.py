@@ -28,7 +28,7 @@ def new_id(birth: dt.date = dt.date(1970, 5, 17), sex: str = "male") -> str:
     n = next(_ids)
     return make_id_number("130183", birth + dt.timedelta(days=n // 90), n % 90, sex)
 
-__all__ = ["D", "Clock", "clock", "standards", "posts", "poor_household", "investigators", "make_poor_household",
+__all__ = ["D", "Clock", "clock", "login", "standards", "posts", "poor_household", "investigators", "make_poor_household",
            "walk", "new_id", "TOWN", "OTHER_TOWN"]
 
 
@@ -59,6 +59,19 @@ def clock(monkeypatch, db):
     monkeypatch.setattr(clocks, "today", c)
     yield c
     workdays.clear_cache()
+
+
+@pytest.fixture
+def login(client):
+    """login(actor) -> the test client logged in as that post's user (English pages)."""
+    from django.contrib.auth import get_user_model
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"   # assertions read the English messages
+
+    def as_(actor):
+        client.force_login(get_user_model().objects.get(pk=actor.user_id))
+        return client
+    return as_
 
 
 @pytest.fixture

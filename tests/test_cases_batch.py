@@ -5,7 +5,6 @@ queue page offers it for the rows at that step, and the API answers per case."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from safetynet.cases import batch
@@ -35,14 +34,6 @@ def _status(case: Case) -> str:
     return Case.objects.get(pk=case.pk).status
 
 
-@pytest.fixture
-def login(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-
-    def as_(actor):
-        client.force_login(get_user_model().objects.get(pk=actor.user_id))
-        return client
-    return as_
 
 
 # --- the service ----------------------------------------------------------------------------

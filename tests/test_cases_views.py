@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from safetynet.cases import services
@@ -16,15 +15,6 @@ from tests.cases_helpers import D, investigators, make_poor_household, walk
 from tests.conftest import OTHER_TOWN, TOWN
 
 
-@pytest.fixture
-def login(client):
-    """login(actor) -> the test client logged in as that post's user."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"   # assertions read the English messages
-
-    def as_(actor):
-        client.force_login(get_user_model().objects.get(pk=actor.user_id))
-        return client
-    return as_
 
 
 def _url(case, name="detail", *args):

@@ -13,9 +13,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal, Union
 
+from annotated_types import Interval
 from django.db.models import Q
 from ninja import Field, Path, Query, Router, Schema, Status
-from pydantic import StringConstraints
+from pydantic import BeforeValidator, ConfigDict, StrictBool, StringConstraints, model_validator
 
 from safetynet.core.apischemas import ErrorOut, PageQuery, responses
 from safetynet.core.errors import NotFound, ValidationError
@@ -40,7 +41,30 @@ Money = Annotated[str, StringConstraints(pattern=r"^(0\.(0[1-9]|[1-9][0-9]?)|[1-
 Amount = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,10}(\.[0-9]{1,2})?$")]        # zero or more
 AssetValue = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,12}(\.[0-9]{1,2})?$")]
 NonBlank = Annotated[str, StringConstraints(max_length=100, pattern=r"^[^\x00]*[^\s\x00-\x1f\x85][^\x00]*$")]
-Version = Annotated[int | None, Field(None, ge=1, le=MAX_ID, description="the case version the client saw (optimistic locking)")]
+
+
+def _date_text(value):
+    # JSON has no date: a date comes as "YYYY-MM-DD" text (pydantic alone reads 0 as 1970-01-01).
+    if value is not None and not isinstance(value, (str, dt.date)):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return value
+
+
+
+
+def _not_boolean(value):
+    # pydantic reads true as 1; JSON's true is not a number (and 237.0 is, for JSON Schema).
+    if isinstance(value, bool):
+        raise ValueError("a number, not true or false")
+    return value
+
+
+# Bodies answered per case (the batch endpoints answer 200 with a result for each case) must not
+# take what the schema forbids as if it were valid: no true for a number, no 0 for a date.
+DateText = Annotated[dt.date | None, BeforeValidator(_date_text)]
+Id = Annotated[int, Interval(ge=1, le=MAX_ID), BeforeValidator(_not_boolean)]   # (constraints first: in the schema)
+Version = Annotated[Id | None,
+                    Field(None, description="the case version the client saw (optimistic locking)")]
 ProgramCode = Literal["dibao", "special_hardship", "temporary"]
 
 
@@ -267,7 +291,7 @@ class BatchIn(Schema):
 
 
 class BatchResultOut(Schema):
-    case: int
+    case: int | None = Field(..., description="the case; null for an application that was not filed")
     ok: bool
     status: str = Field(..., description="the case's status after the step; empty when it was refused")
     error: ErrorOut | None = Field(None, description="why the step was refused for this case")
@@ -283,14 +307,12 @@ class BatchOut(Schema):
 @router.post("/batch", response=responses(BatchOut), summary="Take one step for many cases at once")
 def take_batch(request, payload: BatchIn):
     """Publish notices, close notices or confirm, for up to 100 cases: each case through the
-    step's own service in its own transaction (the same checks as one at a time). A case refused
+    step's own service, the same checks as one at a time, in one transaction for the batch. A case refused
     is reported with its reason and leaves the others done; the answer is 200 either way. 403 or
     422 refuse the whole batch before any case is touched (a role without the step, a bad list)."""
-    results = batch.take_step_for_cases(actor=request.auth, action=payload.action, case_ids=[c.id for c in payload.cases],
-                                        versions={c.id: c.version for c in payload.cases if c.version is not None})
-    done = sum(r.ok for r in results)
-    return {"action": payload.action, "done": done, "refused": len(results) - done,
-            "results": [{"case": r.case_id, "ok": r.ok, "status": r.status, "error": r.error} for r in results]}
+    return _batch_answer(payload.action, batch.take_step_for_cases(
+        actor=request.auth, action=payload.action, case_ids=[c.id for c in payload.cases],
+        versions={c.id: c.version for c in payload.cases if c.version is not None}))
 
 
 @router.get("/{case_id}", response=responses(CaseDetailOut), summary="One case: timeline, clocks, outcome, allowed steps")
@@ -355,14 +377,17 @@ APPLY_SCHEMAS = _apply_schemas()
 ApplyIn = Union[APPLY_SCHEMAS]  # type: ignore[valid-type]
 
 
+def _application_inputs(payload) -> dict:
+    return {"program_code": payload.program, "household_id": payload.household, "applicant_id": payload.applicant,
+            "channel": payload.channel, "entrusted_by": getattr(payload, "entrusted_by", ""),
+            "kind": getattr(payload, "kind", None), "covered_person_id": getattr(payload, "covered_person", None),
+            "requested_amount": getattr(payload, "requested_amount", None), "reason": payload.reason}
+
+
 @router.post("", response=responses(CaseDetailOut, ok_status=201), summary="File an application")
 def apply(request, payload: ApplyIn):
     try:
-        case = services.apply_for_assistance(
-            actor=request.auth, program_code=payload.program, household_id=payload.household,
-            applicant_id=payload.applicant, channel=payload.channel, entrusted_by=getattr(payload, "entrusted_by", ""),
-            kind=getattr(payload, "kind", None), covered_person_id=getattr(payload, "covered_person", None),
-            requested_amount=getattr(payload, "requested_amount", None), reason=payload.reason)
+        case = services.apply_for_assistance(actor=request.auth, **_application_inputs(payload))
     except ValidationError as exc:
         if exc.field in ("applicant", "covered_person"):
             raise NotFound(exc.message, field=exc.field)
@@ -388,8 +413,8 @@ class ReasonsIn(VersionIn):
 
 class AcceptIn(NoteIn):
     missing_materials: list[Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)]] = Field([], max_length=50)
-    promise_signed: bool = True
-    authorization_signed: bool = True
+    promise_signed: StrictBool = True         # JSON true or false only, as the schema says
+    authorization_signed: StrictBool = True
 
 
 class MaterialsIn(VersionIn):
@@ -400,10 +425,18 @@ class InvestigatorIn(Schema):
     """A registered staff member (`staff_identity_id`, or `user_id` of a login registered as
     staff), or a person named with the ID number (the relative check needs it)."""
 
-    staff_identity_id: int | None = Field(None, ge=1, le=MAX_ID)
-    user_id: int | None = Field(None, ge=1, le=MAX_ID)
+    staff_identity_id: Id | None = None
+    user_id: Id | None = None
     name: Annotated[str, StringConstraints(max_length=50, pattern=_NO_NUL)] = ""
     id_number: Annotated[str, StringConstraints(max_length=20, pattern=_NO_NUL)] = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, value):
+        # Every field has a default, so ninja would read anything (a list, a number) as "nobody".
+        if not isinstance(getattr(value, "_obj", value), dict):     # (ninja wraps the input first)
+            raise ValueError("an investigator is an object")
+        return value
 
 
 class SupporterIn(Schema):
@@ -434,28 +467,31 @@ class SupporterOut(Schema):
     recorded_by: str
 
 
-class SurveyIn(VersionIn):
-    conducted_on: dt.date | None = Field(None, description="the day of the visit (default today)")
+class SurveyRecordIn(VersionIn):
+    conducted_on: DateText = Field(None, description="the day of the visit (default today)")
     investigators: list[InvestigatorIn] = Field(..., max_length=20)
     findings: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=_NO_NUL)]
-    signed_by_household: bool
-    daily_activities: dict[Literal["eating", "dressing", "bed_transfer", "toileting", "walking_indoors", "bathing"], bool] | None = None
+    signed_by_household: StrictBool
+    daily_activities: dict[Literal["eating", "dressing", "bed_transfer", "toileting", "walking_indoors", "bathing"], StrictBool] | None = None
+
+
+class SurveyIn(SurveyRecordIn):
     supporters: list[SupporterIn] = Field([], max_length=20)
 
 
 class IncomeItemIn(Schema):
-    person_id: int | None = Field(None, ge=1, le=MAX_ID)
+    person_id: Id | None = None
     category: Literal[tuple(IncomeCategory.values)]  # type: ignore[valid-type]
     monthly_amount: Amount
     description: Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)] = ""
 
 
 class AssetItemIn(Schema):
-    person_id: int | None = Field(None, ge=1, le=MAX_ID)
+    person_id: Id | None = None
     category: Literal[tuple(AssetCategory.values)]  # type: ignore[valid-type]
     value: AssetValue = "0.00"
-    quantity: int = Field(1, ge=1, le=1000)
-    is_exempt: bool = False
+    quantity: Annotated[int, Interval(ge=1, le=1000), BeforeValidator(_not_boolean)] = 1
+    is_exempt: StrictBool = False
     description: Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)] = ""
 
 
@@ -483,7 +519,7 @@ class OpinionIn(VersionIn):
 
 
 class NoticeIn(VersionIn):
-    starts_on: dt.date | None = Field(None, description="default today; within a week")
+    starts_on: DateText = Field(None, description="default today; within a week")
 
 
 class ObjectionIn(VersionIn):
@@ -503,15 +539,90 @@ class QuickAidIn(VersionIn):
     reasons: Text = ""
 
 
+# ---- steps with inputs for many cases at once (cases/batch.py): each case the body of the
+# step's own endpoint plus its id. Defined here, ahead of "/{case_id}" routes in the module.
+
+class _BatchCase(Schema):
+    id: Id
+
+
+def _batch_body(name: str, step: type) -> type:
+    # Extra fields are refused, not ignored: a field the batch does not take (a survey's
+    # supporters) would otherwise be lost without a word.
+    item = type(f"Batch{name}CaseIn", (step, _BatchCase), {"model_config": ConfigDict(extra="forbid")})
+    return type(f"Batch{name}In", (Schema,), {
+        "__annotations__": {"cases": list[item]},
+        "cases": Field(..., min_length=1, max_length=batch.MAX_BATCH)})
+
+
+BatchAcceptIn = _batch_body("Accept", AcceptIn)
+BatchSurveyIn = _batch_body("Survey", SurveyRecordIn)
+BatchVerificationIn = _batch_body("Verification", VerificationIn)
+BatchOpinionIn = _batch_body("Opinion", OpinionIn)
+
+
+class BatchApplicationsIn(Schema):
+    applications: list[ApplyIn] = Field(..., min_length=1, max_length=batch.MAX_BATCH)
+
+
+def _batch_answer(action: str, results) -> dict:
+    done = sum(r.ok for r in results)
+    return {"action": action, "done": done, "refused": len(results) - done,
+            "results": [{"case": r.case_id, "ok": r.ok, "status": r.status, "error": r.error} for r in results]}
+
+
+def _take_batch(request, action: str, cases, inputs) -> dict:
+    return _batch_answer(action, batch.take_steps(actor=request.auth, action=action, items=[
+        {"case": c.id, "version": c.version, **inputs(c)} for c in cases]))
+
+
+@router.post("/batch/applications", response=responses(BatchOut), summary="File many applications at once")
+def apply_batch(request, payload: BatchApplicationsIn):
+    """Up to 100 applications (a village's entrusted list, say), each the body of `POST /cases`,
+    each filed through the same service. An application refused (a household already applying,
+    a person not in the household) is reported with its reason, `case` null, and leaves the
+    others filed; two for the same household in one list: the second is refused."""
+    return _batch_answer("apply", batch.apply_for_households(
+        actor=request.auth, applications=[_application_inputs(a) for a in payload.applications]))
+
+
+@router.post("/batch/accept", response=responses(BatchOut), summary="Accept many applications at once")
+def accept_batch(request, payload: BatchAcceptIn):
+    """Each case the body of `POST /cases/{id}/accept` with its `id`; answered as `POST /cases/batch`."""
+    return _take_batch(request, "accept", payload.cases, _accept_inputs)
+
+
+@router.post("/batch/survey", response=responses(BatchOut), summary="Record many household surveys at once")
+def survey_batch(request, payload: BatchSurveyIn):
+    """Each case the body of `POST /cases/{id}/survey` with its `id`, without supporters (a
+    special-hardship survey with supporters is recorded on its own)."""
+    return _take_batch(request, "record_survey", payload.cases, _survey_inputs)
+
+
+@router.post("/batch/verification", response=responses(BatchOut), summary="Enter many verification reports at once")
+def verification_batch(request, payload: BatchVerificationIn):
+    """Each case the body of `POST /cases/{id}/verification` with its `id` (marked manual)."""
+    return _take_batch(request, "verify", payload.cases, _verification_inputs)
+
+
+@router.post("/batch/opinion", response=responses(BatchOut), summary="Give the town opinion on many cases at once")
+def opinion_batch(request, payload: BatchOpinionIn):
+    """Each case the body of `POST /cases/{id}/town-opinion` with its `id`: the rule runs for each."""
+    return _take_batch(request, "give_town_opinion", payload.cases, lambda c: {"opinion": c.opinion})
+
+
 def _step(path: str, summary: str):
     return router.post(path, response=responses(CaseDetailOut), summary=summary)
 
 
+def _accept_inputs(payload: AcceptIn) -> dict:
+    return {"missing_materials": payload.missing_materials, "promise_signed": payload.promise_signed,
+            "authorization_signed": payload.authorization_signed, "note": payload.note}
+
+
 @_step("/{case_id}/accept", "Accept the application (close-relative check; missing materials asked once)")
 def accept(request, case_id: CaseId, payload: AcceptIn):
-    services.accept_application(actor=request.auth, case_id=case_id, missing_materials=payload.missing_materials,
-                               promise_signed=payload.promise_signed, authorization_signed=payload.authorization_signed,
-                               note=payload.note, version=payload.version)
+    services.accept_application(actor=request.auth, case_id=case_id, version=payload.version, **_accept_inputs(payload))
     return _detail(request.auth, case_id)
 
 
@@ -539,12 +650,16 @@ def _investigators(items: list[InvestigatorIn]) -> list[dict]:
     return people
 
 
+def _survey_inputs(payload: SurveyRecordIn) -> dict:
+    return {"conducted_on": payload.conducted_on, "investigators": _investigators(payload.investigators),
+            "findings": payload.findings, "signed_by_household": payload.signed_by_household,
+            "daily_activities": payload.daily_activities}
+
+
 @_step("/{case_id}/survey", "Record the household survey (two investigators, not relatives; signed)")
 def survey(request, case_id: CaseId, payload: SurveyIn):
-    services.record_survey(actor=request.auth, case_id=case_id, conducted_on=payload.conducted_on,
-                           investigators=_investigators(payload.investigators), findings=payload.findings,
-                           signed_by_household=payload.signed_by_household, daily_activities=payload.daily_activities,
-                           supporters=[s.dict() for s in payload.supporters], version=payload.version)
+    services.record_survey(actor=request.auth, case_id=case_id, supporters=[s.dict() for s in payload.supporters],
+                           version=payload.version, **_survey_inputs(payload))
     return _detail(request.auth, case_id)
 
 
@@ -558,6 +673,12 @@ def county_visit(request, case_id: CaseId, payload: SurveyIn):
 
 @_step("/{case_id}/verification", "Enter the verification report by hand (marked manual)")
 def verification(request, case_id: CaseId, payload: VerificationIn):
+    services.record_manual_verification(actor=request.auth, case_id=case_id, version=payload.version,
+                                        **_verification_inputs(payload))
+    return _detail(request.auth, case_id)
+
+
+def _verification_inputs(payload: VerificationIn) -> dict:
     findings: dict = {}
     if payload.income is not None:
         findings["income"] = [{**i.dict(), "monthly_amount": f"{Decimal(i.monthly_amount):.2f}"} for i in payload.income]
@@ -565,10 +686,8 @@ def verification(request, case_id: CaseId, payload: VerificationIn):
         findings["assets"] = [{**a.dict(), "value": f"{Decimal(a.value):.2f}"} for a in payload.assets]
     if payload.note:
         findings["note"] = payload.note
-    services.record_manual_verification(actor=request.auth, case_id=case_id, summary=payload.summary, findings=findings,
-                                        total_monthly_income=payload.total_monthly_income,
-                                        total_financial_assets=payload.total_financial_assets, version=payload.version)
-    return _detail(request.auth, case_id)
+    return {"summary": payload.summary, "findings": findings, "total_monthly_income": payload.total_monthly_income,
+            "total_financial_assets": payload.total_financial_assets}
 
 
 @_step("/{case_id}/deliberation", "Record a deliberation meeting")
