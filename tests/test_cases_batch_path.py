@@ -177,7 +177,7 @@ def test_a_direct_write_then_a_refusal_gives_up_the_whole_batch(posts, village, 
             Case.objects.filter(pk=case_id).update(reason="written around the batch")
             raise Conflict("refused after writing")
         return real[0](actor=actor, case_id=case_id, **inputs)
-    monkeypatch.setitem(batch.BATCH_STEPS, "accept", (writes_then_refuses, real[1]))
+    monkeypatch.setitem(batch.BATCH_STEPS, "accept", (writes_then_refuses, real[1], real[2]))
     with pytest.raises(writebatch.ImmediateWrite):
         batch.take_steps(actor=posts.worker, action="accept", items=[{"case": i} for i in ids])
     assert set(Case.objects.filter(pk__in=ids).values_list("status", "reason")) == {("applied", "")}
@@ -206,3 +206,48 @@ def test_write_batches_do_not_nest(db):
         with pytest.raises(RuntimeError):
             with writebatch.deferred_writes():
                 pass
+
+
+def test_a_batch_acceptance_finds_close_relatives_as_one_at_a_time(posts, village, clock, standards):
+    """The kinship and the staff register are read for all the batch's households at once; the
+    match is the same as when the case is accepted alone (a staff member's sibling; a staff
+    member in the household)."""
+    from safetynet.registry.services import create_household, link_kinship
+    from safetynet.workforce.services import register_staff_identity
+    from tests.cases_helpers import D, new_id
+
+    number = new_id(D(1978, 4, 4))
+    home = create_household(actor=posts.worker, area_code=village.code, address="干部家", registration_type="urban",
+                            members=[{"name": "张干部", "id_number": number, "relation_to_head": "head"}])
+    register_staff_identity(actor=posts.officer, name="张干部", id_number=number, area_code="130123100",
+                            kind="town_staff", user_id=posts.worker.user_id)
+    sibling, plain = (make_poor_household(posts.worker, village.code) for _ in range(2))
+    link_kinship(actor=posts.worker, person_id=sibling.head_id, relation="sibling", relative_id=home.head_id)
+    ids = _apply(posts, [plain, sibling, home])
+    _take(posts.worker, "accept", ids)
+    plain_case, sibling_case, home_case = (Case.objects.get(pk=i) for i in ids)
+    assert not plain_case.is_close_relative and plain_case.close_relative_matches == []
+    assert sibling_case.is_close_relative and sibling_case.county_visit_required
+    assert [(m["relation"], m["staff_name"], m["member_person_id"]) for m in sibling_case.close_relative_matches] == [
+        ("sibling", "张干部", sibling.head_id)]
+    assert [m["relation"] for m in home_case.close_relative_matches] == ["self"]
+
+
+@pytest.mark.parametrize("action", ["apply", "accept", "give_town_opinion", "confirm"])
+def test_a_batch_reads_its_cases_rows_at_once(action, posts, village, clock, standards, django_assert_max_num_queries):
+    """Statements for a batch of six are those for a batch of two: the rows each case's step
+    reads are read for all of them before the cases are taken."""
+    from django.test.utils import CaptureQueriesContext
+
+    before = {"apply": None, "accept": "applied", "give_town_opinion": "verified", "confirm": "notice_closed"}[action]
+    counts = []
+    for size in (2, 6):
+        households = [make_poor_household(posts.worker, village.code) for _ in range(size)]
+        cases = [walk(posts, h, clock, to=before) for h in households] if before else []
+        with CaptureQueriesContext(connection) as captured:
+            if action == "apply":
+                _apply(posts, households)
+            else:
+                _take(posts.officer if action == "confirm" else posts.worker, action, [c.pk for c in cases])
+        counts.append(len(captured.captured_queries))
+    assert counts[1] <= counts[0], counts       # (the first may warm a cache)

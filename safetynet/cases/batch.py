@@ -24,6 +24,7 @@ from safetynet.core.writebatch import deferred_writes
 
 from . import services, workflow
 from .models import Case
+from .closerelatives import read_close_relatives_ahead
 from .statements import load_cases_for_batch
 
 # The steps that may be taken for many cases at once from the queue, with the words of their
@@ -34,18 +35,26 @@ BATCH_ACTIONS = {
     "confirm": (services.confirm_case, _l("Confirm the selected cases")),
 }
 # Every step that may be taken for many cases at once (the API), with the inputs each case may
-# carry (the service's own keyword arguments, checked by the service). Each writes only through
-# the helpers a write batch defers (core/writebatch.py); tests/test_cases_batch.py checks it.
+# carry (the service's own keyword arguments, checked by the service) and what to read for all
+# the cases before taking them (the reads each case's step would make). Each writes only through
+# the helpers a write batch defers (core/writebatch.py); tests/test_cases_batch_path.py checks it.
+
+
+def _members_ahead(cases) -> None:
+    read_close_relatives_ahead([case.snapshot.get("members", []) for case in cases])
+
+
 BATCH_STEPS = {
-    "accept": (services.accept_application, ("missing_materials", "promise_signed", "authorization_signed", "note")),
+    "accept": (services.accept_application, ("missing_materials", "promise_signed", "authorization_signed", "note"),
+               _members_ahead),
     "record_survey": (services.record_survey, ("conducted_on", "investigators", "findings", "signed_by_household",
-                                               "daily_activities")),
+                                               "daily_activities"), None),
     "verify": (services.record_manual_verification, ("summary", "findings", "total_monthly_income",
-                                                     "total_financial_assets")),
-    "give_town_opinion": (services.give_town_opinion, ("opinion",)),
-    "publish_notice": (services.publish_notice, ("starts_on",)),
-    "close_notice": (services.close_notice, ()),
-    "confirm": (services.confirm_case, ("note",)),
+                                                     "total_financial_assets"), None),
+    "give_town_opinion": (services.give_town_opinion, ("opinion",), services.read_reports_ahead),
+    "publish_notice": (services.publish_notice, ("starts_on",), None),
+    "close_notice": (services.close_notice, (), None),
+    "confirm": (services.confirm_case, ("note",), services.read_confirmations_ahead),
 }
 APPLICATION_FIELDS = ("program_code", "household_id", "applicant_id", "channel", "entrusted_by", "requested_amount",
                       "kind", "covered_person_id", "reason")
@@ -88,7 +97,7 @@ def take_steps(*, actor: Actor, action: str, items) -> list[BatchResult]:
     if action not in BATCH_STEPS:
         raise ValidationError(_("This step cannot be taken for several cases at once."), field="action")
     actor.require(workflow.ACTION_PERMISSION[action])
-    service, allowed = BATCH_STEPS[action]
+    service, allowed, read = BATCH_STEPS[action]
     work, seen = [], set()
     for item in _listed(items):
         if not isinstance(item, dict):
@@ -101,7 +110,7 @@ def take_steps(*, actor: Actor, action: str, items) -> list[BatchResult]:
             continue
         seen.add(case_id)
         work.append((case_id, {k: v for k, v in item.items() if k != "case"}))
-    return _run(work, lambda case_id, inputs: service(actor=actor, case_id=case_id, **inputs), load=True)
+    return _run(work, lambda case_id, inputs: service(actor=actor, case_id=case_id, **inputs), load=True, read=read)
 
 
 def apply_for_households(*, actor: Actor, applications) -> list[BatchResult]:
@@ -117,7 +126,8 @@ def apply_for_households(*, actor: Actor, applications) -> list[BatchResult]:
         if unknown:
             raise ValidationError(_("An application takes no %(names)s.") % {"names": ", ".join(unknown)}, field=unknown[0])
         work.append((None, item))
-    return _run(work, lambda _none, fields: services.apply_for_assistance(actor=actor, **fields), load=False)
+    return _run(work, lambda _none, fields: services.apply_for_assistance(actor=actor, **fields), load=False,
+                read=lambda _cases: services.read_applications_ahead([fields for _none, fields in work]))
 
 
 # ---- the one loop ----------------------------------------------------------------------------
@@ -138,12 +148,14 @@ def _case_number(value) -> int:
         raise ValidationError(_("%(value)s is not a case number.") % {"value": value}, field="cases")
 
 
-def _run(work: list[tuple[int | None, dict]], take, *, load: bool) -> list[BatchResult]:
+def _run(work: list[tuple[int | None, dict]], take, *, load: bool, read=None) -> list[BatchResult]:
     results = []
     try:
         with deferred_writes(size_hint=len(work)) as batch:
             if load:
                 load_cases_for_batch(batch, [case_id for case_id, _inputs in work])
+            if read is not None:
+                read([case for key, case in batch.preloaded.items() if key[0] == "cases.case"])
             for case_id, inputs in work:
                 mark = batch.mark()
                 try:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from safetynet.core.statements import Prepared
+from safetynet.core.statements import Prepared, ahead, read_ahead
 from safetynet.registry.models import Kinship, Person
 from safetynet.workforce.models import StaffIdentity
 
@@ -29,6 +29,37 @@ _KIN_OF = Prepared(lambda person_ids: Kinship.objects.filter(person_id__in=perso
                    .values_list("person_id", "relation", "relative__id_number"))
 _ACTIVE_STAFF = Prepared(lambda numbers: StaffIdentity.objects.filter(is_active=True, id_number__in=numbers).order_by()
                          .values_list("id", "id_number", "name", "kind", "area_id", "user_id"))
+
+
+# The same reads for many households at once (a batch of acceptances, cases/batch.py).
+_KIN_OF_EACH = Prepared(lambda person_ids: Kinship.objects.filter(person_id__in=person_ids).order_by()
+                        .values_list("person_id", "person_id", "relation", "relative__id_number"))
+_ACTIVE_STAFF_EACH = Prepared(lambda numbers: StaffIdentity.objects.filter(is_active=True, id_number__in=numbers).order_by()
+                              .values_list("id_number", "id", "id_number", "name", "kind", "area_id", "user_id"))
+
+
+def read_close_relatives_ahead(member_lists) -> None:
+    """In a write batch: the kinship of every member of these households (each a list of
+    {"person_id", "id_number"}), then the active staff among them and their relatives."""
+    people = [m["person_id"] for members in member_lists for m in members]
+    read_ahead("kin", _KIN_OF_EACH, people)
+    numbers = {m["id_number"] for members in member_lists for m in members}
+    numbers |= {row[2] for person in people for row in (ahead("kin", person) or ())}
+    read_ahead("staff", _ACTIVE_STAFF_EACH, [n for n in numbers if n])
+
+
+def _kin_of(person_ids: list[int]) -> list[tuple]:
+    found = [ahead("kin", person) for person in person_ids]
+    if all(rows is not None for rows in found):
+        return [row for rows in found for row in rows]
+    return _KIN_OF.rows(person_ids)
+
+
+def _active_staff(numbers: list[str]) -> list[tuple]:
+    found = [ahead("staff", number) for number in numbers]
+    if all(rows is not None for rows in found):
+        return [row for rows in found for row in rows]
+    return _ACTIVE_STAFF.rows(numbers)
 
 
 @dataclass(frozen=True)
@@ -60,9 +91,9 @@ def find_close_relatives(household, *, members: list[dict] | None = None) -> lis
     by_id = {m["person_id"]: m for m in members}
     # (member person id, relation of the other person to the member, the other's ID number)
     links: list[tuple[int, str, str]] = [(m["person_id"], "self", m["id_number"]) for m in members]
-    links += _KIN_OF.rows(sorted(by_id))
+    links += _kin_of(sorted(by_id))
     numbers = sorted({number for _pid, _rel, number in links if number})
-    staff = {number: (pk, name, kind, area, user_id) for pk, number, name, kind, area, user_id in _ACTIVE_STAFF.rows(numbers)} \
+    staff = {number: (pk, name, kind, area, user_id) for pk, number, name, kind, area, user_id in _active_staff(numbers)} \
         if numbers else {}
     if not staff:
         return []

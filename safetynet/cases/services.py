@@ -48,7 +48,7 @@ from safetynet.core.errors import Conflict, NotFound, ValidationError
 from safetynet.core.idnumbers import parse_id_number
 from safetynet.core.money import to_money
 from safetynet.core.scoping import Actor, get_in_scope
-from safetynet.core.statements import Prepared, active_batch, insert_row
+from safetynet.core.statements import Prepared, active_batch, ahead, insert_row, read_ahead, read_objects_ahead
 from safetynet.core.writebatch import step_transaction
 from safetynet.payments.models import LIVE_STATUSES, Enrollment, EnrollmentStatus
 from safetynet.programs import rules
@@ -64,7 +64,10 @@ from .models import (
     Attachment, Case, Channel, Decision, DecisionOutcome, Deliberation, DibaoKind, Status, Survey, SurveyInvestigator,
     SurveyKind, TemporaryKind, VerificationReport, VerificationSource,
 )
-from .snapshots import facts_from_snapshot, living_members, member_name, members_count, snapshot_hash, take_household_snapshot
+from .snapshots import (
+    facts_from_snapshot, living_members, member_name, members_count, read_snapshots_ahead, snapshot_hash,
+    take_household_snapshot,
+)
 from .supporters import facts_for_case as supporter_facts_for_case
 from .supporters import save_supporter
 from .workflow import DIBAO, ORDINARY, QUICK, SPECIAL_HARDSHIP, check_transition, path_of, record_creation, transition
@@ -128,7 +131,9 @@ def _load_household(actor: Actor, household_id) -> Household:
         household_id = int(household_id)
     except (TypeError, ValueError):
         raise NotFound(_("Not found."))
-    found = _HOUSEHOLD.objects(household_id)
+    found = ahead("household", household_id)
+    if found is None:
+        found = _HOUSEHOLD.objects(household_id)
     if not found or not actor.covers(found[0].area_id):
         raise NotFound(_("Not found."))
     return found[0]
@@ -204,8 +209,72 @@ _LATEST_REPORT = Prepared(lambda case_id: VerificationReport.objects.filter(case
 
 
 def _latest_report(case: Case) -> VerificationReport | None:
-    found = _LATEST_REPORT.objects(case.pk)
+    found = ahead("reports", case.pk)
+    if found is None:
+        found = _LATEST_REPORT.objects(case.pk)
     return found[0] if found else None
+
+
+# ---- reads for many cases at once (cases/batch.py reads them before taking the cases) --------
+_HOUSEHOLDS = Prepared(lambda ids: Household.objects.filter(pk__in=ids))
+_REPORTS_OF = Prepared(lambda ids: VerificationReport.objects.filter(case_id__in=ids).order_by("case_id", "-id"))
+_BANK_ACCOUNTS = Prepared(lambda ids: Household.objects.filter(pk__in=ids).values_list("id", "bank_account"))
+
+
+# The two lookups of _OPEN_CASE_OF_HOUSEHOLD and the one of _LIVE_ENROLLMENT_OF_HOUSEHOLD, each
+# for many keys: the same rows, read for a batch's households at once.
+_OPEN_BY_APPLICANT = Prepared(lambda program, ids: Case.objects.filter(
+    program_id=program, is_open=True, applicant_id__in=ids).order_by().values_list("applicant_id", "id"))
+_OPEN_BY_HOUSEHOLD = Prepared(lambda program, ids: Case.objects.filter(
+    program_id=program, is_open=True, household_id__in=ids).order_by().values_list("household_id", "id"))
+_LIVE_BY_HOUSEHOLD = Prepared(lambda program, ids: Enrollment.objects.filter(
+    program_id=program, household_id__in=ids, status__in=LIVE_STATUSES).order_by().values_list("household_id", "id"))
+
+
+def read_applications_ahead(applications: list[dict]) -> None:
+    """In a write batch of applications (dicts of apply_for_assistance's arguments): the
+    households, their snapshots' rows, and for dibao the open cases and live enrollments the
+    service looks for."""
+    household_ids, applicants = [], []
+    for fields in applications:
+        try:
+            household_ids.append(int(fields.get("household_id")))
+            applicants.append(int(fields.get("applicant_id")))
+        except (TypeError, ValueError):
+            pass            # the service refuses it, naming the field
+    read_objects_ahead("household", _HOUSEHOLDS, household_ids)
+    read_snapshots_ahead(household_ids)
+    if any(fields.get("program_code") == DIBAO for fields in applications):
+        read_ahead("open dibao by applicant", _OPEN_BY_APPLICANT, applicants, args=(DIBAO,))
+        read_ahead("open dibao by household", _OPEN_BY_HOUSEHOLD, household_ids, args=(DIBAO,))
+        read_ahead("live dibao by household", _LIVE_BY_HOUSEHOLD, household_ids, args=(DIBAO,))
+
+
+def _open_case_of_household(program: str, applicant: int, household: int):
+    by_applicant = ahead(f"open {program} by applicant", applicant)
+    by_household = ahead(f"open {program} by household", household)
+    if by_applicant is None or by_household is None:
+        return _OPEN_CASE_OF_HOUSEHOLD.first(program, applicant, household)
+    found = by_applicant + by_household
+    return found[0] if found else None
+
+
+def _live_enrollment_of_household(program: str, household: int):
+    found = ahead(f"live {program} by household", household)
+    if found is None:
+        return _LIVE_ENROLLMENT_OF_HOUSEHOLD.first(program, household)
+    return found[0] if found else None
+
+
+def read_reports_ahead(cases) -> None:
+    """In a write batch: the verification reports of these cases (the rule runs on the latest)."""
+    read_objects_ahead("reports", _REPORTS_OF, [case.pk for case in cases], key_attr="case_id")
+
+
+def read_confirmations_ahead(cases) -> None:
+    """In a write batch of confirmations: the reports and the households' bank accounts."""
+    read_reports_ahead(cases)
+    read_ahead("bank account", _BANK_ACCOUNTS, [case.household_id for case in cases])
 
 
 def _latest_survey(case: Case, kinds=(SurveyKind.HOUSEHOLD, SurveyKind.RESURVEY)) -> Survey | None:
@@ -335,7 +404,7 @@ def _apply(*, actor, program_code, household_id, applicant_id, channel, entruste
     reason = _text(reason, "reason", required=False, max_length=2000)
 
     if program_code == DIBAO:
-        duplicate = _OPEN_CASE_OF_HOUSEHOLD.first(program_code, applicant, household.pk)
+        duplicate = _open_case_of_household(program_code, applicant, household.pk)
     else:
         duplicate = _OPEN_CASE_OF_PERSON.first(program_code, applicant, covered if covered is not None else applicant)
     batch = active_batch()
@@ -349,7 +418,7 @@ def _apply(*, actor, program_code, household_id, applicant_id, channel, entruste
     if program_code in (DIBAO, SPECIAL_HARDSHIP):
         # Dibao: any live enrollment in the household (whole or individual coverage); special
         # hardship: the person's own.
-        live = (_LIVE_ENROLLMENT_OF_HOUSEHOLD.first(program_code, household.pk) if program_code == DIBAO
+        live = (_live_enrollment_of_household(program_code, household.pk) if program_code == DIBAO
                 else _LIVE_ENROLLMENT_OF_PERSON.first(program_code, covered))
         if live:
             raise Conflict(_("Already enrolled in this program: report the change instead of applying again."),
@@ -850,7 +919,12 @@ def _enroll(case: Case, decision: Decision, outcome, start: dt.date, today: dt.d
         case=case, decision=decision, status=EnrollmentStatus.ACTIVE, monthly_amount=outcome.monthly_amount,
         breakdown=decision.assessment.get("breakdown", []), start_month=start,
         next_recheck_date=clocks.recheck_date(case.program_id, case.snapshot, start, today),
-        bank_account=(_BANK_ACCOUNT.first(case.household_id) or ("",))[0]))
+        bank_account=(_bank_account(case.household_id) or ("",))[0]))
+
+
+def _bank_account(household_id: int) -> tuple | None:
+    found = ahead("bank account", household_id)
+    return (found[0] if found else None) if found is not None else _BANK_ACCOUNT.first(household_id)
 
 
 @transaction.atomic(durable=True)

@@ -268,6 +268,57 @@ def _default_vendor() -> str:
     return default_connection.vendor
 
 
+# ---- reading ahead, in a write batch (core/writebatch.py) -------------------------------------
+# A step for a hundred cases would read the same few rows a hundred times, one case at a time. A
+# batch step reads them for all its cases at once, before the cases are taken; each case's read
+# then finds its rows in the batch. Only the reading is shared: what is done with the rows stays
+# in the one function that did it before.
+
+def read_ahead(name: str, prepared_in: Prepared, keys, *, args: tuple = ()) -> None:
+    """In a write batch, run `prepared_in` (a Prepared read filtered by `__in` on a list of keys,
+    the key its first column) once for all `keys`, and keep each key's rows, less that column,
+    under `name` for `ahead(name, key)`. A key without rows keeps an empty list. `args` go
+    before the list (a program code, say). Outside a batch, nothing is read."""
+    batch = active_batch()
+    keys = sorted({key for key in keys if _valid(key)})
+    if batch is None or not keys:
+        return
+    found: dict = {key: [] for key in keys}
+    for start in range(0, len(keys), 512):
+        for row in prepared_in.rows(*args, _padded(keys[start:start + 512])):
+            found[row[0]].append(row[1:])
+    for key, rows in found.items():
+        batch.preloaded[(name, key)] = rows
+
+
+def read_objects_ahead(name: str, prepared_in: Prepared, keys, key_attr: str = "pk") -> None:
+    """`read_ahead` for model instances: each key's objects (by `key_attr`), in the read's order."""
+    batch = active_batch()
+    keys = sorted({key for key in keys if _valid(key)})
+    if batch is None or not keys:
+        return
+    found: dict = {key: [] for key in keys}
+    for start in range(0, len(keys), 512):
+        for instance in prepared_in.objects(_padded(keys[start:start + 512])):
+            found[getattr(instance, key_attr)].append(instance)
+    for key, objects in found.items():
+        batch.preloaded[(name, key)] = objects
+
+
+def _padded(keys: list) -> list:
+    """The keys, the last repeated up to a power of two: a Prepared read is compiled once per
+    list length, so batches of every size share a few texts (a repeated key matches nothing more)."""
+    size = 1 << (len(keys) - 1).bit_length()
+    return keys + [keys[-1]] * (size - len(keys))
+
+
+def ahead(name: str, key) -> list | None:
+    """The rows read ahead under `name` for `key` in this write batch, or None (not read ahead:
+    read it as usual)."""
+    batch = active_batch()
+    return None if batch is None else batch.preloaded.get((name, key))
+
+
 def _prepares(connection) -> bool:
     return (connection.vendor == "postgresql" and settings.PREPARED_STATEMENTS and not connection.queries_logged)
 
