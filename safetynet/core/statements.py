@@ -279,30 +279,25 @@ def read_ahead(name: str, prepared_in: Prepared, keys, *, args: tuple = ()) -> N
     the key its first column) once for all `keys`, and keep each key's rows, less that column,
     under `name` for `ahead(name, key)`. A key without rows keeps an empty list. `args` go
     before the list (a program code, say). Outside a batch, nothing is read."""
-    batch = active_batch()
-    keys = sorted({key for key in keys if _valid(key)})
-    if batch is None or not keys:
-        return
-    found: dict = {key: [] for key in keys}
-    for start in range(0, len(keys), 512):
-        for row in prepared_in.rows(*args, _padded(keys[start:start + 512])):
-            found[row[0]].append(row[1:])
-    for key, rows in found.items():
-        batch.preloaded[(name, key)] = rows
+    _keep_ahead(name, keys, lambda chunk: [(row[0], row[1:]) for row in prepared_in.rows(*args, chunk)])
 
 
 def read_objects_ahead(name: str, prepared_in: Prepared, keys, key_attr: str = "pk") -> None:
     """`read_ahead` for model instances: each key's objects (by `key_attr`), in the read's order."""
+    _keep_ahead(name, keys, lambda chunk: [(getattr(o, key_attr), o) for o in prepared_in.objects(chunk)])
+
+
+def _keep_ahead(name: str, keys, fetch) -> None:
     batch = active_batch()
     keys = sorted({key for key in keys if _valid(key)})
     if batch is None or not keys:
         return
     found: dict = {key: [] for key in keys}
     for start in range(0, len(keys), 512):
-        for instance in prepared_in.objects(_padded(keys[start:start + 512])):
-            found[getattr(instance, key_attr)].append(instance)
-    for key, objects in found.items():
-        batch.preloaded[(name, key)] = objects
+        for key, item in fetch(_padded(keys[start:start + 512])):
+            found[key].append(item)
+    for key, items in found.items():
+        batch.preloaded[(name, key)] = items
 
 
 def _padded(keys: list) -> list:
