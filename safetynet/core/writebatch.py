@@ -37,8 +37,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.utils.translation import gettext as _
 
 from . import statements
+from .errors import Conflict
 from .statements import cursor as statement_cursor
 from .statements import db_value
 
@@ -193,9 +195,7 @@ class WriteBatch:
         expected = [op.expect for op in group]
         if all(e is not None for e in expected) and changed != sum(expected):
             # Someone moved a row between the batch's read and its write: nothing of it stays.
-            from .errors import Conflict
-
-            raise Conflict("A row changed while the batch was being taken; nothing was saved. Try again.")
+            raise Conflict(_("A case changed while the batch was being taken; nothing was saved. Try again."))
 
     def _append_events(self) -> None:
         from .audit import GENESIS, chain_statements, link_hash
