@@ -92,19 +92,19 @@ def _write_statements(connection) -> tuple[str, str | None]:
     return _advance_sql(connection), f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, {values}){returning}"
 
 
-def chain_statements(connection) -> tuple[str, str, str]:
-    """(lock the head and read its sequence and hash; the head of a multi-row INSERT of events
-    with their chain columns first; set the head) for appending many events at once
-    (core/writebatch.py), the links hashed in Python by `link_hash`."""
+def chain_statements(connection) -> tuple[str, str, list[str], str]:
+    """(lock the head and read its sequence and hash; the events' table; its columns, the chain's
+    first; set the head) for appending many events at once (core/writebatch.py), the links hashed
+    in Python by `link_hash`."""
     quote = connection.ops.quote_name
     head = quote(AuditChainHead._meta.db_table)
-    chain = [quote("sequence"), quote("previous_hash"), quote("hash")]
-    columns = ", ".join(chain + [quote(f.column) for f in _CONTENT_FIELDS])
-    lock = f"SELECT {chain[0]}, {chain[2]} FROM {head} WHERE {quote('id')} = 1"
+    lock = f"SELECT {quote('sequence')}, {quote('hash')} FROM {head} WHERE {quote('id')} = 1"
     if connection.features.has_select_for_update:
         lock += " FOR UPDATE"
-    return (lock, f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) VALUES ",
-            f"UPDATE {head} SET {chain[0]} = %s, {chain[1]} = %s, {chain[2]} = %s WHERE {quote('id')} = 1")
+    columns = ["sequence", "previous_hash", "hash"] + [f.column for f in _CONTENT_FIELDS]
+    return (lock, AuditEvent._meta.db_table, columns,
+            f"UPDATE {head} SET {quote('sequence')} = %s, {quote('previous_hash')} = %s, {quote('hash')} = %s "
+            f"WHERE {quote('id')} = 1")
 
 
 def record_event(*, actor, action: str, obj=None, object_type: str = "", object_id: Any = "", before=None, after=None) -> AuditEvent:
