@@ -1,4 +1,6 @@
 """The audit ledger: hash-chained, append-only, and `audit verify` names the first broken link."""
+import json
+
 import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
@@ -73,3 +75,18 @@ def test_verify_detects_a_rehashed_row_at_its_successor(chain):
 def test_verify_command_reports_an_intact_chain(chain, capsys):
     call_command("audit", "verify")
     assert "intact: 5 events" in capsys.readouterr().out
+
+
+def test_event_data_is_stored_as_json_gives_it_back():
+    """The plain-data shortcut of `_canonical` gives what the JSON round trip gives, and a copy."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from safetynet.core.audit import _canonical
+
+    plain = {"status": "verified", "version": 3, "ok": True, "none": None, "items": [1, "a", {"b": [False]}]}
+    assert _canonical(plain) == json.loads(json.dumps(plain)) and _canonical(plain) is not plain
+    assert _canonical(plain)["items"] is not plain["items"]
+    mixed = {"amount": Decimal("2070.00"), "on": dt.date(2026, 3, 2), "pair": (1, 2), "f": 0.5}
+    assert _canonical(mixed) == {"amount": "2070.00", "on": "2026-03-02", "pair": [1, 2], "f": 0.5}
+    assert _canonical({3: "x"}) == {"3": "x"}

@@ -67,10 +67,14 @@ def attachment_path(instance, filename: str) -> str:
 
 
 class Case(models.Model):
-    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="cases", verbose_name=_("program"))
+    # No single-column index on program or household: the composite and unique indexes below lead
+    # with them, and every case step's UPDATE writes every index of the table (bench_cases.py).
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="cases", db_index=False,
+                                verbose_name=_("program"))
     kind = models.CharField(max_length=16, blank=True, verbose_name=_("kind"))
     path = models.CharField(max_length=40, verbose_name=_("path"))  # program, or "temporary:<kind>" (workflow.path_of)
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="cases", verbose_name=_("household"))
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="cases", db_index=False,
+                                  verbose_name=_("household"))
     applicant = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="applications", verbose_name=_("applicant"))
     covered_person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                        verbose_name=_("covered person"))
