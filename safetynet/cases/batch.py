@@ -155,7 +155,7 @@ def _run(work: list[tuple[int | None, dict]], take, *, load: bool, read=None) ->
             if load:
                 load_cases_for_batch(batch, [case_id for case_id, _inputs in work])
             if read is not None:
-                read([case for key, case in batch.preloaded.items() if key[0] == "cases.case"])
+                read([case for key, case in batch.preloaded.items() if key[0] == "cases.case" and case is not None])
             for case_id, inputs in work:
                 mark = batch.mark()
                 try:

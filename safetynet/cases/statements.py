@@ -14,7 +14,7 @@ import threading
 
 from django.db import connections
 
-from safetynet.core.statements import active_batch, db_value
+from safetynet.core.statements import Prepared, active_batch, db_value, read_objects_ahead
 from safetynet.core.statements import cursor as statement_cursor
 
 from .models import Case, CaseEvent
@@ -60,11 +60,21 @@ def load_cases_for_batch(batch, case_ids) -> None:
     """Load the batch's cases in one statement, locked until its commit on PostgreSQL (SQLite's
     IMMEDIATE transaction already holds the write lock), so no other desk moves them between
     the checks and the flush."""
-    queryset = Case.objects.filter(pk__in=list(case_ids)).order_by("pk")
+    read_objects_ahead("cases.case", _CASES_FOR_UPDATE, case_ids)
+    for key in [key for key in batch.preloaded if key[0] == "cases.case"]:
+        found = batch.preloaded[key]
+        batch.preloaded[key] = found[0] if found else None        # None: no such case
+
+
+def _cases_for_update(ids):
+    queryset = Case.objects.filter(pk__in=ids).order_by("pk")
     if connections["default"].features.has_select_for_update:
         queryset = queryset.select_for_update(of=("self",))
-    for case in queryset:
-        batch.preloaded[("cases.case", case.pk)] = case
+    return queryset
+
+
+# Compiled once per connection (core/statements.py): the queryset API cost a fifth of a batch step.
+_CASES_FOR_UPDATE = Prepared(_cases_for_update)
 
 
 _CASE_FIELDS = {f.name: f for f in Case._meta.concrete_fields}
