@@ -5,6 +5,7 @@ queue page offers it for the rows at that step, and the API answers per case."""
 from __future__ import annotations
 
 import pytest
+from django.db import IntegrityError
 from django.urls import reverse
 
 from safetynet.cases import batch
@@ -152,6 +153,23 @@ def test_queue_batch_with_a_bad_version_touches_nothing(login, posts, village, c
                                                                  f"version_{case.pk}": "5x"}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("cases:queue")
     assert "bad version" in response.content.decode()
+    assert _status(case) == "in_notice"
+
+
+def test_queue_batch_that_another_desk_overtook_goes_back_with_the_reason(login, posts, village, clock, standards,
+                                                                           monkeypatch):
+    """The database refused the batch at its commit (another desk saved one of its cases at the
+    same moment): nothing was saved, and the queue says so."""
+    case, = _in_notice(posts, village, clock, 1)
+    clock.advance(8)
+
+    def overtaken(*args, **kwargs):
+        raise IntegrityError("duplicate key value violates unique constraint")
+    monkeypatch.setattr(batch, "load_cases_for_batch", overtaken)
+    response = login(posts.worker).post(reverse("cases:batch"), {"action": "close_notice", "case": [case.pk]},
+                                        follow=True)
+    assert response.redirect_chain[-1][0] == reverse("cases:queue")
+    assert "nothing was saved" in response.content.decode()
     assert _status(case) == "in_notice"
 
 

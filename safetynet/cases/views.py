@@ -110,7 +110,7 @@ def batch_step(request, actor):
     try:
         results = batch.take_step_for_cases(actor=actor, action=request.POST.get("action", ""), case_ids=ids,
                                             versions=versions)
-    except ValidationError as exc:
+    except (ValidationError, Conflict) as exc:     # a bad list; or another desk saved one of them meanwhile
         messages.error(request, exc.message)
         return redirect("cases:queue")
     names = dict(selectors.cases_in_scope(actor).filter(id__in=[r.case_id for r in results])
