@@ -5,10 +5,22 @@ programs. Each router lives in its app's api.py; domain errors map to JSON with 
 """
 from django.http import Http404
 from ninja import NinjaAPI
+from ninja.parser import Parser
 from ninja.errors import AuthenticationError, HttpError, ValidationError as NinjaValidationError
 
 from safetynet.core.apiauth import BearerTokenAuth, SessionActorAuth
 from safetynet.core.errors import SafetyNetError
+
+class SingleValueParser(Parser):
+    """A query parameter that takes one value, given more than once, is refused (422 naming it)
+    rather than read as its last value: `?q=a&q=b` is not a search for "b"."""
+
+    def parse_querydict(self, data, list_fields, request):
+        repeated = [key for key in data.keys() if key not in list_fields and len(data.getlist(key)) > 1]
+        if repeated:
+            raise NinjaValidationError([{"loc": ("query", key), "msg": "Give this parameter once."} for key in repeated])
+        return super().parse_querydict(data, list_fields, request)
+
 
 api = NinjaAPI(
     title="SafetyNet API",
@@ -16,6 +28,7 @@ api = NinjaAPI(
     description="Grass-roots social assistance: network, registry and cases. Every list is scoped to the caller's area.",
     urls_namespace="api-1",
     auth=[BearerTokenAuth(), SessionActorAuth()],
+    parser=SingleValueParser(),
 )
 
 

@@ -74,3 +74,14 @@ def test_openapi_document_is_served(client, db):
     assert response.status_code == 200
     paths = response.json()["paths"]
     assert "/api/v1/areas" in paths and "/api/v1/households" in paths and "/api/v1/persons" in paths
+
+
+def test_a_query_parameter_given_twice_is_refused(client, county, make_actor):
+    """`?q=a&q=b` is not read as a search for "b": 422 naming the parameter."""
+    from django.contrib.auth import get_user_model
+
+    actor = make_actor("town_worker", "130123100", username="twice")
+    client.force_login(get_user_model().objects.get(pk=actor.user_id))
+    response = client.get("/api/v1/areas", {"q": ["正定", "镇"]})
+    assert response.status_code == 422 and response.json()["field"] == "q"
+    assert client.get("/api/v1/areas", {"q": "正定"}).status_code == 200

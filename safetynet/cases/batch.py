@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import IntegrityError, connection
+from django.db import IntegrityError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -168,7 +168,7 @@ def _run(work: list[tuple[int | None, dict]], take, *, load: bool, read=None) ->
                 results.append(BatchResult(case.pk if case else case_id, True, status=case.status if case else ""))
     except IntegrityError:
         # Another desk filed or decided the same thing between this batch's checks and its
-        # commit; the database refused, and nothing of the batch was saved.
-        connection.close_if_unusable_or_obsolete()
+        # commit; the database refused, and nothing of the batch was saved (the batch's
+        # transaction was rolled back; the connection is usable).
         raise Conflict(_("Someone else saved one of these cases at the same moment; nothing was saved. Try again."))
     return results
