@@ -233,13 +233,16 @@ def test_a_batch_acceptance_finds_close_relatives_as_one_at_a_time(posts, villag
     assert [m["relation"] for m in home_case.close_relative_matches] == ["self"]
 
 
-@pytest.mark.parametrize("action", ["apply", "accept", "give_town_opinion", "confirm"])
+@pytest.mark.parametrize("action", ["apply", "accept", "record_survey", "give_town_opinion", "confirm"])
 def test_a_batch_reads_its_cases_rows_at_once(action, posts, village, clock, standards, django_assert_max_num_queries):
     """Statements for a batch of six are those for a batch of two: the rows each case's step
     reads are read for all of them before the cases are taken."""
     from django.test.utils import CaptureQueriesContext
 
-    before = {"apply": None, "accept": "applied", "give_town_opinion": "verified", "confirm": "notice_closed"}[action]
+    before = {"apply": None, "accept": "applied", "record_survey": "accepted", "give_town_opinion": "verified",
+              "confirm": "notice_closed"}[action]
+    inputs = {"record_survey": {"conducted_on": clock(), "investigators": investigators(), "findings": "属实",
+                                "signed_by_household": True}}.get(action, {})
     counts = []
     for size in (2, 6):
         households = [make_poor_household(posts.worker, village.code) for _ in range(size)]
@@ -248,6 +251,26 @@ def test_a_batch_reads_its_cases_rows_at_once(action, posts, village, clock, sta
             if action == "apply":
                 _apply(posts, households)
             else:
-                _take(posts.officer if action == "confirm" else posts.worker, action, [c.pk for c in cases])
+                _take(posts.officer if action == "confirm" else posts.worker, action, [c.pk for c in cases], **inputs)
         counts.append(len(captured.captured_queries))
     assert counts[1] <= counts[0], counts       # (the first may warm a cache)
+
+
+def test_a_batch_survey_refuses_a_relative_investigator_as_one_at_a_time(posts, village, clock, standards):
+    from safetynet.registry.services import create_household, link_kinship
+    from tests.cases_helpers import D, new_id
+
+    households = [make_poor_household(posts.worker, village.code) for _ in range(2)]
+    ids = _apply(posts, households)
+    _take(posts.worker, "accept", ids)
+    number = new_id(D(1975, 1, 1))
+    other = create_household(actor=posts.worker, area_code=village.code, address="弟家", registration_type="rural",
+                             members=[{"name": "张弟", "id_number": number, "relation_to_head": "head"}])
+    link_kinship(actor=posts.worker, person_id=households[1].head_id, relation="sibling", relative_id=other.head_id)
+    team = investigators(1) + [{"name": "张弟", "id_number": number}]
+    results = batch.take_steps(actor=posts.worker, action="record_survey", items=[
+        {"case": i, "conducted_on": clock(), "investigators": team, "findings": "属实", "signed_by_household": True}
+        for i in ids])
+    assert results[0].ok                               # not a relative of the first household
+    assert not results[1].ok and results[1].error["field"] == "investigators"
+    assert "张弟" in results[1].error["message"]

@@ -48,7 +48,7 @@ BATCH_STEPS = {
     "accept": (services.accept_application, ("missing_materials", "promise_signed", "authorization_signed", "note"),
                _members_ahead),
     "record_survey": (services.record_survey, ("conducted_on", "investigators", "findings", "signed_by_household",
-                                               "daily_activities"), None),
+                                               "daily_activities"), services.read_surveys_ahead),
     "verify": (services.record_manual_verification, ("summary", "findings", "total_monthly_income",
                                                      "total_financial_assets"), None),
     "give_town_opinion": (services.give_town_opinion, ("opinion",), services.read_reports_ahead),

@@ -599,12 +599,33 @@ def _resolve_investigators(items, case: Case) -> list[dict]:
         raise ValidationError(_("%(name)s is a member of the household and cannot investigate it.")
                               % {"name": distinct[number]["name"]}, field="investigators")
     member_ids = sorted(m["person_id"] for m in members.values())
-    related = _RELATIVE_AMONG.first(member_ids, sorted(numbers)) if member_ids else None
-    related = related[0] if related else None
+    related = _relative_among(member_ids, numbers) if member_ids else None
     if related:
         raise ValidationError(_("%(name)s is a close relative of the household and cannot investigate it.")
                               % {"name": distinct[related]["name"]}, field="investigators")
     return list(distinct.values())
+
+
+def _relative_among(member_ids: list[int], numbers: set[str]) -> str | None:
+    """The ID number, among `numbers`, of the first registered relative of these members (by
+    kinship row), or None."""
+    kin = [ahead("kinship numbers", person) for person in member_ids]
+    if any(rows is None for rows in kin):
+        found = _RELATIVE_AMONG.first(member_ids, sorted(numbers))
+        return found[0] if found else None
+    found = sorted((kinship_id, number) for rows in kin for kinship_id, number in rows if number in numbers)
+    return found[0][1] if found else None
+
+
+_KINSHIP_NUMBERS = Prepared(lambda person_ids: Kinship.objects.filter(person_id__in=person_ids).order_by()
+                            .values_list("person_id", "id", "relative__id_number"))
+
+
+def read_surveys_ahead(cases) -> None:
+    """In a write batch of surveys: the registered relatives of every member, for the
+    investigators' check."""
+    read_ahead("kinship numbers", _KINSHIP_NUMBERS, [m["person_id"] for case in cases
+                                                     for m in case.snapshot.get("members", [])])
 
 
 def _create_survey(case: Case, actor: Actor, *, kind: str, conducted_on, investigators, findings, signed_by_household,

@@ -134,37 +134,37 @@ def chain_statements(connection) -> tuple[str, str, list[str], str]:
             f"WHERE {quote('id')} = 1")
 
 
-def record_event(*, actor, action: str, obj=None, object_type: str = "", object_id: Any = "", before=None, after=None) -> AuditEvent:
+def record_event(*, actor, action: str, obj=None, object_type: str = "", object_id: Any = "", before=None,
+                 after=None) -> AuditEvent | None:
     """Append one event to the chain. `actor` is an Actor (or None for the system).
 
     Runs in the caller's transaction without a savepoint: if the append fails, the write it
-    describes fails with it. Inside a write batch (core/writebatch.py) the event is chained and
-    written at the batch's flush, and the event returned has no sequence or key yet."""
+    describes fails with it. Returns the event; inside a write batch (core/writebatch.py) the event
+    is chained and written at the batch's flush, and None is returned."""
     if obj is not None:
         object_type = object_type or f"{obj._meta.app_label}.{obj._meta.model_name}"
         object_id = object_id or obj.pk
     connection = connections[DEFAULT_DB_ALIAS]
-    event = AuditEvent(
-        at=timezone.now(),
-        user_id=getattr(actor, "user_id", None),
-        username=getattr(actor, "username", "") or "system",
-        post_id=getattr(actor, "post_id", None),
-        role=getattr(actor, "role", "") or "",
-        area_code=getattr(actor, "area_code", "") or "",
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id) if object_id is not None else "",
-        before=_canonical(before) if before is not None else None,
-        after=_canonical(after) if after is not None else None,
-    )
-    digest = content_digest(at=event.at, username=event.username, post_id=event.post_id, role=event.role,
-                            area_code=event.area_code, action=event.action, object_type=event.object_type,
-                            object_id=event.object_id, before=event.before, after=event.after)
-    content = [db_value(f, getattr(event, f.attname), connection) for f in _CONTENT_FIELDS]
+    values = {
+        "at": timezone.now(),
+        "user_id": getattr(actor, "user_id", None),
+        "username": getattr(actor, "username", "") or "system",
+        "post_id": getattr(actor, "post_id", None),
+        "role": getattr(actor, "role", "") or "",
+        "area_code": getattr(actor, "area_code", "") or "",
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id) if object_id is not None else "",
+        "before": _canonical(before) if before is not None else None,
+        "after": _canonical(after) if after is not None else None,
+    }
+    digest = content_digest(**{k: v for k, v in values.items() if k != "user_id"})
+    content = [db_value(f, values[f.attname], connection) for f in _CONTENT_FIELDS]
     batch = active_batch()
     if batch is not None:
         batch.audit(digest, content)
-        return event
+        return None
+    event = AuditEvent(**values)
     append, insert = _statements(connection)
     with transaction.atomic(savepoint=False), statement_cursor(connection) as cursor:
         for attempt in (1, 2):
