@@ -233,31 +233,41 @@ for _field_class, _python_type in ((models.CharField, str), (models.TextField, s
     _PASS_THROUGH[_field_class] = _python_type
 
 
-def _pass_through_type(field: models.Field, vendor: str) -> type | None:
-    """The Python type `field` stores unchanged, or None (dates, decimals, JSON, UUIDs... convert;
-    on PostgreSQL so do ints, which Django wraps in sized integer types for the driver)."""
+def _pass_through_type(field: models.Field, vendor: str, connection) -> tuple[type, type | None] | None:
+    """(the Python type `field` stores as it is, or wraps in one fixed type; that wrapper or None),
+    or None when values of the field convert (dates, decimals, JSON, UUIDs...). On PostgreSQL
+    Django wraps an int in the column's sized integer type for psycopg (Int4, Int8...), except
+    for auto keys: which wrapper, if any, is read off Django's own conversion of a sample."""
     if field.is_relation and not field.many_to_one:
         return None
     target = field.target_field if field.is_relation else field
     kind = _PASS_THROUGH.get(type(target))
-    return None if kind is int and vendor == "postgresql" else kind
+    if kind is None:
+        return None
+    if kind is int and vendor == "postgresql":
+        sample = field.get_db_prep_save(1, connection or default_connection)
+        if not isinstance(sample, int) or isinstance(sample, bool) or sample != 1:
+            return None
+        return (int, None if type(sample) is int else type(sample))
+    return (kind, None)
 
 
-_pass_through_cache: dict[tuple[models.Field, str], type | None] = {}
+_pass_through_cache: dict[tuple[models.Field, str], tuple | None] = {}
 
 
 def db_value(field: models.Field, value, connection=None):
     """`field.get_db_prep_save(value)`, short-cut for None and for values that field stores as
-    they are (a str for a CharField, an int for an IntegerField or a foreign key to one)."""
+    they are (a str for a CharField, an int for an IntegerField or a foreign key to one), or
+    wrapped as Django would (an int in psycopg's Int4 for an integer column on PostgreSQL)."""
     if value is None:
         return None
     key = (field, connection.vendor if connection is not None else _default_vendor())
     try:
         kind = _pass_through_cache[key]
     except KeyError:
-        kind = _pass_through_cache[key] = _pass_through_type(field, key[1])
-    if kind is not None and type(value) is kind:
-        return value
+        kind = _pass_through_cache[key] = _pass_through_type(field, key[1], connection)
+    if kind is not None and type(value) is kind[0]:
+        return value if kind[1] is None else kind[1](value)
     return field.get_db_prep_save(value, connection or default_connection)
 
 
