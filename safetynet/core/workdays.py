@@ -21,6 +21,7 @@ def _exceptions() -> dict[dt.date, bool]:
 
 def clear_cache() -> None:
     _exceptions.cache_clear()
+    add_working_days.cache_clear()
 
 
 def is_working_day(day: dt.date) -> bool:
@@ -30,10 +31,12 @@ def is_working_day(day: dt.date) -> bool:
     return day.weekday() < 5
 
 
+@lru_cache(maxsize=8192)
 def add_working_days(start: dt.date, days: int) -> dt.date:
     """The date `days` working days after `start` (start itself does not count, as in
     "within 3 working days of acceptance"). Negative counts go backwards; 0 returns the next
-    working day on or after `start`."""
+    working day on or after `start`. Remembered (with the calendar, until `clear_cache`): every
+    case step recomputes its clocks, mostly from the same few days."""
     day = start
     if days == 0:
         while not is_working_day(day):
