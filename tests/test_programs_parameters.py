@@ -335,3 +335,17 @@ def test_standards_in_force_for_the_actors_area(standards, make_actor):
 def test_demo_standards_are_idempotent(county, system):
     assert seed_demo_standards(actor=system, county_code=COUNTY) == 2
     assert seed_demo_standards(actor=system, county_code=COUNTY) == 0
+
+
+def test_area_paths_remembered_at_once_are_those_read_one_by_one(db, county):
+    from safetynet.core import refcache
+    from safetynet.programs import selectors
+
+    codes = list(county.__class__.objects.filter(code__startswith=county.code).order_by("code")
+                 .values_list("code", flat=True)[:40])
+    one_by_one = {code: selectors._area_path(code) for code in codes}
+    refcache.clear()
+    selectors.remember_area_paths(codes + ["", "999999999999"])
+    assert all(refcache.known((refcache.AREAS,), code) for code in codes)
+    assert not refcache.known((refcache.AREAS,), "999999999999")       # no such area: not remembered
+    assert {code: selectors.area_path(code) for code in codes} == one_by_one

@@ -52,6 +52,7 @@ from safetynet.core.statements import Prepared, active_batch, ahead, insert_row,
 from safetynet.core.writebatch import step_transaction
 from safetynet.payments.models import LIVE_STATUSES, Enrollment, EnrollmentStatus
 from safetynet.programs import rules
+from safetynet.programs import selectors as program_selectors
 from safetynet.publicity import services as publicity
 from safetynet.publicity.models import NoticeStatus
 from safetynet.registry.models import Household, Kinship
@@ -244,6 +245,8 @@ def read_applications_ahead(applications: list[dict]) -> None:
             pass            # the service refuses it, naming the field
     read_objects_ahead("household", _HOUSEHOLDS, household_ids)
     read_snapshots_ahead(household_ids)
+    areas = [household.area_id for rows in (ahead("household", h) for h in household_ids) if rows for household in rows]
+    program_selectors.remember_area_paths(areas + [code[:12] for code in areas])   # (the snapshot reads the village's)
     if any(fields.get("program_code") == DIBAO for fields in applications):
         read_ahead("open dibao by applicant", _OPEN_BY_APPLICANT, applicants, args=(DIBAO,))
         read_ahead("open dibao by household", _OPEN_BY_HOUSEHOLD, household_ids, args=(DIBAO,))

@@ -90,6 +90,24 @@ def cached(names: tuple[str, ...], key: Hashable, compute: Callable[[], T]) -> T
     return value
 
 
+def known(names: tuple[str, ...], key: Hashable) -> bool:
+    """Whether a value is remembered under `key` for the current tokens of `names`."""
+    entry = _caches.get(names, {}).get(key)
+    return entry is not None and entry[0] == current_tokens(names)
+
+
+def remember(names: tuple[str, ...], values: dict) -> None:
+    """Remember many computed values at once (`cached`, filled ahead of use); None is skipped."""
+    tokens = current_tokens(names)
+    cache = _caches.setdefault(names, OrderedDict())
+    for key, value in values.items():
+        if value is not None:
+            cache[key] = (tokens, value)
+            cache.move_to_end(key)
+    while len(cache) > MAX_ENTRIES:
+        cache.popitem(last=False)
+
+
 def clear() -> None:
     _local.memo = None
     _caches.clear()

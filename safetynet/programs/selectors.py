@@ -99,12 +99,20 @@ _AREAS_BY_CODE = Prepared(lambda codes: Area.objects.filter(code__in=codes).orde
                           .values_list("code", "name", "level", "urban_rural_class"))
 
 
+def _prefixes(code: str) -> list[str]:
+    return [code[:n] for n in CODE_LENGTHS.values() if n < len(code)] + [code]
+
+
 def _area_path(code: str) -> AreaPath | None:
     if not code:
         return None
-    prefixes = [code[:n] for n in CODE_LENGTHS.values() if n < len(code)] + [code]
-    rows = {c: (name, level, klass) for c, name, level, klass in _AREAS_BY_CODE.rows(prefixes)}
-    if not code or code not in rows:
+    prefixes = _prefixes(code)
+    return _path_from_rows(code, {c: (name, level, klass) for c, name, level, klass in _AREAS_BY_CODE.rows(prefixes)})
+
+
+def _path_from_rows(code: str, rows: dict) -> AreaPath | None:
+    prefixes = _prefixes(code)
+    if code not in rows:
         return None
     chain = tuple((c, rows[c][0], rows[c][1]) for c in prefixes if c in rows)
     is_urban = None
@@ -114,6 +122,20 @@ def _area_path(code: str) -> AreaPath | None:
             is_urban = klass.startswith("1")
             break
     return AreaPath(code=code, name=rows[code][0], level=rows[code][1], chain=chain, is_urban=is_urban)
+
+
+def remember_area_paths(area_codes) -> None:
+    """Resolve the paths of many areas at once (one read for those not remembered yet), so that
+    a batch of applications from a town's villages and groups does not read them one by one."""
+    codes = sorted({(c or "").strip() for c in area_codes} - {""})
+    missing = [c for c in codes if not refcache.known((refcache.AREAS,), c)]
+    if not missing:
+        return
+    prefixes = sorted({p for c in missing for p in _prefixes(c)})
+    rows = {}
+    for start in range(0, len(prefixes), 500):
+        rows.update({c: (name, level, klass) for c, name, level, klass in _AREAS_BY_CODE.rows(prefixes[start:start + 500])})
+    refcache.remember((refcache.AREAS,), {code: _path_from_rows(code, rows) for code in missing})
 
 
 def _check_program(program_code: str) -> None:
