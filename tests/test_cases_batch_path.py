@@ -274,3 +274,17 @@ def test_a_batch_survey_refuses_a_relative_investigator_as_one_at_a_time(posts, 
     assert results[0].ok                               # not a relative of the first household
     assert not results[1].ok and results[1].error["field"] == "investigators"
     assert "张弟" in results[1].error["message"]
+
+
+def test_a_batch_with_an_unreadable_version_or_no_applications_is_refused_whole(posts, village, clock, standards):
+    ids = _apply(posts, [make_poor_household(posts.worker, village.code) for _ in range(2)])
+    for bad in ("3x", True, 0, 2.5):
+        with pytest.raises(ValidationError) as error:
+            batch.take_steps(actor=posts.worker, action="accept", items=[{"case": ids[0]}, {"case": ids[1], "version": bad}])
+        assert error.value.field == "version"
+    assert set(Case.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"applied"}
+    assert [r.ok for r in batch.take_steps(actor=posts.worker, action="accept",
+                                           items=[{"case": ids[0], "version": "1"}])] == [True]
+    with pytest.raises(ValidationError) as error:
+        batch.apply_for_households(actor=posts.worker, applications=[])
+    assert error.value.field == "applications"

@@ -109,7 +109,9 @@ def take_steps(*, actor: Actor, action: str, items) -> list[BatchResult]:
         if case_id in seen:
             continue
         seen.add(case_id)
-        work.append((case_id, {k: v for k, v in item.items() if k != "case"}))
+        inputs = {k: v for k, v in item.items() if k != "case"}
+        inputs["version"] = _version(item.get("version"), case_id)
+        work.append((case_id, inputs))
     return _run(work, lambda case_id, inputs: service(actor=actor, case_id=case_id, **inputs), load=True, read=read)
 
 
@@ -119,7 +121,7 @@ def apply_for_households(*, actor: Actor, applications) -> list[BatchResult]:
     that could not both be open are refused after the first, as the service refuses them."""
     actor.require("cases.apply")
     work = []
-    for item in _listed(applications):
+    for item in _listed(applications, field="applications"):
         if not isinstance(item, dict):
             raise ValidationError(_("Each application is a set of fields."), field="applications")
         unknown = sorted(set(item) - set(APPLICATION_FIELDS))
@@ -132,13 +134,25 @@ def apply_for_households(*, actor: Actor, applications) -> list[BatchResult]:
 
 # ---- the one loop ----------------------------------------------------------------------------
 
-def _listed(items) -> list:
+def _listed(items, *, field: str = "cases") -> list:
     items = list(items or ())
     if not items:
-        raise ValidationError(_("Select at least one case."), field="cases")
+        raise ValidationError(_("Select at least one case.") if field == "cases" else _("List at least one application."),
+                              field=field)
     if len(items) > MAX_BATCH:
-        raise ValidationError(_("At most %(n)d cases at once.") % {"n": MAX_BATCH}, field="cases")
+        raise ValidationError((_("At most %(n)d cases at once.") if field == "cases"
+                               else _("At most %(n)d applications at once.")) % {"n": MAX_BATCH}, field=field)
     return items
+
+
+def _version(value, case_id: int) -> int | None:
+    """The version the user saw, or None; anything else refuses the batch (a stale-page check
+    cannot be skipped for a version that cannot be read)."""
+    if value is None or (type(value) is int and value > 0):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    raise ValidationError(_("The version given for case %(case)s is not a number.") % {"case": case_id}, field="version")
 
 
 def _case_number(value) -> int:

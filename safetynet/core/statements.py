@@ -63,19 +63,19 @@ class _SQLiteStatementCursor:
         self.db = connection
         self.cursor = connection.connection.cursor()
 
-    def execute(self, sql, params=()):
+    def _query(self, sql: str) -> str:
         query = self._qmark.get(sql)
         if query is None:
             query = self._qmark[sql] = FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%")
+        return query
+
+    def execute(self, sql, params=()):
         with self.db.wrap_database_errors:
-            return self.cursor.execute(query, params)
+            return self.cursor.execute(self._query(sql), params)
 
     def executemany(self, sql, param_list):
-        query = self._qmark.get(sql)
-        if query is None:
-            query = self._qmark[sql] = FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%")
         with self.db.wrap_database_errors:
-            return self.cursor.executemany(query, param_list)
+            return self.cursor.executemany(self._query(sql), param_list)
 
     def fetchone(self):
         return self.cursor.fetchone()
@@ -358,6 +358,33 @@ def _insert_sql(model: type[models.Model]) -> tuple[str, list[models.Field], boo
     return cache[key]
 
 
+def row_values(instance: models.Model, fields, connection=None) -> list:
+    """The database values of `instance`'s `fields`, as `Model.save` would write them (each
+    field's `pre_save`, then its conversion)."""
+    return [db_value(f, f.pre_save(instance, True), connection) for f in fields]
+
+
+def insert_many(table: str, columns, rows, connection=None) -> None:
+    """Many rows of database values into `table`: COPY on PostgreSQL, one `executemany` of a
+    single-row INSERT elsewhere. One short text either way: psycopg parses a statement's text
+    for its placeholders, and a long multi-row INSERT anew at every call. The bulk writers (the
+    demo county, verification results, write batches) all write through here."""
+    if not rows:
+        return
+    connection = connection if connection is not None else connections[DEFAULT_DB_ALIAS]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        with connection.wrap_database_errors, connection.connection.cursor() as raw:
+            with raw.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
+    with cursor(connection) as db:
+        db.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join(['%s'] * len(columns))})", rows)
+
+
 def insert_row(instance: models.Model) -> models.Model:
     """INSERT `instance` (an unsaved model with an auto primary key) and set its pk. Runs the
     fields' `pre_save` (auto_now_add and the like) but no signals: for tables nothing listens to.
@@ -366,7 +393,7 @@ def insert_row(instance: models.Model) -> models.Model:
     if batch is not None:
         return batch.insert(instance)
     sql, fields, returning = _insert_sql(type(instance))
-    params = [db_value(f, f.pre_save(instance, True)) for f in fields]
+    params = row_values(instance, fields)
     with cursor() as db:
         db.execute(sql, params)
         instance.pk = db.fetchone()[0] if returning else db.lastrowid

@@ -32,7 +32,6 @@ The contract:
 from __future__ import annotations
 
 import re
-import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -42,10 +41,7 @@ from django.utils.translation import gettext as _
 from . import statements
 from .errors import Conflict
 from .statements import cursor as statement_cursor
-from .statements import db_value
-
-MAX_POSTGRES_PARAMS = 60_000
-
+from .statements import insert_many, row_values
 
 class ImmediateWrite(RuntimeError):
     """A step in a write batch wrote around the batch and then failed: the batch is given up."""
@@ -87,7 +83,7 @@ class WriteBatch:
         model = type(instance)
         instance.pk = self.allocate_id(model)
         fields = [model._meta.pk] + [f for f in model._meta.concrete_fields if not f.primary_key]
-        params = [db_value(f, f.pre_save(instance, True), self.connection) for f in fields]
+        params = row_values(instance, fields, self.connection)
         self.ops.append(_Op("insert", (model, tuple(f.column for f in fields)), params))
         instance._state.adding = False
         instance._state.db = self.connection.alias
@@ -160,7 +156,7 @@ class WriteBatch:
             if op.kind == "insert":
                 inserts.setdefault(op.key, []).append(op.params)
         for (model, columns), rows in inserts.items():
-            self._insert_rows(model._meta.db_table, columns, rows)
+            insert_many(model._meta.db_table, columns, rows, self.connection)
         # Updates: grouped by statement, each row's updates kept in the order they were made.
         updates: dict[tuple, list[_Op]] = {}
         seen: dict[tuple, int] = {}
@@ -176,25 +172,6 @@ class WriteBatch:
             self._update_rows(sql, group)
         if self.events:
             self._append_events()
-
-    def _insert_rows(self, table: str, columns, rows) -> None:
-        """Multi-row INSERTs on SQLite; COPY on PostgreSQL, where psycopg would otherwise parse
-        every long multi-row text anew for its placeholders (a third of the client's time)."""
-        quote = self.connection.ops.quote_name
-        names = ", ".join(quote(c) for c in columns)
-        if self.connection.vendor == "postgresql":
-            with self.connection.wrap_database_errors, self.connection.connection.cursor() as cursor:
-                with cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            return
-        chunk = max(1, self._max_params() // len(columns))
-        head = f"INSERT INTO {quote(table)} ({names}) VALUES "
-        one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-        with statement_cursor(self.connection) as cursor:
-            for start in range(0, len(rows), chunk):
-                part = rows[start:start + chunk]
-                cursor.execute(head + ", ".join([one] * len(part)), [value for row in part for value in row])
 
     def _update_rows(self, sql: str, group: list[_Op]) -> None:
         with statement_cursor(self.connection) as cursor:
@@ -225,18 +202,10 @@ class WriteBatch:
             current = link_hash(previous, sequence, digest)
             rows.append([sequence, previous, current] + content)
             before, previous = previous, current
-        self._insert_rows(table, columns, rows)
+        insert_many(table, columns, rows, self.connection)
         with statement_cursor(self.connection) as cursor:
             cursor.execute(update_head, [sequence, before, previous])
 
-    def _max_params(self) -> int:
-        if self.connection.vendor == "sqlite":
-            raw = self.connection.connection
-            try:
-                return raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-            except AttributeError:      # Python before 3.11
-                return 999
-        return MAX_POSTGRES_PARAMS
 
 
 _WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|CREATE|DROP|ALTER|TRUNCATE)\b", re.IGNORECASE)

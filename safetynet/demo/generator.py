@@ -43,6 +43,7 @@ from safetynet.core.audit import record_event
 from safetynet.core.errors import ValidationError
 from safetynet.core.idnumbers import make_id_number
 from safetynet.core.scoping import Actor
+from safetynet.core.statements import insert_many
 from safetynet.programs.demo import DEMO_STANDARDS, seed_demo_standards
 from safetynet.registry.models import Asset, Household, IncomeItem, Kinship, Person
 
@@ -206,41 +207,10 @@ def analyze_registry() -> None:
 
 class _BulkWriter:
     """Multi-row inserts with column names taken from the models, so a renamed column cannot
-    drift. SQLite: one executemany per table and chunk. PostgreSQL: COPY."""
-
-    def __init__(self):
-        connection.ensure_connection()
-        self.vendor = connection.vendor
-        self.raw = connection.connection
-        self._sql: dict = {}
-
-    def _columns(self, model, fields):
-        key = (model, tuple(fields))
-        if key not in self._sql:
-            quote = connection.ops.quote_name
-            columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
-            table = quote(model._meta.db_table)
-            if self.vendor == "postgresql":
-                self._sql[key] = f"COPY {table} ({columns}) FROM STDIN"
-            else:
-                marks = ", ".join("?" * len(fields)) if self.vendor == "sqlite" else ", ".join(["%s"] * len(fields))
-                self._sql[key] = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
-        return self._sql[key]
+    drift (core.statements.insert_many: executemany on SQLite, COPY on PostgreSQL)."""
 
     def insert(self, model, fields, rows):
-        if not rows:
-            return
-        sql = self._columns(model, fields)
-        if self.vendor == "postgresql":
-            with self.raw.cursor() as cursor, cursor.copy(sql) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            cursor = self.raw.cursor()
-            try:
-                cursor.executemany(sql, rows)
-            finally:
-                cursor.close()
+        insert_many(model._meta.db_table, [model._meta.get_field(f).column for f in fields], rows)
 
     def reset_sequences(self, models):
         statements = connection.ops.sequence_reset_sql(no_style(), models)

@@ -36,6 +36,8 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from safetynet.core.statements import insert_many
+
 from . import storage
 from .assessment import HouseholdAssessment, HouseholdTotals, MemberTotals, assess_household
 from .expressions import (
@@ -290,31 +292,13 @@ def finding_rows(run_id: int, findings: pa.Table, snapshots: dict[str, SnapshotR
 
 
 class BulkWriter:
-    """Multi-row inserts with the models' column names: executemany on SQLite, COPY on PostgreSQL."""
-
-    def __init__(self):
-        connection.ensure_connection()
-        self.vendor = connection.vendor
-        self.raw = connection.connection
+    """Multi-row inserts with the models' column names (core.statements.insert_many: executemany
+    on SQLite, COPY on PostgreSQL)."""
 
     def insert(self, model, fields: list[str], rows: list[tuple]) -> None:
-        if not rows:
-            return
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
-        table = quote(model._meta.db_table)
-        if self.vendor == "postgresql":
-            with self.raw.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        marks = ", ".join(["?" if self.vendor == "sqlite" else "%s"] * len(fields))
-        prepared = [tuple(_sqlite_value(v) for v in row) for row in rows] if self.vendor == "sqlite" else rows
-        cursor = self.raw.cursor()
-        try:
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", prepared)
-        finally:
-            cursor.close()
+        if connection.vendor == "sqlite":
+            rows = [tuple(_sqlite_value(v) for v in row) for row in rows]
+        insert_many(model._meta.db_table, [model._meta.get_field(f).column for f in fields], rows)
 
 
 def _sqlite_value(value):
