@@ -105,6 +105,7 @@ def test_hot_statements_are_prepared_on_postgresql_and_left_whole_while_queries_
 
 
 @pytest.mark.django_db
+@pytest.mark.filterwarnings("ignore:.*received a naive datetime")   # a date given to a DateTimeField
 def test_db_value_gives_what_django_gives_for_every_field():
     """The short cut converts exactly as `get_db_prep_save` does (value and type: on PostgreSQL
     an int goes out wrapped in the column's sized type), for every field of every model."""
@@ -113,7 +114,9 @@ def test_db_value_gives_what_django_gives_for_every_field():
 
     from safetynet.core.statements import db_value
 
-    samples = {int: [7, 2 ** 33], str: ["", "正定县"], bool: [True, False]}
+    samples = {int: [7, 2 ** 33], str: ["", "正定县"], bool: [True, False],
+               dt.date: [dt.date(2026, 3, 1)],
+               dt.datetime: [dt.datetime(2026, 3, 1, 8, 30, tzinfo=dt.timezone.utc)]}
     checked = 0
     for model in apps.get_models():
         for field in model._meta.concrete_fields:
@@ -128,3 +131,19 @@ def test_db_value_gives_what_django_gives_for_every_field():
                     assert got == expected or repr(got) == repr(expected), (model, field.name, value)  # (Jsonb has no ==)
                     checked += 1
     assert checked > 500
+
+
+def test_db_value_leaves_a_naive_datetime_to_django():
+    """Only aware datetimes skip the conversion: a naive one is made aware in the project's time
+    zone by Django (with its warning), never sent to the database as it is."""
+    from django.db import connection
+
+    from safetynet.core.models import AuditEvent
+    from safetynet.core.statements import db_value
+
+    field = AuditEvent._meta.get_field("at")
+    naive = dt.datetime(2026, 3, 1, 8, 30)
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        expected = field.get_db_prep_save(naive, connection)
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        assert db_value(field, naive, connection) == expected

@@ -13,6 +13,7 @@ callers.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import threading
 from contextlib import contextmanager
@@ -233,14 +234,22 @@ for _field_class, _python_type in ((models.CharField, str), (models.TextField, s
     _PASS_THROUGH[_field_class] = _python_type
 
 
-def _pass_through_type(field: models.Field, vendor: str, connection) -> tuple[type, type | None] | None:
-    """(the Python type `field` stores as it is, or wraps in one fixed type; that wrapper or None),
-    or None when values of the field convert (dates, decimals, JSON, UUIDs...). On PostgreSQL
-    Django wraps an int in the column's sized integer type for psycopg (Int4, Int8...), except
-    for auto keys: which wrapper, if any, is read off Django's own conversion of a sample."""
+def _pass_through_type(field: models.Field, vendor: str, connection) -> tuple[type, type | None, bool] | None:
+    """(the Python type `field` stores as it is, or wraps in one fixed type; that wrapper or None;
+    whether only timezone-aware values pass), or None when values of the field convert (decimals,
+    JSON, UUIDs...). On PostgreSQL Django wraps an int in the column's sized integer type for
+    psycopg (Int4, Int8...), except for auto keys: which wrapper, if any, is read off Django's own
+    conversion of a sample. Dates and aware datetimes go to psycopg as they are on PostgreSQL (on
+    SQLite they become text): that too is read off a sample."""
     if field.is_relation and not field.many_to_one:
         return None
     target = field.target_field if field.is_relation else field
+    if isinstance(target, (models.DateField, models.DateTimeField)) and not isinstance(target, models.TimeField):
+        aware = isinstance(target, models.DateTimeField)
+        sample = (dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc) if aware else dt.date(2026, 1, 1))
+        if field.get_db_prep_save(sample, connection or default_connection) is sample:
+            return (type(sample), None, aware)
+        return None
     kind = _PASS_THROUGH.get(type(target))
     if kind is None:
         return None
@@ -248,8 +257,8 @@ def _pass_through_type(field: models.Field, vendor: str, connection) -> tuple[ty
         sample = field.get_db_prep_save(1, connection or default_connection)
         if not isinstance(sample, int) or isinstance(sample, bool) or sample != 1:
             return None
-        return (int, None if type(sample) is int else type(sample))
-    return (kind, None)
+        return (int, None if type(sample) is int else type(sample), False)
+    return (kind, None, False)
 
 
 _pass_through_cache: dict[tuple[models.Field, str], tuple | None] = {}
@@ -257,8 +266,9 @@ _pass_through_cache: dict[tuple[models.Field, str], tuple | None] = {}
 
 def db_value(field: models.Field, value, connection=None):
     """`field.get_db_prep_save(value)`, short-cut for None and for values that field stores as
-    they are (a str for a CharField, an int for an IntegerField or a foreign key to one), or
-    wrapped as Django would (an int in psycopg's Int4 for an integer column on PostgreSQL)."""
+    they are (a str for a CharField, an int for an IntegerField or a foreign key to one, a date
+    or an aware datetime on PostgreSQL), or wrapped as Django would (an int in psycopg's Int4 for
+    an integer column on PostgreSQL)."""
     if value is None:
         return None
     key = (field, connection.vendor if connection is not None else _default_vendor())
@@ -266,7 +276,7 @@ def db_value(field: models.Field, value, connection=None):
         kind = _pass_through_cache[key]
     except KeyError:
         kind = _pass_through_cache[key] = _pass_through_type(field, key[1], connection)
-    if kind is not None and type(value) is kind[0]:
+    if kind is not None and type(value) is kind[0] and not (kind[2] and value.tzinfo is None):
         return value if kind[1] is None else kind[1](value)
     return field.get_db_prep_save(value, connection or default_connection)
 
@@ -334,8 +344,11 @@ def pipeline(connection=None):
     fetch or at the end of the block: one round trip for a step's closing writes instead of one
     each. Elsewhere (and while Django logs queries) nothing changes. A statement's `rowcount` is
     known after the block; an error raises at the end of the block, as Django's error."""
+    if active_batch() is not None:      # first: a write batch sends its writes itself, and this is cheap
+        yield
+        return
     connection = connection or default_connection
-    if not _prepares(connection) or not psycopg.Pipeline.is_supported() or active_batch() is not None:
+    if not _prepares(connection) or not psycopg.Pipeline.is_supported():
         yield
         return
     connection.ensure_connection()

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.utils.translation import gettext
+from django.core.signals import setting_changed
+from django.utils.translation import get_language, gettext
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ class Phrase:
         self.params = params
 
     def __str__(self) -> str:
-        text = gettext(self.msgid)
+        text = _translated(self.msgid)
         if not self.params:
             return text
         return text % {key: _render(value) for key, value in self.params.items()}
@@ -124,8 +125,30 @@ def _render(value):
     if isinstance(value, Phrase):
         return str(value)
     if isinstance(value, tuple):
-        return gettext(", ").join(_render(v) for v in value)
+        return _translated(", ").join(_render(v) for v in value)
     return value
+
+
+# (language, msgid) -> translation. A decision stores its breakdown as text, a dozen phrases,
+# and gettext looks each up through the active catalog's fallbacks every time.
+_translations: dict[tuple[str | None, str], str] = {}
+
+
+def _translated(msgid: str) -> str:
+    key = (get_language(), msgid)
+    try:
+        return _translations[key]
+    except KeyError:
+        text = _translations[key] = gettext(msgid)
+        return text
+
+
+def _forget_translations(*, setting, **kwargs):
+    if setting in ("LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"):    # as Django's own catalogs are
+        _translations.clear()
+
+
+setting_changed.connect(_forget_translations)
 
 
 @dataclass(frozen=True)
