@@ -7,9 +7,10 @@ anything: the rules live in `safetynet.programs.rules`.
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from django.core.serializers.json import DjangoJSONEncoder
+
+from safetynet.core.jsonvalues import round_trip
 
 from safetynet.programs.facts import DibaoParameters, SpecialHardshipParameters, TemporaryParameters
 
@@ -45,36 +46,9 @@ def temporary_parameters(area_code: str, on_date: dt.date, is_urban: bool) -> Te
 
 
 def jsonable(value):
-    """Decimals, dates and translatable phrases as JSON (what a decision stores): exactly what a
-    round trip through JSON text with `_Encoder` gives, built without the text where the value
-    is made of dicts, lists and leaves the encoder knows (every opinion and confirmation stores
-    one, and re-standardising a county stores thousands)."""
-    try:
-        return _plain(value)
-    except _Unusual:
-        return json.loads(json.dumps(value, cls=_Encoder, ensure_ascii=False))
-
-
-class _Unusual(Exception):
-    """A value whose JSON text would not read back as `_plain` builds it: take the round trip."""
-
-
-def _plain(value):
-    kind = type(value)
-    if kind is str or kind is int or kind is bool or kind is float or value is None:
-        return value
-    if kind is dict:
-        plain = {}
-        for key, item in value.items():
-            if type(key) is not str:          # JSON turns other keys into text its own way
-                raise _Unusual
-            plain[key] = _plain(item)
-        return plain
-    if kind is list or kind is tuple:
-        return [_plain(item) for item in value]
-    if isinstance(value, (str, int, float, dict, list, tuple)):    # subclasses: enums, OrderedDict...
-        raise _Unusual
-    return _plain(_ENCODER.default(value))   # Decimal, date, datetime, Phrase, dataclass: as the encoder does
+    """Decimals, dates and translatable phrases as JSON (what a decision stores): the value as a
+    round trip through JSON text with `_Encoder` gives it (core/jsonvalues.py)."""
+    return round_trip(value, _Encoder)
 
 
 class _Encoder(DjangoJSONEncoder):
@@ -88,5 +62,3 @@ class _Encoder(DjangoJSONEncoder):
                 return asdict(o)
             return str(o)
 
-
-_ENCODER = _Encoder()

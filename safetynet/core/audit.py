@@ -15,42 +15,16 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
 from .models import AuditChainHead, AuditEvent
+from .jsonvalues import round_trip as json_value_round_trip
 from .statements import active_batch, db_value
 from .statements import cursor as statement_cursor
 
 GENESIS = "0" * 64
 
 
-class _NotPlain(Exception):
-    pass
-
-
-def _plain_copy(value: Any) -> Any:
-    """A copy of `value` if it is made of JSON's own types only (text, whole numbers, booleans,
-    null, lists, objects with text keys), which JSON gives back unchanged; _NotPlain otherwise."""
-    kind = type(value)
-    if kind in (str, int, bool) or value is None:
-        return value
-    if kind is dict:
-        copy = {}
-        for key, item in value.items():
-            if type(key) is not str:
-                raise _NotPlain
-            copy[key] = _plain_copy(item)
-        return copy
-    if kind is list:
-        return [_plain_copy(item) for item in value]
-    raise _NotPlain
-
-
 def _canonical(value: Any) -> Any:
-    """JSON-normalise (Decimal, dates) so what is hashed is what is stored. An event's data is
-    mostly plain already: then a copy, without the round trip through JSON text (every case
-    step writes an event)."""
-    try:
-        return _plain_copy(value)
-    except _NotPlain:
-        return json.loads(json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False))
+    """JSON-normalise (Decimal, dates) so what is hashed is what is stored."""
+    return json_value_round_trip(value, DjangoJSONEncoder)
 
 
 def content_digest(*, at, username, post_id, role, area_code, action, object_type, object_id, before, after) -> str:

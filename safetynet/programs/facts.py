@@ -62,9 +62,11 @@ class BreakdownLine(NamedTuple):
     rule: str
     section: str = ""
 
-    def as_dict(self) -> dict:
-        return {"item": str(self.item), "amount": None if self.amount is None else f"{self.amount:.2f}",
-                "rule": str(self.rule), "section": str(self.section)}
+    def as_dict(self, language: str | None = None) -> dict:
+        """As text, in `language` (default: the active one)."""
+        language = language or get_language()
+        return {"item": _text(self.item, language), "amount": None if self.amount is None else f"{self.amount:.2f}",
+                "rule": _text(self.rule, language), "section": _text(self.section, language)}
 
 
 @dataclass(frozen=True)
@@ -78,8 +80,9 @@ class Outcome:
     def as_dict(self) -> dict:
         data = {"eligible": self.eligible, "details": dict(self.details)}
         data["monthly_amount"] = f"{self.monthly_amount:.2f}"
-        data["breakdown"] = [line.as_dict() for line in self.breakdown]
-        data["reasons"] = [str(reason) for reason in self.reasons]
+        language = get_language()
+        data["breakdown"] = [line.as_dict(language) for line in self.breakdown]
+        data["reasons"] = [_text(reason, language) for reason in self.reasons]
         return data
 
 
@@ -99,10 +102,14 @@ class Phrase:
         self.params = params
 
     def __str__(self) -> str:
-        text = _translated(self.msgid)
+        return self.render(get_language())
+
+    def render(self, language: str | None) -> str:
+        """The text in `language` (the active one, looked up by the caller once for many)."""
+        text = _translated(self.msgid, language)
         if not self.params:
             return text
-        return text % {key: _render(value) for key, value in self.params.items()}
+        return text % {key: _render(value, language) for key, value in self.params.items()}
 
     def __repr__(self) -> str:
         return f"Phrase({self.msgid!r}, {self.params!r})"
@@ -121,21 +128,26 @@ class Phrase:
         return text in str(self)
 
 
-def _render(value):
+def _render(value, language):
     if isinstance(value, Phrase):
-        return str(value)
+        return value.render(language)
     if isinstance(value, tuple):
-        return _translated(", ").join(_render(v) for v in value)
+        return _translated(", ", language).join(_render(v, language) for v in value)
     return value
 
 
-# (language, msgid) -> translation. A decision stores its breakdown as text, a dozen phrases,
-# and gettext looks each up through the active catalog's fallbacks every time.
+def _text(value, language) -> str:
+    return value.render(language) if isinstance(value, Phrase) else str(value)
+
+
+# (language, msgid) -> translation. A decision stores its breakdown as text, a dozen phrases; gettext
+# and get_language each look up the thread's translation (a context-local) every time.
 _translations: dict[tuple[str | None, str], str] = {}
 
 
-def _translated(msgid: str) -> str:
-    key = (get_language(), msgid)
+def _translated(msgid: str, language: str | None) -> str:
+    """gettext(msgid), `language` being the active language."""
+    key = (language, msgid)
     try:
         return _translations[key]
     except KeyError:
