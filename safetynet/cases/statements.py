@@ -122,10 +122,10 @@ def _update_sql(connection, names: tuple[str, ...]) -> str:
 def update_case(case_id: int, version: int, fields: dict, using: str = "default") -> Updated:
     """UPDATE the case's `fields` where its version is still `version`; `.rows` of the result is
     the rows updated (0: someone else moved it first)."""
-    connection = connections[using]
+    batch = active_batch()
+    connection = batch.connection if batch is not None else connections[using]
     sql = _update_sql(connection, tuple(fields))
     values = [db_value(_CASE_FIELDS[name], value, connection) for name, value in fields.items()]
-    batch = active_batch()
     if batch is not None:
         batch.update(sql, values + [case_id, version], expect=1, row=("cases.case", case_id))
         return Queued()
@@ -139,14 +139,14 @@ _EVENT_COLUMNS = tuple(f.column for f in _EVENT_FIELDS)
 
 def insert_event(using: str = "default", **values) -> None:
     """INSERT one timeline row (CaseEvent) from its field values."""
-    connection = connections[using]
+    batch = active_batch()
+    connection = batch.connection if batch is not None else connections[using]
     params = []
     for field in _EVENT_FIELDS:
         value = values.get(field.attname, values.get(field.name))
         if value is None and field.has_default():
             value = field.get_default()
         params.append(db_value(field, value, connection))
-    batch = active_batch()
     if batch is not None:
         batch.insert_values(CaseEvent, _EVENT_COLUMNS, params)
         return

@@ -22,6 +22,7 @@ the amount calls for approves).
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -290,7 +291,9 @@ def transition(case: Case, action: str, actor: Actor, *, note: str = "", data: d
     the same UPDATE; `data` goes to the timeline row and the audit event (no personal data).
     On success the in-memory `case` reflects the new state and version."""
     row = check_transition(case, action, actor, ctx)
-    with transaction.atomic(savepoint=False):
+    # In a write batch the step already runs in the batch's transaction, and a refused case's
+    # writes are dropped by the batch (core/writebatch.py), not by rolling the transaction back.
+    with nullcontext() if core_statements.active_batch() is not None else transaction.atomic(savepoint=False):
         old = {"status": case.status, "version": case.version}
         fields = dict(changes or {})
         fields["status"] = row.target

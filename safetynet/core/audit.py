@@ -118,7 +118,8 @@ def record_event(*, actor, action: str, obj=None, object_type: str = "", object_
     if obj is not None:
         object_type = object_type or f"{obj._meta.app_label}.{obj._meta.model_name}"
         object_id = object_id or obj.pk
-    connection = connections[DEFAULT_DB_ALIAS]
+    batch = active_batch()
+    connection = batch.connection if batch is not None else connections[DEFAULT_DB_ALIAS]
     values = {
         "at": timezone.now(),
         "user_id": getattr(actor, "user_id", None),
@@ -134,7 +135,6 @@ def record_event(*, actor, action: str, obj=None, object_type: str = "", object_
     }
     digest = content_digest(**{k: v for k, v in values.items() if k != "user_id"})
     content = [db_value(f, values[f.attname], connection) for f in _CONTENT_FIELDS]
-    batch = active_batch()
     if batch is not None:
         batch.audit(digest, content)
         return None

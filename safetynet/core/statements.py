@@ -219,7 +219,7 @@ class Prepared:
     def objects(self, *args) -> list[models.Model]:
         """Model instances (the queryset must select a model's own columns, no `values()`)."""
         _sql, _plan, _converters, _compiler, attnames, model = self._compiled(args)
-        return [model.from_db(default_connection.alias, attnames, row) for row in self.rows(*args)]
+        return [model.from_db(DEFAULT_DB_ALIAS, attnames, row) for row in self.rows(*args)]
 
 
 # Field classes whose conversion to the database leaves a value of the matching Python type as it
@@ -411,7 +411,7 @@ def insert_row(instance: models.Model) -> models.Model:
         db.execute(sql, params)
         instance.pk = db.fetchone()[0] if returning else db.lastrowid
     instance._state.adding = False
-    instance._state.db = default_connection.alias
+    instance._state.db = DEFAULT_DB_ALIAS
     return instance
 
 
