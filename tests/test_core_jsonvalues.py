@@ -2,7 +2,9 @@
 through JSON text gives, for the encoders that store decisions (cases.standards) and audit
 events (Django's)."""
 import datetime as dt
+import enum
 import json
+from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,6 +19,11 @@ from safetynet.core.jsonvalues import NotPlain, json_value, round_trip
 from safetynet.programs.facts import Phrase
 
 
+class Grade(enum.IntEnum):
+    FIRST = 1
+    SECOND = 2
+
+
 @dataclass(frozen=True)
 class Limits:
     standard: Decimal
@@ -29,11 +36,12 @@ leaves = st.one_of(
     st.dates(), st.datetimes(timezones=st.just(dt.timezone.utc)),
     st.builds(lambda s: Phrase("Per-capita income %(amount)s", {"amount": s}), st.text(max_size=4)),
     st.builds(Limits, st.decimals(allow_nan=False, allow_infinity=False, places=2), st.dates()),
-    st.sampled_from(list(Status)),
+    st.sampled_from(list(Status)), st.sampled_from(list(Grade)),
 )
 values = st.recursive(leaves, lambda inner: st.one_of(
     st.lists(inner, max_size=4), st.tuples(inner, inner),
     st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    st.dictionaries(st.text(max_size=6), inner, max_size=3).map(OrderedDict),
     st.dictionaries(st.integers(), inner, max_size=2)), max_leaves=20)
 
 
@@ -59,9 +67,11 @@ def _has(value, kinds) -> bool:
 
 def test_what_json_would_change_takes_the_round_trip():
     default = DjangoJSONEncoder().default
-    for value in ({3: "x"}, Status.APPLIED, [{"a": Status.APPLIED}]):
+    for value in ({3: "x"}, [{"a": {True: 1}}]):
         with pytest.raises(NotPlain):
             json_value(value, default)
+    status = json_value({"status": Status.APPLIED}, default)["status"]
+    assert status == "applied" and type(status) is str
     assert round_trip({3: "x"}, DjangoJSONEncoder) == {"3": "x"}
     plain = {"items": [1, "a", {"b": [False]}]}
     assert round_trip(plain, DjangoJSONEncoder) == plain and round_trip(plain, DjangoJSONEncoder)["items"] is not plain["items"]

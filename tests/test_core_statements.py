@@ -34,7 +34,9 @@ def test_none_and_unused_arguments_are_refused(village):
 
 
 @pytest.mark.django_db
-def test_lists_for_in_lookups_are_compiled_per_length(village):
+def test_lists_for_in_lookups_are_compiled_per_length_or_sent_as_an_array(village):
+    from django.db import connection
+
     homes = [insert_row(Household(area_id=village.code, address=f"测试路{n}号", registration_type="rural")) for n in range(3)]
     ids = [h.pk for h in homes]
     by_ids = Prepared(lambda pks, code: Household.objects.filter(pk__in=pks, area_id=code).order_by("id").values_list("address"))
@@ -45,6 +47,16 @@ def test_lists_for_in_lookups_are_compiled_per_length(village):
     for bad in ([], [None], [dt.date(2026, 1, 1)]):
         with pytest.raises(ValueError):
             by_ids.rows(bad, village.code)
+    many = list(range(10_000_000, 10_000_200)) + ids        # more than psycopg converts once (50)
+    assert by_ids.rows(many, village.code) == [("测试路0号",), ("测试路1号",), ("测试路2号",)]
+    codes = Prepared(lambda codes: Household.objects.filter(area_id__in=codes).exclude(pk__in=[0]).values_list("id"))
+    assert sorted(codes.rows([village.code, "999"])) == sorted((pk,) for pk in ids)
+    sql = by_ids._compiled((ids, village.code))[0]
+    if connection.vendor == "postgresql":
+        assert "= ANY(%s)" in sql and " IN (" not in sql
+        assert by_ids._compiled((ids[:1], village.code))[0] is sql       # one text for every length
+    else:
+        assert " IN (%s, %s, %s)" in sql
 
 
 @pytest.mark.django_db

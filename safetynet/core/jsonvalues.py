@@ -13,26 +13,34 @@ from typing import Any, Callable
 
 class NotPlain(Exception):
     """A value whose JSON text would not read back as `json_value` builds it (a dict with keys
-    that are not text, a subclass of a JSON type such as an enum): take the round trip."""
+    that are not text): take the round trip."""
 
 
 def json_value(value: Any, default: Callable[[Any], Any]) -> Any:
     """What `json.loads(json.dumps(value, default=default))` gives, or NotPlain. `default` is an
-    encoder's `default`: what it makes of a leaf JSON does not know is converted in turn."""
+    encoder's `default`: what it makes of a leaf JSON does not know is converted in turn.
+    Subclasses of JSON's types are written as JSON writes them: a text enum (a case's status) as
+    its text, an int enum as its number."""
     kind = type(value)
     if kind is str or kind is int or kind is bool or kind is float or value is None:
         return value
-    if kind is dict:
+    if kind is list or kind is tuple:
+        return [json_value(item, default) for item in value]
+    if isinstance(value, dict):
         plain = {}
         for key, item in value.items():
             if type(key) is not str:              # JSON turns other keys into text its own way
                 raise NotPlain
             plain[key] = json_value(item, default)
         return plain
-    if kind is list or kind is tuple:
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, (list, tuple)):
         return [json_value(item, default) for item in value]
-    if isinstance(value, (str, int, float, dict, list, tuple)):
-        raise NotPlain
     return json_value(default(value), default)
 
 

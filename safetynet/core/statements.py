@@ -139,12 +139,27 @@ def _valid(value) -> bool:
     return value is not None and isinstance(value, (int, str)) and not isinstance(value, bool)
 
 
+def _in_as_any(sql: str, arrays: list[bool]) -> str:
+    """`sql` with each `IN (%s)` whose placeholder is marked in `arrays` (one mark for each
+    placeholder, in order) written `= ANY(%s)`."""
+    pieces = sql.split("%s")
+    if len(pieces) != len(arrays) + 1:
+        raise ValueError(f"Cannot place the parameters of {sql!r}")
+    for n, is_array in enumerate(arrays):
+        if is_array:
+            if not (pieces[n].endswith(" IN (") and pieces[n + 1].startswith(")")):
+                raise ValueError(f"A list argument must be an `__in` lookup: {sql!r}")
+            pieces[n] = pieces[n][:-len(" IN (")] + " = ANY("
+    return "%s".join(pieces)
+
+
 class Prepared:
     """A read written as a queryset once and replayed: `Prepared(lambda case_id: Report.objects.filter(
     case_id=case_id).values_list("id", "findings")[:1])`, then `.rows(42)`, `.first(42)`, or
     `.objects(42)` for model instances. Arguments are ints or texts used in exact or prefix
-    (`startswith`) lookups, or non-empty lists of them for `__in` lookups (compiled once per
-    list length, since the length is part of the SQL)."""
+    (`startswith`) lookups, or non-empty lists of them for `__in` lookups (on PostgreSQL sent as
+    one array, `= ANY(%s)`; elsewhere compiled once per list length, since the length is part
+    of the SQL)."""
 
     def __init__(self, build: Callable[..., models.QuerySet]):
         self.build = build
@@ -152,14 +167,19 @@ class Prepared:
 
     def _compiled(self, args: tuple):
         cache = _local.__dict__.setdefault("prepared", {})
-        shape = tuple(len(a) if isinstance(a, list) else type(a) for a in args)
-        key = (self.key, default_connection.vendor, shape)
+        vendor = default_connection.vendor
+        # On PostgreSQL a list goes as one array, `= ANY(%s)`: one text for every length, and
+        # psycopg converts a text once only while it has at most 50 parameters.
+        arrays = vendor == "postgresql"
+        shape = tuple(("list" if arrays else len(a)) if isinstance(a, list) else type(a) for a in args)
+        key = (self.key, vendor, shape)
         if key not in cache:
-            flat = [(i, j, value) for i, a in enumerate(args)
+            compiled_args = tuple(a[:1] if arrays and isinstance(a, list) else a for a in args)
+            flat = [(i, j, value) for i, a in enumerate(compiled_args)
                     for j, value in (enumerate(a) if isinstance(a, list) else [(None, a)])]
             slots = [_Slot(n, value) for n, (_i, _j, value) in enumerate(flat)]
             where = {n: (i, j) for n, (i, j, _value) in enumerate(flat)}
-            built = [[] if isinstance(a, list) else None for a in args]
+            built = [[] if isinstance(a, list) else None for a in compiled_args]
             for slot, (i, j, _value) in zip(slots, flat):
                 if j is None:
                     built[i] = slot.value
@@ -172,16 +192,20 @@ class Prepared:
             for param in params:
                 match = next((s for s in slots if param == s.value), None)
                 if match is not None:
-                    plan.append(("slot", where[match.index], None))
+                    i, j = where[match.index]
+                    plan.append(("array", (i, None), None) if arrays and j is not None else ("slot", (i, j), None))
                 elif isinstance(param, str) and "\x01slot" in param:
                     slot = next(s for s in slots if isinstance(s.value, str) and s.value in param)
                     plan.append(("text", where[slot.index], param.replace(slot.value, "{}", 1)))
                 else:
                     plan.append(("constant", None, param))
-            used = {place for kind, place, _t in plan if kind != "constant"}
+            used = {place for kind, place, _t in plan if kind != "constant"} | {
+                (place[0], 0) for kind, place, _t in plan if kind == "array"}
             unused = [place for place in where.values() if place not in used]
             if unused:   # a value the SQL would silently ignore: refuse rather than return wrong rows
                 raise ValueError(f"Prepared query does not use its argument(s) {sorted(unused, key=str)}")
+            if any(kind == "array" for kind, _place, _t in plan):
+                sql = _in_as_any(sql, [kind == "array" for kind, _place, _t in plan])
             columns = [col for col, _sql, _alias in compiler.select]
             converters = compiler.get_converters(columns)
             attnames = [getattr(col, "target", None) and col.target.attname for col in columns]
@@ -203,6 +227,9 @@ class Prepared:
                 params.append(template)
                 continue
             i, j = place
+            if kind == "array":
+                params.append(args[i])
+                continue
             value = args[i] if j is None else args[i][j]
             params.append(value if kind == "slot" else template.format(value))
         with cursor() as db:
