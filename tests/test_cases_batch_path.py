@@ -20,6 +20,14 @@ from tests.cases_helpers import *  # noqa: F401,F403
 from tests.cases_helpers import investigators, make_poor_household, walk
 
 
+@pytest.fixture(autouse=True)
+def send_ahead_after_every_case(settings):
+    """On PostgreSQL each batch here sends its UPDATEs ahead after every case (WriteBatch.
+    send_ready, which the bench does every 16): the same ends, checked the same way. The other
+    batch tests keep the default, which their few cases never reach."""
+    settings.WRITE_BATCH_SEND_EVERY = 1
+
+
 def _apply(posts, households):
     results = batch.apply_for_households(actor=posts.worker, applications=[
         {"program_code": "dibao", "household_id": h.pk, "applicant_id": h.head_id, "channel": "walk_in"}
@@ -288,3 +296,29 @@ def test_a_batch_with_an_unreadable_version_or_no_applications_is_refused_whole(
     with pytest.raises(ValidationError) as error:
         batch.apply_for_households(actor=posts.worker, applications=[])
     assert error.value.field == "applications"
+
+
+@pytest.mark.skipif("not __import__('django.db').db.connection.vendor == 'postgresql'", reason="sent ahead on PostgreSQL")
+def test_updates_are_sent_ahead_between_cases_and_inserts_wait_for_the_flush(posts, village, clock, standards,
+                                                                              monkeypatch):
+    sent = []
+    send = writebatch.WriteBatch._send
+
+    def spy(self, sql, rows, expected):
+        sent.append((sql.split(" SET ")[0], len(rows), expected))
+        return send(self, sql, rows, expected)
+    monkeypatch.setattr(writebatch.WriteBatch, "_send", spy)
+    ids = _apply(posts, [make_poor_household(posts.worker, village.code) for _ in range(3)])
+    assert not [s for s in sent if "cases_case" in s[0]]     # the cases are inserted by this batch: held
+    _take(posts.worker, "accept", ids)
+    assert sent == [('UPDATE "cases_case"', 1, 1)] * 3
+    assert set(Case.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"accepted"}
+    assert verify_chain() is None
+
+
+def test_sending_ahead_is_off_at_zero(posts, village, clock, standards, settings, monkeypatch):
+    settings.WRITE_BATCH_SEND_EVERY = 0
+    monkeypatch.setattr(writebatch.WriteBatch, "_send", lambda *args: pytest.fail("sent ahead"))
+    ids = _apply(posts, [make_poor_household(posts.worker, village.code) for _ in range(2)])
+    _take(posts.worker, "accept", ids)
+    assert set(Case.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"accepted"}

@@ -180,6 +180,7 @@ def _run(work: list[tuple[int | None, dict]], take, *, load: bool, read=None) ->
                     continue
                 case = done if isinstance(done, Case) else batch.preloaded.get(("cases.case", case_id))
                 results.append(BatchResult(case.pk if case else case_id, True, status=case.status if case else ""))
+                batch.send_ready()
     except IntegrityError:
         # Another desk filed or decided the same thing between this batch's checks and its
         # commit; the database refused, and nothing of the batch was saved (the batch's

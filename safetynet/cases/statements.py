@@ -127,7 +127,7 @@ def update_case(case_id: int, version: int, fields: dict, using: str = "default"
     sql = _update_sql(connection, tuple(fields))
     values = [db_value(_CASE_FIELDS[name], value, connection) for name, value in fields.items()]
     if batch is not None:
-        batch.update(sql, values + [case_id, version], expect=1, row=("cases.case", case_id))
+        batch.update(Case, sql, values + [case_id, version], expect=1, row=("cases.case", case_id))
         return Queued()
     cursor = statement_cursor(connection)
     cursor.execute(sql, values + [case_id, version])

@@ -365,6 +365,13 @@ def _prepares(connection) -> bool:
     return (connection.vendor == "postgresql" and settings.PREPARED_STATEMENTS and not connection.queries_logged)
 
 
+def sends_ahead(connection) -> bool:
+    """Whether writes can be sent to `connection` in pipeline mode without waiting for each
+    answer (core/writebatch.py): PostgreSQL with prepared statements, and not while Django logs
+    queries (the log shows each statement as it runs)."""
+    return _prepares(connection) and psycopg.Pipeline.is_supported()
+
+
 @contextmanager
 def pipeline(connection=None):
     """Statements run inside are sent to PostgreSQL together, their results received at the first
@@ -467,7 +474,7 @@ def update_where(model: type[models.Model], values: dict, **where) -> int | None
     params += [f.get_db_prep_value(where[f.name], default_connection, prepared=False) for f in wheres]
     batch = active_batch()
     if batch is not None:
-        batch.update(sql, params, row=(model._meta.db_table,) + tuple(params[len(sets):]))
+        batch.update(model, sql, params, row=(model._meta.db_table,) + tuple(params[len(sets):]))
         return None
     with cursor() as db:
         db.execute(sql, params)

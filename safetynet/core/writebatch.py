@@ -28,20 +28,26 @@ The contract:
   until the commit right after: other writers wait for one flush, not for the whole batch.
 - `claim(key)` lets a service refuse the second of two items in one batch that the database
   would refuse at the flush (two applications for one household).
+- `send_ready()`, between two items, sends what the finished items queued (PostgreSQL with
+  prepared statements, in pipeline mode, without waiting for the answers): the server writes
+  one part of the batch while the client works out the next, so one desk uses both cores.
+  The answers are read at the flush, where a version that missed still rolls back everything.
+  An item's writes are sent only once its step is done, so `discard` never needs them back.
 """
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils.translation import gettext as _
 
 from . import statements
 from .errors import Conflict
 from .statements import cursor as statement_cursor
-from .statements import insert_many, row_values
+from .statements import insert_many, row_values, sends_ahead
 
 class ImmediateWrite(RuntimeError):
     """A step in a write batch wrote around the batch and then failed: the batch is given up."""
@@ -54,6 +60,7 @@ class _Op:
     params: list
     expect: int | None = None     # rows the UPDATE must change (None: any)
     row: tuple | None = None      # the row an UPDATE touches, to keep two updates of it in order
+    model: type | None = None     # the model an UPDATE writes
 
 
 @dataclass
@@ -62,6 +69,7 @@ class _Mark:
     events: int
     claims: int
     immediate: int
+    updates: int
 
 
 @dataclass
@@ -75,6 +83,13 @@ class WriteBatch:
     immediate_writes: int = 0     # writes that went to the database at once (not through the helpers)
     _next_ids: dict = field(default_factory=dict)
     _id_pools: dict = field(default_factory=dict)
+    # Queued UPDATEs that make `send_ready()` send them (settings.WRITE_BATCH_SEND_EVERY; 0:
+    # never): a step's UPDATEs for a few cases, so the server starts early and a send is one or
+    # two statements.
+    send_every: int = field(default_factory=lambda: settings.WRITE_BATCH_SEND_EVERY)
+    _updates: int = 0             # UPDATEs queued and not sent
+    _sent: list = field(default_factory=list)          # (cursor, rows it must change or None)
+    _pipeline: ExitStack | None = None
 
     # ---- what the helpers call ----------------------------------------------------------------
 
@@ -93,8 +108,10 @@ class WriteBatch:
         """Queue an INSERT of prepared column values (the database gives the key; nobody reads it)."""
         self.ops.append(_Op("insert", (model, columns), params))
 
-    def update(self, sql: str, params: list, *, expect: int | None = None, row: tuple | None = None) -> None:
-        self.ops.append(_Op("update", (sql,), params, expect, row))
+    def update(self, model: type[models.Model], sql: str, params: list, *, expect: int | None = None,
+               row: tuple | None = None) -> None:
+        self.ops.append(_Op("update", (sql,), params, expect, row, model))
+        self._updates += 1
 
     def audit(self, digest: str, content: list) -> None:
         self.events.append((digest, content))
@@ -107,7 +124,7 @@ class WriteBatch:
         return True
 
     def mark(self) -> _Mark:
-        return _Mark(len(self.ops), len(self.events), len(self.claims), self.immediate_writes)
+        return _Mark(len(self.ops), len(self.events), len(self.claims), self.immediate_writes, self._updates)
 
     def discard(self, mark: _Mark) -> None:
         """Drop what was queued since `mark`. A write that already went to the database cannot be
@@ -118,6 +135,7 @@ class WriteBatch:
         del self.ops[mark.ops:]
         del self.events[mark.events:]
         del self.claims[mark.claims:]
+        self._updates = mark.updates
 
     def watch(self, execute, sql, params, many, context):
         """Django's execute wrapper for the batch: counts the statements that write at once."""
@@ -148,27 +166,62 @@ class WriteBatch:
         self._next_ids[model] = value + 1
         return value
 
+    # ---- sending ahead -------------------------------------------------------------------------
+
+    def send_ready(self) -> None:
+        """Between two items (no `mark` outstanding): send the queued UPDATEs if there are enough
+        of them and the database can take them without an answer (`sends_ahead`). Inserts wait
+        for the flush, where COPY writes them for a fraction of the client's work, and so do
+        updates of a table with inserts waiting, which might be for those very rows."""
+        if not self.send_every or self._updates < self.send_every or not sends_ahead(self.connection):
+            return
+        waiting = {op.key[0] for op in self.ops if op.kind == "insert"}
+        ready = [op for op in self.ops if op.kind == "update" and op.model not in waiting]
+        self._updates = 0         # the updates held back go at the flush: not counted again
+        if not ready:
+            return
+        if self._pipeline is None:
+            self._pipeline = ExitStack()
+            self.connection.ensure_connection()
+            with self.connection.wrap_database_errors:
+                self._pipeline.enter_context(self.connection.connection.pipeline())
+        self.ops = [op for op in self.ops if op.kind == "insert" or op.model in waiting]
+        _inserts, updates = _grouped(ready)
+        with self.connection.wrap_database_errors:
+            for (sql,), group in updates:
+                self._send(sql, [op.params for op in group], _expected(group))
+
+    def _send(self, sql: str, rows: list, expected: int | None) -> None:
+        import psycopg
+
+        cursor = psycopg.Cursor(self.connection.connection)     # server binding, prepared by executemany
+        cursor.executemany(sql, rows)                            # in the pipeline: sent, not awaited
+        self._sent.append((cursor, expected))
+
+    def close_pipeline(self, error: BaseException | None = None) -> None:
+        """Read every answer to what was sent ahead (an error in it raises here, as Django's)
+        and check that each versioned UPDATE changed its rows."""
+        if self._pipeline is None:
+            return
+        pipeline, self._pipeline = self._pipeline, None
+        if error is not None:
+            pipeline.__exit__(type(error), error, error.__traceback__)
+            return
+        with self.connection.wrap_database_errors:
+            pipeline.close()
+        sent, self._sent = self._sent, []
+        for cursor, expected in sent:
+            if expected is not None and cursor.rowcount != expected:
+                raise _moved()
+
     # ---- the flush ----------------------------------------------------------------------------
 
     def flush(self) -> None:
-        inserts: dict[tuple, list[list]] = {}
-        for op in self.ops:
-            if op.kind == "insert":
-                inserts.setdefault(op.key, []).append(op.params)
+        self.close_pipeline()
+        inserts, updates = _grouped(self.ops)
         for (model, columns), rows in inserts.items():
             insert_many(model._meta.db_table, columns, rows, self.connection)
-        # Updates: grouped by statement, each row's updates kept in the order they were made.
-        updates: dict[tuple, list[_Op]] = {}
-        seen: dict[tuple, int] = {}
-        for op in self.ops:
-            if op.kind != "update":
-                continue
-            nth = 0
-            if op.row is not None:
-                nth = seen.get(op.row, 0)
-                seen[op.row] = nth + 1
-            updates.setdefault((nth, op.key), []).append(op)
-        for (_nth, (sql,)), group in sorted(updates.items(), key=lambda item: item[0][0]):
+        for (sql,), group in updates:
             self._update_rows(sql, group)
         if self.events:
             self._append_events()
@@ -177,10 +230,9 @@ class WriteBatch:
         with statement_cursor(self.connection) as cursor:
             cursor.executemany(sql, [op.params for op in group])
             changed = cursor.rowcount
-        expected = [op.expect for op in group]
-        if all(e is not None for e in expected) and changed != sum(expected):
-            # Someone moved a row between the batch's read and its write: nothing of it stays.
-            raise Conflict(_("A case changed while the batch was being taken; nothing was saved. Try again."))
+        expected = _expected(group)
+        if expected is not None and changed != expected:
+            raise _moved()
 
     def _append_events(self) -> None:
         from .audit import GENESIS, chain_statements, link_hash
@@ -206,6 +258,36 @@ class WriteBatch:
         with statement_cursor(self.connection) as cursor:
             cursor.execute(update_head, [sequence, before, previous])
 
+
+
+def _grouped(ops: list[_Op]) -> tuple[dict, list]:
+    """The inserts by (model, columns), and the updates by statement in the order to run them:
+    each row's updates kept in the order they were made."""
+    inserts: dict[tuple, list[list]] = {}
+    updates: dict[tuple, list[_Op]] = {}
+    seen: dict[tuple, int] = {}
+    for op in ops:
+        if op.kind == "insert":
+            inserts.setdefault(op.key, []).append(op.params)
+            continue
+        nth = 0
+        if op.row is not None:
+            nth = seen.get(op.row, 0)
+            seen[op.row] = nth + 1
+        updates.setdefault((nth, op.key), []).append(op)
+    ordered = sorted(updates.items(), key=lambda item: item[0][0])
+    return inserts, [(key, group) for (_nth, key), group in ordered]
+
+
+def _expected(group: list[_Op]) -> int | None:
+    """The rows a group of UPDATEs must change in all, or None when any of them may change any."""
+    expected = [op.expect for op in group]
+    return sum(expected) if all(e is not None for e in expected) else None
+
+
+def _moved() -> Conflict:
+    # Someone moved a row between the batch's read and its write: nothing of it stays.
+    return Conflict(_("A case changed while the batch was being taken; nothing was saved. Try again."))
 
 
 _WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|CREATE|DROP|ALTER|TRUNCATE)\b", re.IGNORECASE)
@@ -239,9 +321,16 @@ def deferred_writes(size_hint: int = 100):
         try:
             with connection.execute_wrapper(batch.watch):
                 yield batch
+        except BaseException as error:
+            batch.close_pipeline(error)
+            raise
         finally:
             statements.set_active_batch(None)
-        batch.flush()
+        try:
+            batch.flush()
+        except BaseException as error:
+            batch.close_pipeline(error)
+            raise
 
 
 def step_transaction(func):
