@@ -28,11 +28,11 @@ The contract:
   until the commit right after: other writers wait for one flush, not for the whole batch.
 - `claim(key)` lets a service refuse the second of two items in one batch that the database
   would refuse at the flush (two applications for one household).
-- `send_ready()`, between two items, sends what the finished items queued (PostgreSQL with
-  prepared statements, in pipeline mode, without waiting for the answers): the server writes
-  one part of the batch while the client works out the next, so one desk uses both cores.
-  The answers are read at the flush, where a version that missed still rolls back everything.
-  An item's writes are sent only once its step is done, so `discard` never needs them back.
+- `send_ready()`, between two items, sends the UPDATEs the finished items queued (PostgreSQL
+  with prepared statements, in pipeline mode, without waiting for the answers): the server
+  applies them while the client works out the next items, so one desk uses both cores. The
+  answers are read at the flush, where a version that missed still rolls back everything. An
+  item's writes are sent only once its step is done, so `discard` never needs them back.
 """
 from __future__ import annotations
 
