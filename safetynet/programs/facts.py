@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.core.signals import setting_changed
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, override
 
 
 @dataclass(frozen=True)
@@ -146,12 +146,13 @@ _translations: dict[tuple[str | None, str], str] = {}
 
 
 def _translated(msgid: str, language: str | None) -> str:
-    """gettext(msgid), `language` being the active language."""
+    """gettext(msgid) in `language` (None: untranslated, as with translations deactivated)."""
     key = (language, msgid)
     try:
         return _translations[key]
     except KeyError:
-        text = _translations[key] = gettext(msgid)
+        with override(language):
+            text = _translations[key] = gettext(msgid)
         return text
 
 
