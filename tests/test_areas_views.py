@@ -266,7 +266,7 @@ def test_import_bad_rows_table_and_error_sheet(client_for, county):
     sheet = client.get(sheet_url)
     assert sheet.status_code == 200
     assert sheet["Content-Type"].startswith("application/vnd.openxmlformats")
-    rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    rows = list(load_workbook(io.BytesIO(sheet.getvalue())).active.iter_rows(values_only=True))
     assert [r[0] for r in rows[1:]] == [3, 4, 5]
     assert rows[1][3:] == (f"{TOWN}951", "无类村", None) or rows[1][3:5] == (f"{TOWN}951", "无类村")
 

@@ -87,7 +87,7 @@ def test_export_bank_files_add_up_with_checksums(payroll, settings_media):
     with pytest.raises(Conflict):                   # not approved yet
         services.export_bank_files(actor=p.posts.officer, run_id=_generated(p).pk)
     run, summary = _exported(p)
-    directory = settings_media / "payroll" / run.code
+    directory = services.export_directory(run)   # payroll/<code>-<random> under the private root
     files_total = Decimal("0")
     for bank in summary["banks"]:
         data = (directory / bank["file"]).read_bytes()

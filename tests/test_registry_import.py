@@ -186,7 +186,7 @@ def test_import_page_report_and_error_sheet(client_for, village, good_rows):
     sheet_url = response["Location"] + "errors.xlsx"
     sheet = client.get(sheet_url)
     assert sheet.status_code == 200
-    rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    rows = list(load_workbook(io.BytesIO(sheet.getvalue())).active.iter_rows(values_only=True))
     assert rows[1][0] == len(good_rows) + 2
     other = client_for("town_worker", TOWN)  # a new user logs in on the same client
     assert other.get(sheet_url).status_code == 404

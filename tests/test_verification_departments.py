@@ -240,7 +240,7 @@ def test_data_page_imports_a_snapshot_and_reports_bad_rows(vdata, county, client
     assert Snapshot.objects.count() == 1                                  # nothing stored half
     sheet_url = body.split('href="/verification/data/errors/')[1].split('"')[0]
     sheet = page.get(f"/verification/data/errors/{sheet_url}")
-    assert sheet.status_code == 200 and sheet.content[:2] == b"PK"
+    assert sheet.status_code == 200 and sheet.getvalue()[:2] == b"PK"
 
     wrong = page.post("/verification/data/", {"dataset": "deposits",
                                               "file": SimpleUploadedFile("d.xlsx", csv_bytes(HEADER, GOOD[:0]))})

@@ -1,24 +1,24 @@
 """Views: thin adapters over services and selectors.
 
 The tree page browses the actor's own subtree; children load with htmx when a node opens.
-The import page keeps each run's report (counts, bad rows, .xlsx error sheet) under
-MEDIA_ROOT/imports/, keyed by a random id that only the user who ran it may open.
+The import page keeps each run's report (counts, bad rows, .xlsx error sheet) privately
+(core/importreports.py), keyed by a random id that only the user who ran it may open.
 """
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from safetynet.core import importreports
+from safetynet.core.privatefiles import download_view
 from safetynet.core.errors import NotFound, SafetyNetError
 from safetynet.core.decorators import acting_post
 
@@ -27,7 +27,6 @@ from .forms import AreaNameForm, AreaSearchForm, DivisionImportForm
 from .models import Level
 
 PAGE_SIZE = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 _actor = acting_post
@@ -145,18 +144,6 @@ def rename(request, code: str):
 
 # --- importing the division list ------------------------------------------------------------
 
-def _report_paths(report_id: str):
-    return importreports.report_paths("areas", report_id)
-
-
-def _keep_report(request, filename: str, result) -> str:
-    return importreports.keep_report("areas", request.user.pk, filename, result)
-
-
-def _load_report(request, report_id: str) -> dict:
-    return importreports.load_report("areas", request.user.pk, report_id)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_divisions(request):
@@ -173,7 +160,8 @@ def import_divisions(request):
             except SafetyNetError as exc:
                 form.add_error("file", exc.message)
             else:
-                return redirect("areas:import_report", report_id=_keep_report(request, upload.name, result))
+                return redirect("areas:import_report", report_id=importreports.keep_report(
+                    "areas", actor=actor, filename=upload.name, result=result))
         status = 422
     return render(request, "areas/import.html", {"form": form}, status=status)
 
@@ -181,8 +169,7 @@ def import_divisions(request):
 @login_required
 @require_GET
 def import_report(request, report_id: str):
-    _actor(request, "areas.import")
-    report = _load_report(request, report_id)
+    report = importreports.load_report("areas", report_id, actor=_actor(request, "areas.import"))
     page = Paginator(report["errors"], PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "areas/import_report.html", {
         "report": report, "counts": report["counts"], "page": page, "report_id": report_id,
@@ -190,21 +177,8 @@ def import_report(request, report_id: str):
     })
 
 
+@download_view
 @login_required
 @require_GET
 def import_error_sheet(request, report_id: str):
-    _actor(request, "areas.import")
-    report = _load_report(request, report_id)
-    _report, sheet_path = _report_paths(report_id)
-    if not sheet_path.exists():
-        raise Http404()
-    stem = Path(report["filename"]).stem or "divisions"
-    response = HttpResponse(sheet_path.read_bytes(), content_type=XLSX)
-    response["Content-Disposition"] = _attachment(f"{stem}-errors.xlsx")
-    return response
-
-
-def _attachment(filename: str) -> str:
-    from urllib.parse import quote
-
-    return f"attachment; filename=\"division-errors.xlsx\"; filename*=UTF-8''{quote(filename)}"
+    return importreports.answer_error_sheet("areas", report_id, actor=_actor(request, "areas.import"), stem="divisions")

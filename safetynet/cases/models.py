@@ -12,11 +12,14 @@ application (`limits`), the town's assessment (`outcome`), and each decision's p
 """
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from safetynet.areas.models import Area
+from safetynet.core.privatefiles import unguessable
 from safetynet.registry.models import DisabilityType, Household, Person
 
 
@@ -63,7 +66,9 @@ class DibaoKind(models.TextChoices):
 
 
 def attachment_path(instance, filename: str) -> str:
-    return f"cases/{instance.case_id}/{filename}"
+    """`cases/<case id>/<random>.<ext>` under the private root (core/privatefiles.py): the stored
+    name says nothing and cannot be guessed; the original name is kept in `original_name`."""
+    return f"cases/{instance.case_id}/{unguessable()}{PurePath(filename).suffix.lower()}"
 
 
 class Case(models.Model):

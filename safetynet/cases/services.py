@@ -1117,8 +1117,8 @@ def approve_temporary_aid(*, actor: Actor, case_id: int, amount=None, note: str 
 @transaction.atomic(durable=True)
 def attach_document(*, actor: Actor, case_id: int, uploaded_file, description: str = "",
                     survey_id: int | None = None) -> Attachment:
-    """Attach a photo or a document (JPEG, PNG or PDF, up to 20 MB) to the case, under
-    MEDIA_ROOT/cases/<case id>/."""
+    """Attach a photo or a document (JPEG, PNG or PDF, up to 20 MB) to the case, stored privately
+    under a random name (models.attachment_path)."""
     if not any(actor.can(p) for p in ("cases.apply", "cases.accept", "cases.survey")):
         actor.require("cases.survey")
     case = _load(actor, case_id)

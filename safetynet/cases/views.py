@@ -16,7 +16,7 @@ from typing import Callable
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from safetynet.core.errors import Conflict, NotFound, PermissionDenied, SafetyNe
 from safetynet.core.masking import mask_id_number
 from safetynet.core.money import format_yuan
 from safetynet.core.decorators import post_view
+from safetynet.core.privatefiles import answer_file, download_view
 from safetynet.registry import selectors as registry_selectors
 from safetynet.workforce.selectors import staff_identities_in_scope
 
@@ -579,15 +580,17 @@ def document_upload(request, actor, case_id: int):
     return redirect(pages.case_url(case_id) + "#documents")
 
 
+@download_view
 @require_GET
 @case_view()
 def document_download(request, actor, case_id: int, attachment_id: int):
+    """An attachment of a case in the post's area, under its original name (anyone else 404)."""
     case = selectors.get_case(actor, case_id)
     attachment = Attachment.objects.filter(pk=attachment_id, case_id=case.pk).first()
-    if attachment is None or not attachment.file:
+    if attachment is None or not attachment.file or not attachment.file.storage.exists(attachment.file.name):
         raise Http404(_("Not found in your area."))
-    return FileResponse(attachment.file.open("rb"), as_attachment=attachment.content_type == "application/pdf",
-                        filename=attachment.original_name, content_type=attachment.content_type)
+    return answer_file(attachment.file.open("rb"), filename=attachment.original_name,
+                       content_type=attachment.content_type)
 
 
 @require_GET

@@ -12,7 +12,7 @@ class CoreConfig(AppConfig):
         from safetynet.areas.models import Area
         from safetynet.programs.models import Parameter
 
-        from . import refcache
+        from . import checks, refcache  # noqa: F401  (checks registers the private-files check)
 
         watched = {Area: refcache.AREAS, Parameter: refcache.PARAMETERS}
 

@@ -18,12 +18,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from django.http import FileResponse
 from ninja import Field, File, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from safetynet.core.apischemas import PageQuery, responses
-from safetynet.core.errors import NotFound
+from safetynet.core.privatefiles import answer_file
 
 from . import jobs, selectors, services
 from .models import EnrollmentStatus, PayrollRun, RunStatus
@@ -335,13 +334,8 @@ _CSV = {"200": {"description": "the file (CSV)", "content": {"text/csv": {"schem
 @router.get("/runs/{run_id}/files/{name}", response={code: schema for code, schema in responses(None).items() if code != 200},
             openapi_extra={"responses": _CSV}, summary="A bank file or the summary of an exported run (county posts)")
 def run_file(request, run_id: RunId, name: FileName):
-    actor = request.auth
-    run = selectors.get_run(actor, run_id)
-    names = {b["file"] for b in (run.export_summary or {}).get("banks", [])} | {(run.export_summary or {}).get("summary_file")}
-    path = services.export_directory(run) / name
-    if not _is_county(actor) or name not in names or not path.is_file():
-        raise NotFound("Not found.")
-    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type="text/csv")
+    path = services.exported_file(actor=request.auth, run_id=run_id, name=name)
+    return answer_file(path, filename=name, content_type="text/csv")
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,12 +13,12 @@ import datetime as dt
 import hashlib
 import io
 import re
+import shutil
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Callable
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -28,6 +28,7 @@ from safetynet.areas.models import Area, Level
 from safetynet.core.audit import record_event
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from safetynet.core.money import format_yuan, to_money
+from safetynet.core.privatefiles import private_root, unguessable
 from safetynet.core.scoping import Actor, get_in_scope
 from safetynet.core.tabular import read_table
 
@@ -50,7 +51,9 @@ def parse_month(value) -> dt.date:
 
 
 def export_directory(run: PayrollRun) -> Path:
-    return Path(settings.MEDIA_ROOT) / "payroll" / run.code
+    """The private folder of the run's bank files: `payroll/<code>-<random>` under the private root,
+    its name recorded in the export summary (`directory`), so nobody can derive it from the code."""
+    return private_root() / "payroll" / ((run.export_summary or {}).get("directory") or run.code)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -234,8 +237,26 @@ def export_bank_files(*, actor: Actor, run_id: int) -> dict:
     if run.status != RunStatus.APPROVED:
         raise Conflict(_("Only an approved run can be exported: the county leader approves it first."))
     totals = _check_totals(run)
-    directory = export_directory(run)
-    directory.mkdir(parents=True, exist_ok=True)
+    folder = unguessable(run.code)
+    directory = private_root() / "payroll" / folder
+    directory.mkdir(parents=True)
+    try:
+        summary = _write_bank_files(run, directory, totals)
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)   # nothing half-written stays behind
+        raise
+    run.export_summary = {**summary, "directory": folder}
+    run.status, run.exported_at = RunStatus.EXPORTED, timezone.now()
+    run.save(update_fields=["status", "exported_at", "export_summary"])
+    record_event(actor=actor, action="payments.export_bank_files", obj=run, before={"status": RunStatus.APPROVED},
+                 after={"files": [b["file"] for b in summary["banks"]], "total": Decimal(summary["files_total"]),
+                        "count": summary["files_count"], "summary_sha256": summary["summary_sha256"]})
+    return run.export_summary
+
+
+def _write_bank_files(run: PayrollRun, directory: Path, totals: dict) -> dict:
+    """The bank files and the summary written into `directory`; their pending payments marked
+    exported. Refuses (Conflict) when the files do not add up to the run."""
     writers: dict[str, tuple] = {}
     banks: dict[str, dict] = {}
     rows = (Payment.objects.filter(run=run, status=PaymentStatus.PENDING).order_by("id")
@@ -277,18 +298,27 @@ def export_bank_files(*, actor: Actor, run_id: int) -> dict:
     exported = Payment.objects.filter(run=run, status=PaymentStatus.PENDING).update(status=PaymentStatus.EXPORTED)
     if exported != files_count:
         raise Conflict(_("The run changed while its files were written: export again."))
-    run.export_summary = {
+    return {
         "banks": summary_rows, "files_count": files_count, "files_total": f"{files_total:.2f}",
         "no_account_count": run.no_account_count, "no_account_total": f"{run.no_account_amount:.2f}",
         "run_total": f"{run.total_amount:.2f}", "payment_count": totals["payment_count"],
         "summary_file": f"{run.code}-summary.csv", "summary_sha256": hashlib.sha256(summary_bytes).hexdigest(),
     }
-    run.status, run.exported_at = RunStatus.EXPORTED, timezone.now()
-    run.save(update_fields=["status", "exported_at", "export_summary"])
-    record_event(actor=actor, action="payments.export_bank_files", obj=run, before={"status": RunStatus.APPROVED},
-                 after={"files": [b["file"] for b in summary_rows], "total": files_total, "count": files_count,
-                        "summary_sha256": run.export_summary["summary_sha256"]})
-    return run.export_summary
+
+
+def exported_file(*, actor: Actor, run_id: int, name: str) -> Path:
+    """A bank file or the summary of an exported run, for a post that may read runs and sits at
+    the county or above (a town post sees its town's payments, not the county's bank files): the
+    one check behind the run page's and the API's download. NotFound for anything else."""
+    from .selectors import get_run
+
+    run = get_run(actor, run_id)
+    summary = run.export_summary or {}
+    names = {b["file"] for b in summary.get("banks", [])} | {summary.get("summary_file")}
+    path = export_directory(run) / str(name)
+    if not (actor.is_national or len(actor.area_code) <= 6) or not name or name not in names or not path.is_file():
+        raise NotFound(_("Not found."))
+    return path
 
 
 # ---------------------------------------------------------------------------------------------

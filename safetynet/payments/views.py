@@ -8,17 +8,17 @@ domain errors are shown as a page message, with the form as typed.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError, ValidationError
 from safetynet.core.decorators import post_view
+from safetynet.core.privatefiles import answer_file, download_view
 
 from . import jobs, selectors, services
 from .models import PaymentStatus, RunStatus
@@ -130,20 +130,13 @@ def run_returns(request, actor, run_id):
     return _act(request, actor, run_id, apply)
 
 
+@download_view
 @payments_view()
 @require_GET
 def run_file(request, actor, run_id, name):
-    """A bank file or the summary of an exported run (county posts only)."""
-    run = selectors.get_run(actor, run_id)
-    if not (actor.is_national or len(actor.area_code) <= 6):
-        raise Http404
-    names = {b["file"] for b in (run.export_summary or {}).get("banks", [])}
-    if run.export_summary:
-        names.add(run.export_summary.get("summary_file"))
-    path = services.export_directory(run) / name
-    if name not in names or not path.exists():
-        raise Http404
-    return FileResponse(path.open("rb"), as_attachment=True, filename=Path(name).name, content_type="text/csv")
+    """A bank file or the summary of an exported run (county posts only; anyone else 404)."""
+    return answer_file(services.exported_file(actor=actor, run_id=run_id, name=name), filename=name,
+                       content_type="text/csv")
 
 
 @payments_view()

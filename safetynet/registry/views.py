@@ -5,18 +5,16 @@ services, whose ValidationErrors are put back next to the field they name, with 
 kept. ID numbers are masked on every page; a post allowed to see them clicks "show", which calls
 services.reveal_id_number (logged) through htmx and swaps in the whole number.
 
-The roster import keeps each run's report and error sheet under MEDIA_ROOT/imports/, keyed by a
+The roster import keeps each run's report and error sheet privately (core/importreports.py), keyed by a
 random id that only the user who ran it may open (the same arrangement as the areas import).
 """
 from __future__ import annotations
 
 import re
-from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from safetynet.areas.models import Level
 from safetynet.core import importreports
+from safetynet.core.privatefiles import download_view
 from safetynet.core.errors import NotFound, SafetyNetError
 from safetynet.core.masking import mask_id_number
 from safetynet.core.money import format_yuan
@@ -38,7 +37,6 @@ from .models import RelationToHead
 PAGE_SIZE = 25
 REPORT_PAGE_SIZE = 50
 EXTRA_ROWS = 3
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HOUSEHOLD_LEVELS = (Level.VILLAGE, Level.GROUP, Level.GRID)
 FILTER_LEVELS = (Level.TOWN, Level.VILLAGE, Level.GROUP, Level.GRID)
 
@@ -345,18 +343,6 @@ def assets_edit(request, actor, household_id: int):
 
 # --- roster import --------------------------------------------------------------------------
 
-def _report_paths(report_id: str):
-    return importreports.report_paths("registry", report_id)
-
-
-def _keep_report(request, filename: str, result) -> str:
-    return importreports.keep_report("registry", request.user.pk, filename, result)
-
-
-def _load_report(request, report_id: str) -> dict:
-    return importreports.load_report("registry", request.user.pk, report_id)
-
-
 @require_http_methods(["GET", "POST"])
 @registry_view("registry.import")
 def roster_import(request, actor):
@@ -372,7 +358,8 @@ def roster_import(request, actor):
             except SafetyNetError as exc:
                 form.add_error("area" if exc.field in ("area", "area_code") else "file", exc.message)
             else:
-                return redirect("registry:import_report", report_id=_keep_report(request, upload.name, result))
+                return redirect("registry:import_report", report_id=importreports.keep_report(
+                    "registry", actor=actor, filename=upload.name, result=result))
         status = 422
     return render(request, "registry/import.html", {"form": form.mark_invalid(), "columns": roster.COLUMN_HELP}, status=status)
 
@@ -380,7 +367,7 @@ def roster_import(request, actor):
 @require_GET
 @registry_view("registry.import")
 def import_report(request, actor, report_id: str):
-    report = _load_report(request, report_id)
+    report = importreports.load_report("registry", report_id, actor=actor)
     page = Paginator(report["errors"], REPORT_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "registry/import_report.html", {
         "report": report, "counts": report["counts"], "page": page, "report_id": report_id,
@@ -389,14 +376,8 @@ def import_report(request, actor, report_id: str):
     })
 
 
+@download_view
 @require_GET
 @registry_view("registry.import")
 def import_error_sheet(request, actor, report_id: str):
-    report = _load_report(request, report_id)
-    _report, sheet_path = _report_paths(report_id)
-    if not sheet_path.exists():
-        raise Http404()
-    stem = Path(report["filename"]).stem or "roster"
-    response = HttpResponse(sheet_path.read_bytes(), content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename=\"roster-errors.xlsx\"; filename*=UTF-8''{quote(stem + '-errors.xlsx')}"
-    return response
+    return importreports.answer_error_sheet("registry", report_id, actor=actor, stem="roster")

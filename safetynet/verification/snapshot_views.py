@@ -9,15 +9,14 @@ Thin: the upload goes through services.import_snapshot, the same check the API a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from safetynet.core import importreports
+from safetynet.core.privatefiles import download_view
 from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError
 from safetynet.core.tabular import RowError
 
@@ -31,7 +30,6 @@ from .views import verification_view
 REPORT_KIND = "snapshots"
 BAD_ROWS_SHOWN = 100
 RECENT = 20
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass
@@ -75,7 +73,7 @@ def data_page(request, actor):
         raise
     except SnapshotRejected as error:
         rejected = RejectedFile(DATASETS[code].column_names, [b.as_row_error() for b in error.bad_rows])
-        report_id = importreports.keep_report(REPORT_KIND, request.user.pk, upload.name or code, rejected)
+        report_id = importreports.keep_report(REPORT_KIND, actor=actor, filename=upload.name or code, result=rejected)
         form.add_error("file", error.message)
         return _page(request, actor, form=form, status=422, rejected={
             "count": len(error.bad_rows), "rows": error.bad_rows[:BAD_ROWS_SHOWN], "report_id": report_id,
@@ -93,17 +91,9 @@ def data_page(request, actor):
     return redirect("verification:data")
 
 
+@download_view
 @require_GET
 @verification_view("verification.import")
 def error_sheet(request, actor, report_id: str):
     """Every bad row of a rejected file, as the .xlsx the officer hands back to the department."""
-    report = importreports.load_report(REPORT_KIND, request.user.pk, report_id)
-    _report, sheet = importreports.report_paths(REPORT_KIND, report_id)
-    if not sheet.exists():
-        raise Http404()
-    from urllib.parse import quote
-
-    name = f"{Path(report['filename']).stem or 'snapshot'}-errors.xlsx"
-    response = HttpResponse(sheet.read_bytes(), content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename=\"snapshot-errors.xlsx\"; filename*=UTF-8''{quote(name)}"
-    return response
+    return importreports.answer_error_sheet(REPORT_KIND, report_id, actor=actor, stem="snapshot")

@@ -168,6 +168,7 @@ class Command(BaseCommand):
         run = find_run(options["run"])
         actor = self._actor(options, "payments.generate", run.area_id)
         summary = services.export_bank_files(actor=actor, run_id=run.pk)
+        run.refresh_from_db(fields=["export_summary"])
         directory = services.export_directory(run)
         for bank in summary["banks"]:
             self.stdout.write(f"  {directory / bank['file']}: {bank['count']} payments, ¥{bank['total']}, sha256 {bank['sha256']}")
