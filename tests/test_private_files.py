@@ -9,6 +9,7 @@ and no stored name can be derived from a run code or an id.
 """
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import re
 from pathlib import Path
@@ -25,7 +26,7 @@ from tests.test_areas_views import BAD_FILE as BAD_DIVISIONS
 from tests.test_cases_views import PNG
 from tests.test_registry_import import HEADER as ROSTER_HEADER
 from tests.test_registry_import import xlsx
-from tests.test_verification_helpers import csv_bytes
+from tests.test_verification_helpers import csv_bytes, import_rows
 
 OTHER_COUNTY = "130124"
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,}")
@@ -51,6 +52,7 @@ class Files:
     def __init__(self):
         self.downloads: list[tuple[str, str, list, list]] = []
         self.pages: list[tuple[str, str, list, list]] = []
+        self.inline: list[tuple[str, str, list, list]] = []
 
 
 def _as(client, actor):
@@ -80,6 +82,7 @@ def world(private, payroll, clock, client, make_actor):
     """The demo county's generated files, one of each kind, and who may read each."""
     from safetynet.areas.models import Area
     from safetynet.cases import services as cases
+    from safetynet.verification.services import verify_household
 
     p = payroll
     Area.objects.create(code=OTHER_COUNTY, name="栾城区", level="county", parent_id="1301")
@@ -140,6 +143,15 @@ def world(private, payroll, clock, client, make_actor):
     files.attachment = attachment
     files.downloads.append(("case attachment", reverse("cases:document", args=[files.case.pk, attachment.pk]),
                             [p.posts.worker, p.posts.officer], [p.posts.other_worker, files.other_county]))
+
+    # Made for each request, never stored: the decision letter and a verification report (PDF).
+    files.inline.append(("decision letter", reverse("cases:letter", args=[p.case.pk]),
+                         [p.posts.worker, p.posts.officer], [p.posts.other_worker, files.other_county]))
+    import_rows(p.posts.officer, "deposits", [{"id_number": new_id(), "bank": "中国银行", "balance": "3000",
+                                               "as_of": dt.date(2025, 9, 1)}])
+    report = verify_household(actor=p.posts.officer, household_id=files.case.household_id)
+    files.inline.append(("verification report", f"/verification/reports/{report.result.pk}/pdf/",
+                         [p.posts.worker, p.posts.officer], [p.posts.other_worker, files.other_county]))
     client.logout()
     return files
 
@@ -218,6 +230,15 @@ def test_each_download_view_checks_the_post(world, client, make_actor):
             assert response["Cache-Control"] == "private, no-store", label
             assert response["X-Content-Type-Options"] == "nosniff", label
             assert response["Content-Disposition"].startswith("attachment"), label
+    for label, url, allowed, refused in world.inline:     # PDFs made for the request, shown in the browser
+        client.logout()
+        assert client.get(url).status_code == 404, label
+        for actor in refused:
+            assert _as(client, actor).get(url).status_code == 404, (label, actor.role, actor.area_code)
+        for actor in allowed:
+            response = _as(client, actor).get(url)
+            assert response.status_code == 200 and response["Content-Type"] == "application/pdf", label
+            assert response["Cache-Control"] == "private, no-store" and response["Content-Disposition"].startswith("inline")
     for label, url, allowed, refused in world.pages:
         client.logout()
         assert client.get(url).status_code in (302, 404), label   # the login page, never the report

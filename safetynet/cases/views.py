@@ -16,7 +16,7 @@ from typing import Callable
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -593,6 +593,7 @@ def document_download(request, actor, case_id: int, attachment_id: int):
                        content_type=attachment.content_type)
 
 
+@download_view
 @require_GET
 @case_view()
 def letter_pdf(request, actor, case_id: int):
@@ -610,7 +611,5 @@ def letter_pdf(request, actor, case_id: int):
             raise Http404(_("Not found in your area."))
     if letters.can_issue(actor):
         decision = services.record_letter_issued(actor=actor, decision_id=decision.pk)
-    pdf = letters.decision_letter_pdf(case, decision)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="decision-{decision.letter_number}.pdf"'
-    return response
+    return answer_file(letters.decision_letter_pdf(case, decision), filename=f"decision-{decision.letter_number}.pdf",
+                       content_type="application/pdf", inline=True)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
+from django.utils.http import content_disposition_header
 
 
 def private_root() -> Path:
@@ -44,15 +45,20 @@ class PrivateStorage(FileSystemStorage):
         raise ValueError("Private files have no public URL: link to the view that checks the post.")
 
 
-def answer_file(source, *, filename: str, content_type: str, inline: bool = False) -> FileResponse:
-    """The response for a private file (a path or an open file): always a download under its
-    display name unless `inline`, never sniffed into another type, never kept by a shared cache."""
-    if isinstance(source, (str, Path)):
-        path = Path(source)
-        if not path.is_file():
-            raise Http404()
-        source = path.open("rb")
-    response = FileResponse(source, as_attachment=not inline, filename=filename, content_type=content_type)
+def answer_file(source, *, filename: str, content_type: str, inline: bool = False) -> HttpResponse:
+    """The response for a private file (a path, an open file, or bytes made for this request such
+    as a letter's PDF): a download under its display name unless `inline`, never sniffed into
+    another type, never kept by a shared cache."""
+    if isinstance(source, bytes):
+        response = HttpResponse(source, content_type=content_type)
+        response["Content-Disposition"] = content_disposition_header(not inline, filename)
+    else:
+        if isinstance(source, (str, Path)):
+            path = Path(source)
+            if not path.is_file():
+                raise Http404()
+            source = path.open("rb")
+        response = FileResponse(source, as_attachment=not inline, filename=filename, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +22,7 @@ from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError
 from safetynet.core.masking import mask_id_number
 from safetynet.core.money import format_yuan
 from safetynet.core.decorators import post_view
+from safetynet.core.privatefiles import answer_file, download_view
 
 from . import identity_services, reports, selectors, services
 from .casefile import flag_label
@@ -107,14 +108,13 @@ def report_page(request, actor, result_id: int):
     return render(request, "verification/report.html", context)
 
 
+@download_view
 @require_GET
 @verification_view()
 def report_pdf(request, actor, result_id: int):
     result = reports.get_result(actor, result_id)
-    pdf = reports.report_pdf(actor, result)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="verification-report-{result.pk}.pdf"'
-    return response
+    return answer_file(reports.report_pdf(actor, result), filename=f"verification-report-{result.pk}.pdf",
+                       content_type="application/pdf", inline=True)
 
 
 @require_POST
