@@ -3,7 +3,13 @@
 Authentication: the browser's session (with CSRF), or `Authorization: Bearer <token>` for
 programs. Each router lives in its app's api.py; domain errors map to JSON with a code and field.
 """
+import logging
+
+from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.signals import got_request_exception
 from django.http import Http404
+from django.utils.translation import gettext
 from ninja import NinjaAPI
 from ninja.parser import Parser
 from ninja.errors import AuthenticationError, HttpError, ValidationError as NinjaValidationError
@@ -65,6 +71,24 @@ def handle_not_found(request, exc):
 @api.exception_handler(AuthenticationError)
 def handle_auth_error(request, exc):
     return api.create_response(request, {"code": "unauthenticated", "message": "Log in or send a valid bearer token."}, status=401)
+
+
+@api.exception_handler(Exception)
+def handle_unexpected_error(request, exc: Exception):
+    """Anything unforeseen: the traceback goes to the server log (django.request, and the
+    got_request_exception signal), the client gets a JSON 500 without it, DEBUG on or off (ninja's
+    own handler sent the traceback as text with DEBUG on). Errors Django answers itself (403, 400)
+    are left to Django."""
+    if isinstance(exc, (DjangoPermissionDenied, SuspiciousOperation, BadRequest)):
+        raise exc
+    logging.getLogger("django.request").error("Internal Server Error: %s", request.path, exc_info=exc,
+                                              extra={"status_code": 500, "request": request})
+    got_request_exception.send(sender=None, request=request)
+    response = api.create_response(request, {"code": "server_error", "message": gettext(
+        "Server error: the request could not be answered. It has been logged; try again or tell the county office.")},
+        status=500)
+    response._has_been_logged = True   # once, with the traceback, above
+    return response
 
 
 from safetynet.areas.api import router as areas_router  # noqa: E402

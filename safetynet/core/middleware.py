@@ -1,5 +1,11 @@
-"""A content security policy: every script, style and font comes from the app itself (UI.md)."""
+"""A content security policy: every script, style and font comes from the app itself (UI.md);
+DEBUG's technical error pages for this machine only."""
 from django.conf import settings
+from django.http import Http404
+from django.template import loader
+from django.utils.translation import gettext
+from django.views.debug import ExceptionReporter
+from django.views.defaults import page_not_found
 
 POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -16,3 +22,46 @@ class ContentSecurityPolicyMiddleware:
         response.headers.setdefault("Content-Security-Policy", getattr(settings, "CONTENT_SECURITY_POLICY", POLICY))
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
+
+
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
+FORWARDING_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
+
+
+def is_local_request(request) -> bool:
+    """From this machine itself: the loopback address, and not relayed by a proxy on it (which
+    would connect from 127.0.0.1 on behalf of anyone)."""
+    meta = request.META
+    return meta.get("REMOTE_ADDR") in LOOPBACK and not any(meta.get(h) for h in FORWARDING_HEADERS)
+
+
+class PublicErrorReporter(ExceptionReporter):
+    """What DEBUG's error page shows a client that is not on this machine: the site's friendly
+    500 page (or one line of text), no traceback, settings or paths. The server log still gets
+    the whole traceback (django.request)."""
+
+    def get_traceback_html(self):
+        return loader.get_template("500.html").render()   # no context, as Django's own handler500
+
+    def get_traceback_text(self):
+        return gettext("Server error: the office's system could not answer this request. It has been logged; "
+                       "try again or tell the county office.")
+
+
+class LocalDebugMiddleware:
+    """With DEBUG on, keep Django's technical error pages (traceback, settings, URL list) for
+    requests from the loopback address only; anyone else gets the friendly 404 and 500 pages
+    (issue 14). First in MIDDLEWARE, so an error in any later middleware is covered too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.DEBUG and not is_local_request(request):
+            request.exception_reporter_class = PublicErrorReporter
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if settings.DEBUG and isinstance(exception, Http404) and not is_local_request(request):
+            return page_not_found(request, exception)
+        return None
