@@ -164,6 +164,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # The private root: bank files, import reports, case attachments (core/privatefiles.py). No URL
 # serves it (core/checks.py refuses one); files leave only through views that check the post.
 MEDIA_ROOT = DATA_DIR / "private"
+MEDIA_ROOT.mkdir(mode=0o700, exist_ok=True)   # the app's own user alone reads it
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STORAGES = {
     "default": {"BACKEND": "safetynet.core.privatefiles.PrivateStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
