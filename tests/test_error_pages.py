@@ -77,9 +77,13 @@ def test_the_debug_page_stays_for_this_machine_only(settings):
 def test_a_404_with_debug_on_is_the_friendly_page_for_the_network(settings):
     settings.DEBUG = True
     client = _client(REMOTE_ADDR=NETWORK)
-    response = client.get("/test-missing/", HTTP_ACCEPT_LANGUAGE="en")
-    body = response.content.decode()
-    assert response.status_code == 404 and 'data-testid="not-found"' in body and not _shows_internals(body)
+    for url in ("/test-missing/", "/no-such-page/"):      # raised by a view; no URL pattern at all
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+        body = response.content.decode()
+        assert response.status_code == 404 and 'data-testid="not-found"' in body and not _shows_internals(body), url
+    assert client.get("/login").status_code == 301            # APPEND_SLASH still redirects
+    local = _client().get("/no-such-page/")                    # this machine: DEBUG's page
+    assert local.status_code == 404 and "Django tried these URL patterns" in local.content.decode()
 
 
 @pytest.mark.django_db

@@ -3,6 +3,7 @@ DEBUG's technical error pages for this machine only."""
 from django.conf import settings
 from django.http import Http404
 from django.template import loader
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext
 from django.views.debug import ExceptionReporter
 from django.views.defaults import page_not_found
@@ -48,6 +49,14 @@ class PublicErrorReporter(ExceptionReporter):
                        "try again or tell the county office.")
 
 
+def _resolves(request) -> bool:
+    try:
+        resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return False
+    return True
+
+
 class LocalDebugMiddleware:
     """With DEBUG on, keep Django's technical error pages (traceback, settings, URL list) for
     requests from the loopback address only; anyone else gets the friendly 404 and 500 pages
@@ -57,9 +66,13 @@ class LocalDebugMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if settings.DEBUG and not is_local_request(request):
-            request.exception_reporter_class = PublicErrorReporter
-        return self.get_response(request)
+        if not settings.DEBUG or is_local_request(request):
+            return self.get_response(request)
+        request.exception_reporter_class = PublicErrorReporter
+        response = self.get_response(request)
+        if response.status_code == 404 and not _resolves(request):
+            return page_not_found(request, Http404())   # not DEBUG's list of every URL pattern
+        return response
 
     def process_exception(self, request, exception):
         if settings.DEBUG and isinstance(exception, Http404) and not is_local_request(request):
