@@ -22,6 +22,7 @@ from ninja import Field, File, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from safetynet.core.apischemas import PageQuery, responses
+from safetynet.core.errors import NotFound
 from safetynet.core.privatefiles import answer_file
 
 from . import jobs, selectors, services
