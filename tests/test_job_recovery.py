@@ -98,6 +98,32 @@ def test_a_job_whose_worker_stopped_beating_is_queued_again_and_a_worker_finishe
     assert DBTaskResult.objects.running().count() == 0
 
 
+def test_the_retry_shows_on_the_job_page_and_in_the_command_line(payroll, job_dirs, client):
+    import io
+
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+    from django.utils import translation
+
+    from safetynet.payments.management.commands.payroll import Command
+    from safetynet.payments.tasks import generate_payroll_job
+
+    officer = payroll.posts.officer
+    job = jobs.start_generation(actor=officer, county_code=COUNTY, month="2025-10")
+    _claimed(job, "gone")
+    _heartbeat("gone", host="another-host", pid=1, age=dt.timedelta(minutes=2))
+    workers.reap_interrupted()
+    client.force_login(get_user_model().objects.get(pk=officer.user_id))
+    bar = client.get(reverse("payments:job_progress", args=[job.id])).content.decode()
+    assert 'data-testid="job-retry"' in bar and "曾中断，已重试：第 2 次，共 3 次" in bar      # pages speak Chinese by default
+
+    generate_payroll_job.call(job.id)
+    out = io.StringIO()
+    with translation.override("en"):
+        Command(stdout=out).follow(job.id, 0.01)
+    assert "done (interrupted, retried: attempt 2 of 3): carried 4/4" in out.getvalue()
+
+
 def test_a_worker_that_beats_or_whose_process_lives_is_left_alone(payroll, job_dirs, sleeping_worker):
     officer = payroll.posts.officer
     beating = jobs.start_generation(actor=officer, county_code=COUNTY, month="2025-10")
