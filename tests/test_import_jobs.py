@@ -205,3 +205,23 @@ def test_an_import_job_whose_worker_died_is_retried_and_imports_once(make_actor,
     assert retried.status == core_jobs.QUEUED and retried.retry_label and retried.upload_path.exists()
     import_roster_job.call(job.id)
     assert registry_jobs.BOOK.load(job.id).status == core_jobs.DONE and Person.objects.count() == 6
+
+
+def test_an_import_job_out_of_attempts_fails_and_its_upload_goes(make_actor, village):
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from safetynet.core import workers
+
+    job = registry_jobs.start_roster_import(actor=make_actor("town_worker", TOWN), upload=roster_file(village),
+                                            filename="r.xlsx", area_code=TOWN)
+    row = DBTaskResult.objects.get(pk=job.task_id)
+    row.worker_ids = ["first", "second"]
+    row.save(update_fields=["worker_ids"])
+    row.claim("third")
+    DBTaskResult.objects.filter(pk=row.pk).update(started_at=timezone.now() - dt.timedelta(minutes=5))  # never beat
+    registry_jobs.BOOK.update(job.id, status=core_jobs.RUNNING, attempt=3)
+    assert [t.retried for t in workers.reap_interrupted()] == [False]
+    failed = registry_jobs.BOOK.load(job.id)
+    assert failed.status == core_jobs.FAILED and failed.error_code == "interrupted" and not failed.upload_path.exists()
+    assert not Person.objects.exists()

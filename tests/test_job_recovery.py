@@ -186,6 +186,7 @@ def test_a_task_not_declared_idempotent_is_failed_not_retried(db):
 
 
 def test_a_verification_run_says_it_was_retried(db):
+    from safetynet.verification.management.commands.verify import progress_line
     from safetynet.verification.models import RunStatus, VerificationRun
     from safetynet.verification.services import record_run_interruption
 
@@ -194,6 +195,7 @@ def test_a_verification_run_says_it_was_retried(db):
     record_run_interruption(run_id=run.pk, interruption=workers.Interruption("t", attempt=1, max_attempts=3, retried=True))
     run.refresh_from_db()
     assert run.status == RunStatus.PENDING and run.retry_label == "interrupted, retried: attempt 2 of 3"
+    assert "pending (interrupted, retried: attempt 2 of 3): chunks" in progress_line(run, 1.0)     # `safetynet verify`
     VerificationRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)
     record_run_interruption(run_id=run.pk, interruption=workers.Interruption("t", attempt=3, max_attempts=3, retried=False))
     run.refresh_from_db()

@@ -309,3 +309,5 @@ class JobBook:
                     job.attempt, job.max_attempts = interruption.attempt, max(job.max_attempts, interruption.attempt)
                     job.error = interruption.message()
             self._write(job)
+        if job.finished:
+            job.upload_path.unlink(missing_ok=True)       # no attempt is left to read it

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from django.db.utils import OperationalError
 from django.utils import timezone
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands import db_worker as upstream
@@ -19,8 +20,12 @@ from safetynet.core import workers
 class HeartbeatWorker(upstream.Worker):
     def run(self) -> None:
         started_at = timezone.now()
-        workers.beat(self.worker_id, started_at=started_at)
-        taken = workers.reap_interrupted()
+        try:
+            workers.beat(self.worker_id, started_at=started_at)
+            taken = workers.reap_interrupted()
+        except OperationalError:       # SQLite's write lock held by a long write elsewhere: the thread tries again
+            upstream.logger.warning("Could not record the heartbeat yet (the database is busy); the heartbeat thread retries.")
+            taken = []
         for interruption in taken:
             upstream.logger.warning("Took back %s (attempt %d of %d): %s", interruption.task_path, interruption.attempt,
                                     interruption.max_attempts, "queued again" if interruption.retried else "failed")
