@@ -124,6 +124,26 @@ def test_the_retry_shows_on_the_job_page_and_in_the_command_line(payroll, job_di
     assert "done (interrupted, retried: attempt 2 of 3): carried 4/4" in out.getvalue()
 
 
+def test_the_page_says_when_the_worker_of_a_running_job_stopped(payroll, job_dirs, client, sleeping_worker):
+    """While no worker runs to take the job back, its page does not just wait: it says why."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    officer = payroll.posts.officer
+    job = jobs.start_generation(actor=officer, county_code=COUNTY, month="2025-10")
+    client.force_login(get_user_model().objects.get(pk=officer.user_id))
+    bar = reverse("payments:job_progress", args=[job.id])
+    jobs.update(job.id, status=jobs.RUNNING, worker_host=socket.gethostname(), worker_pid=sleeping_worker.pid)
+    assert 'data-testid="job-worker-lost"' not in client.get(bar).content.decode()
+    jobs.update(job.id, worker_pid=_dead_pid())
+    assert "执行该任务的后台进程已停止" in client.get(bar).content.decode()
+    jobs.update(job.id, worker_host="another-host", worker_pid=7)
+    _heartbeat("elsewhere", host="another-host", pid=7, age=dt.timedelta(seconds=5))
+    assert 'data-testid="job-worker-lost"' not in client.get(bar).content.decode()
+    WorkerHeartbeat.objects.filter(worker_id="elsewhere").update(seen_at=timezone.now() - dt.timedelta(minutes=5))
+    assert 'data-testid="job-worker-lost"' in client.get(bar).content.decode()
+
+
 def test_a_worker_that_beats_or_whose_process_lives_is_left_alone(payroll, job_dirs, sleeping_worker):
     officer = payroll.posts.officer
     beating = jobs.start_generation(actor=officer, county_code=COUNTY, month="2025-10")

@@ -123,6 +123,12 @@ class Job:
         return _("interrupted, retried: attempt %(attempt)d of %(of)d") % {"attempt": self.attempt, "of": self.max_attempts}
 
     @property
+    def worker_lost(self) -> bool:
+        """Running, but its worker stopped: a worker that starts, or a running worker's next
+        check, takes it back (core/workers.py); the page says so meanwhile."""
+        return self.status == RUNNING and workers.worker_process_gone(self.worker_host, self.worker_pid)
+
+    @property
     def upload_path(self) -> Path:
         return jobs_root() / self.book / f"{self.id}.upload"
 

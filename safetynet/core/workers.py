@@ -157,6 +157,19 @@ def worker_gone(beat, *, claimed_at: dt.datetime | None, now: dt.datetime) -> bo
     return beat.seen_at < stale
 
 
+def worker_process_gone(host: str, pid: int | None) -> bool:
+    """Whether the worker process that ran a job (its host and process id, as the job's record
+    keeps them) has stopped: for a page to say so while no worker is there to take the job back."""
+    from .models import WorkerHeartbeat
+
+    if not host or not pid:
+        return False
+    if host == socket.gethostname():
+        return not process_alive(pid)
+    beat = WorkerHeartbeat.objects.filter(host=host, pid=pid).order_by("-seen_at").first()
+    return beat is None or beat.seen_at < timezone.now() - stale_after()
+
+
 def reap_interrupted(*, now: dt.datetime | None = None) -> list[Interruption]:
     """Take back every running task whose worker is gone: queued again or failed (module
     docstring). Safe to run in several workers at once: a task is taken back by one of them."""
