@@ -42,9 +42,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "axes",
+    "safetynet.core",         # before django_tasks_db: its `db_worker` (with a heartbeat) replaces theirs
     "django_tasks",
     "django_tasks_db",
-    "safetynet.core",
     "safetynet.areas",
     "safetynet.registry",
     "safetynet.programs",
@@ -185,6 +185,14 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# Workers' heartbeats (core/workers.py): a worker beats every WORKER_HEARTBEAT_SECONDS; a job whose
+# worker has not beaten for WORKER_STALE_SECONDS (or whose process on this machine is gone) is taken
+# back by the next worker to start or by any running worker's check every WORKER_CHECK_SECONDS, and
+# an idempotent job is run again up to JOB_MAX_ATTEMPTS attempts in all.
+WORKER_HEARTBEAT_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_SECONDS", "5"))
+WORKER_STALE_SECONDS = float(os.environ.get("WORKER_STALE_SECONDS", "60"))
+WORKER_CHECK_SECONDS = float(os.environ.get("WORKER_CHECK_SECONDS", "30"))
+JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", "3"))
 
 LOGGING = {
     "version": 1,

@@ -235,29 +235,36 @@ BAD_FILE = "\n".join([
 ]).encode("utf-8")
 
 
+@pytest.fixture
+def immediate_jobs(settings, tmp_path):
+    """A worker that runs each job as it is queued: the upload's job page then opens on its outcome."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
+    settings.DATA_DIR = tmp_path / "data"
+
+
 def test_import_page_only_for_county_officers(client_for, county):
     assert client_for("town_worker", TOWN).get("/areas/import/").status_code == 403
     officer = client_for("county_officer", COUNTY)
     assert officer.get("/areas/import/").status_code == 200
 
 
-def test_import_good_file_shows_counts(client_for, county, village):
+def test_import_good_file_shows_counts(client_for, county, village, immediate_jobs):
     client = client_for("county_officer", COUNTY)
     content = f"统计用区划代码,名称,城乡分类代码\n{village.code},改名村,{village.urban_rural_class}\n{TOWN}960,新增村,220\n{TOWN},正定镇,\n".encode()
     response = client.post("/areas/import/", {"file": upload("正定.csv", content)})
     assert response.status_code == 302
-    report = client.get(response["Location"])
+    report = client.get(response["Location"], follow=True)
     assert report.status_code == 200
     assert report.context["counts"] == {"added": 1, "renamed": 1, "reclassified": 0, "unchanged": 1, "errors": 0}
     assert 'data-testid="count-added">1<' in report.content.decode()
 
 
-def test_import_bad_rows_table_and_error_sheet(client_for, county):
+def test_import_bad_rows_table_and_error_sheet(client_for, county, immediate_jobs):
     from openpyxl import load_workbook
 
     client = client_for("county_officer", COUNTY)
     response = client.post("/areas/import/", {"file": upload("bad.csv", BAD_FILE)})
-    report_url = response["Location"]
+    report_url = client.get(response["Location"])["Location"]      # the upload's job, done, opens on its report
     report = client.get(report_url)
     assert report.context["counts"]["added"] == 1
     assert [e["row"] for e in report.context["page"]] == [3, 4, 5]
@@ -288,12 +295,12 @@ def test_import_report_ids_are_checked(client_for, county):
     ("list.csv", "名称,城乡分类代码\n河北省,\n".encode(), "Missing columns"),
     ("list.pdf", b"%PDF-1.4", ".pdf"),
 ])
-def test_import_unreadable_file_says_why(client_for, county, name, content, words):
+def test_import_unreadable_file_says_why(client_for, county, name, content, words, immediate_jobs):
     client = client_for("county_officer", COUNTY)
     response = client.post("/areas/import/", {"file": upload(name, content)})
-    assert response.status_code == 422
-    assert words in response.content.decode()
-    assert response.context["form"].errors["file"]
+    page = client.get(response["Location"])           # the upload's job failed with the service's reason
+    assert page.status_code == 200 and 'data-status="failed"' in page.content.decode()
+    assert words in page.content.decode()
 
 
 def test_import_without_a_file(client_for, county):

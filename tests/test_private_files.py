@@ -32,6 +32,15 @@ OTHER_COUNTY = "130124"
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,}")
 
 
+def _report_after_job(client, response) -> str:
+    """An upload starts a background job (run at once by the tests' backend); its page, once the
+    job is done, redirects to the report."""
+    assert response.status_code == 302, response.status_code
+    done = client.get(response["Location"])
+    assert done.status_code == 302, done.status_code
+    return done["Location"]
+
+
 @pytest.fixture
 def private(settings, tmp_path):
     """A private root and data folder of the test's own; jobs run as they are queued."""
@@ -108,8 +117,7 @@ def world(private, payroll, clock, client, make_actor):
     # A division import with bad rows: its report and error sheet (a county officer's).
     officer = _as(client, p.posts.officer)
     response = officer.post("/areas/import/", {"file": SimpleUploadedFile("bad.csv", BAD_DIVISIONS)})
-    assert response.status_code == 302, response.status_code
-    report = response["Location"]
+    report = _report_after_job(officer, response)
     files.pages.append(("division import report", report, [p.posts.officer], [files.other_county]))
     files.downloads.append(("division error sheet", report + "errors.xlsx", [p.posts.officer], [files.other_county]))
     files.areas_report_id = report.rstrip("/").rsplit("/", 1)[1]
@@ -120,8 +128,7 @@ def world(private, payroll, clock, client, make_actor):
                    ["H9", p.village.code, "x", "农村", "坏", "123", "户主", "", "", "", "", ""]], header=ROSTER_HEADER)
     roster.name = "roster.xlsx"
     response = worker.post(reverse("registry:import"), {"file": roster, "area": TOWN})
-    assert response.status_code == 302, response.status_code
-    report = response["Location"]
+    report = _report_after_job(worker, response)
     files.pages.append(("roster import report", report, [p.posts.worker], [p.posts.other_worker, files.other_county]))
     files.downloads.append(("roster error sheet", report + "errors.xlsx", [p.posts.worker],
                             [p.posts.other_worker, files.other_county]))

@@ -2,7 +2,9 @@
 
 The tree page browses the actor's own subtree; children load with htmx when a node opens.
 The import page keeps each run's report (counts, bad rows, .xlsx error sheet) privately
-(core/importreports.py), keyed by a random id that only the user who ran it may open.
+(core/importreports.py), keyed by a random id that only the user who ran it may open. The upload
+runs as a background job (jobs.py, tasks.py) followed on its own page with a progress bar, which
+ends on that report.
 """
 from __future__ import annotations
 
@@ -17,12 +19,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from safetynet.core import importreports
+from safetynet.core import importreports, jobpages
 from safetynet.core.privatefiles import download_view
 from safetynet.core.errors import NotFound, SafetyNetError
 from safetynet.core.decorators import acting_post
 
-from . import selectors, services
+from . import jobs, selectors, services
 from .forms import AreaNameForm, AreaSearchForm, DivisionImportForm
 from .models import Level
 
@@ -156,14 +158,40 @@ def import_divisions(request):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                result = services.import_divisions(actor=actor, source=upload, filename=upload.name)
+                job = jobs.start_division_import(actor=actor, upload=upload, filename=upload.name)
             except SafetyNetError as exc:
                 form.add_error("file", exc.message)
             else:
-                return redirect("areas:import_report", report_id=importreports.keep_report(
-                    "areas", actor=actor, filename=upload.name, result=result))
+                return redirect("areas:import_job", job_id=job.id)
         status = 422
     return render(request, "areas/import.html", {"form": form}, status=status)
+
+
+def _import_job(request, job_id: str):
+    """The import job, for a post that may import in the job's area (else 404)."""
+    actor = _actor(request, "areas.import")
+    try:
+        job = jobs.BOOK.get_job(actor, job_id, kind=jobs.IMPORT_DIVISIONS)
+    except NotFound:
+        raise Http404(_("Not found."))
+    urls = {"progress_url": reverse("areas:import_job_progress", args=[job.id]),
+            "report_url": reverse("areas:import_report", args=[job.result["report_id"]]) if job.result.get("report_id") else ""}
+    return job, urls
+
+
+@login_required
+@require_GET
+def import_job(request, job_id: str):
+    """The upload's job: its progress bar while it runs, its report once it is done."""
+    job, urls = _import_job(request, job_id)
+    return jobpages.job_page(request, job, back_url=reverse("areas:import"), **urls)
+
+
+@login_required
+@require_GET
+def import_job_progress(request, job_id: str):
+    job, urls = _import_job(request, job_id)
+    return jobpages.job_progress(request, job, **urls)
 
 
 @login_required

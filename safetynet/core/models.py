@@ -80,3 +80,20 @@ class ReferenceVersion(models.Model):
 
     name = models.CharField(max_length=32, primary_key=True)
     token = models.CharField(max_length=32)
+
+
+class WorkerHeartbeat(models.Model):
+    """A background worker's sign of life (core/workers.py), written every few seconds by a
+    thread of the worker process. A job claimed by a worker whose heartbeat stopped is taken for
+    interrupted: retried when its kind is idempotent, failed otherwise. The host and process id let
+    a worker on the same machine be judged at once (its process is gone, or alive but waiting on
+    SQLite's write lock) instead of after the heartbeat's age."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.worker_id} {self.host}:{self.pid} seen {self.seen_at:%H:%M:%S}"

@@ -244,7 +244,7 @@ def _is_county(actor) -> bool:
 
 def _job_out(job: jobs.Job) -> dict:
     return {**{k: v for k, v in job.as_dict().items() if k not in ("post_id", "user_id", "task_id")},
-            "percent": job.percent, "error_rows": [str(r) for r in job.error_rows],
+            "county": job.area, "percent": job.percent, "error_rows": [str(r) for r in job.error_rows],
             "url": f"/api/v1/payments/jobs/{job.id}"}
 
 

@@ -8,10 +8,10 @@ restarted, a refused chunk) is completed by starting it again.
 """
 from __future__ import annotations
 
-from django_tasks import task
+from .jobs import BOOK
 
 
-@task()
+@BOOK.task(retry=True)
 def preview_reassessment_job(job_id: str) -> dict:
     from . import jobs
     from .restandard import preview_reassessment
@@ -22,7 +22,7 @@ def preview_reassessment_job(job_id: str) -> dict:
     return job.result
 
 
-@task()
+@BOOK.task(retry=True)
 def reassess_after_standard_change_job(job_id: str) -> dict:
     from . import jobs
     from .restandard import reassess_after_standard_change

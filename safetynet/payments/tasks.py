@@ -4,11 +4,14 @@ progress and outcome recorded by `jobs.running` (jobs.py).
 
 Resumable and idempotent because the services are: generating a month again completes it and
 adds nothing twice; exporting an exported run returns its summary; approving twice, or applying
-returns to a reconciled run, is refused with the service's message and changes nothing.
+returns to a reconciled run, is refused with the service's message and changes nothing (an
+approval retried after the first attempt committed reports the approval done). So every kind is
+declared `retry=True`: a job whose worker died is run again by another worker, up to
+JOB_MAX_ATTEMPTS attempts (core/workers.py), and says so in its progress.
 """
 from __future__ import annotations
 
-from django_tasks import task
+from .jobs import BOOK
 
 
 def run_figures(run) -> dict:
@@ -17,7 +20,7 @@ def run_figures(run) -> dict:
             "no_account": run.no_account_count, "no_account_total": f"{run.no_account_amount:.2f}"}
 
 
-@task()
+@BOOK.task(retry=True)
 def generate_payroll_job(job_id: str) -> dict:
     from . import jobs, services
 
@@ -36,17 +39,25 @@ def _one_step(job, name: str, action):
     return value
 
 
-@task()
+@BOOK.task(retry=True)
 def approve_payroll_job(job_id: str) -> dict:
     from . import jobs, services
+    from .models import PayrollRun
+
+    def approve():
+        actor = job.actor()
+        run = PayrollRun.objects.filter(pk=job.params["run"]).first()
+        if job.job.attempt > 1 and run is not None and run.approved_by_username == actor.username:
+            return run          # the interrupted attempt's approval committed before its worker died
+        return services.approve_payroll_run(actor=actor, run_id=job.params["run"])
 
     with jobs.running(job_id) as job:
-        run = _one_step(job, "approve", lambda: services.approve_payroll_run(actor=job.actor(), run_id=job.params["run"]))
+        run = _one_step(job, "approve", approve)
         job.result = {**run_figures(run), "approved_by": run.approved_by_username}
     return job.result
 
 
-@task()
+@BOOK.task(retry=True)
 def export_bank_files_job(job_id: str) -> dict:
     from . import jobs, services
     from .models import PayrollRun
@@ -57,7 +68,7 @@ def export_bank_files_job(job_id: str) -> dict:
     return job.result
 
 
-@task()
+@BOOK.task(retry=True)
 def import_bank_returns_job(job_id: str) -> dict:
     from . import jobs, services
     from .models import PayrollRun
@@ -75,7 +86,7 @@ def import_bank_returns_job(job_id: str) -> dict:
     return job.result
 
 
-@task()
+@BOOK.task(retry=True)
 def simulate_policy_job(job_id: str) -> dict:
     from . import jobs
     from .simulation import simulate_policy

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from safetynet.core.workers import recoverable
 
+
+@recoverable(retry=True)        # idempotent (above): run again if its worker died
 @task()
 def run_triggers_job(county_code: str) -> dict:
     """Run the triggers for a county as the system."""

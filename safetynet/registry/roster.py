@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -205,9 +206,11 @@ def import_area(actor: Actor, area_code: str) -> Area:
 
 
 @transaction.atomic(durable=True)
-def import_roster(*, actor: Actor, source, filename: str, area_code: str = "", today: dt.date | None = None) -> RosterImportResult:
+def import_roster(*, actor: Actor, source, filename: str, area_code: str = "", today: dt.date | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> RosterImportResult:
     """Import a roster into `area_code` (default: the actor's area). Rows whose area is outside it
-    are refused row by row; the good rows go in together."""
+    are refused row by row; the good rows go in together. `progress(rows done, rows)` is told as
+    the rows are checked, and once more when they are written (the web upload's progress bar)."""
     actor.require("registry.import")
     actor.require("registry.edit")
     root = import_area(actor, area_code)
@@ -226,7 +229,9 @@ def import_roster(*, actor: Actor, source, filename: str, area_code: str = "", t
     # 1. Each row on its own: the member's facts, its area, its household reference.
     groups: dict[str, _HouseholdGroup] = {}
     first_row_of_id: dict[str, int] = {}
-    for number, values in table.rows:
+    for done, (number, values) in enumerate(table.rows):
+        if progress and done % BATCH == 0:
+            progress(done, len(table.rows))
         ref = values.get("household_ref", "").strip()[:64]
         if not ref:
             refuse(number, values, "household_ref", _("The household number is empty: rows of one household share a number."))
@@ -342,6 +347,8 @@ def import_roster(*, actor: Actor, source, filename: str, area_code: str = "", t
         Household.objects.filter(id__in=created_ids[start:start + BATCH]).update(head_id=Subquery(head_of))
 
     result.errors.sort(key=lambda e: e.row)
+    if progress:
+        progress(len(table.rows), len(table.rows))
     record_event(actor=actor, action="registry.import_roster", object_type="registry.household", object_id=filename[:200],
                  after={"area": root.code, **result.counts()})
     return result

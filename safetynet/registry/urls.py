@@ -17,6 +17,8 @@ urlpatterns = [
     path("persons/<int:person_id>/id-number/", views.reveal_id_number, name="reveal_id_number"),
     path("persons/<int:person_id>/kinship/<int:relative_id>/remove/", views.kinship_remove, name="kinship_remove"),
     path("import/", views.roster_import, name="import"),
+    path("import/jobs/<str:job_id>/", views.import_job, name="import_job"),
+    path("import/jobs/<str:job_id>/progress/", views.import_job_progress, name="import_job_progress"),
     path("import/<str:report_id>/", views.import_report, name="import_report"),
     path("import/<str:report_id>/errors.xlsx", views.import_error_sheet, name="import_error_sheet"),
 ]

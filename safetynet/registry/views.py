@@ -6,7 +6,8 @@ kept. ID numbers are masked on every page; a post allowed to see them clicks "sh
 services.reveal_id_number (logged) through htmx and swaps in the whole number.
 
 The roster import keeps each run's report and error sheet privately (core/importreports.py), keyed by a
-random id that only the user who ran it may open (the same arrangement as the areas import).
+random id that only the user who ran it may open (the same arrangement as the areas import); the
+upload runs as a background job (jobs.py, tasks.py) followed with a progress bar until that report.
 """
 from __future__ import annotations
 
@@ -21,14 +22,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from safetynet.areas.models import Level
-from safetynet.core import importreports
+from safetynet.core import importreports, jobpages
 from safetynet.core.privatefiles import download_view
 from safetynet.core.errors import NotFound, SafetyNetError
 from safetynet.core.masking import mask_id_number
 from safetynet.core.money import format_yuan
 from safetynet.core.decorators import post_view
 
-from . import roster, selectors, services
+from . import jobs, roster, selectors, services
 from .forms import (
     AssetFormSet, HouseholdForm, IncomeFormSet, KinshipForm, MemberForm, RemoveMemberForm, RosterImportForm, SearchForm,
 )
@@ -353,15 +354,36 @@ def roster_import(request, actor):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                result = roster.import_roster(actor=actor, source=upload, filename=upload.name,
-                                              area_code=form.cleaned_data["area"] or actor.area_code)
+                job = jobs.start_roster_import(actor=actor, upload=upload, filename=upload.name,
+                                               area_code=form.cleaned_data["area"] or actor.area_code)
             except SafetyNetError as exc:
                 form.add_error("area" if exc.field in ("area", "area_code") else "file", exc.message)
             else:
-                return redirect("registry:import_report", report_id=importreports.keep_report(
-                    "registry", actor=actor, filename=upload.name, result=result))
+                return redirect("registry:import_job", job_id=job.id)
         status = 422
     return render(request, "registry/import.html", {"form": form.mark_invalid(), "columns": roster.COLUMN_HELP}, status=status)
+
+
+def _import_job_urls(job) -> dict:
+    report_id = job.result.get("report_id")
+    return {"progress_url": reverse("registry:import_job_progress", args=[job.id]),
+            "report_url": reverse("registry:import_report", args=[report_id]) if report_id else ""}
+
+
+@require_GET
+@registry_view("registry.import")
+def import_job(request, actor, job_id: str):
+    """The upload's job: its progress bar while it runs, its report once it is done (a post of
+    another area: 404)."""
+    job = jobs.BOOK.get_job(actor, job_id, kind=jobs.IMPORT_ROSTER)
+    return jobpages.job_page(request, job, back_url=reverse("registry:import"), **_import_job_urls(job))
+
+
+@require_GET
+@registry_view("registry.import")
+def import_job_progress(request, actor, job_id: str):
+    job = jobs.BOOK.get_job(actor, job_id, kind=jobs.IMPORT_ROSTER)
+    return jobpages.job_progress(request, job, **_import_job_urls(job))
 
 
 @require_GET

@@ -138,6 +138,16 @@ class VerificationRun(models.Model):
         return f"#{self.pk} {self.kind} {self.status}"
 
     @property
+    def retry_label(self) -> str:
+        """Said while a run whose worker died is run again (services.record_run_interruption)."""
+        retry = (self.notes or {}).get("retry")
+        if not retry or retry.get("attempt", 1) <= 1:
+            return ""
+        from django.utils.translation import gettext
+
+        return gettext("interrupted, retried: attempt %(attempt)d of %(of)d") % {"attempt": retry["attempt"], "of": retry["of"]}
+
+    @property
     def progress(self) -> float:
         return self.households_done / self.households_total if self.households_total else (1.0 if self.status == RunStatus.DONE else 0.0)
 

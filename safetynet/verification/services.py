@@ -369,6 +369,22 @@ def process_run(*, actor: Actor, run_id: int, stop_after_chunks: int | None = No
     return run
 
 
+def record_run_interruption(*, run_id: int, interruption) -> None:
+    """The worker running the run died (core/workers.py): the run waits for the next attempt,
+    saying so ("interrupted, retried: attempt 2 of 3"; process_run resumes after the last chunk
+    done), or, after the last, is failed with what to do. A finished run is left as it is."""
+    run = VerificationRun.objects.select_for_update().filter(pk=run_id).first()
+    if run is None or run.status in (RunStatus.DONE, RunStatus.FAILED):
+        return
+    notes = dict(run.notes, retry={"attempt": interruption.attempt + 1 if interruption.retried else interruption.attempt,
+                                   "of": interruption.max_attempts})
+    if interruption.retried:
+        VerificationRun.objects.filter(pk=run.pk).update(status=RunStatus.PENDING, notes=notes)
+    else:
+        VerificationRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, notes=notes, finished_at=timezone.now(),
+                                                         error=interruption.message())
+
+
 def _load_run(actor: Actor, run_id) -> VerificationRun:
     try:
         run = VerificationRun.objects.get(pk=int(run_id))

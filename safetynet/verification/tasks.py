@@ -3,13 +3,23 @@ into services, resumable and idempotent — `services.process_run` resumes after
 done and returns a finished run as it is, so a job retried or run twice does no harm.
 
 The run's progress (chunks and households done) is recorded on the run as each chunk commits;
-the run page and `safetynet verify` read it from there.
+the run page and `safetynet verify` read it from there. Both kinds are declared `retry=True`: a
+job whose worker died is run again by another worker (core/workers.py), and the run says so.
 """
 from __future__ import annotations
 
 from django_tasks import task
 
+from safetynet.core.workers import recoverable
 
+
+def _record_interruption(args, interruption):
+    from .services import record_run_interruption
+
+    record_run_interruption(run_id=args[0], interruption=interruption)
+
+
+@recoverable(retry=True, record=_record_interruption)
 @task()
 def process_verification_run(run_id: int) -> dict:
     """Carry a started run through (services.start_run made it), as the verification service."""
@@ -19,6 +29,7 @@ def process_verification_run(run_id: int) -> dict:
     return {"run": run.pk, "status": run.status, "households": run.households_done, "flagged": run.flagged_households}
 
 
+@recoverable(retry=True)
 @task()
 def propose_identities_job(county_code: str) -> dict:
     """Identity resolution for a county (identity_services.propose_identities), as the service."""

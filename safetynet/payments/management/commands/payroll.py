@@ -120,7 +120,8 @@ class Command(BaseCommand):
         started = time.monotonic()
         while True:
             job = jobs.load(job_id)
-            line = (f"job {job.id[:8]} {job.status_label}: {job.step or '-'} {job.done}/{job.total or '?'} "
+            retry = f" ({job.retry_label})" if job.retry_label else ""
+            line = (f"job {job.id[:8]} {job.status_label}{retry}: {job.step or '-'} {job.done}/{job.total or '?'} "
                     f"({time.monotonic() - started:.1f} s)")
             self.stdout.write("\r" + line.ljust(80), ending="")
             self.stdout.flush()

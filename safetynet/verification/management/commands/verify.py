@@ -25,7 +25,8 @@ from safetynet.core.errors import SafetyNetError
 
 
 def progress_line(run, elapsed: float) -> str:
-    return (f"run #{run.pk} {run.status}: chunks {run.chunks_done}/{run.chunks_total}, "
+    retry = f" ({run.retry_label})" if run.retry_label else ""
+    return (f"run #{run.pk} {run.status}{retry}: chunks {run.chunks_done}/{run.chunks_total}, "
             f"households {run.households_done:,}/{run.households_total:,}, flagged {run.flagged_households:,}, "
             f"{elapsed:.1f} s")
 
