@@ -17,7 +17,7 @@ import datetime as dt
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from safetynet.core.apischemas import responses
+from safetynet.core.apischemas import InputSchema, responses
 
 from . import selectors, services
 
@@ -79,7 +79,7 @@ class VerificationRunOut(Schema):
     error: str
 
 
-class VerifyIn(Schema):
+class VerifyIn(InputSchema):
     case_id: int | None = None
 
 
