@@ -12,7 +12,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
 from safetynet.cases import clocks
@@ -303,8 +303,8 @@ class ChangeReportIn(InputSchema):
 def report_change(request, enrollment_id: Id, payload: ChangeReportIn):
     report = rechecks.record_change_report(actor=request.auth, enrollment_id=enrollment_id, kind=payload.kind,
                                            description=payload.description, reported_on=payload.reported_on)
-    return 201, {"id": report.pk, "enrollment": report.enrollment_id, "kind": report.kind,
-                 "reported_on": report.reported_on, "recheck": report.recheck_id}
+    return Status(201, {"id": report.pk, "enrollment": report.enrollment_id, "kind": report.kind,
+                 "reported_on": report.reported_on, "recheck": report.recheck_id})
 
 
 class EnrollmentDecisionIn(InputSchema):
@@ -318,7 +318,7 @@ class EnrollmentDecisionIn(InputSchema):
 def decide(request, enrollment_id: Id, payload: EnrollmentDecisionIn):
     result = decisions.decide_on_enrollment(actor=request.auth, enrollment_id=enrollment_id, kind=payload.kind,
                                             reason=payload.reason, effective_month=payload.effective_month)
-    return 201, _decided(result)
+    return Status(201, _decided(result))
 
 
 class WorkRefusalIn(InputSchema):
@@ -335,7 +335,7 @@ def work_refusal(request, enrollment_id: Id, payload: WorkRefusalIn):
     change = decisions.record_work_refusal(actor=request.auth, enrollment_id=enrollment_id, person_id=payload.person,
                                            refusals=payload.refusals, from_month=payload.from_month,
                                            to_month=payload.to_month, reason=payload.reason)
-    return 201, _change(change)
+    return Status(201, _change(change))
 
 
 class MonthsQuery(Schema):
