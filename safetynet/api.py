@@ -5,13 +5,13 @@ programs. Each router lives in its app's api.py; domain errors map to JSON with 
 """
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
-from django.utils.translation import gettext as _, ngettext
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.parser import Parser
 from ninja.errors import AuthenticationError, HttpError, ValidationError as NinjaValidationError
 
 from safetynet.core.apiauth import BearerTokenAuth, SessionActorAuth
-from safetynet.core.apischemas import NO_BRANCH, branch_names
+from safetynet.core.apischemas import NO_BRANCH, branch_names, unknown_fields_message
 from safetynet.core.errors import SafetyNetError
 from safetynet.core.middleware import too_large_response
 
@@ -46,7 +46,7 @@ def handle_validation_error(request, exc: NinjaValidationError):
     errors = [_validation_error(err) for err in exc.errors]
     unknown = [e["field"] for e in errors if e["unknown"]]
     if unknown:
-        first = {"field": unknown[0], "message": _unknown_fields(unknown)}
+        first = {"field": unknown[0], "message": unknown_fields_message(unknown)}
     else:
         first = errors[0] if errors else {"field": "", "message": "invalid"}
     return api.create_response(request, {
@@ -76,12 +76,8 @@ def _validation_error(err: dict) -> dict:
         return {"field": ".".join(p for p in loc if p), "message": message, "unknown": False}
     field = ".".join(loc)
     if kind == "extra_forbidden":
-        return {"field": field, "message": _unknown_fields([field]), "unknown": True}
+        return {"field": field, "message": unknown_fields_message([field]), "unknown": True}
     return {"field": field, "message": err.get("msg", ""), "unknown": False}
-
-
-def _unknown_fields(names: list[str]) -> str:
-    return ngettext("Unknown field: %(names)s.", "Unknown fields: %(names)s.", len(names)) % {"names": ", ".join(names)}
 
 
 @api.exception_handler(HttpError)

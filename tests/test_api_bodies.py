@@ -241,3 +241,24 @@ def test_a_large_multipart_body_with_small_fields_is_not_refused_for_its_size(wo
     big.name = "roster.csv"
     response = worker.post("/api/v1/verification/snapshots", {"dataset": "no_such_dataset", "file": big})
     assert response.status_code != 413
+
+
+def test_a_misspelled_field_of_an_upload_is_refused_not_dropped(county, client_for, settings, tmp_path):
+    """A multipart body is not a schema: `taken_onn` would have been dropped, the snapshot dated today."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from safetynet.verification.models import Snapshot
+
+    settings.DATA_DIR = tmp_path
+    officer = client_for("county_officer", county.code)
+    from tests.test_verification_departments import GOOD, HEADER
+    from tests.test_verification_helpers import csv_bytes
+
+    csv = csv_bytes(HEADER, GOOD)
+    response = officer.post("/api/v1/verification/snapshots", {
+        "dataset": "deposits", "taken_onn": "2025-01-31", "file": SimpleUploadedFile("d.csv", csv, "text/csv")})
+    assert response.status_code == 422 and response.json()["field"] == "taken_onn"
+    assert not Snapshot.objects.exists()
+    response = officer.post("/api/v1/payments/runs/1/returns", {"file": SimpleUploadedFile("r.csv", b"x"),
+                                                                 "fille": SimpleUploadedFile("r.csv", b"x")})
+    assert response.status_code == 422 and response.json()["field"] == "fille"

@@ -2,8 +2,11 @@
 paginated list envelope."""
 from typing import Annotated, Callable, Union
 
+from django.utils.translation import ngettext
 from ninja import Field, Schema
 from pydantic import ConfigDict, Discriminator, Tag
+
+from .errors import ValidationError
 
 ERROR_STATUSES = (400, 401, 403, 404, 409, 422)
 
@@ -62,6 +65,19 @@ NO_BRANCH = "no_such_branch"       # the error type of a body `one_of` cannot pl
 def branch_names() -> frozenset[str]:
     """The names `one_of` gives its branches: they appear in a validation error's path."""
     return frozenset(_BRANCHES)
+
+
+def unknown_fields_message(names: list[str]) -> str:
+    """"Unknown field(s): a, b." in the request's language."""
+    return ngettext("Unknown field: %(names)s.", "Unknown fields: %(names)s.", len(names)) % {"names": ", ".join(names)}
+
+
+def refuse_unknown_form_fields(request, *, fields: set[str], files: set[str]) -> None:
+    """A multipart body's fields and files are not a schema's, so ninja would drop a misspelled one
+    (`taken_onn`, and the snapshot dated today): refuse it as InputSchema refuses a JSON field."""
+    unknown = sorted((set(request.POST) - fields - {"csrfmiddlewaretoken"}) | (set(request.FILES) - files))
+    if unknown:
+        raise ValidationError(unknown_fields_message(unknown), field=unknown[0], code="invalid")
 
 
 class ErrorOut(Schema):

@@ -22,7 +22,7 @@ from django.http import FileResponse
 from ninja import Field, File, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from safetynet.core.apischemas import InputSchema, PageQuery, responses
+from safetynet.core.apischemas import InputSchema, PageQuery, refuse_unknown_form_fields, responses
 from safetynet.core.errors import NotFound
 
 from . import jobs, selectors, services
@@ -336,6 +336,7 @@ def export_run(request, run_id: RunId):
 @router.post("/runs/{run_id}/returns", response=responses(JobOut, ok_status=202),
              summary="Import the bank's return file (reference, amount, result, reason): a job")
 def import_returns(request, run_id: RunId, file: File[UploadedFile]):
+    refuse_unknown_form_fields(request, fields=set(), files={"file"})
     return _accepted(jobs.start_returns(actor=request.auth, run_id=run_id, upload=file, filename=file.name or ""))
 
 

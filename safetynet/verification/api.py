@@ -17,7 +17,7 @@ import datetime as dt
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from safetynet.core.apischemas import InputSchema, responses
+from safetynet.core.apischemas import InputSchema, refuse_unknown_form_fields, responses
 
 from . import selectors, services
 
@@ -95,6 +95,7 @@ def _money(value) -> str | None:
 
 @router.post("/snapshots", response=responses(SnapshotOut, ok_status=201) | {200: SnapshotOut}, operation_id="verification_upload_snapshot")
 def upload_snapshot(request, dataset: Form[str], file: File[UploadedFile], taken_on: Form[dt.date | None] = None):
+    refuse_unknown_form_fields(request, fields={"dataset", "taken_on"}, files={"file"})
     result = services.import_snapshot(actor=request.actor, dataset_code=dataset, source=file, filename=file.name or "",
                                       taken_on=taken_on)
     return Status(201 if result.created else 200, _snapshot_out(result.snapshot, result.created))
