@@ -224,6 +224,8 @@ def test_a_twelve_megabyte_json_body_answers_413_in_json(worker, village):
     assert response["Content-Type"].startswith("application/json")
     assert response.json()["code"] == "too_large"
     assert not Household.objects.exists()
+    spec = worker.get("/api/v1/openapi.json").json()
+    assert "413" in spec["paths"]["/api/v1/households"]["post"]["responses"]        # said where it can happen
 
 
 def test_a_twelve_megabyte_form_answers_a_plain_413_page(worker, village):

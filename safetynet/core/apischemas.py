@@ -8,7 +8,7 @@ from pydantic import ConfigDict, Discriminator, Tag
 
 from .errors import ValidationError
 
-ERROR_STATUSES = (400, 401, 403, 404, 409, 422)
+ERROR_STATUSES = (400, 401, 403, 404, 409, 413, 422)
 
 
 def _no_null_default_where_null_is_refused(schema: dict, model) -> None:
@@ -77,7 +77,7 @@ def refuse_unknown_form_fields(request, *, fields: set[str], files: set[str]) ->
     (`taken_onn`, and the snapshot dated today): refuse it as InputSchema refuses a JSON field."""
     unknown = sorted((set(request.POST) - fields - {"csrfmiddlewaretoken"}) | (set(request.FILES) - files))
     if unknown:
-        raise ValidationError(unknown_fields_message(unknown), field=unknown[0], code="invalid")
+        raise ValidationError(unknown_fields_message(unknown), field=unknown[0])
 
 
 class ErrorOut(Schema):

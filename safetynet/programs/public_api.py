@@ -66,7 +66,7 @@ class SelfCheckOut(Schema):
     breakdown: list[SelfCheckLineOut]
 
 
-@public_router.post("/eligibility", response={200: SelfCheckOut, 400: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+@public_router.post("/eligibility", response={200: SelfCheckOut, 400: ErrorOut, 413: ErrorOut, 422: ErrorOut, 429: ErrorOut},
                     throttle=[PublicCheckThrottle()], summary="Public dibao self-check (no login)")
 def eligibility(request, payload: SelfCheckIn):
     """Whether a household would qualify for dibao, and roughly how much, before it applies.
