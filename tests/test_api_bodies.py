@@ -8,6 +8,7 @@ import pytest
 from safetynet.core.idnumbers import make_id_number
 from safetynet.registry import services
 from safetynet.registry.models import Household, Person
+from tests.cases_helpers import clock, posts, poor_household, standards  # noqa: F401 (fixtures)
 from tests.conftest import TOWN
 
 HEAD_ID = make_id_number("130123", dt.date(1956, 3, 9), 12, "male")
@@ -264,3 +265,21 @@ def test_a_misspelled_field_of_an_upload_is_refused_not_dropped(county, client_f
     response = officer.post("/api/v1/payments/runs/1/returns", {"file": SimpleUploadedFile("r.csv", b"x"),
                                                                  "fille": SimpleUploadedFile("r.csv", b"x")})
     assert response.status_code == 422 and response.json()["field"] == "fille"
+
+
+@pytest.mark.parametrize("extra", [{"supporters": []}, {"daily_activities": {"eating": True}}])
+def test_the_county_visit_refuses_what_it_does_not_record(client, posts, poor_household, clock, standards, extra):
+    """The county's visit shared the survey's body, whose supporters and daily activities it dropped."""
+    from django.contrib.auth import get_user_model
+
+    from safetynet.cases.models import Survey
+    from tests.cases_helpers import investigators, walk
+
+    case = walk(posts, poor_household, clock, to="accepted")
+    client.force_login(get_user_model().objects.get(pk=posts.officer.user_id))
+    body = {"investigators": investigators(2), "findings": "县级入户核查", "signed_by_household": True}
+    refused = client.post(f"/api/v1/cases/{case.pk}/county-visit", {**body, **extra}, content_type="application/json")
+    assert refused.status_code == 422 and refused.json()["field"] == next(iter(extra))
+    assert not Survey.objects.filter(case=case, kind="county_visit").exists()
+    done = client.post(f"/api/v1/cases/{case.pk}/county-visit", body, content_type="application/json")
+    assert done.status_code == 200, done.json()

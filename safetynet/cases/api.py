@@ -478,11 +478,16 @@ class SupporterOut(Schema):
     recorded_by: str
 
 
-class SurveyRecordIn(VersionIn):
+class CountyVisitIn(VersionIn):
+    """A home visit: the county's own records these; a survey also the daily activities."""
+
     conducted_on: DateText = Field(None, description="the day of the visit (default today)")
     investigators: list[InvestigatorIn] = Field(..., max_length=20)
     findings: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=_NO_NUL)]
     signed_by_household: StrictBool
+
+
+class SurveyRecordIn(CountyVisitIn):
     daily_activities: dict[Literal["eating", "dressing", "bed_transfer", "toileting", "walking_indoors", "bathing"], StrictBool] | None = None
 
 
@@ -675,7 +680,7 @@ def survey(request, case_id: CaseId, payload: SurveyIn):
 
 
 @_step("/{case_id}/county-visit", "Record the county's own home visit")
-def county_visit(request, case_id: CaseId, payload: SurveyIn):
+def county_visit(request, case_id: CaseId, payload: CountyVisitIn):
     services.record_county_visit(actor=request.auth, case_id=case_id, conducted_on=payload.conducted_on,
                                  investigators=_investigators(payload.investigators), findings=payload.findings,
                                  signed_by_household=payload.signed_by_household, version=payload.version)
