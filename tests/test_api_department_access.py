@@ -120,3 +120,11 @@ def test_a_post_without_areas_view_gets_its_landing_page_without_the_networks_co
         assert 'data-testid="count-households"' not in response.content.decode()
         client.logout()
     assert 'data-testid="count-households"' in client_for("grid_worker", county.code).get("/").content.decode()
+
+
+def test_the_department_role_holds_no_permission_in_the_table():
+    """A department's token reads nothing because its post's role holds nothing: a permission
+    given to that role would be given to every department."""
+    from safetynet.areas.roles import ROLE_PERMISSIONS
+
+    assert ROLE_PERMISSIONS[accounts.DEPARTMENT_ROLE] == frozenset()
