@@ -5,17 +5,20 @@ programs. Each router lives in its app's api.py; domain errors map to JSON with 
 """
 import logging
 
-from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.signals import got_request_exception
 from django.http import Http404
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.parser import Parser
 from ninja.errors import AuthenticationError, HttpError, ValidationError as NinjaValidationError
 
 from safetynet.core.apiauth import BearerTokenAuth, SessionActorAuth
+from safetynet.core.apischemas import NO_BRANCH, branch_names, unknown_fields_message
 from safetynet.core.errors import SafetyNetError
+from safetynet.core.middleware import too_large_response
 
 class SingleValueParser(Parser):
     """A query parameter that takes one value, given more than once, is refused (422 naming it)
@@ -45,14 +48,41 @@ def handle_domain_error(request, exc: SafetyNetError):
 
 @api.exception_handler(NinjaValidationError)
 def handle_validation_error(request, exc: NinjaValidationError):
-    errors = []
-    for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
-        errors.append({"field": ".".join(loc), "message": err.get("msg", "")})
-    first = errors[0] if errors else {"field": "", "message": "invalid"}
-    return api.create_response(
-        request, {"code": "invalid", "message": first["message"], "field": first["field"], "errors": errors}, status=422
-    )
+    errors = [_validation_error(err) for err in exc.errors]
+    unknown = [e["field"] for e in errors if e["unknown"]]
+    if unknown:
+        first = {"field": unknown[0], "message": unknown_fields_message(unknown)}
+    else:
+        first = errors[0] if errors else {"field": "", "message": "invalid"}
+    return api.create_response(request, {
+        "code": "invalid", "message": first["message"], "field": first["field"],
+        "errors": [{"field": e["field"], "message": e["message"]} for e in errors]}, status=422)
+
+
+_NOT_A_FIELD = frozenset({"body", "query", "path", "payload", "form", "file", "header", "cookie"})
+
+
+def _validation_error(err: dict) -> dict:
+    """One of pydantic's errors as {field, message}: the field's dotted path inside the body
+    (without ninja's wrapping nor the name of the branch of a union), an unknown field named in
+    the language of the request."""
+    loc = list(err.get("loc", []))
+    while loc and loc[0] in _NOT_A_FIELD:          # where ninja found it: ("body", "payload", ...)
+        loc.pop(0)
+    branches = branch_names()
+    loc = [str(p) for p in loc if p not in branches]
+    kind = err.get("type", "")
+    if kind in (NO_BRANCH, "union_tag_invalid", "union_tag_not_found"):
+        # A body naming none of the models it may be: the error is on the member that names it.
+        loc.append(str((err.get("ctx") or {}).get("discriminator", "")).strip("'"))
+        choices = str((err.get("ctx") or {}).get("expected_tags", ""))
+        message = (_("Not one of the choices (%(choices)s).") % {"choices": choices} if choices
+                   else _("Not one of the choices."))
+        return {"field": ".".join(p for p in loc if p), "message": message, "unknown": False}
+    field = ".".join(loc)
+    if kind == "extra_forbidden":
+        return {"field": field, "message": unknown_fields_message([field]), "unknown": True}
+    return {"field": field, "message": err.get("msg", ""), "unknown": False}
 
 
 @api.exception_handler(HttpError)
@@ -61,6 +91,13 @@ def handle_http_error(request, exc: HttpError):
     codes = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
              429: "throttled"}
     return api.create_response(request, {"code": codes.get(exc.status_code, "error"), "message": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def handle_too_large(request, exc):
+    """A body past DATA_UPLOAD_MAX_MEMORY_SIZE that reached the API (core.middleware's
+    RequestTooLargeMiddleware refuses them first; this keeps the answer a 413 without it)."""
+    return too_large_response(request)
 
 
 @api.exception_handler(Http404)

@@ -10,7 +10,7 @@ from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
 
-from safetynet.core.apischemas import PageQuery, responses
+from safetynet.core.apischemas import InputSchema, PageQuery, responses
 
 from . import selectors, services
 from .models import Level
@@ -45,7 +45,7 @@ class AreaFilters(PageQuery):
     q: str | None = Field(None, max_length=100, description="Part of the name, or the start of the code.")
 
 
-class AreaCreateIn(Schema):
+class AreaCreateIn(InputSchema):
     parent: str = Field(..., min_length=1, max_length=18, description="The village (for a group) or group (for a grid).")
     name: str = Field(..., min_length=1, max_length=100)
     code: str | None = Field(None, max_length=18, description="Leave out to take the next free 3-digit number.")

@@ -110,6 +110,8 @@ ROLE_PERMISSIONS: dict[str, frozenset] = {
                                   | _PAYMENTS_SIMULATE),
     Role.INSPECTOR: frozenset(_READ | {"audit.view", "cases.view", "verification.view"} | _PAYMENTS_VIEW),
     Role.PROVIDER_WORKER: frozenset({"programs.view"}),
+    # Department logins hold this post too (verification/department_accounts.py): it must hold no
+    # permission, so that a department's token uploads its datasets and reads nothing.
     Role.INSTITUTION: frozenset(),
     Role.SUPERUSER: frozenset(PERMISSION_LABELS),
 }

@@ -1,4 +1,6 @@
-"""Reads of the network, always through the actor's scope."""
+"""Reads of the network, always through the actor's scope, and only for posts holding
+"areas.view" (every staff role): a department's login or an institution's post, which hold no
+such permission, reads no area and no count of households or people (403)."""
 from __future__ import annotations
 
 from django.db.models import Count, Q
@@ -12,8 +14,12 @@ from safetynet.core.scoping import Actor, in_scope
 from .models import CODE_LENGTHS, Area, Level
 
 
+VIEW = "areas.view"
+
+
 def areas_in_scope(actor: Actor):
     """Areas the actor may see: its own subtree (the area itself included)."""
+    actor.require(VIEW)
     qs = Area.objects.all()
     if actor.is_national:
         return qs
@@ -46,6 +52,7 @@ def counts_by_prefix(actor: Actor, parent_code: str | None) -> dict[str, dict[st
     in one query per table (no loop over children)."""
     from safetynet.registry.models import Household, Person
 
+    actor.require(VIEW)
     length = _child_length(parent_code)
     result: dict[str, dict[str, int]] = {}
     for model, key in ((Household, "households"), (Person, "people")):

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from annotated_types import Interval
 from django.db.models import Q
-from ninja import Field, Path, Query, Router, Schema, Status
-from pydantic import BeforeValidator, ConfigDict, StrictBool, StringConstraints, model_validator
+from ninja import Body, Field, Path, Query, Router, Schema, Status
+from pydantic import BeforeValidator, StrictBool, StringConstraints, model_validator
 
-from safetynet.core.apischemas import ErrorOut, PageQuery, responses
+from safetynet.core.apischemas import ErrorOut, InputSchema, PageQuery, one_of, responses
 from safetynet.core.errors import NotFound, ValidationError
 from safetynet.core.masking import mask_id_number
 from safetynet.registry.models import AssetCategory, DisabilityType, IncomeCategory
@@ -280,12 +280,12 @@ def overdue_by_town(request):
 
 
 # Before "/{case_id}": Django tries the routes in order.
-class BatchCaseIn(Schema):
+class BatchCaseIn(InputSchema):
     id: int = Field(..., ge=1, le=MAX_ID)
     version: Version
 
 
-class BatchIn(Schema):
+class BatchIn(InputSchema):
     action: Literal[tuple(batch.BATCH_ACTIONS)] = Field(..., description="the step to take for every case")
     cases: list[BatchCaseIn] = Field(..., min_length=1, max_length=batch.MAX_BATCH)
 
@@ -327,38 +327,38 @@ def get_case(request, case_id: CaseId):
 # The application's body: one shape per program (and per channel: an entrusted application names
 # who entrusted it), so every body the schema allows is one the service can take. A person who is
 # not a living member of the household is, for that household, not found (404).
-class _ApplyCommon(Schema):
+class _ApplyCommon(InputSchema):
     household: int = Field(..., ge=1, le=MAX_ID)
     applicant: int = Field(..., ge=1, le=MAX_ID, description="a living member of the household")
     reason: ShortText = ""
 
 
-class _Direct(Schema):
+class _Direct(InputSchema):
     channel: Literal["walk_in", "online", "from_lead"]
 
 
-class _Entrusted(Schema):
+class _Entrusted(InputSchema):
     channel: Literal["entrusted_by_village"]
     entrusted_by: NonBlank = Field(..., description="the village committee or person who applied on the household's behalf")
 
 
-class _DibaoHousehold(Schema):
+class _DibaoHousehold(InputSchema):
     program: Literal["dibao"]
     kind: Literal["household"] = "household"
 
 
-class _DibaoIndividual(Schema):
+class _DibaoIndividual(InputSchema):
     program: Literal["dibao"]
     kind: Literal["individual"]
     covered_person: int = Field(..., ge=1, le=MAX_ID, description="the member covered alone (MLG-2021 art. 8)")
 
 
-class _SpecialHardship(Schema):
+class _SpecialHardship(InputSchema):
     program: Literal["special_hardship"]
     covered_person: int | None = Field(None, ge=1, le=MAX_ID, description="the person to support (default: the applicant)")
 
 
-class _Temporary(Schema):
+class _Temporary(InputSchema):
     program: Literal["temporary"]
     kind: Literal["emergency", "quick", "ordinary"]
     requested_amount: Money
@@ -373,8 +373,19 @@ def _apply_schemas() -> tuple:
     return tuple(models)
 
 
+def _application_branch(body: dict) -> str | None:
+    """Which of the application bodies `body` claims to be, from its program (and a dibao's kind,
+    and whether it was entrusted): its errors are that body's only."""
+    program = body.get("program")
+    name = {"dibao": "DibaoIndividual" if body.get("kind") == "individual" else "DibaoHousehold",
+            "special_hardship": "SpecialHardship", "temporary": "Temporary"}.get(program if isinstance(program, str) else "")
+    if name is None:
+        return None
+    return f"Apply{name}{'Entrusted' if body.get('channel') == 'entrusted_by_village' else ''}In"
+
+
 APPLY_SCHEMAS = _apply_schemas()
-ApplyIn = Union[APPLY_SCHEMAS]  # type: ignore[valid-type]
+ApplyIn = one_of(APPLY_SCHEMAS, _application_branch, field="program", choices=("dibao", "special_hardship", "temporary"))
 
 
 def _application_inputs(payload) -> dict:
@@ -385,7 +396,7 @@ def _application_inputs(payload) -> dict:
 
 
 @router.post("", response=responses(CaseDetailOut, ok_status=201), summary="File an application")
-def apply(request, payload: ApplyIn):
+def apply(request, payload: Body[ApplyIn]):   # (Body: ninja does not see a tagged union as a body)
     try:
         case = services.apply_for_assistance(actor=request.auth, **_application_inputs(payload))
     except ValidationError as exc:
@@ -395,7 +406,7 @@ def apply(request, payload: ApplyIn):
     return Status(201, _detail(request.auth, case.pk))
 
 
-class VersionIn(Schema):
+class VersionIn(InputSchema):
     version: Version
 
 
@@ -421,7 +432,7 @@ class MaterialsIn(VersionIn):
     items: list[Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)]] = Field(..., min_length=1, max_length=50)
 
 
-class InvestigatorIn(Schema):
+class InvestigatorIn(InputSchema):
     """A registered staff member (`staff_identity_id`, or `user_id` of a login registered as
     staff), or a person named with the ID number (the relative check needs it)."""
 
@@ -439,7 +450,7 @@ class InvestigatorIn(Schema):
         return value
 
 
-class SupporterIn(Schema):
+class SupporterIn(InputSchema):
     """A person bound by law to support a special-hardship applicant, and why he cannot (SH-2021
     art. 8; `none`: he can). The birth date comes from the ID number when one is given; the two
     age-bound reasons need one or the other; `disabled_low_means` needs the certificate's type and grade."""
@@ -467,11 +478,16 @@ class SupporterOut(Schema):
     recorded_by: str
 
 
-class SurveyRecordIn(VersionIn):
+class CountyVisitIn(VersionIn):
+    """A home visit: the county's own records these; a survey also the daily activities."""
+
     conducted_on: DateText = Field(None, description="the day of the visit (default today)")
     investigators: list[InvestigatorIn] = Field(..., max_length=20)
     findings: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=_NO_NUL)]
     signed_by_household: StrictBool
+
+
+class SurveyRecordIn(CountyVisitIn):
     daily_activities: dict[Literal["eating", "dressing", "bed_transfer", "toileting", "walking_indoors", "bathing"], StrictBool] | None = None
 
 
@@ -479,14 +495,14 @@ class SurveyIn(SurveyRecordIn):
     supporters: list[SupporterIn] = Field([], max_length=20)
 
 
-class IncomeItemIn(Schema):
+class IncomeItemIn(InputSchema):
     person_id: Id | None = None
     category: Literal[tuple(IncomeCategory.values)]  # type: ignore[valid-type]
     monthly_amount: Amount
     description: Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)] = ""
 
 
-class AssetItemIn(Schema):
+class AssetItemIn(InputSchema):
     person_id: Id | None = None
     category: Literal[tuple(AssetCategory.values)]  # type: ignore[valid-type]
     value: AssetValue = "0.00"
@@ -542,15 +558,15 @@ class QuickAidIn(VersionIn):
 # ---- steps with inputs for many cases at once (cases/batch.py): each case the body of the
 # step's own endpoint plus its id. Defined here, ahead of "/{case_id}" routes in the module.
 
-class _BatchCase(Schema):
+class _BatchCase(InputSchema):
     id: Id
 
 
 def _batch_body(name: str, step: type) -> type:
-    # Extra fields are refused, not ignored: a field the batch does not take (a survey's
-    # supporters) would otherwise be lost without a word.
-    item = type(f"Batch{name}CaseIn", (step, _BatchCase), {"model_config": ConfigDict(extra="forbid")})
-    return type(f"Batch{name}In", (Schema,), {
+    # Extra fields are refused, not ignored (InputSchema): a field the batch does not take (a
+    # survey's supporters) would otherwise be lost without a word.
+    item = type(f"Batch{name}CaseIn", (step, _BatchCase), {})
+    return type(f"Batch{name}In", (InputSchema,), {
         "__annotations__": {"cases": list[item]},
         "cases": Field(..., min_length=1, max_length=batch.MAX_BATCH)})
 
@@ -561,7 +577,7 @@ BatchVerificationIn = _batch_body("Verification", VerificationIn)
 BatchOpinionIn = _batch_body("Opinion", OpinionIn)
 
 
-class BatchApplicationsIn(Schema):
+class BatchApplicationsIn(InputSchema):
     applications: list[ApplyIn] = Field(..., min_length=1, max_length=batch.MAX_BATCH)
 
 
@@ -664,7 +680,7 @@ def survey(request, case_id: CaseId, payload: SurveyIn):
 
 
 @_step("/{case_id}/county-visit", "Record the county's own home visit")
-def county_visit(request, case_id: CaseId, payload: SurveyIn):
+def county_visit(request, case_id: CaseId, payload: CountyVisitIn):
     services.record_county_visit(actor=request.auth, case_id=case_id, conducted_on=payload.conducted_on,
                                  investigators=_investigators(payload.investigators), findings=payload.findings,
                                  signed_by_household=payload.signed_by_household, version=payload.version)

@@ -13,7 +13,9 @@ def home(request):
     if actor is None:
         return render(request, "dashboards/no_post.html", status=403)
     area = area_selectors.actor_area(actor)
-    counts, children = area_selectors.area_overview(actor, area.code if area else "")
+    counts, children = None, []
+    if actor.can(area_selectors.VIEW):   # the network's counts are for the posts that may read it
+        counts, children = area_selectors.area_overview(actor, area.code if area else "")
     queues = case_pages.home_queues(actor) + change_views.home_queues(actor)
     return render(request, "dashboards/home.html", {
         "area": area, "counts": counts, "children": children,

@@ -21,7 +21,7 @@ from typing import Annotated, Literal
 from ninja import Field, File, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from safetynet.core.apischemas import PageQuery, responses
+from safetynet.core.apischemas import InputSchema, PageQuery, refuse_unknown_form_fields, responses
 from safetynet.core.errors import NotFound
 from safetynet.core.privatefiles import answer_file
 
@@ -226,12 +226,15 @@ def _money(value) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
-def _run_out(run: PayrollRun) -> dict:
+def _run_out(run: PayrollRun, figures: dict) -> dict:
+    """The run with `figures`, its counts and totals as the caller may see them
+    (selectors.run_figures: a town post's are its town's)."""
     return {
         "id": run.pk, "code": run.code, "county": run.area_id, "county_name": run.area.name,
-        "month": run.month.strftime("%Y-%m"), "status": run.status, "payment_count": run.payment_count,
-        "total": _money(run.total_amount), "payable_count": run.payable_count, "payable": _money(run.payable_amount),
-        "no_account_count": run.no_account_count, "no_account_total": _money(run.no_account_amount),
+        "month": run.month.strftime("%Y-%m"), "status": run.status, "payment_count": figures["payment_count"],
+        "total": _money(figures["total_amount"]), "payable_count": figures["payable_count"],
+        "payable": _money(figures["payable_amount"]), "no_account_count": figures["no_account_count"],
+        "no_account_total": _money(figures["no_account_amount"]),
         "generated_by": run.generated_by_username, "generated_at": run.generated_at,
         "approved_by": run.approved_by_username, "approved_at": run.approved_at,
         "exported_at": run.exported_at, "reconciled_at": run.reconciled_at,
@@ -276,34 +279,40 @@ def list_runs(request, filters: Query[RunFilter]):
     if filters.month:
         qs = qs.filter(month=services.parse_month(filters.month))
     count = qs.count()
-    page = qs.order_by("-month", "area_id")[filters.offset:filters.offset + filters.limit]
-    return {"count": count, "limit": filters.limit, "offset": filters.offset, "items": [_run_out(r) for r in page]}
+    page = list(qs.order_by("-month", "area_id")[filters.offset:filters.offset + filters.limit])
+    figures = selectors.runs_figures(request.auth, page)
+    return {"count": count, "limit": filters.limit, "offset": filters.offset,
+            "items": [_run_out(r, figures[r.pk]) for r in page]}
 
 
-@router.get("/runs/{run_id}", response=responses(RunDetailOut), summary="A run: its state, totals, change from last month")
+@router.get("/runs/{run_id}", response=responses(RunDetailOut),
+            summary="A run: its state, totals, change from last month (a town post: its town's)")
 def get_run(request, run_id: RunId):
     actor = request.auth
     run = selectors.get_run(actor, run_id)
+    figures = selectors.run_figures(actor, run)
     summary = run.export_summary if run.export_summary and _is_county(actor) else None
-    return {**_run_out(run), "by_town_program": selectors.town_totals(actor, run),
-            "change": (run.summary or {}).get("change") or None, "export": summary}
+    return {**_run_out(run, figures), "by_town_program": figures["by_town_program"],
+            "change": figures["change"] or None, "export": summary}
 
 
-@router.get("/runs/{run_id}/totals", response=responses(TotalsOut), summary="A run's totals by town and program")
+@router.get("/runs/{run_id}/totals", response=responses(TotalsOut), summary="A run's totals by town and program (a town post: its town's)")
 def run_totals(request, run_id: RunId):
     run = selectors.get_run(request.auth, run_id)
-    out = _run_out(run)
+    figures = selectors.run_figures(request.auth, run)
+    out = _run_out(run, figures)
     return {**{k: out[k] for k in ("code", *RunFigures.model_fields)}, "run": run.pk,
-            "by_town_program": selectors.town_totals(request.auth, run)}
+            "by_town_program": figures["by_town_program"]}
 
 
-@router.get("/runs/{run_id}/diff", response=responses(ChangeOut), summary="A run's change from the previous month, explained")
+@router.get("/runs/{run_id}/diff", response=responses(ChangeOut),
+            summary="A run's change from the previous month, explained (a town post: its town's)")
 def run_diff(request, run_id: RunId):
     run = selectors.get_run(request.auth, run_id)
-    return (run.summary or {}).get("change") or {}
+    return selectors.run_figures(request.auth, run)["change"]
 
 
-class GenerateIn(Schema):
+class GenerateIn(InputSchema):
     county: CountyCode
     month: MonthText
 
@@ -315,7 +324,8 @@ def generate_run(request, payload: GenerateIn):
 
 @router.post("/runs/{run_id}/approve", response=responses(RunOut), summary="Approve a run (a county leader who did not generate it)")
 def approve_run(request, run_id: RunId):
-    return _run_out(services.approve_payroll_run(actor=request.auth, run_id=run_id))
+    run = services.approve_payroll_run(actor=request.auth, run_id=run_id)
+    return _run_out(run, selectors.run_figures(request.auth, run))
 
 
 @router.post("/runs/{run_id}/export", response=responses(JobOut, ok_status=202), summary="Write an approved run's bank files: a job")
@@ -326,6 +336,7 @@ def export_run(request, run_id: RunId):
 @router.post("/runs/{run_id}/returns", response=responses(JobOut, ok_status=202),
              summary="Import the bank's return file (reference, amount, result, reason): a job")
 def import_returns(request, run_id: RunId, file: File[UploadedFile]):
+    refuse_unknown_form_fields(request, fields=set(), files={"file"})
     return _accepted(jobs.start_returns(actor=request.auth, run_id=run_id, upload=file, filename=file.name or ""))
 
 
@@ -390,7 +401,7 @@ def enrollment_history(request, enrollment_id: EnrollmentId):
 # Policy simulation and jobs
 # --------------------------------------------------------------------------------------------
 
-class SimulationIn(Schema):
+class SimulationIn(InputSchema):
     county: CountyCode
     program: Literal["dibao"] = "dibao"
     key: Literal[KEYS] = Field(..., description="the parameter to change")  # type: ignore[valid-type]

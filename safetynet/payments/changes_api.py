@@ -12,12 +12,12 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
 from safetynet.cases import clocks
 from safetynet.cases.api import Money
-from safetynet.core.apischemas import PageQuery, responses
+from safetynet.core.apischemas import InputSchema, PageQuery, responses
 
 from . import change_selectors as selectors
 from . import decisions, overpayments, rechecks, triggers
@@ -259,7 +259,7 @@ def verify_recheck(request, recheck_id: Id):
     return _recheck(rechecks.verify_recheck(actor=request.auth, recheck_id=recheck_id), clocks.today())
 
 
-class RecheckSurveyIn(Schema):
+class RecheckSurveyIn(InputSchema):
     conducted_on: dt.date
     investigators: list[Name] = Field(..., max_length=10)
     findings: Text
@@ -276,7 +276,7 @@ def record_survey(request, recheck_id: Id, payload: RecheckSurveyIn):
     return _recheck(recheck, clocks.today())
 
 
-class RecheckCloseIn(Schema):
+class RecheckCloseIn(InputSchema):
     outcome: Literal["kept", "amount", "suspension", "gradual_exit", "ending"]
     reason: Reason
     effective_month: Month | None = Field(None, description="YYYY-MM; empty: the next month not yet paid")
@@ -292,7 +292,7 @@ def close_recheck(request, recheck_id: Id, payload: RecheckCloseIn):
 # --------------------------------------------------------------------------------------------
 # Enrollments
 # --------------------------------------------------------------------------------------------
-class ChangeReportIn(Schema):
+class ChangeReportIn(InputSchema):
     kind: Literal["income", "members", "address"]
     description: Text
     reported_on: dt.date | None = None
@@ -303,11 +303,11 @@ class ChangeReportIn(Schema):
 def report_change(request, enrollment_id: Id, payload: ChangeReportIn):
     report = rechecks.record_change_report(actor=request.auth, enrollment_id=enrollment_id, kind=payload.kind,
                                            description=payload.description, reported_on=payload.reported_on)
-    return 201, {"id": report.pk, "enrollment": report.enrollment_id, "kind": report.kind,
-                 "reported_on": report.reported_on, "recheck": report.recheck_id}
+    return Status(201, {"id": report.pk, "enrollment": report.enrollment_id, "kind": report.kind,
+                 "reported_on": report.reported_on, "recheck": report.recheck_id})
 
 
-class EnrollmentDecisionIn(Schema):
+class EnrollmentDecisionIn(InputSchema):
     kind: Literal["amount", "suspension", "resumption", "gradual_exit", "ending"]
     reason: Reason
     effective_month: Month | None = Field(None, description="YYYY-MM; empty: the next month not yet paid")
@@ -318,10 +318,10 @@ class EnrollmentDecisionIn(Schema):
 def decide(request, enrollment_id: Id, payload: EnrollmentDecisionIn):
     result = decisions.decide_on_enrollment(actor=request.auth, enrollment_id=enrollment_id, kind=payload.kind,
                                             reason=payload.reason, effective_month=payload.effective_month)
-    return 201, _decided(result)
+    return Status(201, _decided(result))
 
 
-class WorkRefusalIn(Schema):
+class WorkRefusalIn(InputSchema):
     person: int = Field(..., ge=1, le=MAX_ID)
     refusals: int = Field(..., ge=0, le=100)
     from_month: Month
@@ -335,7 +335,7 @@ def work_refusal(request, enrollment_id: Id, payload: WorkRefusalIn):
     change = decisions.record_work_refusal(actor=request.auth, enrollment_id=enrollment_id, person_id=payload.person,
                                            refusals=payload.refusals, from_month=payload.from_month,
                                            to_month=payload.to_month, reason=payload.reason)
-    return 201, _change(change)
+    return Status(201, _change(change))
 
 
 class MonthsQuery(Schema):
@@ -368,7 +368,7 @@ def list_overpayments(request, filters: Query[OverpaymentFilter]):
     return {"count": count, "limit": filters.limit, "offset": filters.offset, "items": items}
 
 
-class OverpaymentRecoveryIn(Schema):
+class OverpaymentRecoveryIn(InputSchema):
     amount: Money
     recovered_on: dt.date | None = Field(None, description="default: today")
     method: Literal["bank_transfer", "cash", "other"]
@@ -383,7 +383,7 @@ def recover_overpayment(request, overpayment_id: Id, payload: OverpaymentRecover
     return _overpayment(settlement.overpayment)
 
 
-class OverpaymentWaiverIn(Schema):
+class OverpaymentWaiverIn(InputSchema):
     reason: Reason
     leader: Username = Field(..., description="username of the county leader who decided the waiver")
     decided_on: dt.date | None = Field(None, description="default: today")
@@ -417,7 +417,7 @@ def confirm_proposal(request, proposal_id: Id):
     return _proposal(triggers.confirm_proposal(actor=request.auth, proposal_id=proposal_id))
 
 
-class ChangeReasonIn(Schema):
+class ChangeReasonIn(InputSchema):
     reason: Reason
 
 
@@ -437,7 +437,7 @@ def withdraw_ending(request, pending_id: Id, payload: ChangeReasonIn):
     return _decided(pending)["pending_ending"]
 
 
-class TriggersIn(Schema):
+class TriggersIn(InputSchema):
     county: County
 
 

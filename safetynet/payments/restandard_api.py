@@ -12,9 +12,9 @@ to_review, proposals, ...), the monthly cost before and after and by town, or th
 """
 from __future__ import annotations
 
-from ninja import Router, Schema
+from ninja import Router
 
-from safetynet.core.apischemas import responses
+from safetynet.core.apischemas import InputSchema, responses
 
 from . import restandard
 from .api import CountyCode, JobOut, MonthText, _accepted
@@ -22,7 +22,7 @@ from .api import CountyCode, JobOut, MonthText, _accepted
 router = Router(tags=["payments"])
 
 
-class ReassessmentIn(Schema):
+class ReassessmentIn(InputSchema):
     county: CountyCode
     month: MonthText
 

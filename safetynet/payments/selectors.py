@@ -23,8 +23,10 @@ def get_enrollment(actor: Actor, enrollment_id) -> Enrollment:
 
 # ---------------------------------------------------------------------------------------------
 # Payroll reads (issue 5). Runs are per county: a county post sees its county's runs, a town post
-# sees the runs of its county but only its own town's payments and totals (out-of-scope → 404).
+# sees the runs of its county but only its own town's payments and figures (run_figures;
+# out-of-scope → 404).
 # ---------------------------------------------------------------------------------------------
+from . import summaries  # noqa: E402
 from .models import EnrollmentChange, Payment, PayrollRun  # noqa: E402
 
 PAYMENTS_VIEW = "payments.view"
@@ -60,12 +62,33 @@ def payments_in_scope(actor: Actor, run: PayrollRun) -> QuerySet[Payment]:
     return in_scope(Payment.objects.filter(run=run).select_related("program").order_by("id"), actor)
 
 
-def town_totals(actor: Actor, run: PayrollRun) -> list[dict]:
-    """The run's totals by town and program (computed at generation), narrowed to the actor's scope."""
-    rows = run.summary.get("by_town_program", []) if run.summary else []
-    if actor.is_national or len(actor.area_code) <= 6:
-        return rows
-    return [r for r in rows if r["town"].startswith(actor.area_code[:9]) or actor.area_code.startswith(r["town"])]
+_STORED = ("payment_count", "total_amount", "payable_count", "payable_amount", "no_account_count", "no_account_amount")
+
+
+def run_figures(actor: Actor, run: PayrollRun) -> dict:
+    """The run's figures as `actor` may see them: its counts and totals (`payment_count`,
+    `total_amount`, `payable_*`, `no_account_*`), `by_town_program` and the `change` from the
+    previous month. A post at the county or above sees the county's, stored on the run at
+    generation; a town post sees its own area's, computed from the run's payments under it (a
+    few grouped queries, summaries.py): never the county's total and count. The API and the pages
+    both read a run through here."""
+    actor.require(PAYMENTS_VIEW)
+    if actor.covers(run.area_id):
+        summary = run.summary or {}
+        return {**{key: getattr(run, key) for key in _STORED},
+                "by_town_program": summary.get("by_town_program", []), "change": summary.get("change") or {}}
+    rows = summaries.grouped(run, area_prefix=actor.area_code)
+    return {**summaries.run_totals(run, rows), "by_town_program": summaries.totals_by_town_and_program(run, rows),
+            "change": summaries.change_from_previous(run, rows, area_prefix=actor.area_code)}
+
+
+def runs_figures(actor: Actor, runs: list[PayrollRun]) -> dict[int, dict]:
+    """`run_figures`' counts and totals (not the breakdowns) of a page of runs, by run id: one
+    grouped query for a town post."""
+    actor.require(PAYMENTS_VIEW)
+    mine = [run.pk for run in runs if not actor.covers(run.area_id)]
+    scoped = summaries.totals_of_runs(mine, area_prefix=actor.area_code) if mine else {}
+    return {run.pk: scoped.get(run.pk) or {key: getattr(run, key) for key in _STORED} for run in runs}
 
 
 def payroll_enrollment(actor: Actor, enrollment_id) -> Enrollment:

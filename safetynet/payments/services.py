@@ -37,15 +37,15 @@ from .banks import bank_for_account
 from .models import EnrollmentChange, EnrollmentStatus, Payment, PaymentStatus, PayrollRun, RunStatus
 
 ProgressCallback = Callable[[str, int, int], None]
-MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+MONTH_PATTERN = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 
 
 def parse_month(value) -> dt.date:
-    """'YYYY-MM' (or a date) → the first day of that month."""
+    """'YYYY-MM' (or a date) → the first day of that month; the year 0000 is no year."""
     if isinstance(value, dt.date):
         return value.replace(day=1)
     match = MONTH_PATTERN.match(str(value or "").strip())
-    if not match or not 1 <= int(match.group(2)) <= 12:
+    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
         raise ValidationError(_("Write the month as YYYY-MM, e.g. 2025-10."), field="month")
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
 

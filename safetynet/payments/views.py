@@ -53,7 +53,9 @@ def run_list(request, actor):
             raise DjangoPermissionDenied(exc.message)
         except SafetyNetError as exc:
             error = exc
-    rows, page, pages, total = _page(request, selectors.runs_in_scope(actor))
+    runs, page, pages, total = _page(request, selectors.runs_in_scope(actor))
+    figures = selectors.runs_figures(actor, runs)
+    rows = [{"run": run, "figures": figures[run.pk]} for run in runs]
     return render(request, "payments/run_list.html", {
         "rows": rows, "page": page, "pages": pages, "total": total, "form": form, "error": error,
         "can_generate": actor.can("payments.generate"), "can_simulate": actor.can("payments.simulate")},
@@ -66,9 +68,10 @@ def run_detail(request, actor, run_id):
     run = selectors.get_run(actor, run_id)
     payments, page, pages, total = _page(request, selectors.payments_in_scope(actor, run))
     is_county = actor.is_national or len(actor.area_code) <= 6
+    figures = selectors.run_figures(actor, run)
     return render(request, "payments/run_detail.html", {
-        "run": run, "payments": payments, "page": page, "pages": pages, "total": total,
-        "by_town": selectors.town_totals(actor, run), "change": (run.summary or {}).get("change", {}),
+        "run": run, "figures": figures, "payments": payments, "page": page, "pages": pages, "total": total,
+        "by_town": figures["by_town_program"], "change": figures["change"],
         "is_county": is_county,
         "can_approve": actor.can("payments.approve") and run.status == RunStatus.GENERATED
         and run.generated_by_id != actor.user_id,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from safetynet.core.apischemas import responses
+from safetynet.core.apischemas import InputSchema, responses
 from safetynet.core.errors import ValidationError
 
 from . import catalogue, selectors, services
@@ -79,7 +79,7 @@ class ParameterHistoryQuery(Schema):
     area: str | None = Field(None, max_length=18)
 
 
-class SetParameterIn(Schema):
+class SetParameterIn(InputSchema):
     key: str = Field(..., max_length=64)
     area_code: str | None = Field(None, max_length=18, description="null or empty: national (superusers only)")
     value: bool | int | float | str = Field(..., description="e.g. \"780.00\", \"0.3\", 45, true, \"half_up\"")

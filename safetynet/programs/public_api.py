@@ -15,7 +15,7 @@ from typing import Literal
 
 from ninja import Field, Router, Schema
 
-from safetynet.core.apischemas import ErrorOut
+from safetynet.core.apischemas import ErrorOut, InputSchema
 
 from .selfcheck import MAX_COUNT, MAX_FINANCIAL, MAX_INCOME, MAX_MEMBERS, check_dibao_eligibility
 from .throttle import PublicCheckThrottle
@@ -25,7 +25,7 @@ public_router = Router(tags=["public"], auth=None)
 DisabilityType = Literal["physical", "intellectual", "mental", "visual", "hearing", "speech", "multiple"]
 
 
-class SelfCheckMemberIn(Schema):
+class SelfCheckMemberIn(InputSchema):
     birth_date: dt.date
     disability_grade: int | None = Field(None, ge=1, le=4, description="1 (most severe) to 4; null when none")
     disability_type: DisabilityType | None = None
@@ -34,7 +34,7 @@ class SelfCheckMemberIn(Schema):
                                     description="counted monthly income in yuan (POLICY.md §1 Income)")
 
 
-class SelfCheckAssetsIn(Schema):
+class SelfCheckAssetsIn(InputSchema):
     financial: Decimal = Field(Decimal("0"), ge=0, le=MAX_FINANCIAL, decimal_places=2,
                                description="deposits, securities, funds, insurance, claims, online finance")
     homes: int = Field(0, ge=0, le=MAX_COUNT)
@@ -43,7 +43,7 @@ class SelfCheckAssetsIn(Schema):
     businesses: int = Field(0, ge=0, le=MAX_COUNT)
 
 
-class SelfCheckIn(Schema):
+class SelfCheckIn(InputSchema):
     program: Literal["dibao"]
     area_code: str = Field(..., pattern=r"^[0-9]{12}$", description="12-digit village code")
     month: str = Field(..., pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$", description="YYYY-MM")
@@ -66,7 +66,7 @@ class SelfCheckOut(Schema):
     breakdown: list[SelfCheckLineOut]
 
 
-@public_router.post("/eligibility", response={200: SelfCheckOut, 400: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+@public_router.post("/eligibility", response={200: SelfCheckOut, 400: ErrorOut, 413: ErrorOut, 422: ErrorOut, 429: ErrorOut},
                     throttle=[PublicCheckThrottle()], summary="Public dibao self-check (no login)")
 def eligibility(request, payload: SelfCheckIn):
     """Whether a household would qualify for dibao, and roughly how much, before it applies.

@@ -12,7 +12,7 @@ from typing import Literal
 from django.db.models import Count
 from ninja import Field, Query, Router, Schema, Status
 
-from safetynet.core.apischemas import PageQuery, responses
+from safetynet.core.apischemas import InputSchema, PageQuery, responses
 from safetynet.core.audit import record_event
 from safetynet.core.masking import mask_id_number
 
@@ -69,7 +69,7 @@ class PersonPage(PageOut):
     items: list[PersonOut]
 
 
-class MemberIn(Schema):
+class MemberIn(InputSchema):
     name: str = Field(..., min_length=1, max_length=50)
     id_number: str = Field(..., min_length=1, max_length=20)
     relation_to_head: str
@@ -86,17 +86,21 @@ class PersonIn(MemberIn):
     household: int
 
 
-class PersonPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=50)
-    relation_to_head: str | None = None
-    disability_type: str | None = None
+class PersonPatch(InputSchema):
+    """The facts a correction may change, each applied by `services.update_member`; leave a
+    field out to keep it. Only the disability grade may be null (no disability, with an empty
+    type). The ID number, sex and birth date are not corrected here."""
+
+    name: str = Field(None, min_length=1, max_length=50)
+    relation_to_head: str = None
+    disability_type: str = None
     disability_grade: int | None = Field(None, ge=1, le=4)
-    serious_illness: bool | None = None
-    work_ability: str | None = None
-    phone: str | None = None
+    serious_illness: bool = None
+    work_ability: str = None
+    phone: str = None
 
 
-class HouseholdIn(Schema):
+class HouseholdIn(InputSchema):
     area: str = Field(..., min_length=2, max_length=18)
     address: str = Field(..., min_length=1, max_length=200)
     registration_type: Literal["urban", "rural"]
@@ -105,12 +109,14 @@ class HouseholdIn(Schema):
     members: list[MemberIn] = []
 
 
-class HouseholdPatch(Schema):
-    area: str | None = Field(None, min_length=2, max_length=18)
-    address: str | None = Field(None, min_length=1, max_length=200)
-    registration_type: Literal["urban", "rural"] | None = None
-    phone: str | None = None
-    bank_account: str | None = None
+class HouseholdPatch(InputSchema):
+    """Leave a field out to keep it; an empty phone or bank account clears it, null is refused."""
+
+    area: str = Field(None, min_length=2, max_length=18)
+    address: str = Field(None, min_length=1, max_length=200)
+    registration_type: Literal["urban", "rural"] = None
+    phone: str = None
+    bank_account: str = None
 
 
 class ListFilter(PageQuery):

@@ -4,7 +4,7 @@
   `dataset`, `file`, optional `taken_on`). 201 with the snapshot; 200 with `created` false for an
   identical re-send; 422 `snapshot_rejected` with every bad row in `details.rows`; 403
   `wrong_department` for another department's dataset.
-- GET snapshots: the current snapshot of each dataset.
+- GET snapshots: the current snapshot of each dataset (a department's token: of its own datasets).
 - POST households/{id}/verify: run the online verification (optional `case_id`: file the report on it).
 - GET runs/{id}: a run's status and progress.
 
@@ -17,7 +17,7 @@ import datetime as dt
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from safetynet.core.apischemas import responses
+from safetynet.core.apischemas import InputSchema, refuse_unknown_form_fields, responses
 
 from . import selectors, services
 
@@ -79,7 +79,7 @@ class VerificationRunOut(Schema):
     error: str
 
 
-class VerifyIn(Schema):
+class VerifyIn(InputSchema):
     case_id: int | None = None
 
 
@@ -95,6 +95,7 @@ def _money(value) -> str | None:
 
 @router.post("/snapshots", response=responses(SnapshotOut, ok_status=201) | {200: SnapshotOut}, operation_id="verification_upload_snapshot")
 def upload_snapshot(request, dataset: Form[str], file: File[UploadedFile], taken_on: Form[dt.date | None] = None):
+    refuse_unknown_form_fields(request, fields={"dataset", "taken_on"}, files={"file"})
     result = services.import_snapshot(actor=request.actor, dataset_code=dataset, source=file, filename=file.name or "",
                                       taken_on=taken_on)
     return Status(201 if result.created else 200, _snapshot_out(result.snapshot, result.created))
@@ -102,8 +103,7 @@ def upload_snapshot(request, dataset: Form[str], file: File[UploadedFile], taken
 
 @router.get("/snapshots", response=responses(list[SnapshotOut]), operation_id="verification_current_snapshots")
 def current_snapshots(request):
-    request.actor.require("verification.view")
-    return [_snapshot_out(s) for s in selectors.current_snapshots()]
+    return [_snapshot_out(s) for s in selectors.current_snapshots_for(request.actor)]
 
 
 @router.post("/households/{household_id}/verify", response=responses(ReportOut), operation_id="verification_verify_household")

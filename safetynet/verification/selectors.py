@@ -21,6 +21,19 @@ def current_snapshots() -> QuerySet[Snapshot]:
     return Snapshot.objects.filter(status=SnapshotStatus.CURRENT).order_by("dataset")
 
 
+def current_snapshots_for(actor: Actor) -> QuerySet[Snapshot]:
+    """The current snapshots `actor` may list: every dataset's with "verification.view"; a
+    department's login, its own department's only (to check what it sent), and nothing else of
+    verification."""
+    from .department_accounts import department_of
+
+    department = department_of(actor)
+    if department is not None:
+        return current_snapshots().filter(department=department)
+    actor.require("verification.view")
+    return current_snapshots()
+
+
 def current_snapshot_refs():
     """The current snapshot of every dataset, as the engine reads them (one query)."""
     from .engine import SnapshotRef
