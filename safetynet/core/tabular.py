@@ -37,11 +37,25 @@ def _normalise_header(value) -> str:
     return str(value or "").strip().lower().replace(" ", "_")
 
 
+class NumberCell(str):
+    """The text of a spreadsheet cell that holds a number, remembering the number: a reader of
+    an ID number or an account must know the cell was numeric (Excel keeps 15 digits of it).
+    Any other reader sees plain text."""
+
+    number: int | float
+
+    def __new__(cls, number):
+        text = str(int(number)) if isinstance(number, float) and number.is_integer() else str(number)
+        cell = super().__new__(cls, text)
+        cell.number = number
+        return cell
+
+
 def _cell_text(value) -> str:
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return NumberCell(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()[:10]
     return str(value).strip()
