@@ -14,7 +14,7 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from safetynet.areas.models import Area, Level
 from safetynet.core.audit import record_event
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from safetynet.core.money import format_yuan, to_money
+from safetynet.core.money import format_yuan, parse_money
 from safetynet.core.scoping import Actor, get_in_scope
 from safetynet.core.tabular import read_table
 
@@ -356,9 +356,9 @@ def import_bank_returns(*, actor: Actor, run_id: int, file, filename: str) -> Re
                           % {"row": number, "ref": ref, "other": run_code, "run": run.code})
             continue
         try:
-            returned = to_money(values["amount"].replace(",", "").replace("¥", ""))
-        except ValueError:
-            errors.append(_("Row %(row)s: the amount %(amount)s is not a number.") % {"row": number, "amount": values["amount"]})
+            returned = parse_money(values["amount"], field="amount")
+        except ValidationError as error:
+            errors.append(_("Row %(row)s: %(reason)s") % {"row": number, "reason": error.message})
             continue
         if returned != amount:
             errors.append(_("Row %(row)s: amount %(returned)s does not match the payment's %(amount)s (reference %(ref)s).")

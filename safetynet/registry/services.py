@@ -15,7 +15,7 @@ inspectors, so it must not become a second copy of every resident's number.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -28,6 +28,7 @@ from safetynet.core.dates import parse_date
 from safetynet.core.errors import Conflict, NotFound, ValidationError
 from safetynet.core.idnumbers import parse_id_number
 from safetynet.core.masking import mask_id_number
+from safetynet.core.money import parse_money
 from safetynet.core.scoping import Actor, get_in_scope
 from safetynet.core.text import clean_text, normalise_text
 
@@ -480,18 +481,7 @@ def unlink_kinship(*, actor: Actor, person_id: int, relative_id: int) -> None:
 # --- declared income and assets -----------------------------------------------------------
 
 def _amount(value, field: str) -> Decimal:
-    text = _text(value).replace(",", "").replace("¥", "")
-    try:
-        amount = Decimal(text) if not isinstance(value, Decimal) else value
-    except InvalidOperation:
-        raise ValidationError(_("%(value)s is not an amount of money.") % {"value": value or _("(empty)")}, field=field)
-    if not amount.is_finite():
-        raise ValidationError(_("%(value)s is not an amount of money.") % {"value": value}, field=field)
-    if amount < 0:
-        raise ValidationError(_("An amount cannot be negative."), field=field)
-    if amount > MAX_AMOUNT or amount != amount.quantize(Decimal("0.01")):
-        raise ValidationError(_("An amount has at most two decimals and ten digits before the point."), field=field)
-    return amount.quantize(Decimal("0.01"))
+    return parse_money(value, field=field, maximum=MAX_AMOUNT)
 
 
 def _item_person(item: dict, member_ids: set, field: str) -> int | None:
