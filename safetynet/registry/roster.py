@@ -198,6 +198,8 @@ def import_roster(*, actor: Actor, source, filename: str, area_code: str = "", t
     actor.require("registry.edit")
     root = import_area(actor, area_code)
     table = read_table(source, filename=filename, required=REQUIRED, aliases=ALIASES)
+    if not table.rows:
+        raise ValidationError(_("The file has a header but no rows."), field="file", code="empty_file")
     default_area = root.code if root.level in services.HOUSEHOLD_LEVELS else ""
     if "area_code" not in table.columns and not default_area:
         raise ValidationError(
