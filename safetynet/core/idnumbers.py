@@ -74,7 +74,7 @@ def normalise_id_number(value, *, field: str = "id_number") -> str:
         if whole and 10 ** 14 <= value < 10 ** 15:
             return str(int(value))
         raise number_cell_error(value, field)
-    text = unicodedata.normalize("NFKC", "" if value is None else str(value)).translate(_REMOVED)
+    text = unicodedata.normalize("NFKC", ("" if value is None else str(value)).translate(_REMOVED))
     text = "".join(text.split()).upper()
     if _SCIENTIFIC.fullmatch(text):
         raise number_cell_error(text, field)

@@ -29,7 +29,9 @@ def normalise_text(value) -> str:
     call this alone."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(value)).translate(_ZERO_WIDTH_TABLE)
+    # Zero-width characters go first: left in, they would keep a letter and its accent apart
+    # through NFKC, and the result would change again when normalised a second time.
+    text = unicodedata.normalize("NFKC", str(value).translate(_ZERO_WIDTH_TABLE))
     return _SPACES.sub(" ", text).strip()
 
 

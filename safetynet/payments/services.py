@@ -12,7 +12,6 @@ import csv
 import datetime as dt
 import hashlib
 import io
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -27,6 +26,7 @@ from django.utils.translation import gettext as _
 from safetynet.areas.models import Area, Level
 from safetynet.core.audit import record_event
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from safetynet.core.dates import parse_month as core_parse_month
 from safetynet.core.money import format_yuan, parse_money
 from safetynet.core.scoping import Actor, get_in_scope
 from safetynet.core.tabular import read_table
@@ -36,17 +36,15 @@ from .banks import bank_for_account
 from .models import EnrollmentChange, EnrollmentStatus, Payment, PaymentStatus, PayrollRun, RunStatus
 
 ProgressCallback = Callable[[str, int, int], None]
-MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def parse_month(value) -> dt.date:
-    """'YYYY-MM' (or a date) → the first day of that month."""
-    if isinstance(value, dt.date):
-        return value.replace(day=1)
-    match = MONTH_PATTERN.match(str(value or "").strip())
-    if not match or not 1 <= int(match.group(2)) <= 12:
+    """'YYYY-MM' (or a date) → the first day of that month (core.dates, which refuses year 0
+    and the like with a ValidationError instead of a ValueError)."""
+    month = core_parse_month(value, field="month")
+    if month is None:
         raise ValidationError(_("Write the month as YYYY-MM, e.g. 2025-10."), field="month")
-    return dt.date(int(match.group(1)), int(match.group(2)), 1)
+    return month
 
 
 def export_directory(run: PayrollRun) -> Path:
