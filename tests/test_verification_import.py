@@ -307,3 +307,13 @@ def test_id_numbers_in_excel_number_cells_are_refused_as_such_and_full_width_one
     assert [(b.row, b.column, "15 digits" in b.reason) for b in caught.value.bad_rows] == [(2, "id_number", True)]
     result = import_snapshot(actor=officer, dataset_code="deposits", source=csv_bytes(HEADER, text[1:]), filename="d2.csv")
     assert result.snapshot.identities["exact"] == 1
+
+
+@pytest.mark.django_db
+def test_excel_number_cells_read_as_excel_shows_them(vdata, officer):
+    """A computed cell holding 100.10000000000001 is the 100.10 the user sees (Excel's 15 digits);
+    a typed 12.345 is still refused."""
+    rows = [[ID1, "张三", "中国银行", 100.1 + 1e-14, "2026-01-31"], [ID2, "李四", "中国银行", 12.345, "2026-01-31"]]
+    with pytest.raises(SnapshotRejected) as caught:
+        import_snapshot(actor=officer, dataset_code="deposits", source=xlsx_bytes(HEADER, rows), filename="d.xlsx")
+    assert [(b.row, b.column, b.value) for b in caught.value.bad_rows] == [(3, "balance", "12.345")]

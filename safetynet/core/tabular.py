@@ -49,10 +49,21 @@ class NumberCell(str):
     number: int | float
 
     def __new__(cls, number):
-        text = str(int(number)) if isinstance(number, float) and number.is_integer() else str(number)
+        text = number_text(number)
         cell = super().__new__(cls, text)
         cell.number = number
         return cell
+
+
+def number_text(number) -> str:
+    """A number cell as Excel shows it: whole numbers without ".0", fractions to Excel's 15
+    significant digits, so a computed 100.10000000000001 reads 100.1 (what the user sees) while
+    a typed 12.345 stays 12.345 for the reader to refuse."""
+    if isinstance(number, float):
+        if number.is_integer():
+            return str(int(number))
+        return format(number, ".15g")
+    return str(number)
 
 
 def _cell_text(value) -> str:

@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _, gettext_noop
 
 from safetynet.core.errors import ValidationError
 from safetynet.core.idnumbers import normalise_id_number
-from safetynet.core.tabular import RowError
+from safetynet.core.tabular import RowError, number_text
 from safetynet.core.text import ZERO_WIDTH
 
 from . import storage
@@ -293,8 +293,8 @@ def _cell_text(value) -> str | None:
         return None
     if isinstance(value, bool):
         return str(value).lower()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, (int, float)):
+        return number_text(value)   # Excel's 15 significant digits, as the reader of the roster
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()[:10]
     text = str(value).strip()
