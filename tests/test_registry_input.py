@@ -214,3 +214,14 @@ def test_external_ref_over_the_column_length_is_refused_by_the_services(make_act
         make_household(actor, village.code, external_ref="R" * 65)
     assert caught.value.field == "external_ref"
     assert make_household(actor, village.code, external_ref="R" * 64).external_ref == "R" * 64
+
+
+def test_member_form_takes_a_number_typed_with_spaces_and_stores_it_whole(client_for, make_actor, village):
+    household = make_household(make_actor("town_worker", TOWN), village.code)
+    client = client_for("town_worker", TOWN)
+    number = new_id(sex="female")
+    typed = " ".join(number[i:i + 4] for i in range(0, 18, 4)).translate(FULL_WIDTH)   # 22 characters
+    response = client.post(reverse("registry:member_add", args=[household.pk]), {
+        "name": "王\u200b小红", "id_number": typed, "relation_to_head": "child", "work_ability": "full"})
+    assert response.status_code == 302
+    assert household.members.get(id_number=number).name == "王小红"
