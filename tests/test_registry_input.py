@@ -225,3 +225,31 @@ def test_member_form_takes_a_number_typed_with_spaces_and_stores_it_whole(client
         "name": "王\u200b小红", "id_number": typed, "relation_to_head": "child", "work_ability": "full"})
     assert response.status_code == 302
     assert household.members.get(id_number=number).name == "王小红"
+
+
+def test_names_stored_before_normalising_are_normalised_by_the_migration(make_actor, village):
+    import importlib
+
+    from django.apps import apps
+
+    actor = make_actor("town_worker", TOWN)
+    household = make_household(actor, village.code, members=[head("赵六")])
+    Person.objects.filter(pk=household.head_id).update(name="赵\u200b六\u3000子")
+    Household.objects.filter(pk=household.pk).update(address="西街\u00a0１号")
+    migration = importlib.import_module("safetynet.registry.migrations.0004_normalise_names_and_addresses")
+    migration.normalise_text_columns(apps, None)
+    assert Person.objects.get(pk=household.head_id).name == "赵六 子"
+    assert Household.objects.get(pk=household.pk).address == "西街 1号"
+    assert list(selectors.search_households(actor, "赵六\u3000子")) == [household]
+
+
+def test_the_roster_command_reports_a_unicode_digit_row_and_imports_the_rest(county, village, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(xlsx([["H1", village.code, "东街1号", "农村", "张一", new_id(), "户主"],
+                           ["H2", village.code, "东街2号", "农村", "张二", superscript_wrong_check(), "户主"]]).getvalue())
+    with pytest.raises(CommandError):
+        call_command("registry_import", str(path), "--area", TOWN)
+    assert Person.objects.count() == 1
