@@ -66,3 +66,17 @@ def test_payments_decision_amounts_are_refused_not_rounded():
     with pytest.raises(ValidationError) as caught:
         amount_value("100.105")
     assert caught.value.code == "money_decimals"
+
+
+def test_public_self_check_and_standards_refuse_a_decimal_comma():
+    from safetynet.programs import catalogue
+    from safetynet.programs.selfcheck import _decimal
+
+    with pytest.raises(ValidationError) as caught:
+        _decimal("12,34", field="income", maximum=Decimal("1000000"))
+    assert caught.value.code == "money_separator" and caught.value.field == "income"
+    assert _decimal("", field="income", maximum=Decimal("10")) == Decimal("0.00")
+    spec = next(s for s in catalogue.SPECS if s.type == catalogue.MONEY)
+    with pytest.raises(ValidationError) as caught:
+        catalogue.parse_value(spec, "1,000")
+    assert caught.value.code == "money_separator"
