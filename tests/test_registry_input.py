@@ -253,3 +253,10 @@ def test_the_roster_command_reports_a_unicode_digit_row_and_imports_the_rest(cou
     with pytest.raises(CommandError):
         call_command("registry_import", str(path), "--area", TOWN)
     assert Person.objects.count() == 1
+
+
+def test_a_header_with_an_invisible_character_still_names_its_column(worker, village):
+    header = [("\ufeff" + h if h == "户编号" else h + "\u200b" if h == "身份证号" else h) for h in HEADER]
+    result = import_roster(actor=worker, source=xlsx([["H1", village.code, "东街1号", "农村", "张一", new_id(), "户主"]], header=header),
+                           filename="roster.xlsx", area_code=TOWN)
+    assert not result.errors and result.persons_created == 1

@@ -16,6 +16,7 @@ from typing import Iterable, Iterator
 from django.utils.translation import gettext as _
 
 from .errors import ValidationError
+from .text import normalise_text
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,9 @@ class Table:
 
 
 def _normalise_header(value) -> str:
-    return str(value or "").strip().lower().replace(" ", "_")
+    """A header cell as a column name: normalised text (a full-width letter or an invisible
+    character does not hide a column), lower case, spaces as underscores."""
+    return normalise_text(value).lower().replace(" ", "_")
 
 
 class NumberCell(str):

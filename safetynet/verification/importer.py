@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _, gettext_noop
 from safetynet.core.errors import ValidationError
 from safetynet.core.idnumbers import normalise_id_number
 from safetynet.core.tabular import RowError, number_text
-from safetynet.core.text import ZERO_WIDTH
+from safetynet.core.text import ZERO_WIDTH, normalise_text
 
 from . import storage
 from .schemas import (
@@ -177,7 +177,7 @@ def check_file_kind(path: Path, filename: str) -> str:
 
 
 def _normalise_header(value) -> str:
-    return str(value if value is not None else "").strip().lower().replace(" ", "_")
+    return normalise_text(value).lower().replace(" ", "_")
 
 
 def _check_header(dataset: Dataset, header: list) -> list[str]:
