@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import io
 import re
 
 import pytest
@@ -13,7 +14,6 @@ from django.utils import translation
 from safetynet.core.errors import ValidationError
 from safetynet.core.idnumbers import make_id_number
 from safetynet.registry.roster import import_roster
-from safetynet.verification.errors import SnapshotRejected
 from safetynet.verification.services import import_snapshot
 from tests.conftest import TOWN
 from tests.test_verification_helpers import csv_bytes, officer, vdata  # noqa: F401
@@ -79,7 +79,7 @@ def test_roster_import_answers_each_bad_file_in_chinese(make_actor, village, cas
     actor = make_actor("town_worker", TOWN)
     with translation.override("zh-hans"):
         try:
-            result = import_roster(actor=actor, source=__import__("io").BytesIO(make(ROSTER_HEADER, rows)), filename=filename,
+            result = import_roster(actor=actor, source=io.BytesIO(make(ROSTER_HEADER, rows)), filename=filename,
                                    area_code=TOWN)
         except ValidationError as error:
             messages = messages_of(error)

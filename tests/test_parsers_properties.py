@@ -14,7 +14,6 @@ import io
 import unicodedata
 from decimal import Decimal
 
-import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 

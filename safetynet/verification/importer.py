@@ -26,7 +26,6 @@ import datetime as dt
 import hashlib
 import io
 import logging
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -246,7 +245,7 @@ def _load_csv(con, path: Path, dataset: Dataset) -> list[BadRow]:
             storage.remove(encoded)
     rejects = con.execute("SELECT line, error_type, error_message, csv_line FROM csv_rejects ORDER BY line").fetchall()
     if rejects:
-        for line, kind, message, _line_text in rejects[:20]:
+        for line, kind, message, _line in rejects[:20]:
             logger.info("department CSV %s line %s rejected by DuckDB: %s %s", path.name, line, kind, message)
         return [BadRow(int(line), "", _reject_reason(kind, len(names)), (text or "").strip()[:200])
                 for line, kind, _message, text in rejects]
@@ -302,8 +301,6 @@ def _cell_text(value) -> str | None:
 
 
 def _load_xlsx(con, path: Path, dataset: Dataset) -> list[BadRow]:
-    import zipfile
-
     import pyarrow as pa
     from openpyxl import load_workbook
 
