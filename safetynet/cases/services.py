@@ -700,6 +700,13 @@ def record_county_visit(*, actor: Actor, case_id: int, conducted_on, investigato
 # --------------------------------------------------------------------------------------------
 
 _INCOME_KEYS = {"person_id", "category", "monthly_amount", "description"}
+MAX_FINDING = Decimal("999999999999.99")   # a finding's amount: as large as the report's asset total may be
+
+
+def _column_maximum(model, name: str) -> Decimal:
+    """The largest amount a DecimalField holds (max_digits, decimal_places)."""
+    column = model._meta.get_field(name)
+    return Decimal(10) ** (column.max_digits - column.decimal_places) - Decimal(1).scaleb(-column.decimal_places)
 _ASSET_KEYS = {"person_id", "category", "value", "quantity", "is_exempt", "description"}
 
 
@@ -723,7 +730,7 @@ def _findings(findings) -> dict:
                 raise ValidationError(_("Each %(key)s item needs a known category.") % {"key": key}, field="findings")
             row = {k: v for k, v in item.items() if k in keys}
             amount = item.get(amount_key)
-            row[amount_key] = f"{parse_money('0' if amount in (None, '') else amount, field='findings'):.2f}"
+            row[amount_key] = f"{parse_money('0' if amount in (None, '') else amount, field='findings', maximum=MAX_FINDING):.2f}"
             rows.append(row)
         cleaned[key] = rows
     return cleaned
@@ -752,7 +759,7 @@ def record_manual_verification(*, actor: Actor, case_id: int, summary: str, find
     """A county officer enters the departments' verification by hand (offline counties, or until
     the verification engine runs), marked as manual. Returns the report."""
     total_monthly_income, total_financial_assets = (
-        None if value in (None, "") else parse_money(value, field=name)
+        None if value in (None, "") else parse_money(value, field=name, maximum=_column_maximum(VerificationReport, name))
         for name, value in (("total_monthly_income", total_monthly_income), ("total_financial_assets", total_financial_assets)))
     return _record_verification(actor=actor, case_id=case_id, source=VerificationSource.MANUAL, summary=summary,
                                 findings=findings, total_monthly_income=total_monthly_income,
