@@ -157,3 +157,17 @@ def test_failed_payments_are_carried_into_the_next_run(payroll, settings_media):
     assert october.total_amount == sum(Payment.objects.filter(run=run).values_list("amount", flat=True))
     again = _generated(p, "2025-11")
     assert again.added["carried"] == 0 and Payment.objects.filter(run=nov, kind="carried").count() == 2
+
+
+def test_returns_amount_with_a_decimal_comma_or_three_decimals_is_refused_with_row_and_reason(payroll, settings_media):
+    p = payroll
+    run, _summary = _exported(p)
+    good = Payment.objects.filter(run=run).order_by("reference").first()
+    whole = f"{good.amount:.2f}"
+    for written, reason in (('"' + whole.replace(".", ",") + '"', "thousands separator"), (whole + "1", "more than two decimals"),
+                            (f"{float(good.amount):e}", "exponent")):
+        with pytest.raises(ValidationError) as err:
+            services.import_bank_returns(actor=p.posts.officer, run_id=run.pk, filename="r.csv",
+                                         file=returns_file([(good.reference, written, "paid", "")]))
+        assert "Row 2:" in err.value.message and reason in err.value.message, err.value.message
+    assert set(Payment.objects.filter(run=run).values_list("status", flat=True)) == {"exported"}

@@ -250,3 +250,70 @@ def test_api_upload_with_a_department_token(vdata, bank, client):
     assert bad.status_code == 422
     body = bad.json()
     assert body["code"] == "snapshot_rejected" and body["details"]["rows"][0]["row"] == 4
+
+
+@pytest.mark.django_db
+def test_money_is_refused_with_row_and_reason_never_rounded_or_guessed(vdata, officer):
+    ids = [make_id_number("130123", dt.date(1960 + n, 1, 1), n, "male") for n in range(7)]
+    rows = [[ids[0], "甲", "中国银行", "12,34", "2026-01-31"],      # row 2: a decimal comma, not 1234.00
+            [ids[1], "乙", "中国银行", "12.345", "2026-01-31"],     # row 3: not 12.35
+            [ids[2], "丙", "中国银行", "1e3", "2026-01-31"],        # row 4: not 1000.00
+            [ids[3], "丁", "中国银行", "1,234.56", "2026-01-31"],   # row 5: no separator declared for deposits
+            [ids[4], "戊", "中国银行", "12.340", "2026-01-31"],     # good: nothing is lost
+            [ids[5], "己", "中国银行", "¥88.8", "2026-01-31"],      # good
+            [ids[6], "庚", "中国银行", "ten", "2026-01-31"]]        # row 8: not a number at all
+    with pytest.raises(SnapshotRejected) as caught:
+        import_snapshot(actor=officer, dataset_code="deposits", source=csv_bytes(HEADER, rows), filename="deposits.csv")
+    problems = {(b.row, b.column): (b.reason, b.value) for b in caught.value.bad_rows}
+    assert set(problems) == {(2, "balance"), (3, "balance"), (4, "balance"), (5, "balance"), (8, "balance")}
+    assert problems[(2, "balance")] == ("A thousands separator or a decimal comma: write the amount with digits and a decimal "
+                                        "point only, e.g. 12345.67.", "12,34")
+    assert problems[(3, "balance")][0].startswith("More than two decimals")
+    assert problems[(4, "balance")][0].startswith("Written with an exponent")
+    assert problems[(5, "balance")][0].startswith("A thousands separator")
+    assert problems[(8, "balance")][0] == "Not an amount in yuan."
+    assert not Snapshot.objects.exists() and stored_files(vdata) == []
+
+
+@pytest.mark.django_db
+def test_a_declared_thousands_separator_is_read_by_threes_only(vdata, officer):
+    from safetynet.verification.schemas import DATASETS
+
+    assert DATASETS["hrss_wages"].thousands_separator == "," and DATASETS["deposits"].thousands_separator == ""
+    header = ["身份证号码", "姓名", "单位", "月份", "应发工资", "实发工资"]
+    good = [[ID1, "张三", "正定县建筑公司", "2026-01", "12,345.60", "4000"]]
+    result = import_snapshot(actor=officer, dataset_code="hrss_wages", source=csv_bytes(header, good), filename="工资.csv")
+    import duckdb
+
+    [(gross,)] = duckdb.connect().execute(f"SELECT gross_wage FROM read_parquet('{vdata / result.snapshot.path}')").fetchall()
+    assert str(gross) == "12345.60"
+    bad = [[ID2, "李四", "正定县建筑公司", "2026-01", "12,34", "1,2345.00"]]
+    with pytest.raises(SnapshotRejected) as caught:
+        import_snapshot(actor=officer, dataset_code="hrss_wages", source=csv_bytes(header, bad), filename="工资2.csv")
+    assert {(b.row, b.column) for b in caught.value.bad_rows} == {(2, "gross_wage"), (2, "net_wage")}
+
+
+@pytest.mark.django_db
+def test_id_numbers_in_excel_number_cells_are_refused_as_such_and_full_width_ones_read(vdata, officer):
+    full_width = ID2.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+    rows = [[int(ID1), "张三", "中国银行", "1", "2026-01-31"], [full_width, "李四", "中国银行", "2", "2026-01-31"]]
+    with pytest.raises(SnapshotRejected) as caught:
+        import_snapshot(actor=officer, dataset_code="deposits", source=xlsx_bytes(HEADER, rows), filename="d.xlsx")
+    [bad] = caught.value.bad_rows
+    assert (bad.row, bad.column) == (2, "id_number") and "15 digits" in bad.reason
+    text = [[f"{float(ID1):.14e}".upper(), "张三", "中国银行", "1", "2026-01-31"], [full_width, "李四", "中国银行", "2", "2026-01-31"]]
+    with pytest.raises(SnapshotRejected) as caught:
+        import_snapshot(actor=officer, dataset_code="deposits", source=csv_bytes(HEADER, text), filename="d.csv")
+    assert [(b.row, b.column, "15 digits" in b.reason) for b in caught.value.bad_rows] == [(2, "id_number", True)]
+    result = import_snapshot(actor=officer, dataset_code="deposits", source=csv_bytes(HEADER, text[1:]), filename="d2.csv")
+    assert result.snapshot.identities["exact"] == 1
+
+
+@pytest.mark.django_db
+def test_excel_number_cells_read_as_excel_shows_them(vdata, officer):
+    """A computed cell holding 100.10000000000001 is the 100.10 the user sees (Excel's 15 digits);
+    a typed 12.345 is still refused."""
+    rows = [[ID1, "张三", "中国银行", 100.1 + 1e-14, "2026-01-31"], [ID2, "李四", "中国银行", 12.345, "2026-01-31"]]
+    with pytest.raises(SnapshotRejected) as caught:
+        import_snapshot(actor=officer, dataset_code="deposits", source=xlsx_bytes(HEADER, rows), filename="d.xlsx")
+    assert [(b.row, b.column, b.value) for b in caught.value.bad_rows] == [(3, "balance", "12.345")]

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -46,7 +46,8 @@ from django.utils.translation import gettext as _
 from safetynet.core.audit import record_event
 from safetynet.core.errors import Conflict, NotFound, ValidationError
 from safetynet.core.idnumbers import parse_id_number
-from safetynet.core.money import to_money
+from safetynet.core.text import clean_text
+from safetynet.core.money import parse_money, to_money
 from safetynet.core.scoping import Actor, get_in_scope
 from safetynet.core.statements import Prepared, active_batch, ahead, insert_row, read_ahead, read_objects_ahead
 from safetynet.core.writebatch import step_transaction
@@ -154,15 +155,10 @@ def _amount(value, field: str, *, required: bool = True) -> Decimal | None:
         if required:
             raise ValidationError(_("An amount is required."), field=field)
         return None
-    try:
-        amount = Decimal(str(value).replace(",", "").replace("¥", "").strip())
-    except (InvalidOperation, ValueError):
-        raise ValidationError(_("%(value)s is not an amount.") % {"value": value}, field=field)
-    if not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT:
+    amount = parse_money(value, field=field, allow_negative=True, maximum=MAX_AMOUNT)
+    if amount <= 0:
         raise ValidationError(_("The amount must be more than zero."), field=field)
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ValidationError(_("At most two decimal places."), field=field)
-    return to_money(amount)
+    return amount
 
 
 def _date(value, field: str) -> dt.date:
@@ -570,7 +566,7 @@ def _resolve_investigators(items, case: Case) -> list[dict]:
         elif item.get("staff_identity_id"):
             identity_ids.append(int(item["staff_identity_id"]))
         else:
-            name = _text(item.get("name"), "investigators", max_length=50)
+            name = _text(clean_text(item.get("name"), field="investigators"), "investigators", max_length=50)
             number = parse_id_number(item.get("id_number") or "", field="investigators").number
             named.append({"name": name, "id_number": number, "user_id": None, "staff_identity_id": None})
     resolved: list[dict] = []
@@ -704,6 +700,13 @@ def record_county_visit(*, actor: Actor, case_id: int, conducted_on, investigato
 # --------------------------------------------------------------------------------------------
 
 _INCOME_KEYS = {"person_id", "category", "monthly_amount", "description"}
+MAX_FINDING = Decimal("999999999999.99")   # a finding's amount: as large as the report's asset total may be
+
+
+def _column_maximum(model, name: str) -> Decimal:
+    """The largest amount a DecimalField holds (max_digits, decimal_places)."""
+    column = model._meta.get_field(name)
+    return Decimal(10) ** (column.max_digits - column.decimal_places) - Decimal(1).scaleb(-column.decimal_places)
 _ASSET_KEYS = {"person_id", "category", "value", "quantity", "is_exempt", "description"}
 
 
@@ -726,13 +729,8 @@ def _findings(findings) -> dict:
             if not isinstance(item, dict) or item.get("category") not in categories:
                 raise ValidationError(_("Each %(key)s item needs a known category.") % {"key": key}, field="findings")
             row = {k: v for k, v in item.items() if k in keys}
-            try:
-                value = Decimal(str(item.get(amount_key, "0")))
-            except (InvalidOperation, ValueError):
-                raise ValidationError(_("%(value)s is not an amount.") % {"value": item.get(amount_key)}, field="findings")
-            if not value.is_finite() or value < 0:
-                raise ValidationError(_("Amounts cannot be negative."), field="findings")
-            row[amount_key] = f"{to_money(value):.2f}"
+            amount = item.get(amount_key)
+            row[amount_key] = f"{parse_money('0' if amount in (None, '') else amount, field='findings', maximum=MAX_FINDING):.2f}"
             rows.append(row)
         cleaned[key] = rows
     return cleaned
@@ -760,6 +758,9 @@ def record_manual_verification(*, actor: Actor, case_id: int, summary: str, find
                                version: int | None = None) -> VerificationReport:
     """A county officer enters the departments' verification by hand (offline counties, or until
     the verification engine runs), marked as manual. Returns the report."""
+    total_monthly_income, total_financial_assets = (
+        None if value in (None, "") else parse_money(value, field=name, maximum=_column_maximum(VerificationReport, name))
+        for name, value in (("total_monthly_income", total_monthly_income), ("total_financial_assets", total_financial_assets)))
     return _record_verification(actor=actor, case_id=case_id, source=VerificationSource.MANUAL, summary=summary,
                                 findings=findings, total_monthly_income=total_monthly_income,
                                 total_financial_assets=total_financial_assets, version=version)
@@ -869,7 +870,7 @@ def record_objection(*, actor: Actor, case_id: int, content: str, objector_name:
     case = _load(actor, case_id, version)
     check_transition(case, "record_objection", actor)
     content = _text(content, "content", max_length=20000)
-    objector_name = _text(objector_name, "objector_name", required=False, max_length=50)
+    objector_name = _text(clean_text(objector_name, field="objector_name"), "objector_name", required=False, max_length=50)
     objector_contact = _text(objector_contact, "objector_contact", required=False, max_length=50)
     received_on = _past_date(received_on, "received_on", case)
     notice = publicity.posted_notice(case)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from safetynet.core.audit import record_event
 from safetynet.core.errors import Conflict, NotFound, ValidationError
 from safetynet.core.idnumbers import parse_id_number
+from safetynet.core.text import clean_text
 from safetynet.core.scoping import Actor
 from safetynet.programs.facts import SupporterFacts
 from safetynet.registry.models import DisabilityType
@@ -100,7 +101,7 @@ def can_record(actor: Actor, case: Case) -> bool:
 
 def _clean(case: Case, data: dict) -> dict:
     """A supporter as typed → the row's fields, or ValidationError naming the field."""
-    name = str(data.get("name") or "").strip()
+    name = clean_text(data.get("name"), field="name")
     if not name:
         raise ValidationError(_("Give the supporter's name."), field="name")
     if len(name) > 50:

@@ -3,19 +3,33 @@
 python-stdnum's `cn.ric` does the heavy lifting but raises KeyError for some area codes and
 checks the area code against the birth year; this module is the one wrapper the project uses,
 so every caller gets a `ValidationError` naming what is wrong.
+
+What people type or paste is normalised first (`normalise_id_number`: NFKC, so full-width and
+superscript digits become 0-9; spaces and zero-width characters removed; x made X); anything
+that is still not ASCII digits with an optional final X is refused as such. A number that went
+through an Excel number cell has lost its last digits (Excel keeps 15): it is refused with that
+reason, not as a wrong check digit.
 """
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from stdnum.cn import ric
 
 from .errors import ValidationError
+from .tabular import NumberCell
+from .text import ZERO_WIDTH
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARACTERS = "10X98765432"
+_REMOVED = {ord(c): None for c in ZERO_WIDTH}
+_SCIENTIFIC = re.compile(r"[0-9]+(\.[0-9]*)?E[+-]?[0-9]+|[0-9]+\.[0-9]+")
+_ASCII_ID = re.compile(r"[0-9]{17}[0-9X]")
 
 
 @dataclass(frozen=True)
@@ -38,19 +52,54 @@ def convert_legacy(number15: str) -> str:
     return first17 + check_character(first17)
 
 
-def parse_id_number(value: str, *, field: str = "id_number", today: dt.date | None = None) -> ResidentId:
+def number_cell_error(value, field: str) -> ValidationError:
+    return ValidationError(
+        _("The ID number %(value)s was kept as a number (the cell is a number): Excel keeps only 15 digits, so its last "
+          "digits are lost. Format the column as text and type the numbers again.") % {"value": value},
+        field=field, code="id_number_as_number")
+
+
+def normalise_id_number(value, *, field: str = "id_number") -> str:
+    """The typed or pasted number in one form: NFKC (full-width and superscript digits become
+    0-9), every space and zero-width character removed, upper case. Not validated: see
+    `parse_id_number`. A spreadsheet number cell (`tabular.NumberCell`, or an int or float) is
+    refused unless it is a whole 15-digit number, the only ID a number cell keeps whole."""
+    if isinstance(value, NumberCell):
+        value = value.number
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        try:
+            whole = int(value) == value
+        except (ValueError, OverflowError, ArithmeticError):  # NaN, infinity
+            whole = False
+        if whole and 10 ** 14 <= value < 10 ** 15:
+            return str(int(value))
+        raise number_cell_error(value, field)
+    text = unicodedata.normalize("NFKC", ("" if value is None else str(value)).translate(_REMOVED))
+    text = "".join(text.split()).upper()
+    if _SCIENTIFIC.fullmatch(text):
+        raise number_cell_error(text, field)
+    return text
+
+
+def parse_id_number(value, *, field: str = "id_number", today: dt.date | None = None) -> ResidentId:
     """Validate and normalise an ID number (18 digits, or 15-digit legacy converted to 18)."""
-    number = (value or "").strip().upper().replace(" ", "")
+    number = normalise_id_number(value, field=field)
     if not number:
         raise ValidationError(_("The ID number is required."), field=field)
-    if len(number) == 15 and number.isdigit():
+    bad = next((c for c in number if c not in "0123456789X"), None)
+    if bad is not None:
+        shown = bad if bad.isprintable() and not bad.isspace() else f"U+{ord(bad):04X}"
+        raise ValidationError(
+            _("The ID number contains %(char)s: an ID number is 17 digits (0-9) followed by a digit or X.") % {"char": shown},
+            field=field, code="id_number_characters")
+    if len(number) == 15 and number.isdigit():  # ASCII: checked above
         number = convert_legacy(number)
     if len(number) != 18:
         raise ValidationError(
             _("An ID number has 18 characters (or 15 for an old one); this one has %(n)d.") % {"n": len(number)},
             field=field,
         )
-    if not (number[:17].isdigit() and (number[17].isdigit() or number[17] == "X")):
+    if not _ASCII_ID.fullmatch(number):
         raise ValidationError(_("An ID number is 17 digits followed by a digit or X."), field=field)
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))

@@ -5,8 +5,10 @@ extension says, a merged header, missing columns, and row numbers as the user se
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -14,6 +16,9 @@ from typing import Iterable, Iterator
 from django.utils.translation import gettext as _
 
 from .errors import ValidationError
+from .text import normalise_text
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -34,14 +39,41 @@ class Table:
 
 
 def _normalise_header(value) -> str:
-    return str(value or "").strip().lower().replace(" ", "_")
+    """A header cell as a column name: normalised text (a full-width letter or an invisible
+    character does not hide a column), lower case, spaces as underscores."""
+    return normalise_text(value).lower().replace(" ", "_")
+
+
+class NumberCell(str):
+    """The text of a spreadsheet cell that holds a number, remembering the number: a reader of
+    an ID number or an account must know the cell was numeric (Excel keeps 15 digits of it).
+    Any other reader sees plain text."""
+
+    number: int | float
+
+    def __new__(cls, number):
+        text = number_text(number)
+        cell = super().__new__(cls, text)
+        cell.number = number
+        return cell
+
+
+def number_text(number) -> str:
+    """A number cell as Excel shows it: whole numbers without ".0", fractions to Excel's 15
+    significant digits, so a computed 100.10000000000001 reads 100.1 (what the user sees) while
+    a typed 12.345 stays 12.345 for the reader to refuse."""
+    if isinstance(number, float):
+        if number.is_integer():
+            return str(int(number))
+        return format(number, ".15g")
+    return str(number)
 
 
 def _cell_text(value) -> str:
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return NumberCell(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()[:10]
     return str(value).strip()
@@ -83,6 +115,9 @@ def read_table(source, *, filename: str, required: Iterable[str], aliases: dict[
 
 
 def _read_csv(data: bytes) -> tuple[list, Iterator]:
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        raise ValidationError(_("The file is saved as UTF-16 text (Excel's \"Unicode text\"): save it as \"CSV UTF-8\" "
+                                "(or GB18030) and send it again."), field="file", code="wrong_encoding")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -95,10 +130,24 @@ def _read_csv(data: bytes) -> tuple[list, Iterator]:
         raise ValidationError(_("The file is not a text CSV file: it contains binary data."), field="file")
     reader = csv.reader(io.StringIO(text))
     try:
-        header = next(reader)
+        header = next(_csv_rows(reader, start=1))[1]
     except StopIteration:
         raise ValidationError(_("The file is empty."), field="file")
-    return header, ((i, row) for i, row in enumerate(reader, start=2))
+    return header, _csv_rows(reader, start=2)
+
+
+def _csv_rows(reader, *, start: int) -> Iterator:
+    """Numbered rows; a quote never closed or a field over the size limit answers in our words
+    (the csv module's text goes to the log)."""
+    number = start
+    try:
+        for row in reader:
+            yield number, row
+            number += 1
+    except csv.Error as error:
+        logger.warning("CSV unreadable at line %s: %s", reader.line_num, error)
+        raise ValidationError(_("Line %(line)d of the file cannot be read as CSV: check its double quotes.")
+                              % {"line": reader.line_num}, field="file", code="unreadable_file")
 
 
 def _read_xlsx(data: bytes) -> tuple[list, Iterator]:
@@ -108,7 +157,9 @@ def _read_xlsx(data: bytes) -> tuple[list, Iterator]:
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=False, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, AttributeError, IndexError, SyntaxError) as error:
+        # openpyxl raises many kinds on a damaged workbook (lxml's XMLSyntaxError is a SyntaxError)
+        logger.warning("workbook unreadable: %r", error)
         raise ValidationError(_("The file is not an Excel workbook (.xlsx), whatever its name says."), field="file")
     sheet = workbook.worksheets[0]
     for merged in sheet.merged_cells.ranges:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from safetynet.cases import clocks
 from safetynet.core.audit import record_event
 from safetynet.core.errors import Conflict, NotFound, ValidationError
-from safetynet.core.money import to_money
+from safetynet.core.money import parse_money
 from safetynet.core.scoping import Actor, get_in_scope
 
 from . import reassessment, schedule
@@ -411,10 +411,5 @@ def withdraw_ending(*, actor: Actor, pending_id: int, reason: str) -> PendingEnd
 
 
 def amount_value(value, field: str = "amount") -> Decimal:
-    try:
-        amount = to_money(value)
-    except ValueError:
-        raise ValidationError(_("Write the amount as a number, e.g. 1200.00."), field=field)
-    if amount < 0:
-        raise ValidationError(_("The amount cannot be negative."), field=field)
-    return amount
+    """An amount as typed (core.money.parse_money: refused, never rounded)."""
+    return parse_money(value, field=field)

@@ -12,10 +12,9 @@ import csv
 import datetime as dt
 import hashlib
 import io
-import re
 import shutil
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
@@ -27,7 +26,8 @@ from django.utils.translation import gettext as _
 from safetynet.areas.models import Area, Level
 from safetynet.core.audit import record_event
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from safetynet.core.money import format_yuan, to_money
+from safetynet.core.dates import parse_month as core_parse_month
+from safetynet.core.money import format_yuan, parse_money
 from safetynet.core.privatefiles import private_root, unguessable
 from safetynet.core.scoping import Actor, get_in_scope
 from safetynet.core.tabular import read_table
@@ -37,17 +37,15 @@ from .banks import bank_for_account
 from .models import EnrollmentChange, EnrollmentStatus, Payment, PaymentStatus, PayrollRun, RunStatus
 
 ProgressCallback = Callable[[str, int, int], None]
-MONTH_PATTERN = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 
 
 def parse_month(value) -> dt.date:
-    """'YYYY-MM' (or a date) → the first day of that month; the year 0000 is no year."""
-    if isinstance(value, dt.date):
-        return value.replace(day=1)
-    match = MONTH_PATTERN.match(str(value or "").strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
+    """'YYYY-MM' (or a date) → the first day of that month (core.dates, which refuses year 0
+    and the like with a ValidationError instead of a ValueError)."""
+    month = core_parse_month(value, field="month")
+    if month is None:
         raise ValidationError(_("Write the month as YYYY-MM, e.g. 2025-10."), field="month")
-    return dt.date(int(match.group(1)), int(match.group(2)), 1)
+    return month
 
 
 def export_directory(run: PayrollRun) -> Path:
@@ -386,9 +384,9 @@ def import_bank_returns(*, actor: Actor, run_id: int, file, filename: str) -> Re
                           % {"row": number, "ref": ref, "other": run_code, "run": run.code})
             continue
         try:
-            returned = to_money(values["amount"].replace(",", "").replace("¥", ""))
-        except ValueError:
-            errors.append(_("Row %(row)s: the amount %(amount)s is not a number.") % {"row": number, "amount": values["amount"]})
+            returned = parse_money(values["amount"], field="amount")
+        except ValidationError as error:
+            errors.append(_("Row %(row)s: %(reason)s") % {"row": number, "reason": error.message})
             continue
         if returned != amount:
             errors.append(_("Row %(row)s: amount %(returned)s does not match the payment's %(amount)s (reference %(ref)s).")

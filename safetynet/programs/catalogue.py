@@ -199,6 +199,7 @@ def parse_value(spec: ParameterSpec, raw) -> object:
     from django.utils.translation import gettext as _t
 
     from safetynet.core.errors import ValidationError
+    from safetynet.core.money import parse_money
 
     text = raw if not isinstance(raw, str) else raw.strip()
     if spec.type == BOOLEAN:
@@ -216,14 +217,16 @@ def parse_value(spec: ParameterSpec, raw) -> object:
         raise ValidationError(_t("Choose one of: %(choices)s.") % {"choices": ", ".join(spec.choices or {})}, field="value")
     if text is None or text == "":
         raise ValidationError(_t("A value is required."), field="value")
-    if spec.type in (MONEY, RATIO):
+    if spec.type == MONEY:
+        value = parse_money(text, field="value", allow_negative=True, maximum=Decimal("1E12"))   # refused, never rounded
+    elif spec.type == RATIO:
         try:
-            value = Decimal(str(text).replace(",", "").replace("¥", ""))
+            value = Decimal(str(text).replace("¥", ""))
         except ArithmeticError:
             raise ValidationError(_t("Enter a number, e.g. 900.00 or 0.30."), field="value")
         if not value.is_finite():
             raise ValidationError(_t("Enter a number, e.g. 900.00 or 0.30."), field="value")
-        places = 2 if spec.type == MONEY else 4
+        places = 4
         if value != value.quantize(Decimal(1).scaleb(-places)):
             raise ValidationError(_t("At most %(n)d decimal places.") % {"n": places}, field="value")
         value = value.quantize(Decimal(1).scaleb(-places))

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
 from safetynet.areas.models import Level
 from safetynet.core.errors import ValidationError
+from safetynet.core.money import parse_money
 
 from .facts import AssetFacts, HouseholdFacts, MemberFacts
 from .rules import assess_dibao
@@ -77,17 +78,8 @@ def parse_month(value, *, field: str = "month") -> dt.date:
 
 
 def _decimal(value, *, field: str, maximum: Decimal) -> Decimal:
-    try:
-        amount = Decimal(str(value if value not in (None, "") else "0").replace(",", ""))
-    except (InvalidOperation, ValueError):
-        raise ValidationError(_("Enter an amount in yuan, e.g. 1200.00."), field=field)
-    if not amount.is_finite() or amount < 0:
-        raise ValidationError(_("Enter an amount of zero or more."), field=field)
-    if amount > maximum:
-        raise ValidationError(_("That amount is too large."), field=field)
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ValidationError(_("At most two decimal places (fen)."), field=field)
-    return amount.quantize(Decimal("0.01"))
+    """An amount as typed, empty meaning zero (core.money.parse_money: "12,34" is refused, not 1234)."""
+    return parse_money("0" if value in (None, "") else value, field=field, maximum=maximum)
 
 
 def _count(value, *, field: str) -> int:

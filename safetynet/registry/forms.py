@@ -65,8 +65,10 @@ class HouseholdForm(BootstrapMixin, forms.Form):
 class MemberForm(BootstrapMixin, forms.Form):
     """One member. Sex and birth date are not asked: they come from the ID number (DESIGN.md §4)."""
 
-    name = forms.CharField(label=_("Name"), max_length=50)
-    id_number = forms.CharField(label=_("ID number"), max_length=20,
+    # Lengths are generous here: what is typed may carry spaces or invisible characters that the
+    # services strip before they count (core.text, core.idnumbers); the services hold the limits.
+    name = forms.CharField(label=_("Name"), max_length=100)
+    id_number = forms.CharField(label=_("ID number"), max_length=40,
                                 help_text=_("18 characters (a 15-digit old number is converted). Sex and birth date are read from it."),
                                 widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text", "class": "form-control id-number"}))
     relation_to_head = forms.ChoiceField(label=_("Relation to head"), choices=_blank(RelationToHead.choices, _("— choose —")))
@@ -106,7 +108,7 @@ class RemoveMemberForm(BootstrapMixin, forms.Form):
 class KinshipForm(BootstrapMixin, forms.Form):
     person = forms.ChoiceField(label=_("Member of this household"))
     relation = forms.ChoiceField(label=_("The relative is the member's"), choices=_blank(KinshipRelation.choices, _("— choose —")))
-    relative_id_number = forms.CharField(label=_("Relative's ID number"), max_length=20,
+    relative_id_number = forms.CharField(label=_("Relative's ID number"), max_length=40,
                                          help_text=_("The relative must be registered in another household (in any area)."),
                                          widget=forms.TextInput(attrs={"autocomplete": "off", "class": "form-control id-number"}))
 

@@ -14,8 +14,6 @@ query per 500 ID numbers to find who is registered, bulk inserts for households 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -25,10 +23,11 @@ from django.utils.translation import gettext as _, gettext_lazy
 
 from safetynet.areas.models import Area
 from safetynet.core.audit import record_event
+from safetynet.core.dates import parse_date
 from safetynet.core.errors import NotFound, ValidationError
-from safetynet.core.idnumbers import parse_id_number
 from safetynet.core.scoping import Actor
 from safetynet.core.tabular import RowError, read_table
+from safetynet.core.text import normalise_text
 
 from . import services
 from .models import DisabilityType, Household, Person, RegistrationType, RelationToHead, Sex, WorkAbility
@@ -105,7 +104,7 @@ SEXES = {"男": "male", "女": "female", "m": "male", "f": "female"}
 
 def _lookup(table: dict, choices, value: str, field_name: str, what: str) -> str:
     """A code from a Chinese word, an English code, or an English label."""
-    text = value.strip()
+    text = normalise_text(value)
     if text in table:
         return table[text]
     lowered = text.lower()
@@ -116,7 +115,7 @@ def _lookup(table: dict, choices, value: str, field_name: str, what: str) -> str
 
 
 def _grade(value: str) -> str:
-    text = value.strip().replace("级", "").replace("等", "")
+    text = normalise_text(value).replace("级", "").replace("等", "")
     if not text:
         return ""
     if text in GRADES:
@@ -124,37 +123,23 @@ def _grade(value: str) -> str:
     raise ValidationError(_("The disability grade is 1, 2, 3 or 4."), field="disability_grade")
 
 
-def _birth_date(value: str) -> str:
-    text = value.strip()
-    if not text:
-        return ""
-    if re.fullmatch(r"\d{8}", text):
-        text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
-    parts = re.split(r"[-/.年月日]", text)
-    parts = [p for p in parts if p]
-    try:
-        return dt.date(int(parts[0]), int(parts[1]), int(parts[2])).isoformat()
-    except (ValueError, IndexError):
-        raise ValidationError(_("%(value)s is not a date (YYYY-MM-DD).") % {"value": value}, field="birth_date")
-
-
 def member_from_row(values: dict, *, today: dt.date | None = None) -> dict:
     """The spreadsheet's words turned into codes, then services.validate_member's checks."""
     relation = values.get("relation_to_head", "")
-    disability = values.get("disability_type", "").strip().removesuffix("残疾").removesuffix("残")
-    work = values.get("work_ability", "").strip()
-    sex = values.get("sex", "").strip()
+    disability = normalise_text(values.get("disability_type", "")).removesuffix("残疾").removesuffix("残")
+    work = normalise_text(values.get("work_ability", ""))
+    sex = normalise_text(values.get("sex", ""))
     return services.validate_member(
         name=values.get("name", ""),
         id_number=values.get("id_number", ""),
-        relation_to_head=_lookup(RELATIONS, RelationToHead.choices, relation, "relation_to_head", _("relation to head")) if relation.strip() else "",
+        relation_to_head=_lookup(RELATIONS, RelationToHead.choices, relation, "relation_to_head", _("relation to head")) if normalise_text(relation) else "",
         disability_type=_lookup(DISABILITIES, DisabilityType.choices, disability, "disability_type", _("disability type")) if disability else "",
         disability_grade=_grade(values.get("disability_grade", "")),
         serious_illness=values.get("serious_illness", ""),
         work_ability=_lookup(WORK, WorkAbility.choices, work, "work_ability", _("ability to work")) if work else WorkAbility.FULL,
         phone=values.get("phone", ""),
         sex=_lookup(SEXES, Sex.choices, sex, "sex", _("sex")) if sex else None,
-        birth_date=_birth_date(values.get("birth_date", "")) or None,
+        birth_date=parse_date(values.get("birth_date", ""), field="birth_date"),
         today=today,
     )
 
@@ -215,6 +200,8 @@ def import_roster(*, actor: Actor, source, filename: str, area_code: str = "", t
     actor.require("registry.edit")
     root = import_area(actor, area_code)
     table = read_table(source, filename=filename, required=REQUIRED, aliases=ALIASES)
+    if not table.rows:
+        raise ValidationError(_("The file has a header but no rows."), field="file", code="empty_file")
     default_area = root.code if root.level in services.HOUSEHOLD_LEVELS else ""
     if "area_code" not in table.columns and not default_area:
         raise ValidationError(
@@ -232,11 +219,15 @@ def import_roster(*, actor: Actor, source, filename: str, area_code: str = "", t
     for done, (number, values) in enumerate(table.rows):
         if progress and done % BATCH == 0:
             progress(done, len(table.rows))
-        ref = values.get("household_ref", "").strip()[:64]
+        try:
+            ref = services.validate_external_ref(values.get("household_ref", ""), field="household_ref")
+        except ValidationError as error:
+            refuse(number, values, error.field, error.message)
+            continue
         if not ref:
             refuse(number, values, "household_ref", _("The household number is empty: rows of one household share a number."))
             continue
-        code = values.get("area_code", "").strip() or default_area
+        code = normalise_text(values.get("area_code", "")) or default_area
         if not code:
             refuse(number, values, "area_code", _("The area code is empty."))
             continue
@@ -355,7 +346,7 @@ def import_roster(*, actor: Actor, source, filename: str, area_code: str = "", t
 
 
 def _registration(value: str) -> str:
-    text = value.strip()
+    text = normalise_text(value)
     if text in REGISTRATION:
         return REGISTRATION[text]
     lowered = text.lower()
@@ -368,7 +359,7 @@ def _registration(value: str) -> str:
 def _merge_household_values(group: _HouseholdGroup, values: dict) -> tuple[str, str] | None:
     """Household fields may be on every row or only on some; two different non-empty values clash."""
     for name in ("address", "registration_type"):
-        value = values.get(name, "").strip()
+        value = normalise_text(values.get(name, ""))
         if not value:
             continue
         seen = group.values.get(name)

@@ -28,6 +28,7 @@ from safetynet.core.errors import NotFound
 from safetynet.core.idnumbers import convert_legacy
 from safetynet.core.masking import mask_id_number, mask_name
 from safetynet.core.scoping import Actor, get_in_scope, in_scope
+from safetynet.core.text import normalise_text
 
 from .models import Asset, FINANCIAL_ASSETS, Household, IncomeCategory, IncomeItem, Kinship, Person, RelationToHead
 
@@ -79,7 +80,25 @@ def person_display_id(actor: Actor, person: Person) -> str:
 
 def looks_like_id_number(q: str) -> bool:
     """Digits (the last may be X), 6 to 18 characters: an ID number or its beginning."""
-    return bool(_ID_LIKE.match((q or "").strip().upper()))
+    return bool(_ID_LIKE.match(_compact(q)))
+
+
+def _compact(q: str) -> str:
+    """The search term as an ID number is stored: normalised (core.text), spaces gone, upper case."""
+    return "".join(normalise_text(q).split()).upper()
+
+
+def _person_match(q: str) -> Q:
+    """An ID number or its beginning (a 15-digit one also as its 18-digit form), else a name
+    or its beginning; `q` normalised as names and numbers are when stored, so a search finds
+    what was stored however it is typed."""
+    if looks_like_id_number(q):
+        number = _compact(q)
+        match = _prefix_range("id_number", number)
+        if len(number) == 15 and number.isdigit():
+            match |= Q(id_number=convert_legacy(number))
+        return match
+    return _prefix_range("name", normalise_text(q))
 
 
 def _prefix_range(field: str, prefix: str) -> Q:
@@ -124,22 +143,15 @@ def search_households(actor: Actor, q: str = "", area_code: str | None = None, a
     if area_code and not actor.covers(area_code):
         raise NotFound(_("No such area in your scope: %(code)s.") % {"code": area_code}, field="area")
     scope = area_code or actor.area_code
-    q = " ".join((q or "").split())
-    address = " ".join((address or "").split())
+    q = normalise_text(q)
+    address = normalise_text(address)
     households = Household.objects.all()
     if not q and not address:
         return _within(households, "area_id", scope, indexed=len(scope) >= NARROW_SCOPE_LENGTH).order_by("id")
     households = _within(households, "area_id", scope, indexed=not q)
     if q:
         persons = _within(Person.objects.all(), "area_id", scope, indexed=False)
-        if looks_like_id_number(q):
-            number = q.upper()
-            match = _prefix_range("id_number", number)
-            if len(number) == 15 and number.isdigit():
-                match |= Q(id_number=convert_legacy(number))
-        else:
-            match = _prefix_range("name", q)
-        households = households.filter(id__in=persons.filter(match).values("household_id"))
+        households = households.filter(id__in=persons.filter(_person_match(q)).values("household_id"))
     if address:
         if len(address) < 3 and connection.vendor == "postgresql":
             # Too short for trigrams: walking the whole trigram index is slower than a plain
@@ -295,19 +307,12 @@ def search_persons(actor: Actor, q: str = "", area_code: str | None = None, hous
     if area_code and not actor.covers(area_code):
         raise NotFound(_("No such area in your scope: %(code)s.") % {"code": area_code}, field="area")
     scope = area_code or actor.area_code
-    q = " ".join((q or "").split())
+    q = normalise_text(q)
     # With a query or a household the scope must not compete with their index (see `_within`).
     selective = bool(q) or household_id is not None
     persons = _within(Person.objects.all(), "area_id", scope, indexed=not selective)
     if household_id is not None:
         persons = persons.filter(household_id=household_id)
     if q:
-        if looks_like_id_number(q):
-            number = q.upper()
-            match = _prefix_range("id_number", number)
-            if len(number) == 15 and number.isdigit():
-                match |= Q(id_number=convert_legacy(number))
-            persons = persons.filter(match)
-        else:
-            persons = persons.filter(_prefix_range("name", q))
+        persons = persons.filter(_person_match(q))
     return persons.order_by("id")

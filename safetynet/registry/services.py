@@ -15,7 +15,7 @@ inspectors, so it must not become a second copy of every resident's number.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -24,10 +24,13 @@ from django.utils.translation import gettext as _
 
 from safetynet.areas.models import Area, Level
 from safetynet.core.audit import record_event
+from safetynet.core.dates import parse_date
 from safetynet.core.errors import Conflict, NotFound, ValidationError
 from safetynet.core.idnumbers import parse_id_number
 from safetynet.core.masking import mask_id_number
+from safetynet.core.money import parse_money
 from safetynet.core.scoping import Actor, get_in_scope
+from safetynet.core.text import clean_text, normalise_text
 
 from .models import (
     INVERSE_KINSHIP, Asset, AssetCategory, DisabilityType, Household, IncomeCategory, IncomeItem, Kinship,
@@ -41,6 +44,7 @@ HOUSEHOLD_FIELDS = ("area_code", "address", "registration_type", "phone", "bank_
 MEMBER_FIELDS = ("name", "id_number", "relation_to_head", "disability_type", "disability_grade", "serious_illness",
                  "work_ability", "phone", "sex", "birth_date")
 MAX_AMOUNT = Decimal("9999999999.99")
+EXTERNAL_REF_LENGTH = Household._meta.get_field("external_ref").max_length
 
 
 # --- snapshots for the audit ledger -------------------------------------------------------
@@ -78,16 +82,7 @@ def _label(choices, value: str) -> str:
 
 
 def _coerce_date(value, field: str) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip()[:10])
-    except ValueError:
-        raise ValidationError(_("%(value)s is not a date (YYYY-MM-DD).") % {"value": value}, field=field)
+    return parse_date(value, field=field)
 
 
 def _coerce_bool(value, field: str) -> bool:
@@ -102,10 +97,10 @@ def _coerce_bool(value, field: str) -> bool:
 
 
 def validate_phone(value, field: str = "phone") -> str:
-    phone = _text(value).replace(" ", "")
+    phone = normalise_text(value).replace(" ", "")
     if len(phone) > 20:
         raise ValidationError(_("A phone number has at most 20 characters."), field=field)
-    if phone and not all(c.isdigit() or c in "+-()" for c in phone):
+    if phone and not all(c in "0123456789+-()" for c in phone):
         raise ValidationError(_("A phone number holds digits only (and + - ( ))."), field=field)
     return phone
 
@@ -118,12 +113,12 @@ def validate_member(*, name, id_number, relation_to_head, disability_type="", di
     The ID number is parsed by core.idnumbers (GB 11643-1999, POLICY.md §8; a 15-digit number is
     converted to 18); sex and birth date are derived from it, and a sex or birth date the caller
     gives must agree (DESIGN.md §4 Identity). A disability has both a type and a grade 1–4."""
-    name = _text(name)
+    name = clean_text(name, field="name")
     if not name:
         raise ValidationError(_("The name is required."), field="name")
     if len(name) > 50:
         raise ValidationError(_("A name has at most 50 characters."), field="name")
-    resident = parse_id_number(_text(id_number), field="id_number", today=today)
+    resident = parse_id_number(id_number, field="id_number", today=today)
     derived_sex = resident.sex
     given_sex = _text(sex)
     if given_sex:
@@ -216,7 +211,7 @@ def household_area(actor: Actor, area_code, field: str = "area_code") -> Area:
 
 
 def validate_household(*, address, registration_type, phone="", bank_account="") -> dict:
-    address = _text(address)
+    address = clean_text(address, field="address")
     if not address:
         raise ValidationError(_("The address is required."), field="address")
     if len(address) > 200:
@@ -224,10 +219,21 @@ def validate_household(*, address, registration_type, phone="", bank_account="")
     registration = _text(registration_type)
     if registration not in RegistrationType.values:
         raise ValidationError(_("Choose urban or rural household registration."), field="registration_type")
-    account = _text(bank_account).replace(" ", "")
-    if len(account) > 32 or (account and not account.isdigit()):
+    account = normalise_text(bank_account).replace(" ", "")
+    if len(account) > 32 or (account and not (account.isascii() and account.isdigit())):
         raise ValidationError(_("A bank account number is up to 32 digits."), field="bank_account")
     return {"address": address, "registration_type": registration, "phone": validate_phone(phone), "bank_account": account}
+
+
+def validate_external_ref(value, field: str = "external_ref") -> str:
+    """The roster's own household number, kept whole: two references that differ only past a
+    cut would merge two households, so one longer than the column holds is refused."""
+    ref = clean_text(value, field=field)
+    if len(ref) > EXTERNAL_REF_LENGTH:
+        raise ValidationError(
+            _("The household number has %(n)d characters; at most %(max)d are kept: shorten the numbers in the roster.")
+            % {"n": len(ref), "max": EXTERNAL_REF_LENGTH}, field=field, code="too_long")
+    return ref
 
 
 # --- scoped lookups for writes ----------------------------------------------------------
@@ -287,7 +293,7 @@ def create_household(*, actor: Actor, area_code: str, address: str, registration
         raise ValidationError(_("One member must be the head of household."), field="members")
     if len(heads) > 1:
         raise ValidationError(_("A household has one head only."), field=f"members.{heads[1]}.relation_to_head")
-    household = Household.objects.create(area=area, external_ref=_text(external_ref)[:64], **values)
+    household = Household.objects.create(area=area, external_ref=validate_external_ref(external_ref), **values)
     people = [_create_person(actor, household, facts) for facts in cleaned]
     record_event(actor=actor, action="registry.create_household", obj=household, after={
         **household_snapshot(household), "members": [person_snapshot(p) for p in people]})
@@ -311,7 +317,7 @@ def update_household(*, actor: Actor, household_id: int, **changes) -> Household
     for key, value in values.items():
         setattr(household, key, value)
     if "external_ref" in changes:
-        household.external_ref = _text(changes["external_ref"])[:64]
+        household.external_ref = validate_external_ref(changes["external_ref"])
     moved = False
     if "area_code" in changes and _text(changes["area_code"]) != household.area_id:
         household.area = household_area(actor, changes["area_code"])
@@ -417,7 +423,7 @@ def remove_member(*, actor: Actor, person_id: int, new_head_id: int | None = Non
         household.head = new_head
         household.save(update_fields=["head", "updated_at"])
     record_event(actor=actor, action="registry.remove_member", object_type="registry.person", object_id=person_id,
-                 before=before, after={"reason": _text(reason), "new_head": new_head.pk if new_head else None})
+                 before=before, after={"reason": clean_text(reason, field="reason", max_length=200), "new_head": new_head.pk if new_head else None})
 
 
 # --- kinship ------------------------------------------------------------------------------
@@ -440,7 +446,7 @@ def link_kinship(*, actor: Actor, person_id: int, relation: str, relative_id: in
         field = "relative_id"
     elif _text(relative_id_number):
         field = "relative_id_number"
-        number = parse_id_number(_text(relative_id_number), field=field).number
+        number = parse_id_number(relative_id_number, field=field).number
         relative = Person.objects.filter(id_number=number).first()
         if relative is None:
             raise ValidationError(_("No one with this ID number is registered."), field=field)
@@ -475,18 +481,7 @@ def unlink_kinship(*, actor: Actor, person_id: int, relative_id: int) -> None:
 # --- declared income and assets -----------------------------------------------------------
 
 def _amount(value, field: str) -> Decimal:
-    text = _text(value).replace(",", "").replace("¥", "")
-    try:
-        amount = Decimal(text) if not isinstance(value, Decimal) else value
-    except InvalidOperation:
-        raise ValidationError(_("%(value)s is not an amount of money.") % {"value": value or _("(empty)")}, field=field)
-    if not amount.is_finite():
-        raise ValidationError(_("%(value)s is not an amount of money.") % {"value": value}, field=field)
-    if amount < 0:
-        raise ValidationError(_("An amount cannot be negative."), field=field)
-    if amount > MAX_AMOUNT or amount != amount.quantize(Decimal("0.01")):
-        raise ValidationError(_("An amount has at most two decimals and ten digits before the point."), field=field)
-    return amount.quantize(Decimal("0.01"))
+    return parse_money(value, field=field, maximum=MAX_AMOUNT)
 
 
 def _item_person(item: dict, member_ids: set, field: str) -> int | None:
@@ -509,7 +504,7 @@ def validate_income_items(items: list[dict], member_ids: set) -> list[dict]:
         category = _text(item.get("category"))
         if category not in IncomeCategory.values:
             raise ValidationError(_("Choose the kind of income."), field=prefix + "category")
-        description = _text(item.get("description"))
+        description = clean_text(item.get("description"), field=prefix + "description")
         if len(description) > 200:
             raise ValidationError(_("A description has at most 200 characters."), field=prefix + "description")
         cleaned.append({
@@ -529,7 +524,7 @@ def validate_assets(items: list[dict], member_ids: set) -> list[dict]:
         quantity_text = _text(item.get("quantity")) or "1"
         if not quantity_text.isdigit() or not 0 < int(quantity_text) < 10000:
             raise ValidationError(_("The quantity is a whole number from 1."), field=prefix + "quantity")
-        description = _text(item.get("description"))
+        description = clean_text(item.get("description"), field=prefix + "description")
         if len(description) > 200:
             raise ValidationError(_("A description has at most 200 characters."), field=prefix + "description")
         value = item.get("value")

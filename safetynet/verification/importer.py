@@ -25,14 +25,17 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, gettext_noop
 
 from safetynet.core.errors import ValidationError
-from safetynet.core.tabular import RowError
+from safetynet.core.idnumbers import normalise_id_number
+from safetynet.core.tabular import RowError, number_text
+from safetynet.core.text import ZERO_WIDTH, normalise_text
 
 from . import storage
 from .schemas import (
@@ -44,6 +47,8 @@ EXTENSIONS = {".csv": CSV, ".txt": CSV, ".xlsx": XLSX, ".xlsm": XLSX, ".parquet"
 KIND_NAMES = {CSV: "CSV", XLSX: "Excel (.xlsx)", PARQUET: "Parquet"}
 ROW_GROUP_SIZE = 122_880
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)   # GB 11643-1999 (POLICY.md §8)
+UTF16 = "utf16"
+logger = logging.getLogger(__name__)
 
 # Identity kinds of a row, kept in the snapshot for identity resolution.
 ID_EXACT, ID_LEGACY, ID_BAD_CHECK, ID_MISSING = "exact", "legacy", "bad_check", "missing"
@@ -141,13 +146,16 @@ def _looks_like(path: Path) -> str:
         return "xls"
     if head[:4] == b"%PDF":
         return "pdf"
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return UTF16
     if b"\x00" in head:
         return "binary"
     return CSV
 
 
-_WHAT = {PARQUET: "a Parquet file", XLSX: "an Excel workbook or another zip archive", "xls": "an old Excel (.xls) workbook",
-         "pdf": "a PDF document", "binary": "a binary file", CSV: "a text file"}
+_WHAT = {PARQUET: gettext_noop("a Parquet file"), XLSX: gettext_noop("an Excel workbook or another zip archive"),
+         "xls": gettext_noop("an old Excel (.xls) workbook"), "pdf": gettext_noop("a PDF document"),
+         "binary": gettext_noop("a binary file"), CSV: gettext_noop("a text file"), UTF16: gettext_noop("UTF-16 text")}
 
 
 def check_file_kind(path: Path, filename: str) -> str:
@@ -155,6 +163,10 @@ def check_file_kind(path: Path, filename: str) -> str:
     "wrong_file_kind") naming both when they do not."""
     kind = kind_of(filename)
     actual = _looks_like(path)
+    if actual == UTF16 and kind == CSV:
+        raise ValidationError(
+            _("%(name)s is saved as UTF-16 text (Excel's \"Unicode text\"): save it as \"CSV UTF-8\" (or GB18030) and send it again.")
+            % {"name": Path(filename).name}, field="file", code="wrong_encoding")
     if actual != kind:
         raise ValidationError(
             _("%(name)s is named as a %(kind)s file but it is %(actual)s: send the file in the format its name says.")
@@ -164,7 +176,7 @@ def check_file_kind(path: Path, filename: str) -> str:
 
 
 def _normalise_header(value) -> str:
-    return str(value if value is not None else "").strip().lower().replace(" ", "_")
+    return normalise_text(value).lower().replace(" ", "_")
 
 
 def _check_header(dataset: Dataset, header: list) -> list[str]:
@@ -225,18 +237,38 @@ def _load_csv(con, path: Path, dataset: Dataset) -> list[BadRow]:
                 rejects_table = 'csv_rejects', rejects_scan = 'csv_rejects_scan', null_padding = false)""",
             [str(encoded)])
     except duckdb.Error as error:
-        raise ValidationError(_("The file cannot be read as CSV: %(error)s") % {"error": str(error).splitlines()[0]},
-                              field="file", code="unreadable_file")
+        logger.warning("department CSV %s unreadable: %s", path.name, error)
+        raise ValidationError(_("The file cannot be read as CSV: check that it is a comma-separated text file with one "
+                                "header row."), field="file", code="unreadable_file")
     finally:
         if encoded != path:
             storage.remove(encoded)
     rejects = con.execute("SELECT line, error_type, error_message, csv_line FROM csv_rejects ORDER BY line").fetchall()
     if rejects:
-        return [BadRow(int(line), "", _("This line cannot be read (%(error)s): %(message)s") % {"error": kind, "message": message},
-                       (text or "").strip()[:200]) for line, kind, message, text in rejects]
+        for line, kind, message, _line in rejects[:20]:
+            logger.info("department CSV %s line %s rejected by DuckDB: %s %s", path.name, line, kind, message)
+        return [BadRow(int(line), "", _reject_reason(kind, len(names)), (text or "").strip()[:200])
+                for line, kind, _message, text in rejects]
     con.execute("ALTER TABLE raw ADD COLUMN __row BIGINT")
     con.execute("UPDATE raw SET __row = rowid + 2")
     return []
+
+
+def _reject_reason(kind: str, columns: int) -> str:
+    """Our own words for why DuckDB could not read a CSV line (its text stays in the log)."""
+    kind = (kind or "").upper()
+    if kind == "TOO MANY COLUMNS":
+        return _("This line has more cells than the header has columns (%(n)d): a value holding a comma must be in "
+                 "double quotes.") % {"n": columns}
+    if kind == "MISSING COLUMNS":
+        return _("This line has fewer cells than the header has columns (%(n)d).") % {"n": columns}
+    if kind == "UNQUOTED VALUE":
+        return _("A double quote in this line is not closed, or a value holds a quote that is not doubled.")
+    if kind == "INVALID UNICODE":
+        return _("This line holds bytes that are not UTF-8 text.")
+    if kind == "LINE SIZE OVER MAXIMUM":
+        return _("This line is too long to be a record.")
+    return _("This line cannot be read as CSV.")
 
 
 def _transcode(path: Path, encoding: str) -> Path:
@@ -260,8 +292,8 @@ def _cell_text(value) -> str | None:
         return None
     if isinstance(value, bool):
         return str(value).lower()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, (int, float)):
+        return number_text(value)   # Excel's 15 significant digits, as the reader of the roster
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()[:10]
     text = str(value).strip()
@@ -269,14 +301,13 @@ def _cell_text(value) -> str | None:
 
 
 def _load_xlsx(con, path: Path, dataset: Dataset) -> list[BadRow]:
-    import zipfile
-
     import pyarrow as pa
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+    except Exception as error:  # openpyxl raises many kinds on a damaged workbook; its text goes to the log
+        logger.warning("department workbook %s unreadable: %r", path.name, error)
         raise ValidationError(_("The file is not an Excel workbook (.xlsx), whatever its name says."), field="file",
                               code="wrong_file_kind")
     try:
@@ -287,8 +318,10 @@ def _load_xlsx(con, path: Path, dataset: Dataset) -> list[BadRow]:
             raise ValidationError(_("The workbook's first sheet is empty."), field="file", code="empty_file")
         names = _check_header(dataset, header)
         width = len(names)
+        id_columns = [i for i, n in enumerate(names) if n in dataset.column_names and dataset.column(n).type == ID_NUMBER]
         values: list[list] = [[] for _ in range(width)]
         numbers = []
+        bad: list[BadRow] = []
         for number, row in enumerate(rows, start=2):
             cells = [_cell_text(v) for v in row[:width]]
             if not any(cells):
@@ -297,11 +330,25 @@ def _load_xlsx(con, path: Path, dataset: Dataset) -> list[BadRow]:
             if extra:
                 raise ValidationError(_("Row %(row)d has values beyond the last header column.") % {"row": number},
                                       field="file", code="wrong_columns")
+            for i in id_columns:
+                if i < len(row) and isinstance(row[i], (int, float)):
+                    try:
+                        normalise_id_number(row[i], field=names[i])   # a number cell keeps 15 digits whole, no more
+                    except ValidationError:
+                        bad.append(BadRow(number, names[i], _REASONS["id_number_cell"](None), str(row[i])))
             numbers.append(number)
             for i in range(width):
                 values[i].append(cells[i] if i < len(cells) else None)
+    except ValidationError:
+        raise
+    except Exception as error:  # a damaged sheet part: openpyxl's text goes to the log
+        logger.warning("department workbook %s unreadable: %r", path.name, error)
+        raise ValidationError(_("The file is not an Excel workbook (.xlsx), whatever its name says."), field="file",
+                              code="wrong_file_kind")
     finally:
         workbook.close()
+    if bad:
+        return bad
     table = pa.table({**{n: pa.array(v, pa.string()) for n, v in zip(names, values)}, "__row": pa.array(numbers, pa.int64())})
     con.register("xlsx_rows", table)
     con.execute("CREATE TABLE raw AS SELECT * FROM xlsx_rows")
@@ -313,7 +360,8 @@ def _load_parquet(con, path: Path, dataset: Dataset) -> list[BadRow]:
     try:
         described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
     except duckdb.Error as error:
-        raise ValidationError(_("The file cannot be read as Parquet: %(error)s") % {"error": str(error).splitlines()[0]},
+        logger.warning("department Parquet %s unreadable: %s", path.name, error)
+        raise ValidationError(_("The file cannot be read as Parquet: it is damaged or not a Parquet file."),
                               field="file", code="unreadable_file")
     header = [row[0] for row in described]
     types = {row[0]: row[1] for row in described}
@@ -329,7 +377,8 @@ def _load_parquet(con, path: Path, dataset: Dataset) -> list[BadRow]:
         con.execute(f"CREATE TABLE raw AS SELECT {', '.join(selects)}, file_row_number + 1 AS __row "
                     f"FROM read_parquet(?, file_row_number = true)", [str(path)])
     except duckdb.Error as error:
-        raise ValidationError(_("The file cannot be read as Parquet: %(error)s") % {"error": str(error).splitlines()[0]},
+        logger.warning("department Parquet %s unreadable: %s", path.name, error)
+        raise ValidationError(_("The file cannot be read as Parquet: it is damaged or not a Parquet file."),
                               field="file", code="unreadable_file")
     return []
 
@@ -338,10 +387,33 @@ def _load_parquet(con, path: Path, dataset: Dataset) -> list[BadRow]:
 # The checks, as SQL over the whole table
 # --------------------------------------------------------------------------------------------
 
-def _typed(column, value: str) -> str:
-    """SQL turning the trimmed text `value` into the column's type (NULL when it does not fit)."""
+# What an ID number may hold before it is checked: full-width digits and X typed on a Chinese input
+# method, spaces and zero-width characters (as core.idnumbers.normalise_id_number, in SQL).
+_ID_FROM, _ID_TO = "０１２３４５６７８９Ｘｘ" + " \u3000\u00a0" + ZERO_WIDTH, "0123456789XX"
+_SCIENTIFIC_SQL = "'-?([0-9]+([.][0-9]*)?|[.][0-9]+)E[+-]?[0-9]+'"
+_DECIMALS_SQL = "'-?[0-9]+([.][0-9]{1,2}0*)?'"     # two decimals at most (12.340 is 12.34: nothing rounded)
+
+
+def _money_text(value: str) -> str:
+    return f"trim(replace(replace(replace({value}, '¥', ''), '￥', ''), '元', ''))"
+
+
+def _ungrouped(value: str, separator: str, decimals: str) -> str:
+    """`value` with a declared thousands separator taken out, only where it groups digits by three."""
+    if not separator:
+        return value
+    sep = "[" + separator.replace("'", "''") + "]"
+    grouped = f"'-?[0-9]{{1,3}}({sep}[0-9]{{3}})+({decimals})?'"
+    return f"CASE WHEN regexp_full_match({value}, {grouped}) THEN replace({value}, '{separator}', '') ELSE {value} END"
+
+
+def _typed(column, value: str, dataset: Dataset) -> str:
+    """SQL turning the trimmed text `value` into the column's type (NULL when it does not fit).
+
+    Money is never rounded or guessed: more than two decimals, a thousands separator the dataset
+    did not declare, or an exponent leave it NULL, and `_money_problem` names the reason."""
     if column.type == ID_NUMBER:
-        return f"upper(replace({value}, ' ', ''))"
+        return f"upper(translate({value}, '{_ID_FROM}', '{_ID_TO}'))"
     if column.type == DATE:
         return f"TRY_CAST(replace({value}, '.', '-') AS DATE)"
     if column.type == MONTH:
@@ -349,12 +421,22 @@ def _typed(column, value: str) -> str:
         return (f"CAST(date_trunc('month', CASE WHEN regexp_full_match({v}, '[0-9]{{4}}-[0-9]{{1,2}}') "
                 f"THEN TRY_CAST({v} || '-01' AS DATE) ELSE TRY_CAST({v} AS DATE) END) AS DATE)")
     if column.type == MONEY:
-        return f"TRY_CAST(replace(replace(replace({value}, ',', ''), '¥', ''), '￥', '') AS DECIMAL(14, 2))"
+        text = _ungrouped(_money_text(value), dataset.thousands_separator, "[.][0-9]{1,2}0*")
+        return f"CASE WHEN regexp_full_match({text}, {_DECIMALS_SQL}) THEN TRY_CAST({text} AS DECIMAL(14, 2)) END"
     if column.type == NUMBER:
-        return f"TRY_CAST(replace({value}, ',', '') AS DOUBLE)"
+        return f"TRY_CAST({_ungrouped(value, dataset.thousands_separator, '[.][0-9]+')} AS DOUBLE)"
     if column.type == CHOICE:
         return f"lower({value})"
     return value
+
+
+def _money_problem(value: str) -> str:
+    """SQL naming why the money text `value` (not NULL, not typed) was refused: a reason code."""
+    text = _money_text(value)
+    return (f"CASE WHEN regexp_full_match(upper({text}), {_SCIENTIFIC_SQL}) THEN 'money_exponent' "
+            f"WHEN regexp_full_match({text}, '-?[0-9]+[.][0-9]{{3,}}') THEN 'money_decimals' "
+            f"WHEN regexp_full_match(regexp_replace({text}, '[,，'' ]', '', 'g'), '-?[0-9]+([.][0-9]+)?') THEN 'money_separator' "
+            f"ELSE 'type' END")
 
 
 def _check_digit_sql(id_sql: str) -> str:
@@ -371,6 +453,12 @@ _REASONS = {
     "required": lambda c: _("A value is required."),
     "type": lambda c: _("Not %(type)s.") % {"type": _type_label(c)},
     "id_format": lambda c: _("Not an ID number: 18 characters (17 digits and a digit or X) or 15 digits."),
+    "id_number_cell": lambda c: _("The ID number was kept as a number (the cell is a number): Excel keeps only 15 digits, "
+                                  "so its last digits are lost. Format the column as text and export the file again."),
+    "money_exponent": lambda c: _("Written with an exponent: write the amount in full, e.g. 1000.00."),
+    "money_decimals": lambda c: _("More than two decimals: amounts are in yuan to the fen, and nothing is rounded."),
+    "money_separator": lambda c: _("A thousands separator or a decimal comma: write the amount with digits and a decimal "
+                                   "point only, e.g. 12345.67."),
     "choice": lambda c: _("Not one of: %(choices)s.") % {"choices": ", ".join(c.choices)},
     "negative": lambda c: _("Cannot be negative."),
     "future": lambda c: _("This date is in the future."),
@@ -396,7 +484,7 @@ def _check_rows(con, dataset: Dataset, today: dt.date) -> list[BadRow]:
     for c in dataset.columns:
         selects.append(f"NULLIF(trim({_q(c.name)}), '') AS {_q(c.name)}" if c.name in present else f"CAST(NULL AS VARCHAR) AS {_q(c.name)}")
     con.execute(f"CREATE VIEW clean AS SELECT {', '.join(selects)} FROM raw")
-    typed = ", ".join(["__row"] + [f"{_typed(c, _q(c.name))} AS {_q(c.name)}" for c in dataset.columns])
+    typed = ", ".join(["__row"] + [f"{_typed(c, _q(c.name), dataset)} AS {_q(c.name)}" for c in dataset.columns])
     con.execute(f"CREATE TABLE typed AS SELECT {typed} FROM clean")
 
     checks = []
@@ -407,10 +495,12 @@ def _check_rows(con, dataset: Dataset, today: dt.date) -> list[BadRow]:
         if c.required:
             checks.append(f"SELECT r.__row, '{name}', 'required', NULL FROM clean r WHERE {raw_col} IS NULL")
         if c.type in (DATE, MONTH, MONEY, NUMBER):
-            checks.append(f"SELECT r.__row, '{name}', 'type', {raw_col} FROM clean r JOIN typed t USING (__row) "
+            problem = _money_problem(raw_col) if c.type == MONEY else "'type'"
+            checks.append(f"SELECT r.__row, '{name}', {problem}, {raw_col} FROM clean r JOIN typed t USING (__row) "
                           f"WHERE {raw_col} IS NOT NULL AND {typed_col} IS NULL")
         if c.type == ID_NUMBER:
-            checks.append(f"SELECT t.__row, '{name}', 'id_format', {typed_col} FROM typed t WHERE {typed_col} IS NOT NULL "
+            checks.append(f"SELECT t.__row, '{name}', CASE WHEN regexp_full_match({typed_col}, {_SCIENTIFIC_SQL}) "
+                          f"THEN 'id_number_cell' ELSE 'id_format' END, {typed_col} FROM typed t WHERE {typed_col} IS NOT NULL "
                           f"AND NOT regexp_full_match({typed_col}, '[0-9]{{17}}[0-9X]|[0-9]{{15}}')")
         if c.type == CHOICE:
             allowed = ", ".join("'" + v + "'" for v in c.choices)
@@ -421,7 +511,7 @@ def _check_rows(con, dataset: Dataset, today: dt.date) -> list[BadRow]:
         if c.type in (DATE, MONTH) and c.past:
             checks.append(f"SELECT t.__row, '{name}', 'future', CAST({typed_col} AS VARCHAR) FROM typed t "
                           f"WHERE {typed_col} > {today_sql}")
-        if c.type in (STRING, CHOICE, ID_NUMBER):
+        if c.type in (STRING, CHOICE):
             checks.append(f"SELECT r.__row, '{name}', 'too_long', left({raw_col}, 60) FROM clean r "
                           f"WHERE length({raw_col}) > {c.max_length}")
     if dataset.person:

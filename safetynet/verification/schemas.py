@@ -69,6 +69,10 @@ class Dataset:
     finding: str = ""
     person: bool = True
     aliases: dict = field(default_factory=dict)
+    # A thousands separator the department declared it writes in amounts and measures ("," for
+    # 1,234.56), read only where it groups digits by three. None by default: an amount with a
+    # separator is refused, since "12,34" may be 12.34 with a decimal comma.
+    thousands_separator: str = ""
 
     @property
     def column_names(self) -> list[str]:
@@ -124,7 +128,8 @@ DATASETS: dict[str, Dataset] = {d.code: d for d in (
     _person("hrss_wages", D.HRSS, _("wages (social insurance contributions)"),
             [C("employer", STRING), C("month", MONTH), C("gross_wage", MONEY), C("net_wage", MONEY)],
             (IDENTITY, "employer", "month"), "wages",
-            aliases={"单位": "employer", "月份": "month", "应发工资": "gross_wage", "实发工资": "net_wage"}),
+            aliases={"单位": "employer", "月份": "month", "应发工资": "gross_wage", "实发工资": "net_wage"},
+            thousands_separator=","),   # the wage export writes 5,000.00 (declared, so read strictly by threes)
     _person("pensions", D.HRSS, _("pensions"),
             [C("kind", CHOICE, choices=PENSION_KINDS), C("monthly_amount", MONEY), C("since", DATE, required=False)],
             (IDENTITY, "kind"), "pension"),

@@ -9,6 +9,7 @@ from safetynet.areas.models import Area, Level
 from safetynet.core.audit import record_event
 from safetynet.core.errors import Conflict, NotFound, ValidationError
 from safetynet.core.idnumbers import parse_id_number
+from safetynet.core.text import clean_text
 from safetynet.core.masking import mask_id_number
 from safetynet.core.scoping import Actor, get_in_scope
 
@@ -37,7 +38,7 @@ def register_staff_identity(*, actor: Actor, name: str, id_number: str, area_cod
     The ID number is validated (GB 11643-1999) because close-relative detection matches the
     registry's kinship against it; one active identity per person."""
     actor.require(MANAGE)
-    name = (name or "").strip()
+    name = clean_text(name, field="name")
     if not name:
         raise ValidationError(_("The name is required."), field="name")
     if len(name) > 50:

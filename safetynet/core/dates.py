@@ -1,0 +1,61 @@
+"""Dates and months as offices write them, read one way.
+
+A spreadsheet or a form gives 2024-03-01, 2024/3/1, 2024.3.1, 20240301, 2024年3月1日 or a cell
+Excel already read as a date; full-width digits come from Chinese input methods. `parse_date` and
+`parse_month` read them all (after `core.text.normalise_text`) and refuse anything else with a
+ValidationError naming the field, never a bare ValueError. New code reads dates through here
+(some older modules still hold their own: registry now calls this one).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.utils.translation import gettext as _
+
+from .errors import ValidationError
+from .text import normalise_text
+
+_DATE = re.compile(r"([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?|([0-9]{4})([0-9]{2})([0-9]{2})")
+_MONTH = re.compile(r"([0-9]{4})[-/.年]([0-9]{1,2})月?|([0-9]{4})([0-9]{2})")
+
+
+def parse_date(value, *, field: str = "date") -> dt.date | None:
+    """A date from a date, a datetime or text; None for an empty value (the caller decides
+    whether one is required)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = normalise_text(value)
+    if not text:
+        return None
+    match = _DATE.fullmatch(text.replace(" ", ""))
+    try:
+        if match is None:
+            raise ValueError
+        year, month, day = (int(g) for g in (match.groups()[:3] if match.group(1) else match.groups()[3:]))
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ValidationError(_("%(value)s is not a date (YYYY-MM-DD).") % {"value": text[:40]}, field=field, code="invalid_date")
+
+
+def parse_month(value, *, field: str = "month") -> dt.date | None:
+    """The first day of a month from YYYY-MM (YYYY/M, YYYY年M月, YYYYMM) or a full date."""
+    if value is None:
+        return None
+    if isinstance(value, dt.date):
+        return (value.date() if isinstance(value, dt.datetime) else value).replace(day=1)
+    text = normalise_text(value).replace(" ", "")
+    if not text:
+        return None
+    match = _MONTH.fullmatch(text)
+    try:
+        if match is None:
+            return parse_date(text, field=field).replace(day=1)
+        year, month = (int(g) for g in (match.groups()[:2] if match.group(1) else match.groups()[2:]))
+        return dt.date(year, month, 1)
+    except (ValueError, ValidationError):
+        raise ValidationError(_("Write the month as YYYY-MM, e.g. 2025-10."), field=field, code="invalid_date")
