@@ -88,3 +88,10 @@ def system():
     from safetynet.areas.actors import system_actor
 
     return system_actor()
+
+
+@pytest.fixture
+def immediate_jobs(settings, tmp_path):
+    """A worker that runs each job as it is queued: the upload's job page then opens on its outcome."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
+    settings.DATA_DIR = tmp_path / "data"

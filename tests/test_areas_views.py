@@ -235,12 +235,6 @@ BAD_FILE = "\n".join([
 ]).encode("utf-8")
 
 
-@pytest.fixture
-def immediate_jobs(settings, tmp_path):
-    """A worker that runs each job as it is queued: the upload's job page then opens on its outcome."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
-    settings.DATA_DIR = tmp_path / "data"
-
 
 def test_import_page_only_for_county_officers(client_for, county):
     assert client_for("town_worker", TOWN).get("/areas/import/").status_code == 403

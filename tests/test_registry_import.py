@@ -173,12 +173,6 @@ def test_import_denied(make_actor, good_rows):
     assert not Household.objects.exists()
 
 
-@pytest.fixture
-def immediate_jobs(settings, tmp_path):
-    """A worker that runs each job as it is queued: the upload's job page then opens on its outcome."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
-    settings.DATA_DIR = tmp_path / "data"
-
 
 def test_import_page_report_and_error_sheet(client_for, village, good_rows, immediate_jobs):
     client = client_for("town_worker", TOWN)

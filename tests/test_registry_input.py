@@ -133,7 +133,7 @@ def test_roster_names_are_normalised_and_control_characters_refused(worker, vill
     assert all("control character" in e.message for e in result.errors)
 
 
-def test_roster_import_page_does_not_fail_on_a_unicode_digit(client_for, village):
+def test_roster_import_page_does_not_fail_on_a_unicode_digit(client_for, village, immediate_jobs):
     client = client_for("town_worker", TOWN)
     upload = xlsx([["H1", village.code, "东街1号", "农村", "张一", new_id(), "户主"],
                    ["H2", village.code, "东街2号", "农村", "张二", superscript_wrong_check(), "户主"]])
