@@ -229,7 +229,7 @@ def upload(name: str, content: bytes):
 BAD_FILE = "\n".join([
     "code,name,urban_rural_class",
     f"{TOWN}950,新村,220",
-    f"{TOWN}951,无类村,",
+    f"{TOWN}951,错类村,999",
     f"{TOWN}950,重复村,220",
     "130199100001,外县村,220",
 ]).encode("utf-8")
@@ -248,7 +248,7 @@ def test_import_good_file_shows_counts(client_for, county, village):
     assert response.status_code == 302
     report = client.get(response["Location"])
     assert report.status_code == 200
-    assert report.context["counts"] == {"added": 1, "renamed": 1, "reclassified": 0, "unchanged": 1, "errors": 0}
+    assert report.context["counts"] == {"added": 1, "renamed": 1, "reclassified": 0, "unchanged": 1, "without_class": 0, "errors": 0}
     assert 'data-testid="count-added">1<' in report.content.decode()
 
 
@@ -268,7 +268,7 @@ def test_import_bad_rows_table_and_error_sheet(client_for, county):
     assert sheet["Content-Type"].startswith("application/vnd.openxmlformats")
     rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
     assert [r[0] for r in rows[1:]] == [3, 4, 5]
-    assert rows[1][3:] == (f"{TOWN}951", "无类村", None) or rows[1][3:5] == (f"{TOWN}951", "无类村")
+    assert rows[1][3:6] == ("bad.csv", f"{TOWN}951", "错类村")
 
     # Another officer cannot open someone else's report or sheet.
     client.logout()

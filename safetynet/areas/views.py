@@ -160,20 +160,21 @@ def _load_report(request, report_id: str) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_divisions(request):
-    """Upload the official list; on success go to the report (POST-redirect-GET)."""
+    """Upload the official lists (one or several files); on success go to the report (POST-redirect-GET)."""
     actor = _actor(request, "areas.import")
     posted = request.method == "POST"
     form = DivisionImportForm(request.POST if posted else None, request.FILES if posted else None)
     status = 200
     if posted:
         if form.is_valid():
-            upload = form.cleaned_data["file"]
+            uploads = form.cleaned_data["file"]
             try:
-                result = services.import_divisions(actor=actor, source=upload, filename=upload.name)
+                result = services.import_divisions(actor=actor, sources=[(upload.name, upload) for upload in uploads])
             except SafetyNetError as exc:
                 form.add_error("file", exc.message)
             else:
-                return redirect("areas:import_report", report_id=_keep_report(request, upload.name, result))
+                names = ", ".join(upload.name for upload in uploads)
+                return redirect("areas:import_report", report_id=_keep_report(request, names, result))
         status = 422
     return render(request, "areas/import.html", {"form": form}, status=status)
 

@@ -5,8 +5,10 @@ extension says, a merged header, missing columns, and row numbers as the user se
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -47,18 +49,35 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
+@dataclass
+class TableStream:
+    """A table read row by row: `rows` yields (row number, column -> text) as the file is read,
+    so a list of hundreds of thousands of rows is never held as Python objects at once."""
+
+    columns: list[str]
+    rows: Iterator[tuple[int, dict[str, str]]]
+    total: int | None  # data rows the file holds (about: blank lines included), for progress; None if unknown
+
+
 def read_table(source, *, filename: str, required: Iterable[str], aliases: dict[str, str] | None = None) -> Table:
     """Read a CSV or .xlsx file. `aliases` maps other header spellings (e.g. Chinese) to column names.
 
     Raises ValidationError (field "file") for a file that cannot be read as a table, a merged
     header, or missing required columns; rows are returned as text for the caller to validate."""
+    stream = open_table(source, filename=filename, required=required, aliases=aliases)
+    return Table(columns=stream.columns, rows=list(stream.rows))
+
+
+def open_table(source, *, filename: str, required: Iterable[str], aliases: dict[str, str] | None = None) -> TableStream:
+    """`read_table`, streamed: the header is checked at once (same errors), the rows are read as
+    they are consumed (a CSV through a text decoder, a workbook in openpyxl's read-only mode)."""
     aliases = {_normalise_header(k): v for k, v in (aliases or {}).items()}
     data = source.read() if hasattr(source, "read") else Path(source).read_bytes()
     suffix = Path(filename).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        header, raw_rows = _read_xlsx(data)
+        header, raw_rows, total = _read_xlsx(data)
     elif suffix in (".csv", ".txt"):
-        header, raw_rows = _read_csv(data)
+        header, raw_rows, total = _read_csv(data)
     else:
         raise ValidationError(_("Unsupported file type %(ext)s: send a .csv or .xlsx file.") % {"ext": suffix or "?"}, field="file")
     columns = [aliases.get(_normalise_header(h), _normalise_header(h)) for h in header]
@@ -73,58 +92,93 @@ def read_table(source, *, filename: str, required: Iterable[str], aliases: dict[
     duplicated = sorted({c for c in columns if c and columns.count(c) > 1})
     if duplicated:
         raise ValidationError(_("Columns appear twice in the header: %(cols)s.") % {"cols": ", ".join(duplicated)}, field="file")
-    rows = []
-    for number, raw in raw_rows:
-        if not any(_cell_text(v) for v in raw):
-            continue  # blank line
-        values = {col: _cell_text(raw[i]) if i < len(raw) else "" for i, col in enumerate(columns) if col}
-        rows.append((number, values))
-    return Table(columns=[c for c in columns if c], rows=rows)
+    named = [(i, col) for i, col in enumerate(columns) if col]
+
+    def rows():
+        for number, raw in raw_rows:
+            texts = [_cell_text(v) for v in raw]
+            if not any(texts):
+                continue  # blank line
+            yield number, {col: texts[i] if i < len(texts) else "" for i, col in named}
+
+    return TableStream(columns=[c for c in columns if c], rows=rows(), total=total)
 
 
-def _read_csv(data: bytes) -> tuple[list, Iterator]:
+def _read_csv(data: bytes) -> tuple[list, Iterator, int]:
+    """(header, numbered rows, rows in the file). The encoding is checked on the whole file, then
+    the rows are decoded as they are read (the text is never held whole beside the bytes)."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            text = data.decode(encoding)
+            codecs.decode(data, encoding)   # checked whole, then dropped: rows decode as read
             break
         except UnicodeDecodeError:
             continue
     else:
         raise ValidationError(_("The file is not a text CSV file (UTF-8 or GB18030)."), field="file")
-    if "\x00" in text[:4096]:
+    if b"\x00" in data[:4096]:
         raise ValidationError(_("The file is not a text CSV file: it contains binary data."), field="file")
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline=""))
     try:
         header = next(reader)
     except StopIteration:
         raise ValidationError(_("The file is empty."), field="file")
-    return header, ((i, row) for i, row in enumerate(reader, start=2))
+    return header, ((i, row) for i, row in enumerate(reader, start=2)), max(data.count(b"\n") - 1, 0)
 
 
-def _read_xlsx(data: bytes) -> tuple[list, Iterator]:
+_MERGE = re.compile(rb"mergeCell\s+ref=\"\$?[A-Z]+\$?(\d+)(?::\$?[A-Z]+\$?\d+)?\"")
+
+
+def _read_xlsx(data: bytes) -> tuple[list, Iterator, int | None]:
+    """(header, numbered rows, rows the sheet records or None), in openpyxl's read-only mode: rows
+    are parsed as they are read. That mode does not see merged cells, so the sheet's XML is
+    scanned once for a merge starting in row 1."""
     import zipfile
 
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=False, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        merged = _merged_header(workbook, sheet)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError):
         raise ValidationError(_("The file is not an Excel workbook (.xlsx), whatever its name says."), field="file")
-    sheet = workbook.worksheets[0]
-    for merged in sheet.merged_cells.ranges:
-        if merged.min_row == 1:
-            raise ValidationError(
-                _("The header row has merged cells (%(range)s): give each column its own header cell in row 1.") % {"range": str(merged)},
-                field="file", code="merged_header",
-            )
+    if merged:
+        workbook.close()
+        raise ValidationError(
+            _("The header row has merged cells (%(range)s): give each column its own header cell in row 1.") % {"range": merged},
+            field="file", code="merged_header",
+        )
+    recorded = sheet.max_row - 1 if sheet.max_row else None
+    sheet.reset_dimensions()  # a sheet's recorded size may be wrong: read every row it has
     rows = sheet.iter_rows(values_only=True)
     try:
         header = list(next(rows))
     except StopIteration:
+        workbook.close()
         raise ValidationError(_("The workbook's first sheet is empty."), field="file")
     while header and header[-1] in (None, ""):
         header.pop()
-    return header, ((i, list(row)) for i, row in enumerate(rows, start=2))
+
+    def numbered():
+        try:
+            yield from ((i, list(row)) for i, row in enumerate(rows, start=2))
+        finally:
+            workbook.close()
+
+    return header, numbered(), recorded
+
+
+def _merged_header(workbook, sheet) -> str:
+    """The first merged range that starts in row 1 ("A1:B1"), or "" (the sheet's XML read once)."""
+    tail = b""
+    with workbook._archive.open(sheet._worksheet_path) as xml:
+        while block := xml.read(1 << 20):
+            text = tail + block
+            for match in _MERGE.finditer(text):
+                if match.group(1) == b"1":
+                    return match.group(0).split(b'"')[1].decode("ascii").replace("$", "")
+            tail = text[-200:]
+    return ""
 
 
 def write_error_sheet(columns: list[str], errors: list[RowError]) -> bytes:
