@@ -94,6 +94,8 @@ class DivisionImportResult:
 
 def _plain_code(raw: str) -> str:
     """Full-width digits made ASCII, spaces and an Excel text marker (a leading apostrophe) dropped."""
+    if raw.isdigit() and raw.isascii():
+        return raw   # the usual case, a million times in a national list
     return unicodedata.normalize("NFKC", raw or "").strip().lstrip("'").strip()
 
 
@@ -102,7 +104,7 @@ def normalise_code(raw: str) -> str:
     strip the padding back to the level's own length. Full-width digits become ASCII and an
     Excel text marker (a leading apostrophe) is dropped."""
     code = _plain_code(raw)
-    if len(code) == 12 and code.isascii() and code.isdigit():
+    if len(code) == 12 and code.endswith("000") and code.isascii() and code.isdigit():
         for length in (2, 4, 6, 9):
             if code[length:] == "0" * (12 - length) and code[:length] != "0" * length:
                 # the shortest prefix followed only by zeros is the real code
@@ -128,9 +130,13 @@ def level_for_code(code: str) -> str | None:
     return LEVEL_BY_LENGTH.get(len(code)) if code.isascii() and code.isdigit() else None
 
 
+# For each length of code, the length of its parent's (a code of another length: the longest shorter level).
+_PARENT_LENGTH = {n: max([m for m in CODE_LENGTHS.values() if m < n], default=0) for n in range(1, 40)}
+
+
 def parent_code(code: str) -> str | None:
-    lengths = [n for n in CODE_LENGTHS.values() if n < len(code)]
-    return code[: lengths[-1]] if lengths else None
+    cut = _PARENT_LENGTH.get(len(code), 0)
+    return code[:cut] if cut else None
 
 
 def _zero_segment(code: str) -> bool:
@@ -168,17 +174,14 @@ def _check_row(code: str, name: str, klass: str, level_column: str, *, parent_st
     return None
 
 
-def _check_ancestors(code: str, values: dict) -> tuple[str, str] | None:
-    """(field, reason) when the ancestors a row names disagree with its code, or None."""
-    nearest = ""
-    for column in ANCESTOR_COLUMNS:
-        stated = normalise_code(values.get(column, ""))
-        if not stated:
-            continue
-        if not code.startswith(stated) or len(stated) >= len(code):
-            return column, _("The row says %(code)s lies under %(parent)s, but its code does not.") % {"code": code, "parent": stated}
-        nearest = nearest or stated
-    if nearest and nearest != parent_code(code):
+def _check_ancestors(code: str, stated: list[tuple[str, str]]) -> tuple[str, str] | None:
+    """(field, reason) when the ancestors a row names ((column, code), nearest first) disagree
+    with its code, or None."""
+    for column, ancestor in stated:
+        if not code.startswith(ancestor) or len(ancestor) >= len(code):
+            return column, _("The row says %(code)s lies under %(parent)s, but its code does not.") % {"code": code, "parent": ancestor}
+    nearest = stated[0][1]
+    if nearest != parent_code(code):
         return "code", _("The row says %(code)s lies directly under %(parent)s, but its code lies under %(own)s.") % {
             "code": code, "parent": nearest, "own": parent_code(code)}
     return None
@@ -254,9 +257,13 @@ class _DivisionImport:
         self.in_network: set[str] = set()     # parents found already in the network
         self.waiting: dict[str, _Row] = {}    # rows whose parent has not come yet
         self.city_names: dict[str, str] = {}  # names of the cities taken, for a city acting as a county
-        field_ = Area._meta.get_field("updated_at")
         self.now = timezone.now()
-        self.now_db = db_value(field_, self.now)
+        self.now_db = db_value(Area._meta.get_field("updated_at"), self.now)
+        # An empty network (a first import) has nothing to compare with: no reads at all.
+        self.network_empty = not Area.objects.exists()
+        quote = connection.ops.quote_name
+        self.range_sql = (f"SELECT {quote('code')}, {quote('name')}, {quote('urban_rural_class')} FROM {quote(Area._meta.db_table)} "
+                          f"WHERE {quote('code')} >= %s AND {quote('code')} <= %s LIMIT %s")
 
     # --- where a row was read ---------------------------------------------------------------
     def where(self, ref: int) -> tuple[str, int]:
@@ -274,18 +281,19 @@ class _DivisionImport:
         return _("row %(row)d of %(file)s") % {"row": number, "file": filename}
 
     # --- reading ----------------------------------------------------------------------------
-    def check(self, file_index: int, number: int, values: dict) -> _Row | None:
+    def check(self, file_index: int, number: int, values: dict, ancestor_columns: tuple[str, ...]) -> _Row | None:
         """The row checked on its own (code, name, class, level, stated ancestors, duplicate,
-        scope), or None when refused."""
+        scope), or None when refused. `ancestor_columns`: those of ANCESTOR_COLUMNS the file has."""
         ref = (file_index + 1) * _FILE_STEP + number
-        stated = next((normalise_code(values[c]) for c in ANCESTOR_COLUMNS if values.get(c)), "")
+        ancestors = [(c, normalise_code(values[c])) for c in ancestor_columns if values[c]]
+        stated = ancestors[0][1] if ancestors else ""
         level_said = values.get("level", "").strip()
         code = _row_code(values.get("code", ""), level_said, stated)
         name = values.get("name", "").strip()
         klass = normalise_code(values.get("urban_rural_class", ""))
         problem = _check_row(code, name, klass, level_said, parent_stated=bool(stated))
         if problem is None and stated:
-            problem = _check_ancestors(code, values)
+            problem = _check_ancestors(code, ancestors)
         first = self.seen.get(code)
         if problem is None and first is not None:
             problem = ("code", _("The code %(code)s appears again (first on %(where)s).") % {"code": code, "where": self.named_row(first)})
@@ -385,6 +393,19 @@ class _DivisionImport:
         return False
 
     def existing(self, codes: list[str]) -> dict[str, tuple[str, str]]:
+        """(name, class) of the codes already in the network. A list comes in code order, so a
+        chunk's codes are one short range of the primary key: read as a range (a few rows more
+        than asked, such as the towns between villages), or by lists of codes when the range
+        turns out wide (an unordered file)."""
+        if not codes or self.network_empty:
+            return {}
+        wanted = set(codes)
+        limit = 2 * len(codes) + 1000
+        with statement_cursor() as cursor:
+            cursor.execute(self.range_sql, [min(codes), max(codes), limit])
+            rows = cursor.fetchall()
+        if len(rows) < limit:
+            return {code: (name, klass) for code, name, klass in rows if code in wanted}
         found = {}
         for start in range(0, len(codes), _IN_BATCH):
             found.update((code, (name, klass)) for code, name, klass in Area.objects.filter(
@@ -393,7 +414,8 @@ class _DivisionImport:
 
     def find_parents(self, parents: set[str]) -> None:
         unknown = [p for p in parents if self.seen.get(p, 0) <= 0 and p not in self.in_network]
-        self.in_network.update(_existing_codes(unknown))
+        if unknown and not self.network_empty:
+            self.in_network.update(_existing_codes(unknown))
 
 
 def import_divisions(*, actor: Actor, source=None, filename: str = "", sources=None,
@@ -427,9 +449,10 @@ def import_divisions(*, actor: Actor, source=None, filename: str = "", sources=N
         done = 0
         for file_index, (_name, stream, head) in enumerate(lists):
             chunk: list[_Row] = []
+            ancestor_columns = tuple(c for c in ANCESTOR_COLUMNS if c in stream.columns)
             for number, values in itertools.chain(head, stream.rows):
                 done += 1
-                row = work.check(file_index, number, values)
+                row = work.check(file_index, number, values, ancestor_columns)
                 if row is not None:
                     chunk.append(row)
                 if len(chunk) >= CHUNK_ROWS:

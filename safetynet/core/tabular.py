@@ -96,7 +96,7 @@ def open_table(source, *, filename: str, required: Iterable[str], aliases: dict[
 
     def rows():
         for number, raw in raw_rows:
-            texts = [_cell_text(v) for v in raw]
+            texts = [v.strip() if type(v) is str else _cell_text(v) for v in raw]
             if not any(texts):
                 continue  # blank line
             yield number, {col: texts[i] if i < len(texts) else "" for i, col in named}
