@@ -10,7 +10,10 @@ from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
 
+from django.utils.translation import gettext as _
+
 from safetynet.core.apischemas import PageQuery, responses
+from safetynet.core.errors import ValidationError
 
 from . import selectors, services
 from .models import Level
@@ -35,14 +38,21 @@ class AreaDetailOut(AreaOut):
 
 
 class AreaListOut(Schema):
-    count: int
+    count: int | None = Field(..., description="Areas matching, on a page without `after`; null with `after` (not counted again).")
     items: list[AreaOut]
+    next: str | None = Field(None, description="Pass as `after` for the next page; null on the last page.")
+
+
+# Deeper than this, OFFSET walks too many rows (the national list has 620,573 villages): page with `after`.
+MAX_AREA_OFFSET = 10_000
 
 
 class AreaFilters(PageQuery):
     level: LevelName | None = None
     parent: str | None = Field(None, max_length=18, description="Only the areas directly under this code.")
     q: str | None = Field(None, max_length=100, description="Part of the name, or the start of the code.")
+    after: str | None = Field(None, min_length=1, max_length=18, pattern=r"^[0-9]+$",
+                              description="The areas after this code, in code order: the `next` of the previous page.")
 
 
 class AreaCreateIn(Schema):
@@ -57,11 +67,17 @@ def _actor(request):
 
 @router.get("", response=responses(AreaListOut), summary="List areas in scope")
 def list_areas(request, filters: Query[AreaFilters]):
-    """Areas under the caller's own area, ordered by code. `parent` outside scope answers 404."""
+    """Areas under the caller's own area, ordered by code, a page at a time: `after` (the `next`
+    of the previous page) for any depth, `offset` up to 10,000 (422 beyond: use `after`).
+    `parent` outside scope answers 404."""
+    if filters.offset > MAX_AREA_OFFSET or (filters.offset and filters.after):
+        raise ValidationError(
+            _("Pages past the first %(n)s areas are read with `after`: pass the `next` code of the previous page "
+              "(and no `offset`).") % {"n": f"{MAX_AREA_OFFSET:,}"}, field="offset", code="use_after")
     qs = selectors.search_areas(_actor(request), q=filters.q or "", level=filters.level or "", parent=filters.parent or "")
-    count = qs.count()
-    items = [_item(area) for area in qs[filters.offset:filters.offset + filters.limit]]
-    return {"count": count, "items": items}
+    count = None if filters.after else qs.count()
+    areas, following = selectors.page_after(qs, after=filters.after or "", offset=filters.offset, limit=filters.limit)
+    return {"count": count, "items": [_item(area) for area in areas], "next": following}
 
 
 @router.get("/{code}", response=responses(AreaDetailOut), summary="One area with its counts")
