@@ -126,6 +126,11 @@ def _row_code(raw: str, said_level: str, said_parent: str) -> str:
     return code
 
 
+def _stated_parent(values: dict) -> str:
+    """The nearest ancestor a row names, or ""."""
+    return next((normalise_code(values[c]) for c in ANCESTOR_COLUMNS if values.get(c)), "")
+
+
 def level_for_code(code: str) -> str | None:
     return LEVEL_BY_LENGTH.get(len(code)) if code.isascii() and code.isdigit() else None
 
@@ -238,7 +243,7 @@ def _open_lists(sources) -> list[tuple[str, TableStream, list]]:
             raise
         first = next(stream.rows, None)
         head = [first] if first else []
-        depth = len(normalise_code(first[1].get("code", ""))) if first else 0
+        depth = len(_row_code(first[1].get("code", ""), first[1].get("level", ""), _stated_parent(first[1]))) if first else 0
         opened.append((depth, index, filename, stream, head))
     opened.sort(key=lambda item: (item[0], item[1]))
     return [(filename, stream, head) for _depth, _index, filename, stream, head in opened]
