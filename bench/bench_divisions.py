@@ -43,7 +43,8 @@ PACKAGE = "/work/shared/data/divisions"
 
 def env_for(url: str, data_dir: str) -> dict:
     """The child's environment: this checkout's code first (the bench may run from a worktree)."""
-    return {**child_env(url), "SAFETYNET_DATA_DIR": data_dir, "PYTHONPATH": str(ROOT)}
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    return {**child_env(url), "SAFETYNET_DATA_DIR": data_dir, "PYTHONPATH": path}
 
 
 def timed(command: list[str], env: dict) -> dict:

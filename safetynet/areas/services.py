@@ -55,6 +55,8 @@ LOCAL_LEVELS = {Level.GROUP: Level.VILLAGE, Level.GRID: Level.GROUP}
 _IN_BATCH = 900
 # Rows read, checked and written at a time: memory stays flat whatever the size of the list.
 CHUNK_ROWS = 5000
+# A bulk load this large refreshes the planner's statistics of the table (PostgreSQL).
+ANALYZE_AFTER = 50_000
 # The package's files, parents first (a folder is read in this order, then any other list).
 PACKAGE_FILES = ("provinces", "cities", "areas", "streets", "villages")
 DIVISION_SUFFIXES = (".csv", ".xlsx")
@@ -472,6 +474,11 @@ def import_divisions(*, actor: Actor, source=None, filename: str = "", sources=N
             progress(done, done)
         if result.added or result.renamed or result.reclassified:
             refcache.bump(refcache.AREAS)
+        if result.added >= ANALYZE_AFTER and connection.vendor == "postgresql":
+            # Statistics now, not when autovacuum comes by: without them PostgreSQL pages the
+            # new villages with a bitmap scan and a sort (365 ms at offset 10,000, against 2 ms).
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(Area._meta.db_table)}")
         result.errors.sort(key=lambda e: (files.index(e.file), e.row))
         record_event(actor=actor, action="areas.import", object_type="areas.area", object_id=", ".join(files)[:64], after={
             **result.counts(), "files": files, "cities_as_counties": result.cities_as_counties,
