@@ -58,7 +58,7 @@ class Area(models.Model):
         # One level, or one parent's children, in code order: a list of 620,000 villages is paged
         # by code (`after`). Four indexes in all (these two, the primary key and its prefix-LIKE
         # twin on PostgreSQL), where there were eight: the name is searched with `icontains`,
-        # which no index serves, and a bulk import maintains every index (ADR 0006).
+        # which no index serves, and a bulk import maintains every index (docs/benchmarks.md).
         indexes = [models.Index(fields=["level", "code"], name="area_level_code"),
                    models.Index(fields=["parent", "code"], name="area_parent_code")]
         constraints = [
