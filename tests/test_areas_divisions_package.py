@@ -105,6 +105,18 @@ def test_the_legacy_layout_with_padded_codes_still_imports(db, system):
     assert Area.objects.get(code="441900003001").urban_rural_class == "111"
 
 
+def test_the_legacy_layout_takes_the_county_level_row_of_a_city_without_counties(db, system):
+    from safetynet.areas.models import Area
+    from safetynet.areas.services import import_divisions
+
+    source = io.BytesIO("\n".join([
+        "code,name,urban_rural_class", "44,广东省,", "4419,东莞市,", "441900,东莞市,", "441900003,东城街道,",
+    ]).encode())
+    result = import_divisions(actor=system, source=source, filename="东莞.csv")
+    assert (result.added, result.errors, result.cities_as_counties) == (4, [], [])
+    assert Area.objects.get(code=DONGGUAN_COUNTY).level == "county"
+
+
 def write_package(tmp_path, **replace) -> Path:
     folder = tmp_path / "package"
     shutil.copytree(PACKAGE, folder)

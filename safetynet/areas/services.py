@@ -148,7 +148,8 @@ def parent_code(code: str) -> str | None:
 
 def _zero_segment(code: str) -> bool:
     """A level's own digits all zero (town 000, village 000) is padding, not a code (POLICY.md §8),
-    unless the row names its parent (ADR 0006: a city without counties, 441900; Kinmen's 350527000)."""
+    unless the row names its parent (Kinmen's 350527000), or it is the county-level row of a city
+    without counties (441900: ADR 0006)."""
     parent = parent_code(code) or ""
     return set(code[len(parent):]) == {"0"}
 
@@ -163,7 +164,7 @@ def _check_row(code: str, name: str, klass: str, level_column: str, *, parent_st
     level = level_for_code(code)
     if level is None:
         return "code", _("The code %(code)s has %(n)d digits; a division code has 2, 4, 6, 9 or 12 (15 and 18 for groups and grids).") % {"code": code, "n": len(code)}
-    if _zero_segment(code) and not (parent_stated and level in (Level.COUNTY, Level.TOWN, Level.VILLAGE)):
+    if _zero_segment(code) and level != Level.COUNTY and not (parent_stated and level in (Level.TOWN, Level.VILLAGE)):
         return "code", _("The code %(code)s ends in a block of zeros where its own number should be.") % {"code": code}
     if level_column:
         said = LEVEL_ALIASES.get(level_column.strip().lower())
