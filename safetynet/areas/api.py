@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import field_validator
 
 from django.utils.translation import gettext as _
 
 from safetynet.core.apischemas import PageQuery, responses
-from safetynet.core.errors import ValidationError
 
 from . import selectors, services
 from .models import Level
@@ -48,11 +48,25 @@ MAX_AREA_OFFSET = 10_000
 
 
 class AreaFilters(PageQuery):
+    offset: int = Field(0, ge=0, le=MAX_AREA_OFFSET, description="rows to skip, at most 10,000: deeper pages are read with `after`")
     level: LevelName | None = None
     parent: str | None = Field(None, max_length=18, description="Only the areas directly under this code.")
     q: str | None = Field(None, max_length=100, description="Part of the name, or the start of the code.")
     after: str | None = Field(None, min_length=1, max_length=18, pattern=r"^[0-9]+$",
                               description="The areas after this code, in code order: the `next` of the previous page.")
+
+    @field_validator("offset", mode="before")
+    @classmethod
+    def refuse_deep_offsets(cls, value):
+        """Past 10,000 rows OFFSET walks every row before the page (0.8–1.8 s at 600,000): say how to page."""
+        try:
+            deep = int(value) > MAX_AREA_OFFSET
+        except (TypeError, ValueError):
+            return value
+        if deep:
+            raise ValueError(_("Pages past the first %(n)s areas are read with `after`: pass the `next` code of the "
+                               "previous page.") % {"n": f"{MAX_AREA_OFFSET:,}"})
+        return value
 
 
 class AreaCreateIn(Schema):
@@ -68,12 +82,8 @@ def _actor(request):
 @router.get("", response=responses(AreaListOut), summary="List areas in scope")
 def list_areas(request, filters: Query[AreaFilters]):
     """Areas under the caller's own area, ordered by code, a page at a time: `after` (the `next`
-    of the previous page) for any depth, `offset` up to 10,000 (422 beyond: use `after`).
-    `parent` outside scope answers 404."""
-    if filters.offset > MAX_AREA_OFFSET or (filters.offset and filters.after):
-        raise ValidationError(
-            _("Pages past the first %(n)s areas are read with `after`: pass the `next` code of the previous page "
-              "(and no `offset`).") % {"n": f"{MAX_AREA_OFFSET:,}"}, field="offset", code="use_after")
+    of the previous page) for any depth, `offset` up to 10,000 (422 beyond: use `after`; with
+    `after`, rows skipped after it). `parent` outside scope answers 404."""
     qs = selectors.search_areas(_actor(request), q=filters.q or "", level=filters.level or "", parent=filters.parent or "")
     count = None if filters.after else qs.count()
     areas, following = selectors.page_after(qs, after=filters.after or "", offset=filters.offset, limit=filters.limit)
