@@ -10,6 +10,7 @@ from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import field_validator
+from pydantic_core import PydanticCustomError
 
 from django.utils.translation import gettext as _
 
@@ -64,8 +65,8 @@ class AreaFilters(PageQuery):
         except (TypeError, ValueError):
             return value
         if deep:
-            raise ValueError(_("Pages past the first %(n)s areas are read with `after`: pass the `next` code of the "
-                               "previous page.") % {"n": f"{MAX_AREA_OFFSET:,}"})
+            raise PydanticCustomError("use_after", _("Pages past the first %(n)s areas are read with `after`: pass the "
+                                                     "`next` code of the previous page.") % {"n": f"{MAX_AREA_OFFSET:,}"})
         return value
 
 
