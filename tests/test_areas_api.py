@@ -63,7 +63,46 @@ def test_pagination(client_for, county):
     assert [i["code"] for i in page["items"]] == [i["code"] for i in everything["items"][40:60]]
     tail = client.get(URL, {"limit": 50, "offset": 190}).json()
     assert len(tail["items"]) == 8
-    assert client.get(URL, {"offset": 1000}).json() == {"count": 198, "items": []}
+    assert client.get(URL, {"offset": 1000}).json() == {"count": 198, "items": [], "next": None}
+
+
+def test_keyset_pages_return_the_rows_offset_pages_do(client_for, county):
+    """`after` (the `next` of the previous page) walks the same rows in the same order as
+    offset pages, whatever the filters; the last page has no `next`."""
+    client = client_for("county_officer", COUNTY)
+    for filters in ({}, {"level": "village"}, {"q": TOWN}, {"parent": TOWN}):
+        by_offset, offset = [], 0
+        while page := client.get(URL, {**filters, "limit": 17, "offset": offset}).json()["items"]:
+            by_offset += [i["code"] for i in page]
+            offset += 17
+        by_cursor, after, pages = [], None, 0
+        while True:
+            answer = client.get(URL, {**filters, "limit": 17, **({"after": after} if after else {})}).json()
+            assert answer["count"] == (len(by_offset) if after is None else None)
+            by_cursor += [i["code"] for i in answer["items"]]
+            pages += 1
+            after = answer["next"]
+            if after is None:
+                break
+            assert after == answer["items"][-1]["code"]
+        assert by_cursor == by_offset and len(by_offset) > 0
+        assert pages == -(-len(by_offset) // 17)
+
+
+def test_deep_offsets_are_refused_with_the_way_to_page(client_for, county):
+    client = client_for("county_officer", COUNTY)
+    assert client.get(URL, {"offset": 10_000}).status_code == 200
+    for params in ({"offset": 10_001}, {"offset": 600_000, "level": "village"}):
+        response = client.get(URL, params)
+        assert response.status_code == 422
+        answer = response.json()
+        assert (answer["code"], answer["field"]) == ("invalid", "offset") and "`after`" in answer["message"]
+        assert "10,000" in answer["message"] and not answer["message"].startswith("Value error")
+    assert client.get(URL, {"after": "13a"}).status_code == 422
+    # With both, the rows are skipped after the cursor.
+    villages = [i["code"] for i in client.get(URL, {"level": "village", "limit": 20}).json()["items"]]
+    assert [i["code"] for i in client.get(URL, {"level": "village", "after": villages[4], "offset": 5, "limit": 3}).json()["items"]] \
+        == villages[10:13]
 
 
 @pytest.mark.parametrize("params", [{"limit": 501}, {"limit": 0}, {"offset": -1}, {"level": "hamlet"}, {"limit": "many"}])

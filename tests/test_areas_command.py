@@ -35,7 +35,7 @@ def test_bad_rows_are_printed_and_exit_1(county, tmp_path):
     from openpyxl import load_workbook
 
     path = tmp_path / "bad.csv"
-    path.write_text(f"code,name,urban_rural_class\n{TOWN}950,新村,220\n{TOWN}951,无类村,\nABC,坏,\n", encoding="utf-8")
+    path.write_text(f"code,name,urban_rural_class\n{TOWN}950,新村,220\n{TOWN}951,错类村,999\nABC,坏,\n", encoding="utf-8")
     sheet = tmp_path / "errors.xlsx"
     out, err = io.StringIO(), io.StringIO()
     with pytest.raises(CommandError) as caught:
@@ -43,8 +43,8 @@ def test_bad_rows_are_printed_and_exit_1(county, tmp_path):
     assert caught.value.returncode == 1
     assert "added 1" in out.getvalue() and "bad rows 2" in out.getvalue()
     lines = err.getvalue().strip().splitlines()
-    assert lines[0].startswith("row 3: urban_rural_class:")
-    assert lines[1].startswith("row 4: code:")
+    assert lines[0].startswith("bad.csv, row 3: urban_rural_class:")
+    assert lines[1].startswith("bad.csv, row 4: code:")
     rows = list(load_workbook(sheet).active.iter_rows(values_only=True))
     assert [r[0] for r in rows[1:]] == [3, 4]
 
@@ -71,7 +71,7 @@ def test_the_safetynet_console_command_exits_1(tmp_path):
     # Commands speak the default language (Chinese); either wording carries the count.
     assert "added 200" in good.stdout or "新增 200" in good.stdout
     bad_file = tmp_path / "bad.csv"
-    bad_file.write_text("code,name,urban_rural_class\n130123100951,无类村,\n", encoding="utf-8")
+    bad_file.write_text("code,name,urban_rural_class\n130123100951,错类村,999\n", encoding="utf-8")
     bad = subprocess.run([*safetynet, "areas_import", str(bad_file)], env=env, capture_output=True, text=True)
     assert bad.returncode == 1
     assert "urban_rural_class" in bad.stderr and "2" in bad.stderr.split("urban_rural_class")[0]

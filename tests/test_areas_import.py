@@ -159,7 +159,7 @@ def test_every_bad_row_is_reported_with_its_row_number(county, make_actor):
         "130123999001,孤村,220,",                # 4 parent town 999 unknown
         f"{TOWN},正定镇,,village",               # 5 the row's level disagrees with the code
         f"{TOWN},正定镇,111,",                   # 6 class on a town
-        "130123100901,无类村,,",                 # 7 village without class
+        "130123100901,无类村,,",                 # 7 fine: a village whose class is not known yet
         "130123100902,甲村,220,",                # 8 fine
         "130123100902,甲村又一次,220,",          # 9 duplicate of row 8
         "130124100001,外县村,220,",              # 10 outside the officer's county
@@ -170,22 +170,22 @@ def test_every_bad_row_is_reported_with_its_row_number(county, make_actor):
         "130123100906,丁村,220,村",              # 15 fine: Chinese level that agrees
     ))
     errors = errors_by_row(result)
-    assert sorted(errors) == [2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14]
+    assert sorted(errors) == [2, 3, 4, 5, 6, 9, 10, 11, 12, 13, 14]
     assert errors[2][0] == "code" and "digits" in errors[2][1]
     assert errors[3][0] == "code" and "10 digits" in errors[3][1]
     assert errors[4][0] == "code" and "130123999" in errors[4][1]
     assert errors[5][0] == "level"
     assert errors[6][0] == "urban_rural_class"
-    assert errors[7][0] == "urban_rural_class"
     assert errors[9][0] == "code" and "row 8" in errors[9][1]
     assert errors[10][0] == "code" and "outside your area" in errors[10][1]
     assert errors[11][0] == "name"
     assert errors[12][0] == "urban_rural_class"
     assert errors[13][0] == "code"
     assert errors[14][0] == "level"
-    assert result.added == 2
+    assert (result.added, result.without_class) == (3, 1)
     assert set(Area.objects.filter(code__in=["130123100902", "130123100906"]).values_list("name", flat=True)) == {"甲村", "丁村"}
-    assert not Area.objects.filter(code__in=["130123999001", "130123100901", "130124100001"]).exists()
+    assert Area.objects.get(code="130123100901").urban_rural_class == ""
+    assert not Area.objects.filter(code__in=["130123999001", "130124100001"]).exists()
     assert [e.row for e in result.errors] == sorted(e.row for e in result.errors)
     assert result.errors[0].values["name"] == "坏码村"  # the row as sent, for the error sheet
 

@@ -227,23 +227,13 @@ def test_an_import_job_out_of_attempts_fails_and_its_upload_goes(make_actor, vil
     assert not Person.objects.exists()
 
 
-def test_the_division_job_hands_its_progress_to_an_import_that_takes_one(client_for, county, village, monkeypatch):
-    """The division import gains a `progress` keyword in another change; the job passes its
-    callback as soon as the service accepts one (and not before)."""
-    from safetynet.areas import services
-
-    real = services.import_divisions
-    told = []
-
-    def import_divisions(*, actor, source, filename, progress=None):
-        result = real(actor=actor, source=source, filename=filename)
-        progress(len(result.errors), 4)
-        told.append(True)
-        return result
-
-    monkeypatch.setattr(services, "import_divisions", import_divisions)
+def test_the_division_job_reports_the_rows_done_of_the_files(client_for, county, village):
+    """The job's bar counts the rows of every uploaded file as the import reads them."""
     client = client_for("county_officer", COUNTY)
-    started = client.post(reverse("areas:import"), {"file": division_file(village)})
+    second = SimpleUploadedFile("more.csv", f"code,name,urban_rural_class\n{village.code[:9]}999,新村,220\n".encode())
+    started = client.post(reverse("areas:import"), {"file": [division_file(village), second]})
     import_divisions_job.call(_job_id(started))
     job = area_jobs.BOOK.load(_job_id(started))
-    assert told and job.status == core_jobs.DONE and (job.done, job.total) == (1, 4)
+    assert job.status == core_jobs.DONE, job.error
+    assert job.total >= 2 and job.done == job.total
+    assert job.params["filenames"][1] == "more.csv" and not any(p.exists() for p in job.upload_paths)

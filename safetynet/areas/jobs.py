@@ -45,11 +45,13 @@ def actor_of(job: Job) -> Actor:
 BOOK = core_jobs.JobBook("areas", actor_of=actor_of)
 
 
-def start_division_import(*, actor: Actor, upload, filename: str) -> Job:
-    """Queue the import of an uploaded division list, once the post may import."""
+def start_division_import(*, actor: Actor, uploads) -> Job:
+    """Queue the import of uploaded division lists (one file, or the package's five at once),
+    once the post may import."""
     from . import tasks
 
     actor.require("areas.import")
+    names = [os.path.basename(getattr(upload, "name", "") or "divisions.csv")[:200] for upload in uploads]
     return BOOK.start(actor=actor, kind=IMPORT_DIVISIONS, area=actor.area_code,
-                      params={"filename": os.path.basename(filename or "divisions.csv")[:200]},
-                      task=tasks.import_divisions_job, upload=upload)
+                      params={"filename": ", ".join(names)[:500], "filenames": names},
+                      task=tasks.import_divisions_job, uploads=uploads)

@@ -43,9 +43,10 @@ class Area(models.Model):
     referring to it through a rename, and a subtree is a code prefix."""
 
     code = models.CharField(primary_key=True, max_length=18, verbose_name=_("code"))
-    name = models.CharField(max_length=100, db_index=True, verbose_name=_("name"))
-    level = models.CharField(max_length=16, choices=Level.choices, db_index=True, verbose_name=_("level"))
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent"))
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    level = models.CharField(max_length=16, choices=Level.choices, verbose_name=_("level"))
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", db_index=False,
+                               verbose_name=_("parent"))
     urban_rural_class = models.CharField(max_length=3, choices=UrbanRuralClass.choices, blank=True, verbose_name=_("urban-rural class"))
     is_active = models.BooleanField(default=True, verbose_name=_("active"))
     updated_at = models.DateTimeField(auto_now=True)
@@ -54,6 +55,12 @@ class Area(models.Model):
         ordering = ["code"]
         verbose_name = _("area")
         verbose_name_plural = _("areas")
+        # One level, or one parent's children, in code order: a list of 620,000 villages is paged
+        # by code (`after`). Four indexes in all (these two, the primary key and its prefix-LIKE
+        # twin on PostgreSQL), where there were eight: the name is searched with `icontains`,
+        # which no index serves, and a bulk import maintains every index (docs/benchmarks.md).
+        indexes = [models.Index(fields=["level", "code"], name="area_level_code"),
+                   models.Index(fields=["parent", "code"], name="area_parent_code")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(parent__isnull=True) | models.Q(level__in=[l for l in LEVEL_ORDER if l != Level.PROVINCE]),
@@ -66,8 +73,16 @@ class Area(models.Model):
 
     @property
     def is_urban(self) -> bool:
-        """Urban when the class starts with 1 (POLICY.md §8); picks the urban or rural standard."""
+        """Urban when the class starts with 1 (POLICY.md §8); picks the urban or rural standard.
+        For a village whose class is unknown (`class_unknown`) no standard applies: the rules
+        refuse it (programs.selectors.urban_for), whatever this says."""
         return self.urban_rural_class.startswith("1") if self.urban_rural_class else False
+
+    @property
+    def class_unknown(self) -> bool:
+        """A village imported without its urban-rural class (the national list carries none): it
+        needs one before a standard can apply to it (ADR 0006). Stored blank, never guessed."""
+        return self.level == Level.VILLAGE and not self.urban_rural_class
 
     def ancestor_codes(self) -> list[str]:
         return [self.code[:n] for n in CODE_LENGTHS.values() if n < len(self.code)]

@@ -159,3 +159,20 @@ def area_summary(actor: Actor, code: str) -> dict:
     area = get_area(actor, code)
     counts = subtree_counts(actor, area.code)
     return {"area": area, **counts}
+
+
+def villages_without_class(actor: Actor, code: str = ""):
+    """Villages in scope (under `code` when given) whose urban-rural class is unknown: imported
+    without one, they need it before a standard can apply to them (ADR 0006)."""
+    qs = areas_in_scope(actor).filter(level=Level.VILLAGE, urban_rural_class="")
+    return qs.filter(code__startswith=code) if code else qs
+
+
+def page_after(qs, *, after: str = "", offset: int = 0, limit: int) -> tuple[list, str | None]:
+    """One page of `qs` in code order from after the code `after` (keyset: the index is entered
+    at the cursor, so page 12,000 costs what page 1 does, where OFFSET walks every row before it;
+    `offset` is for the first pages only), and the cursor of the next page (None on the last)."""
+    if after:
+        qs = qs.filter(code__gt=after)
+    rows = list(qs.order_by("code")[offset:offset + limit + 1])
+    return rows[:limit], (rows[limit - 1].code if len(rows) > limit else None)

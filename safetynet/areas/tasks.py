@@ -7,8 +7,6 @@ nothing.
 """
 from __future__ import annotations
 
-import inspect
-
 from .jobs import BOOK
 
 
@@ -22,9 +20,8 @@ def import_divisions_job(job_id: str) -> dict:
     with BOOK.running(job_id) as job:
         actor, filename = job.actor(), job.params["filename"]
         actor.require("areas.import")
-        options = {"progress": job.count} if "progress" in inspect.signature(services.import_divisions).parameters else {}
-        with job.job.upload_path.open("rb") as source:
-            result = services.import_divisions(actor=actor, source=source, filename=filename, **options)
+        names = job.params.get("filenames") or [filename]
+        result = services.import_divisions(actor=actor, sources=list(zip(names, job.job.upload_paths)), progress=job.count)
         job.result = {"report_id": importreports.keep_report("areas", actor=actor, filename=filename, result=result),
                       "counts": result.counts()}
     return job.result

@@ -50,6 +50,8 @@ def tree(request):
     q = search.cleaned_data["q"].strip() if search.is_valid() else ""
     if q:
         return _search_page(request, actor, search, q)
+    if request.GET.get("needs_class"):
+        return _without_class_page(request, actor, request.GET.get("code", "").strip(), search=search)
     return _node_page(request, actor, request.GET.get("code", "").strip(), search=search)
 
 
@@ -62,6 +64,7 @@ def _node_page(request, actor, code: str, *, search=None, add_form=None, rename_
     else:
         area = selectors.actor_area(actor)
     counts, children = selectors.area_overview(actor, area.code if area else "")
+    counts["without_class"] = selectors.villages_without_class(actor, area.code if area else "").count()
     can_edit = actor.can("areas.edit") and area is not None
     can_add = can_edit and area.level in (Level.VILLAGE, Level.GROUP)
     # Summarised on top, so a refusal shows even where its form is not offered.
@@ -83,11 +86,42 @@ def _node_page(request, actor, code: str, *, search=None, add_form=None, rename_
     return render(request, "areas/tree.html", context, status=status)
 
 
+def _after(request) -> str:
+    after = request.GET.get("after", "").strip()
+    return after if after.isascii() and after.isdigit() else ""
+
+
 def _search_page(request, actor, search, q: str):
+    """Search results a page at a time, by code (keyset: a deep page costs what the first does)."""
     results = selectors.search_areas(actor, q=q).select_related("parent")
-    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    after = _after(request)
+    rows, following = selectors.page_after(results, after=after, limit=PAGE_SIZE)
     return render(request, "areas/tree.html", {
-        "search": search, "q": q, "page": page, "query_string": urlencode({"q": q}),
+        "search": search, "q": q, "results": rows, "count": None if after else results.count(),
+        "next_url": f"?{urlencode({'q': q, 'after': following})}" if following else "",
+        "first_url": f"?{urlencode({'q': q})}" if after else "",
+        "can_import": actor.can("areas.import"),
+    })
+
+
+def _without_class_page(request, actor, code: str, *, search):
+    """The villages (under `code`) whose urban-rural class is unknown: no standard applies to
+    them until it is set (ADR 0006). Paged by code."""
+    if code:
+        try:
+            area = selectors.get_area(actor, code)
+        except NotFound:
+            raise Http404(_("No such area in your scope."))
+    else:
+        area = selectors.actor_area(actor)
+    villages = selectors.villages_without_class(actor, area.code if area else "").select_related("parent")
+    after = _after(request)
+    rows, following = selectors.page_after(villages, after=after, limit=PAGE_SIZE)
+    base = {"needs_class": 1, **({"code": area.code} if area else {})}
+    return render(request, "areas/without_class.html", {
+        "search": search, "area": area, "villages": rows, "count": None if after else villages.count(),
+        "next_url": f"?{urlencode({**base, 'after': following})}" if following else "",
+        "first_url": f"?{urlencode(base)}" if after else "",
         "can_import": actor.can("areas.import"),
     })
 
@@ -149,16 +183,16 @@ def rename(request, code: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_divisions(request):
-    """Upload the official list; on success go to the report (POST-redirect-GET)."""
+    """Upload the official lists (one or several files); on success go to the report (POST-redirect-GET)."""
     actor = _actor(request, "areas.import")
     posted = request.method == "POST"
     form = DivisionImportForm(request.POST if posted else None, request.FILES if posted else None)
     status = 200
     if posted:
         if form.is_valid():
-            upload = form.cleaned_data["file"]
+            uploads = form.cleaned_data["file"]
             try:
-                job = jobs.start_division_import(actor=actor, upload=upload, filename=upload.name)
+                job = jobs.start_division_import(actor=actor, uploads=uploads)
             except SafetyNetError as exc:
                 form.add_error("file", exc.message)
             else:

@@ -41,10 +41,11 @@ MEMBER_FIELDS = ("id", "name", "id_number", "sex", "birth_date", "relation_to_he
 
 
 def village_is_urban(area_code: str) -> bool:
-    """Only villages carry the urban-rural class (POLICY.md §8); groups and grids inherit it."""
-    from safetynet.programs.selectors import area_path   # cached (core/refcache.py)
+    """Only villages carry the urban-rural class (POLICY.md §8); groups and grids inherit it. A
+    village whose class is unknown is refused ("class_unknown"), never taken as rural."""
+    from safetynet.programs.selectors import area_path, urban_for   # cached (core/refcache.py)
 
-    return bool(area_path(area_code[:12]).is_urban)
+    return urban_for(area_path(area_code[:12]))
 
 
 # Prepared once per connection (core/statements.py): a snapshot is taken at every application.

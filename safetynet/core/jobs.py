@@ -88,6 +88,7 @@ class Job:
     worker_pid: int | None = None
     attempt: int = 1            # > 1 once a worker died under it and it was queued again
     max_attempts: int = 1
+    uploads: int = 0            # files kept beside the job (upload_paths)
 
     @property
     def county(self) -> str:
@@ -131,6 +132,15 @@ class Job:
     @property
     def upload_path(self) -> Path:
         return jobs_root() / self.book / f"{self.id}.upload"
+
+    @property
+    def upload_paths(self) -> list[Path]:
+        """Every file kept beside the job, in the order they were given (the first is `upload_path`)."""
+        return [self.upload_path] + [self.upload_path.with_name(f"{self.id}.upload.{n}") for n in range(1, self.uploads)]
+
+    def remove_uploads(self) -> None:
+        for path in self.upload_paths:
+            path.unlink(missing_ok=True)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -229,19 +239,22 @@ class JobBook:
         return job
 
     # --- starting, running, following ---------------------------------------------------------
-    def start(self, *, actor: Actor, kind: str, area: str, params: dict, task, upload=None) -> Job:
+    def start(self, *, actor: Actor, kind: str, area: str, params: dict, task, upload=None, uploads=()) -> Job:
         """Record a job and hand it to the queue (not from inside a transaction: the job runs
         elsewhere and must see what the caller committed). `upload` (a file the job reads: bank
-        returns, a division list, a roster) is kept beside the job for the worker."""
+        returns, a roster), or several `uploads` (the files of a division list), are kept beside
+        the job for the worker (`Job.upload_paths`)."""
+        files = [upload] if upload is not None else list(uploads)
         job = Job(id=uuid.uuid4().hex, kind=kind, area=area, params=params, book=self.name, post_id=actor.post_id,
                   user_id=actor.user_id, requested_by=actor.username, created_at=_now(),
-                  language=translation.get_language() or "", max_attempts=workers.attempts_for(task))
+                  language=translation.get_language() or "", max_attempts=workers.attempts_for(task),
+                  uploads=len(files))
         self.directory().mkdir(parents=True, exist_ok=True)
-        if upload is not None:
-            if hasattr(upload, "seek"):
-                upload.seek(0)
-            with job.upload_path.open("wb") as out:
-                for piece in upload.chunks() if hasattr(upload, "chunks") else iter(lambda: upload.read(1 << 20), b""):
+        for file, path in zip(files, job.upload_paths):
+            if hasattr(file, "seek"):
+                file.seek(0)
+            with path.open("wb") as out:
+                for piece in file.chunks() if hasattr(file, "chunks") else iter(lambda: file.read(1 << 20), b""):
                     out.write(piece)
         self._write(job)
         result = task.enqueue(job.id)   # the immediate backend (tests) runs it here and now
@@ -274,7 +287,7 @@ class JobBook:
         else:
             self.update(job_id, status=DONE, finished_at=_now(), result=getattr(handle, "result", {}) or {})
         finally:
-            handle.job.upload_path.unlink(missing_ok=True)
+            handle.job.remove_uploads()
 
     def get_job(self, actor: Actor, job_id, kind: str | None = None, kinds=None) -> Job:
         """A job of the actor's area that the actor may follow; anything else is not found.
@@ -316,4 +329,4 @@ class JobBook:
                     job.error = interruption.message()
             self._write(job)
         if job.finished:
-            job.upload_path.unlink(missing_ok=True)       # no attempt is left to read it
+            job.remove_uploads()       # no attempt is left to read it

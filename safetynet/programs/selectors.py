@@ -50,6 +50,12 @@ class AreaPath:
         return code
 
     @property
+    def class_unknown(self) -> bool:
+        """A village (or a group or grid in one) with no urban-rural class on its path: imported
+        without one (ADR 0006). No standard applies to it until its class is set."""
+        return self.is_urban is None and len(self.code) >= CODE_LENGTHS[Level.VILLAGE]
+
+    @property
     def county_name(self) -> str:
         for _code, name, level in self.chain:
             if level == Level.COUNTY:
@@ -122,6 +128,27 @@ def _path_from_rows(code: str, rows: dict) -> AreaPath | None:
             is_urban = klass.startswith("1")
             break
     return AreaPath(code=code, name=rows[code][0], level=rows[code][1], chain=chain, is_urban=is_urban)
+
+
+def refuse_unknown_class(path: AreaPath) -> None:
+    """Refuse (ValidationError "class_unknown") to pick a standard for a village whose
+    urban-rural class is not known: the urban and rural standards differ, and guessing one would
+    pay the wrong amount (ADR 0006)."""
+    if path.class_unknown:
+        village = path.code[:CODE_LENGTHS[Level.VILLAGE]]
+        raise ValidationError(
+            _("The urban-rural class of %(name)s (%(code)s) is not known: a county officer must set it before a standard "
+              "can apply to it.") % {"name": path.name_of(village), "code": village},
+            field="area_code", code="class_unknown",
+        )
+
+
+def urban_for(path: AreaPath) -> bool:
+    """Whether the urban standard applies: the class of the area's village (groups and grids
+    inherit it). A village without a known class is refused, never taken as rural; above village
+    level (no class on the path) the rural standard is the default, as before."""
+    refuse_unknown_class(path)
+    return bool(path.is_urban)
 
 
 def remember_area_paths(area_codes) -> None:
@@ -214,6 +241,8 @@ def _dibao_from(resolved: dict, path: AreaPath, month: dt.date, is_urban: bool |
         urban_standard_area=urban.area_name or (_("national") if urban.row_id else ""),
         rural_standard_area=rural.area_name or (_("national") if rural.row_id else ""),
     )
+    if is_urban is None:
+        refuse_unknown_class(path)
     wanted = is_urban if is_urban is not None else path.is_urban
     missing = (params.standard_for(wanted) is None) if wanted is not None else (
         params.urban_standard is None and params.rural_standard is None)
@@ -247,6 +276,8 @@ def temporary_parameters(area_code: str, month: dt.date, *, is_urban: bool | Non
     """Temporary-assistance limits with the monthly standard of the area (urban or rural by its
     class, or `is_urban` when the area is above village level)."""
     path = area_path(area_code)
+    if is_urban is None:
+        refuse_unknown_class(path)
     wanted = is_urban if is_urban is not None else path.is_urban
     if wanted is None:
         raise ValidationError(_("Give a village (or lower) area: its urban-rural class picks the standard."), field="area_code")
