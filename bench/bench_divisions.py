@@ -14,7 +14,7 @@ as a superuser: the first page (with its count), a page at offset 10,000 (the de
 allowed), and the page after the 600,000th village (`after=`, keyset), `--requests` times each;
 p50, p95, max. `offset=600000` itself answers 422 (use `after`): its time is printed too.
 
-    .venv/bin/python bench/bench_divisions.py [--folder /work/shared/data/divisions] [--no-postgres] [--no-xlsx]
+    .venv/bin/python bench/bench_divisions.py [--folder ../shared/data/divisions] [--no-postgres] [--no-xlsx]
         [--requests 50]
 
 Prints figures; asserts nothing.
@@ -38,7 +38,7 @@ from common import POSTGRES_SERVER, ROOT, child_env, host_yardstick, postgres_ad
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
 DATABASE = "bench_safetynet_divisions"
-PACKAGE = "/work/shared/data/divisions"
+PACKAGE = str(ROOT.parent / "shared" / "data" / "divisions")   # the design set beside the checkout
 
 
 def env_for(url: str, data_dir: str) -> dict:
