@@ -16,7 +16,7 @@ from ninja.parser import Parser
 from ninja.errors import AuthenticationError, HttpError, ValidationError as NinjaValidationError
 
 from safetynet.core.apiauth import BearerTokenAuth, SessionActorAuth
-from safetynet.core.apischemas import NO_BRANCH, branch_names, unknown_fields_message
+from safetynet.core.apischemas import NO_BRANCH, branch_names, unknown_fields_message, validation_message
 from safetynet.core.errors import SafetyNetError
 from safetynet.core.middleware import too_large_response
 
@@ -27,7 +27,8 @@ class SingleValueParser(Parser):
     def parse_querydict(self, data, list_fields, request):
         repeated = [key for key in data.keys() if key not in list_fields and len(data.getlist(key)) > 1]
         if repeated:
-            raise NinjaValidationError([{"loc": ("query", key), "msg": "Give this parameter once."} for key in repeated])
+            raise NinjaValidationError([{"loc": ("query", key), "type": "value_error", "msg": _("Give this parameter once.")}
+                                        for key in repeated])
         return super().parse_querydict(data, list_fields, request)
 
 
@@ -82,7 +83,7 @@ def _validation_error(err: dict) -> dict:
     field = ".".join(loc)
     if kind == "extra_forbidden":
         return {"field": field, "message": unknown_fields_message([field]), "unknown": True}
-    return {"field": field, "message": err.get("msg", ""), "unknown": False}
+    return {"field": field, "message": validation_message(err), "unknown": False}
 
 
 @api.exception_handler(HttpError)

@@ -2,7 +2,7 @@
 paginated list envelope."""
 from typing import Annotated, Callable, Union
 
-from django.utils.translation import ngettext
+from django.utils.translation import get_language, gettext_lazy as _l, ngettext
 from ninja import Field, Schema
 from pydantic import ConfigDict, Discriminator, Tag
 
@@ -78,6 +78,61 @@ def refuse_unknown_form_fields(request, *, fields: set[str], files: set[str]) ->
     unknown = sorted((set(request.POST) - fields - {"csrfmiddlewaretoken"}) | (set(request.FILES) - files))
     if unknown:
         raise ValidationError(unknown_fields_message(unknown), field=unknown[0])
+
+
+# pydantic's error types, answered in the request's language (its own messages are English only).
+# A `{name}` is filled from the error's context (the limit, the length, the choices).
+VALIDATION_MESSAGES = {
+    "missing": _l("This field is required."),
+    "int_type": _l("Give a whole number."), "int_parsing": _l("Give a whole number."),
+    "int_from_float": _l("Give a whole number."),
+    "float_type": _l("Give a number."), "float_parsing": _l("Give a number."),
+    "decimal_type": _l("Give an amount as a number, e.g. 1234.50."),
+    "decimal_parsing": _l("Give an amount as a number, e.g. 1234.50."),
+    "decimal_max_places": _l("At most {decimal_places} decimal places."),
+    "decimal_max_digits": _l("The number is too large."), "decimal_whole_digits": _l("The number is too large."),
+    "finite_number": _l("Give a finite number."),
+    "bool_type": _l("Give true or false."), "bool_parsing": _l("Give true or false."),
+    "string_type": _l("Give text."), "string_unicode": _l("Give text."),
+    "string_too_short": _l("At least {min_length} characters."),
+    "string_too_long": _l("At most {max_length} characters."),
+    "string_pattern_mismatch": _l("Not in the expected form."),
+    "greater_than": _l("Must be greater than {gt}."), "greater_than_equal": _l("Must be at least {ge}."),
+    "less_than": _l("Must be less than {lt}."), "less_than_equal": _l("Must be at most {le}."),
+    "multiple_of": _l("Must be a multiple of {multiple_of}."),
+    "literal_error": _l("Not one of the choices ({expected})."), "enum": _l("Not one of the choices ({expected})."),
+    "date_type": _l("Give a date as YYYY-MM-DD."), "date_parsing": _l("Give a date as YYYY-MM-DD."),
+    "date_from_datetime_parsing": _l("Give a date as YYYY-MM-DD."),
+    "date_from_datetime_inexact": _l("Give a date as YYYY-MM-DD, without a time."),
+    "datetime_type": _l("Give a date and time (ISO 8601)."), "datetime_parsing": _l("Give a date and time (ISO 8601)."),
+    "datetime_from_date_parsing": _l("Give a date and time (ISO 8601)."),
+    "list_type": _l("Give a list."), "tuple_type": _l("Give a list."), "set_type": _l("Give a list."),
+    "too_short": _l("Give at least {min_length} items."), "too_long": _l("Give at most {max_length} items."),
+    "dict_type": _l("Give an object."), "model_type": _l("Give an object."),
+    "model_attributes_type": _l("Give an object."),
+    "json_invalid": _l("The body is not valid JSON."), "json_type": _l("The body is not valid JSON."),
+    "uuid_type": _l("Give an identifier (UUID)."), "uuid_parsing": _l("Give an identifier (UUID)."),
+}
+INVALID_VALUE = _l("This value is not valid.")
+
+
+def validation_message(error: dict) -> str:
+    """One of pydantic's errors in the request's language: the project's own validators speak it
+    already (their text, without pydantic's "Value error, "); a known type by its sentence; any
+    other type in English as pydantic gives it, or a plain "not valid" in another language."""
+    kind, message = error.get("type", ""), str(error.get("msg", ""))
+    if kind in ("value_error", "assertion_error"):
+        for prefix in ("Value error, ", "Assertion failed, "):
+            message = message.removeprefix(prefix)
+        return message
+    template = VALIDATION_MESSAGES.get(kind)
+    if template is None:
+        return message if (get_language() or "").startswith("en") and message else str(INVALID_VALUE)
+    context = {key: str(value).replace("'", "") for key, value in (error.get("ctx") or {}).items()}
+    try:
+        return str(template).format(**context)
+    except (KeyError, IndexError, ValueError):
+        return str(INVALID_VALUE)
 
 
 class ErrorOut(Schema):
