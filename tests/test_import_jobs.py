@@ -15,6 +15,7 @@ from safetynet.areas.tasks import import_divisions_job
 from safetynet.core import jobs as core_jobs
 from safetynet.registry import jobs as registry_jobs
 from safetynet.registry.models import Household, Person
+from safetynet.registry import tasks as registry_tasks
 from safetynet.registry.tasks import import_roster_job
 from tests.conftest import COUNTY, OTHER_TOWN, TOWN
 from tests.registry_helpers import new_id
@@ -142,7 +143,7 @@ def test_a_post_cannot_import_into_another_area(make_actor, village, other_villa
 
     other = make_actor("town_worker", OTHER_TOWN)
     with pytest.raises(NotFound):
-        registry_jobs.start_roster_import(actor=other, upload=roster_file(village), filename="r.xlsx", area_code=TOWN)
+        registry_tasks.start_roster_import(actor=other, upload=roster_file(village), filename="r.xlsx", area_code=TOWN)
     assert _queued() == 0
 
 
@@ -171,13 +172,13 @@ def test_the_job_runs_as_the_starting_post_and_checks_it_again(make_actor, villa
     from safetynet.areas.models import Post
 
     worker = make_actor("town_worker", TOWN)
-    job = registry_jobs.start_roster_import(actor=worker, upload=roster_file(village), filename="r.xlsx", area_code=TOWN)
+    job = registry_tasks.start_roster_import(actor=worker, upload=roster_file(village), filename="r.xlsx", area_code=TOWN)
     Post.objects.filter(pk=worker.post_id).update(role="grid_worker")      # the post lost the permission meanwhile
     import_roster_job.call(job.id)
     failed = registry_jobs.BOOK.load(job.id)
     assert failed.status == core_jobs.FAILED and failed.error_code == "forbidden" and not Person.objects.exists()
 
-    closed = registry_jobs.start_roster_import(actor=make_actor("town_worker", TOWN), upload=roster_file(village),
+    closed = registry_tasks.start_roster_import(actor=make_actor("town_worker", TOWN), upload=roster_file(village),
                                                filename="r.xlsx", area_code=TOWN)
     Post.objects.filter(pk=closed.post_id).update(is_active=False)
     import_roster_job.call(closed.id)
@@ -194,7 +195,7 @@ def test_an_import_job_whose_worker_died_is_retried_and_imports_once(make_actor,
     from safetynet.core.models import WorkerHeartbeat
 
     worker = make_actor("town_worker", TOWN)
-    job = registry_jobs.start_roster_import(actor=worker, upload=roster_file(village, bad=False), filename="r.xlsx",
+    job = registry_tasks.start_roster_import(actor=worker, upload=roster_file(village, bad=False), filename="r.xlsx",
                                             area_code=TOWN)
     DBTaskResult.objects.get(pk=job.task_id).claim("dead")
     registry_jobs.BOOK.update(job.id, status=core_jobs.RUNNING, done=2, total=6)
@@ -213,7 +214,7 @@ def test_an_import_job_out_of_attempts_fails_and_its_upload_goes(make_actor, vil
 
     from safetynet.core import workers
 
-    job = registry_jobs.start_roster_import(actor=make_actor("town_worker", TOWN), upload=roster_file(village),
+    job = registry_tasks.start_roster_import(actor=make_actor("town_worker", TOWN), upload=roster_file(village),
                                             filename="r.xlsx", area_code=TOWN)
     row = DBTaskResult.objects.get(pk=job.task_id)
     row.worker_ids = ["first", "second"]

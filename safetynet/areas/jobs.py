@@ -1,13 +1,11 @@
 """Jobs of the areas app, and the one way a job finds the post that started it.
 
 The web upload of a division list runs as a background job (tasks.import_divisions_job) with a
-progress bar, instead of one long request: the file is kept beside the job under
+progress bar (started by tasks.start_division_import), instead of one long request: the file is kept beside the job under
 SAFETYNET_DATA_DIR/jobs/areas/ (never under MEDIA_ROOT), the permission is checked here when the
 job is started and by the service again when it runs, as the starting post.
 """
 from __future__ import annotations
-
-import os
 
 from django.utils.translation import gettext as _, gettext_lazy
 
@@ -44,14 +42,3 @@ def actor_of(job: Job) -> Actor:
 
 BOOK = core_jobs.JobBook("areas", actor_of=actor_of)
 
-
-def start_division_import(*, actor: Actor, uploads) -> Job:
-    """Queue the import of uploaded division lists (one file, or the package's five at once),
-    once the post may import."""
-    from . import tasks
-
-    actor.require("areas.import")
-    names = [os.path.basename(getattr(upload, "name", "") or "divisions.csv")[:200] for upload in uploads]
-    return BOOK.start(actor=actor, kind=IMPORT_DIVISIONS, area=actor.area_code,
-                      params={"filename": ", ".join(names)[:500], "filenames": names},
-                      task=tasks.import_divisions_job, uploads=uploads)

@@ -7,7 +7,12 @@ nothing.
 """
 from __future__ import annotations
 
-from .jobs import BOOK
+import os
+
+from safetynet.core.jobs import Job
+from safetynet.core.scoping import Actor
+
+from .jobs import BOOK, IMPORT_DIVISIONS
 
 
 @BOOK.task(retry=True)
@@ -25,3 +30,13 @@ def import_divisions_job(job_id: str) -> dict:
         job.result = {"report_id": importreports.keep_report("areas", actor=actor, filename=filename, result=result),
                       "counts": result.counts()}
     return job.result
+
+
+def start_division_import(*, actor: Actor, uploads) -> Job:
+    """Queue the import of uploaded division lists (one file, or the package's five at once),
+    once the post may import."""
+    actor.require("areas.import")
+    names = [os.path.basename(getattr(upload, "name", "") or "divisions.csv")[:200] for upload in uploads]
+    return BOOK.start(actor=actor, kind=IMPORT_DIVISIONS, area=actor.area_code,
+                      params={"filename": ", ".join(names)[:500], "filenames": names},
+                      task=import_divisions_job, uploads=uploads)

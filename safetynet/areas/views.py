@@ -24,7 +24,7 @@ from safetynet.core.privatefiles import download_view
 from safetynet.core.errors import NotFound, SafetyNetError
 from safetynet.core.decorators import acting_post
 
-from . import jobs, selectors, services
+from . import jobs, selectors, services, tasks
 from .forms import AreaNameForm, AreaSearchForm, DivisionImportForm
 from .models import Level
 
@@ -192,7 +192,7 @@ def import_divisions(request):
         if form.is_valid():
             uploads = form.cleaned_data["file"]
             try:
-                job = jobs.start_division_import(actor=actor, uploads=uploads)
+                job = tasks.start_division_import(actor=actor, uploads=uploads)
             except SafetyNetError as exc:
                 form.add_error("file", exc.message)
             else:

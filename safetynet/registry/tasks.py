@@ -7,7 +7,12 @@ reference and area, the people by their ID number).
 """
 from __future__ import annotations
 
-from .jobs import BOOK
+import os
+
+from safetynet.core.jobs import Job
+from safetynet.core.scoping import Actor
+
+from .jobs import BOOK, IMPORT_ROSTER
 
 
 @BOOK.task(retry=True)
@@ -25,3 +30,16 @@ def import_roster_job(job_id: str) -> dict:
         job.result = {"report_id": importreports.keep_report("registry", actor=actor, filename=filename, result=result),
                       "counts": result.counts()}
     return job.result
+
+
+def start_roster_import(*, actor: Actor, upload, filename: str, area_code: str = "") -> Job:
+    """Queue the import of an uploaded roster into `area_code` (default: the post's area), once
+    the post may import there (roster.import_area: 404 outside its area)."""
+    from . import roster
+
+    actor.require("registry.import")
+    actor.require("registry.edit")
+    area = roster.import_area(actor, area_code)
+    return BOOK.start(actor=actor, kind=IMPORT_ROSTER, area=area.code,
+                      params={"filename": os.path.basename(filename or "roster.csv")[:200], "area": area.code},
+                      task=import_roster_job, upload=upload)

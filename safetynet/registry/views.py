@@ -29,7 +29,7 @@ from safetynet.core.masking import mask_id_number
 from safetynet.core.money import format_yuan
 from safetynet.core.decorators import post_view
 
-from . import jobs, roster, selectors, services
+from . import jobs, roster, selectors, services, tasks
 from .forms import (
     AssetFormSet, HouseholdForm, IncomeFormSet, KinshipForm, MemberForm, RemoveMemberForm, RosterImportForm, SearchForm,
 )
@@ -354,7 +354,7 @@ def roster_import(request, actor):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                job = jobs.start_roster_import(actor=actor, upload=upload, filename=upload.name,
+                job = tasks.start_roster_import(actor=actor, upload=upload, filename=upload.name,
                                                area_code=form.cleaned_data["area"] or actor.area_code)
             except SafetyNetError as exc:
                 form.add_error("area" if exc.field in ("area", "area_code") else "file", exc.message)
