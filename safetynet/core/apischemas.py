@@ -1,10 +1,12 @@
 """Schemas every router shares: the base of every request body, the error body and the
 paginated list envelope."""
+import typing
 from typing import Annotated, Callable, Union
 
 from django.utils.translation import get_language, gettext_lazy as _l, ngettext
 from ninja import Field, Schema
 from pydantic import ConfigDict, Discriminator, Tag
+from pydantic_core import core_schema
 
 from .errors import ValidationError
 
@@ -114,13 +116,17 @@ VALIDATION_MESSAGES = {
     "uuid_type": _l("Give an identifier (UUID)."), "uuid_parsing": _l("Give an identifier (UUID)."),
 }
 INVALID_VALUE = _l("This value is not valid.")
+PYDANTIC_ERROR_TYPES = frozenset(typing.get_args(core_schema.ErrorType))
 
 
 def validation_message(error: dict) -> str:
     """One of pydantic's errors in the request's language: the project's own validators speak it
-    already (their text, without pydantic's "Value error, "); a known type by its sentence; any
-    other type in English as pydantic gives it, or a plain "not valid" in another language."""
+    already (their text, without pydantic's "Value error, "; an error type of our own, such as
+    areas' `use_after`, as raised); a pydantic type by its sentence; any other of pydantic's in
+    English as pydantic gives it, or a plain "not valid" in another language."""
     kind, message = error.get("type", ""), str(error.get("msg", ""))
+    if kind not in PYDANTIC_ERROR_TYPES:
+        return message
     if kind in ("value_error", "assertion_error"):
         for prefix in ("Value error, ", "Assertion failed, "):
             message = message.removeprefix(prefix)
