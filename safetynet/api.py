@@ -22,17 +22,68 @@ from safetynet.core.middleware import too_large_response
 
 class SingleValueParser(Parser):
     """A query parameter that takes one value, given more than once, is refused (422 naming it)
-    rather than read as its last value: `?q=a&q=b` is not a search for "b"."""
+    rather than read as its last value: `?q=a&q=b` is not a search for "b". A NUL character in a
+    parameter or a form field is refused (422 naming it), never passed on: PostgreSQL can neither
+    store nor compare it (a 500 before); in a JSON body InputSchema refuses it."""
 
     def parse_querydict(self, data, list_fields, request):
         repeated = [key for key in data.keys() if key not in list_fields and len(data.getlist(key)) > 1]
         if repeated:
             raise NinjaValidationError([{"loc": ("query", key), "type": "value_error", "msg": _("Give this parameter once.")}
                                         for key in repeated])
+        with_nul = [key for key, values in data.lists() if NUL in key or any(NUL in value for value in values)]
+        if with_nul:
+            raise _nul_error([("query", key) for key in with_nul])
         return super().parse_querydict(data, list_fields, request)
 
 
-api = NinjaAPI(
+NUL = "\x00"
+
+
+def _nul_error(locations) -> NinjaValidationError:
+    return NinjaValidationError([{"loc": loc, "type": "value_error", "msg": _("A NUL character is not allowed here.")}
+                                 for loc in locations])
+
+
+NUL_FREE = r"^[^\x00]*$"
+
+
+def forbid_nul_in_strings(document: dict) -> None:
+    """Say in the OpenAPI document what the API refuses: no text a request sends (a parameter, a
+    body member) may hold a NUL character. Each such string with no pattern, format or choices
+    of its own gets NUL_FREE; answers are left alone."""
+    components = document.get("components", {}).get("schemas", {})
+    seen: set[str] = set()
+
+    def mark(node) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/components/schemas/") and ref not in seen:
+                seen.add(ref)
+                mark(components.get(ref.rsplit("/", 1)[1]))
+            if node.get("type") == "string" and not {"pattern", "format", "enum", "const"} & node.keys():
+                node["pattern"] = NUL_FREE
+            for value in node.values():
+                mark(value)
+        elif isinstance(node, list):
+            for value in node:
+                mark(value)
+
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict):
+                mark(operation.get("parameters", []))
+                mark(operation.get("requestBody", {}))
+
+
+class SafetyNetAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        document = super().get_openapi_schema(*args, **kwargs)
+        forbid_nul_in_strings(document)
+        return document
+
+
+api = SafetyNetAPI(
     title="SafetyNet API",
     version="1",
     description="Grass-roots social assistance: network, registry and cases. Every list is scoped to the caller's area.",

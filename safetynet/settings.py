@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "safetynet.core.middleware.RequestTooLargeMiddleware",   # before anything reads the body (CSRF)
+    "safetynet.core.middleware.RefuseNulMiddleware",          # PostgreSQL cannot hold a NUL: 404/400, not 500
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

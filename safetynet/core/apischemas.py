@@ -5,7 +5,7 @@ from typing import Annotated, Callable, Union
 
 from django.utils.translation import get_language, gettext_lazy as _l, ngettext
 from ninja import Field, Schema
-from pydantic import ConfigDict, Discriminator, Tag
+from pydantic import ConfigDict, Discriminator, Tag, field_validator
 from pydantic_core import core_schema
 
 from .errors import ValidationError
@@ -38,6 +38,26 @@ class InputSchema(Schema):
     refused by the type, not read by the service as the fact's default."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_no_null_default_where_null_is_refused)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def refuse_nul(cls, value):
+        """A NUL character in any text of the body (PostgreSQL can neither store nor compare it:
+        a 500 before) is refused on its field."""
+        if holds_nul(value):
+            raise ValueError(_l("A NUL character is not allowed here."))
+        return value
+
+
+def holds_nul(value) -> bool:
+    """Whether a JSON value holds a NUL character in any of its strings or keys."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(holds_nul(v) for v in value)
+    return False
 
 
 def one_of(models: tuple[type[InputSchema], ...], branch: Callable[[dict], str | None], *, field: str,

@@ -1,0 +1,28 @@
+"""A NUL character anywhere in a request (a query parameter, a form field, a JSON string, the
+path) is refused with 422/404 naming where it was, never passed on to the database: PostgreSQL
+cannot store or compare it and answered 500 (the schema test found `GET /api/v1/areas?parent=…%00`)."""
+import json
+
+from tests.conftest import COUNTY
+
+
+def test_a_nul_in_a_query_parameter_is_refused_naming_it(client_for, county):
+    client = client_for("county_officer", COUNTY)
+    response = client.get("/api/v1/areas", {"parent": "1301\x00", "after": "1"})
+    assert response.status_code == 422, response.content
+    assert response.json()["field"] == "parent"
+
+
+def test_a_nul_in_a_json_string_is_refused_naming_its_field(client_for, county):
+    client = client_for("county_officer", COUNTY)
+    body = {"household": 1, "name": "张三", "id_number": "x\x00", "relation_to_head": "head"}
+    response = client.post("/api/v1/persons", json.dumps(body), content_type="application/json")
+    assert response.status_code == 422, response.content
+    assert response.json()["field"] == "id_number" and response.json()["message"] == "此处不允许出现空字符（NUL）。"
+
+
+def test_a_nul_in_the_path_is_not_found(client_for, county):
+    client = client_for("county_officer", COUNTY)
+    assert client.get("/api/v1/areas/130123%00").status_code == 404
+    assert client.get("/areas/?code=130123%00").status_code == 400
+    assert client.post("/registry/households/new/", {"address": "x\x00"}).status_code == 400
