@@ -162,6 +162,14 @@ def handle_auth_error(request, exc):
     return api.create_response(request, {"code": "unauthenticated", "message": "Log in or send a valid bearer token."}, status=401)
 
 
+@api.exception_handler(OverflowError)
+def handle_number_out_of_range(request, exc: OverflowError):
+    """A whole number larger than the database holds (`?household=-21659311374912933888`: SQLite's
+    driver cannot even send it) is bad input, not a server error."""
+    return api.create_response(request, {"code": "invalid", "message": gettext(
+        "A number is larger than any record can have."), "field": None}, status=422)
+
+
 @api.exception_handler(Exception)
 def handle_unexpected_error(request, exc: Exception):
     """Anything unforeseen: the traceback goes to the server log (django.request, and the

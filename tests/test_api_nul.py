@@ -26,3 +26,12 @@ def test_a_nul_in_the_path_is_not_found(client_for, county):
     assert client.get("/api/v1/areas/130123%00").status_code == 404
     assert client.get("/areas/?code=130123%00").status_code == 400
     assert client.post("/registry/households/new/", {"address": "x\x00"}).status_code == 400
+
+
+def test_a_number_too_large_for_the_database_is_refused_not_a_server_error(client_for, county):
+    """Found by the schema test on SQLite: its driver cannot send an integer past 64 bits."""
+    client = client_for("county_officer", COUNTY)
+    response = client.get("/api/v1/persons", {"household": "-21659311374912933888"})
+    assert response.status_code in (200, 422), response.content
+    if response.status_code == 422:
+        assert response.json()["code"] == "invalid"
