@@ -8,7 +8,6 @@ import io
 
 import pytest
 from django.urls import reverse
-from openpyxl import Workbook
 
 from safetynet.core.errors import ValidationError
 from safetynet.core.idnumbers import check_character
@@ -17,21 +16,14 @@ from safetynet.registry.models import Household, Person
 from safetynet.registry.roster import import_roster
 from tests.conftest import TOWN
 from tests.registry_helpers import head, make_household, new_id
+from tests.test_verification_helpers import xlsx_bytes
 
 HEADER = ["户编号", "区划代码", "地址", "户籍性质", "姓名", "身份证号", "与户主关系"]
 FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 
 
 def xlsx(rows, header=HEADER) -> io.BytesIO:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return buffer
+    return io.BytesIO(xlsx_bytes(header, rows))
 
 
 def superscript(number: str) -> str:

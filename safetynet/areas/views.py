@@ -55,14 +55,18 @@ def tree(request):
     return _node_page(request, actor, request.GET.get("code", "").strip(), search=search)
 
 
+def _area_or_own(actor, code: str):
+    """The area `code` in the actor's scope (404 outside it), or the actor's own area."""
+    if not code:
+        return selectors.actor_area(actor)
+    try:
+        return selectors.get_area(actor, code)
+    except NotFound:
+        raise Http404(_("No such area in your scope."))
+
+
 def _node_page(request, actor, code: str, *, search=None, add_form=None, rename_form=None, status=200):
-    if code:
-        try:
-            area = selectors.get_area(actor, code)
-        except NotFound:
-            raise Http404(_("No such area in your scope."))
-    else:
-        area = selectors.actor_area(actor)
+    area = _area_or_own(actor, code)
     counts, children = selectors.area_overview(actor, area.code if area else "")
     counts["without_class"] = selectors.villages_without_class(actor, area.code if area else "").count()
     can_edit = actor.can("areas.edit") and area is not None
@@ -107,13 +111,7 @@ def _search_page(request, actor, search, q: str):
 def _without_class_page(request, actor, code: str, *, search):
     """The villages (under `code`) whose urban-rural class is unknown: no standard applies to
     them until it is set (ADR 0006). Paged by code."""
-    if code:
-        try:
-            area = selectors.get_area(actor, code)
-        except NotFound:
-            raise Http404(_("No such area in your scope."))
-    else:
-        area = selectors.actor_area(actor)
+    area = _area_or_own(actor, code)
     villages = selectors.villages_without_class(actor, area.code if area else "").select_related("parent")
     after = _after(request)
     rows, following = selectors.page_after(villages, after=after, limit=PAGE_SIZE)
