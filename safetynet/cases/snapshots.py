@@ -131,10 +131,13 @@ def facts_from_snapshot(snapshot: dict, on_date: dt.date, *, findings: dict | No
     `findings` is a verification report's findings: an `income` or `assets` list in the
     snapshot's item shape replaces the declared one (verified facts win over declared ones,
     POLICY.md §5). Income not tied to a member is counted with the head (or the first member):
-    the gap method uses the household total. With `covered_person_id` (individual coverage,
-    MLG-2021 art. 8) only that member counts for the amount; the others are still listed."""
+    the gap method uses the household total. A dead member's own income leaves with him (his
+    pension stops with his life), as his place in the count and his increment do. With
+    `covered_person_id` (individual coverage, MLG-2021 art. 8) only that member counts for the
+    amount; the others are still listed."""
     findings = findings or {}
     members = living_members(snapshot)
+    dead = {m["person_id"] for m in snapshot.get("members", []) if m.get("is_deceased")}
     income_items = findings.get("income", snapshot.get("income", []))
     asset_items = findings.get("assets", snapshot.get("assets", []))
     ids = [m["person_id"] for m in members]
@@ -144,6 +147,8 @@ def facts_from_snapshot(snapshot: dict, on_date: dt.date, *, findings: dict | No
     excluded: dict = {pid: Decimal("0") for pid in ids}
     for item in income_items:
         pid = item.get("person_id")
+        if pid in dead:
+            continue
         if pid not in counted:
             pid = fallback
         if pid is None:

@@ -71,6 +71,16 @@ def without_members(facts: dict, person_ids) -> dict:
     return changed
 
 
+def side(enrollment: Enrollment, facts: dict, month: dt.date, amount: Decimal) -> dict:
+    """One side of a change as the town reads it: how many members the amount counts, their
+    counted monthly income (excluded kinds left out, as the rule counts it), and the amount."""
+    covered = enrollment.person_id if enrollment.program_id == DIBAO else None
+    household = facts_from_snapshot(facts["snapshot"], month, findings=facts.get("findings"), covered_person_id=covered)
+    counted = [m for m in household.members if m.is_applicant]
+    return {"members": len(counted), "income": f"{sum((m.monthly_income for m in counted), Decimal('0')):.2f}",
+            "amount": f"{Decimal(amount):.2f}"}
+
+
 def _supporters_and_level(enrollment: Enrollment, care_level: str | None):
     """The supporters kept on the enrollment's case (cases/supporters.py: recorded on the case
     page, through the API or with the survey), and the care level: the one given, else the one

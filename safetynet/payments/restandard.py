@@ -278,6 +278,7 @@ def covered_incomes(households: list[int]) -> tuple[dict, dict]:
     income: dict = {}
     for household_id, person_id, amount in (IncomeItem.objects.filter(household_id__in=households)
                                             .exclude(category__in=simulation.EXCLUDED_INCOME)
+                                            .exclude(person__is_deceased=True)   # his income left with him
                                             .values_list("household_id", "person_id", "monthly_amount")):
         own = income.setdefault(household_id, {})
         own[person_id] = own.get(person_id, ZERO) + simulation._money(amount)

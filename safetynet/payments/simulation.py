@@ -251,15 +251,18 @@ def chunk_rows(households: list[tuple]) -> tuple[list, dict, dict]:
     """The registry's rows for a chunk of households (in id order), from three statements over its
     id range: living members in household order (each row ends with the person's id), counted
     income by household, assets by household. Rows of other counties' households in that range
-    come along and are passed over."""
+    come along and are passed over. A dead member's income rows are left out, as a snapshot's are."""
     t = _tables()
     first, last = households[0][0], households[-1][0]
     people = _fetch(f"SELECT household_id, CAST(birth_date AS TEXT), disability_type, disability_grade, serious_illness, "
                     f"work_ability, id FROM {t['person']} WHERE household_id BETWEEN %s AND %s AND is_deceased = %s "
                     f"ORDER BY household_id, id", [first, last, False])
     excluded = ", ".join(["%s"] * len(EXCLUDED_INCOME))
-    income = dict(_fetch(f"SELECT household_id, SUM(monthly_amount) FROM {t['income']} WHERE household_id BETWEEN %s AND %s "
-                         f"AND category NOT IN ({excluded}) GROUP BY household_id", [first, last, *EXCLUDED_INCOME]))
+    # A dead member's own income left with him (cases.snapshots.facts_from_snapshot).
+    income = dict(_fetch(f"SELECT i.household_id, SUM(i.monthly_amount) FROM {t['income']} i "
+                         f"LEFT JOIN {t['person']} p ON p.id = i.person_id WHERE i.household_id BETWEEN %s AND %s "
+                         f"AND i.category NOT IN ({excluded}) AND (p.id IS NULL OR p.is_deceased = %s) "
+                         f"GROUP BY i.household_id", [first, last, *EXCLUDED_INCOME, False]))
     assets: dict[int, list] = {}
     for household_id, *row in _fetch(f"SELECT household_id, category, value, quantity, is_exempt FROM {t['asset']} "
                                       f"WHERE household_id BETWEEN %s AND %s", [first, last]):

@@ -173,23 +173,31 @@ def death_effect(enrollment: Enrollment, person_id: int, death_date: dt.date | N
     status, amount = schedule.in_force(enrollment, month)
     if not schedule.is_paid_status(status):
         return None
-    facts = reassessment.without_members(reassessment.facts_in_force(enrollment), [person_id])
+    in_force = reassessment.facts_in_force(enrollment)
+    facts = reassessment.without_members(in_force, [person_id])
     when = death_date.isoformat() if death_date else "?"
+    before = reassessment.side(enrollment, in_force, month, amount)
     if enrollment.person_id == person_id:
         return DeathEffect(month, status, amount, EnrollmentStatus.ENDED, amount,
                            _("%(name)s, the supported person, died on %(day)s: the support ends from %(month)s.")
-                           % {"name": name, "day": when, "month": month_text(month)}, {}, facts)
+                           % {"name": name, "day": when, "month": month_text(month)},
+                           {"sides": {"before": before, "after": reassessment.side(enrollment, facts, month, 0)}}, facts)
+    # The household as it will be from the month: without the member, his own income and his
+    # increment (cases/snapshots.facts_from_snapshot leaves a dead member's items out).
     outcome = reassessment.assess(enrollment, facts, month)
+    assessment = reassessment.outcome_json(outcome)
+    after = reassessment.side(enrollment, facts, month, outcome.monthly_amount)
+    assessment["sides"] = {"before": before, "after": after}
     if not outcome.eligible:
         why = "; ".join(str(r) for r in outcome.reasons)
         return DeathEffect(month, status, amount, EnrollmentStatus.ENDED, amount,
                            _("%(name)s died on %(day)s; without him the household is no longer eligible (%(why)s): the "
                              "enrollment ends from %(month)s.") % {"name": name, "day": when, "why": why, "month": month_text(month)},
-                           reassessment.outcome_json(outcome), facts)
+                           assessment, facts)
     return DeathEffect(month, status, amount, status, outcome.monthly_amount,
                        _("%(name)s died on %(day)s: his share stops from %(month)s; re-assessed without him ¥%(amount)s a month.")
                        % {"name": name, "day": when, "month": month_text(month), "amount": f"{outcome.monthly_amount:.2f}"},
-                       reassessment.outcome_json(outcome), facts)
+                       assessment, facts)
 
 
 def _handle_death(signal: TriggerSignal, enrollment: Enrollment, result: TriggerResult, today: dt.date) -> None:
