@@ -155,6 +155,12 @@ def walk(posts, household, clock, *, to: str = "confirmed", program: str = "diba
                                                            "walking_indoors", "bathing")}
         services.record_survey(actor=posts.worker, case_id=case.pk, conducted_on=clock(), investigators=investigators(),
                                findings="家中确实困难", signed_by_household=True, **extra)
+        if program == "special_hardship":
+            # The worker records the supporters the registry proposes (cases/kin.py), as the page does.
+            from safetynet.cases.supporters import proposed_supporters, record_proposed_supporters
+
+            if any(not k.recorded for k in proposed_supporters(posts.worker, case.pk)):
+                record_proposed_supporters(actor=posts.worker, case_id=case.pk)
     if target >= 3:
         services.record_manual_verification(actor=posts.officer, case_id=case.pk, summary="无异常")
     if target >= 4:

@@ -29,15 +29,21 @@ def paid(enrollment):
             for pay in Payment.objects.filter(enrollment=enrollment).exclude(status="carried_over")}
 
 
-def enrolled_elder(posts, clock, village, name, birth):
-    """A special-hardship enrollment of an elder (the county's spot-check visit made when drawn)."""
+def enrolled_elder(posts, clock, village, name, birth, *, spouse_born=None):
+    """A special-hardship enrollment of an elder living alone, or with his wife of `spouse_born`
+    (no income: her own inability, aged 70 with low income, is recorded from the registry's
+    proposal), the county's spot-check visit made when drawn."""
     from safetynet.cases import services as cases
     from safetynet.registry.models import Person
+    from safetynet.registry.services import create_household
     from tests.cases_helpers import investigators, new_id
 
-    household = make_poor_household(posts.worker, village.code, wages="")
-    elder = Person.objects.create(household=household, area=village, name=name, id_number=new_id(birth), sex="male",
-                                  birth_date=birth, relation_to_head="parent")
+    household = create_household(actor=posts.worker, area_code=village.code, address=f"{name}家", registration_type="rural",
+                                 bank_account=f"621700002{birth.year}", members=[
+        {"name": name, "id_number": new_id(birth), "relation_to_head": "head"}]
+        + ([{"name": f"{name}之妻", "id_number": new_id(spouse_born, sex="female"), "relation_to_head": "spouse"}]
+           if spouse_born else []))
+    elder = Person.objects.get(household=household, relation_to_head="head")
     case = walk(posts, household, clock, to="notice_closed", program="special_hardship", covered_person_id=elder.pk)
     if case.county_visit_required:
         cases.record_county_visit(actor=posts.officer, case_id=case.pk, conducted_on=clock(), investigators=investigators(),
@@ -327,16 +333,17 @@ def test_decisions_refuse_bad_input(payroll, clock):
 # Special hardship re-assessed on the case's supporters and the care level last assessed
 # ---------------------------------------------------------------------------------------------
 def enrolled_elder_with_supporter(posts, clock, village):
-    """A special-hardship enrollment whose case page recorded a supporter (a son in prison)."""
+    """A special-hardship enrollment of an elder living alone whose case page recorded a supporter
+    the registry does not know (a son in prison)."""
     from safetynet.cases import services as cases
     from safetynet.cases.supporters import record_supporter
-    from safetynet.registry.models import Person
+    from safetynet.registry.services import create_household
     from tests.cases_helpers import investigators, new_id
 
-    household = make_poor_household(posts.worker, village.code, wages="")
-    elder = Person.objects.create(household=household, area=village, name="孙老汉", id_number=new_id(D(1942, 2, 1)),
-                                  sex="male", birth_date=D(1942, 2, 1), relation_to_head="parent")
-    case = walk(posts, household, clock, to="verified", program="special_hardship", covered_person_id=elder.pk)
+    household = create_household(actor=posts.worker, area_code=village.code, address="孙老汉家", registration_type="rural",
+                                 bank_account="6217000031942", members=[
+        {"name": "孙老汉", "id_number": new_id(D(1942, 2, 1)), "relation_to_head": "head"}])
+    case = walk(posts, household, clock, to="verified", program="special_hardship", covered_person_id=household.head_id)
     record_supporter(actor=posts.worker, case_id=case.pk, name="孙大", relation="child", inability="imprisoned")
     cases.give_town_opinion(actor=posts.worker, case_id=case.pk, opinion="符合条件")
     cases.publish_notice(actor=posts.worker, case_id=case.pk)
@@ -365,7 +372,7 @@ def test_a_special_hardship_death_keeps_the_care_level_a_recheck_assessed(posts,
     re-assessment (here, the death of another member) starts from that level, not the case's."""
     from safetynet.payments import rechecks, triggers
 
-    enrollment = enrolled_elder(posts, clock, village, "周老汉", D(1939, 4, 1))
+    enrollment = enrolled_elder(posts, clock, village, "周老汉", D(1939, 4, 1), spouse_born=D(1941, 2, 2))
     clock.set(D(2025, 11, 3))
     recheck = rechecks.record_change_report(actor=posts.worker, enrollment_id=enrollment.pk, kind="income",
                                             description="老人行动不便，需要照料").recheck

@@ -478,6 +478,21 @@ class SupporterOut(Schema):
     recorded_by: str
 
 
+class ProposedSupporterOut(Schema):
+    """A relative the registry lists who is bound by law to support the person, with the rule's
+    verdict on his own household's facts (`inability`: the reason it finds, `none`: able)."""
+
+    name: str
+    id_number: str
+    birth_date: dt.date
+    relation: str
+    same_household: bool
+    inability: str
+    why: str
+    notes: list[str]
+    recorded: bool
+
+
 class CountyVisitIn(VersionIn):
     """A home visit: the county's own records these; a survey also the daily activities."""
 
@@ -825,6 +840,22 @@ def list_supporters(request, case_id: CaseId):
 def record_supporter(request, case_id: CaseId, payload: SupporterIn):
     row = supporters.record_supporter(actor=request.auth, case_id=case_id, **payload.dict())
     return Status(201, _supporter_out(row))
+
+
+@router.get("/{case_id}/supporters/proposed", response=responses(list[ProposedSupporterOut]),
+            summary="The supporters the registry proposes (relatives bound by law, judged on their own households)")
+def list_proposed_supporters(request, case_id: CaseId):
+    return [{"name": k.name, "id_number": mask_id_number(k.id_number), "birth_date": k.birth_date, "relation": k.relation,
+             "same_household": k.same_household, "inability": k.inability, "why": str(k.why) if k.why else "",
+             "notes": [str(n) for n in k.notes], "recorded": k.recorded}
+            for k in supporters.proposed_supporters(request.auth, case_id)]
+
+
+@router.post("/{case_id}/supporters/proposed", response=responses(list[SupporterOut], ok_status=201),
+             summary="Record every supporter the registry proposes that is not recorded yet, in one action")
+def record_proposed_supporters(request, case_id: CaseId):
+    rows = supporters.record_proposed_supporters(actor=request.auth, case_id=case_id)
+    return Status(201, [_supporter_out(row) for row in rows])
 
 
 @router.delete("/{case_id}/supporters/{supporter_id}", response=responses(None, ok_status=204),

@@ -24,7 +24,7 @@ from safetynet.programs.rules import age_on
 from safetynet.registry.models import DisabilityType, IncomeCategory, RelationToHead, WorkAbility
 
 from . import selectors
-from .models import Case, DecisionOutcome, Status, TemporaryKind
+from .models import Case, DecisionOutcome, Status, SupporterRelation, TemporaryKind
 from .workflow import action_label
 
 PROGRAM_LABELS = {
@@ -268,6 +268,19 @@ def supporter_rows(actor: Actor, case: Case) -> list[dict]:
                     "age": age_on(row.birth_date, today) if row.birth_date else None,
                     "judged": params is not None, "able": why is None, "why": str(why) if why is not None else ""})
     return out
+
+
+def proposed_supporter_rows(actor: Actor, case: Case) -> list[dict]:
+    """The registry's proposed supporters (cases/kin.py) as the supporters card shows them: name,
+    relation, masked ID number, age, what the registry knows of his household and the rule's
+    verdict; `recorded` when already on the list."""
+    from . import clocks, supporters
+
+    today = clocks.today()
+    return [{"name": k.name, "relation": SupporterRelation(k.relation).label, "id_masked": mask_id_number(k.id_number),
+             "age": age_on(k.birth_date, today), "notes": [str(n) for n in k.notes], "able": k.why is None,
+             "why": str(k.why) if k.why is not None else "", "recorded": k.recorded}
+            for k in supporters.proposed_supporters(actor, case.pk)]
 
 
 def case_page(actor: Actor, case_id) -> dict:

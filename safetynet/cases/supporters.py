@@ -86,8 +86,47 @@ def supporters_of(actor: Actor, case_id) -> list[Supporter]:
 
 
 def facts_for_case(case_id: int) -> list[SupporterFacts]:
-    """What the rule sees of a case's supporters (the caller has checked scope)."""
-    return supporter_facts(Supporter.objects.filter(case_id=case_id).order_by("id").values(*FIELDS))
+    """What the rule sees of a case's supporters (the caller has checked scope). Every assessment
+    reads them here (the case's steps through services.assess_case, a re-assessment through
+    payments.reassessment), so here an empty list is refused while the registry knows relatives
+    bound to support the person: "no supporter" must be the worker's finding, not a list nobody
+    filled in (`require_recorded`)."""
+    rows = supporter_facts(Supporter.objects.filter(case_id=case_id).order_by("id").values(*FIELDS))
+    if not rows:
+        require_recorded(Case.objects.get(pk=case_id))
+    return rows
+
+
+def require_recorded(case: Case) -> None:
+    """Refuse (ValidationError "supporters_not_recorded", naming them) when no supporter is recorded
+    on the case and the registry knows relatives bound to support the person (cases/kin.py)."""
+    from .kin import registry_supporters
+
+    if Supporter.objects.filter(case_id=case.pk).exists():
+        return
+    kin = registry_supporters(case, clocks.today())
+    if kin:
+        names = _(", ").join(_("%(name)s (%(relation)s)") % {"name": k.name, "relation": SupporterRelation(k.relation).label}
+                             for k in kin)
+        raise ValidationError(_("The registry lists relatives bound to support this person: %(names)s. Record them as "
+                                "supporters (confirm the registry's proposal on the supporters card, correcting what it "
+                                "does not know) before the assessment.") % {"names": names},
+                              field="supporters", code="supporters_not_recorded")
+
+
+def proposed_supporters(actor: Actor, case_id) -> list:
+    """The registry's proposal for the case (cases/kin.py), each relative marked `recorded` when
+    the same ID number is already among the supporters. Scoped: 404 outside the area."""
+    from .kin import registry_supporters
+
+    case = get_case(actor, case_id)
+    if case.program_id != SPECIAL_HARDSHIP:
+        return []
+    recorded = set(Supporter.objects.filter(case_id=case.pk).exclude(id_number="").values_list("id_number", flat=True))
+    kin = registry_supporters(case, clocks.today())
+    for k in kin:
+        k.recorded = k.id_number in recorded
+    return kin
 
 
 def can_record(actor: Actor, case: Case) -> bool:
@@ -120,8 +159,9 @@ def _clean(case: Case, data: dict) -> dict:
             raise ValidationError(_("The birth date does not agree with the ID number (%(d)s).")
                                   % {"d": resident.birth_date.isoformat()}, field="birth_date")
         birth = resident.birth_date
+        # The person to support (the applicant may be his son, and a supporter).
         covered = {m.get("id_number") for m in case.snapshot.get("members", [])
-                   if m.get("person_id") in (case.covered_person_id, case.applicant_id)}
+                   if m.get("person_id") == (case.covered_person_id or case.applicant_id)}
         if id_number in covered:
             raise ValidationError(_("The person to support cannot be his own supporter."), field="id_number")
     elif birth not in (None, ""):
@@ -213,6 +253,21 @@ def record_supporter(*, actor: Actor, case_id: int, name: str, relation: str, in
     return save_supporter(case, actor, {
         "name": name, "relation": relation, "inability": inability, "id_number": id_number, "birth_date": birth_date,
         "disability_type": disability_type, "disability_grade": disability_grade, "note": note}, supporter_id=supporter_id)
+
+
+@transaction.atomic(durable=True)
+def record_proposed_supporters(*, actor: Actor, case_id: int) -> list[Supporter]:
+    """Record, in one action, every supporter the registry proposes that is not on the list yet
+    (cases/kin.py: relatives bound by law, with the reason the rule finds in their own households'
+    facts). Each is then corrected like any other (the same ID number again, or removed)."""
+    from .kin import registry_supporters
+
+    case = _open_case(actor, case_id)
+    recorded = set(Supporter.objects.filter(case_id=case.pk).exclude(id_number="").values_list("id_number", flat=True))
+    proposed = [k for k in registry_supporters(case, clocks.today()) if k.id_number not in recorded]
+    if not proposed:
+        raise Conflict(_("The registry proposes no supporter that is not recorded already."), code="nothing_proposed")
+    return [save_supporter(case, actor, k.supporter()) for k in proposed]
 
 
 @transaction.atomic(durable=True)

@@ -17,4 +17,5 @@ urlpatterns = [
     path("<int:case_id>/letter.pdf", views.letter_pdf, name="letter"),
     path("<int:case_id>/supporters/", views.supporter_add, name="supporter_add"),
     path("<int:case_id>/supporters/<int:supporter_id>/remove/", views.supporter_remove, name="supporter_remove"),
+    path("<int:case_id>/supporters/proposed/", views.supporters_record_proposed, name="supporters_record_proposed"),
 ]

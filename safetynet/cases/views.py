@@ -509,8 +509,10 @@ def case_act(request, actor, case_id: int, action: str):
 
 def _supporter_context(actor, case: Case, *, form=None, notice: str = "", error: str = "") -> dict:
     editable = supporters.can_record(actor, case)
+    proposed = pages.proposed_supporter_rows(actor, case) if editable else []
     return {"supporter_rows": pages.supporter_rows(actor, case),
             "supporter_form": (form or SupporterForm()).mark_invalid() if editable else None,
+            "proposed_supporters": proposed, "proposed_to_record": sum(1 for r in proposed if not r["recorded"]),
             "supporter_notice": notice, "supporter_error": error}
 
 
@@ -545,6 +547,21 @@ def supporter_add(request, actor, case_id: int):
         _put_error(form, exc)
         return _supporters_answer(request, actor, case_id, form=form, status=422)
     return _supporters_answer(request, actor, case_id, notice=_("Supporter %(name)s recorded.") % {"name": row.name})
+
+
+@require_POST
+@case_view(supporters.PERMISSION)
+def supporters_record_proposed(request, actor, case_id: int):
+    """One action records every supporter the registry proposes (cases/kin.py)."""
+    try:
+        rows = supporters.record_proposed_supporters(actor=actor, case_id=case_id)
+    except (NotFound, PermissionDenied):
+        raise
+    except SafetyNetError as exc:
+        return _supporters_answer(request, actor, case_id, error=exc.message, status=409)
+    return _supporters_answer(request, actor, case_id, notice=_("Recorded from the registry: %(names)s. Correct any "
+                                                                "reason the registry does not know.")
+                              % {"names": _(", ").join(r.name for r in rows)})
 
 
 @require_POST

@@ -502,6 +502,26 @@ def supporter_is_unable(supporter: SupporterFacts, on_date: dt.date, params: Spe
     return supporter_inability(supporter, on_date, params) is not None
 
 
+def legal_supporters(person_age: int, relatives: list[tuple[str, int]], adult_age: int) -> list[int]:
+    """Which of the person's living relatives, (relation: "relative is the person's …", age), are
+    bound by law to support him (法定赡养、抚养、扶养义务人, SH-2021 art. 8 with the Civil Code
+    art. 1059, 1067, 1074, 1075): the spouse; adult children; the parents of a minor; adult
+    grandchildren when no child is listed; the grandparents and adult siblings of a minor when
+    no parent is listed. Indexes into `relatives`, in their order."""
+    minor = person_age < adult_age
+    has_child = any(relation == "child" for relation, _age in relatives)
+    has_parent = any(relation == "parent" for relation, _age in relatives)
+    bound = []
+    for index, (relation, age) in enumerate(relatives):
+        adult = age >= adult_age
+        if (relation == "spouse" or (relation == "child" and adult) or (relation == "parent" and minor)
+                or (relation == "grandchild" and adult and not has_child)
+                or (relation == "grandparent" and minor and not has_parent)
+                or (relation == "sibling" and adult and minor and not has_parent)):
+            bound.append(index)
+    return bound
+
+
 def _label(labels: dict, code: str):
     return Phrase(labels[code]) if code in labels else (code or "?")
 
