@@ -209,3 +209,38 @@ def test_the_api_lists_and_records_the_proposal(posts, sh_case, client):
     made = client.post(url)
     assert made.status_code == 201 and [s["name"] for s in made.json()] == ["孙一", "孙二", "孙三", "孙四"]
     assert client.post(url).status_code == 409
+
+
+@pytest.mark.django_db
+def test_a_batch_of_town_opinions_refuses_the_case_with_kin_and_no_supporter(posts, sh_case, clock, lone_elder_case):
+    """The queue's ticks take each case through the same service: the one with kin unrecorded is
+    refused with the reason, the other goes on."""
+    from safetynet.cases.batch import take_steps
+    from safetynet.cases.models import Case
+
+    _to_verified(posts, sh_case, clock)
+    _to_verified(posts, lone_elder_case, clock)
+    results = {r.case_id: r for r in take_steps(actor=posts.worker, action="give_town_opinion",
+                                                items=[{"case": sh_case.pk}, {"case": lone_elder_case.pk}])}
+    assert not results[sh_case.pk].ok and results[sh_case.pk].error["code"] == "supporters_not_recorded"
+    assert "孙四" in results[sh_case.pk].error["message"]
+    assert results[lone_elder_case.pk].ok
+    assert Case.objects.get(pk=sh_case.pk).status == "verified"
+    assert Case.objects.get(pk=lone_elder_case.pk).status == "town_reviewed"
+
+
+@pytest.fixture
+def lone_elder_case(posts, village, clock, standards):
+    household = create_household(actor=posts.worker, area_code=village.code, address="五保户", registration_type="urban",
+                                 members=[{"name": "周五保", "id_number": new_id(D(1948, 5, 5)), "relation_to_head": "head"}])
+    return walk(posts, household, clock, to="accepted", program="special_hardship")
+
+
+@pytest.mark.django_db
+def test_the_proposal_reads_in_chinese(posts, sh_case, client):
+    from django.contrib.auth import get_user_model
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    client.force_login(get_user_model().objects.get(pk=posts.worker.user_id))
+    page = client.get(f"/cases/{sh_case.pk}/").content.decode()
+    assert "根据登记信息提出的义务人" in page and "录入这 4 名义务人" in page and "享受低保" in page
