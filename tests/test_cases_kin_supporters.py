@@ -10,7 +10,7 @@ import pytest
 
 from safetynet.cases import services
 from safetynet.cases.models import Supporter
-from safetynet.cases.supporters import proposed_supporters, record_proposed_supporters, record_supporter
+from safetynet.cases.supporters import proposed_supporters, record_proposed_supporters, set_supporter_reason
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from safetynet.programs.rules import legal_supporters
 from safetynet.registry.services import create_household, link_kinship, set_income_items
@@ -139,8 +139,14 @@ def test_the_proposal_is_recorded_in_one_action_then_corrected_and_the_rule_runs
 def test_the_worker_corrects_what_the_registry_does_not_know(posts, sh_case, clock):
     four = record_proposed_supporters(actor=posts.worker, case_id=sh_case.pk)
     able = four[3]
-    record_supporter(actor=posts.worker, case_id=sh_case.pk, supporter_id=able.pk, name=able.name, relation="child",
-                     id_number=able.id_number, inability="imprisoned", note="判决书")
+    with pytest.raises(PermissionDenied):
+        set_supporter_reason(actor=posts.cadre, case_id=sh_case.pk, supporter_id=able.pk, inability="imprisoned")
+    with pytest.raises(ValidationError) as bad:
+        set_supporter_reason(actor=posts.worker, case_id=sh_case.pk, supporter_id=able.pk, inability="rich")
+    assert bad.value.field == "inability"
+    corrected = set_supporter_reason(actor=posts.worker, case_id=sh_case.pk, supporter_id=able.pk, inability="imprisoned")
+    assert (corrected.name, corrected.id_number, corrected.inability) == (able.name, able.id_number, "imprisoned")
+    assert Supporter.objects.count() == 4
     _to_verified(posts, sh_case, clock)
     case = services.give_town_opinion(actor=posts.worker, case_id=sh_case.pk)
     assert case.proposed_eligible is True
@@ -190,6 +196,14 @@ def test_the_supporters_card_offers_the_proposal_and_records_it_in_one_click(pos
     assert body.count("data-supporter=") == 4
     again = client.post(url, **HTMX)
     assert again.status_code == 409 and Supporter.objects.count() == 4
+    # The registry did not know 孙四 is in prison: the row's own select corrects him, nobody typed again.
+    son = Supporter.objects.get(name="孙四")
+    fixed = client.post(f"/cases/{sh_case.pk}/supporters/{son.pk}/reason/", {"inability": "imprisoned"}, **HTMX)
+    assert fixed.status_code == 200 and "孙四 corrected" in fixed.content.decode()
+    son.refresh_from_db()
+    assert son.inability == "imprisoned" and son.id_number and son.birth_date
+    client.force_login(users.get(pk=posts.other_worker.user_id))
+    assert client.post(f"/cases/{sh_case.pk}/supporters/{son.pk}/reason/", {"inability": "none"}).status_code == 404
 
 
 @pytest.mark.django_db
@@ -244,3 +258,13 @@ def test_the_proposal_reads_in_chinese(posts, sh_case, client):
     client.force_login(get_user_model().objects.get(pk=posts.worker.user_id))
     page = client.get(f"/cases/{sh_case.pk}/").content.decode()
     assert "根据登记信息提出的义务人" in page and "录入这 4 名义务人" in page and "享受低保" in page
+
+
+@pytest.mark.django_db
+def test_a_relative_typed_before_without_his_id_number_is_not_proposed_twice(posts, sh_case):
+    from safetynet.cases.supporters import record_supporter
+
+    record_supporter(actor=posts.worker, case_id=sh_case.pk, name="孙四", relation="child", inability="missing")
+    assert [k.name for k in proposed_supporters(posts.worker, sh_case.pk) if k.recorded] == ["孙四"]
+    rows = record_proposed_supporters(actor=posts.worker, case_id=sh_case.pk)
+    assert [r.name for r in rows] == ["孙一", "孙二", "孙三"] and Supporter.objects.count() == 4

@@ -66,6 +66,7 @@ class Kin:
     per_capita_income: Decimal | None = None
     low_income_line: Decimal | None = None
     notes: list = field(default_factory=list)
+    recorded: bool = False                 # already among the case's supporters (cases.supporters.proposed_supporters)
 
     def supporter(self) -> dict:
         """The Supporter row this proposal records (cases.supporters.save_supporter's input)."""
@@ -126,10 +127,11 @@ def _supported(person_ids: list[int], household_ids: set[int]) -> tuple[set[int]
     return dibao, hardship
 
 
-def registry_supporters(case: Case, on_date: dt.date) -> list[Kin]:
-    """The supporters the registry proposes for a special-hardship case's covered person, each
-    judged by the rule with the parameters of the case's area on `on_date`."""
-    person_id = case.covered_person_id or case.applicant_id
+def registry_supporters(case: Case, on_date: dt.date, *, person_id: int | None = None) -> list[Kin]:
+    """The supporters the registry proposes for a special-hardship case's covered person (or
+    `person_id`, an enrollment's), each judged by the rule with the parameters of the case's area
+    on `on_date`."""
+    person_id = person_id or case.covered_person_id or case.applicant_id
     person = Person.objects.filter(pk=person_id).first()
     if person is None:
         return []

@@ -85,7 +85,7 @@ def supporters_of(actor: Actor, case_id) -> list[Supporter]:
     return list(Supporter.objects.filter(case_id=case.pk).order_by("id"))
 
 
-def facts_for_case(case_id: int) -> list[SupporterFacts]:
+def facts_for_case(case_id: int, *, person_id: int | None = None) -> list[SupporterFacts]:
     """What the rule sees of a case's supporters (the caller has checked scope). Every assessment
     reads them here (the case's steps through services.assess_case, a re-assessment through
     payments.reassessment), so here an empty list is refused while the registry knows relatives
@@ -93,18 +93,19 @@ def facts_for_case(case_id: int) -> list[SupporterFacts]:
     filled in (`require_recorded`)."""
     rows = supporter_facts(Supporter.objects.filter(case_id=case_id).order_by("id").values(*FIELDS))
     if not rows:
-        require_recorded(Case.objects.get(pk=case_id))
+        require_recorded(Case.objects.get(pk=case_id), person_id=person_id)
     return rows
 
 
-def require_recorded(case: Case) -> None:
+def require_recorded(case: Case, *, person_id: int | None = None) -> None:
     """Refuse (ValidationError "supporters_not_recorded", naming them) when no supporter is recorded
-    on the case and the registry knows relatives bound to support the person (cases/kin.py)."""
+    on the case and the registry knows relatives bound to support the person (the case's covered
+    person, or `person_id`: an enrollment's) (cases/kin.py)."""
     from .kin import registry_supporters
 
     if Supporter.objects.filter(case_id=case.pk).exists():
         return
-    kin = registry_supporters(case, clocks.today())
+    kin = registry_supporters(case, clocks.today(), person_id=person_id)
     if kin:
         names = _(", ").join(_("%(name)s (%(relation)s)") % {"name": k.name, "relation": SupporterRelation(k.relation).label}
                              for k in kin)
@@ -122,11 +123,25 @@ def proposed_supporters(actor: Actor, case_id) -> list:
     case = get_case(actor, case_id)
     if case.program_id != SPECIAL_HARDSHIP:
         return []
-    recorded = set(Supporter.objects.filter(case_id=case.pk).exclude(id_number="").values_list("id_number", flat=True))
+    recorded = _recorded(case)
     kin = registry_supporters(case, clocks.today())
     for k in kin:
-        k.recorded = k.id_number in recorded
+        k.recorded = _is_recorded(k, recorded)
     return kin
+
+
+def _recorded(case: Case) -> tuple[set, set]:
+    """(ID numbers, (name, relation) of those recorded without one) of the case's supporters."""
+    numbers, named = set(), set()
+    for number, name, relation in Supporter.objects.filter(case_id=case.pk).values_list("id_number", "name", "relation"):
+        (numbers.add(number) if number else named.add((name, relation)))
+    return numbers, named
+
+
+def _is_recorded(kin, recorded: tuple[set, set]) -> bool:
+    """Whether a proposed relative is on the list already: by ID number, or, where the worker typed
+    none, by name and relation."""
+    return kin.id_number in recorded[0] or (kin.name, kin.relation) in recorded[1]
 
 
 def can_record(actor: Actor, case: Case) -> bool:
@@ -256,6 +271,21 @@ def record_supporter(*, actor: Actor, case_id: int, name: str, relation: str, in
 
 
 @transaction.atomic(durable=True)
+def set_supporter_reason(*, actor: Actor, case_id: int, supporter_id: int, inability: str, note: str | None = None) -> Supporter:
+    """Correct why a recorded supporter cannot support (what the registry did not know: missing,
+    in prison, without full civil capacity), keeping the rest as recorded: no one is typed again."""
+    case = _open_case(actor, case_id)
+    row = Supporter.objects.filter(pk=supporter_id, case_id=case.pk).first()
+    if row is None:
+        raise NotFound(_("Not found."))
+    data = {name: getattr(row, name) for name in FIELDS if name != "id"}
+    data["inability"] = inability
+    if note is not None:
+        data["note"] = note
+    return save_supporter(case, actor, data, supporter_id=row.pk)
+
+
+@transaction.atomic(durable=True)
 def record_proposed_supporters(*, actor: Actor, case_id: int) -> list[Supporter]:
     """Record, in one action, every supporter the registry proposes that is not on the list yet
     (cases/kin.py: relatives bound by law, with the reason the rule finds in their own households'
@@ -263,8 +293,8 @@ def record_proposed_supporters(*, actor: Actor, case_id: int) -> list[Supporter]
     from .kin import registry_supporters
 
     case = _open_case(actor, case_id)
-    recorded = set(Supporter.objects.filter(case_id=case.pk).exclude(id_number="").values_list("id_number", flat=True))
-    proposed = [k for k in registry_supporters(case, clocks.today()) if k.id_number not in recorded]
+    recorded = _recorded(case)
+    proposed = [k for k in registry_supporters(case, clocks.today()) if not _is_recorded(k, recorded)]
     if not proposed:
         raise Conflict(_("The registry proposes no supporter that is not recorded already."), code="nothing_proposed")
     return [save_supporter(case, actor, k.supporter()) for k in proposed]

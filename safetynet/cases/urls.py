@@ -18,4 +18,5 @@ urlpatterns = [
     path("<int:case_id>/supporters/", views.supporter_add, name="supporter_add"),
     path("<int:case_id>/supporters/<int:supporter_id>/remove/", views.supporter_remove, name="supporter_remove"),
     path("<int:case_id>/supporters/proposed/", views.supporters_record_proposed, name="supporters_record_proposed"),
+    path("<int:case_id>/supporters/<int:supporter_id>/reason/", views.supporter_reason, name="supporter_reason"),
 ]

@@ -36,7 +36,7 @@ from .forms import (
     NoticeForm, ObjectionForm, OpinionForm, QuickAidForm, ReasonForm, ReasonsForm, SupporterForm, SurveyForm,
     VerificationForm,
 )
-from .models import Attachment, Case, Status
+from .models import Attachment, Case, Status, SupporterInability
 
 PAGE_SIZE = 25
 LIST_PAGE_SIZE = 50
@@ -512,7 +512,7 @@ def _supporter_context(actor, case: Case, *, form=None, notice: str = "", error:
     proposed = pages.proposed_supporter_rows(actor, case) if editable else []
     return {"supporter_rows": pages.supporter_rows(actor, case),
             "supporter_form": (form or SupporterForm()).mark_invalid() if editable else None,
-            "proposed_supporters": proposed, "proposed_to_record": sum(1 for r in proposed if not r["recorded"]),
+            "proposed_supporters": proposed, "inability_choices": SupporterInability.choices if editable else [], "proposed_to_record": sum(1 for r in proposed if not r["recorded"]),
             "supporter_notice": notice, "supporter_error": error}
 
 
@@ -562,6 +562,22 @@ def supporters_record_proposed(request, actor, case_id: int):
     return _supporters_answer(request, actor, case_id, notice=_("Recorded from the registry: %(names)s. Correct any "
                                                                 "reason the registry does not know.")
                               % {"names": _(", ").join(r.name for r in rows)})
+
+
+@require_POST
+@case_view(supporters.PERMISSION)
+def supporter_reason(request, actor, case_id: int, supporter_id: int):
+    """Correct one supporter's reason in place (the row's own select)."""
+    try:
+        row = supporters.set_supporter_reason(actor=actor, case_id=case_id, supporter_id=supporter_id,
+                                              inability=request.POST.get("inability", ""))
+    except (NotFound, PermissionDenied):
+        raise
+    except Conflict as exc:
+        return _supporters_answer(request, actor, case_id, error=exc.message, status=409)
+    except SafetyNetError as exc:
+        return _supporters_answer(request, actor, case_id, error=exc.message, status=422)
+    return _supporters_answer(request, actor, case_id, notice=_("Supporter %(name)s corrected.") % {"name": row.name})
 
 
 @require_POST

@@ -90,7 +90,7 @@ def _supporters_and_level(enrollment: Enrollment, care_level: str | None):
 
     from .change_models import Recheck, RecheckStatus
 
-    supporters = facts_for_case(enrollment.case_id)
+    supporters = facts_for_case(enrollment.case_id, person_id=enrollment.person_id)
     level = care_level or (Recheck.objects.filter(enrollment=enrollment, status=RecheckStatus.CLOSED).exclude(care_level="")
                            .order_by("-closed_on", "-id").values_list("care_level", flat=True).first())
     if not level:
