@@ -12,6 +12,11 @@ its area (404 outside), on an open special-hardship case before the town opinion
 an objection or a reopening, when the opinion is given anew); afterwards the stored assessment
 would no longer match, so the list is closed (409). Each write is audited.
 
+The registry proposes the supporters it knows (cases/kin.py: relatives the law binds, each judged on
+his own household's facts); the worker records the proposal in one action and corrects a reason
+from its row. While the registry knows such relatives and none is recorded, every assessment that
+reads the list here (`facts_for_case`) is refused, naming them.
+
 The rule decides, not this module: a reason the facts do not bear out (a "dibao recipient aged 60
 or over" born 50 years ago) is kept as recorded and the breakdown says the rule found him able.
 """
@@ -32,6 +37,7 @@ from safetynet.programs.facts import SupporterFacts
 from safetynet.registry.models import DisabilityType
 
 from . import clocks
+from .kin import registry_supporters
 from .models import Case, Status, Supporter, SupporterInability, SupporterRelation
 from .selectors import get_case
 
@@ -101,8 +107,6 @@ def require_recorded(case: Case, *, person_id: int | None = None) -> None:
     """Refuse (ValidationError "supporters_not_recorded", naming them) when no supporter is recorded
     on the case and the registry knows relatives bound to support the person (the case's covered
     person, or `person_id`: an enrollment's) (cases/kin.py)."""
-    from .kin import registry_supporters
-
     if Supporter.objects.filter(case_id=case.pk).exists():
         return
     kin = registry_supporters(case, clocks.today(), person_id=person_id)
@@ -118,8 +122,6 @@ def require_recorded(case: Case, *, person_id: int | None = None) -> None:
 def proposed_supporters(actor: Actor, case_id) -> list:
     """The registry's proposal for the case (cases/kin.py), each relative marked `recorded` when
     the same ID number is already among the supporters. Scoped: 404 outside the area."""
-    from .kin import registry_supporters
-
     case = get_case(actor, case_id)
     if case.program_id != SPECIAL_HARDSHIP:
         return []
@@ -290,8 +292,6 @@ def record_proposed_supporters(*, actor: Actor, case_id: int) -> list[Supporter]
     """Record, in one action, every supporter the registry proposes that is not on the list yet
     (cases/kin.py: relatives bound by law, with the reason the rule finds in their own households'
     facts). Each is then corrected like any other (the same ID number again, or removed)."""
-    from .kin import registry_supporters
-
     case = _open_case(actor, case_id)
     recorded = _recorded(case)
     proposed = [k for k in registry_supporters(case, clocks.today()) if not _is_recorded(k, recorded)]
