@@ -236,3 +236,49 @@ def test_temporary_quick_aid_through_the_page(login, posts, poor_household, cloc
     assert _act(login(posts.worker), case, "approve_quick_aid", {"amount": "600.00"}).status_code == 302
     case.refresh_from_db()
     assert case.status == "confirmed" and case.decisions.get().monthly_amount == 600
+
+
+# --- investigators are picked from the staff register (issue 15, item 5) ----------------------
+
+def test_the_survey_form_ticks_the_worker_and_offers_colleagues_from_the_register(login, posts, poor_household, clock,
+                                                                                   standards, village):
+    from safetynet.workforce.models import StaffIdentity
+
+    case = walk(posts, poor_household, clock, to="accepted")
+    me = StaffIdentity.objects.create(user_id=posts.worker.user_id, name="王镇干", id_number=investigators(1)[0]["id_number"],
+                                      area_id=TOWN, kind="town_staff")
+    colleague = StaffIdentity.objects.create(name="赵村干", id_number=investigators(1)[0]["id_number"], area_id=village.code,
+                                             kind="village_committee")
+    elsewhere = StaffIdentity.objects.create(name="钱他镇", id_number=investigators(1)[0]["id_number"], area_id=OTHER_TOWN,
+                                             kind="town_staff")
+    client = login(posts.worker)
+    html = client.get(_url(case)).content.decode()
+    assert re.search(rf'name="record_survey-investigators" value="{me.pk}"[^>]*checked', html)
+    assert f'value="{colleague.pk}"' in html and not re.search(rf'value="{colleague.pk}"[^>]*checked', html)
+    assert "钱他镇" not in html                        # another town's staff are not offered
+    assert "<details" in html and "Someone not in the staff register" in html    # typed rows folded away
+    # Ticking one colleague is the whole input; the worker is kept as ticked.
+    response = _act(client, case, "record_survey", {"conducted_on": clock().isoformat(), "findings": "属实",
+                                                    "signed_by_household": "on", "investigators": [me.pk, colleague.pk]})
+    assert response.status_code == 302, re.findall(r'invalid-feedback[^>]*>([^<]+)<', response.content.decode())
+    case.refresh_from_db()
+    survey = case.surveys.get()
+    assert case.status == "surveyed"
+    assert sorted(survey.investigators.values_list("staff_identity_id", flat=True)) == sorted([me.pk, colleague.pk])
+    assert sorted(survey.investigators.values_list("name", flat=True)) == sorted(["王镇干", "赵村干"])
+
+
+def test_a_staff_member_of_another_town_cannot_be_posted_as_investigator(login, posts, poor_household, clock, standards):
+    from safetynet.workforce.models import StaffIdentity
+
+    case = walk(posts, poor_household, clock, to="accepted")
+    me = StaffIdentity.objects.create(user_id=posts.worker.user_id, name="王镇干", id_number=investigators(1)[0]["id_number"],
+                                      area_id=TOWN, kind="town_staff")
+    elsewhere = StaffIdentity.objects.create(name="钱他镇", id_number=investigators(1)[0]["id_number"], area_id=OTHER_TOWN,
+                                             kind="town_staff")
+    response = _act(login(posts.worker), case, "record_survey", {"conducted_on": clock().isoformat(), "findings": "属实",
+                                                                 "signed_by_household": "on",
+                                                                 "investigators": [me.pk, elsewhere.pk]})
+    assert response.status_code == 422 and "属实" in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == "accepted"

@@ -57,7 +57,7 @@ from safetynet.programs import selectors as program_selectors
 from safetynet.publicity import services as publicity
 from safetynet.publicity.models import NoticeStatus
 from safetynet.registry.models import Household, Kinship
-from safetynet.workforce.models import StaffIdentity
+from safetynet.workforce.selectors import resolve_investigators
 
 from . import clocks, standards, statements
 from .closerelatives import find_close_relatives
@@ -555,41 +555,7 @@ def _resolve_investigators(items, case: Case) -> list[dict]:
     """Investigators as {"user_id"} (a login with a registered staff identity), {"staff_identity_id"}
     or {"name", "id_number"}: at least two different people (MLG-2021 art. 15), neither a member
     nor a registered close relative of a member of the household."""
-    if not isinstance(items, (list, tuple)):
-        raise ValidationError(_("List the investigators."), field="investigators")
-    user_ids, identity_ids, named = [], [], []
-    for item in items:
-        if not isinstance(item, dict):
-            raise ValidationError(_("List the investigators."), field="investigators")
-        if item.get("user_id"):
-            user_ids.append(int(item["user_id"]))
-        elif item.get("staff_identity_id"):
-            identity_ids.append(int(item["staff_identity_id"]))
-        else:
-            name = _text(clean_text(item.get("name"), field="investigators"), "investigators", max_length=50)
-            number = parse_id_number(item.get("id_number") or "", field="investigators").number
-            named.append({"name": name, "id_number": number, "user_id": None, "staff_identity_id": None})
-    resolved: list[dict] = []
-    if user_ids or identity_ids:
-        found = list(StaffIdentity.objects.filter(Q(user_id__in=user_ids) | Q(pk__in=identity_ids), is_active=True)
-                     .values("id", "user_id", "name", "id_number"))
-        by_user = {f["user_id"]: f for f in found if f["user_id"]}
-        by_id = {f["id"]: f for f in found}
-        for uid in user_ids:
-            if uid not in by_user:
-                raise ValidationError(_("An investigator's login is not registered as staff (with an ID number): register them first."),
-                                      field="investigators")
-            f = by_user[uid]
-            resolved.append({"name": f["name"], "id_number": f["id_number"], "user_id": uid, "staff_identity_id": f["id"]})
-        for iid in identity_ids:
-            if iid not in by_id:
-                raise ValidationError(_("No such staff member."), field="investigators")
-            f = by_id[iid]
-            resolved.append({"name": f["name"], "id_number": f["id_number"], "user_id": f["user_id"], "staff_identity_id": iid})
-    resolved += named
-    distinct = {}
-    for r in resolved:
-        distinct.setdefault(r["id_number"], r)
+    distinct = {r["id_number"]: r for r in resolve_investigators(items)}
     if len(distinct) < 2:
         raise ValidationError(_("A survey needs at least two different investigators."), field="investigators")
     numbers = set(distinct)

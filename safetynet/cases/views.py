@@ -28,7 +28,7 @@ from safetynet.core.money import format_yuan
 from safetynet.core.decorators import post_view
 from safetynet.core.privatefiles import answer_file, download_view
 from safetynet.registry import selectors as registry_selectors
-from safetynet.workforce.selectors import staff_identities_in_scope
+from safetynet.workforce.selectors import investigator_choices
 
 from . import batch, clocks, letters, pages, selectors, services, supporters, workflow
 from .forms import (
@@ -40,7 +40,6 @@ from .models import Attachment, Case, Status
 
 PAGE_SIZE = 25
 LIST_PAGE_SIZE = 50
-STAFF_CHOICES_LIMIT = 200
 
 
 def case_view(permission: str = selectors.VIEW):
@@ -371,15 +370,6 @@ STEPS: dict[str, Step] = {
 FIELD_ALIASES = {"items": "items", "missing_materials": "missing_materials"}
 
 
-def _staff_choices(actor, case: Case) -> list[tuple[str, str]]:
-    """Registered staff and village committee members who work at the case's county, town or
-    village, as far as the post can see them."""
-    codes = [case.area_id[:n] for n in (6, 9, 12) if len(case.area_id) >= n]
-    rows = (staff_identities_in_scope(actor).filter(area_id__in=codes)
-            .order_by("area_id", "name").values_list("id", "name", "area__name", "kind")[:STAFF_CHOICES_LIMIT])
-    return [(str(pk), f"{name} · {area}") for pk, name, area, _kind in rows]
-
-
 def _initial(action: str, case: Case) -> dict:
     today = clocks.today()
     initial = {"version": case.version}
@@ -404,7 +394,7 @@ def _make_form(action: str, case: Case, actor, data=None):
     step = STEPS[action]
     kwargs = {"prefix": action, "initial": _initial(action, case)}
     if step.form is SurveyForm:
-        kwargs["staff_choices"] = _staff_choices(actor, case)
+        kwargs["staff_choices"], kwargs["own_staff"] = investigator_choices(actor, case.area_id)
         kwargs["with_activities"] = action == "record_survey" and case.program_id == "special_hardship" \
             and case.status != Status.CONTESTED
     form = step.form(data, **kwargs)
