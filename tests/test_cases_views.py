@@ -192,7 +192,7 @@ def test_household_include_lists_applications(rf, posts, poor_household, clock, 
     case = walk(posts, poor_household, clock, to="applied")
     html = Template("{% load cases_tags %}{% household_cases household %}").render(
         Context({"actor": posts.worker, "household": poor_household}))
-    assert f"/cases/{case.pk}/" in html and f"/cases/new/?household={poor_household.pk}" in html
+    assert f"/cases/{case.pk}/" in html and f"/cases/new/?household={poor_household.pk}&amp;program=temporary" in html
     html = Template("{% load cases_tags %}{% household_cases household %}").render(
         Context({"actor": posts.grid, "household": poor_household}))
     assert "household-cases" not in html
@@ -249,8 +249,8 @@ def test_the_survey_form_ticks_the_worker_and_offers_colleagues_from_the_registe
                                       area_id=TOWN, kind="town_staff")
     colleague = StaffIdentity.objects.create(name="赵村干", id_number=investigators(1)[0]["id_number"], area_id=village.code,
                                              kind="village_committee")
-    elsewhere = StaffIdentity.objects.create(name="钱他镇", id_number=investigators(1)[0]["id_number"], area_id=OTHER_TOWN,
-                                             kind="town_staff")
+    StaffIdentity.objects.create(name="钱他镇", id_number=investigators(1)[0]["id_number"], area_id=OTHER_TOWN,
+                                 kind="town_staff")
     client = login(posts.worker)
     html = client.get(_url(case)).content.decode()
     assert re.search(rf'name="record_survey-investigators" value="{me.pk}"[^>]*checked', html)
@@ -282,3 +282,58 @@ def test_a_staff_member_of_another_town_cannot_be_posted_as_investigator(login, 
     assert response.status_code == 422 and "属实" in response.content.decode()
     case.refresh_from_db()
     assert case.status == "accepted"
+
+
+# --- a case starts from the household (issue 15, item 6) --------------------------------------
+
+def test_new_application_finds_the_household_by_name_or_id_number(login, posts, poor_household, clock, standards,
+                                                                  other_village):
+    other = make_poor_household(posts.other_worker, other_village.code)
+    client = login(posts.worker)
+    head = poor_household.head
+    page = client.get(reverse("cases:new"))
+    assert page.status_code == 200 and 'name="q"' in page.content.decode() and 'type="number"' not in page.content.decode()
+    found = client.get(reverse("cases:new"), {"q": head.name, "program": "dibao"}).content.decode()
+    assert f"?household={poor_household.pk}&amp;program=dibao" in found
+    assert head.id_number not in found and head.id_number[-4:] in found            # masked, as on the household list
+    by_number = client.get(reverse("cases:new"), {"q": head.id_number[:14]}, HTTP_HX_REQUEST="true",
+                           HTTP_HX_TARGET="pick-results")
+    html = by_number.content.decode()
+    assert "<html" not in html and f"?household={poor_household.pk}" in html       # the short list alone, for htmx
+    # Another town's household is not found, by name or by number.
+    assert f"?household={other.pk}" not in client.get(reverse("cases:new"), {"q": other.head.name}).content.decode()
+    assert f"?household={other.pk}" not in client.get(reverse("cases:new"), {"q": other.head.id_number}).content.decode()
+    assert login(posts.inspector).get(reverse("cases:new"), {"q": head.name}).status_code == 403
+
+
+def test_the_household_page_offers_the_programs_it_could_apply_for_prefilled(login, posts, poor_household, clock,
+                                                                           standards):
+    client = login(posts.worker)
+    page = client.get(reverse("registry:household_detail", args=[poor_household.pk])).content.decode()
+    for program in ("dibao", "special_hardship", "temporary"):   # the child of 10 cannot work: special hardship too
+        assert f"/cases/new/?household={poor_household.pk}&amp;program={program}" in page
+    form = client.get(reverse("cases:new"), {"household": poor_household.pk, "program": "special_hardship"}).context["form"]
+    child = poor_household.members.get(relation_to_head="child")
+    assert form["program"].value() == "special_hardship" and form["covered_person"].value() == child.pk
+    assert form["applicant"].value() == poor_household.head_id
+    # The worker only confirms: one submit files the dibao application from the button's link.
+    response = client.post(reverse("cases:new") + f"?household={poor_household.pk}&program=dibao", {
+        "household": poor_household.pk, "program": "dibao", "applicant": poor_household.head_id, "channel": "walk_in",
+        "dibao_kind": "household"})
+    assert response.status_code == 302
+    page = client.get(reverse("registry:household_detail", args=[poor_household.pk])).content.decode()
+    assert "program=dibao" not in page and "program=temporary" in page       # an open dibao case: no second one
+    page = login(posts.inspector).get(reverse("registry:household_detail", args=[poor_household.pk])).content.decode()
+    assert "/cases/new/" not in page                                            # a post that may not apply gets no button
+
+
+def test_a_household_without_anyone_unable_to_work_is_not_offered_special_hardship(posts, village, clock, standards):
+    from safetynet.cases import pages
+    from safetynet.registry.selectors import household_members
+    from tests.cases_helpers import new_id
+    from safetynet.registry.services import create_household
+
+    household = create_household(actor=posts.worker, area_code=village.code, address="测试村99号", registration_type="rural",
+                                 members=[{"name": "壮年人", "id_number": new_id(D(1980, 3, 1)), "relation_to_head": "head"}])
+    offered = [o.program for o in pages.apply_options(posts.worker, household, household_members(household), clock())]
+    assert offered == ["dibao", "temporary"]

@@ -45,7 +45,6 @@ from django.utils.translation import gettext as _
 
 from safetynet.core.audit import record_event
 from safetynet.core.errors import Conflict, NotFound, ValidationError
-from safetynet.core.idnumbers import parse_id_number
 from safetynet.core.text import clean_text
 from safetynet.core.money import parse_money, to_money
 from safetynet.core.scoping import Actor, get_in_scope

@@ -175,21 +175,45 @@ def overdue(request, actor):
 # New application
 # --------------------------------------------------------------------------------------------
 
+PICK_PAGE_SIZE = 10
+
+
+def _pick_household(request, actor, program: str):
+    """Find the household by a name or an ID number (or its beginning), as the household list
+    does (`registry.selectors.household_page`, IDs masked); htmx swaps the short list in as one types."""
+    q = (request.GET.get("q") or "").strip()[:50]
+    page = registry_selectors.household_page(actor, q=q, page=1, page_size=PICK_PAGE_SIZE) if q else None
+    context = {"q": q, "page": page, "program": program, "program_label": pages.program_label(program) if program else ""}
+    if request.htmx and request.htmx.target == "pick-results":
+        return render(request, "cases/_pick_results.html", context)
+    return render(request, "cases/case_new_pick.html", context)
+
+
 @require_http_methods(["GET", "POST"])
 @case_view("cases.apply")
 def case_new(request, actor):
-    """Apply from a registered household (`?household=<id>`): members, income and assets come
-    from the registry; the form asks only what the registry cannot know."""
+    """Apply from a registered household (`?household=<id>`, found by name or ID number first;
+    `&program=` from the household page's button): members, income and assets come from the
+    registry, the program and the person it covers are pre-filled; the form asks only what the
+    registry cannot know."""
     household_id = request.GET.get("household") or request.POST.get("household")
+    program = request.GET.get("program") or ""
+    program = program if program in services.PROGRAMS else ""
     if not household_id:
-        return render(request, "cases/case_new_pick.html", {})
+        return _pick_household(request, actor, program)
     try:
         household = registry_selectors.get_household(actor, int(household_id))
     except (TypeError, ValueError):
         raise Http404(_("Not found in your area."))
-    members = [m for m in registry_selectors.household_members(household) if not m.is_deceased]
+    everyone = registry_selectors.household_members(household)
+    members = [m for m in everyone if not m.is_deceased]
     choices = [(m.pk, f"{m.name} · {m.get_relation_to_head_display()}") for m in members]
-    form = ApplicationForm(request.POST or None, members=choices, initial={"applicant": household.head_id})
+    initial = {"applicant": household.head_id, "program": program}
+    if program == "special_hardship":
+        candidates = pages.special_hardship_candidates(household, everyone, clocks.today())
+        if candidates:
+            initial["covered_person"] = candidates[0]
+    form = ApplicationForm(request.POST or None, members=choices, initial=initial)
     status = 200
     if request.method == "POST":
         if form.is_valid():
