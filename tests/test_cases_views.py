@@ -337,3 +337,37 @@ def test_a_household_without_anyone_unable_to_work_is_not_offered_special_hardsh
                                  members=[{"name": "壮年人", "id_number": new_id(D(1980, 3, 1)), "relation_to_head": "head"}])
     offered = [o.program for o in pages.apply_options(posts.worker, household, household_members(household), clock())]
     assert offered == ["dibao", "temporary"]
+
+
+# --- emergency aid over the town's limit (issue 15, item 8) -----------------------------------
+
+def test_emergency_aid_over_the_limit_offers_the_switch_in_place_keeping_what_was_typed(login, posts, poor_household,
+                                                                                       clock, standards):
+    case = services.apply_for_assistance(actor=posts.worker, program_code="temporary", household_id=poor_household.pk,
+                                         applicant_id=poor_household.head_id, channel="walk_in", kind="emergency",
+                                         requested_amount="3000", reason="火灾")
+    client = login(posts.worker)
+    page = client.get(_url(case)).content.decode()
+    assert 'data-testid="switch-to-ordinary"' not in page and 'data-action="switch_to_ordinary"' not in page
+    refused = _act(client, case, "pay_first", {"amount": "5000", "note": "房屋全毁，急需安置"})
+    html = refused.content.decode()
+    assert refused.status_code == 422 and "Above the town" in html
+    assert 'data-testid="switch-to-ordinary"' in html and "房屋全毁，急需安置" in html and 'value="5000"' in html
+    assert f'formaction="/cases/{case.pk}/act/switch_to_ordinary/"' in html
+    # The button posts the same form (its fields, as typed) to the switch.
+    case.refresh_from_db()
+    response = client.post(reverse("cases:act", args=[case.pk, "switch_to_ordinary"]), {
+        "pay_first-version": case.version, "pay_first-amount": "5000", "pay_first-note": "房屋全毁，急需安置"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.path, case.status, case.requested_amount) == ("temporary:ordinary", "applied", 5000)
+    assert case.events.get(action="switch_to_ordinary").note == "房屋全毁，急需安置"
+    # Another town's post cannot switch it (404), a county officer may not (403).
+    other = services.apply_for_assistance(actor=posts.worker, program_code="temporary", household_id=poor_household.pk,
+                                          applicant_id=poor_household.members.get(relation_to_head="spouse").pk,
+                                          channel="walk_in", kind="emergency", requested_amount="5000", reason="火灾")
+    data = {"pay_first-version": other.version, "pay_first-amount": "5000"}
+    assert login(posts.other_worker).post(reverse("cases:act", args=[other.pk, "switch_to_ordinary"]), data).status_code == 404
+    assert login(posts.officer).post(reverse("cases:act", args=[other.pk, "switch_to_ordinary"]), data).status_code == 403
+    other.refresh_from_db()
+    assert other.path == "temporary:emergency"

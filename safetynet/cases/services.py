@@ -986,6 +986,9 @@ def extend_case(*, actor: Actor, case_id: int, reason: str, version: int | None 
 # Temporary assistance (POLICY.md §3)
 # --------------------------------------------------------------------------------------------
 
+OVER_TOWN_LIMIT = "over_town_limit"   # the error code that offers the switch to the ordinary procedure
+
+
 def _temporary_outcome(case: Case, kind: str, amount: Decimal, today: dt.date):
     params = standards.temporary_parameters(case.area_id, today, bool(case.snapshot.get("household", {}).get("is_urban")))
     if params.standard is None:
@@ -1008,7 +1011,7 @@ def pay_emergency_aid_first(*, actor: Actor, case_id: int, amount=None, note: st
     level = outcome.details.get("approving_level")
     if level != rules.TOWN:
         raise ValidationError(_("Above the town's limit (¥%(limit)s): the town cannot pay this first; use the ordinary procedure.")
-                              % {"limit": f"{outcome.details['town_limit']:,.2f}"}, field="amount")
+                              % {"limit": f"{outcome.details['town_limit']:,.2f}"}, field="amount", code=OVER_TOWN_LIMIT)
     case.approving_level = "town"
     transition(case, "pay_first", actor, note=note, changes={
         "paid_first_on": today, "approving_level": "town", "outcome": standards.jsonable(outcome.as_dict()),
@@ -1016,6 +1019,23 @@ def pay_emergency_aid_first(*, actor: Actor, case_id: int, amount=None, note: st
         data={"amount": f"{outcome.monthly_amount:.2f}"})
     return _decide(case, actor, outcome=DecisionOutcome.APPROVED, amount=outcome.monthly_amount, today=today,
                    assessment=outcome.as_dict(), parameters=params)
+
+
+@transaction.atomic(durable=True)
+def switch_to_ordinary_procedure(*, actor: Actor, case_id: int, amount=None, note: str = "",
+                                 version: int | None = None) -> Case:
+    """Emergency aid the town cannot pay first (over its limit) goes on as ordinary temporary
+    assistance (TA-2018: survey, verification, town opinion, approval at the amount's level),
+    keeping the application as filed and the amount typed as the amount requested; the next step
+    is its acceptance. Same post and area as paying first."""
+    case = _load(actor, case_id, version)
+    check_transition(case, "switch_to_ordinary", actor)
+    amount = _amount(amount, "amount", required=False) or case.requested_amount
+    note = _text(note, "note", required=False, max_length=2000)
+    transition(case, "switch_to_ordinary", actor, note=note, changes={
+        "kind": TemporaryKind.ORDINARY.value, "path": ORDINARY, "requested_amount": amount},
+        data={"from": TemporaryKind.EMERGENCY.value, "to": TemporaryKind.ORDINARY.value, "requested_amount": f"{amount:.2f}"})
+    return case
 
 
 @transaction.atomic(durable=True)

@@ -253,6 +253,7 @@ class Step:
     form: type
     run: Callable          # run(actor, case, form, extra) -> str (the success message)
     primary_label: str = ""
+    prefix: str = ""       # another step's prefix: a button inside that step's form posts what was typed there
 
 
 def _done(action: str) -> str:
@@ -334,6 +335,13 @@ def _run_pay_first(actor, case, form, extra):
     return ""
 
 
+def _run_switch_to_ordinary(actor, case, form, extra):
+    case = services.switch_to_ordinary_procedure(actor=actor, case_id=case.pk, version=form.cleaned_data["version"],
+                                                 amount=form.cleaned_data["amount"], note=form.cleaned_data["note"])
+    return _("Switched to the ordinary procedure, %(amount)s requested. Next: accept the application.") % {
+        "amount": format_yuan(case.requested_amount)}
+
+
 def _run_quick(approve: bool):
     def run(actor, case, form, extra):
         data = form.cleaned_data
@@ -382,6 +390,8 @@ STEPS: dict[str, Step] = {
     "refuse_temporary_aid": Step(ReasonsForm, _run_refuse),
     "approve_temporary_aid": Step(AmountForm, _run_approve_temporary),
     "pay_first": Step(AmountForm, _run_pay_first),
+    # Offered inside the pay_first form when the amount is over the town's limit (what was typed is kept).
+    "switch_to_ordinary": Step(AmountForm, _run_switch_to_ordinary, prefix="pay_first"),
     "complete_paperwork": Step(NoteForm, _simple(services.complete_emergency_paperwork, "note")),
     "approve_quick_aid": Step(QuickAidForm, _run_quick(True)),
     "refuse_quick_aid": Step(ReasonsForm, _run_quick(False)),
@@ -390,6 +400,8 @@ STEPS: dict[str, Step] = {
     "extend": Step(ReasonForm, _simple(services.extend_case, "reason")),
     "return_for_supplement": Step(ReasonForm, _simple(services.return_for_supplement, "reason")),
 }
+# Steps offered only from within another step's form, never as a form of their own.
+OFFERED_IN_PLACE = {"switch_to_ordinary": "pay_first"}
 # Field names the services use in their errors that the page's forms call otherwise.
 FIELD_ALIASES = {"items": "items", "missing_materials": "missing_materials"}
 
@@ -416,7 +428,7 @@ def _initial(action: str, case: Case) -> dict:
 
 def _make_form(action: str, case: Case, actor, data=None):
     step = STEPS[action]
-    kwargs = {"prefix": action, "initial": _initial(action, case)}
+    kwargs = {"prefix": step.prefix or action, "initial": _initial(action, case)}
     if step.form is SurveyForm:
         kwargs["staff_choices"], kwargs["own_staff"] = investigator_choices(actor, case.area_id)
         kwargs["with_activities"] = action == "record_survey" and case.program_id == "special_hardship" \
@@ -440,11 +452,19 @@ def _ordered_actions(case: Case, allowed: list[str]) -> tuple[list[str], list[st
     return main, side
 
 
-def _render_case(request, actor, case_id, *, bound: tuple | None = None, status: int = 200, supporter_form=None):
+def _render_case(request, actor, case_id, *, bound: tuple | None = None, status: int = 200, supporter_form=None,
+                 offer: str = ""):
+    """The case page; `offer` names a step offered in place inside the bound step's form (the
+    switch to the ordinary procedure when emergency aid is over the town's limit)."""
     context = pages.case_page(actor, case_id)
     case = context["case"]
     allowed = [a for a in context["file"].allowed_actions if a in STEPS]
+    offer = offer if offer in allowed else ""
+    allowed = [a for a in allowed if a not in OFFERED_IN_PLACE]
     bound_action = bound[0] if bound else None
+    if bound_action in OFFERED_IN_PLACE:    # a failed switch: shown in the form it was posted from
+        bound_action, offer = OFFERED_IN_PLACE[bound_action], bound_action
+        bound = (bound_action, bound[1], bound[2])
     if bound_action and bound_action not in allowed:
         allowed.insert(0, bound_action)   # keep what was typed, with the reason it failed
     main, side = _ordered_actions(case, allowed)
@@ -456,7 +476,9 @@ def _render_case(request, actor, case_id, *, bound: tuple | None = None, status:
             form, extra = _make_form(action, case, actor)
         forms[action] = {"action": action, "label": workflow.action_label(action), "form": form.mark_invalid(), "extra": extra,
                          "bound": action == bound_action, "url": reverse("cases:act", args=[case.pk, action]),
-                         "is_next": action == case.next_action, "template": _form_template(action)}
+                         "is_next": action == case.next_action, "template": _form_template(action),
+                         "switch_url": reverse("cases:act", args=[case.pk, offer])
+                         if offer and OFFERED_IN_PLACE.get(offer) == action else ""}
     preview = None
     preview_error = ""
     if "give_town_opinion" in forms:
@@ -511,8 +533,9 @@ def case_act(request, actor, case_id: int, action: str):
         raise
     except SafetyNetError as exc:
         _put_error(form, exc, FIELD_ALIASES)
+        offer = "switch_to_ordinary" if exc.code == services.OVER_TOWN_LIMIT else ""
         return _render_case(request, actor, case_id, bound=(action, form, extra),
-                            status=409 if isinstance(exc, Conflict) else 422)
+                            status=409 if isinstance(exc, Conflict) else 422, offer=offer)
     messages.success(request, message or _done(action))
     return redirect(pages.case_url(case.pk))
 
