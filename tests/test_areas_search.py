@@ -91,3 +91,19 @@ def test_the_roster_import_area_is_searched_too(client_for, county):
     html = client_for("town_worker", TOWN).get(reverse("registry:import")).content.decode()
     assert '<select name="area"' not in html and 'hx-get="/areas/options/?levels=town%2Cvillage' in html
     assert OTHER_TOWN not in html
+
+
+def test_the_standards_page_finds_a_town_by_its_name(client_for, county):
+    from tests.conftest import COUNTY
+
+    town = Area.objects.get(code=TOWN)
+    client = client_for("county_officer", COUNTY)
+    page = client.get(reverse("programs:standards", args=["dibao"]), {"area": town.name})
+    assert page.status_code == 200 and page.context["area_code"] == TOWN
+    html = page.content.decode()
+    assert '<select name="area"' not in html and 'name="area"' in html and "hx-get=\"/areas/options/" in html
+    other = client_for("town_worker", TOWN).get(reverse("programs:standards", args=["dibao"]),
+                                                  {"area": Area.objects.get(code=OTHER_TOWN).name})
+    assert other.status_code == 200 and other.context["area_code"] == TOWN      # not found in scope: its own area
+    assert client_for("town_worker", TOWN).get(reverse("programs:standards", args=["dibao"]),
+                                               {"area": OTHER_TOWN}).status_code == 404
