@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.urls import reverse
 
 from safetynet.areas.models import Area
 from safetynet.registry.models import Household
 from tests.conftest import OTHER_TOWN, TOWN
 from tests.registry_helpers import new_id
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"     # assertions read the English messages
 
 
 def _options(html: str) -> list[str]:

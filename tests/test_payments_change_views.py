@@ -89,7 +89,7 @@ def test_a_recheck_is_worked_on_its_page(client, payroll, clock, vdata):
     page = worker.get(url).content.decode()
     assert re.search(rf'value="{me.pk}"[^>]*checked', page) and f'value="{cadre.pk}"' in page
     bad = worker.post(url, {"action": "survey", "conducted_on": "2025-10-20", "survey-investigators": [me.pk],
-                            "findings": "入户"})
+                            "findings": "入户"}, HTTP_ACCEPT_LANGUAGE="en")
     assert bad.status_code == 422 and "入户" in bad.content.decode() and "at least two investigators" in bad.content.decode()
     worker.post(url, {"action": "survey", "conducted_on": "2025-10-20", "survey-investigators": [me.pk, cadre.pk],
                       "findings": "入户核实", "signed": "1"})
