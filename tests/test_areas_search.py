@@ -113,3 +113,13 @@ def test_the_standards_page_finds_a_town_by_its_name(client_for, county):
     assert other.status_code == 200 and other.context["area_code"] == TOWN      # not found in scope: its own area
     assert client_for("town_worker", TOWN).get(reverse("programs:standards", args=["dibao"]),
                                                {"area": OTHER_TOWN}).status_code == 404
+
+
+def test_the_tag_puts_the_same_search_box_in_a_hand_written_form(county):
+    from django.template import Context, Template
+
+    html = Template('{% load area_tags %}{% area_search "county" code "county" "is-invalid" True %}').render(
+        Context({"code": "130123"}))
+    assert re.search(r'<input type="text" name="county" value="130123"[^>]*id="id_county"[^>]*required', html)
+    assert 'class="form-control is-invalid"' in html and 'list="id_county-options"' in html
+    assert "/areas/options/?levels=county&amp;param=county" in html and "(130123)" in html   # the code, named
