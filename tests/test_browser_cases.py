@@ -16,7 +16,7 @@ import pytest
 from tests.browser import DESKTOP, PHONE, browser, live_site, screenshot  # noqa: F401
 from tests.cases_helpers import *  # noqa: F401,F403
 from tests.cases_helpers import investigators
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, TOWN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -51,13 +51,24 @@ def test_one_dibao_case_from_application_to_enrollment(browser, live_site, posts
 
     from safetynet.cases.models import Case
     from safetynet.payments.models import Enrollment
+    from safetynet.workforce.models import StaffIdentity
 
     cache.clear()
     base = live_site.url
+    me = StaffIdentity.objects.create(user_id=posts.worker.user_id, name="王镇干", id_number=investigators(1)[0]["id_number"],
+                                      area_id=TOWN, kind="town_staff")
+    cadre = StaffIdentity.objects.create(name="赵村干", id_number=investigators(1)[0]["id_number"],
+                                         area_id=poor_household.area_id, kind="village_committee")
     worker = _login(browser, base, posts.worker)
 
-    # the application, from the household (members, income and assets come from the registry)
-    worker.goto(f"{base}/cases/new/?household={poor_household.pk}")
+    # the application, from the household found by its head's name (members, income and assets
+    # come from the registry): the short list comes as one types
+    worker.goto(f"{base}/cases/new/")
+    worker.fill("#id_q", poor_household.head.name)
+    worker.wait_for_selector(f"[data-testid=pick-results] a[href*='household={poor_household.pk}']")
+    assert poor_household.head.id_number not in worker.text_content("#pick-results")       # masked
+    with worker.expect_navigation():
+        worker.click(f"[data-testid=pick-results] a[href*='household={poor_household.pk}']")
     worker.select_option("#id_program", "dibao")
     assert worker.input_value("#id_applicant") == str(poor_household.head_id)
     with worker.expect_navigation():
@@ -75,11 +86,11 @@ def test_one_dibao_case_from_application_to_enrollment(browser, live_site, posts
     _submit(worker, "accept")
     assert _status(worker) == "accepted"
 
-    people = investigators(2)
+    # the investigators: the worker is ticked already, a village cadre is ticked from the register
     form = "form[data-action=record_survey]"
-    for n, person in enumerate(people, start=1):
-        worker.fill(f"{form} [name='record_survey-name_{n}']", person["name"])
-        worker.fill(f"{form} [name='record_survey-id_number_{n}']", person["id_number"])
+    assert worker.is_checked(f"{form} input[name='record_survey-investigators'][value='{me.pk}']")
+    assert not worker.is_visible(f"{form} [name='record_survey-name_1']")         # typed rows folded away
+    worker.check(f"{form} input[name='record_survey-investigators'][value='{cadre.pk}']")
     worker.fill(f"{form} [name='record_survey-findings']", "三口之家，户主打零工，孩子上小学，家中无贵重物品。")
     worker.check(f"{form} [name='record_survey-signed_by_household']")
     _submit(worker, "record_survey")
@@ -209,3 +220,15 @@ def test_town_closes_two_notices_from_the_queue(browser, live_site, posts, villa
     screenshot(phone, "queue-batch-phone")
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"] + 1, f"the queue is {width}px wide on a 390px phone"
+
+
+def test_the_village_is_found_by_typing_its_name(browser, live_site, posts, village, clock):
+    """The household form's area: suggestions come as one types (htmx fills the datalist), and
+    what is submitted is the village's code."""
+    page = _login(browser, live_site.url, posts.worker)
+    page.goto(f"{live_site.url}/registry/households/new/")
+    assert page.locator("select[name=area_code]").count() == 0
+    page.fill("#id_area_code", village.name)
+    page.wait_for_selector(f"#id_area_code-options option[value='{village.code}']", state="attached")
+    codes = page.eval_on_selector_all("#id_area_code-options option", "els => els.map(e => e.value)")
+    assert village.code in codes and all(c.startswith(village.code[:9]) for c in codes)

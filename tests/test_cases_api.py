@@ -208,6 +208,19 @@ def test_emergency_aid_paid_first_then_paperwork(api, posts, poor_household, clo
     assert done["status"] == "confirmed"
 
 
+def test_emergency_aid_over_the_town_limit_switches_to_the_ordinary_procedure(api, posts, poor_household, clock,
+                                                                             standards):
+    case_id = _temporary(api(posts.worker), poor_household, "emergency", "3000.00")
+    over = post(api(posts.worker), case_id, "temporary/pay-first", {"amount": "5000.00"})
+    assert over.status_code == 422 and over.json()["code"] == "over_town_limit"
+    assert post(api(posts.officer), case_id, "temporary/switch-to-ordinary", {"amount": "5000.00"}).status_code == 403
+    assert post(api(posts.other_worker), case_id, "temporary/switch-to-ordinary", {"amount": "5000.00"}).status_code == 404
+    detail = post(api(posts.worker), case_id, "temporary/switch-to-ordinary", {"amount": "5000.00"}).json()
+    assert detail["status"] == "applied" and detail["next_action"] == "accept"
+    again = post(api(posts.worker), case_id, "temporary/switch-to-ordinary")
+    assert again.status_code == 409 and again.json()["code"] == "transition_not_allowed"
+
+
 def test_quick_aid_decided_by_the_town(api, posts, poor_household, clock, standards):
     case_id = _temporary(api(posts.worker), poor_household, "quick", "500.00")
     assert post(api(posts.officer), case_id, "temporary/quick-aid", {"approve": True}).status_code == 403

@@ -129,6 +129,33 @@ def test_emergency_aid_above_the_town_limit_is_not_paid_first(posts, poor_househ
     assert Case.objects.get(pk=case.pk).status == "applied" and not Decision.objects.exists()
 
 
+def test_emergency_aid_over_the_town_limit_switches_to_the_ordinary_procedure(posts, poor_household, clock, standards):
+    from safetynet.core.errors import NotFound
+    from safetynet.core.models import AuditEvent
+
+    case = _temporary(posts, poor_household, "emergency", "3000")
+    with pytest.raises(ValidationError) as refused:
+        services.pay_emergency_aid_first(actor=posts.worker, case_id=case.pk, amount="5000")
+    assert refused.value.code == services.OVER_TOWN_LIMIT
+    # Denied as hard as allowed: another town (404), a post that may not pay first (403), a wrong path.
+    with pytest.raises(NotFound):
+        services.switch_to_ordinary_procedure(actor=posts.other_worker, case_id=case.pk, amount="5000")
+    with pytest.raises(PermissionDenied):
+        services.switch_to_ordinary_procedure(actor=posts.officer, case_id=case.pk, amount="5000")
+    switched = services.switch_to_ordinary_procedure(actor=posts.worker, case_id=case.pk, amount="5000", note="房屋全毁")
+    case = Case.objects.get(pk=case.pk)
+    assert (case.status, case.kind, case.path, case.next_action) == ("applied", "ordinary", "temporary:ordinary", "accept")
+    assert case.requested_amount == Decimal("5000.00") and case.reason == "火灾" and case.version == switched.version
+    event = case.events.get(action="switch_to_ordinary")
+    assert event.note == "房屋全毁" and event.data["requested_amount"] == "5000.00"
+    assert AuditEvent.objects.filter(action="cases.switch_to_ordinary", object_id=str(case.pk)).exists()
+    with pytest.raises(TransitionNotAllowed):      # once ordinary, there is nothing to switch
+        services.switch_to_ordinary_procedure(actor=posts.worker, case_id=case.pk)
+    with pytest.raises(TransitionNotAllowed):
+        services.pay_emergency_aid_first(actor=posts.worker, case_id=case.pk)
+    services.accept_application(actor=posts.worker, case_id=case.pk)   # and it goes on by the ordinary path
+
+
 def test_paying_out_of_order_is_refused(posts, poor_household, clock, standards):
     ordinary = _temporary(posts, poor_household, "ordinary", "1000")
     with pytest.raises(TransitionNotAllowed):

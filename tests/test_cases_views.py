@@ -192,7 +192,7 @@ def test_household_include_lists_applications(rf, posts, poor_household, clock, 
     case = walk(posts, poor_household, clock, to="applied")
     html = Template("{% load cases_tags %}{% household_cases household %}").render(
         Context({"actor": posts.worker, "household": poor_household}))
-    assert f"/cases/{case.pk}/" in html and f"/cases/new/?household={poor_household.pk}" in html
+    assert f"/cases/{case.pk}/" in html and f"/cases/new/?household={poor_household.pk}&amp;program=temporary" in html
     html = Template("{% load cases_tags %}{% household_cases household %}").render(
         Context({"actor": posts.grid, "household": poor_household}))
     assert "household-cases" not in html
@@ -236,3 +236,138 @@ def test_temporary_quick_aid_through_the_page(login, posts, poor_household, cloc
     assert _act(login(posts.worker), case, "approve_quick_aid", {"amount": "600.00"}).status_code == 302
     case.refresh_from_db()
     assert case.status == "confirmed" and case.decisions.get().monthly_amount == 600
+
+
+# --- investigators are picked from the staff register (issue 15, item 5) ----------------------
+
+def test_the_survey_form_ticks_the_worker_and_offers_colleagues_from_the_register(login, posts, poor_household, clock,
+                                                                                   standards, village):
+    from safetynet.workforce.models import StaffIdentity
+
+    case = walk(posts, poor_household, clock, to="accepted")
+    me = StaffIdentity.objects.create(user_id=posts.worker.user_id, name="王镇干", id_number=investigators(1)[0]["id_number"],
+                                      area_id=TOWN, kind="town_staff")
+    colleague = StaffIdentity.objects.create(name="赵村干", id_number=investigators(1)[0]["id_number"], area_id=village.code,
+                                             kind="village_committee")
+    StaffIdentity.objects.create(name="钱他镇", id_number=investigators(1)[0]["id_number"], area_id=OTHER_TOWN,
+                                 kind="town_staff")
+    client = login(posts.worker)
+    html = client.get(_url(case)).content.decode()
+    assert re.search(rf'name="record_survey-investigators" value="{me.pk}"[^>]*checked', html)
+    assert f'value="{colleague.pk}"' in html and not re.search(rf'value="{colleague.pk}"[^>]*checked', html)
+    assert "钱他镇" not in html                        # another town's staff are not offered
+    assert "<details" in html and "Someone not in the staff register" in html    # typed rows folded away
+    # Ticking one colleague is the whole input; the worker is kept as ticked.
+    response = _act(client, case, "record_survey", {"conducted_on": clock().isoformat(), "findings": "属实",
+                                                    "signed_by_household": "on", "investigators": [me.pk, colleague.pk]})
+    assert response.status_code == 302, re.findall(r'invalid-feedback[^>]*>([^<]+)<', response.content.decode())
+    case.refresh_from_db()
+    survey = case.surveys.get()
+    assert case.status == "surveyed"
+    assert sorted(survey.investigators.values_list("staff_identity_id", flat=True)) == sorted([me.pk, colleague.pk])
+    assert sorted(survey.investigators.values_list("name", flat=True)) == sorted(["王镇干", "赵村干"])
+
+
+def test_a_staff_member_of_another_town_cannot_be_posted_as_investigator(login, posts, poor_household, clock, standards):
+    from safetynet.workforce.models import StaffIdentity
+
+    case = walk(posts, poor_household, clock, to="accepted")
+    me = StaffIdentity.objects.create(user_id=posts.worker.user_id, name="王镇干", id_number=investigators(1)[0]["id_number"],
+                                      area_id=TOWN, kind="town_staff")
+    elsewhere = StaffIdentity.objects.create(name="钱他镇", id_number=investigators(1)[0]["id_number"], area_id=OTHER_TOWN,
+                                             kind="town_staff")
+    response = _act(login(posts.worker), case, "record_survey", {"conducted_on": clock().isoformat(), "findings": "属实",
+                                                                 "signed_by_household": "on",
+                                                                 "investigators": [me.pk, elsewhere.pk]})
+    assert response.status_code == 422 and "属实" in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == "accepted"
+
+
+# --- a case starts from the household (issue 15, item 6) --------------------------------------
+
+def test_new_application_finds_the_household_by_name_or_id_number(login, posts, poor_household, clock, standards,
+                                                                  other_village):
+    other = make_poor_household(posts.other_worker, other_village.code)
+    client = login(posts.worker)
+    head = poor_household.head
+    page = client.get(reverse("cases:new"))
+    assert page.status_code == 200 and 'name="q"' in page.content.decode() and 'type="number"' not in page.content.decode()
+    found = client.get(reverse("cases:new"), {"q": head.name, "program": "dibao"}).content.decode()
+    assert f"?household={poor_household.pk}&amp;program=dibao" in found
+    assert head.id_number not in found and head.id_number[-4:] in found            # masked, as on the household list
+    by_number = client.get(reverse("cases:new"), {"q": head.id_number[:14]}, HTTP_HX_REQUEST="true",
+                           HTTP_HX_TARGET="pick-results")
+    html = by_number.content.decode()
+    assert "<html" not in html and f"?household={poor_household.pk}" in html       # the short list alone, for htmx
+    # Another town's household is not found, by name or by number.
+    assert f"?household={other.pk}" not in client.get(reverse("cases:new"), {"q": other.head.name}).content.decode()
+    assert f"?household={other.pk}" not in client.get(reverse("cases:new"), {"q": other.head.id_number}).content.decode()
+    assert login(posts.inspector).get(reverse("cases:new"), {"q": head.name}).status_code == 403
+
+
+def test_the_household_page_offers_the_programs_it_could_apply_for_prefilled(login, posts, poor_household, clock,
+                                                                           standards):
+    client = login(posts.worker)
+    page = client.get(reverse("registry:household_detail", args=[poor_household.pk])).content.decode()
+    for program in ("dibao", "special_hardship", "temporary"):   # the child of 10 cannot work: special hardship too
+        assert f"/cases/new/?household={poor_household.pk}&amp;program={program}" in page
+    form = client.get(reverse("cases:new"), {"household": poor_household.pk, "program": "special_hardship"}).context["form"]
+    child = poor_household.members.get(relation_to_head="child")
+    assert form["program"].value() == "special_hardship" and form["covered_person"].value() == child.pk
+    assert form["applicant"].value() == poor_household.head_id
+    # The worker only confirms: one submit files the dibao application from the button's link.
+    response = client.post(reverse("cases:new") + f"?household={poor_household.pk}&program=dibao", {
+        "household": poor_household.pk, "program": "dibao", "applicant": poor_household.head_id, "channel": "walk_in",
+        "dibao_kind": "household"})
+    assert response.status_code == 302
+    page = client.get(reverse("registry:household_detail", args=[poor_household.pk])).content.decode()
+    assert "program=dibao" not in page and "program=temporary" in page       # an open dibao case: no second one
+    page = login(posts.inspector).get(reverse("registry:household_detail", args=[poor_household.pk])).content.decode()
+    assert "/cases/new/" not in page                                            # a post that may not apply gets no button
+
+
+def test_a_household_without_anyone_unable_to_work_is_not_offered_special_hardship(posts, village, clock, standards):
+    from safetynet.cases import pages
+    from safetynet.registry.selectors import household_members
+    from tests.cases_helpers import new_id
+    from safetynet.registry.services import create_household
+
+    household = create_household(actor=posts.worker, area_code=village.code, address="测试村99号", registration_type="rural",
+                                 members=[{"name": "壮年人", "id_number": new_id(D(1980, 3, 1)), "relation_to_head": "head"}])
+    offered = [o.program for o in pages.apply_options(posts.worker, household, household_members(household), clock())]
+    assert offered == ["dibao", "temporary"]
+
+
+# --- emergency aid over the town's limit (issue 15, item 8) -----------------------------------
+
+def test_emergency_aid_over_the_limit_offers_the_switch_in_place_keeping_what_was_typed(login, posts, poor_household,
+                                                                                       clock, standards):
+    case = services.apply_for_assistance(actor=posts.worker, program_code="temporary", household_id=poor_household.pk,
+                                         applicant_id=poor_household.head_id, channel="walk_in", kind="emergency",
+                                         requested_amount="3000", reason="火灾")
+    client = login(posts.worker)
+    page = client.get(_url(case)).content.decode()
+    assert 'data-testid="switch-to-ordinary"' not in page and 'data-action="switch_to_ordinary"' not in page
+    refused = _act(client, case, "pay_first", {"amount": "5000", "note": "房屋全毁，急需安置"})
+    html = refused.content.decode()
+    assert refused.status_code == 422 and "Above the town" in html
+    assert 'data-testid="switch-to-ordinary"' in html and "房屋全毁，急需安置" in html and 'value="5000"' in html
+    assert f'formaction="/cases/{case.pk}/act/switch_to_ordinary/"' in html
+    # The button posts the same form (its fields, as typed) to the switch.
+    case.refresh_from_db()
+    response = client.post(reverse("cases:act", args=[case.pk, "switch_to_ordinary"]), {
+        "pay_first-version": case.version, "pay_first-amount": "5000", "pay_first-note": "房屋全毁，急需安置"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.path, case.status, case.requested_amount) == ("temporary:ordinary", "applied", 5000)
+    assert case.events.get(action="switch_to_ordinary").note == "房屋全毁，急需安置"
+    # Another town's post cannot switch it (404), a county officer may not (403).
+    other = services.apply_for_assistance(actor=posts.worker, program_code="temporary", household_id=poor_household.pk,
+                                          applicant_id=poor_household.members.get(relation_to_head="spouse").pk,
+                                          channel="walk_in", kind="emergency", requested_amount="5000", reason="火灾")
+    data = {"pay_first-version": other.version, "pay_first-amount": "5000"}
+    assert login(posts.other_worker).post(reverse("cases:act", args=[other.pk, "switch_to_ordinary"]), data).status_code == 404
+    assert login(posts.officer).post(reverse("cases:act", args=[other.pk, "switch_to_ordinary"]), data).status_code == 403
+    other.refresh_from_db()
+    assert other.path == "temporary:emergency"

@@ -1,6 +1,7 @@
 """Pages for changes and exits: the queue, reporting a change, an enrollment's months and
 decisions, a re-check worked to its decision, proposals confirmed inline (htmx); wrong role 403,
 other area 404, bad input re-rendered with what was typed (422)."""
+import re
 from decimal import Decimal
 
 from django.urls import reverse
@@ -9,7 +10,9 @@ from safetynet.payments import triggers
 from safetynet.payments.models import ChangeProposal, ChangeReport, EnrollmentChange, Recheck
 from safetynet.registry.models import Person
 from tests.payments_helpers import *  # noqa: F401,F403
-from tests.payments_helpers import COUNTY, D
+from safetynet.workforce.models import StaffIdentity
+from tests.cases_helpers import new_id
+from tests.payments_helpers import COUNTY, TOWN, D
 from tests.test_verification_helpers import import_rows, vdata  # noqa: F401
 
 
@@ -77,10 +80,19 @@ def test_a_recheck_is_worked_on_its_page(client, payroll, clock, vdata):
     url = reverse("changes:recheck", args=[recheck.pk])
     worker = _login(client, p.posts.worker)
     assert worker.post(url, {"action": "verify"}).status_code == 302
-    bad = worker.post(url, {"action": "survey", "conducted_on": "2025-10-20", "investigators": "刘一", "findings": "入户"})
-    assert bad.status_code == 422 and 'value="刘一"' in bad.content.decode()
-    worker.post(url, {"action": "survey", "conducted_on": "2025-10-20", "investigators": "刘一，陈二", "findings": "入户核实",
-                      "signed": "1"})
+    # The same picker as a case's survey: the worker's own identity is ticked already, a colleague
+    # is ticked from the register, nobody types a name and ID number again.
+    me = StaffIdentity.objects.create(user_id=p.posts.worker.user_id, name="刘一", id_number=new_id(D(1980, 1, 1)),
+                                      area_id=TOWN, kind="town_staff")
+    cadre = StaffIdentity.objects.create(name="陈二", id_number=new_id(D(1981, 1, 1)), area_id=p.village.code,
+                                         kind="village_committee")
+    page = worker.get(url).content.decode()
+    assert re.search(rf'value="{me.pk}"[^>]*checked', page) and f'value="{cadre.pk}"' in page
+    bad = worker.post(url, {"action": "survey", "conducted_on": "2025-10-20", "survey-investigators": [me.pk],
+                            "findings": "入户"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert bad.status_code == 422 and "入户" in bad.content.decode() and "at least two investigators" in bad.content.decode()
+    worker.post(url, {"action": "survey", "conducted_on": "2025-10-20", "survey-investigators": [me.pk, cadre.pk],
+                      "findings": "入户核实", "signed": "1"})
     recheck.refresh_from_db()
     assert recheck.survey_investigators == ["刘一", "陈二"] and recheck.survey_signed
     assert worker.post(url, {"action": "close", "outcome": "kept", "reason": "无变化"}).status_code == 403

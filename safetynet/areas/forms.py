@@ -1,4 +1,6 @@
 """Forms for the network pages: they check shape only; the services hold the rules."""
+from urllib.parse import urlencode
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -50,3 +52,66 @@ class AreaNameForm(forms.Form):
 class AreaSearchForm(forms.Form):
     q = forms.CharField(label=_("Name or code"), required=False, max_length=100,
                         widget=forms.TextInput(attrs={"class": "form-control", "type": "search"}))
+
+
+class AreaSearchInput(forms.TextInput):
+    """A text input that suggests areas as one types (htmx fills its datalist from
+    `areas:options`); without JavaScript a typed code or name is resolved on submit."""
+
+    template_name = "areas/widgets/area_search.html"
+
+    def __init__(self, attrs=None, levels=()):
+        super().__init__(attrs)
+        self.levels = tuple(levels)
+
+    def get_context(self, name, value, attrs):
+        from django.urls import reverse
+
+        from .selectors import area_labels
+
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        widget["options_id"] = f"{widget['attrs'].get('id') or name}-options"
+        query = urlencode({"levels": ",".join(self.levels), "param": name})
+        widget["options_url"] = f"{reverse('areas:options')}?{query}"
+        text = str(value or "")
+        widget["current"] = area_labels([text]).get(text, "") if text.isascii() and text.isdigit() else ""
+        return context
+
+
+class AreaField(forms.CharField):
+    """An area chosen by search (a village's name or code), never from a list of hundreds: cleans
+    to the code of the one area in the actor's scope at one of `levels`
+    (`areas.selectors.resolve_area_input`); the service that writes checks the scope again."""
+
+    def __init__(self, *, levels, actor=None, **kwargs):
+        self.levels = tuple(levels)
+        self.actor = actor
+        kwargs.setdefault("max_length", 100)
+        kwargs.setdefault("widget", AreaSearchInput(levels=self.levels))
+        super().__init__(**kwargs)
+        self.widget.levels = self.levels
+        self.widget.attrs.update({"autocomplete": "off", "class": "form-control",
+                                  "placeholder": _("Type a name or a code")})
+
+    def clean(self, value):
+        from safetynet.core.errors import SafetyNetError
+
+        from .selectors import resolve_area_input
+
+        text = super().clean(value)
+        if not text:
+            return ""
+        if self.actor is None:
+            raise forms.ValidationError(_("No acting post."))
+        try:
+            return resolve_area_input(self.actor, text, self.levels).code
+        except SafetyNetError as exc:
+            raise forms.ValidationError(exc.message)
+
+
+def bind_area_fields(form, actor) -> None:
+    """Give every AreaField of `form` the actor whose scope it searches."""
+    for field in form.fields.values():
+        if isinstance(field, AreaField):
+            field.actor = actor

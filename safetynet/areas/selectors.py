@@ -8,7 +8,7 @@ from django.db.models.functions import Substr
 
 from django.utils.translation import gettext as _
 
-from safetynet.core.errors import NotFound
+from safetynet.core.errors import NotFound, ValidationError
 from safetynet.core.scoping import Actor, in_scope
 
 from .models import CODE_LENGTHS, Area, Level
@@ -176,3 +176,70 @@ def page_after(qs, *, after: str = "", offset: int = 0, limit: int) -> tuple[lis
         qs = qs.filter(code__gt=after)
     rows = list(qs.order_by("code")[offset:offset + limit + 1])
     return rows[:limit], (rows[limit - 1].code if len(rows) > limit else None)
+
+
+# --- choosing an area by search (one widget everywhere: areas/forms.AreaField) -----------------
+
+SUGGESTION_LIMIT = 15
+
+
+def area_labels(codes) -> dict[str, str]:
+    """Each code's name after its town and village (two villages of one name in different towns
+    told apart), and its code: "正定镇 · 东关村 (130123100001)"; one query."""
+    codes = [c for c in codes if c]
+    wanted = {c[:n] for c in codes for n in (9, 12, 15, 18) if n <= len(c)} | set(codes)
+    names = dict(Area.objects.filter(code__in=wanted).values_list("code", "name"))
+    labels = {}
+    for code in codes:
+        if code not in names:
+            continue
+        parents = [names[code[:n]] for n in (9, 12, 15) if n < len(code) and code[:n] in names]
+        labels[code] = f"{' · '.join([*parents, names[code]])} ({code})"
+    return labels
+
+
+def area_suggestions(actor: Actor, q: str, levels) -> list[tuple[str, str]]:
+    """At most SUGGESTION_LIMIT areas in scope, of `levels`, whose name contains `q` or whose
+    code starts with it, as (code, label)."""
+    from safetynet.core.text import normalise_text
+
+    q = normalise_text(q)[:50]
+    if not q:
+        return []
+    codes = list(search_areas(actor, q=q).filter(level__in=list(levels), is_active=True)
+                 .values_list("code", flat=True)[:SUGGESTION_LIMIT])
+    labels = area_labels(codes)
+    return [(code, labels[code]) for code in codes if code in labels]
+
+
+def resolve_area_input(actor: Actor, text: str, levels, *, field: str = "area") -> Area:
+    """The one area meant by what was typed or picked: a code (from the list, or typed), or a
+    name that only one area of `levels` in scope has. Outside the scope an area does not exist
+    (NotFound); several of one name, or none, say so."""
+    from safetynet.core.text import clean_text
+
+    text = clean_text(text, field=field, max_length=100)
+    level_names = " / ".join(str(Level(level).label) for level in levels)
+    if not text:
+        raise ValidationError(_("Type the name or the code of a %(levels)s.") % {"levels": level_names}, field=field)
+    code = text.split(" ", 1)[0].strip("()")
+    if code.isascii() and code.isdigit():
+        if not actor.is_national and not code.startswith(actor.area_code):
+            raise NotFound(_("No such area in your scope: %(code)s.") % {"code": code}, field=field)
+        area = Area.objects.filter(code=code, is_active=True).first()
+        if area is None:
+            raise NotFound(_("No such area in your scope: %(code)s.") % {"code": code}, field=field)
+    else:
+        qs = areas_in_scope(actor).filter(level__in=list(levels), is_active=True)
+        found = list(qs.filter(name=text)[:2]) or list(qs.filter(name__icontains=text)[:2])
+        if not found:
+            raise ValidationError(_("No %(levels)s in your area is named “%(text)s”.") % {"levels": level_names, "text": text},
+                                  field=field)
+        if len(found) > 1:
+            raise ValidationError(_("Several areas match “%(text)s”: choose one from the list, or type its code.")
+                                  % {"text": text}, field=field)
+        area = found[0]
+    if area.level not in levels:
+        raise ValidationError(_("%(name)s is a %(level)s: choose a %(levels)s.") % {
+            "name": area.name, "level": area.get_level_display(), "levels": level_names}, field=field)
+    return area

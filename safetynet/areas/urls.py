@@ -6,6 +6,7 @@ app_name = "areas"
 urlpatterns = [
     path("", views.tree, name="tree"),
     path("children/", views.children, name="children"),
+    path("options/", views.area_options, name="options"),
     path("<str:code>/add/", views.add_child, name="add_child"),
     path("<str:code>/rename/", views.rename, name="rename"),
     path("import/", views.import_divisions, name="import"),

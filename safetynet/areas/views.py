@@ -242,3 +242,18 @@ def import_report(request, report_id: str):
 @require_GET
 def import_error_sheet(request, report_id: str):
     return importreports.answer_error_sheet("areas", report_id, actor=_actor(request, "areas.import"), stem="divisions")
+
+
+# --- the area search widget's suggestions (areas/forms.AreaField) ---------------------------
+
+@login_required
+@require_GET
+def area_options(request):
+    """The `<option>`s of an area search box: areas in the post's scope, of the levels asked,
+    whose name contains what was typed or whose code starts with it (`?levels=village,group`,
+    the typed text under `?q=` or under the field's own name given as `?param=`)."""
+    actor = _actor(request, "areas.view")
+    levels = [level for level in request.GET.get("levels", "").split(",") if level in Level.values] or [Level.VILLAGE]
+    param = request.GET.get("param") or "q"
+    q = request.GET.get(param, "") or request.GET.get("q", "")
+    return render(request, "areas/_area_options.html", {"options": selectors.area_suggestions(actor, q, levels)})

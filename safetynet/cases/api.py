@@ -799,6 +799,14 @@ def pay_first(request, case_id: CaseId, payload: AmountIn):
     return _detail(request.auth, case_id)
 
 
+@_step("/{case_id}/temporary/switch-to-ordinary",
+       "Emergency aid over the town's limit: go on by the ordinary procedure, the amount as requested")
+def switch_to_ordinary(request, case_id: CaseId, payload: AmountIn):
+    services.switch_to_ordinary_procedure(actor=request.auth, case_id=case_id, amount=payload.amount, note=payload.note,
+                                          version=payload.version)
+    return _detail(request.auth, case_id)
+
+
 @_step("/{case_id}/temporary/complete-paperwork", "Emergency aid: the paperwork is complete")
 def complete_paperwork(request, case_id: CaseId, payload: NoteIn):
     services.complete_emergency_paperwork(actor=request.auth, case_id=case_id, note=payload.note, version=payload.version)
@@ -871,6 +879,7 @@ ACTIONS_BY_ENDPOINT = {
     "town-opinion": "give_town_opinion", "notice": "publish_notice", "objections": "record_objection",
     "notice/close": "close_notice", "confirm": "confirm", "refuse": "refuse", "return": "return_for_supplement",
     "withdraw": "withdraw", "reopen": "reopen", "extend": "extend", "temporary/pay-first": "pay_first",
+    "temporary/switch-to-ordinary": "switch_to_ordinary",
     "temporary/complete-paperwork": "complete_paperwork", "temporary/quick-aid": "approve_quick_aid",
     "temporary/approve": "approve_temporary_aid",
 }

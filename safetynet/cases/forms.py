@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from safetynet.programs.rules import DAILY_ACTIVITIES
 from safetynet.registry.forms import BootstrapMixin
 from safetynet.registry.models import DisabilityType, IncomeCategory
+from safetynet.workforce.forms import InvestigatorFields
 
 from .models import Channel, DibaoKind, SupporterInability, SupporterRelation, TemporaryKind
 
@@ -66,28 +67,17 @@ class MaterialsForm(ActionForm):
     items = forms.CharField(label=_("Missing materials (one per line)"), max_length=4000, widget=forms.Textarea(attrs=TEXTAREA))
 
 
-class SurveyForm(ActionForm):
-    """A home visit: at least two investigators, chosen from the registered staff or typed with
-    their ID numbers (the relative check needs them), neither related to the household."""
-
-    TYPED_ROWS = 3
+class SurveyForm(InvestigatorFields, ActionForm):
+    """A home visit: at least two investigators ticked from the staff register (the worker
+    already ticked: workforce/forms.py), neither related to the household."""
 
     conducted_on = forms.DateField(label=_("Date of visit"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
-    investigators = forms.MultipleChoiceField(label=_("Investigators from the staff register"), required=False,
-                                              widget=forms.CheckboxSelectMultiple)
     findings = forms.CharField(label=_("Findings"), max_length=20000, widget=forms.Textarea(attrs={"rows": 4}))
     signed_by_household = forms.BooleanField(label=_("The household and the investigators signed the record"), required=False)
+    field_order = ["version", "conducted_on", "investigators", "findings", "signed_by_household"]
 
-    def __init__(self, *args, staff_choices=(), with_activities: bool = False, **kwargs):
+    def __init__(self, *args, with_activities: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["investigators"].choices = list(staff_choices)
-        self.fields["investigators"].widget.attrs["class"] = "list-unstyled mb-0"
-        for n in range(1, self.TYPED_ROWS + 1):
-            self.fields[f"name_{n}"] = forms.CharField(label=_("Other investigator: name"), required=False, max_length=50,
-                                                       widget=forms.TextInput(attrs={"class": "form-control"}))
-            self.fields[f"id_number_{n}"] = forms.CharField(
-                label=_("ID number"), required=False, max_length=20,
-                widget=forms.TextInput(attrs={"class": "form-control id-number", "autocomplete": "off"}))
         self.with_activities = with_activities
         if with_activities:
             for name in DAILY_ACTIVITIES:
@@ -95,31 +85,12 @@ class SurveyForm(ActionForm):
                     label=ACTIVITY_LABELS[name], required=False, widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
 
     @property
-    def typed_rows(self):
-        return [(self[f"name_{n}"], self[f"id_number_{n}"]) for n in range(1, self.TYPED_ROWS + 1)]
-
-    @property
     def activity_fields(self):
         return [self[f"able_{name}"] for name in DAILY_ACTIVITIES] if self.with_activities else []
 
-    def clean(self):
-        data = super().clean()
-        for n in range(1, self.TYPED_ROWS + 1):
-            name, number = (data.get(f"name_{n}") or "").strip(), (data.get(f"id_number_{n}") or "").strip()
-            if name and not number:
-                self.add_error(f"id_number_{n}", _("Give the ID number (the relative check needs it)."))
-            elif number and not name:
-                self.add_error(f"name_{n}", _("Give the name."))
-        return data
-
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
-        people = [{"staff_identity_id": int(value)} for value in data.get("investigators") or ()]
-        for n in range(1, self.TYPED_ROWS + 1):
-            name, number = (data.get(f"name_{n}") or "").strip(), (data.get(f"id_number_{n}") or "").strip()
-            if name and number:
-                people.append({"name": name, "id_number": number})
-        kwargs = {"version": data["version"], "conducted_on": data["conducted_on"], "investigators": people,
+        kwargs = {"version": data["version"], "conducted_on": data["conducted_on"], "investigators": self.investigator_items(),
                   "findings": data["findings"], "signed_by_household": data["signed_by_household"]}
         if self.with_activities:
             kwargs["daily_activities"] = {name: bool(data.get(f"able_{name}")) for name in DAILY_ACTIVITIES}

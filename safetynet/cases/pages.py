@@ -312,3 +312,60 @@ def case_page(actor: Actor, case_id) -> dict:
                      "note": (r.findings or {}).get("note", "")} for r in file.verification_reports],
         "notices": [{"notice": n, "amount": yuan(n.monthly_amount)} for n in file.notices],
     }
+
+
+# --------------------------------------------------------------------------------------------
+# Starting a case from the household (issue 15: nothing typed the registry already knows)
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ApplyOption:
+    program: str
+    label: str
+    url: str
+    covered_person_id: int | None = None   # special hardship: the member it would cover
+
+
+def special_hardship_candidates(household, members, on_date: dt.date) -> list[int]:
+    """Living members without the ability to work (SH-2021 art. 5: by age or disability), as the
+    rule judges it (`rules.lacks_work_ability`, ages from the area's parameters)."""
+    from safetynet.programs.facts import MemberFacts
+    from safetynet.programs.rules import lacks_work_ability
+
+    from . import standards
+
+    try:
+        params = standards.special_hardship_parameters(household.area_id, on_date, False)
+    except SafetyNetError:
+        return []
+    found = []
+    for m in members:
+        if m.is_deceased:
+            continue
+        facts = MemberFacts(birth_date=m.birth_date, disability_type=m.disability_type or "",
+                            disability_grade=m.disability_grade)
+        if lacks_work_ability(facts, age_on(m.birth_date, on_date), params) is not None:
+            found.append(m.pk)
+    return found
+
+
+def apply_options(actor: Actor, household, members, on_date: dt.date) -> list[ApplyOption]:
+    """The programs this household could apply for now, each a link to the application form
+    pre-filled with it: none the household already has an open case for, special hardship only
+    when a member lacks the ability to work (that member pre-chosen), temporary aid always."""
+    if not actor.can("cases.apply"):
+        return []
+    open_programs = set(selectors.open_cases_of_household(actor, household.pk).values_list("program_id", flat=True))
+    base = reverse("cases:new")
+    options = []
+    for code in PROGRAM_LABELS:
+        if code in open_programs:
+            continue
+        covered = None
+        if code == "special_hardship":
+            candidates = special_hardship_candidates(household, members, on_date)
+            if not candidates:
+                continue
+            covered = candidates[0]
+        options.append(ApplyOption(code, str(PROGRAM_SHORT[code]), f"{base}?household={household.pk}&program={code}", covered))
+    return options

@@ -45,7 +45,6 @@ from django.utils.translation import gettext as _
 
 from safetynet.core.audit import record_event
 from safetynet.core.errors import Conflict, NotFound, ValidationError
-from safetynet.core.idnumbers import parse_id_number
 from safetynet.core.text import clean_text
 from safetynet.core.money import parse_money, to_money
 from safetynet.core.scoping import Actor, get_in_scope
@@ -57,7 +56,7 @@ from safetynet.programs import selectors as program_selectors
 from safetynet.publicity import services as publicity
 from safetynet.publicity.models import NoticeStatus
 from safetynet.registry.models import Household, Kinship
-from safetynet.workforce.models import StaffIdentity
+from safetynet.workforce.selectors import resolve_investigators
 
 from . import clocks, standards, statements
 from .closerelatives import find_close_relatives
@@ -555,41 +554,7 @@ def _resolve_investigators(items, case: Case) -> list[dict]:
     """Investigators as {"user_id"} (a login with a registered staff identity), {"staff_identity_id"}
     or {"name", "id_number"}: at least two different people (MLG-2021 art. 15), neither a member
     nor a registered close relative of a member of the household."""
-    if not isinstance(items, (list, tuple)):
-        raise ValidationError(_("List the investigators."), field="investigators")
-    user_ids, identity_ids, named = [], [], []
-    for item in items:
-        if not isinstance(item, dict):
-            raise ValidationError(_("List the investigators."), field="investigators")
-        if item.get("user_id"):
-            user_ids.append(int(item["user_id"]))
-        elif item.get("staff_identity_id"):
-            identity_ids.append(int(item["staff_identity_id"]))
-        else:
-            name = _text(clean_text(item.get("name"), field="investigators"), "investigators", max_length=50)
-            number = parse_id_number(item.get("id_number") or "", field="investigators").number
-            named.append({"name": name, "id_number": number, "user_id": None, "staff_identity_id": None})
-    resolved: list[dict] = []
-    if user_ids or identity_ids:
-        found = list(StaffIdentity.objects.filter(Q(user_id__in=user_ids) | Q(pk__in=identity_ids), is_active=True)
-                     .values("id", "user_id", "name", "id_number"))
-        by_user = {f["user_id"]: f for f in found if f["user_id"]}
-        by_id = {f["id"]: f for f in found}
-        for uid in user_ids:
-            if uid not in by_user:
-                raise ValidationError(_("An investigator's login is not registered as staff (with an ID number): register them first."),
-                                      field="investigators")
-            f = by_user[uid]
-            resolved.append({"name": f["name"], "id_number": f["id_number"], "user_id": uid, "staff_identity_id": f["id"]})
-        for iid in identity_ids:
-            if iid not in by_id:
-                raise ValidationError(_("No such staff member."), field="investigators")
-            f = by_id[iid]
-            resolved.append({"name": f["name"], "id_number": f["id_number"], "user_id": f["user_id"], "staff_identity_id": iid})
-    resolved += named
-    distinct = {}
-    for r in resolved:
-        distinct.setdefault(r["id_number"], r)
+    distinct = {r["id_number"]: r for r in resolve_investigators(items)}
     if len(distinct) < 2:
         raise ValidationError(_("A survey needs at least two different investigators."), field="investigators")
     numbers = set(distinct)
@@ -1021,6 +986,9 @@ def extend_case(*, actor: Actor, case_id: int, reason: str, version: int | None 
 # Temporary assistance (POLICY.md §3)
 # --------------------------------------------------------------------------------------------
 
+OVER_TOWN_LIMIT = "over_town_limit"   # the error code that offers the switch to the ordinary procedure
+
+
 def _temporary_outcome(case: Case, kind: str, amount: Decimal, today: dt.date):
     params = standards.temporary_parameters(case.area_id, today, bool(case.snapshot.get("household", {}).get("is_urban")))
     if params.standard is None:
@@ -1043,7 +1011,7 @@ def pay_emergency_aid_first(*, actor: Actor, case_id: int, amount=None, note: st
     level = outcome.details.get("approving_level")
     if level != rules.TOWN:
         raise ValidationError(_("Above the town's limit (¥%(limit)s): the town cannot pay this first; use the ordinary procedure.")
-                              % {"limit": f"{outcome.details['town_limit']:,.2f}"}, field="amount")
+                              % {"limit": f"{outcome.details['town_limit']:,.2f}"}, field="amount", code=OVER_TOWN_LIMIT)
     case.approving_level = "town"
     transition(case, "pay_first", actor, note=note, changes={
         "paid_first_on": today, "approving_level": "town", "outcome": standards.jsonable(outcome.as_dict()),
@@ -1051,6 +1019,23 @@ def pay_emergency_aid_first(*, actor: Actor, case_id: int, amount=None, note: st
         data={"amount": f"{outcome.monthly_amount:.2f}"})
     return _decide(case, actor, outcome=DecisionOutcome.APPROVED, amount=outcome.monthly_amount, today=today,
                    assessment=outcome.as_dict(), parameters=params)
+
+
+@transaction.atomic(durable=True)
+def switch_to_ordinary_procedure(*, actor: Actor, case_id: int, amount=None, note: str = "",
+                                 version: int | None = None) -> Case:
+    """Emergency aid the town cannot pay first (over its limit) goes on as ordinary temporary
+    assistance (TA-2018: survey, verification, town opinion, approval at the amount's level),
+    keeping the application as filed and the amount typed as the amount requested; the next step
+    is its acceptance. Same post and area as paying first."""
+    case = _load(actor, case_id, version)
+    check_transition(case, "switch_to_ordinary", actor)
+    amount = _amount(amount, "amount", required=False) or case.requested_amount
+    note = _text(note, "note", required=False, max_length=2000)
+    transition(case, "switch_to_ordinary", actor, note=note, changes={
+        "kind": TemporaryKind.ORDINARY.value, "path": ORDINARY, "requested_amount": amount},
+        data={"from": TemporaryKind.EMERGENCY.value, "to": TemporaryKind.ORDINARY.value, "requested_amount": f"{amount:.2f}"})
+    return case
 
 
 @transaction.atomic(durable=True)

@@ -28,7 +28,7 @@ from safetynet.core.money import format_yuan
 from safetynet.core.decorators import post_view
 from safetynet.core.privatefiles import answer_file, download_view
 from safetynet.registry import selectors as registry_selectors
-from safetynet.workforce.selectors import staff_identities_in_scope
+from safetynet.workforce.selectors import investigator_choices
 
 from . import batch, clocks, letters, pages, selectors, services, supporters, workflow
 from .forms import (
@@ -40,7 +40,6 @@ from .models import Attachment, Case, Status, SupporterInability
 
 PAGE_SIZE = 25
 LIST_PAGE_SIZE = 50
-STAFF_CHOICES_LIMIT = 200
 
 
 def case_view(permission: str = selectors.VIEW):
@@ -176,21 +175,45 @@ def overdue(request, actor):
 # New application
 # --------------------------------------------------------------------------------------------
 
+PICK_PAGE_SIZE = 10
+
+
+def _pick_household(request, actor, program: str):
+    """Find the household by a name or an ID number (or its beginning), as the household list
+    does (`registry.selectors.household_page`, IDs masked); htmx swaps the short list in as one types."""
+    q = (request.GET.get("q") or "").strip()[:50]
+    page = registry_selectors.household_page(actor, q=q, page=1, page_size=PICK_PAGE_SIZE) if q else None
+    context = {"q": q, "page": page, "program": program, "program_label": pages.program_label(program) if program else ""}
+    if request.htmx and request.htmx.target == "pick-results":
+        return render(request, "cases/_pick_results.html", context)
+    return render(request, "cases/case_new_pick.html", context)
+
+
 @require_http_methods(["GET", "POST"])
 @case_view("cases.apply")
 def case_new(request, actor):
-    """Apply from a registered household (`?household=<id>`): members, income and assets come
-    from the registry; the form asks only what the registry cannot know."""
+    """Apply from a registered household (`?household=<id>`, found by name or ID number first;
+    `&program=` from the household page's button): members, income and assets come from the
+    registry, the program and the person it covers are pre-filled; the form asks only what the
+    registry cannot know."""
     household_id = request.GET.get("household") or request.POST.get("household")
+    program = request.GET.get("program") or ""
+    program = program if program in services.PROGRAMS else ""
     if not household_id:
-        return render(request, "cases/case_new_pick.html", {})
+        return _pick_household(request, actor, program)
     try:
         household = registry_selectors.get_household(actor, int(household_id))
     except (TypeError, ValueError):
         raise Http404(_("Not found in your area."))
-    members = [m for m in registry_selectors.household_members(household) if not m.is_deceased]
+    everyone = registry_selectors.household_members(household)
+    members = [m for m in everyone if not m.is_deceased]
     choices = [(m.pk, f"{m.name} · {m.get_relation_to_head_display()}") for m in members]
-    form = ApplicationForm(request.POST or None, members=choices, initial={"applicant": household.head_id})
+    initial = {"applicant": household.head_id, "program": program}
+    if program == "special_hardship":
+        candidates = pages.special_hardship_candidates(household, everyone, clocks.today())
+        if candidates:
+            initial["covered_person"] = candidates[0]
+    form = ApplicationForm(request.POST or None, members=choices, initial=initial)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -230,6 +253,7 @@ class Step:
     form: type
     run: Callable          # run(actor, case, form, extra) -> str (the success message)
     primary_label: str = ""
+    prefix: str = ""       # another step's prefix: a button inside that step's form posts what was typed there
 
 
 def _done(action: str) -> str:
@@ -311,6 +335,13 @@ def _run_pay_first(actor, case, form, extra):
     return ""
 
 
+def _run_switch_to_ordinary(actor, case, form, extra):
+    case = services.switch_to_ordinary_procedure(actor=actor, case_id=case.pk, version=form.cleaned_data["version"],
+                                                 amount=form.cleaned_data["amount"], note=form.cleaned_data["note"])
+    return _("Switched to the ordinary procedure, %(amount)s requested. Next: accept the application.") % {
+        "amount": format_yuan(case.requested_amount)}
+
+
 def _run_quick(approve: bool):
     def run(actor, case, form, extra):
         data = form.cleaned_data
@@ -359,6 +390,8 @@ STEPS: dict[str, Step] = {
     "refuse_temporary_aid": Step(ReasonsForm, _run_refuse),
     "approve_temporary_aid": Step(AmountForm, _run_approve_temporary),
     "pay_first": Step(AmountForm, _run_pay_first),
+    # Offered inside the pay_first form when the amount is over the town's limit (what was typed is kept).
+    "switch_to_ordinary": Step(AmountForm, _run_switch_to_ordinary, prefix="pay_first"),
     "complete_paperwork": Step(NoteForm, _simple(services.complete_emergency_paperwork, "note")),
     "approve_quick_aid": Step(QuickAidForm, _run_quick(True)),
     "refuse_quick_aid": Step(ReasonsForm, _run_quick(False)),
@@ -367,17 +400,10 @@ STEPS: dict[str, Step] = {
     "extend": Step(ReasonForm, _simple(services.extend_case, "reason")),
     "return_for_supplement": Step(ReasonForm, _simple(services.return_for_supplement, "reason")),
 }
+# Steps offered only from within another step's form, never as a form of their own.
+OFFERED_IN_PLACE = {"switch_to_ordinary": "pay_first"}
 # Field names the services use in their errors that the page's forms call otherwise.
 FIELD_ALIASES = {"items": "items", "missing_materials": "missing_materials"}
-
-
-def _staff_choices(actor, case: Case) -> list[tuple[str, str]]:
-    """Registered staff and village committee members who work at the case's county, town or
-    village, as far as the post can see them."""
-    codes = [case.area_id[:n] for n in (6, 9, 12) if len(case.area_id) >= n]
-    rows = (staff_identities_in_scope(actor).filter(area_id__in=codes)
-            .order_by("area_id", "name").values_list("id", "name", "area__name", "kind")[:STAFF_CHOICES_LIMIT])
-    return [(str(pk), f"{name} · {area}") for pk, name, area, _kind in rows]
 
 
 def _initial(action: str, case: Case) -> dict:
@@ -402,9 +428,9 @@ def _initial(action: str, case: Case) -> dict:
 
 def _make_form(action: str, case: Case, actor, data=None):
     step = STEPS[action]
-    kwargs = {"prefix": action, "initial": _initial(action, case)}
+    kwargs = {"prefix": step.prefix or action, "initial": _initial(action, case)}
     if step.form is SurveyForm:
-        kwargs["staff_choices"] = _staff_choices(actor, case)
+        kwargs["staff_choices"], kwargs["own_staff"] = investigator_choices(actor, case.area_id)
         kwargs["with_activities"] = action == "record_survey" and case.program_id == "special_hardship" \
             and case.status != Status.CONTESTED
     form = step.form(data, **kwargs)
@@ -426,11 +452,19 @@ def _ordered_actions(case: Case, allowed: list[str]) -> tuple[list[str], list[st
     return main, side
 
 
-def _render_case(request, actor, case_id, *, bound: tuple | None = None, status: int = 200, supporter_form=None):
+def _render_case(request, actor, case_id, *, bound: tuple | None = None, status: int = 200, supporter_form=None,
+                 offer: str = ""):
+    """The case page; `offer` names a step offered in place inside the bound step's form (the
+    switch to the ordinary procedure when emergency aid is over the town's limit)."""
     context = pages.case_page(actor, case_id)
     case = context["case"]
     allowed = [a for a in context["file"].allowed_actions if a in STEPS]
+    offer = offer if offer in allowed else ""
+    allowed = [a for a in allowed if a not in OFFERED_IN_PLACE]
     bound_action = bound[0] if bound else None
+    if bound_action in OFFERED_IN_PLACE:    # a failed switch: shown in the form it was posted from
+        bound_action, offer = OFFERED_IN_PLACE[bound_action], bound_action
+        bound = (bound_action, bound[1], bound[2])
     if bound_action and bound_action not in allowed:
         allowed.insert(0, bound_action)   # keep what was typed, with the reason it failed
     main, side = _ordered_actions(case, allowed)
@@ -442,7 +476,9 @@ def _render_case(request, actor, case_id, *, bound: tuple | None = None, status:
             form, extra = _make_form(action, case, actor)
         forms[action] = {"action": action, "label": workflow.action_label(action), "form": form.mark_invalid(), "extra": extra,
                          "bound": action == bound_action, "url": reverse("cases:act", args=[case.pk, action]),
-                         "is_next": action == case.next_action, "template": _form_template(action)}
+                         "is_next": action == case.next_action, "template": _form_template(action),
+                         "switch_url": reverse("cases:act", args=[case.pk, offer])
+                         if offer and OFFERED_IN_PLACE.get(offer) == action else ""}
     preview = None
     preview_error = ""
     if "give_town_opinion" in forms:
@@ -497,8 +533,9 @@ def case_act(request, actor, case_id: int, action: str):
         raise
     except SafetyNetError as exc:
         _put_error(form, exc, FIELD_ALIASES)
+        offer = "switch_to_ordinary" if exc.code == services.OVER_TOWN_LIMIT else ""
         return _render_case(request, actor, case_id, bound=(action, form, extra),
-                            status=409 if isinstance(exc, Conflict) else 422)
+                            status=409 if isinstance(exc, Conflict) else 422, offer=offer)
     messages.success(request, message or _done(action))
     return redirect(pages.case_url(case.pk))
 

@@ -116,6 +116,8 @@ _ROWS: list[Transition] = [
     _T(S.APPLIED, "pay_first", S.PAID_FIRST, "cases.temporary_town", (), frozenset({EMERGENCY})),
     _T(S.PAID_FIRST, "record_survey", S.PAID_FIRST, "cases.survey", (), frozenset({EMERGENCY})),
     _T(S.PAID_FIRST, "complete_paperwork", S.CONFIRMED, "cases.temporary_town", ("visit_recorded",), frozenset({EMERGENCY})),
+    # Emergency aid over the town's limit goes on by the ordinary procedure, keeping the application.
+    _T(S.APPLIED, "switch_to_ordinary", S.APPLIED, "cases.temporary_town", (), frozenset({EMERGENCY})),
     _T(S.APPLIED, "approve_quick_aid", S.CONFIRMED, "cases.temporary_town", (), frozenset({QUICK})),
     _T(S.APPLIED, "refuse_quick_aid", S.REFUSED, "cases.temporary_town", (), frozenset({QUICK})),
     # --- re-opening after a complaint ---
@@ -137,7 +139,7 @@ ACTIONS = frozenset(t.action for t in _ROWS)
 ACTION_PERMISSION = {t.action: t.permission for t in reversed(_ROWS)}
 # Actions that do not move the case along (the queue's "next action" is never one of these).
 SIDE_ACTIONS = frozenset({"withdraw", "extend", "record_county_visit", "return_for_supplement", "request_materials",
-                          "record_objection", "reopen"})
+                          "record_objection", "reopen", "switch_to_ordinary"})
 
 
 def transitions_from(status: str, path: str) -> list[Transition]:
@@ -357,6 +359,7 @@ ACTION_LABELS = {
     "refuse_quick_aid": _l("refuse quick aid"), "reopen": _l("reopen"), "withdraw": _l("withdraw"),
     "extend": _l("extend the time limit"), "record_county_visit": _l("record the county home visit"),
     "return_for_supplement": _l("return for supplement"), "issue_letter": _l("issue the decision letter"),
+    "switch_to_ordinary": _l("switch to the ordinary procedure"),
 }
 
 

@@ -20,7 +20,9 @@ from django.utils.translation import gettext as _
 
 from safetynet.cases import clocks
 from safetynet.cases.forms import ACTIVITY_LABELS
-from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError
+from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError, ValidationError
+from safetynet.workforce.forms import InvestigatorFields
+from safetynet.workforce.selectors import investigator_choices
 
 from . import change_selectors as selectors
 from . import decisions, overpayments, rechecks, triggers
@@ -217,20 +219,27 @@ def enrollment(request, actor, enrollment_id):
 # ---------------------------------------------------------------------------------------------
 @payments_view()
 def recheck(request, actor, recheck_id):
-    form = {k: request.POST.get(k, "") for k in ("conducted_on", "investigators", "findings", "outcome", "reason",
-                                                  "effective_month")}
+    form = {k: request.POST.get(k, "") for k in ("conducted_on", "findings", "outcome", "reason", "effective_month")}
     form["signed"] = bool(request.POST.get("signed"))
     error, action = None, request.POST.get("action", "")
+    item = selectors.get_recheck(actor, recheck_id)
+    staff, own = investigator_choices(actor, item.enrollment.area_id)
+    picker = InvestigatorFields(request.POST if action == "survey" else None, staff_choices=staff, own_staff=own,
+                                prefix="survey")
     if request.method == "POST":
         if action == "verify":
             done, error = _attempt(request, lambda: rechecks.verify_recheck(actor=actor, recheck_id=recheck_id))
         elif action == "survey":
             activities = ({a: request.POST.get(f"activity_{a}") == "able" for a in ACTIVITY_LABELS}
                           if request.POST.get("activities_shown") else None)
-            done, error = _attempt(request, lambda: rechecks.record_recheck_survey(
-                actor=actor, recheck_id=recheck_id, conducted_on=form["conducted_on"],
-                investigators=[n for n in form["investigators"].replace("，", ",").split(",")],
-                findings=form["findings"], signed_by_household=form["signed"], daily_activities=activities))
+            if picker.is_valid():
+                done, error = _attempt(request, lambda: rechecks.record_recheck_survey(
+                    actor=actor, recheck_id=recheck_id, conducted_on=form["conducted_on"],
+                    investigators=picker.investigator_items(),
+                    findings=form["findings"], signed_by_household=form["signed"], daily_activities=activities))
+            else:
+                done = None
+                error = ValidationError(_("Check the investigators."), field="investigators")
         elif action == "close":
             done, error = _attempt(request, lambda: rechecks.close_recheck(
                 actor=actor, recheck_id=recheck_id, outcome=form["outcome"], reason=form["reason"],
@@ -240,12 +249,14 @@ def recheck(request, actor, recheck_id):
         if done is not None:
             messages.success(request, _("Saved."))
             return redirect("changes:recheck", recheck_id=recheck_id)
-    item = selectors.get_recheck(actor, recheck_id)
+        item = selectors.get_recheck(actor, recheck_id)
+    if action == "survey" and error is not None and error.field == "investigators" and picker.is_valid():
+        picker.add_error("investigators", error.message)   # the service's reason, next to the picker
     result = rechecks.recheck_result(item)
     return render(request, "payments/changes/recheck.html", {
         "r": item, "e": item.enrollment, "result": result, "survey_needed": rechecks.survey_needed(item, result),
         "reports": list(item.reports.all()), "signals": list(item.signals.select_related("person")),
-        "form": form, "error": error, "action": action, "outcomes": RecheckOutcome.choices[:5],
+        "form": form, "picker": picker, "error": error, "action": action, "outcomes": RecheckOutcome.choices[:5],
         "activities": list(ACTIVITY_LABELS.items()),
         "is_special_hardship": item.enrollment.program_id == "special_hardship",
         "can_work": actor.can("payments.recheck"), "can_decide": actor.can("payments.decide"),

@@ -30,6 +30,7 @@ from safetynet.core.errors import Conflict, NotFound, ValidationError
 from safetynet.core.scoping import Actor, get_in_scope
 from safetynet.core.workdays import add_working_days
 from safetynet.programs.selectors import parameters_for
+from safetynet.workforce.selectors import resolve_investigators
 
 from . import decisions, reassessment
 from .reassessment import DIBAO, SPECIAL_HARDSHIP
@@ -233,7 +234,7 @@ def record_recheck_survey(*, actor: Actor, recheck_id: int, conducted_on, invest
     if day < recheck.opened_on:
         raise ValidationError(_("The visit cannot be before the re-check opened (%(day)s).") % {"day": recheck.opened_on},
                               field="conducted_on")
-    names = [str(n).strip() for n in (investigators or []) if str(n).strip()]
+    names = _investigator_names(investigators)
     if len(set(names)) < 2:
         raise ValidationError(_("A household survey needs at least two investigators."), field="investigators")
     findings = (findings or "").strip()
@@ -251,6 +252,16 @@ def record_recheck_survey(*, actor: Actor, recheck_id: int, conducted_on, invest
     record_event(actor=actor, action="payments.record_recheck_survey", obj=recheck,
                  after={"conducted_on": day, "investigators": len(names), "care_level": level})
     return recheck
+
+
+def _investigator_names(investigators) -> list[str]:
+    """The names kept on the re-check: people picked from the staff register or typed with their
+    ID number (the case survey's picker, `workforce.selectors.resolve_investigators`), or, from
+    the API, plain names."""
+    items = list(investigators or [])
+    if any(isinstance(item, dict) for item in items):
+        return [person["name"] for person in resolve_investigators(items)]
+    return [str(n).strip() for n in items if str(n).strip()]
 
 
 def survey_needed(recheck: Recheck, result=None) -> bool:

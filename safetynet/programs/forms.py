@@ -8,6 +8,9 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from safetynet.areas.forms import AreaField, bind_area_fields
+from safetynet.areas.models import Level
+
 from . import catalogue
 from .selfcheck import DISABILITY_TYPES
 
@@ -94,3 +97,13 @@ class AssetsForm(forms.Form):
                                   widget=forms.NumberInput(attrs={**TEXT, "inputmode": "numeric"}))
     businesses = forms.IntegerField(label=_("Registered businesses"), required=False, min_value=0, max_value=100, initial=0,
                                     widget=forms.NumberInput(attrs={**TEXT, "inputmode": "numeric"}))
+
+
+class StandardsAreaForm(forms.Form):
+    """Whose standards to show: an area typed or picked by search (empty: the post's own area)."""
+
+    area = AreaField(label=_("Area"), required=False, levels=(Level.PROVINCE, Level.CITY, Level.COUNTY, Level.TOWN))
+
+    def __init__(self, *args, actor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        bind_area_fields(self, actor)

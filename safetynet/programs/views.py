@@ -15,33 +15,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from safetynet.areas.models import Area, Level
+from safetynet.areas.models import Area
 from safetynet.core.errors import PermissionDenied, SafetyNetError, ValidationError
 from safetynet.core.decorators import post_view
 
 from . import catalogue, selectors, services
-from .forms import SetParameterForm
+from .forms import SetParameterForm, StandardsAreaForm
 from .selfcheck import parse_month
 
 HISTORY_PAGE_SIZE = 25
-AREA_CHOICES_LIMIT = 300
 
 
 programs_view = post_view("programs.view")
-
-
-def _area_choices(actor) -> list[tuple[str, str]]:
-    """The actor's own area and the areas one level down that may carry their own values
-    (a county's towns); national posts choose among counties."""
-    if actor.is_national:
-        areas = Area.objects.filter(level=Level.COUNTY).order_by("code")[:AREA_CHOICES_LIMIT]
-        return [("", _("National"))] + [(a.code, f"{a.name} ({a.code})") for a in areas]
-    own = Area.objects.filter(code=actor.area_code).first()
-    choices = [(own.code, f"{own.name} ({own.code})")] if own else []
-    if own and own.level in services.SETTABLE_LEVELS and own.level != Level.TOWN:
-        for child in Area.objects.filter(parent_id=own.code).exclude(level__in=[Level.VILLAGE, Level.GROUP, Level.GRID]).order_by("code")[:AREA_CHOICES_LIMIT]:
-            choices.append((child.code, f"— {child.name} ({child.code})"))
-    return choices
 
 
 def _month(request) -> tuple[dt.date, str | None]:
@@ -65,7 +50,14 @@ def standards(request, actor, code: str):
     month, month_error = _month(request)
     if month_error:
         messages.error(request, month_error)
-    area_code, rows = selectors.standards_in_force(actor, code, area_code=request.GET.get("area") or None, month=month)
+    typed = request.GET.get("area", "")
+    area_form = StandardsAreaForm({"area": typed}, actor=actor)
+    # A code in the address is the selector's to judge (outside the scope: 404); a name is resolved here.
+    chosen = area_form.cleaned_data["area"] if area_form.is_valid() else (typed if typed.isdigit() else None)
+    if not typed.isdigit():
+        for error in area_form.errors.get("area", []):
+            messages.error(request, error)
+    area_code, rows = selectors.standards_in_force(actor, code, area_code=chosen or None, month=month)
     area = Area.objects.filter(code=area_code).first() if area_code else None
     can_edit = actor.can("programs.edit") and (
         (area is not None and area.level in services.SETTABLE_LEVELS) or (area is None and actor.is_national))
@@ -92,7 +84,7 @@ def standards(request, actor, code: str):
     missing = [r for r in rows if r.value is None]
     return render(request, "programs/standards.html", {
         "program": program, "programs": selectors.list_programs(), "rows": rows, "missing": missing,
-        "area": area, "area_code": area_code or "", "area_choices": _area_choices(actor), "month": month,
+        "area": area, "area_code": area_code or "", "area_form": area_form, "month": month,
         "month_text": month.strftime("%Y-%m"), "form": form, "can_edit": can_edit,
     })
 

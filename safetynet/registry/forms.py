@@ -5,6 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from safetynet.areas.forms import AreaField, bind_area_fields
+from safetynet.areas.models import Level
+
+from .services import HOUSEHOLD_LEVELS
 from .models import AssetCategory, DisabilityType, IncomeCategory, KinshipRelation, RegistrationType, RelationToHead, WorkAbility
 
 # A town's roster is a few thousand rows, a county's some hundred thousand: 30 MB is ample.
@@ -43,23 +47,24 @@ class SearchForm(BootstrapMixin, forms.Form):
                         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}))
     address = forms.CharField(label=_("Address contains"), required=False, max_length=50,
                               widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}))
-    area = forms.ChoiceField(label=_("Area"), required=False)
+    area = AreaField(label=_("Area"), required=False, levels=(Level.TOWN, Level.VILLAGE, Level.GROUP, Level.GRID),
+                     help_text=_("Empty: all my areas."))
 
-    def __init__(self, *args, area_choices=(), **kwargs):
+    def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = _blank(list(area_choices), _("— all my areas —"))
+        bind_area_fields(self, actor)
 
 
 class HouseholdForm(BootstrapMixin, forms.Form):
-    area_code = forms.ChoiceField(label=_("Registered area (village, group or grid)"))
+    area_code = AreaField(label=_("Registered area (village, group or grid)"), levels=HOUSEHOLD_LEVELS)
     address = forms.CharField(label=_("Address"), max_length=200)
     registration_type = forms.ChoiceField(label=_("Household registration"), choices=_blank(RegistrationType.choices, _("— choose —")))
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     bank_account = forms.CharField(label=_("Bank account (social-security card)"), max_length=32, required=False)
 
-    def __init__(self, *args, area_choices=(), **kwargs):
+    def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area_code"].choices = _blank(list(area_choices), _("— choose —"))
+        bind_area_fields(self, actor)
 
 
 class MemberForm(BootstrapMixin, forms.Form):
@@ -162,12 +167,12 @@ class RosterImportForm(BootstrapMixin, forms.Form):
                     "relation_to_head (Chinese headers such as 户编号, 区划代码, 地址, 户籍性质, 姓名, 身份证号, 与户主关系 are understood)."),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
-    area = forms.ChoiceField(label=_("Import into area"), required=False,
-                             help_text=_("Rows whose area is not under this one are refused. Empty: your whole area."))
+    area = AreaField(label=_("Import into area"), required=False, levels=(Level.TOWN, Level.VILLAGE),
+                     help_text=_("Rows whose area is not under this one are refused. Empty: your whole area."))
 
-    def __init__(self, *args, area_choices=(), **kwargs):
+    def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = _blank(list(area_choices), _("— my whole area —"))
+        bind_area_fields(self, actor)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

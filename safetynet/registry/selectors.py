@@ -271,25 +271,6 @@ def household_totals(household_ids: list[int]) -> dict[int, dict]:
     return {hid: {"monthly_income": income.get(hid) or Decimal("0.00")} for hid in household_ids}
 
 
-def area_choices(actor: Actor, levels) -> list[tuple[str, str]]:
-    """(code, label) for the areas of `levels` in scope, labelled with their parents' names so two
-    villages of the same name in different towns can be told apart."""
-    from safetynet.areas.models import Area, Level
-
-    wanted = set(levels)
-    areas = Area.objects.filter(level__in=wanted | {Level.TOWN, Level.VILLAGE, Level.GROUP}, is_active=True)
-    if not actor.is_national:
-        # From the actor's town down: the town and village names label the choices below them.
-        areas = areas.filter(code__startswith=actor.area_code[:9])
-    names, choices = {}, []
-    for code, name, level in areas.order_by("code").values_list("code", "name", "level"):
-        names[code] = name
-        if level in wanted and actor.covers(code):
-            parents = [names[code[:n]] for n in (9, 12, 15) if n < len(code) and code[:n] in names]
-            choices.append((code, " · ".join([*parents, name])))
-    return choices
-
-
 def area_breadcrumb(area) -> list:
     """The household's area and its ancestors from the county down."""
     from safetynet.areas.models import Area

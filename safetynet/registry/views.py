@@ -21,7 +21,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from safetynet.areas.models import Level
 from safetynet.core import importreports, jobpages
 from safetynet.core.privatefiles import download_view
 from safetynet.core.errors import NotFound, SafetyNetError
@@ -38,8 +37,6 @@ from .models import RelationToHead
 PAGE_SIZE = 25
 REPORT_PAGE_SIZE = 50
 EXTRA_ROWS = 3
-HOUSEHOLD_LEVELS = (Level.VILLAGE, Level.GROUP, Level.GRID)
-FILTER_LEVELS = (Level.TOWN, Level.VILLAGE, Level.GROUP, Level.GRID)
 
 
 def registry_view(permission: str):
@@ -71,7 +68,7 @@ def _detail(household_id) -> str:
 def household_list(request, actor):
     """Search by name or ID number (or its beginning), and/or part of the address, within scope;
     IDs always masked."""
-    form = SearchForm(request.GET or None, area_choices=selectors.area_choices(actor, FILTER_LEVELS))
+    form = SearchForm(request.GET or None, actor=actor)
     q, area, address = "", "", ""
     if form.is_valid():
         q, area = form.cleaned_data["q"].strip(), form.cleaned_data["area"]
@@ -139,8 +136,7 @@ def reveal_id_number(request, actor, person_id: int):
 @registry_view("registry.edit")
 def household_create(request, actor):
     """A new household with its head; other members are added from the household's page."""
-    choices = selectors.area_choices(actor, HOUSEHOLD_LEVELS)
-    form = HouseholdForm(request.POST or None, area_choices=choices, initial={"registration_type": ""})
+    form = HouseholdForm(request.POST or None, actor=actor, initial={"registration_type": ""})
     head = MemberForm(request.POST or None, prefix="head", as_head=True)
     status = 200
     if request.method == "POST":
@@ -168,7 +164,7 @@ def household_edit(request, actor, household_id: int):
     household = selectors.get_household(actor, household_id)
     initial = {"area_code": household.area_id, "address": household.address, "registration_type": household.registration_type,
                "phone": household.phone, "bank_account": household.bank_account}
-    form = HouseholdForm(request.POST or None, initial=initial, area_choices=selectors.area_choices(actor, HOUSEHOLD_LEVELS))
+    form = HouseholdForm(request.POST or None, initial=initial, actor=actor)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -347,8 +343,7 @@ def assets_edit(request, actor, household_id: int):
 @require_http_methods(["GET", "POST"])
 @registry_view("registry.import")
 def roster_import(request, actor):
-    form = RosterImportForm(request.POST or None, request.FILES or None,
-                            area_choices=selectors.area_choices(actor, (Level.TOWN, Level.VILLAGE)))
+    form = RosterImportForm(request.POST or None, request.FILES or None, actor=actor)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -393,7 +388,7 @@ def import_report(request, actor, report_id: str):
     page = Paginator(report["errors"], REPORT_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "registry/import_report.html", {
         "report": report, "counts": report["counts"], "page": page, "report_id": report_id,
-        "form": RosterImportForm(area_choices=selectors.area_choices(actor, (Level.TOWN, Level.VILLAGE))),
+        "form": RosterImportForm(actor=actor),
         "columns": roster.COLUMN_HELP,
     })
 

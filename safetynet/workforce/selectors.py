@@ -1,13 +1,80 @@
 """Reads of the workforce register, through the actor's scope."""
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
+from safetynet.core.errors import ValidationError
+from safetynet.core.idnumbers import parse_id_number
 from safetynet.core.scoping import Actor, in_scope
+from safetynet.core.text import clean_text
 
 from .models import StaffIdentity
+
+INVESTIGATOR_CHOICES_LIMIT = 200
 
 
 def staff_identities_in_scope(actor: Actor, *, active_only: bool = True) -> QuerySet[StaffIdentity]:
     qs = in_scope(StaffIdentity.objects.select_related("area"), actor)
     return qs.filter(is_active=True) if active_only else qs
+
+
+def investigator_choices(actor: Actor, area_code: str) -> tuple[list[tuple[str, str]], list[int]]:
+    """Who may be ticked as an investigator of a household in `area_code`: the registered staff
+    and village committee members of its county, town and village as far as the post sees them,
+    plus the worker's own identity (wherever it sits); and the worker's own identity ids, ticked
+    by default (the one who visits is usually the one who records)."""
+    codes = [area_code[:n] for n in (6, 9, 12) if len(area_code) >= n]
+    own = list(StaffIdentity.objects.filter(user_id=actor.user_id, is_active=True).values_list("id", flat=True)) \
+        if getattr(actor, "user_id", None) else []
+    fields = ("id", "name", "area__name")
+    mine = list(StaffIdentity.objects.filter(id__in=own).values_list(*fields))
+    rows = (staff_identities_in_scope(actor).filter(area_id__in=codes).exclude(id__in=own)
+            .order_by("area_id", "name").values_list(*fields)[:INVESTIGATOR_CHOICES_LIMIT])
+    return [(str(pk), f"{name} · {area}") for pk, name, area in [*mine, *rows]], own
+
+
+def resolve_investigators(items) -> list[dict]:
+    """The people a home visit names, as {"name", "id_number", "user_id", "staff_identity_id"}, one
+    per person (an ID number once): items are {"user_id"} (a login with a registered identity),
+    {"staff_identity_id"} or {"name", "id_number"} typed. The one reading shared by a case's
+    survey and a re-check's; each caller adds its own checks (how many, not related)."""
+    if not isinstance(items, (list, tuple)):
+        raise ValidationError(_("List the investigators."), field="investigators")
+    user_ids, identity_ids, named = [], [], []
+    for item in items:
+        if not isinstance(item, dict):
+            raise ValidationError(_("List the investigators."), field="investigators")
+        if item.get("user_id"):
+            user_ids.append(int(item["user_id"]))
+        elif item.get("staff_identity_id"):
+            identity_ids.append(int(item["staff_identity_id"]))
+        else:
+            name = clean_text(item.get("name"), field="investigators")
+            if not name:
+                raise ValidationError(_("This field is required."), field="investigators")
+            if len(name) > 50:
+                raise ValidationError(_("At most %(n)d characters.") % {"n": 50}, field="investigators")
+            number = parse_id_number(item.get("id_number") or "", field="investigators").number
+            named.append({"name": name, "id_number": number, "user_id": None, "staff_identity_id": None})
+    resolved: list[dict] = []
+    if user_ids or identity_ids:
+        found = list(StaffIdentity.objects.filter(Q(user_id__in=user_ids) | Q(pk__in=identity_ids), is_active=True)
+                     .values("id", "user_id", "name", "id_number"))
+        by_user = {f["user_id"]: f for f in found if f["user_id"]}
+        by_id = {f["id"]: f for f in found}
+        for uid in user_ids:
+            if uid not in by_user:
+                raise ValidationError(_("An investigator's login is not registered as staff (with an ID number): register them first."),
+                                      field="investigators")
+            f = by_user[uid]
+            resolved.append({"name": f["name"], "id_number": f["id_number"], "user_id": uid, "staff_identity_id": f["id"]})
+        for iid in identity_ids:
+            if iid not in by_id:
+                raise ValidationError(_("No such staff member."), field="investigators")
+            f = by_id[iid]
+            resolved.append({"name": f["name"], "id_number": f["id_number"], "user_id": f["user_id"], "staff_identity_id": iid})
+    distinct: dict[str, dict] = {}
+    for r in resolved + named:
+        distinct.setdefault(r["id_number"], r)
+    return list(distinct.values())
