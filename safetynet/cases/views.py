@@ -397,12 +397,15 @@ def _initial(action: str, case: Case) -> dict:
         initial["amount"] = case.proposed_amount or case.requested_amount
     elif action == "accept":
         initial.update(promise_signed=True, authorization_signed=True)
+    elif action == "give_town_opinion":
+        initial["opinion"] = pages.default_town_opinion(case)
     return initial
 
 
 def _make_form(action: str, case: Case, actor, data=None):
     step = STEPS[action]
-    kwargs = {"prefix": action, "initial": _initial(action, case)}
+    # A bound form reads what was posted; its defaults (the opinion runs the rule) are not needed.
+    kwargs = {"prefix": action, "initial": _initial(action, case) if data is None else {}}
     if step.form is SurveyForm:
         kwargs["staff_choices"] = _staff_choices(actor, case)
         kwargs["with_activities"] = action == "record_survey" and case.program_id == "special_hardship" \
