@@ -113,3 +113,48 @@ def test_the_payroll_month_offered_follows_the_county_runs(login, posts, county,
     PayrollRun.objects.filter(pk=run.pk).update(status="approved", approved_at=timezone.now())
     assert _month_offered(client) == "2025-11"                 # approved: the month after
     assert _month_offered(login(posts.county_leader)) == ""    # a post that does not generate has no form
+
+
+# --- the opinion and the notice in one submit ---------------------------------------------------
+
+def _give_opinion(client, case, **extra):
+    case.refresh_from_db()
+    data = {"give_town_opinion-version": case.version, "give_town_opinion-opinion": "同意"}
+    data.update({f"give_town_opinion-{k}": v for k, v in extra.items()})
+    return client.post(reverse("cases:act", args=[case.pk, "give_town_opinion"]), data)
+
+
+def test_the_notice_is_published_with_the_opinion_by_its_own_step(login, posts, poor_household, clock, standards):
+    from safetynet.publicity.models import Notice
+
+    case = walk(posts, poor_household, clock, to="verified")
+    client = login(posts.worker)
+    page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert re.search(r'name="give_town_opinion-publish_notice"[^>]*checked', page)     # offered, ticked
+    assert _give_opinion(client, case, publish_notice="on").status_code == 302
+    case.refresh_from_db()
+    assert case.status == "in_notice" and case.notice_starts_on == clock() and case.town_opinion == "同意"
+    assert list(CaseEvent.objects.filter(case=case).order_by("id").values_list("action", flat=True))[-2:] == [
+        "give_town_opinion", "publish_notice"]
+    assert Notice.objects.filter(case=case).count() == 1
+
+
+def test_unticked_the_opinion_alone_is_recorded(login, posts, poor_household, clock, standards):
+    case = walk(posts, poor_household, clock, to="verified")
+    assert _give_opinion(login(posts.worker), case).status_code == 302
+    case.refresh_from_db()
+    assert case.status == "town_reviewed"
+
+
+def test_an_ineligible_household_gets_no_notice(login, posts, village, clock, standards):
+    case = walk(posts, make_poor_household(posts.worker, village.code, wages="5000.00"), clock, to="verified")
+    assert _give_opinion(login(posts.worker), case, publish_notice="on").status_code == 302
+    case.refresh_from_db()
+    assert case.status == "town_reviewed" and not case.proposed_eligible
+
+
+def test_a_post_that_may_not_give_the_opinion_publishes_nothing(login, posts, poor_household, clock, standards):
+    case = walk(posts, poor_household, clock, to="verified")
+    assert _give_opinion(login(posts.inspector), case, publish_notice="on").status_code in (403, 404)
+    case.refresh_from_db()
+    assert case.status == "verified"
