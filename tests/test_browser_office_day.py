@@ -110,16 +110,23 @@ def _register_walk_in(office: Office, ledger: Ledger, village_code: str):
     worker.fill("[name=bank_account]", "6217000099988877766")
     worker.fill("[name=head-name]", "刘德顺")
     worker.fill("[name=head-id_number]", new_id(D(1968, 2, 3)))
+    family = (("陈秀兰", new_id(D(1971, 9, 9), sex="female"), "spouse"), ("刘小军", new_id(D(2014, 6, 1)), "child"))
+    with_rows = worker.locator("[name='members-0-name']").count() > 0      # the family on the same page
+    if with_rows:
+        for n, (name, number, relation) in enumerate(family):
+            worker.fill(f"[name='members-{n}-name']", name)
+            worker.fill(f"[name='members-{n}-id_number']", number)
+            worker.choose(f"[name='members-{n}-relation_to_head']", relation)
     worker.submit("main form button[type=submit]", field="register household")
     household = Household.objects.order_by("-pk").first()
     assert worker.url.endswith(f"/registry/households/{household.pk}/"), worker.url
-    for name, number, relation in (("陈秀兰", new_id(D(1971, 9, 9), sex="female"), "spouse"),
-                                   ("刘小军", new_id(D(2014, 6, 1)), "child")):
+    for name, number, relation in (() if with_rows else family):
         worker.goto(f"{base}/registry/households/{household.pk}/members/new/")
         worker.fill("[name=name]", name)
         worker.fill("[name=id_number]", number)
         worker.choose("[name=relation_to_head]", relation)
         worker.submit("main form button[type=submit]", field="add member")
+    assert household.members.count() == 3
     worker.goto(f"{base}/registry/households/{household.pk}/income/")
     worker.choose("[name='items-0-category']", "wages")
     worker.fill("[name='items-0-monthly_amount']", "850")
