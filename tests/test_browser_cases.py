@@ -3,7 +3,7 @@ through the pages, as the posts that take each step (UI.md: queue first; one cas
 
 Town worker: files the application from the household, accepts it, records the survey.
 County officer: enters the verification report by hand. Town worker: gives the town opinion
-and publishes the notice. Seven days pass (the business date `clocks.today` is moved by the
+and publishes the notice (one submit). Seven days pass (the business date `clocks.today` is moved by the
 `clock` fixture). Town worker: closes the notice. County officer: confirms. The enrollment
 exists with the amount the rule gives (¥2,070.00: tests.cases_helpers.make_poor_household).
 Screenshots of the case page at 1366×768 and 390×844 go to test-results/screenshots/."""
@@ -109,11 +109,10 @@ def test_one_dibao_case_from_application_to_enrollment(browser, live_site, posts
     worker.goto(f"{base}/cases/{case.pk}/")
     assert "2,070.00" in worker.text_content("[data-testid=preview]")
     worker.fill("[name='give_town_opinion-opinion']", "经审核，符合最低生活保障条件。")
+    assert worker.is_checked("[name='give_town_opinion-publish_notice']")     # the notice goes up in the same submit
     _submit(worker, "give_town_opinion")
-    assert _status(worker) == "town_reviewed"
-    assert "2,070.00" in worker.text_content("[data-testid=breakdown]")
-    _submit(worker, "publish_notice")
     assert _status(worker) == "in_notice"
+    assert "2,070.00" in worker.text_content("[data-testid=breakdown]")
 
     # the public board shows the notice, masked
     public = browser.new_page(viewport=PHONE)

@@ -138,7 +138,20 @@ class DeliberationForm(ActionForm):
 
 
 class OpinionForm(ActionForm):
+    """The town's opinion (offered from the rule's assessment) and, where the case has a public
+    notice, the notice published in the same submit: the two steps are still taken one after the
+    other by their own services."""
+
     opinion = forms.CharField(label=_("Town opinion"), required=False, max_length=20000, widget=forms.Textarea(attrs=TEXTAREA))
+    publish_notice = forms.BooleanField(
+        label=_("Publish the public notice today as well"), required=False, initial=True,
+        help_text=_("Only when the rule finds the household eligible. The notice runs its days from today in the village; "
+                    "the name is masked, no ID number, address or health facts."))
+
+    def __init__(self, *args, with_notice: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not with_notice:
+            del self.fields["publish_notice"]
 
 
 class NoticeForm(ActionForm):

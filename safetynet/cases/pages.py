@@ -231,6 +231,20 @@ def preview_outcome(case: Case) -> tuple[dict | None, str]:
     return outcome_view(standards.jsonable(outcome.as_dict())), ""
 
 
+def default_town_opinion(case: Case) -> str:
+    """The town opinion the form offers, written from what the rule says today on the case's
+    facts (the same assessment the opinion step records), so a worker who agrees signs with one
+    submit and one who does not edits it. Empty when the rule cannot run yet."""
+    preview, _error = preview_outcome(case)
+    if preview is None:
+        return ""
+    if preview["eligible"]:
+        return _("Reviewed: the household meets the conditions of %(program)s; proposed %(amount)s a month.") % {
+            "program": program_label(case.program_id), "amount": preview["amount"]}
+    return _("Reviewed: the household does not meet the conditions of %(program)s: %(reasons)s.") % {
+        "program": program_label(case.program_id), "reasons": "; ".join(preview["reasons"])}
+
+
 def decision_rows(decisions) -> list[dict]:
     return [{
         "decision": d, "approved": d.outcome == DecisionOutcome.APPROVED, "outcome": _choice_label(DecisionOutcome, d.outcome),

@@ -333,7 +333,7 @@ def _covered_for_gap(case: Case) -> int | None:
 
 def apply_for_assistance(*, actor: Actor, program_code: str, household_id: int, applicant_id: int, channel: str,
                          entrusted_by: str = "", requested_amount=None, kind: str | None = None,
-                         covered_person_id: int | None = None, reason: str = "") -> Case:
+                         covered_person_id: int | None = None, reason: str = "", accept: bool = False) -> Case:
     """File an application (MLG-2021 art. 4, 6) and take the household snapshot.
 
     The same person cannot have two open applications for the same program (a database
@@ -341,11 +341,16 @@ def apply_for_assistance(*, actor: Actor, program_code: str, household_id: int, 
     person already enrolled reports a change instead of applying again. `kind`: dibao
     "household" (default) or "individual" (with `covered_person_id`, MLG-2021 art. 8); temporary
     "emergency", "quick" or "ordinary" (with `requested_amount`). For special hardship the
-    covered person is `covered_person_id`, or the applicant."""
+    covered person is `covered_person_id`, or the applicant.
+
+    `accept`: the application is taken at the town's window by a post that accepts (materials
+    complete, the promise and the authorization signed there): it is accepted in the same
+    transaction by the acceptance step itself (its checks, the close-relative detection, its
+    timeline row and audit event), so the case starts at "accepted"."""
     try:
         return _apply(actor=actor, program_code=program_code, household_id=household_id, applicant_id=applicant_id,
                       channel=channel, entrusted_by=entrusted_by, requested_amount=requested_amount, kind=kind,
-                      covered_person_id=covered_person_id, reason=reason)
+                      covered_person_id=covered_person_id, reason=reason, accept=accept)
     except IntegrityError as error:
         # Two desks filing for the same person at the same moment: the constraint decided.
         if not _is_constraint(error, "case_one_open_per_person_and_program", "cases_case.applicant_id"):
@@ -362,8 +367,10 @@ def _is_constraint(error: IntegrityError, name: str, sqlite_columns: str) -> boo
 
 @step_transaction
 def _apply(*, actor, program_code, household_id, applicant_id, channel, entrusted_by, requested_amount, kind,
-           covered_person_id, reason) -> Case:
+           covered_person_id, reason, accept=False) -> Case:
     actor.require("cases.apply")
+    if accept and active_batch() is not None:
+        raise ValidationError(_("Applications filed together are accepted one by one."), field="accept")
     if program_code not in PROGRAMS:   # the programs seeded by programs/migrations/0002 (primary key = code)
         raise ValidationError(_("Choose dibao, special hardship or temporary assistance."), field="program")
     if channel not in Channel.values:
@@ -443,6 +450,9 @@ def _apply(*, actor, program_code, household_id, applicant_id, channel, entruste
     insert_row(case)
     record_creation(case, actor, data={"program": program_code, "kind": kind, "channel": channel,
                                        "household": household.pk, "snapshot_hash": case.snapshot_hash})
+    if accept:
+        check_transition(case, "accept", actor)
+        _accept(case, actor)
     return case
 
 
@@ -468,6 +478,14 @@ def accept_application(*, actor: Actor, case_id: int, missing_materials=(), prom
     then waits in "returned for supplement")."""
     case = _load(actor, case_id, version)
     check_transition(case, "accept", actor)
+    return _accept(case, actor, missing_materials=missing_materials, promise_signed=promise_signed,
+                   authorization_signed=authorization_signed, note=note)
+
+
+def _accept(case: Case, actor: Actor, *, missing_materials=(), promise_signed: bool = True,
+            authorization_signed: bool = True, note: str = "") -> Case:
+    """The acceptance itself, on a case whose step was checked (accept_application, or an
+    application accepted at the window)."""
     if not promise_signed:
         raise ValidationError(_("The applicant must sign the truthfulness promise (MLG-2021 art. 9)."), field="promise_signed")
     if not authorization_signed:

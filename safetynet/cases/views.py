@@ -308,11 +308,20 @@ def _run_verify(actor, case, form, extra):
 
 
 def _run_opinion(actor, case, form, extra):
+    """The opinion; then, when asked and the rule finds the household eligible, the notice, by
+    its own service (its own checks: a refusal leaves the opinion recorded and says why)."""
     case = services.give_town_opinion(actor=actor, case_id=case.pk, version=form.cleaned_data["version"],
                                       opinion=form.cleaned_data["opinion"])
-    if case.proposed_eligible:
-        return _("Town opinion recorded: eligible, %(amount)s a month.") % {"amount": format_yuan(case.proposed_amount)}
-    return _("Town opinion recorded: not eligible. The case can only be refused, with the reasons.")
+    if not case.proposed_eligible:
+        return _("Town opinion recorded: not eligible. The case can only be refused, with the reasons.")
+    message = _("Town opinion recorded: eligible, %(amount)s a month.") % {"amount": format_yuan(case.proposed_amount)}
+    if form.cleaned_data.get("publish_notice"):
+        try:
+            case = services.publish_notice(actor=actor, case_id=case.pk, version=case.version)
+        except SafetyNetError as exc:
+            return message + " " + _("The notice was not published: %(why)s") % {"why": exc.message}
+        message += " " + _("The public notice runs until %(date)s.") % {"date": case.notice_ends_on.isoformat()}
+    return message
 
 
 def _run_confirm(actor, case, form, extra):
@@ -423,12 +432,17 @@ def _initial(action: str, case: Case) -> dict:
         initial["amount"] = case.proposed_amount or case.requested_amount
     elif action == "accept":
         initial.update(promise_signed=True, authorization_signed=True)
+    elif action == "give_town_opinion":
+        initial["opinion"] = pages.default_town_opinion(case)
     return initial
 
 
 def _make_form(action: str, case: Case, actor, data=None):
     step = STEPS[action]
-    kwargs = {"prefix": step.prefix or action, "initial": _initial(action, case)}
+    # A bound form reads what was posted; its defaults (the opinion runs the rule) are not needed.
+    kwargs = {"prefix": step.prefix or action, "initial": _initial(action, case) if data is None else {}}
+    if step.form is OpinionForm:
+        kwargs["with_notice"] = case.path in workflow.MEANS
     if step.form is SurveyForm:
         kwargs["staff_choices"], kwargs["own_staff"] = investigator_choices(actor, case.area_id)
         kwargs["with_activities"] = action == "record_survey" and case.program_id == "special_hardship" \

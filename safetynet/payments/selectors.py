@@ -115,3 +115,18 @@ def enrollment_payments(actor: Actor, enrollment: Enrollment) -> QuerySet[Paymen
 def payroll_enrollments(actor: Actor) -> QuerySet[Enrollment]:
     actor.require(PAYMENTS_VIEW)
     return in_scope(Enrollment.objects.select_related("program", "household", "person", "area"), actor)
+
+
+def next_payroll_month(actor: Actor, county_code: str, today):
+    """The month a county's officer most likely generates next, offered on the runs page so the
+    usual month is one submit: a run not yet approved is that month's (generating it again adds
+    what is missing); otherwise the month after the latest run; with no run yet, next month
+    (when enrollments confirmed this month start, MLG-2021 art. 25)."""
+    from .models import FROZEN_RUN_STATUSES
+    from .months import next_month
+
+    latest = runs_in_scope(actor).filter(area_id=county_code).order_by("-month").values_list("month", "status").first()
+    if latest is None:
+        return next_month(today)
+    month, status = latest
+    return next_month(month) if status in FROZEN_RUN_STATUSES else month

@@ -20,6 +20,8 @@ from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError, Va
 from safetynet.core.decorators import post_view
 from safetynet.core.privatefiles import answer_file, download_view
 
+from safetynet.cases import clocks
+
 from . import jobs, selectors, services
 from .models import PaymentStatus, RunStatus
 
@@ -43,8 +45,10 @@ def _page(request, queryset):
 
 @payments_view()
 def run_list(request, actor):
-    form = {"county": request.POST.get("county", actor.area_code[:6] if len(actor.area_code) >= 6 else ""),
-            "month": request.POST.get("month", "")}
+    county = actor.area_code[:6] if len(actor.area_code) >= 6 else ""
+    form = {"county": request.POST.get("county", county), "month": request.POST.get("month", "")}
+    if request.method != "POST" and county and actor.can("payments.generate"):
+        form["month"] = selectors.next_payroll_month(actor, county, clocks.today()).strftime("%Y-%m")
     error = None
     if request.method == "POST":
         try:

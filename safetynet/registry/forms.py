@@ -101,6 +101,37 @@ class MemberForm(BootstrapMixin, forms.Form):
         return data
 
 
+class OtherMemberForm(BootstrapMixin, forms.Form):
+    """Another member typed with the household at registration, so a family at the window is one
+    submit (issue 15); a blank row is ignored. The other facts (disability, work ability...) keep
+    their defaults and are edited on the member's page."""
+
+    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    id_number = forms.CharField(label=_("ID number"), max_length=40, required=False,
+                                widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text", "class": "form-control id-number"}))
+    relation_to_head = forms.ChoiceField(label=_("Relation to head"), required=False, choices=_blank(
+        [(value, label) for value, label in RelationToHead.choices if value != RelationToHead.HEAD], _("— choose —")))
+
+    def is_blank(self) -> bool:
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        return not ((data.get("name") or "").strip() or (data.get("id_number") or "").strip() or data.get("relation_to_head"))
+
+    def clean(self):
+        data = super().clean()
+        if not self.is_blank():
+            for name, message in (("name", _("Give the name.")), ("id_number", _("Give the ID number.")),
+                                  ("relation_to_head", _("Choose the relation to the head."))):
+                if not (data.get(name) or "").strip():
+                    self.add_error(name, message)
+        return data
+
+    def member_values(self) -> dict:
+        return {k: self.cleaned_data[k] for k in ("name", "id_number", "relation_to_head")}
+
+
+OtherMemberFormSet = forms.formset_factory(OtherMemberForm, extra=3, max_num=20, validate_max=True)
+
+
 class RemoveMemberForm(BootstrapMixin, forms.Form):
     new_head = forms.ChoiceField(label=_("New head of household"), required=False)
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)

@@ -30,7 +30,8 @@ from safetynet.core.decorators import post_view
 
 from . import jobs, roster, selectors, services, tasks
 from .forms import (
-    AssetFormSet, HouseholdForm, IncomeFormSet, KinshipForm, MemberForm, RemoveMemberForm, RosterImportForm, SearchForm,
+    AssetFormSet, HouseholdForm, IncomeFormSet, KinshipForm, MemberForm, OtherMemberFormSet, RemoveMemberForm, RosterImportForm,
+    SearchForm,
 )
 from .models import RelationToHead
 
@@ -135,27 +136,37 @@ def reveal_id_number(request, actor, person_id: int):
 @require_http_methods(["GET", "POST"])
 @registry_view("registry.edit")
 def household_create(request, actor):
-    """A new household with its head; other members are added from the household's page."""
+    """A new household with its head and, on the same page, the rest of the family (blank rows
+    ignored): one submit for a family at the window, one service call (create_household)."""
     form = HouseholdForm(request.POST or None, actor=actor, initial={"registration_type": ""})
     head = MemberForm(request.POST or None, prefix="head", as_head=True)
+    # A post without the rows (an older page, a script) registers the head alone.
+    others = OtherMemberFormSet(request.POST if "members-TOTAL_FORMS" in request.POST else None, prefix="members")
     status = 200
     if request.method == "POST":
-        if form.is_valid() and head.is_valid():
+        if form.is_valid() and head.is_valid() and (not others.is_bound or others.is_valid()):
+            rows = [row for row in others.forms if not row.is_blank()] if others.is_bound else []
             try:
                 household = services.create_household(
                     actor=actor, **form.cleaned_data,
-                    members=[{**head.member_values(), "relation_to_head": RelationToHead.HEAD}])
+                    members=[{**head.member_values(), "relation_to_head": RelationToHead.HEAD},
+                             *[row.member_values() for row in rows]])
             except SafetyNetError as exc:
-                if (exc.field or "").startswith("members.0."):
-                    _put_error(head, exc, exc.field.split(".", 2)[2])
+                match = re.match(r"^members\.(\d+)\.(\w+)$", exc.field or "")
+                if match and match.group(1) == "0":
+                    _put_error(head, exc, match.group(2))
+                elif match and int(match.group(1)) <= len(rows):
+                    _put_error(rows[int(match.group(1)) - 1], exc, match.group(2))
                 else:
                     _put_error(form, exc)
             else:
                 messages.success(request, _("Household #%(id)s registered.") % {"id": household.pk})
                 return redirect(_detail(household.pk))
         status = 422
+    for row in others.forms:
+        row.mark_invalid()
     return render(request, "registry/household_form.html", {
-        "form": form.mark_invalid(), "head": head.mark_invalid(), "creating": True}, status=status)
+        "form": form.mark_invalid(), "head": head.mark_invalid(), "others": others, "creating": True}, status=status)
 
 
 @require_http_methods(["GET", "POST"])
