@@ -158,3 +158,23 @@ def test_a_post_that_may_not_give_the_opinion_publishes_nothing(login, posts, po
     assert _give_opinion(login(posts.inspector), case, publish_notice="on").status_code in (403, 404)
     case.refresh_from_db()
     assert case.status == "verified"
+
+
+def test_the_window_form_accepts_in_the_same_submit_and_a_cadre_is_not_offered_it(login, posts, poor_household, clock,
+                                                                                   standards):
+    """The new-application page ticks "accept it now" for a post that accepts (one submit at the
+    window); a village cadre's form has no such box and files the application only."""
+    url = reverse("cases:new")
+    page = login(posts.worker).get(url, {"household": poor_household.pk, "program": "dibao"}).content.decode()
+    assert 'name="accept"' in page and "checked" in page.split('name="accept"')[1].split(">")[0]
+    form = {"household": poor_household.pk, "program": "dibao", "applicant": poor_household.head_id,
+            "channel": "walk_in", "dibao_kind": "household", "accept": "on"}
+    response = login(posts.worker).post(url, form)
+    assert response.status_code == 302
+    assert Case.objects.get(household=poor_household).status == "accepted"
+
+    Case.objects.all().delete()
+    assert 'name="accept"' not in login(posts.cadre).get(url, {"household": poor_household.pk}).content.decode()
+    response = login(posts.cadre).post(url, form)                       # the box is ignored: not the cadre's step
+    assert response.status_code == 302
+    assert Case.objects.get(household=poor_household).status == "applied"

@@ -195,11 +195,18 @@ class ApplicationForm(BootstrapMixin, forms.Form):
     requested_amount = forms.DecimalField(label=_("Requested amount (temporary assistance, yuan)"), required=False, min_value=0,
                                           max_digits=12, decimal_places=2)
     reason = forms.CharField(label=_("Reason given"), required=False, max_length=2000, widget=forms.Textarea(attrs=TEXTAREA))
+    accept = forms.BooleanField(
+        label=_("Accept it now: materials complete, the promise and the authorization signed at the window"),
+        required=False, initial=True)
 
-    def __init__(self, *args, members=(), **kwargs):
+    def __init__(self, *args, members=(), can_accept: bool = False, **kwargs):
+        """`can_accept`: the post also accepts applications (a town window), so the application is
+        accepted in the same submit unless the box is cleared; other posts only file it."""
         super().__init__(*args, **kwargs)
         self.fields["applicant"].choices = list(members)
         self.fields["covered_person"].choices = _blank(list(members), _("— the applicant —"))
+        if not can_accept:
+            del self.fields["accept"]
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
@@ -210,7 +217,7 @@ class ApplicationForm(BootstrapMixin, forms.Form):
                 "entrusted_by": data.get("entrusted_by") or "", "kind": kind,
                 "covered_person_id": data.get("covered_person"),
                 "requested_amount": data.get("requested_amount") if program == "temporary" else None,
-                "reason": data.get("reason") or ""}
+                "reason": data.get("reason") or "", "accept": bool(data.get("accept"))}
 
 
 class SupporterForm(BootstrapMixin, forms.Form):

@@ -213,7 +213,7 @@ def case_new(request, actor):
         candidates = pages.special_hardship_candidates(household, everyone, clocks.today())
         if candidates:
             initial["covered_person"] = candidates[0]
-    form = ApplicationForm(request.POST or None, members=choices, initial=initial)
+    form = ApplicationForm(request.POST or None, members=choices, initial=initial, can_accept=actor.can("cases.accept"))
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -225,7 +225,11 @@ def case_new(request, actor):
                 _put_error(form, exc, {"kind": "temporary_kind", "covered_person": "covered_person"})
                 status = 409 if isinstance(exc, Conflict) else 422
             else:
-                messages.success(request, _("Application #%(id)s filed. Next: accept it.") % {"id": case.pk})
+                if case.status == Status.APPLIED:
+                    messages.success(request, _("Application #%(id)s filed. Next: accept it.") % {"id": case.pk})
+                else:
+                    messages.success(request, _("Application #%(id)s filed and accepted. Next: the household survey.")
+                                     % {"id": case.pk})
                 return redirect(pages.case_url(case.pk))
         else:
             status = 422
