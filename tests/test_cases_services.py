@@ -419,7 +419,7 @@ def test_reopen_after_a_complaint(posts, poor_household, clock, standards):
     assert first.status == "active"   # keeps paying until the new decision
     services.record_survey(actor=posts.worker, case_id=case.pk, conducted_on=clock(), investigators=investigators(),
                            findings="复查", signed_by_household=True)
-    services.record_manual_verification(actor=posts.officer, case_id=case.pk, summary="复核",
+    services.record_manual_verification(actor=posts.verifier, case_id=case.pk, summary="复核",
                                         findings={"income": [{"category": "wages", "monthly_amount": "1500.00",
                                                               "person_id": poor_household.head_id}]})
     case = services.give_town_opinion(actor=posts.worker, case_id=case.pk)
@@ -450,12 +450,12 @@ def test_extension_needs_a_reason_and_happens_once(posts, poor_household, clock,
 def test_manual_verification_findings_are_checked(posts, poor_household, clock, standards):
     case = walk(posts, poor_household, clock, to="surveyed")
     with pytest.raises(ValidationError):
-        services.record_manual_verification(actor=posts.officer, case_id=case.pk, summary="")
+        services.record_manual_verification(actor=posts.verifier, case_id=case.pk, summary="")
     with pytest.raises(ValidationError):
-        services.record_manual_verification(actor=posts.officer, case_id=case.pk, summary="x",
+        services.record_manual_verification(actor=posts.verifier, case_id=case.pk, summary="x",
                                             findings={"income": [{"category": "lottery", "monthly_amount": "1"}]})
     with pytest.raises(ValidationError):
-        services.record_manual_verification(actor=posts.officer, case_id=case.pk, summary="x",
+        services.record_manual_verification(actor=posts.verifier, case_id=case.pk, summary="x",
                                             findings={"assets": [{"category": "deposit", "value": "-5"}]})
     report = services.record_manual_verification(
         actor=posts.officer, case_id=case.pk, summary="发现存款",

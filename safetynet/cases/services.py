@@ -72,7 +72,9 @@ from .snapshots import (
 )
 from .supporters import facts_for_case as supporter_facts_for_case
 from .supporters import save_supporter
-from .workflow import DIBAO, ORDINARY, QUICK, SPECIAL_HARDSHIP, check_transition, path_of, record_creation, transition
+from .workflow import (
+    DIBAO, ORDINARY, QUICK, SPECIAL_HARDSHIP, check_transition, path_of, read_reviewers_ahead, record_creation, transition,
+)
 
 PROGRAMS = ("dibao", "special_hardship", "temporary")
 MAX_AMOUNT = Decimal("9999999999.99")
@@ -271,8 +273,10 @@ def read_reports_ahead(cases) -> None:
 
 
 def read_confirmations_ahead(cases) -> None:
-    """In a write batch of confirmations: the reports and the households' bank accounts."""
+    """In a write batch of confirmations: the reports, who reviewed each case (the four-eyes
+    rule) and the households' bank accounts."""
     read_reports_ahead(cases)
+    read_reviewers_ahead(cases)
     read_ahead("bank account", _BANK_ACCOUNTS, [case.household_id for case in cases])
 
 

@@ -32,13 +32,14 @@ from django.utils.translation import gettext_lazy as _l
 
 from safetynet.core import statements as core_statements
 from safetynet.core.audit import record_event
+from safetynet.core.statements import Prepared, ahead, read_ahead
 from safetynet.core.errors import PermissionDenied, SafetyNetError
 from safetynet.core.scoping import Actor
 
 from . import clocks, statements
 from .closerelatives import conflicts_of_interest
 from .errors import ConflictOfInterest, StaleCase, StepMissing, TransitionNotAllowed
-from .models import CLOSED_STATUSES, Case, Status
+from .models import CLOSED_STATUSES, Case, CaseEvent, Status
 
 DIBAO = "dibao"
 SPECIAL_HARDSHIP = "special_hardship"
@@ -105,7 +106,8 @@ _ROWS: list[Transition] = [
     _T(S.CONTESTED, "record_survey", S.OBJECTION_RESOLVED, "cases.survey", (), MEANS),
     _T(S.CONTESTED, "hold_deliberation", S.OBJECTION_RESOLVED, "cases.deliberate", (), MEANS, _VT),
     _T(S.IN_NOTICE, "close_notice", S.NOTICE_CLOSED, "cases.notice", ("notice_period_over",), MEANS, _VT),
-    _T(S.NOTICE_CLOSED, "confirm", S.CONFIRMED, "cases.confirm", _DECIDE + ("county_visit_done", "proposed_eligible"), MEANS, _TC),
+    _T(S.NOTICE_CLOSED, "confirm", S.CONFIRMED, "cases.confirm", _DECIDE + ("four_eyes", "county_visit_done", "proposed_eligible"),
+       MEANS, _TC),
     _T(S.NOTICE_CLOSED, "refuse", S.REFUSED, "cases.confirm", _DECIDE, MEANS, _TC),
     _T(S.TOWN_REVIEWED, "refuse", S.REFUSED, "cases.confirm", _DECIDE, MEANS, _TC),
     _T(S.TOWN_REVIEWED, "approve_temporary_aid", S.CONFIRMED, "cases.temporary_approve",
@@ -194,6 +196,52 @@ def _no_conflict_of_interest(case: Case, actor: Actor, ctx: dict) -> None:
             % {"staff": barred[0]["staff_name"]})
 
 
+# The steps whose author may not also confirm the case (the "four eyes" rule), and the step that
+# starts a case's review afresh.
+REVIEW_ACTIONS = ("verify", "give_town_opinion")
+_REVIEW_EVENTS = Prepared(lambda ids: CaseEvent.objects.filter(
+    case_id__in=ids, action__in=REVIEW_ACTIONS + ("reopen",)).order_by("case_id", "id").values_list("case_id", "action", "actor_username"))
+
+
+def read_reviewers_ahead(cases) -> None:
+    """In a write batch of confirmations: who verified each case and gave its town opinion."""
+    read_ahead("case reviewers", _REVIEW_EVENTS, [case.pk for case in cases])
+
+
+def reviewers(case: Case) -> dict[str, str]:
+    """{action: username} of who signed the case's verification report and gave its town opinion,
+    since it was last reopened (the latest of each)."""
+    rows = ahead("case reviewers", case.pk)
+    rows = _REVIEW_EVENTS.rows([case.pk]) if rows is None else [(case.pk, *row) for row in rows]
+    found: dict[str, str] = {}
+    for _case_id, action, username in rows:
+        if action == "reopen":
+            found = {}
+        else:
+            found[action] = username
+    return found
+
+
+def four_eyes_required(case: Case) -> bool:
+    """The county's `four_eyes_confirmation` parameter (programs/catalogue.py) in force today."""
+    from safetynet.programs.selectors import parameters_for
+
+    return bool(parameters_for("dibao", case.area_id, clocks.today()).get("four_eyes_confirmation", True))
+
+
+def _four_eyes(case: Case, actor: Actor, ctx: dict) -> None:
+    """Whoever signed the case's verification report or gave its town opinion does not also
+    confirm it, where the county keeps this rule (on by default)."""
+    if not actor.username or not four_eyes_required(case):
+        return
+    done = [action for action, username in reviewers(case).items() if username == actor.username]
+    if done:
+        steps = {"verify": _("signed its verification report"), "give_town_opinion": _("gave its town opinion")}
+        raise PermissionDenied(
+            _("You %(steps)s, so another officer must confirm this case (four eyes: the county's rule).")
+            % {"steps": _(" and ").join(str(steps[a]) for a in REVIEW_ACTIONS if a in done)}, code="four_eyes")
+
+
 def _county_visit_done(case: Case, actor: Actor, ctx: dict) -> None:
     if case.county_visit_required and not case.county_visited_on:
         raise StepMissing(_("The county's own home visit is required before confirmation."))
@@ -237,6 +285,7 @@ GUARDS = {
     "notice_period_over": _notice_period_over,
     "decider_level": _decider_level,
     "no_conflict_of_interest": _no_conflict_of_interest,
+    "four_eyes": _four_eyes,
     "county_visit_done": _county_visit_done,
     "actor_is_county": _actor_is_county,
     "not_extended": _not_extended,
