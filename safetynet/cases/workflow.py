@@ -100,11 +100,16 @@ _ROWS: list[Transition] = [
     _T(S.VERIFIED, "hold_deliberation", S.DELIBERATED, "cases.deliberate", (), MEANS, _VT),
     _T(S.VERIFIED, "give_town_opinion", S.TOWN_REVIEWED, "cases.town_opinion", ("deliberation_held_if_required",), MEANS_AND_ORDINARY),
     _T(S.DELIBERATED, "give_town_opinion", S.TOWN_REVIEWED, "cases.town_opinion", (), MEANS),
-    _T(S.OBJECTION_RESOLVED, "give_town_opinion", S.TOWN_REVIEWED, "cases.town_opinion", (), MEANS),
+    _T(S.OBJECTION_RESOLVED, "give_town_opinion", S.TOWN_REVIEWED, "cases.town_opinion", ("objection_answered",), MEANS),
     _T(S.TOWN_REVIEWED, "publish_notice", S.IN_NOTICE, "cases.notice", ("proposed_eligible",), MEANS),
+    # An objection keeps the notice on the board, marked; the town re-surveys or deliberates, answers
+    # the objection, gives a new opinion and posts the notice again (MLG-2021 art. 19).
     _T(S.IN_NOTICE, "record_objection", S.CONTESTED, "cases.notice", (), MEANS, _VT),
+    _T(S.CONTESTED, "record_objection", S.CONTESTED, "cases.notice", (), MEANS, _VT),
+    _T(S.OBJECTION_RESOLVED, "record_objection", S.CONTESTED, "cases.notice", ("objection_unanswered",), MEANS, _VT),
     _T(S.CONTESTED, "record_survey", S.OBJECTION_RESOLVED, "cases.survey", (), MEANS),
     _T(S.CONTESTED, "hold_deliberation", S.OBJECTION_RESOLVED, "cases.deliberate", (), MEANS, _VT),
+    _T(S.OBJECTION_RESOLVED, "answer_objection", S.OBJECTION_RESOLVED, "cases.town_opinion", ("objection_unanswered",), MEANS),
     _T(S.IN_NOTICE, "close_notice", S.NOTICE_CLOSED, "cases.notice", ("notice_period_over",), MEANS, _VT),
     _T(S.NOTICE_CLOSED, "confirm", S.CONFIRMED, "cases.confirm", _DECIDE + ("four_eyes", "county_visit_done", "proposed_eligible"),
        MEANS, _TC),
@@ -242,6 +247,19 @@ def _four_eyes(case: Case, actor: Actor, ctx: dict) -> None:
             % {"steps": _(" and ").join(str(steps[a]) for a in REVIEW_ACTIONS if a in done)}, code="four_eyes")
 
 
+def _objection_unanswered(case: Case, actor: Actor, ctx: dict) -> None:
+    if case.objection_answered_on:
+        raise TransitionNotAllowed(_("The objection was answered on %(date)s; give the new town opinion.")
+                                   % {"date": case.objection_answered_on.isoformat()})
+
+
+def _objection_answered(case: Case, actor: Actor, ctx: dict) -> None:
+    """After a re-survey or a deliberation the objector gets an answer before the town's new
+    opinion (MLG-2021 art. 19)."""
+    if not case.objection_answered_on:
+        raise StepMissing(_("Answer the objection (upheld or not, and what the objector is told) before the new town opinion."))
+
+
 def _county_visit_done(case: Case, actor: Actor, ctx: dict) -> None:
     if case.county_visit_required and not case.county_visited_on:
         raise StepMissing(_("The county's own home visit is required before confirmation."))
@@ -286,6 +304,8 @@ GUARDS = {
     "decider_level": _decider_level,
     "no_conflict_of_interest": _no_conflict_of_interest,
     "four_eyes": _four_eyes,
+    "objection_unanswered": _objection_unanswered,
+    "objection_answered": _objection_answered,
     "county_visit_done": _county_visit_done,
     "actor_is_county": _actor_is_county,
     "not_extended": _not_extended,
@@ -399,7 +419,8 @@ ACTION_LABELS = {
     "resume": _l("resume after supplement"), "record_survey": _l("record the household survey"),
     "verify": _l("record the verification report"), "hold_deliberation": _l("record the deliberation"),
     "give_town_opinion": _l("give the town opinion"), "publish_notice": _l("publish the public notice"),
-    "record_objection": _l("record an objection"), "close_notice": _l("close the public notice"),
+    "record_objection": _l("record an objection"), "answer_objection": _l("answer the objection"),
+    "close_notice": _l("close the public notice"),
     "confirm": _l("confirm"), "refuse": _l("refuse"), "approve_temporary_aid": _l("approve temporary aid"),
     "refuse_temporary_aid": _l("refuse temporary aid"), "pay_first": _l("pay emergency aid first"),
     "complete_paperwork": _l("complete the emergency paperwork"), "approve_quick_aid": _l("approve quick aid"),
