@@ -151,6 +151,56 @@ def transitions_from(status: str, path: str) -> list[Transition]:
     return [t for (s, _a), t in TRANSITIONS.items() if s == status and path in t.paths]
 
 
+def acting_roles(case: Case, action: str) -> list[tuple[str, str]]:
+    """(role, level) of the posts that take `action` on the case now, read from its row of the
+    table: the roles holding the row's permission at the levels it names; for a decision the
+    level the case named (the county, or the town where confirmation is delegated), for temporary
+    aid the level its amount needs, for the county's own visit the county. The queues select by
+    the same terms (cases.selectors.queue_filter); a test checks that they agree for every step."""
+    from safetynet.areas.roles import ROLE_LEVELS, ROLE_PERMISSIONS
+
+    row = TRANSITIONS.get((case.status, action))
+    if row is None or case.path not in row.paths:
+        return []
+    levels, roles = set(row.levels), None
+    if "decider_level" in row.guards:
+        levels = {case.decider_level or COUNTY}
+    if "approving_level" in row.guards:
+        required = case.approving_level or COUNTY
+        levels, roles = ({COUNTY}, {"county_leader"}) if required == "county_leader" else ({required}, None)
+    if "actor_is_county" in row.guards:
+        levels = {COUNTY}
+    return [(str(role), level) for role, level in ROLE_LEVELS.items()
+            if level in levels and row.permission in ROLE_PERMISSIONS[role] and (roles is None or role in roles)]
+
+
+# Guards that read only the case (not who acts): a step they refuse is not a next step.
+CASE_GUARDS = frozenset({"materials_not_pending", "deliberation_held_if_required", "proposed_eligible",
+                         "notice_period_over", "county_visit_done", "not_extended", "visit_recorded",
+                         "objection_unanswered", "objection_answered"})
+
+
+def next_steps(case: Case) -> list[str]:
+    """The steps that move the case on from here: the one it waits for first (`next_action`,
+    which the queues sort by), then the other forward steps its state allows to the same posts
+    (a re-survey instead of a deliberation after an objection; a refusal instead of a
+    confirmation)."""
+    if not case.next_action:
+        return []
+    steps, posts = [case.next_action], set(acting_roles(case, case.next_action))
+    for row in transitions_from(case.status, case.path):
+        if row.action in steps or row.action in SIDE_ACTIONS or not posts & set(acting_roles(case, row.action)):
+            continue
+        try:
+            for name in row.guards:
+                if name in CASE_GUARDS:
+                    GUARDS[name](case, None, {})
+        except SafetyNetError:
+            continue
+        steps.append(row.action)
+    return steps
+
+
 # --------------------------------------------------------------------------------------------
 # Guards: each raises with a message a town worker understands, or returns None.
 # --------------------------------------------------------------------------------------------
