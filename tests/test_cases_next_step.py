@@ -97,7 +97,7 @@ def test_the_page_names_the_next_step_and_its_post_and_that_post_sees_the_case(
     # the page says it, to a post that cannot take the step as well
     onlooker = posts.inspector
     html = login(onlooker).get(reverse("cases:detail", args=[case.pk])).content.decode()
-    assert f'data-testid="next-step-posts" data-action="{case.next_action}"' in html
+    assert f'data-testid="next-step-posts" data-step="{case.next_action}"' in html
     for role, _level in workflow.acting_roles(case, case.next_action):
         assert str(role_label(role)) in html
 
