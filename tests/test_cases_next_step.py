@@ -63,6 +63,38 @@ BUILDERS = {
 }
 
 
+def _lone_elder(posts, household):
+    from safetynet.registry.services import create_household
+    from tests.cases_helpers import new_id
+
+    return create_household(actor=posts.worker, area_code=household.area_id, address="五保户", registration_type="urban",
+                            members=[{"name": "孙五保", "id_number": new_id(D(1950, 5, 5)), "relation_to_head": "head",
+                                      "work_ability": "none"}])
+
+
+def _temporary(posts, household, kind, amount, clock, to="applied"):
+    return walk(posts, household, clock, to=to, program="temporary", kind=kind, requested_amount=amount, reason="火灾")
+
+
+# The other paths: special hardship with the county's spot check, and temporary assistance.
+OTHER_PATHS = {
+    "notice_closed, special hardship drawn for the spot check": lambda p, h, c, s, k: (
+        set_parameter(actor=s, program_code="special_hardship", key="spot_check_ratio", area_code=k.code, value="1",
+                      effective_from=D(2025, 9, 1), reason="test"),
+        walk(p, _lone_elder(p, h), c, to="notice_closed", program="special_hardship"))[1],
+    "applied, emergency": lambda p, h, c, s, k: _temporary(p, h, "emergency", "2000", c),
+    "paid_first, emergency": lambda p, h, c, s, k: services.pay_emergency_aid_first(
+        actor=p.worker, case_id=_temporary(p, h, "emergency", "2000", c).pk).case,
+    "applied, quick aid": lambda p, h, c, s, k: _temporary(p, h, "quick", "500", c),
+    "town_reviewed, ordinary aid the town approves": lambda p, h, c, s, k: _temporary(p, h, "ordinary", "2000", c,
+                                                                                     "town_reviewed"),
+    "town_reviewed, ordinary aid the county approves": lambda p, h, c, s, k: _temporary(p, h, "ordinary", "6000", c,
+                                                                                       "town_reviewed"),
+    "town_reviewed, ordinary aid the county leader approves": lambda p, h, c, s, k: _temporary(
+        p, h, "ordinary", "20000", c, "town_reviewed"),
+}
+
+
 def _post_for(posts, role: str):
     return {"village_cadre": posts.cadre, "town_worker": posts.worker, "town_leader": posts.leader,
             "county_officer": posts.officer, "county_leader": posts.county_leader}[role]
@@ -79,11 +111,13 @@ def test_the_builders_cover_every_open_status_of_the_dibao_path():
     assert sources - CLOSED_STATUSES <= covered
 
 
-@pytest.mark.parametrize("state", list(BUILDERS))
+@pytest.mark.parametrize("state", list(BUILDERS) + list(OTHER_PATHS))
 def test_the_page_names_the_next_step_and_its_post_and_that_post_sees_the_case(
         state, posts, poor_household, clock, standards, system, county, login):
-    case = Case.objects.get(pk=BUILDERS[state](posts, poor_household, clock, system, county).pk)
+    case = Case.objects.get(pk={**BUILDERS, **OTHER_PATHS}[state](posts, poor_household, clock, system, county).pk)
     assert case.status == state.split(",")[0] and case.is_open
+    levels = {"town approves": "town", "county approves": "county", "county leader approves": "county_leader"}
+    assert case.approving_level == next((v for k, v in levels.items() if k in state), case.approving_level)
     steps = workflow.next_steps(case)
     assert steps and steps[0] == case.next_action
     for index, action in enumerate(steps):

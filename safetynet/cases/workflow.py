@@ -166,8 +166,10 @@ def acting_roles(case: Case, action: str) -> list[tuple[str, str]]:
     if "decider_level" in row.guards:
         levels = {case.decider_level or COUNTY}
     if "approving_level" in row.guards:
+        # The county leader decides the case-by-case amounts; the rest is the town's or the county's.
         required = case.approving_level or COUNTY
-        levels, roles = ({COUNTY}, {"county_leader"}) if required == "county_leader" else ({required}, None)
+        leader = {"county_leader"}
+        levels, roles = ({COUNTY}, leader) if required == "county_leader" else ({required}, set(ROLE_LEVELS) - leader)
     if "actor_is_county" in row.guards:
         levels = {COUNTY}
     return [(str(role), level) for role, level in ROLE_LEVELS.items()
