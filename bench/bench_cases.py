@@ -7,7 +7,7 @@ copied to cases-<N>.sqlite3; PostgreSQL: database bench_safetynet_cases_template
 bench_safetynet_cases), so each run starts from the same county with no case in it. `--fresh`
 regenerates the templates.
 
-Untimed setup in the measuring process: one town worker per town and one county officer (posts
+Untimed setup in the measuring process: one town worker per town and two county officers, one verifying and one confirming (posts
 on new logins); the bench standards for the county (urban ¥3,000, rural ¥2,500 a month — bench
 figures, far above the demo's ¥900/¥720, so that most demo households qualify and 10,000 of them
 reach an enrollment); then the first households in id order that the dibao rule finds eligible
@@ -227,6 +227,9 @@ def measure(households: int, async_commit: bool = False, desks: int = 1, batch_s
         workers[town.code] = actor_for_post(Post.objects.create(user=user, role="town_worker", area=town))
     officer_user = User.objects.create(username="bench_county_officer")
     officer = actor_for_post(Post.objects.create(user=officer_user, role="county_officer", area_id=COUNTY))
+    # Another officer signs the verification reports (the four-eyes rule: who verified does not confirm).
+    verifier = actor_for_post(Post.objects.create(user=User.objects.create(username="bench_county_verifier"),
+                                                  role="county_officer", area_id=COUNTY))
     team = [{"name": "调查员甲", "id_number": make_id_number("110101", dt.date(1980, 1, 1), 98, "male")},
             {"name": "调查员乙", "id_number": make_id_number("110101", dt.date(1981, 2, 2), 99, "female")}]
 
@@ -279,7 +282,7 @@ def measure(households: int, async_commit: bool = False, desks: int = 1, batch_s
         step("accept", services.accept_application, actor=worker, case_id=case.pk)
         step("survey", services.record_survey, actor=worker, case_id=case.pk, conducted_on=first_day, investigators=team,
              findings="入户调查：家庭困难属实", signed_by_household=True)
-        step("verify", services.record_manual_verification, actor=officer, case_id=case.pk, summary="核对无异常")
+        step("verify", services.record_manual_verification, actor=verifier, case_id=case.pk, summary="核对无异常")
         step("opinion", services.give_town_opinion, actor=worker, case_id=case.pk, opinion="符合条件")
         step("notice", services.publish_notice, actor=worker, case_id=case.pk)
         clock.day = first_day + dt.timedelta(days=8)
@@ -304,7 +307,7 @@ def measure(households: int, async_commit: bool = False, desks: int = 1, batch_s
         taken(step("survey", batch.take_steps, actor=worker, action="record_survey", items=[
             {"case": case_id, "conducted_on": first_day, "investigators": team, "findings": "入户调查：家庭困难属实",
              "signed_by_household": True} for case_id in ids]))
-        taken(step("verify", batch.take_steps, actor=officer, action="verify", items=[
+        taken(step("verify", batch.take_steps, actor=verifier, action="verify", items=[
             {"case": case_id, "summary": "核对无异常"} for case_id in ids]))
         taken(step("opinion", batch.take_steps, actor=worker, action="give_town_opinion", items=[
             {"case": case_id, "opinion": "符合条件"} for case_id in ids]))

@@ -97,6 +97,8 @@ def posts(settings, make_actor, county, village, other_village):
     p.worker = make_actor("town_worker", TOWN)
     p.leader = make_actor("town_leader", TOWN)
     p.officer = make_actor("county_officer", county.code)
+    # Signs the verification reports, so `officer` may confirm (the four-eyes rule, on by default).
+    p.verifier = make_actor("county_officer", county.code)
     p.county_leader = make_actor("county_leader", county.code)
     p.inspector = make_actor("inspector", county.code)
     p.grid = make_actor("grid_worker", village.code)
@@ -162,7 +164,7 @@ def walk(posts, household, clock, *, to: str = "confirmed", program: str = "diba
             if any(not k.recorded for k in proposed_supporters(posts.worker, case.pk)):
                 record_proposed_supporters(actor=posts.worker, case_id=case.pk)
     if target >= 3:
-        services.record_manual_verification(actor=posts.officer, case_id=case.pk, summary="无异常")
+        services.record_manual_verification(actor=posts.verifier, case_id=case.pk, summary="无异常")
     if target >= 4:
         services.give_town_opinion(actor=posts.worker, case_id=case.pk, opinion="符合条件")
     if target >= 5:

@@ -97,13 +97,15 @@ def test_one_dibao_case_from_application_to_enrollment(browser, live_site, posts
     assert _status(worker) == "surveyed"
     assert worker.locator("form[data-action=verify]").count() == 0     # the county's step, not the town's
 
-    # the county officer enters the verification by hand (the declared income is pre-filled)
+    # a county officer enters the verification by hand (the declared income is pre-filled); another
+    # confirms (four eyes)
+    verifier = _login(browser, base, posts.verifier)
+    verifier.goto(f"{base}/cases/{case.pk}/")
+    assert verifier.input_value("[name='income-0-monthly_amount']") == "900.00"
+    verifier.fill("[name='verify-summary']", "公安、人社、住建、市场监管、车管、银行核对无异常。")
+    _submit(verifier, "verify")
+    assert _status(verifier) == "verified"
     officer = _login(browser, base, posts.officer)
-    officer.goto(f"{base}/cases/{case.pk}/")
-    assert officer.input_value("[name='income-0-monthly_amount']") == "900.00"
-    officer.fill("[name='verify-summary']", "公安、人社、住建、市场监管、车管、银行核对无异常。")
-    _submit(officer, "verify")
-    assert _status(officer) == "verified"
 
     # the town gives its opinion (the rule's answer shown before signing) and publishes the notice
     worker.goto(f"{base}/cases/{case.pk}/")

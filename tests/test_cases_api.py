@@ -139,7 +139,7 @@ def test_apply_then_the_whole_dibao_path(api, posts, poor_household, clock, stan
     assert again.status_code == 409
     assert post(client, case_id, "accept").status_code == 200
     assert post(client, case_id, "survey", _survey()).status_code == 200
-    assert post(api(posts.officer), case_id, "verification", {"summary": "无异常"}).status_code == 200
+    assert post(api(posts.verifier), case_id, "verification", {"summary": "无异常"}).status_code == 200
     client = api(posts.worker)
     detail = post(client, case_id, "town-opinion", {"opinion": "符合"}).json()
     assert detail["outcome"]["eligible"] and detail["outcome"]["monthly_amount"] == "2070.00"

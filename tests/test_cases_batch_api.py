@@ -31,7 +31,7 @@ def test_the_path_through_the_batch_endpoints(login, posts, village, clock, stan
     answer = _post(worker, "batch/survey", {"cases": [
         {"id": i, "investigators": team, "findings": "属实", "signed_by_household": True} for i in ids]}).json()
     assert answer["done"] == 2 and {r["status"] for r in answer["results"]} == {"surveyed"}
-    officer = login(posts.officer)
+    officer = login(posts.verifier)
     assert _post(officer, "batch/verification", {"cases": [{"id": i, "summary": "无异常"} for i in ids]}).json()["done"] == 2
     worker = login(posts.worker)
     assert _post(worker, "batch/opinion", {"cases": [{"id": i, "opinion": "符合"} for i in ids]}).json()["done"] == 2

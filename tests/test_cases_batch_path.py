@@ -47,7 +47,7 @@ def _batched_path(posts, clock, households) -> list[int]:
     _take(posts.worker, "accept", ids)
     _take(posts.worker, "record_survey", ids, conducted_on=clock(), investigators=investigators(),
           findings="家中确实困难", signed_by_household=True)
-    _take(posts.officer, "verify", ids, summary="无异常")
+    _take(posts.verifier, "verify", ids, summary="无异常")
     _take(posts.worker, "give_town_opinion", ids, opinion="符合条件")
     _take(posts.worker, "publish_notice", ids)
     clock.advance(7)
@@ -170,7 +170,7 @@ def test_every_batch_step_writes_only_through_the_deferred_helpers(action, posts
         seen.append(self.immediate_writes)
         return flush(self)
     monkeypatch.setattr(writebatch.WriteBatch, "flush", spy)
-    actor = posts.officer if action in ("verify", "confirm") else posts.worker
+    actor = {"verify": posts.verifier, "confirm": posts.officer}.get(action, posts.worker)
     results = batch.take_steps(actor=actor, action=action, items=[{"case": c.pk, **inputs} for c in cases])
     assert all(r.ok for r in results), results
     assert seen == [0]

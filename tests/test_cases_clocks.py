@@ -31,7 +31,7 @@ def test_deadlines_across_national_day(posts, poor_household, clock, standards):
     # Verification starts within 3 working days of the request (30 Sep): 9, 10 and Sat 11 Oct.
     assert (case.next_action, case.next_due) == ("verify", D(2025, 10, 11))
     clock.set(D(2025, 10, 9))
-    services.record_manual_verification(actor=posts.officer, case_id=case.pk, summary="无异常")
+    services.record_manual_verification(actor=posts.verifier, case_id=case.pk, summary="无异常")
     services.give_town_opinion(actor=posts.worker, case_id=case.pk)
     case = services.publish_notice(actor=posts.worker, case_id=case.pk)
     # 7 calendar days: 9–15 October; closed on the next working day.

@@ -47,7 +47,7 @@ def test_staff_members_sibling_is_flagged(posts, poor_household, clock, standard
     walk_rest = [
         lambda: services.record_survey(actor=posts.worker, case_id=case.pk, conducted_on=clock(),
                                        investigators=investigators(), findings="困难", signed_by_household=True),
-        lambda: services.record_manual_verification(actor=posts.officer, case_id=case.pk, summary="无异常"),
+        lambda: services.record_manual_verification(actor=posts.verifier, case_id=case.pk, summary="无异常"),
         lambda: services.give_town_opinion(actor=posts.worker, case_id=case.pk),
         lambda: services.publish_notice(actor=posts.worker, case_id=case.pk),
     ]

@@ -65,7 +65,7 @@ def test_special_hardship_survey_assesses_the_care_level(posts, lone_elder, cloc
                                     investigators=investigators(), findings="卧床", signed_by_household=True,
                                     daily_activities=four_unable)
     assert survey.care_level == "full"
-    services.record_manual_verification(actor=posts.officer, case_id=case.pk, summary="无收入")
+    services.record_manual_verification(actor=posts.verifier, case_id=case.pk, summary="无收入")
     case = services.give_town_opinion(actor=posts.worker, case_id=case.pk)
     # 1,170 basic living + the full-care standard ¥800 (local default).
     assert case.proposed_amount == Decimal("1970.00")
@@ -88,7 +88,7 @@ def test_an_able_supporter_makes_the_person_ineligible(posts, lone_elder, clock,
     services.record_survey(actor=posts.worker, case_id=case.pk, conducted_on=clock(), investigators=investigators(),
                            findings="有子女", signed_by_household=True, daily_activities=ALL_ABLE,
                            supporters=[{"birth_date": "1980-01-01", "name": "孙子", "relation": "child"}])
-    services.record_manual_verification(actor=posts.officer, case_id=case.pk, summary="无收入")
+    services.record_manual_verification(actor=posts.verifier, case_id=case.pk, summary="无收入")
     case = services.give_town_opinion(actor=posts.worker, case_id=case.pk)
     assert case.proposed_eligible is False and case.next_action == "refuse"
 
@@ -196,7 +196,7 @@ def _ordinary_to_review(posts, household, clock, amount):
     services.accept_application(actor=posts.worker, case_id=case.pk)
     services.record_survey(actor=posts.worker, case_id=case.pk, conducted_on=clock(), investigators=investigators(),
                            findings="医疗支出大", signed_by_household=True)
-    services.record_manual_verification(actor=posts.officer, case_id=case.pk, summary="核实")
+    services.record_manual_verification(actor=posts.verifier, case_id=case.pk, summary="核实")
     return services.give_town_opinion(actor=posts.worker, case_id=case.pk)
 
 

@@ -42,7 +42,7 @@ def test_queue_is_scoped_and_follows_the_next_step(posts, clock, standards, vill
     assert [r.id for r in selectors.queue_for(posts.officer).rows] == [mine.pk]      # verification: the county
     assert selectors.queue_for(posts.worker).total == 0                               # other town's case not shown
     assert selectors.queue_for(posts.other_worker).total == 1
-    services.record_manual_verification(actor=posts.officer, case_id=mine.pk, summary="无异常")
+    services.record_manual_verification(actor=posts.verifier, case_id=mine.pk, summary="无异常")
     assert [r.next_action for r in selectors.queue_for(posts.worker).rows] == ["give_town_opinion"]
 
 

@@ -87,7 +87,8 @@ def test_the_notice_shows_only_what_policy_allows(posts, poor_household, clock, 
     board = public_notices(village.code[:12], clock())
     assert len(board) == 1
     row = board[0]
-    assert set(row) == {"id", "area_id", "program_code", "masked_name", "members_count", "monthly_amount", "starts_on", "ends_on"}
+    assert set(row) == {"id", "area_id", "program_code", "masked_name", "members_count", "monthly_amount", "starts_on", "ends_on",
+                        "objection_state", "republished"}
     text = " ".join(str(v) for v in row.values())
     assert poor_household.head.id_number not in text and poor_household.address not in text
     assert row["ends_on"] == clock() + dt.timedelta(days=6)
@@ -321,7 +322,8 @@ def test_an_objection_forces_a_resurvey_or_deliberation_and_a_new_notice(posts, 
     case = walk(posts, poor_household, clock, to="in_notice")
     case = services.record_objection(actor=posts.cadre, case_id=case.pk, content="该户有经营收入", objector_name="匿名")
     assert case.status == "contested"
-    assert Notice.objects.get(case=case).status == "withdrawn"
+    notice = Notice.objects.get(case=case)
+    assert (notice.status, notice.objection_state) == ("posted", "under_objection")   # stays on the board, marked
     clock.advance(7)
     with pytest.raises(TransitionNotAllowed):
         services.close_notice(actor=posts.worker, case_id=case.pk)
@@ -332,12 +334,16 @@ def test_an_objection_forces_a_resurvey_or_deliberation_and_a_new_notice(posts, 
     case.refresh_from_db()
     assert case.status == "objection_resolved"
     assert Objection.objects.get(case=case).resolution == "resurvey"
+    with pytest.raises(StepMissing):     # the objector is answered first
+        services.give_town_opinion(actor=posts.worker, case_id=case.pk)
+    services.answer_objection(actor=posts.worker, case_id=case.pk, finding="not_upheld", answer="复查未发现经营收入")
     services.give_town_opinion(actor=posts.worker, case_id=case.pk)
     services.publish_notice(actor=posts.worker, case_id=case.pk)
     clock.advance(7)
     services.close_notice(actor=posts.worker, case_id=case.pk)
     services.confirm_case(actor=posts.officer, case_id=case.pk)
-    assert Notice.objects.filter(case=case).count() == 2
+    assert list(Notice.objects.filter(case=case).order_by("id").values_list("status", "objection_state", "republished")) == [
+        ("closed", "not_upheld", False), ("closed", "", True)]
 
 
 def test_an_objection_answered_by_deliberation(posts, poor_household, clock, standards):
@@ -419,7 +425,7 @@ def test_reopen_after_a_complaint(posts, poor_household, clock, standards):
     assert first.status == "active"   # keeps paying until the new decision
     services.record_survey(actor=posts.worker, case_id=case.pk, conducted_on=clock(), investigators=investigators(),
                            findings="复查", signed_by_household=True)
-    services.record_manual_verification(actor=posts.officer, case_id=case.pk, summary="复核",
+    services.record_manual_verification(actor=posts.verifier, case_id=case.pk, summary="复核",
                                         findings={"income": [{"category": "wages", "monthly_amount": "1500.00",
                                                               "person_id": poor_household.head_id}]})
     case = services.give_town_opinion(actor=posts.worker, case_id=case.pk)
@@ -450,12 +456,12 @@ def test_extension_needs_a_reason_and_happens_once(posts, poor_household, clock,
 def test_manual_verification_findings_are_checked(posts, poor_household, clock, standards):
     case = walk(posts, poor_household, clock, to="surveyed")
     with pytest.raises(ValidationError):
-        services.record_manual_verification(actor=posts.officer, case_id=case.pk, summary="")
+        services.record_manual_verification(actor=posts.verifier, case_id=case.pk, summary="")
     with pytest.raises(ValidationError):
-        services.record_manual_verification(actor=posts.officer, case_id=case.pk, summary="x",
+        services.record_manual_verification(actor=posts.verifier, case_id=case.pk, summary="x",
                                             findings={"income": [{"category": "lottery", "monthly_amount": "1"}]})
     with pytest.raises(ValidationError):
-        services.record_manual_verification(actor=posts.officer, case_id=case.pk, summary="x",
+        services.record_manual_verification(actor=posts.verifier, case_id=case.pk, summary="x",
                                             findings={"assets": [{"category": "deposit", "value": "-5"}]})
     report = services.record_manual_verification(
         actor=posts.officer, case_id=case.pk, summary="发现存款",

@@ -37,7 +37,7 @@ def to_opinion(posts, case, clock):
 
     services.record_survey(actor=posts.worker, case_id=case.pk, conducted_on=clock(), investigators=investigators(),
                            findings="独居", signed_by_household=True, daily_activities=walk_rest)
-    services.record_manual_verification(actor=posts.officer, case_id=case.pk, summary="无收入")
+    services.record_manual_verification(actor=posts.verifier, case_id=case.pk, summary="无收入")
     return services.give_town_opinion(actor=posts.worker, case_id=case.pk)
 
 
@@ -241,7 +241,7 @@ def test_a_supporter_recorded_meanwhile_makes_a_step_on_the_older_list_stale(pos
 
     services.record_survey(actor=posts.worker, case_id=sh_case.pk, conducted_on=clock(), investigators=investigators(),
                            findings="独居", signed_by_household=True, daily_activities=walk_rest)
-    services.record_manual_verification(actor=posts.officer, case_id=sh_case.pk, summary="无收入")
+    services.record_manual_verification(actor=posts.verifier, case_id=sh_case.pk, summary="无收入")
     seen = Case.objects.get(pk=sh_case.pk).version
     record_supporter(actor=posts.worker, case_id=sh_case.pk, name="孙大", relation="child", id_number=new_id(D(1975, 3, 3)))
     with pytest.raises(StaleCase):

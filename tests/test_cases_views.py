@@ -163,7 +163,7 @@ def test_the_dibao_path_through_the_pages(login, posts, poor_household, clock, s
         "conducted_on": clock().isoformat(), "findings": "属实", "signed_by_household": "on",
         "name_1": people[0]["name"], "id_number_1": people[0]["id_number"],
         "name_2": people[1]["name"], "id_number_2": people[1]["id_number"]}).status_code == 302
-    officer = login(posts.officer)
+    officer = login(posts.verifier)
     page = officer.get(_url(case)).content.decode()
     assert 'name="income-0-monthly_amount"' in page and 'value="900.00"' in page   # pre-filled from the declaration
     response = officer.post(reverse("cases:act", args=[case.pk, "verify"]), {

@@ -49,9 +49,11 @@ def test_objection_from_the_board_contests_the_case(client, noticed, village):
     objection = Objection.objects.get(case=case)
     assert objection.content == "他家在县城有门面房出租" and objection.objector_name == "" and objection.recorded_by == "public"
     assert AuditEvent.objects.filter(action="cases.record_objection", username="public").exists()
-    # the notice came down: the board no longer shows it, and a second objection finds nothing
-    assert 'data-testid="no-notices"' in client.get(reverse("publicity:board", args=[village.code])).content.decode()
-    assert client.post(url, {f"n{notice.pk}-content": "再次"}).status_code == 404
+    # the notice stays on the board, marked, and a second objection joins the first
+    board = client.get(reverse("publicity:board", args=[village.code])).content.decode()
+    assert board.count('data-testid="notice"') == 1 and 'data-state="under_objection"' in board
+    assert client.post(url, {f"n{notice.pk}-content": "再次"}).status_code == 302
+    assert Objection.objects.filter(case=case).count() == 2 and Case.objects.get(pk=case.pk).status == "contested"
 
 
 def test_objection_needs_content_and_keeps_the_input(client, noticed, village):

@@ -117,6 +117,14 @@ ROLE_PERMISSIONS: dict[str, frozenset] = {
 }
 
 
+# The level each role's posts are held at (DESIGN.md §1), so that a step's acting level
+# (cases.workflow: village, town, county) can be named as the posts that take it.
+ROLE_LEVELS = {
+    Role.GRID_WORKER: "village", Role.VILLAGE_CADRE: "village", Role.TOWN_WORKER: "town", Role.TOWN_LEADER: "town",
+    Role.COUNTY_OFFICER: "county", Role.COUNTY_LEADER: "county", Role.INSPECTOR: "county",
+}
+
+
 def role_label(role: str) -> str:
     try:
         return str(Role(role).label)

@@ -560,6 +560,12 @@ class ObjectionIn(VersionIn):
     received_on: dt.date | None = None
 
 
+class ObjectionAnswerIn(VersionIn):
+    finding: Literal["upheld", "not_upheld"] = Field(..., description="upheld: the objection is founded")
+    answer: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=_NO_NUL)] = Field(
+        ..., description="what the objector is told")
+
+
 class AmountIn(NoteIn):
     amount: Money | None = None
 
@@ -750,6 +756,13 @@ def objection(request, case_id: CaseId, payload: ObjectionIn):
     return _detail(request.auth, case_id)
 
 
+@_step("/{case_id}/objections/answer", "Answer the objection after the re-survey or deliberation")
+def answer_objection(request, case_id: CaseId, payload: ObjectionAnswerIn):
+    services.answer_objection(actor=request.auth, case_id=case_id, finding=payload.finding, answer=payload.answer,
+                              version=payload.version)
+    return _detail(request.auth, case_id)
+
+
 @_step("/{case_id}/notice/close", "Close the notice after its full days")
 def close_notice(request, case_id: CaseId, payload: VersionIn):
     services.close_notice(actor=request.auth, case_id=case_id, version=payload.version)
@@ -877,7 +890,8 @@ ACTIONS_BY_ENDPOINT = {
     "accept": "accept", "materials": "request_materials", "resume": "resume", "survey": "record_survey",
     "county-visit": "record_county_visit", "verification": "verify", "deliberation": "hold_deliberation",
     "town-opinion": "give_town_opinion", "notice": "publish_notice", "objections": "record_objection",
-    "notice/close": "close_notice", "confirm": "confirm", "refuse": "refuse", "return": "return_for_supplement",
+    "objections/answer": "answer_objection", "notice/close": "close_notice", "confirm": "confirm", "refuse": "refuse",
+    "return": "return_for_supplement",
     "withdraw": "withdraw", "reopen": "reopen", "extend": "extend", "temporary/pay-first": "pay_first",
     "temporary/switch-to-ordinary": "switch_to_ordinary",
     "temporary/complete-paperwork": "complete_paperwork", "temporary/quick-aid": "approve_quick_aid",

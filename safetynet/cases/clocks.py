@@ -122,8 +122,10 @@ def next_step(case) -> Step:
         action, due = "verify", add_working_days(case.verification_requested_on or case.surveyed_on, _limit(case, "verification_days"))
     elif status == "verified":
         action = "hold_deliberation" if case.deliberation_required and not case.deliberated_on else "give_town_opinion"
-    elif status in ("deliberated", "objection_resolved"):
+    elif status == "deliberated":
         action = "give_town_opinion"
+    elif status == "objection_resolved":
+        action = "give_town_opinion" if case.objection_answered_on else "answer_objection"
     elif status == "contested":
         action = "hold_deliberation"
     elif status == "town_reviewed":

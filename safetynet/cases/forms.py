@@ -11,6 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from safetynet.programs.rules import DAILY_ACTIVITIES
+from safetynet.publicity.models import ObjectionFinding
 from safetynet.registry.forms import BootstrapMixin
 from safetynet.registry.models import DisabilityType, IncomeCategory
 from safetynet.workforce.forms import InvestigatorFields
@@ -164,6 +165,13 @@ class ObjectionForm(ActionForm):
     objector_name = forms.CharField(label=_("From (may be anonymous)"), required=False, max_length=50)
     objector_contact = forms.CharField(label=_("Contact"), required=False, max_length=50)
     received_on = forms.DateField(label=_("Received on"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
+
+
+class ObjectionAnswerForm(ActionForm):
+    finding = forms.ChoiceField(label=_("Finding after the re-survey or deliberation"),
+                                choices=_blank(ObjectionFinding.choices))
+    answer = forms.CharField(label=_("Answer, as the objector will be told"), max_length=20000,
+                             widget=forms.Textarea(attrs=TEXTAREA))
 
 
 class AmountForm(ActionForm):

@@ -128,6 +128,7 @@ class Case(models.Model):
     notice_starts_on = models.DateField(null=True, blank=True)
     notice_ends_on = models.DateField(null=True, blank=True)   # the notice's last day
     notice_closed_on = models.DateField(null=True, blank=True)
+    objection_answered_on = models.DateField(null=True, blank=True)   # the town answered the latest objection
     paid_first_on = models.DateField(null=True, blank=True)
     decided_on = models.DateField(null=True, blank=True)
     clock_started_on = models.DateField(null=True, blank=True)  # acceptance, or the day it was reopened

@@ -25,7 +25,7 @@ from safetynet.registry.models import DisabilityType, IncomeCategory, RelationTo
 
 from . import selectors
 from .models import Case, DecisionOutcome, Status, SupporterRelation, TemporaryKind
-from .workflow import action_label
+from .workflow import acting_roles, action_label, four_eyes_required, next_steps
 
 PROGRAM_LABELS = {
     "dibao": _l("dibao (minimum living guarantee)"),
@@ -296,6 +296,29 @@ def proposed_supporter_rows(actor: Actor, case: Case) -> list[dict]:
              "why": str(k.why) if k.why is not None else "", "recorded": k.recorded}
             for k in supporters.proposed_supporters(actor, case.pk)]
 
+_LEVEL_DIGITS = {"village": 12, "town": 9, "county": 6}
+
+
+def next_step_rows(case: Case, allowed: list[str]) -> list[dict]:
+    """Each step that moves the case on, with the posts that take it and where (from the
+    transition table: workflow.acting_roles), and whether this post may take it now."""
+    from safetynet.areas.models import Area
+
+    steps = [(action, acting_roles(case, action)) for action in next_steps(case)]
+    codes = {case.area_id[:_LEVEL_DIGITS[level]] for _a, roles in steps for _r, level in roles}
+    names = dict(Area.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
+    rows = []
+    for action, roles in steps:
+        posts = [_("%(post)s (%(area)s)") % {"post": role_label(role),
+                                             "area": names.get(case.area_id[:_LEVEL_DIGITS[level]], "")}
+                 for role, level in roles]
+        note = ""
+        if action == "confirm" and four_eyes_required(case):
+            note = _("not the person who signed the verification report or gave the town opinion")
+        rows.append({"action": action, "label": action_label(action), "posts": _(" or ").join(posts),
+                     "note": note, "yours": action in allowed})
+    return rows
+
 
 def case_page(actor: Actor, case_id) -> dict:
     """Everything the case page shows, from `selectors.case_file` (scoped: NotFound outside)."""
@@ -308,6 +331,7 @@ def case_page(actor: Actor, case_id) -> dict:
         "program_label": program_label(case.program_id), "kind_label": kind_label(case),
         "status_label": status_label(case.status), "status_css": status_css(case.status),
         "next_action_label": action_label(case.next_action) if case.next_action else "",
+        "next_steps": next_step_rows(case, file.allowed_actions) if case.is_open else [],
         "next_due_state": ("overdue" if case.next_due and case.next_due < today else
                            "due_today" if case.next_due == today else "upcoming"),
         "members": member_rows(case, today),

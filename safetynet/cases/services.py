@@ -23,7 +23,7 @@ The services, in the order a case meets them:
   → record_manual_verification (or record_engine_verification) → [hold_deliberation]
   → give_town_opinion (the rule runs here, on the snapshot and the verified facts)
   → publish_notice (7 days) → [record_objection → record_survey / hold_deliberation
-  → give_town_opinion → publish_notice] → close_notice → confirm_case (Decision + Enrollment)
+  → answer_objection → give_town_opinion → publish_notice] → close_notice → confirm_case (Decision + Enrollment)
   or refuse_case (Decision with reasons; the letter is due within 3 working days).
   Any time: return_for_supplement, withdraw_case, extend_case (30 → 45 days, with a reason);
   after a decision: reopen_case (after a complaint, with a reason).
@@ -71,7 +71,9 @@ from .snapshots import (
 )
 from .supporters import facts_for_case as supporter_facts_for_case
 from .supporters import save_supporter
-from .workflow import DIBAO, ORDINARY, QUICK, SPECIAL_HARDSHIP, check_transition, path_of, record_creation, transition
+from .workflow import (
+    DIBAO, ORDINARY, QUICK, SPECIAL_HARDSHIP, check_transition, path_of, read_reviewers_ahead, record_creation, transition,
+)
 
 PROGRAMS = ("dibao", "special_hardship", "temporary")
 MAX_AMOUNT = Decimal("9999999999.99")
@@ -270,8 +272,10 @@ def read_reports_ahead(cases) -> None:
 
 
 def read_confirmations_ahead(cases) -> None:
-    """In a write batch of confirmations: the reports and the households' bank accounts."""
+    """In a write batch of confirmations: the reports, who reviewed each case (the four-eyes
+    rule) and the households' bank accounts."""
     read_reports_ahead(cases)
+    read_reviewers_ahead(cases)
     read_ahead("bank account", _BANK_ACCOUNTS, [case.household_id for case in cases])
 
 
@@ -838,7 +842,8 @@ def publish_notice(*, actor: Actor, case_id: int, starts_on=None, version: int |
     notice = publicity.post_notice(
         case=case, applicant_name=member_name(case.snapshot, case.applicant_id),
         members_count=members_count(case.snapshot, _covered_for_gap(case) or (case.covered_person_id if case.program_id == SPECIAL_HARDSHIP else None)),
-        monthly_amount=case.proposed_amount or Decimal("0"), starts_on=starts_on, ends_on=ends_on, posted_by=actor.username)
+        monthly_amount=case.proposed_amount or Decimal("0"), starts_on=starts_on, ends_on=ends_on, posted_by=actor.username,
+        republished=case.objection_answered_on is not None)
     transition(case, "publish_notice", actor, changes={"notice_starts_on": starts_on, "notice_ends_on": ends_on,
                                                        "notice_closed_on": None},
                data={"notice": notice.pk, "ends_on": ends_on.isoformat()})
@@ -848,8 +853,10 @@ def publish_notice(*, actor: Actor, case_id: int, starts_on=None, version: int |
 @transaction.atomic(durable=True)
 def record_objection(*, actor: Actor, case_id: int, content: str, objector_name: str = "", objector_contact: str = "",
                      received_on=None, version: int | None = None) -> Case:
-    """An objection to the notice (MLG-2021 art. 19): the notice is taken down and the case waits
-    for a re-survey or a deliberation meeting, then a new town opinion and notice."""
+    """An objection to the notice (MLG-2021 art. 19): the notice stays on the board, marked as
+    under objection, and the case waits for a re-survey or a deliberation meeting, the town's
+    answer to the objection (`answer_objection`), then a new town opinion and notice. Further
+    objections before the answer join it."""
     case = _load(actor, case_id, version)
     check_transition(case, "record_objection", actor)
     content = _text(content, "content", max_length=20000)
@@ -862,8 +869,25 @@ def record_objection(*, actor: Actor, case_id: int, content: str, objector_name:
     objection = publicity.file_objection(case=case, notice=notice, content=content, received_on=received_on,
                                          objector_name=objector_name, objector_contact=objector_contact,
                                          recorded_by=actor.username)
-    publicity.end_notice(case=case, status=NoticeStatus.WITHDRAWN)
-    transition(case, "record_objection", actor, data={"objection": objection.pk})
+    transition(case, "record_objection", actor, changes={"objection_answered_on": None}, data={"objection": objection.pk})
+    return case
+
+
+@transaction.atomic(durable=True)
+def answer_objection(*, actor: Actor, case_id: int, finding: str, answer: str, version: int | None = None) -> Case:
+    """The town answers the objection after its re-survey or deliberation (MLG-2021 art. 19):
+    upheld (the objection is founded) or not upheld, and what the objector is told. The board
+    shows the outcome until the notice is posted again; the new town opinion comes next."""
+    from safetynet.publicity.models import ObjectionFinding
+
+    case = _load(actor, case_id, version)
+    check_transition(case, "answer_objection", actor)
+    if finding not in ObjectionFinding.values:
+        raise ValidationError(_("Say whether the objection is upheld or not."), field="finding")
+    answer = _text(answer, "answer", max_length=20000)
+    count = publicity.answer_objections(case=case, finding=finding, answer=answer, answered_by=actor.username)
+    transition(case, "answer_objection", actor, note=answer, changes={"objection_answered_on": clocks.today()},
+               data={"finding": finding, "objections": count})
     return case
 
 
@@ -946,6 +970,8 @@ def refuse_case(*, actor: Actor, case_id: int, reasons: str, version: int | None
     check_transition(case, action, actor)
     reasons = _text(reasons, "reasons", max_length=20000)
     today = clocks.today()
+    if case.objection_answered_on:
+        publicity.end_notice(case=case, status=NoticeStatus.WITHDRAWN)   # the answered notice leaves the board
     transition(case, action, actor, note=reasons, changes={"decided_on": today})
     return _decide(case, actor, outcome=DecisionOutcome.REFUSED, amount=Decimal("0"), today=today,
                    assessment=case.outcome, reasons=reasons, letter_due=clocks.refusal_letter_due(today, case.limits or {}))

@@ -33,7 +33,7 @@ from safetynet.workforce.selectors import investigator_choices
 from . import batch, clocks, letters, pages, selectors, services, supporters, workflow
 from .forms import (
     AcceptForm, AmountForm, ApplicationForm, DeliberationForm, DocumentForm, IncomeRowFormSet, MaterialsForm, NoteForm,
-    NoticeForm, ObjectionForm, OpinionForm, QuickAidForm, ReasonForm, ReasonsForm, SupporterForm, SurveyForm,
+    NoticeForm, ObjectionAnswerForm, ObjectionForm, OpinionForm, QuickAidForm, ReasonForm, ReasonsForm, SupporterForm, SurveyForm,
     VerificationForm,
 )
 from .models import Attachment, Case, Status, SupporterInability
@@ -375,7 +375,8 @@ def _run_objection(actor, case, form, extra):
     services.record_objection(actor=actor, case_id=case.pk, version=data["version"], content=data["content"],
                               objector_name=data["objector_name"], objector_contact=data["objector_contact"],
                               received_on=data["received_on"])
-    return _("Objection recorded; the notice is taken down. Next: a re-survey or a deliberation meeting.")
+    return _("Objection recorded; the notice stays on the public board, marked as under objection. "
+             "Next: a re-survey or a deliberation meeting, then the answer to the objection.")
 
 
 def _run_materials(actor, case, form, extra):
@@ -397,6 +398,7 @@ STEPS: dict[str, Step] = {
     "give_town_opinion": Step(OpinionForm, _run_opinion),
     "publish_notice": Step(NoticeForm, _simple(services.publish_notice, "starts_on")),
     "record_objection": Step(ObjectionForm, _run_objection),
+    "answer_objection": Step(ObjectionAnswerForm, _simple(services.answer_objection, "finding", "answer")),
     "close_notice": Step(NoteForm, _simple(services.close_notice)),
     "confirm": Step(NoteForm, _run_confirm),
     "refuse": Step(ReasonsForm, _run_refuse),

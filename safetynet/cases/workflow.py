@@ -32,13 +32,14 @@ from django.utils.translation import gettext_lazy as _l
 
 from safetynet.core import statements as core_statements
 from safetynet.core.audit import record_event
+from safetynet.core.statements import Prepared, ahead, read_ahead
 from safetynet.core.errors import PermissionDenied, SafetyNetError
 from safetynet.core.scoping import Actor
 
 from . import clocks, statements
 from .closerelatives import conflicts_of_interest
 from .errors import ConflictOfInterest, StaleCase, StepMissing, TransitionNotAllowed
-from .models import CLOSED_STATUSES, Case, Status
+from .models import CLOSED_STATUSES, Case, CaseEvent, Status
 
 DIBAO = "dibao"
 SPECIAL_HARDSHIP = "special_hardship"
@@ -99,13 +100,19 @@ _ROWS: list[Transition] = [
     _T(S.VERIFIED, "hold_deliberation", S.DELIBERATED, "cases.deliberate", (), MEANS, _VT),
     _T(S.VERIFIED, "give_town_opinion", S.TOWN_REVIEWED, "cases.town_opinion", ("deliberation_held_if_required",), MEANS_AND_ORDINARY),
     _T(S.DELIBERATED, "give_town_opinion", S.TOWN_REVIEWED, "cases.town_opinion", (), MEANS),
-    _T(S.OBJECTION_RESOLVED, "give_town_opinion", S.TOWN_REVIEWED, "cases.town_opinion", (), MEANS),
+    _T(S.OBJECTION_RESOLVED, "give_town_opinion", S.TOWN_REVIEWED, "cases.town_opinion", ("objection_answered",), MEANS),
     _T(S.TOWN_REVIEWED, "publish_notice", S.IN_NOTICE, "cases.notice", ("proposed_eligible",), MEANS),
+    # An objection keeps the notice on the board, marked; the town re-surveys or deliberates, answers
+    # the objection, gives a new opinion and posts the notice again (MLG-2021 art. 19).
     _T(S.IN_NOTICE, "record_objection", S.CONTESTED, "cases.notice", (), MEANS, _VT),
+    _T(S.CONTESTED, "record_objection", S.CONTESTED, "cases.notice", (), MEANS, _VT),
+    _T(S.OBJECTION_RESOLVED, "record_objection", S.CONTESTED, "cases.notice", ("objection_unanswered",), MEANS, _VT),
     _T(S.CONTESTED, "record_survey", S.OBJECTION_RESOLVED, "cases.survey", (), MEANS),
     _T(S.CONTESTED, "hold_deliberation", S.OBJECTION_RESOLVED, "cases.deliberate", (), MEANS, _VT),
+    _T(S.OBJECTION_RESOLVED, "answer_objection", S.OBJECTION_RESOLVED, "cases.town_opinion", ("objection_unanswered",), MEANS),
     _T(S.IN_NOTICE, "close_notice", S.NOTICE_CLOSED, "cases.notice", ("notice_period_over",), MEANS, _VT),
-    _T(S.NOTICE_CLOSED, "confirm", S.CONFIRMED, "cases.confirm", _DECIDE + ("county_visit_done", "proposed_eligible"), MEANS, _TC),
+    _T(S.NOTICE_CLOSED, "confirm", S.CONFIRMED, "cases.confirm", _DECIDE + ("four_eyes", "county_visit_done", "proposed_eligible"),
+       MEANS, _TC),
     _T(S.NOTICE_CLOSED, "refuse", S.REFUSED, "cases.confirm", _DECIDE, MEANS, _TC),
     _T(S.TOWN_REVIEWED, "refuse", S.REFUSED, "cases.confirm", _DECIDE, MEANS, _TC),
     _T(S.TOWN_REVIEWED, "approve_temporary_aid", S.CONFIRMED, "cases.temporary_approve",
@@ -144,6 +151,58 @@ SIDE_ACTIONS = frozenset({"withdraw", "extend", "record_county_visit", "return_f
 
 def transitions_from(status: str, path: str) -> list[Transition]:
     return [t for (s, _a), t in TRANSITIONS.items() if s == status and path in t.paths]
+
+
+def acting_roles(case: Case, action: str) -> list[tuple[str, str]]:
+    """(role, level) of the posts that take `action` on the case now, read from its row of the
+    table: the roles holding the row's permission at the levels it names; for a decision the
+    level the case named (the county, or the town where confirmation is delegated), for temporary
+    aid the level its amount needs, for the county's own visit the county. The queues select by
+    the same terms (cases.selectors.queue_filter); a test checks that they agree for every step."""
+    from safetynet.areas.roles import ROLE_LEVELS, ROLE_PERMISSIONS
+
+    row = TRANSITIONS.get((case.status, action))
+    if row is None or case.path not in row.paths:
+        return []
+    levels, roles = set(row.levels), None
+    if "decider_level" in row.guards:
+        levels = {case.decider_level or COUNTY}
+    if "approving_level" in row.guards:
+        # The county leader decides the case-by-case amounts; the rest is the town's or the county's.
+        required = case.approving_level or COUNTY
+        leader = {"county_leader"}
+        levels, roles = ({COUNTY}, leader) if required == "county_leader" else ({required}, set(ROLE_LEVELS) - leader)
+    if "actor_is_county" in row.guards:
+        levels = {COUNTY}
+    return [(str(role), level) for role, level in ROLE_LEVELS.items()
+            if level in levels and row.permission in ROLE_PERMISSIONS[role] and (roles is None or role in roles)]
+
+
+# Guards that read only the case (not who acts): a step they refuse is not a next step.
+CASE_GUARDS = frozenset({"materials_not_pending", "deliberation_held_if_required", "proposed_eligible",
+                         "notice_period_over", "county_visit_done", "not_extended", "visit_recorded",
+                         "objection_unanswered", "objection_answered"})
+
+
+def next_steps(case: Case) -> list[str]:
+    """The steps that move the case on from here: the one it waits for first (`next_action`,
+    which the queues sort by), then the other forward steps its state allows to the same posts
+    (a re-survey instead of a deliberation after an objection; a refusal instead of a
+    confirmation)."""
+    if not case.next_action:
+        return []
+    steps, posts = [case.next_action], set(acting_roles(case, case.next_action))
+    for row in transitions_from(case.status, case.path):
+        if row.action in steps or row.action in SIDE_ACTIONS or not posts & set(acting_roles(case, row.action)):
+            continue
+        try:
+            for name in row.guards:
+                if name in CASE_GUARDS:
+                    GUARDS[name](case, None, {})
+        except SafetyNetError:
+            continue
+        steps.append(row.action)
+    return steps
 
 
 # --------------------------------------------------------------------------------------------
@@ -196,6 +255,65 @@ def _no_conflict_of_interest(case: Case, actor: Actor, ctx: dict) -> None:
             % {"staff": barred[0]["staff_name"]})
 
 
+# The steps whose author may not also confirm the case (the "four eyes" rule), and the step that
+# starts a case's review afresh.
+REVIEW_ACTIONS = ("verify", "give_town_opinion")
+_REVIEW_EVENTS = Prepared(lambda ids: CaseEvent.objects.filter(
+    case_id__in=ids, action__in=REVIEW_ACTIONS + ("reopen",)).order_by("case_id", "id").values_list("case_id", "action", "actor_username"))
+
+
+def read_reviewers_ahead(cases) -> None:
+    """In a write batch of confirmations: who verified each case and gave its town opinion."""
+    read_ahead("case reviewers", _REVIEW_EVENTS, [case.pk for case in cases])
+
+
+def reviewers(case: Case) -> dict[str, str]:
+    """{action: username} of who signed the case's verification report and gave its town opinion,
+    since it was last reopened (the latest of each)."""
+    rows = ahead("case reviewers", case.pk)
+    rows = _REVIEW_EVENTS.rows([case.pk]) if rows is None else [(case.pk, *row) for row in rows]
+    found: dict[str, str] = {}
+    for _case_id, action, username in rows:
+        if action == "reopen":
+            found = {}
+        else:
+            found[action] = username
+    return found
+
+
+def four_eyes_required(case: Case) -> bool:
+    """The county's `four_eyes_confirmation` parameter (programs/catalogue.py) in force today."""
+    from safetynet.programs.selectors import parameters_for
+
+    return bool(parameters_for("dibao", case.area_id, clocks.today()).get("four_eyes_confirmation", True))
+
+
+def _four_eyes(case: Case, actor: Actor, ctx: dict) -> None:
+    """Whoever signed the case's verification report or gave its town opinion does not also
+    confirm it, where the county keeps this rule (on by default)."""
+    if not actor.username or not four_eyes_required(case):
+        return
+    done = [action for action, username in reviewers(case).items() if username == actor.username]
+    if done:
+        steps = {"verify": _("signed its verification report"), "give_town_opinion": _("gave its town opinion")}
+        raise PermissionDenied(
+            _("You %(steps)s, so another officer must confirm this case (four eyes: the county's rule).")
+            % {"steps": _(" and ").join(str(steps[a]) for a in REVIEW_ACTIONS if a in done)}, code="four_eyes")
+
+
+def _objection_unanswered(case: Case, actor: Actor, ctx: dict) -> None:
+    if case.objection_answered_on:
+        raise TransitionNotAllowed(_("The objection was answered on %(date)s; give the new town opinion.")
+                                   % {"date": case.objection_answered_on.isoformat()})
+
+
+def _objection_answered(case: Case, actor: Actor, ctx: dict) -> None:
+    """After a re-survey or a deliberation the objector gets an answer before the town's new
+    opinion (MLG-2021 art. 19)."""
+    if not case.objection_answered_on:
+        raise StepMissing(_("Answer the objection (upheld or not, and what the objector is told) before the new town opinion."))
+
+
 def _county_visit_done(case: Case, actor: Actor, ctx: dict) -> None:
     if case.county_visit_required and not case.county_visited_on:
         raise StepMissing(_("The county's own home visit is required before confirmation."))
@@ -239,6 +357,9 @@ GUARDS = {
     "notice_period_over": _notice_period_over,
     "decider_level": _decider_level,
     "no_conflict_of_interest": _no_conflict_of_interest,
+    "four_eyes": _four_eyes,
+    "objection_unanswered": _objection_unanswered,
+    "objection_answered": _objection_answered,
     "county_visit_done": _county_visit_done,
     "actor_is_county": _actor_is_county,
     "not_extended": _not_extended,
@@ -352,7 +473,8 @@ ACTION_LABELS = {
     "resume": _l("resume after supplement"), "record_survey": _l("record the household survey"),
     "verify": _l("record the verification report"), "hold_deliberation": _l("record the deliberation"),
     "give_town_opinion": _l("give the town opinion"), "publish_notice": _l("publish the public notice"),
-    "record_objection": _l("record an objection"), "close_notice": _l("close the public notice"),
+    "record_objection": _l("record an objection"), "answer_objection": _l("answer the objection"),
+    "close_notice": _l("close the public notice"),
     "confirm": _l("confirm"), "refuse": _l("refuse"), "approve_temporary_aid": _l("approve temporary aid"),
     "refuse_temporary_aid": _l("refuse temporary aid"), "pay_first": _l("pay emergency aid first"),
     "complete_paperwork": _l("complete the emergency paperwork"), "approve_quick_aid": _l("approve quick aid"),

@@ -125,6 +125,10 @@ SPECS: tuple[ParameterSpec, ...] = (
           "POLICY.md §1 step 5 · MLG-2012 art. 21–22"),
     _spec(DIBAO, "confirmation_delegated", BOOLEAN, _("Confirmation delegated to towns"), False,
           "POLICY.md §1 step 6 · MLG-2021 art. 2"),
+    _spec(DIBAO, "four_eyes_confirmation", BOOLEAN,
+          _("Four eyes: whoever signed the verification report or gave the town opinion does not confirm the case"),
+          True, "POLICY.md §1 steps 4–6 · MLG-2021 art. 17–20 (verification, town review and confirmation are separate "
+          "steps); a local internal-control default", local=True),
     # --- special hardship (POLICY.md §2) ---
     _spec(SPECIAL_HARDSHIP, "basic_living_ratio", RATIO, _("Basic living standard (× dibao standard)"), "1.3",
           "POLICY.md §2 · SH-2021", local=True, minimum=_D("0"), maximum=_D("10")),

@@ -17,6 +17,21 @@ class NoticeStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("withdrawn")
 
 
+class ObjectionState(models.TextChoices):
+    """What the board says of a notice someone objected to (MLG-2021 art. 19): under objection
+    until the town answers, then the answer's outcome until the notice is posted again."""
+
+    NONE = "", _("no objection")
+    UNDER_OBJECTION = "under_objection", _("objection raised, being verified")
+    UPHELD = "upheld", _("objection upheld: the town reviews the application again")
+    NOT_UPHELD = "not_upheld", _("objection not upheld: the notice will be posted again")
+
+
+class ObjectionFinding(models.TextChoices):
+    UPHELD = "upheld", _("upheld: the objection is founded")
+    NOT_UPHELD = "not_upheld", _("not upheld: the facts are as notified")
+
+
 class Notice(models.Model):
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="notices", verbose_name=_("case"))
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("village"))
@@ -27,6 +42,9 @@ class Notice(models.Model):
     starts_on = models.DateField(verbose_name=_("from"))
     ends_on = models.DateField(verbose_name=_("to (last day)"))
     status = models.CharField(max_length=12, choices=NoticeStatus.choices, default=NoticeStatus.POSTED, verbose_name=_("status"))
+    objection_state = models.CharField(max_length=16, choices=ObjectionState.choices, blank=True, default="",
+                                       verbose_name=_("objection"))
+    republished = models.BooleanField(default=False, verbose_name=_("posted again after an objection"))
     posted_by = models.CharField(max_length=150)
     posted_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -53,6 +71,11 @@ class Objection(models.Model):
     recorded_at = models.DateTimeField(auto_now_add=True)
     resolution = models.CharField(max_length=16, blank=True)   # "resurvey" | "deliberation"
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # The town's answer once it has re-surveyed or deliberated (cases.services.answer_objection).
+    finding = models.CharField(max_length=16, choices=ObjectionFinding.choices, blank=True, verbose_name=_("finding"))
+    answer = models.TextField(blank=True, verbose_name=_("answer to the objector"))
+    answered_by = models.CharField(max_length=150, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["notice_id", "id"]

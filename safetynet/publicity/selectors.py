@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from safetynet.core.scoping import Actor, in_scope
 
 from .models import Notice, NoticeStatus, Objection
 
-PUBLIC_FIELDS = ("id", "area_id", "program_code", "masked_name", "members_count", "monthly_amount", "starts_on", "ends_on")
+PUBLIC_FIELDS = ("id", "area_id", "program_code", "masked_name", "members_count", "monthly_amount", "starts_on", "ends_on",
+                 "objection_state", "republished")
 
 
 def public_notices(village_code: str, on_date: dt.date) -> list[dict]:
-    """Notices running in a village on a day, as the public board shows them."""
-    return list(Notice.objects.filter(area_id=village_code, status=NoticeStatus.POSTED, starts_on__lte=on_date,
-                                      ends_on__gte=on_date).order_by("starts_on", "id").values(*PUBLIC_FIELDS))
+    """Notices running in a village on a day, as the public board shows them; a notice someone
+    objected to stays, past its last day, until it is posted again or the case ends (its state
+    says where the objection stands)."""
+    return list(Notice.objects.filter(area_id=village_code, status=NoticeStatus.POSTED, starts_on__lte=on_date)
+                .filter(Q(ends_on__gte=on_date) | ~Q(objection_state=""))
+                .order_by("starts_on", "id").values(*PUBLIC_FIELDS))
 
 
 def notices_in_scope(actor: Actor) -> QuerySet[Notice]:

@@ -29,9 +29,16 @@ from safetynet.core.money import format_yuan
 from safetynet.core.scoping import Actor
 from safetynet.programs.throttle import PublicCheckThrottle
 
-from .models import Notice, NoticeStatus
+from .models import Notice, NoticeStatus, ObjectionState
 from .selectors import public_notices
 
+# What the board says of a notice with an objection (publicity.models.ObjectionState); an empty
+# state with `republished` is a notice posted again after the town answered an objection.
+OBJECTION_STATE_LABELS = {
+    ObjectionState.UNDER_OBJECTION: _l("Under objection: the town is verifying"),
+    ObjectionState.UPHELD: _l("Objection upheld: the town is reviewing the application again"),
+    ObjectionState.NOT_UPHELD: _l("Objection verified and not upheld: the notice will be posted again"),
+}
 PROGRAM_LABELS = {"dibao": _l("minimum living guarantee (dibao)"), "special_hardship": _l("special hardship support"),
                   "temporary": _l("temporary assistance")}
 OBJECTION_RATE = "10/h"
@@ -70,7 +77,10 @@ def _village(code: str) -> Area:
 def _rows(village: Area) -> list[dict]:
     today = clocks.today()
     return [{**n, "program": str(PROGRAM_LABELS.get(n["program_code"], n["program_code"])),
-             "amount": format_yuan(n["monthly_amount"])} for n in public_notices(village.code, today)]
+             "amount": format_yuan(n["monthly_amount"]),
+             "objection": str(OBJECTION_STATE_LABELS.get(n["objection_state"], "")),
+             "open_to_objection": n["objection_state"] in ("", ObjectionState.UNDER_OBJECTION)}
+            for n in public_notices(village.code, today)]
 
 
 def _board(request, village: Area, *, bound: tuple[int, PublicObjectionForm] | None = None, status: int = 200):
