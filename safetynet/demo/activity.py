@@ -65,6 +65,9 @@ from .generator import DEMO_STANDARD
 from .models import DemoNote
 from .names import name_pool
 
+# Households this month's cases take (this_month), kept back from the history.
+PIPELINE_DIBAO = 36
+PIPELINE_SPECIAL = 5
 HISTORY_MONTHS = 3          # payroll months approved, exported and reconciled before this one
 DAILY = {k: True for k in ("eating", "dressing", "bed_transfer", "toileting", "walking_indoors", "bathing")}
 ProgressCallback = Callable[[str], None]
@@ -305,8 +308,6 @@ class _Office:
         eligible.sort(key=lambda row: order.get(row[1][:9], 2))
         self.special = [h for h, _a, elder in eligible if elder]
         self.eligible = [h for h, _a, elder in eligible if not elder]
-        deaths = set(self.planted.get("death", []))
-        self.eligible.sort(key=lambda h: 0 if h in deaths else 1)   # enrolled early, so the death is a change
         self.others = others
         self.say("households", f"{len(self.eligible) + len(self.special)} eligible on their declared facts")
 
@@ -314,8 +315,11 @@ class _Office:
         posts = list(Post.objects.filter(user__username=username).order_by("id").values_list("area_id", flat=True))
         return posts[-1 if last else 0][:9] if posts else ""
 
-    def take(self, pool: list, n: int, *, town: str | None = None) -> list[int]:
-        picked = [h for h in pool if town is None or self._area(h).startswith(town)][:n]
+    def take(self, pool: list, n: int, *, town: str | None = None, last: bool = False) -> list[int]:
+        """`n` households of `pool` (of `town`), removed from it: from the front (the demo
+        logins' towns first), or with `last` from the back (the rest of the county first)."""
+        candidates = [h for h in (reversed(pool) if last else pool) if town is None or self._area(h).startswith(town)]
+        picked = candidates[:n]
         for h in picked:
             pool.remove(h)
         return picked
@@ -449,13 +453,17 @@ class _Office:
     def history(self, today: dt.date) -> None:
         """Four monthly waves of applications, decided; the payroll of the last three months paid."""
         waves = HISTORY_MONTHS + 1
-        share = max(2, len(self.eligible) * 2 // (3 * waves))   # two thirds of the eligible are enrolled
-        special = max(1, len(self.special) // (waves + 1))
+        # Up to two thirds of the eligible are enrolled, leaving what this month's cases need.
+        share = max(1, min(len(self.eligible) * 2 // (3 * waves), (len(self.eligible) - PIPELINE_DIBAO) // waves))
+        special = max(0, min(len(self.special) // (waves + 1), (len(self.special) - PIPELINE_SPECIAL) // waves))
         for k in range(waves, 0, -1):
             month = _month(today, -k)
             start = month + dt.timedelta(days=1)
-            self.walk(self.take(self.eligible, share), to="confirmed", start=start)
-            self.walk(self.take(self.special, special), to="confirmed", start=start, program="special_hardship")
+            deaths = [h for h in self.planted.get("death", []) if h in self.eligible] if k == waves else []
+            for h in deaths:   # enrolled early, so the death in the public-security data is a change
+                self.eligible.remove(h)
+            self.walk(deaths + self.take(self.eligible, share - len(deaths), last=True), to="confirmed", start=start)
+            self.walk(self.take(self.special, special, last=True), to="confirmed", start=start, program="special_hardship")
             self.refuse_ineligible(start + dt.timedelta(days=6))
             paid = _month(today, -k + 1)
             if k <= HISTORY_MONTHS:
