@@ -606,7 +606,7 @@ class _Office:
         town = self.town_of("town_worker")
         quick = self.walk(self.take(pool, 3, town=town) or self.take(pool, 3), to="applied", start=back(1), program="temporary",
                           kind="quick", requested_amount="500.00", reason="家中突发火灾，急需生活救助。")
-        late = self.walk(self.take(pool, 1), to="applied", start=back(8), program="temporary", kind="quick",
+        self.walk(self.take(pool, 1), to="applied", start=back(8), program="temporary", kind="quick",
                          requested_amount="400.00", reason="因病致困，急需救助。")
         if quick:
             self.at(back(1))
@@ -630,7 +630,6 @@ class _Office:
                 self.at(back(days - 8))
                 for case_id in ids:
                     self.one(cases.approve_temporary_aid, actor=self.officer, case_id=case_id)
-        del late
 
     def verification_run(self, today: dt.date) -> None:
         """The county's run over every case waiting for its verification: each report filed on its case."""
