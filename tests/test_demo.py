@@ -338,7 +338,7 @@ def test_the_demo_command_leaves_every_post_real_work(db, settings, tmp_path):
 
     statuses = set(Case.objects.values_list("status", flat=True))
     assert statuses >= {"applied", "accepted", "town_reviewed", "in_notice", "contested", "deliberated", "notice_closed",
-                        "confirmed", "refused", "paid_first"}, statuses
+                        "confirmed", "refused", "paid_first", "verified"}, statuses
     assert set(Case.objects.values_list("program_id", flat=True)) == {"dibao", "special_hardship", "temporary"}
     assert Case.objects.filter(is_open=True, next_due__lt=clocks.today()).exists()   # some are overdue
     runs = list(PayrollRun.objects.order_by("month").values_list("status", flat=True))
@@ -358,3 +358,21 @@ def test_the_demo_command_leaves_every_post_real_work(db, settings, tmp_path):
     confirmed = Case.objects.filter(status="confirmed", program_id="dibao").first()
     actions = dict(confirmed.events.values_list("action", "actor_username"))
     assert actions["verify"] == "county_officer" and actions["confirm"] == "county_leader"
+
+    # Same seed, same county: a fresh database in another process ends with the same cases, in the
+    # same steps, and the same payroll (the digest the command prints).
+    digest = DemoNote.objects.get(key="activity").value["digest"]
+    assert f"digest {digest}" in text
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, SAFETYNET_DATA_DIR=str(tmp_path / "again"), DATABASE_URL=f"sqlite:///{tmp_path / 'again.sqlite3'}",
+               PYTHONPATH=str(root), DJANGO_SETTINGS_MODULE="safetynet.settings")
+    for command in (["migrate", "--no-input", "-v", "0"], ["demo", "--people", "2000", "--seed", "7"]):
+        done = subprocess.run([sys.executable, str(root / "manage.py"), *command], env=env, cwd=root, capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+    assert f"digest {digest}" in done.stdout, done.stdout[-1500:]

@@ -69,4 +69,5 @@ class Command(BaseCommand):
             f"Activity: {activity.staff_identities} staff registered, {activity.cases} cases ({statuses}), "
             f"{activity.enrollments} enrollments, {activity.reconciled_runs} payroll runs reconciled and "
             f"{activity.payroll_runs - activity.reconciled_runs} drafted, verification run #{activity.verification_run}, "
-            f"{activity.rechecks} re-checks open, {activity.proposals} proposals waiting; {activity.seconds:.1f} s."))
+            f"{activity.rechecks} re-checks open, {activity.proposals} proposals waiting (digest {activity.digest}); "
+            f"{activity.seconds:.1f} s."))
