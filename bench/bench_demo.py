@@ -62,7 +62,8 @@ def run_once(people: int, seed: int, database: str) -> dict:
         try:
             subprocess.run([SAFETYNET, "migrate", "--no-input", "-v", "0"], env=env, cwd=ROOT, check=True)
             wall, cpu, rss, status, last = run_measured(
-                [SAFETYNET, "demo", "--people", str(people), "--seed", str(seed), "--password", "bench-pass-2026"], env)
+                [SAFETYNET, "demo", "--people", str(people), "--seed", str(seed), "--password", "bench-pass-2026",
+                 "--no-activity"], env)
             size = Path(tmp, "demo.sqlite3").stat().st_size / 2**20 if database == "sqlite" else None
         finally:
             if database == "postgresql":

@@ -52,7 +52,7 @@ def child_env(folder: Path) -> dict:
 def build(folder: Path, people: int, per_kind: int, seed: int) -> None:
     env = child_env(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    for args in (["migrate", "-v0"], ["demo", "--people", str(people), "--seed", str(seed)],
+    for args in (["migrate", "-v0"], ["demo", "--people", str(people), "--seed", str(seed), "--no-activity"],
                  ["verification_demo", "--seed", str(seed), "--per-kind", str(per_kind), "--controls", "0"]):
         started = time.monotonic()
         subprocess.run([SAFETYNET, *args], env=env, check=True, stdout=subprocess.DEVNULL)

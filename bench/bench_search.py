@@ -113,7 +113,7 @@ def ensure_county(database: str, people: int, fresh: bool) -> str:
         subprocess.run([SAFETYNET, "migrate", "--no-input", "-v", "0"], env=child_env(url), cwd=ROOT, check=True)
     print(f"  {database}: generating the county ({people:,} people) ...", flush=True)
     started = time.monotonic()
-    subprocess.run([SAFETYNET, "demo", "--people", str(people), "--seed", str(SEED)], env=child_env(url), cwd=ROOT,
+    subprocess.run([SAFETYNET, "demo", "--people", str(people), "--seed", str(SEED), "--no-activity"], env=child_env(url), cwd=ROOT,
                    check=True, stdout=subprocess.DEVNULL)
     print(f"  {database}: generated in {time.monotonic() - started:.0f} s", flush=True)
     return url

@@ -237,12 +237,12 @@ def test_one_audit_event_records_the_counts(db):
 
 def test_the_command_with_if_empty_does_nothing_the_second_time(db):
     out = StringIO()
-    call_command("demo", "--people", "300", "--seed", "5", "--if-empty", stdout=out)
+    call_command("demo", "--people", "300", "--seed", "5", "--if-empty", "--no-activity", stdout=out)
     assert "households" in out.getvalue()
     counts = (Household.objects.count(), Person.objects.count(), Kinship.objects.count(), get_user_model().objects.count())
     events = AuditEvent.objects.count()
     out = StringIO()
-    call_command("demo", "--people", "300", "--seed", "5", "--if-empty", stdout=out)
+    call_command("demo", "--people", "300", "--seed", "5", "--if-empty", "--no-activity", stdout=out)
     assert "nothing generated" in out.getvalue()
     assert (Household.objects.count(), Person.objects.count(), Kinship.objects.count(), get_user_model().objects.count()) == counts
     assert AuditEvent.objects.count() == events
@@ -291,3 +291,88 @@ def test_bank_cards_are_the_county_issuers_so_a_payroll_writes_one_file_per_bank
     accounts = list(Household.objects.exclude(bank_account="").values_list("bank_account", flat=True))
     assert accounts and all(len(a) == 19 and a[:6] in BANKS for a in accounts)
     assert len({a[:6] for a in accounts}) == len(BANKS)
+
+
+# ---- the county in the middle of its month (safetynet/demo/activity.py) -------------------------
+
+ACTING_LOGINS = ("village_cadre", "town_worker", "town_leader", "county_officer", "county_leader", "town_worker2")
+
+
+def test_the_demo_command_leaves_every_post_real_work(db, settings, tmp_path):
+    """`safetynet demo` runs a few months of an office's work through the services: every login
+    that acts lands on a non-empty queue; cases stand at many steps; three payroll runs are
+    reconciled and this month's is drafted; a verification run exists; a death in the
+    department data waits as a change proposal; the staff register links every demo login."""
+    from django.utils import translation
+
+    from safetynet.areas.actors import actor_for_post
+    from safetynet.areas.selectors import area_overview
+    from safetynet.cases import pages
+    from safetynet.cases.models import Case, SurveyInvestigator
+    from safetynet.cases.selectors import cases_in_scope
+    from safetynet.payments import change_views
+    from safetynet.payments.change_models import ChangeProposal
+    from safetynet.payments.models import PayrollRun
+    from safetynet.verification.models import VerificationRun
+    from safetynet.workforce.models import StaffIdentity
+
+    from safetynet.cases import clocks
+
+    settings.DATA_DIR = tmp_path / "data"   # the snapshots, the runs and the bank files
+    out = StringIO()
+    call_command("demo", "--people", "2000", "--seed", "7", stdout=out)
+    text = out.getvalue()
+    for phase in ("staff:", "department data:", "history:", "verification:", "changes:", "this month:"):
+        assert phase in text, phase   # a progress line per phase
+    assert "refused:" not in text     # every step the demo takes is one the services accept
+
+    translation.activate("en")
+    for username in ACTING_LOGINS:
+        actor = actor_for_post(Post.objects.filter(user__username=username).select_related("user", "area").order_by("id").first())
+        lines = pages.home_queues(actor) + change_views.home_queues(actor)
+        assert sum(line["count"] for line in lines) > 0, username
+    grid = actor_for_post(Post.objects.select_related("user", "area").get(user__username="grid_worker"))
+    assert area_overview(grid, grid.area_code)[0]["households"] > 0
+    inspector = actor_for_post(Post.objects.select_related("user", "area").get(user__username="inspector"))
+    assert cases_in_scope(inspector).exists()
+
+    statuses = set(Case.objects.values_list("status", flat=True))
+    assert statuses >= {"applied", "accepted", "town_reviewed", "in_notice", "contested", "deliberated", "notice_closed",
+                        "confirmed", "refused", "paid_first", "verified"}, statuses
+    assert set(Case.objects.values_list("program_id", flat=True)) == {"dibao", "special_hardship", "temporary"}
+    assert Case.objects.filter(is_open=True, next_due__lt=clocks.today()).exists()   # some are overdue
+    runs = list(PayrollRun.objects.order_by("month").values_list("status", flat=True))
+    assert runs == ["reconciled", "reconciled", "reconciled", "generated"]
+    assert PayrollRun.objects.get(status="generated").approved_by_id is None
+    first = PayrollRun.objects.order_by("month").first()
+    assert first.generated_by_username == "county_officer" and first.approved_by_username == "county_leader"
+    assert VerificationRun.objects.filter(kind="cases", status="done").exists()
+    assert ChangeProposal.objects.filter(status="pending", kind="death").exists()
+    for username, _role, _where in DEMO_STAFF:
+        if username != "provider_worker":
+            assert StaffIdentity.objects.filter(user__username=username, is_active=True).exists(), username
+    assert StaffIdentity.objects.filter(kind="village_committee").count() >= 187
+    # the logged-in worker is one of the survey's investigators, picked from the register
+    assert SurveyInvestigator.objects.filter(user_id=get_user_model().objects.get(username="town_worker").pk).exists()
+    # decided by one post, confirmed by another (four eyes)
+    confirmed = Case.objects.filter(status="confirmed", program_id="dibao").first()
+    actions = dict(confirmed.events.values_list("action", "actor_username"))
+    assert actions["verify"] == "county_officer" and actions["confirm"] == "county_leader"
+
+    # Same seed, same county: a fresh database in another process ends with the same cases, in the
+    # same steps, and the same payroll (the digest the command prints).
+    digest = DemoNote.objects.get(key="activity").value["digest"]
+    assert f"digest {digest}" in text
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, SAFETYNET_DATA_DIR=str(tmp_path / "again"), DATABASE_URL=f"sqlite:///{tmp_path / 'again.sqlite3'}",
+               PYTHONPATH=str(root), DJANGO_SETTINGS_MODULE="safetynet.settings")
+    for command in (["migrate", "--no-input", "-v", "0"], ["demo", "--people", "2000", "--seed", "7"]):
+        done = subprocess.run([sys.executable, str(root / "manage.py"), *command], env=env, cwd=root, capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+    assert f"digest {digest}" in done.stdout, done.stdout[-1500:]

@@ -19,8 +19,10 @@ class Command(BaseCommand):
         parser.add_argument("--county", default="130123", help="county code with a committed division extract (default 130123)")
         parser.add_argument("--if-empty", action="store_true", help="do nothing when the registry already has households")
         parser.add_argument("--chunk", type=int, default=20000, help="households written per batch (default 20000)")
+        parser.add_argument("--no-activity", action="store_true",
+                            help="households and logins only: no staff register, cases, department data or payroll")
 
-    def handle(self, *args, people, seed, password, county, if_empty, chunk, **options):
+    def handle(self, *args, people, seed, password, county, if_empty, chunk, no_activity, **options):
         out = self.stdout
         interactive = out.isatty()
 
@@ -52,3 +54,20 @@ class Command(BaseCommand):
             f"{result.income_items:,} income items, {result.assets:,} assets, {result.staff} staff logins; "
             f"{result.under_standard:,} households ({share:.1f} %) under the demo dibao standard; {result.seconds:.1f} s."
         ))
+        if no_activity:
+            return
+        from safetynet.demo.activity import build_demo_activity
+
+        try:
+            activity = build_demo_activity(seed=seed, county_code=county, progress=lambda line: out.write("  " + line))
+        except SafetyNetError as error:
+            raise CommandError(error.message)
+        for message in activity.refusals:
+            out.write(f"  refused: {message}")
+        statuses = ", ".join(f"{status} {n}" for status, n in activity.by_status.items())
+        out.write(self.style.SUCCESS(
+            f"Activity: {activity.staff_identities} staff registered, {activity.cases} cases ({statuses}), "
+            f"{activity.enrollments} enrollments, {activity.reconciled_runs} payroll runs reconciled and "
+            f"{activity.payroll_runs - activity.reconciled_runs} drafted, verification run #{activity.verification_run}, "
+            f"{activity.rechecks} re-checks open, {activity.proposals} proposals waiting (digest {activity.digest}); "
+            f"{activity.seconds:.1f} s."))
