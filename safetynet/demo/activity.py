@@ -44,7 +44,7 @@ from django.db.models import Count, Sum
 from safetynet.areas.actors import actor_for_post, system_actor
 from safetynet.areas.models import Area, Level, Post
 from safetynet.areas.roles import Role
-from safetynet.cases import batch, clocks
+from safetynet.cases import batch, clocks, supporters
 from safetynet.cases import services as cases
 from safetynet.cases.models import Case
 from safetynet.cases.snapshots import facts_from_snapshot, take_household_snapshot
@@ -378,6 +378,15 @@ class _Office:
             done += self._batched(actor, action, items)
         return done
 
+    def record_supporters(self, ids: list[int]) -> None:
+        """Special hardship: the town worker records the supporters the registry proposes (the
+        relatives bound by law, judged on their own households), as the supporters card's one
+        click does; a case whose registry lists no such relative has nothing to record."""
+        for case_id, area in Case.objects.filter(pk__in=ids, program_id="special_hardship").values_list("id", "area_id"):
+            actor = self.town_actor[area[:9]]
+            if supporters.proposed_supporters(actor, case_id):
+                self.one(supporters.record_proposed_supporters, actor=actor, case_id=case_id)
+
     def one(self, service, **kwargs):
         """A step with no batch path, for one case; a refusal leaves the case where it was."""
         try:
@@ -417,6 +426,7 @@ class _Office:
             return ids
         self.at(d(2))
         ids = self.step("record_survey", ids, conducted_on=d(2), findings="入户调查：家庭经济困难，情况属实。", signed_by_household=True)
+        self.record_supporters(ids)
         if to == "surveyed":
             return ids
         self.at(d(4))
