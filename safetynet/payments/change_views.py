@@ -240,10 +240,13 @@ def recheck(request, actor, recheck_id):
         if done is not None:
             messages.success(request, _("Saved."))
             return redirect("changes:recheck", recheck_id=recheck_id)
+    from safetynet.verification.reports import report_gaps
+
     item = selectors.get_recheck(actor, recheck_id)
     result = rechecks.recheck_result(item)
     return render(request, "payments/changes/recheck.html", {
         "r": item, "e": item.enrollment, "result": result, "survey_needed": rechecks.survey_needed(item, result),
+        "result_gaps": len(report_gaps(result)) if result is not None else 0,   # missing or old data: never "no flag"
         "reports": list(item.reports.all()), "signals": list(item.signals.select_related("person")),
         "form": form, "error": error, "action": action, "outcomes": RecheckOutcome.choices[:5],
         "activities": list(ACTIVITY_LABELS.items()),

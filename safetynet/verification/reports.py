@@ -35,7 +35,7 @@ from safetynet.core.masking import mask_id_number
 from safetynet.core.money import format_yuan
 from safetynet.core.scoping import Actor
 
-from .casefile import completeness_text, flag_label
+from .casefile import flag_label
 from .coverage import DatasetCoverage, coverage_of, gaps, read_datasets, require_reasons
 from .models import HouseholdResult, RunStatus
 from .schemas import DATASETS, Department
