@@ -66,7 +66,7 @@ def summary_text(result, findings_count: int, coverage=()) -> str:
     if head:
         numbers["flags"] = ", ".join(flag_label(f) for f in result.flags) or _("none in the data that was there")
         numbers["read"] = len(read_datasets()) - sum(1 for c in coverage if c.is_gap)
-        body = _("Department data read from %(read)d datasets: %(n)d records found. Counted income ¥%(income)s a month; "
+        body = _("Department data from %(read)d current datasets: %(n)d records found. Counted income ¥%(income)s a month; "
                  "financial assets ¥%(assets)s. Flags: %(flags)s.") % numbers
         return head + "\n" + body
     numbers["flags"] = ", ".join(flag_label(f) for f in result.flags) or _("none")

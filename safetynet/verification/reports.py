@@ -328,10 +328,8 @@ def _file_on_case(actor: Actor, result: HouseholdResult, findings, coverage, cas
 
     from .services import attach_to_case
 
-    if VerificationReport.objects.filter(case_id=case_id, source="engine", findings__run=result.run_id).exists():
-        return
-    case = Case.objects.filter(pk=case_id).first()
-    if case is None:
+    if (VerificationReport.objects.filter(case_id=case_id, source="engine", findings__run=result.run_id).exists()
+            or not Case.objects.filter(pk=case_id).exists()):
         return
     try:
         attach_to_case(actor=actor, run=result.run, result=result, findings=findings, case_id=case_id, coverage=coverage)
