@@ -61,7 +61,7 @@ def test_age_up_to_the_limit_is_fresh_beyond_it_out_of_date():
 def test_a_report_with_no_dataset_is_not_clean_and_names_each_missing_one(case, posts, client_for):
     from safetynet.cases.models import Case, VerificationReport
     from safetynet.verification.coverage import MISSING
-    from safetynet.verification.reports import report_is_clean
+    from safetynet.verification.reports import report_html, report_is_clean
 
     report = verify(posts, case)
     assert report.result.flags == []                                  # nothing found, because nothing was read
@@ -86,6 +86,8 @@ def test_a_report_with_no_dataset_is_not_clean_and_names_each_missing_one(case, 
 
     zh = page.get(f"/verification/reports/{report.result.pk}/", headers={"Accept-Language": "zh-hans"}).content.decode()
     assert ALL_CLEAR_ZH not in zh and "不完整" in zh and "未收到数据" in zh
+    printed = report_html(posts.officer, report.result)                # the A4 report says it first too
+    assert "不完整" in printed and printed.index("不完整") < printed.index("无疑点") and ALL_CLEAR_ZH not in printed
     household = page.get(f"/verification/households/{case.household_id}/", **EN).content.decode()
     assert 'data-testid="result-incomplete"' in household and ">no flag<" not in household
 
