@@ -29,6 +29,7 @@ def waiting_case(vdata, posts, standards, clock, poor_household):
                                              "registered_on": dt.date(2020, 5, 1)}])
     import_rows(posts.officer, "deposits", [{"id_number": head.id_number, "bank": "中国银行", "balance": Decimal("3000"),
                                              "as_of": today}])
+    import_other_datasets(posts.officer)   # every dataset there and fresh: the report is complete
     return walk(posts, poor_household, clock, to="surveyed")
 
 
@@ -75,6 +76,35 @@ def test_county_officer_requests_a_verification_and_sees_the_report(browser, liv
     other = browser.new_page(viewport=PHONE)
     log_in(other, live_site.url, "elsewhere", PASSWORD)
     assert other.goto(f"{live_site.url}/verification/reports/{result.pk}/").status == 404
+
+
+def test_a_report_without_bank_data_says_so_and_is_signed_with_a_reason(browser, live_site, posts, waiting_case):
+    """Issue 15, item 1: the banks sent nothing, so the report says so at the top, never "no flag",
+    and the sign-off — which files it on the case — asks for the reason, beside the dataset."""
+    from safetynet.cases.models import Case
+    from safetynet.verification.models import HouseholdResult, Snapshot
+
+    case = waiting_case
+    Snapshot.objects.filter(dataset="deposits").delete()
+    page = browser.new_page(viewport=DESKTOP)
+    log_in(page, live_site.url, posts.officer.username, PASSWORD)
+    page.goto(f"{live_site.url}/verification/households/{case.household_id}/?case={case.pk}")
+    page.click(f"form:has(input[name=case][value='{case.pk}']) button[type=submit]")
+    page.wait_for_url("**/verification/reports/*/")
+    result = HouseholdResult.objects.get(household_id=case.household_id)
+    top = page.text_content("[data-testid=report-incomplete]")
+    assert page.url.endswith(f"/verification/reports/{result.pk}/") and "Incomplete: 1 of" in top and "bank deposits" in top
+    assert Case.objects.get(pk=case.pk).status == "surveyed"      # not filed until signed with the reason
+    screenshot(page, "verification-report-incomplete")
+    page.click("[data-testid=report-signoff] button[type=submit]")   # the browser asks for the reason first
+    assert page.locator("input[name=reason_deposits]:invalid").count() == 1
+    page.fill("input[name=reason_deposits]", "银行数据下月到 已查看存折")
+    page.click("[data-testid=report-signoff] button[type=submit]")
+    page.wait_for_selector("[data-testid=signoff-reasons]")
+    assert "银行数据下月到" in page.text_content("[data-testid=signoff-reasons]")
+    assert Case.objects.get(pk=case.pk).status == "verified"
+    page.goto(f"{live_site.url}/cases/{case.pk}/")
+    assert "银行数据下月到" in page.text_content("#verification")
 
 
 def test_county_officer_registers_a_department_and_imports_its_file(browser, live_site, posts, vdata, tmp_path):

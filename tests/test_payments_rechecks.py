@@ -232,6 +232,8 @@ def test_the_recheck_page_links_the_report_filed_on_it(payroll, clock, vdata, cl
     verified = rechecks.verify_recheck(actor=p.posts.worker, recheck_id=recheck.pk)
     page = client.get(f"/payments/changes/rechecks/{recheck.pk}/")
     assert f'/verification/reports/{verified.household_result_id}/'.encode() in page.content
+    # no department sent anything here: the report is not an all-clear (issue 15, item 1)
+    assert b'data-testid="result-incomplete"' in page.content and "无疑点".encode() not in page.content
     report_page = client.get(f"/verification/reports/{verified.household_result_id}/")
     assert report_page.status_code == 200
     # and the report links back to the re-check it was filed on

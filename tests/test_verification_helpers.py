@@ -14,7 +14,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-__all__ = ["vdata", "officer", "csv_bytes", "xlsx_bytes", "parquet_bytes", "import_rows", "months_before", "D"]
+__all__ = ["vdata", "officer", "csv_bytes", "xlsx_bytes", "parquet_bytes", "import_rows", "months_before", "D",
+           "import_other_datasets", "STRANGER_ID"]
 
 D = dt.date
 
@@ -90,3 +91,33 @@ def _text(value):
     if isinstance(value, (dt.date, Decimal)):
         return str(value)
     return value
+
+
+STRANGER_ID = "110101195001010019"   # a person in no household of the fixtures
+
+
+def import_other_datasets(actor, *, taken_on: dt.date | None = None) -> list[str]:
+    """A one-row snapshot, about a stranger, of every dataset the verification reads that has no
+    current snapshot yet: a report then knows every dataset was there (verification/coverage.py).
+    Returns the datasets imported."""
+    from safetynet.verification import schemas
+    from safetynet.verification.coverage import read_datasets
+    from safetynet.verification.models import Snapshot, SnapshotStatus
+
+    today = taken_on or dt.date.today()
+    loaded = set(Snapshot.objects.filter(status=SnapshotStatus.CURRENT).values_list("dataset", flat=True))
+    done = []
+    for code in read_datasets():
+        if code in loaded:
+            continue
+        row = {"id_number": STRANGER_ID, "name": "路人甲", "birth_date": dt.date(1950, 1, 1)}
+        for column in schemas.DATASETS[code].columns:
+            if column.name in row or not column.required:
+                continue
+            row[column.name] = {schemas.STRING: "甲", schemas.DATE: today - dt.timedelta(days=1),
+                                schemas.MONTH: months_before(today, 1)[0], schemas.MONEY: Decimal("1.00"),
+                                schemas.NUMBER: Decimal("1"), schemas.ID_NUMBER: STRANGER_ID,
+                                schemas.CHOICE: column.choices[0] if column.choices else ""}[column.type]
+        import_rows(actor, code, [row], taken_on=taken_on)
+        done.append(code)
+    return done

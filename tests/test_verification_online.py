@@ -30,6 +30,7 @@ def world(vdata, posts, standards, clock, poor_household):
                                              "registered_on": dt.date(2020, 5, 1)}])
     import_rows(posts.officer, "deposits", [{"id_number": head.id_number, "bank": "中国银行", "balance": Decimal("3000"),
                                              "as_of": today}])
+    import_other_datasets(posts.officer)   # every dataset there and fresh: the report is complete
     return {"household": poor_household, "head": head, "spouse": spouse}
 
 

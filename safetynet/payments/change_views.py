@@ -252,9 +252,12 @@ def recheck(request, actor, recheck_id):
         item = selectors.get_recheck(actor, recheck_id)
     if action == "survey" and error is not None and error.field == "investigators" and picker.is_valid():
         picker.add_error("investigators", error.message)   # the service's reason, next to the picker
+    from safetynet.verification.reports import report_gaps
+
     result = rechecks.recheck_result(item)
     return render(request, "payments/changes/recheck.html", {
         "r": item, "e": item.enrollment, "result": result, "survey_needed": rechecks.survey_needed(item, result),
+        "result_gaps": len(report_gaps(result)) if result is not None else 0,   # missing or old data: never "no flag"
         "reports": list(item.reports.all()), "signals": list(item.signals.select_related("person")),
         "form": form, "picker": picker, "error": error, "action": action, "outcomes": RecheckOutcome.choices[:5],
         "activities": list(ACTIVITY_LABELS.items()),

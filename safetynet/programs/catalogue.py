@@ -129,6 +129,27 @@ SPECS: tuple[ParameterSpec, ...] = (
           _("Four eyes: whoever signed the verification report or gave the town opinion does not confirm the case"),
           True, "POLICY.md §1 steps 4–6 · MLG-2021 art. 17–20 (verification, town review and confirmation are separate "
           "steps); a local internal-control default", local=True),
+
+    # --- dibao: how old department data may be for a verification report (POLICY.md §5) ---
+    # Local defaults, per kind of dataset (verification/schemas.py names each dataset's kind): a
+    # report read from a snapshot older than this says so at the top, is never called clean, and
+    # its sign-off needs a reason for the dataset (verification/coverage.py).
+    _spec(DIBAO, "data_max_age_civil", CALENDAR_DAYS,
+          _("Department data is out of date after: household registrations and deaths (public security)"), 31,
+          "POLICY.md §5 · MLG-2021 art. 17; local default: deaths are read every month, so a payment stops the "
+          "month after (MLG-2021 art. 30–31)", local=True, minimum=1, maximum=3660),
+    _spec(DIBAO, "data_max_age_income", CALENDAR_DAYS,
+          _("Department data is out of date after: wages, taxes, pensions, benefits, provident fund, medical costs"), 62,
+          "POLICY.md §5 · MLG-2021 art. 13, 17; local default: income counts over the months before the snapshot, "
+          "so an older one misses the household's latest months", local=True, minimum=1, maximum=3660),
+    _spec(DIBAO, "data_max_age_finance", CALENDAR_DAYS,
+          _("Department data is out of date after: deposits, securities, insurance"), 92,
+          "POLICY.md §5 · MLG-2021 art. 14, 17; local default: balances as of the last quarter", local=True,
+          minimum=1, maximum=3660),
+    _spec(DIBAO, "data_max_age_property", CALENDAR_DAYS,
+          _("Department data is out of date after: real estate, businesses, vehicles"), 183,
+          "POLICY.md §5 · MLG-2021 art. 14, 17; local default: registers of property change slowly, read twice a year",
+          local=True, minimum=1, maximum=3660),
     # --- special hardship (POLICY.md §2) ---
     _spec(SPECIAL_HARDSHIP, "basic_living_ratio", RATIO, _("Basic living standard (× dibao standard)"), "1.3",
           "POLICY.md §2 · SH-2021", local=True, minimum=_D("0"), maximum=_D("10")),

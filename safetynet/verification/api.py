@@ -7,6 +7,10 @@
 - GET snapshots: the current snapshot of each dataset (a department's token: of its own datasets).
 - POST households/{id}/verify: run the online verification (optional `case_id`: file the report on it).
 - GET runs/{id}: a run's status and progress.
+- POST reports/{result id}/sign-off: a county officer signs a household's report (`note`, and
+  `reasons` {dataset: text}, one for each dataset the report lacked or read out of date: 422
+  naming the field `reason_<dataset>` otherwise). Every report says per dataset what it knew
+  (`coverage`, `complete`).
 
 Thin: services and selectors do the work.
 """
@@ -64,6 +68,34 @@ class ReportOut(Schema):
     eligible: bool
     findings: list[FindingOut]
     case_report: int | None = None
+    complete: bool
+    coverage: list[CoverageOut]
+
+
+class CoverageOut(Schema):
+    dataset: str
+    state: str                       # fresh | stale (out of date) | missing
+    snapshot_id: int | None
+    taken_on: dt.date | None
+    age_days: int | None
+    max_age_days: int | None
+    records: int                     # the household's records found in it
+    members: int                     # its members with a record
+    reason: str = ""
+
+
+class SignOffIn(InputSchema):
+    note: str = ""
+    reasons: dict[str, str] = {}
+
+
+class SignOffOut(Schema):
+    result: int
+    signed_by: str
+    signed_at: dt.datetime
+    note: str
+    coverage: list[CoverageOut]
+    case_report: int | None = None
 
 
 class VerificationRunOut(Schema):
@@ -115,7 +147,21 @@ def verify_household(request, household_id: int, payload: VerifyIn | None = None
             "per_capita_income": _money(r.per_capita_income), "financial_assets": _money(r.financial_assets),
             "income": r.income, "assets": r.assets, "rule": r.rule, "eligible": r.eligible,
             "findings": [{**f, "monthly_amount": _money(f["monthly_amount"]), "value": _money(f["value"])} for f in report.findings],
-            "case_report": report.case_report_id}
+            "case_report": report.case_report_id, "complete": report.complete,
+            "coverage": [c.as_dict() for c in report.coverage]}
+
+
+@router.post("/reports/{result_id}/sign-off", response=responses(SignOffOut), operation_id="verification_sign_off_report")
+def sign_off_report(request, result_id: int, payload: SignOffIn):
+    from safetynet.cases.models import VerificationReport
+
+    from .reports import sign_off_report as sign
+
+    signed = sign(actor=request.actor, result_id=result_id, note=payload.note, reasons=payload.reasons)
+    filed = (VerificationReport.objects.filter(source="engine", findings__household_result=result_id)
+             .values_list("id", flat=True).first())
+    return {"result": result_id, "signed_by": signed.signed_by, "signed_at": signed.signed_at, "note": signed.note,
+            "coverage": signed.coverage, "case_report": filed}
 
 
 @router.get("/runs/{run_id}", response=responses(VerificationRunOut), operation_id="verification_run")

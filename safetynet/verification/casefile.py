@@ -41,15 +41,42 @@ def _money(value) -> str:
     return f"{Decimal(str(value or 0)):.2f}"
 
 
-def summary_text(result, findings_count: int) -> str:
-    flags = ", ".join(flag_label(f) for f in result.flags) or _("none")
+def completeness_text(coverage) -> str:
+    """The report's first words when it was built on missing or out-of-date data ("" when complete):
+    which datasets, and the reason given for each at sign-off."""
+    from .coverage import gaps, read_datasets
+
+    missing = gaps(coverage)
+    if not missing:
+        return ""
+    lines = [_("INCOMPLETE: %(n)d of %(total)d department datasets were missing or out of date; this report cannot "
+               "show that the household is within the limits.") % {"n": len(missing), "total": len(read_datasets())}]
+    lines += ["- " + c.describe() for c in missing]
+    return "\n".join(lines)
+
+
+def summary_text(result, findings_count: int, coverage=()) -> str:
+    """What the case keeps of the report. Built on missing or out-of-date data, it says so first,
+    and "no flag" reads as "no flag in the data that was there", never as all departments checked."""
+    from .coverage import read_datasets
+
+    head = completeness_text(coverage)
+    numbers = {"n": findings_count, "income": f"{Decimal(result.counted_income):,.2f}",
+               "assets": f"{Decimal(result.financial_assets):,.2f}"}
+    if head:
+        numbers["flags"] = ", ".join(flag_label(f) for f in result.flags) or _("none in the data that was there")
+        numbers["read"] = len(read_datasets()) - sum(1 for c in coverage if c.is_gap)
+        body = _("Department data from %(read)d current datasets: %(n)d records found. Counted income ¥%(income)s a month; "
+                 "financial assets ¥%(assets)s. Flags: %(flags)s.") % numbers
+        return head + "\n" + body
+    numbers["flags"] = ", ".join(flag_label(f) for f in result.flags) or _("none")
     return _("Department data: %(n)d records found. Counted income ¥%(income)s a month; financial assets ¥%(assets)s. "
-             "Flags: %(flags)s.") % {"n": findings_count, "income": f"{Decimal(result.counted_income):,.2f}",
-                                     "assets": f"{Decimal(result.financial_assets):,.2f}", "flags": flags}
+             "Flags: %(flags)s.") % numbers
 
 
-def case_findings(run, result, findings: list[dict], snapshot: dict) -> dict:
-    """The `findings` dict of the case's VerificationReport."""
+def case_findings(run, result, findings: list[dict], snapshot: dict, coverage=()) -> dict:
+    """The `findings` dict of the case's VerificationReport; `coverage` per dataset (coverage.py),
+    with the reasons given at sign-off for what was missing or out of date."""
     income = []
     for category, amount in (result.income or {}).items():
         if category in _DEPARTMENT_INCOME and Decimal(str(amount)) > 0:
@@ -75,4 +102,5 @@ def case_findings(run, result, findings: list[dict], snapshot: dict) -> dict:
                 "subject": f.get("subject") or "", "date": f.get("record_date").isoformat() if f.get("record_date") else None}
                for f in findings]
     return {"run": run.pk, "household_result": result.pk, "flags": list(result.flags), "rule": result.rule,
-            "income": income, "assets": assets, "records": records}
+            "income": income, "assets": assets, "records": records,
+            "coverage": [c.as_dict() for c in coverage], "complete": not any(c.is_gap for c in coverage)}

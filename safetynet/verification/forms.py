@@ -12,6 +12,27 @@ class NoteForm(forms.Form):
                            widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))
 
 
+class SignOffForm(NoteForm):
+    """A report's sign-off: the note, and a reason field for each dataset that was missing or out
+    of date (none when every dataset was there and fresh: one submit). Shapes only: the rule that
+    each needs a reason is coverage.require_reasons, and its errors come back on these fields."""
+
+    def __init__(self, *args, gaps=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.gaps = list(gaps)
+        for gap in self.gaps:
+            self.fields[gap.field] = forms.CharField(
+                label=gap.describe(), required=False, max_length=500,
+                widget=forms.TextInput(attrs={"class": "form-control", "data-dataset": gap.dataset}))
+
+    def reasons(self) -> dict:
+        """{dataset: the reason as typed}: the service checks and cleans them."""
+        return {g.dataset: self.data.get(g.field, "") for g in self.gaps}
+
+    def reason_fields(self):
+        return [self[g.field] for g in self.gaps]
+
+
 class RejectForm(forms.Form):
     note = forms.CharField(label=_("Why is this not the person?"), max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))

@@ -10,6 +10,11 @@ Reads go through the actor's scope: a result belongs to its household's area, so
 sees the reports of his town's households (and so of his town's cases) and nothing else (404).
 The sign-off is a write: `sign_off_report`, audited, by a county officer ("verification.run")
 acting as a person — the verification service never signs.
+
+Above all the report says what it knew (coverage.py): per dataset, whether a snapshot was there,
+its date and age, and whether the household matched in it. Built on a missing or out-of-date
+dataset, it says so at the top, is never "clean", and its sign-off needs a reason for each such
+dataset; that sign-off is also what files it on the case waiting for it.
 """
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ from safetynet.core.money import format_yuan
 from safetynet.core.scoping import Actor
 
 from .casefile import flag_label
+from .coverage import DatasetCoverage, coverage_of, gaps, read_datasets, require_reasons
 from .models import HouseholdResult, RunStatus
 from .schemas import DATASETS, Department
 from .selectors import findings_for_household
@@ -251,8 +257,12 @@ def report_context(actor: Actor, result: HouseholdResult) -> dict:
     income = [{"label": str(INCOME_LABELS.get(k, k)), "amount": format_yuan(_dec(v))}
               for k, v in (result.income or {}).items() if _dec(v)]
     sign_off = ReportSignOff.objects.filter(result=result).first()
+    coverage = report_coverage(result, findings, sign_off)
+    missing = gaps(coverage)
     rule = result.rule or {}
     return {
+        "coverage": coverage, "gaps": missing, "complete": not missing, "clean": not missing and not result.flags,
+        "datasets_read": len(read_datasets()) - len(missing), "datasets_total": len(read_datasets()),
         "result": result, "run": run, "household": household, "area_name": area_name, "case_id": case_of(result),
         "recheck_ids": rechecks_of(actor, result),
         "members": members, "findings_count": len(findings), "thresholds": thresholds(result), "flags": flag_reasons(result),
@@ -280,9 +290,55 @@ def report_pdf(actor: Actor, result: HouseholdResult) -> bytes:
 # Sign-off
 # --------------------------------------------------------------------------------------------
 
+def report_coverage(result: HouseholdResult, findings, sign_off: ReportSignOff | None = None) -> list[DatasetCoverage]:
+    """Per dataset, what the report knew: as signed (with the reasons given), or as the run read it."""
+    if sign_off is not None and sign_off.coverage:
+        return [DatasetCoverage.from_dict(row) for row in sign_off.coverage]
+    return coverage_of(result.run, result.area_code, findings)
+
+
+def report_gaps(result: HouseholdResult) -> list[DatasetCoverage]:
+    """The datasets the report lacked or read out of date (with the reasons, once signed)."""
+    sign_off = ReportSignOff.objects.filter(result=result).first()
+    return gaps(report_coverage(result, findings_for_household(result.run, result.household_id), sign_off))
+
+
+def report_is_clean(result: HouseholdResult) -> bool:
+    """No flag, and every dataset there and fresh: only then may a page say "no flag" alone."""
+    return not result.flags and not report_gaps(result)
+
+
+def sign_off_report(*, actor: Actor, result_id: int, note: str = "", reasons: dict | None = None) -> ReportSignOff:
+    """A county officer signs the report: from then on it reads as signed, by whom and when.
+
+    `reasons` {dataset: text}: one for each dataset that was missing or out of date
+    (coverage.require_reasons; refused naming the field otherwise). A report so signed, whose
+    case still waits for its verification, is filed on the case now (services.attach_to_case):
+    a complete one was filed when it was made."""
+    sign_off, result, findings, coverage = _sign(actor=actor, result_id=result_id, note=note, reasons=reasons)
+    case_id = case_of(result)
+    if gaps(coverage) and case_id is not None:
+        _file_on_case(actor, result, findings, coverage, case_id)
+    return sign_off
+
+
+def _file_on_case(actor: Actor, result: HouseholdResult, findings, coverage, case_id: int) -> None:
+    from safetynet.cases.errors import TransitionNotAllowed
+    from safetynet.cases.models import Case, VerificationReport
+
+    from .services import attach_to_case
+
+    if (VerificationReport.objects.filter(case_id=case_id, source="engine", findings__run=result.run_id).exists()
+            or not Case.objects.filter(pk=case_id).exists()):
+        return
+    try:
+        attach_to_case(actor=actor, run=result.run, result=result, findings=findings, case_id=case_id, coverage=coverage)
+    except TransitionNotAllowed:
+        return   # the case moved on (a verification entered by hand, a withdrawal): the report stays signed
+
+
 @transaction.atomic(durable=True)
-def sign_off_report(*, actor: Actor, result_id: int, note: str = "") -> ReportSignOff:
-    """A county officer signs the report: from then on it reads as signed, by whom and when."""
+def _sign(*, actor: Actor, result_id: int, note: str, reasons: dict | None):
     actor.require(SIGN_PERMISSION)
     if actor.user_id is None:
         raise PermissionDenied(_("A county officer signs verification reports; the system never does."), code="forbidden")
@@ -291,6 +347,8 @@ def sign_off_report(*, actor: Actor, result_id: int, note: str = "") -> ReportSi
         raise Conflict(_("The verification is not finished yet."), code="run_not_done")
     if ReportSignOff.objects.filter(result=result).exists():
         raise Conflict(_("This report is already signed."), code="already_signed")
+    findings = findings_for_household(result.run, result.household_id)
+    coverage = require_reasons(coverage_of(result.run, result.area_code, findings), reasons)
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.filter(pk=actor.user_id).first()
@@ -299,10 +357,11 @@ def sign_off_report(*, actor: Actor, result_id: int, note: str = "") -> ReportSi
         with transaction.atomic():
             sign_off = ReportSignOff.objects.create(
                 result=result, signed_by=actor.username, signed_name=full_name, signed_role=actor.role,
-                signed_area=actor.area_code, signed_at=timezone.now(), note=(note or "").strip()[:2000])
+                signed_area=actor.area_code, signed_at=timezone.now(), note=(note or "").strip()[:2000],
+                coverage=[c.as_dict() for c in coverage])
     except IntegrityError:
         raise Conflict(_("This report is already signed."), code="already_signed")
     record_event(actor=actor, action="verification.sign_off_report", obj=result,
                  after={"run": result.run_id, "household": result.household_id, "flags": result.flags,
-                        "note": sign_off.note})
-    return sign_off
+                        "note": sign_off.note, "reasons": {c.dataset: c.reason for c in coverage if c.reason}})
+    return sign_off, result, findings, coverage

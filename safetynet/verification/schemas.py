@@ -85,6 +85,23 @@ class Dataset:
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
 
+    @property
+    def freshness_parameter(self) -> str:
+        """The dibao parameter (programs/catalogue.py) saying how old this dataset's snapshot may be."""
+        return FRESHNESS_PARAMETERS[self.department]
+
+
+# How old a department's data may be before a report says it is out of date: one parameter per
+# kind of data, resolved per area and month (verification/coverage.py).
+FRESHNESS_PARAMETERS = {
+    Department.PUBLIC_SECURITY: "data_max_age_civil",
+    Department.TAX: "data_max_age_income", Department.HRSS: "data_max_age_income",
+    Department.PROVIDENT_FUND: "data_max_age_income", Department.MEDICAL_INSURANCE: "data_max_age_income",
+    Department.FINANCE: "data_max_age_finance",
+    Department.HOUSING: "data_max_age_property", Department.MARKET_REGULATION: "data_max_age_property",
+    Department.VEHICLES: "data_max_age_property",
+}
+
 
 IDENTITY = "identity"   # in a key: the person, by ID number, else by name and birth date
 IDENTITY_COLUMNS = (

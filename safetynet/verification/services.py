@@ -27,6 +27,7 @@ from safetynet.core.scoping import Actor, get_in_scope, in_scope
 
 from . import engine, importer, storage
 from .casefile import case_findings, summary_text
+from .coverage import assess_coverage, coverage_of, gaps, is_complete, limits_for
 from .department_accounts import department_of, register_department_account  # noqa: F401 (the department's own service)
 from .errors import AuthorizationMissing, RunNotResumable, SnapshotRejected, WrongDepartment
 from .export import export_households
@@ -202,11 +203,18 @@ class HouseholdReport:
     result: HouseholdResult
     findings: list[dict]
     case_report_id: int | None = None
+    coverage: list = field(default_factory=list)   # per dataset read (coverage.DatasetCoverage)
+
+    @property
+    def complete(self) -> bool:
+        return is_complete(self.coverage)
 
 
 def verify_household(*, actor: Actor, household_id: int, case_id: int | None = None) -> HouseholdReport:
     """Verify one household now against every current snapshot and keep the run, its result and
-    its findings; with `case_id`, file the report on the case (cases.services.record_engine_verification).
+    its findings; with `case_id`, file the report on the case (cases.services.record_engine_verification)
+    when every dataset was there and fresh. A report built on missing or out-of-date data is filed
+    when a county officer signs it off with a reason for each such dataset (reports.sign_off_report).
 
     Checks: the actor may run verifications (403) in the household's area (404); the applicant's
     authorization is on the case (or, without a case, on one of the household's applications);
@@ -232,6 +240,9 @@ def verify_household(*, actor: Actor, household_id: int, case_id: int | None = N
     assessments = engine.assess_totals(engine.iter_report_totals(online.household_rows), resolver, as_of)
     snapshots = {r.dataset: r for r in refs}
     result_flags = assessments[0].flags if assessments else []
+    findings = engine.finding_dicts(online.findings, snapshots)
+    coverage = assess_coverage({r.dataset: (r.id, r.taken_on) for r in refs}, as_of=as_of,
+                               limits=limits_for(household.area_id, as_of), findings=findings)
     now = timezone.now()
     with transaction.atomic(durable=True):
         run = VerificationRun.objects.create(
@@ -246,24 +257,27 @@ def verify_household(*, actor: Actor, household_id: int, case_id: int | None = N
                                          households=1, findings=online.findings.num_rows, done_at=now)
         record_event(actor=actor, action="verification.verify_household", obj=run,
                      after={"household": household.pk, "case": case.pk if case else None, "flags": result_flags,
-                            "findings": online.findings.num_rows, "snapshots": run.snapshots})
+                            "findings": online.findings.num_rows, "snapshots": run.snapshots,
+                            "missing_or_out_of_date": [c.dataset for c in gaps(coverage)]})
     result = HouseholdResult.objects.get(run=run, household_id=household.pk)
-    findings = engine.finding_dicts(online.findings, snapshots)
     report_id = None
-    if case is not None:
-        report_id = attach_to_case(actor=actor, run=run, result=result, findings=findings, case_id=case.pk)
-    return HouseholdReport(run=run, result=result, findings=findings, case_report_id=report_id)
+    if case is not None and is_complete(coverage):
+        report_id = attach_to_case(actor=actor, run=run, result=result, findings=findings, case_id=case.pk,
+                                   coverage=coverage)
+    return HouseholdReport(run=run, result=result, findings=findings, case_report_id=report_id, coverage=coverage)
 
 
-def attach_to_case(*, actor: Actor, run: VerificationRun, result: HouseholdResult, findings: list[dict], case_id: int) -> int:
-    """File the result on the case through the cases app's own service (its transition, its audit)."""
+def attach_to_case(*, actor: Actor, run: VerificationRun, result: HouseholdResult, findings: list[dict], case_id: int,
+                   coverage=()) -> int:
+    """File the result on the case through the cases app's own service (its transition, its audit),
+    with what the report knew per dataset (and the reasons given for what was missing)."""
     from safetynet.cases.models import Case
     from safetynet.cases.services import record_engine_verification
 
     case = Case.objects.only("id", "snapshot").get(pk=case_id)
     report = record_engine_verification(
-        actor=actor, case_id=case_id, summary=summary_text(result, len(findings)),
-        findings=case_findings(run, result, findings, case.snapshot or {}),
+        actor=actor, case_id=case_id, summary=summary_text(result, len(findings), coverage),
+        findings=case_findings(run, result, findings, case.snapshot or {}, coverage),
         total_monthly_income=result.counted_income, total_financial_assets=result.financial_assets)
     return report.pk
 
@@ -408,20 +422,26 @@ def _attach_cases(actor: Actor, run: VerificationRun) -> None:
 
     attached = dict(run.notes.get("attached", {}))
     errors = dict(run.notes.get("attach_errors", {}))
+    awaiting = dict(run.notes.get("awaiting_sign_off", {}))   # case → result: missing or old data, filed at sign-off
     for case_id, household_id in (run.notes.get("cases") or {}).items():
-        if case_id in attached:
+        if case_id in attached or case_id in awaiting:
             continue
         if VerificationReport.objects.filter(case_id=int(case_id), source="engine", findings__run=run.pk).exists():
             continue
         result = HouseholdResult.objects.filter(run=run, household_id=household_id).first()
         if result is None:
             continue
+        findings = findings_for_household(run, household_id)
+        coverage = coverage_of(run, result.area_code, findings)
+        if not is_complete(coverage):
+            awaiting[case_id] = result.pk
+            continue
         try:
-            attached[case_id] = attach_to_case(actor=actor, run=run, result=result,
-                                               findings=findings_for_household(run, household_id), case_id=int(case_id))
+            attached[case_id] = attach_to_case(actor=actor, run=run, result=result, findings=findings,
+                                               case_id=int(case_id), coverage=coverage)
         except SafetyNetError as error:
             errors[case_id] = error.message
-    notes = dict(run.notes, attached=attached, attach_errors=errors)
+    notes = dict(run.notes, attached=attached, attach_errors=errors, awaiting_sign_off=awaiting)
     VerificationRun.objects.filter(pk=run.pk).update(notes=notes)
     run.notes = notes
 

@@ -1,6 +1,8 @@
 """A county officer's sign-off of a household's verification report (POLICY.md §5; issue 4,
 part 4): who signed which result, when, with what note. One per result, audited
-(reports.sign_off_report); the report reads as signed from then on."""
+(reports.sign_off_report); the report reads as signed from then on. `coverage` keeps, per dataset,
+what the report knew when it was signed (coverage.DatasetCoverage.as_dict), with the officer's
+reason for each dataset that was missing or out of date."""
 from __future__ import annotations
 
 from django.db import models
@@ -16,6 +18,7 @@ class ReportSignOff(models.Model):
     signed_area = models.CharField(max_length=18, blank=True)
     signed_at = models.DateTimeField(verbose_name=_("signed at"))
     note = models.TextField(blank=True, verbose_name=_("note"))
+    coverage = models.JSONField(default=list, blank=True, verbose_name=_("department data covered"))
 
     class Meta:
         verbose_name = _("report sign-off")

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError
+from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError, ValidationError
 from safetynet.core.masking import mask_id_number
 from safetynet.core.money import format_yuan
 from safetynet.core.decorators import post_view
@@ -26,7 +26,7 @@ from safetynet.core.privatefiles import answer_file, download_view
 
 from . import identity_services, reports, selectors, services
 from .casefile import flag_label
-from .forms import NoteForm, RejectForm, RequestForm
+from .forms import NoteForm, RejectForm, RequestForm, SignOffForm
 from .identity_models import ProposalStatus
 from .models import RunStatus
 
@@ -51,6 +51,11 @@ def _page(request, total: int) -> tuple[int, int]:
 # A household: its reports, and the request for a new one
 # --------------------------------------------------------------------------------------------
 
+def _result_row(result) -> dict:
+    missing = len(reports.report_gaps(result))
+    return {"result": result, "flags": [flag_label(f) for f in result.flags or []], "complete": not missing, "gaps": missing}
+
+
 @require_GET
 @verification_view()
 def household_page(request, actor, household_id: int):
@@ -67,7 +72,7 @@ def household_page(request, actor, household_id: int):
     except ValueError:
         highlighted = 0
     return render(request, "verification/household.html", {
-        "household": household, "results": [{"result": r, "flags": [flag_label(f) for f in r.flags or []]} for r in results],
+        "household": household, "results": [_result_row(r) for r in results],
         "cases": [{"case": c, "waiting": c.status == Status.SURVEYED, "authorized": c.authorization_signed_at is not None,
                    "highlighted": c.pk == highlighted} for c in cases],
         "can_run": actor.can("verification.run"), "any_authorized": any(c.authorization_signed_at for c in cases),
@@ -92,6 +97,9 @@ def request_verification(request, actor):
         url = reverse("verification:household", args=[household_id])
         return redirect(f"{url}?case={case_id}" if case_id else url)
     messages.success(request, _("Verification done: %(n)d records found.") % {"n": len(report.findings)})
+    if case_id and not report.complete:
+        messages.warning(request, _("Department data is missing or out of date: the report is filed on case #%(case)s "
+                                    "when you sign it off with a reason for each such dataset.") % {"case": case_id})
     return redirect("verification:report", result_id=report.result.pk)
 
 
@@ -99,13 +107,16 @@ def request_verification(request, actor):
 # The report
 # --------------------------------------------------------------------------------------------
 
+def _render_report(request, actor, result, form=None, status: int = 200):
+    context = reports.report_context(actor, result)
+    context["sign_form"] = form or SignOffForm(gaps=context["gaps"])
+    return render(request, "verification/report.html", context, status=status)
+
+
 @require_GET
 @verification_view()
 def report_page(request, actor, result_id: int):
-    result = reports.get_result(actor, result_id)
-    context = reports.report_context(actor, result)
-    context["sign_form"] = NoteForm()
-    return render(request, "verification/report.html", context)
+    return _render_report(request, actor, reports.get_result(actor, result_id))
 
 
 @download_view
@@ -120,12 +131,21 @@ def report_pdf(request, actor, result_id: int):
 @require_POST
 @verification_view()
 def sign_off(request, actor, result_id: int):
-    form = NoteForm(request.POST)
+    result = reports.get_result(actor, result_id)
+    form = SignOffForm(request.POST, gaps=reports.report_gaps(result))
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
-        reports.sign_off_report(actor=actor, result_id=result_id, note=note)
+        reports.sign_off_report(actor=actor, result_id=result_id, note=note, reasons=form.reasons())
     except (NotFound, PermissionDenied):
         raise
+    except ValidationError as error:
+        fields = dict(error.details.get("fields") or {})
+        if error.field and error.field not in fields:
+            fields[error.field] = error.message
+        for name, message in fields.items():
+            form.add_error(name if name in form.fields else None, message)
+        messages.error(request, error.message)
+        return _render_report(request, actor, result, form=form, status=422)
     except SafetyNetError as error:
         messages.error(request, error.message)
     else:
