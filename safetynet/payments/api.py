@@ -22,7 +22,6 @@ from ninja import Field, File, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from safetynet.core.apischemas import InputSchema, PageQuery, refuse_unknown_form_fields, responses
-from safetynet.core.errors import NotFound
 from safetynet.core.privatefiles import answer_file
 
 from . import jobs, selectors, services
