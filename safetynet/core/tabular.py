@@ -224,7 +224,7 @@ def write_error_sheet(columns: list[str], errors: list[RowError]) -> bytes:
 
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = "errors"
+    sheet.title = _("errors")[:31]
     sheet.append([_("row"), _("field"), _("reason"), *columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -233,3 +233,31 @@ def write_error_sheet(columns: list[str], errors: list[RowError]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing the CSV files people open (issue 15, item 11)
+# ---------------------------------------------------------------------------------------------
+# Excel in a Chinese Windows reads a CSV without a byte-order mark as GBK and shows UTF-8
+# Chinese as mojibake; with the BOM it reads UTF-8. Every CSV SafetyNet writes goes through
+# these two, so every one opens as it is: the BOM, the comma dialect, CRLF line ends.
+OFFICE_CSV = "text/csv; charset=utf-8"
+OFFICE_CSV_ENCODING = "utf-8-sig"     # writes the BOM first; reads with or without it
+
+
+def open_office_csv(path: Path, header: list[str]):
+    """A CSV file opened for writing row by row: (handle, csv writer), the BOM and `header`
+    already written. The caller closes the handle."""
+    handle = Path(path).open("w", encoding=OFFICE_CSV_ENCODING, newline="")
+    writer = csv.writer(handle)
+    writer.writerow([str(h) for h in header])
+    return handle, writer
+
+
+def office_csv(header: list[str], rows: Iterable[Iterable]) -> bytes:
+    """A whole CSV as bytes: the BOM, `header` (translated labels, str() of lazy ones) and `rows`."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([str(h) for h in header])
+    writer.writerows(rows)
+    return buffer.getvalue().encode(OFFICE_CSV_ENCODING)

@@ -3,7 +3,8 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import Http404, HttpResponseForbidden, HttpResponseRedirect, JsonResponse
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -65,7 +66,7 @@ def calendar(request):
                 messages.success(request, _("%(date)s saved.") % {"date": day.date.isoformat()})
                 return redirect(f"{request.path}?year={day.date.year}")
         except PermissionDenied as exc:
-            return HttpResponseForbidden(exc.message)
+            raise DjangoPermissionDenied(exc.message)
         except NotFound as exc:
             messages.error(request, exc.message)
         except (SafetyNetError, ValueError) as exc:
