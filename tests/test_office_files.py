@@ -9,7 +9,6 @@ import csv
 import io
 import re
 
-import pytest
 from django.urls import reverse
 
 from safetynet.payments.models import PayrollRun

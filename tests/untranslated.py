@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-# Words a Chinese page may show in Latin letters: file formats, the product's name, units.
+# Words a Chinese page may show in Latin letters: file formats, the product's name, units, and
+# the date-format notation Chinese software uses too (请按 YYYY-MM 格式填写).
 ALLOWED = frozenset({
+    "YYYY", "MM", "DD",
     "ID", "PDF", "CSV", "Excel", "xlsx", "csv", "pdf", "QR", "API", "URL", "SafetyNet", "English",
     "Parquet", "DuckDB", "HTTP", "HTTPS", "JSON", "UTF", "BOM", "MB", "KB", "GB", "TB", "OK", "CPU",
     "Ibis", "Splink", "WeasyPrint", "Token", "token", "Bearer",

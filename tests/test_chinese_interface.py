@@ -1,0 +1,138 @@
+"""The Chinese interface, post by post (issue 15, items 12 and 13): every entry of a post's menu
+opens (the menu offers no page the post may not see), a page the post may not see answers with
+its reason in Chinese, and the main pages show no untranslated English
+(`tests.untranslated.english_words_in`)."""
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from safetynet.core.menu import MENU, menu_for
+from tests.payments_helpers import *  # noqa: F401,F403
+from tests.payments_helpers import Payroll, make_poor_household, walk
+from tests.untranslated import english_in_context
+
+ROLES = ("grid", "cadre", "worker", "leader", "officer", "county_leader", "inspector")
+
+
+def _in_chinese(client, actor):
+    client.force_login(get_user_model().objects.get(pk=actor.user_id))
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    return client
+
+
+def _untranslated(response) -> list[tuple[str, str]]:
+    return english_in_context(response.content.decode())
+
+
+@pytest.fixture
+def office(posts, clock, standards, village, other_village, make_actor):
+    """The posts of a county with one confirmed dibao case, enrolled, and a payroll run, worked
+    in Chinese as a Chinese office works (a decision keeps the words it was taken in)."""
+    from django.utils import translation
+
+    from safetynet.payments import services
+
+    with translation.override("zh-hans"):
+        household = make_poor_household(posts.worker, village.code)
+        p = Payroll(posts, walk(posts, household, clock), village, other_village)
+        p.run = services.generate_payroll_run(actor=p.posts.officer, county_code=p.village.code[:6], month="2025-10")
+    p.posts.provider = make_actor("provider_worker", p.village.code[:9])
+    return p
+
+
+def main_pages(p) -> list[str]:
+    return [reverse("home"), reverse("cases:queue"), reverse("cases:list"), reverse("cases:detail", args=[p.case.pk]),
+            reverse("registry:household_list"), reverse("registry:household_detail", args=[p.case.household_id]),
+            reverse("areas:tree"), reverse("programs:index"), reverse("programs:standards", args=["dibao"]),
+            reverse("payments:runs"), reverse("payments:run", args=[p.run.pk]), reverse("verification:data"),
+            reverse("changes:queue"), reverse("calendar") + "?year=2025"]
+
+
+@pytest.mark.parametrize("role", ROLES + ("provider",))
+def test_every_menu_entry_opens_and_every_main_page_is_chinese(client, office, role):
+    actor = getattr(office.posts, role)
+    client = _in_chinese(client, actor)
+    entries = menu_for(actor)
+    home = client.get(reverse("home"))
+    for entry in entries:
+        assert f'href="{entry["url"]}"' in home.content.decode() or entry["url_name"] == "home"
+        response = client.get(entry["url"], follow=True)
+        assert response.status_code == 200, (role, entry["url_name"], response.status_code)
+    hidden = [e.url_name for e in MENU if e.url_name not in {x["url_name"] for x in entries}]
+    for url_name in hidden:
+        if url_name == "changes:report_list":
+            continue
+        assert f'href="{reverse(url_name)}"' not in home.content.decode(), (role, url_name)
+    for url in main_pages(office):
+        response = client.get(url, follow=True)
+        assert response.status_code in (200, 403), (role, url, response.status_code)
+        if response.status_code == 403:
+            assert 'data-testid="forbidden"' in response.content.decode(), (role, url)
+        assert _untranslated(response) == [], (role, url, _untranslated(response))
+
+
+def test_a_forbidden_page_says_why_in_the_users_language(client, office):
+    grid = office.posts.grid
+    zh = _in_chinese(client, grid).get(reverse("payments:runs"))
+    body = zh.content.decode()
+    assert zh.status_code == 403
+    assert 'data-testid="forbidden"' in body and "无权访问" in body
+    assert "Forbidden" not in body and _untranslated(zh) == []
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    en = client.get(reverse("payments:runs"))
+    assert en.status_code == 403 and "Not allowed" in en.content.decode()
+
+
+def test_the_calendar_names_holidays_in_chinese(client, office):
+    from safetynet.core.workdays import seed_calendar
+
+    seed_calendar()
+    page = _in_chinese(client, office.posts.worker).get(reverse("calendar") + "?year=2025")
+    body = page.content.decode()
+    assert "国庆节" in body and "春节" in body
+    assert _untranslated(page) == []
+    assert "National Day" not in body
+
+
+def test_the_decision_letter_cites_regulations_by_name(office):
+    from safetynet.cases.letters import decision_letter_html
+    from safetynet.programs.legal import internal_codes_in
+    from tests.untranslated import english_words_in
+
+    decision = office.case.decisions.first()
+    html = decision_letter_html(office.case, decision)
+    assert "《最低生活保障审核确认办法》" in html
+    assert internal_codes_in(html) == []
+    assert english_words_in(html) == []
+
+
+def test_no_chinese_translation_names_an_internal_code():
+    """Every Chinese string cites regulations by name: no POLICY.md, no MLG-2021, no SH-2021."""
+    import re
+    from pathlib import Path
+
+    from safetynet.programs.legal import internal_codes_in
+
+    po = Path(__file__).resolve().parent.parent / "safetynet/locale/zh_Hans/LC_MESSAGES/django.po"
+    text = po.read_text(encoding="utf-8")
+    offending = []
+    for match in re.finditer(r'^msgstr ((?:"(?:[^"\\]|\\.)*"\n)+)', text, re.M):
+        translation = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', match.group(1)))
+        if internal_codes_in(translation):
+            offending.append(translation)
+    assert offending == []
+
+
+@pytest.mark.parametrize("language, expected", [
+    ("zh-hans", "《最低生活保障审核确认办法》第二十三条"),
+    ("en", "Measures for the Review and Confirmation of Minimum Living Guarantees, art. 23"),
+])
+def test_a_rule_reference_reads_as_the_regulation_and_article(language, expected):
+    from safetynet.programs import legal
+
+    assert legal.readable("POLICY.md §1 · MLG-2021 art. 23", language) == expected
+    assert legal.readable("POLICY.md §2", "zh-hans") == "《特困人员认定办法》"
+    assert legal.cite("SH-2021", 21, 22, "zh-hans") == "《特困人员认定办法》第二十一条至第二十二条"
+    assert legal.chinese_number(105) == "一百零五" and legal.chinese_number(14) == "十四"
