@@ -136,3 +136,23 @@ def test_a_rule_reference_reads_as_the_regulation_and_article(language, expected
     assert legal.readable("POLICY.md §2", "zh-hans") == "《特困人员认定办法》"
     assert legal.cite("SH-2021", 21, 22, "zh-hans") == "《特困人员认定办法》第二十一条至第二十二条"
     assert legal.chinese_number(105) == "一百零五" and legal.chinese_number(14) == "十四"
+
+
+def more_pages(p) -> list[str]:
+    return [reverse("cases:new"), reverse("cases:overdue"), reverse("registry:household_create"),
+            reverse("registry:import"), reverse("payments:enrollment", args=[p.base.pk]),
+            reverse("changes:report_list"), reverse("changes:enrollment", args=[p.base.pk]),
+            reverse("publicity:board", args=[p.village.code]), reverse("verification:runs"),
+            reverse("verification:departments"), reverse("verification:proposals"),
+            reverse("verification:household", args=[p.case.household_id]), reverse("payments:simulation"),
+            reverse("payments:restandard"), reverse("programs:history", args=["dibao", "urban_standard"]),
+            reverse("areas:import")]
+
+
+@pytest.mark.parametrize("role", ("cadre", "worker", "officer", "county_leader"))
+def test_the_working_pages_are_chinese(client, office, role):
+    client = _in_chinese(client, getattr(office.posts, role))
+    for url in more_pages(office):
+        response = client.get(url, follow=True)
+        assert response.status_code in (200, 403), (role, url, response.status_code)
+        assert _untranslated(response) == [], (role, url, _untranslated(response))

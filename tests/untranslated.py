@@ -1,7 +1,7 @@
 """Finds English left in a page of the Chinese interface (issue 15, item 13).
 
 `english_words_in(html)` reads what a person sees (text nodes, placeholders and tooltips; not
-scripts, styles, URLs or the language picker's own "English") and answers every word in Latin
+scripts, styles, code to type as it is, URLs or the language picker's own "English") and answers every word in Latin
 letters that is neither a proper noun nor a unit people use as they are in Chinese offices
 (ID, PDF, CSV, Excel, ...). Used by the page tests and by the browser walk, which passes
 `page.content()`.
@@ -19,7 +19,9 @@ ALLOWED = frozenset({
     "Parquet", "DuckDB", "HTTP", "HTTPS", "JSON", "UTF", "BOM", "MB", "KB", "GB", "TB", "OK", "CPU",
     "Ibis", "Splink", "WeasyPrint", "Token", "token", "Bearer",
 })
-_SKIPPED_TAGS = {"script", "style", "template", "noscript"}
+# Scripts and styles are not text; <code>, <kbd> and <samp> hold what is typed as it is (a
+# column name a file must carry, a command).
+_SKIPPED_TAGS = {"script", "style", "template", "noscript", "code", "kbd", "samp"}
 _VISIBLE_ATTRIBUTES = ("placeholder", "title")
 # Addresses, file names and e-mail addresses are what they are in any language.
 _NOT_WORDS = re.compile(r"(?:https?://|(?<!\S)/)\S*|\S+@\S+|\S+\.(?:csv|xlsx|pdf|txt|parquet|zip)\b", re.IGNORECASE)
