@@ -22,6 +22,14 @@ def _in_chinese(client, actor):
     return client
 
 
+def _menu_links(html: str) -> list[str]:
+    """The links of the main menu as the page shows them (the bar's first list)."""
+    import re
+
+    menu = html.split('id="mainnav"', 1)[1].split("</ul>", 1)[0]
+    return re.findall(r'href="([^"]+)"', menu)
+
+
 def _untranslated(response) -> list[tuple[str, str]]:
     return english_in_context(response.content.decode())
 
@@ -38,8 +46,32 @@ def office(posts, clock, standards, village, other_village, make_actor):
         household = make_poor_household(posts.worker, village.code)
         p = Payroll(posts, walk(posts, household, clock), village, other_village)
         p.run = services.generate_payroll_run(actor=p.posts.officer, county_code=p.village.code[:6], month="2025-10")
+        p.sh_case = _special_hardship_case(posts, village, clock)
     p.posts.provider = make_actor("provider_worker", p.village.code[:9])
     return p
+
+
+def _special_hardship_case(posts, village, clock):
+    """A lone 75-year-old's special-hardship case, surveyed and verified, with a son who cannot
+    support him: its page shows the supporters and the rule's breakdown."""
+    from safetynet.cases import services as case_services
+    from safetynet.cases.models import Case
+    from safetynet.cases.supporters import record_supporter
+    from safetynet.registry.services import create_household
+    from tests.cases_helpers import D, investigators, new_id
+
+    elder = create_household(actor=posts.worker, area_code=village.code, address="五保户", registration_type="urban",
+                             members=[{"name": "孙五保", "id_number": new_id(D(1950, 5, 5)), "relation_to_head": "head",
+                                       "work_ability": "none"}])
+    case = walk(posts, elder, clock, to="accepted", program="special_hardship")
+    record_supporter(actor=posts.worker, case_id=case.pk, name="孙大", relation="child", inability="imprisoned",
+                     id_number=new_id(D(1975, 1, 1)))
+    case_services.record_survey(actor=posts.worker, case_id=case.pk, conducted_on=clock(), investigators=investigators(),
+                                findings="独居", signed_by_household=True,
+                                daily_activities={k: True for k in ("eating", "dressing", "bed_transfer", "toileting",
+                                                                    "walking_indoors", "bathing")})
+    case_services.record_manual_verification(actor=posts.officer, case_id=case.pk, summary="无收入")
+    return Case.objects.get(pk=case.pk)
 
 
 def main_pages(p) -> list[str]:
@@ -56,10 +88,10 @@ def test_every_menu_entry_opens_and_every_main_page_is_chinese(client, office, r
     client = _in_chinese(client, actor)
     entries = menu_for(actor)
     home = client.get(reverse("home"))
-    for entry in entries:
-        assert f'href="{entry["url"]}"' in home.content.decode() or entry["url_name"] == "home"
-        response = client.get(entry["url"], follow=True)
-        assert response.status_code == 200, (role, entry["url_name"], response.status_code)
+    assert _menu_links(home.content.decode()) == [e["url"] for e in entries]
+    for url in _menu_links(home.content.decode()):
+        response = client.get(url, follow=True)
+        assert response.status_code == 200, (role, url, response.status_code)
     hidden = [e.url_name for e in MENU if e.url_name not in {x["url_name"] for x in entries}]
     for url_name in hidden:
         if url_name == "changes:report_list":
@@ -146,7 +178,7 @@ def more_pages(p) -> list[str]:
             reverse("verification:departments"), reverse("verification:proposals"),
             reverse("verification:household", args=[p.case.household_id]), reverse("payments:simulation"),
             reverse("payments:restandard"), reverse("programs:history", args=["dibao", "urban_standard"]),
-            reverse("areas:import")]
+            reverse("areas:import"), reverse("cases:detail", args=[p.sh_case.pk])]
 
 
 @pytest.mark.parametrize("role", ("cadre", "worker", "officer", "county_leader"))
@@ -156,3 +188,24 @@ def test_the_working_pages_are_chinese(client, office, role):
         response = client.get(url, follow=True)
         assert response.status_code in (200, 403), (role, url, response.status_code)
         assert _untranslated(response) == [], (role, url, _untranslated(response))
+
+
+@pytest.mark.django_db
+def test_every_demo_login_opens_its_whole_menu_in_chinese(client, settings):
+    """The demo county's logins (README's table): each menu entry answers 200, in Chinese."""
+    from safetynet.areas.actors import actor_for_user, system_actor
+    from safetynet.demo.generator import DEMO_STAFF, generate_demo_county
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    generate_demo_county(actor=system_actor(), people=600, seed=7)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    for username in dict.fromkeys(u for u, _role, _where in DEMO_STAFF):
+        user = get_user_model().objects.get(username=username)
+        client.force_login(user)
+        links = _menu_links(client.get(reverse("home")).content.decode())
+        assert links == [e["url"] for e in menu_for(actor_for_user(user))] and links, username
+        for url in links:
+            response = client.get(url, follow=True)
+            assert response.status_code == 200, (username, url, response.status_code)
+            assert _untranslated(response) == [], (username, url, _untranslated(response))
+        client.logout()

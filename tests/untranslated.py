@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 # the date-format notation Chinese software uses too (请按 YYYY-MM 格式填写).
 ALLOWED = frozenset({
     "YYYY", "MM", "DD",
-    "ID", "PDF", "CSV", "Excel", "xlsx", "csv", "pdf", "QR", "API", "URL", "SafetyNet", "English",
+    "ID", "PDF", "CSV", "Excel", "xlsx", "csv", "pdf", "QR", "JPEG", "JPG", "PNG", "API", "URL", "SafetyNet", "English",
     "Parquet", "DuckDB", "HTTP", "HTTPS", "JSON", "UTF", "BOM", "MB", "KB", "GB", "TB", "OK", "CPU",
     "Ibis", "Splink", "WeasyPrint", "Token", "token", "Bearer",
 })
