@@ -209,3 +209,15 @@ def test_every_demo_login_opens_its_whole_menu_in_chinese(client, settings):
             assert response.status_code == 200, (username, url, response.status_code)
             assert _untranslated(response) == [], (username, url, _untranslated(response))
         client.logout()
+
+
+def test_the_public_pages_are_chinese(client, office):
+    """What anyone sees without a login: the login page, the public self-check, the notice
+    board of a village, a page that is not there."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    for url, status in ((reverse("login"), 200), (reverse("selfcheck:check"), 200),
+                        (reverse("publicity:board", args=[office.village.code]), 200),
+                        (reverse("publicity:board_print", args=[office.village.code]), 200), ("/no-such-page/", 404)):
+        response = client.get(url)
+        assert response.status_code == status, url
+        assert _untranslated(response) == [], (url, _untranslated(response))
