@@ -17,7 +17,8 @@ ALLOWED = frozenset({
     "YYYY", "MM", "DD",
     "ID", "PDF", "CSV", "Excel", "xlsx", "csv", "pdf", "QR", "JPEG", "JPG", "PNG", "API", "URL", "SafetyNet", "English",
     "Parquet", "DuckDB", "HTTP", "HTTPS", "JSON", "UTF", "BOM", "MB", "KB", "GB", "TB", "OK", "CPU",
-    "Ibis", "Splink", "WeasyPrint", "Token", "token", "Bearer",
+    "Ibis", "Splink", "WeasyPrint", "Token", "token", "Bearer", "Unicode", "ISO", "UUID", "NUL", "SHA", "xls", "zip",
+    "parquet",
 })
 # Scripts and styles are not text; <code>, <kbd> and <samp> hold what is typed as it is (a
 # column name a file must carry, a command).
