@@ -221,3 +221,14 @@ def test_the_public_pages_are_chinese(client, office):
         response = client.get(url)
         assert response.status_code == status, url
         assert _untranslated(response) == [], (url, _untranslated(response))
+
+
+def test_an_expired_form_answers_in_chinese(office):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(get_user_model().objects.get(pk=office.posts.worker.user_id))
+    response = client.post(reverse("cases:new"), {"program": "dibao"})
+    body = response.content.decode()
+    assert response.status_code == 403 and 'data-testid="forbidden"' in body
+    assert "页面已过期" in body and "CSRF" not in body and _untranslated(response) == []

@@ -78,3 +78,11 @@ def calendar(request):
         "known_by_package": year in years, "package_last_year": years.stop - 1,
         "years": range(min(years.start, year), max(years.stop, year + 2)),
     })
+
+
+def csrf_failure(request, reason: str = ""):
+    """A form sent from a page that has expired (or from another site): the 403 page saying so in
+    the user's language, instead of Django's English "CSRF verification failed"."""
+    return render(request, "403.html", {
+        "exception": _("This page has expired or the form came from somewhere else: go back, reload the page "
+                       "and send it again.")}, status=403)
