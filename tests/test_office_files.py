@@ -70,6 +70,8 @@ def test_an_import_error_sheet_has_chinese_headers(client_for, county, immediate
 
     response = client.post("/areas/import/", {"file": SimpleUploadedFile("bad.csv", bad)})
     report_url = client.get(response["Location"])["Location"]
+    report = client.get(report_url).content.decode()
+    assert "<td>城乡分类代码</td>" in report and "urban_rural_class</td>" not in report
     sheet = client.get(report_url + "errors.xlsx")
     assert sheet.status_code == 200
     assert sheet["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -77,8 +79,9 @@ def test_an_import_error_sheet_has_chinese_headers(client_for, county, immediate
     assert data.startswith(b"PK")                 # an .xlsx (a zip), not a CSV Excel would guess at
     workbook = load_workbook(io.BytesIO(data))
     assert workbook.active.title == "错误行"
-    header = next(workbook.active.iter_rows(values_only=True))
+    header, row = list(workbook.active.iter_rows(values_only=True))[:2]
     assert header[:3] == ("行号", "字段", "原因")
+    assert row[1] == "城乡分类代码"            # the bad field as people read it, not urban_rural_class
 
 
 def test_office_csv_writes_the_bom_and_translated_headers():
