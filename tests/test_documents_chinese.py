@@ -56,3 +56,18 @@ def test_the_verification_report_cites_regulations_by_name(client, posts, verifi
         html = report_html(posts.officer, verified.result)
     assert "《最低生活保障审核确认办法》" in html
     assert internal_codes_in(html) == [] and english_in_context(html) == []
+
+
+@pytest.mark.django_db
+def test_the_verification_pages_with_data_are_chinese(client, posts, verified):
+    from safetynet.cases.models import VerificationReport
+
+    case_id = VerificationReport.objects.get(pk=verified.case_report_id).case_id
+    client.force_login(get_user_model().objects.get(pk=posts.officer.user_id))
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    for url in (reverse("verification:data"), reverse("verification:runs"), reverse("verification:run", args=[verified.run.pk]),
+                reverse("verification:household", args=[verified.result.household_id]), reverse("verification:proposals"),
+                reverse("cases:detail", args=[case_id])):
+        response = client.get(url, follow=True)
+        assert response.status_code == 200, url
+        assert english_in_context(response.content.decode()) == [], (url, english_in_context(response.content.decode()))
