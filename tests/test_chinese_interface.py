@@ -232,3 +232,24 @@ def test_an_expired_form_answers_in_chinese(office):
     body = response.content.decode()
     assert response.status_code == 403 and 'data-testid="forbidden"' in body
     assert "页面已过期" in body and "CSRF" not in body and _untranslated(response) == []
+
+
+def test_no_english_message_names_an_internal_code_either():
+    """An English msgid that names a code (MLG-2021 art. 23) has an English msgstr citing the title."""
+    import re
+    from pathlib import Path
+
+    from safetynet.programs.legal import internal_codes_in
+
+    po = Path(__file__).resolve().parent.parent / "safetynet/locale/en/LC_MESSAGES/django.po"
+    offending = []
+    for entry in po.read_text(encoding="utf-8").split("\n\n"):
+        msgid = re.search(r'^msgid ((?:"(?:[^"\\]|\\.)*"\n?)+)', entry, re.M)
+        msgstr = re.search(r'^msgstr ((?:"(?:[^"\\]|\\.)*"\n?)+)', entry, re.M)
+        if not msgid or not msgstr:
+            continue
+        source = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', msgid.group(1)))
+        shown = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', msgstr.group(1))) or source
+        if internal_codes_in(source) and internal_codes_in(shown):
+            offending.append(source)
+    assert offending == []
