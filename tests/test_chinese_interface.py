@@ -253,3 +253,24 @@ def test_no_english_message_names_an_internal_code_either():
         if internal_codes_in(source) and internal_codes_in(shown):
             offending.append(source)
     assert offending == []
+
+
+@pytest.mark.parametrize("role", ROLES + ("provider",))
+def test_no_link_leads_to_a_forbidden_page(client, office, role):
+    """Like the menu, the landing page, a case and a household link only what the post may open."""
+    import re
+
+    client = _in_chinese(client, getattr(office.posts, role))
+    seen = set()
+    for page in (reverse("home"), reverse("cases:detail", args=[office.case.pk]),
+                 reverse("registry:household_detail", args=[office.case.household_id])):
+        response = client.get(page)
+        if response.status_code != 200:
+            continue
+        html = response.content.decode()
+        links = sorted({href.replace("&amp;", "&") for href in re.findall(r'href="(/[^"#]*)"', html)
+                        if not href.startswith("/static/")} - seen)
+        seen.update(links)
+        for url in links:
+            answer = client.get(url, follow=True)
+            assert answer.status_code == 200, (role, page, url, answer.status_code)
