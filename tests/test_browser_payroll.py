@@ -78,7 +78,7 @@ def test_officer_generates_leader_approves_officer_exports(browser, live_site, d
     from safetynet.payments.models import PayrollRun
 
     base = live_site.url
-    officer = browser.new_page(viewport=DESKTOP)
+    officer = browser.new_page(viewport=DESKTOP, locale="zh-CN")     # a Chinese office: its summary is Chinese
     log_in(officer, base, "county_officer", DEFAULT_PASSWORD)
     officer.goto(f"{base}/payments/")
     assert officer.input_value("#id_county") == COUNTY
@@ -107,9 +107,11 @@ def test_officer_generates_leader_approves_officer_exports(browser, live_site, d
     shown_total = _yuan(officer.text_content("[data-testid=run-total]"))
     shown_payable = _yuan(officer.text_content("[data-testid=run-payable]"))
     shown_no_account = _yuan(officer.text_content("[data-testid=run-no-account]"))
-    summary = {row[1]: row for row in _csv(officer, base, officer.get_attribute("[data-testid=bank-summary] a", "href"))[1:]}
-    assert Decimal(summary["RUN_TOTAL"][5]) == shown_total == demo_county["total"]
-    assert Decimal(summary["TOTAL"][5]) == shown_payable and Decimal(summary["NO_ACCOUNT"][5]) == shown_no_account
+    rows = _csv(officer, base, officer.get_attribute("[data-testid=bank-summary] a", "href"))[1:]
+    summary = {row[1]: row for row in rows if row[1]}                  # one row per bank, by its code
+    files_row, no_account_row, run_row = [row for row in rows if not row[1]]   # then the three totals
+    assert run_row[2] == "本批次总计" and Decimal(run_row[5]) == shown_total == demo_county["total"]
+    assert Decimal(files_row[5]) == shown_payable and Decimal(no_account_row[5]) == shown_no_account
     assert shown_payable + shown_no_account == shown_total and shown_no_account > 0
     files = officer.locator("[data-testid=bank-file] a")
     assert files.count() >= 1

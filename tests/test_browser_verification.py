@@ -49,7 +49,7 @@ def test_county_officer_requests_a_verification_and_sees_the_report(browser, liv
     result = HouseholdResult.objects.get(household_id=case.household_id)
     assert page.url.endswith(f"/verification/reports/{result.pk}/")
     flags = page.text_content("[data-testid=report-flags]")
-    assert "MLG-2021 art. 14" in flags
+    assert "《最低生活保障审核确认办法》第十四条" in flags or "Minimum Living Guarantees, art. 14" in flags
     assert "冀A9Z123" in page.text_content("main") and "¥900.00" in page.text_content("[data-testid=report-thresholds]")
     assert page.locator("[data-testid=report-member]").count() == 3
     assert Case.objects.get(pk=case.pk).status == "verified"

@@ -63,7 +63,7 @@ def test_an_able_supporter_makes_the_person_ineligible_with_the_reason_in_the_br
     assert "孙大 (child) is able to support." in case.outcome["reasons"]
     assert "Supporter 孙大 (child): able to support" in lines(case)
     rule = next(line["rule"] for line in case.outcome["breakdown"] if line["item"].startswith("Supporter 孙大"))
-    assert "SH-2021 art. 8" in rule and "60" in rule and "70" in rule
+    assert "Measures for Identifying Persons in Special Hardship, art. 8" in rule and "60" in rule and "70" in rule
 
 
 @pytest.mark.django_db

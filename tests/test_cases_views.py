@@ -77,8 +77,9 @@ def test_case_page_masks_ids_and_shows_timeline_and_clocks(login, posts, poor_ho
     assert head.id_number[:6] in html and head.id_number[-4:] in html
     assert 'data-testid="timeline"' in html and 'data-testid="deadlines"' in html
     assert 'data-step="survey"' in html and 'data-step="case"' in html
-    # the rule breakdown, line by line with its POLICY section
-    assert 'data-testid="breakdown"' in html and "¥2,070.00" in html and "POLICY.md §1" in html
+    # the rule breakdown, line by line with the regulation it rests on, by its name
+    assert 'data-testid="breakdown"' in html and "¥2,070.00" in html
+    assert "Measures for the Review and Confirmation of Minimum Living Guarantees" in html and "POLICY.md" not in html
 
 
 def test_other_pages_render(login, posts, poor_household, clock, standards):

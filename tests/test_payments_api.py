@@ -83,9 +83,11 @@ def test_a_run_from_generation_to_the_bank_and_back(api, world):
     bank = detail["export"]["banks"][0]
     download = api(p.posts.officer).get(f"{BASE}/runs/{run.pk}/files/{bank['file']}")
     body = b"".join(download.streaming_content).decode()
-    assert download.status_code == 200 and download["Content-Type"] == "text/csv" and body.count("\n") == 3
+    assert download.status_code == 200 and download["Content-Type"] == "text/csv; charset=utf-8" and body.count("\n") == 3
+    assert body.startswith("\ufeffaccount,name,amount,reference")       # the bank's layout, with the BOM for Excel
     summary = api(p.posts.officer).get(f"{BASE}/runs/{run.pk}/files/{detail['export']['summary_file']}")
-    assert b"RUN_TOTAL" in b"".join(summary.streaming_content)
+    text = b"".join(summary.streaming_content).decode("utf-8-sig")
+    assert "本批次总计" in text or "Whole run" in text
     assert api(p.posts.officer).get(f"{BASE}/runs/{run.pk}/files/other.csv").status_code == 404
     assert api(p.posts.worker).get(f"{BASE}/runs/{run.pk}/files/{bank['file']}").status_code == 404   # county posts only
 

@@ -92,7 +92,7 @@ def test_export_bank_files_add_up_with_checksums(payroll, settings_media):
     for bank in summary["banks"]:
         data = (directory / bank["file"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == bank["sha256"]
-        rows = list(csv.DictReader(data.decode().splitlines()))
+        rows = list(csv.DictReader(data.decode("utf-8-sig").splitlines()))
         assert list(rows[0]) == ["account", "name", "amount", "reference"]
         assert sum(Decimal(r["amount"]) for r in rows) == Decimal(bank["total"])
         files_total += Decimal(bank["total"])

@@ -47,7 +47,7 @@ def test_worked_example_from_policy():
     assert items(outcome) == ["Standard (rural, 正定县)", "Counted household income", "Per-capita counted income",
                               "Gap × 3 members", "Monthly amount"]
     gap = outcome.breakdown[3]
-    assert gap.amount == D("1200.00") and "MLG-2021 art. 23" in str(gap.rule) and gap.section == "POLICY.md §1"
+    assert gap.amount == D("1200.00") and "Measures for the Review and Confirmation of Minimum Living Guarantees, art. 23" in str(gap.rule) and gap.section == "POLICY.md §1"
 
 
 def test_urban_household_uses_the_urban_standard():
@@ -276,7 +276,7 @@ def test_outcome_as_dict_is_text():
     data = assess_dibao(household(member("2100"), member("0"), member("0", age=75)), dibao_params(rural="1100.00")).as_dict()
     assert data["monthly_amount"] == "1530.00"
     assert data["breakdown"][0] == {"item": "Standard (rural, 正定县)", "amount": "1100.00",
-                                    "rule": "Monthly dibao standard per person in force for the area (MLG-2021 art. 23)",
+                                    "rule": "Monthly dibao standard per person in force for the area (Measures for the Review and Confirmation of Minimum Living Guarantees, art. 23)",
                                     "section": "POLICY.md §1"}
     assert all(isinstance(line["item"], str) and isinstance(line["rule"], str) for line in data["breakdown"])
 

@@ -37,7 +37,8 @@ def test_town_worker_sees_values_in_force_without_the_form(client_for, standards
     html = response.content.decode()
     assert 'data-testid="standards"' in html
     assert "¥720.00" in html and "¥900.00" in html and "正定县" in html
-    assert "MLG-2021 art. 23" in html
+    assert "Measures for the Review and Confirmation of Minimum Living Guarantees, art. 23" in html
+    assert "POLICY.md §1 ·" not in html
     assert 'name="reason"' not in html
     assert client.post("/programs/dibao/", {"key": "rural_standard", "value": "1", "effective_from": "2030-01",
                                             "reason": "x"}).status_code == 403

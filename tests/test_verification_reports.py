@@ -52,7 +52,7 @@ def test_report_page_lists_findings_thresholds_and_flags(report, world, client_f
     assert world["head"].name in body and world["spouse"].name in body
     assert "冀A9Z123" in body and "¥900.00" in body and "¥3,000.00" in body
     assert dt.date.today().isoformat() in body                 # the snapshot's date beside each finding
-    assert "MLG-2021 art. 14" in body                          # the rule behind the vehicle flag
+    assert "《最低生活保障审核确认办法》第十四条" in body   # the rule behind the vehicle flag, by its name
     assert f"/cases/{world['case'].pk}/" in body                # the case that asked for it
     assert f"/verification/reports/{report.result.pk}/sign-off/" in body
 

@@ -1,3 +1,5 @@
+from safetynet.core.menu import menu_for
+
 from .actors import active_posts
 
 
@@ -9,4 +11,5 @@ def actor(request):
     return {
         "actor": actor if actor else None,
         "user_posts": lambda: list(active_posts(user)),
+        "menu": lambda: menu_for(actor),
     }

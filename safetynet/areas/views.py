@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from safetynet.core import importreports, jobpages
 from safetynet.core.privatefiles import download_view
 from safetynet.core.errors import NotFound, SafetyNetError
-from safetynet.core.decorators import acting_post
+from safetynet.core.decorators import acting_post, post_view
 
 from . import jobs, selectors, services, tasks
 from .forms import AreaNameForm, AreaSearchForm, DivisionImportForm
@@ -41,11 +41,10 @@ def _tree_url(code: str = "") -> str:
 
 # --- the tree -------------------------------------------------------------------------------
 
-@login_required
 @require_GET
-def tree(request):
+@post_view("areas.view")
+def tree(request, actor):
     """The network from the actor's own area down; `?code=` opens a node, `?q=` searches."""
-    actor = _actor(request, "areas.view")
     search = AreaSearchForm(request.GET or None)
     q = search.cleaned_data["q"].strip() if search.is_valid() else ""
     if q:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
+from django.utils.translation import gettext
 
 from safetynet.areas.models import Area
 from safetynet.core.scoping import Actor, get_in_scope, in_scope
@@ -39,7 +40,7 @@ def get_case(actor: Actor, case_id) -> Case:
     except (TypeError, ValueError):
         from safetynet.core.errors import NotFound
 
-        raise NotFound("Not found.")
+        raise NotFound(gettext("Not found."))
     return get_in_scope(Case.objects.select_related("program", "household", "applicant", "covered_person", "area"),
                         actor, pk=case_id)
 

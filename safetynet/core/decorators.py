@@ -38,5 +38,6 @@ def post_view(permission: str):
                 raise Http404(_("Not found in your area."))
             except PermissionDenied as exc:
                 raise DjangoPermissionDenied(exc.message)
+        wrapper.required_permission = permission   # read by the menu (core/menu.py)
         return wrapper
     return decorate

@@ -49,6 +49,20 @@ class AuditChainHead(models.Model):
     hash = models.CharField(max_length=64, default="0" * 64)
 
 
+# The names the chinese-calendar package gives its days (stored as it gives them), in the page's
+# language; a name entered by hand is shown as typed.
+PACKAGE_DAY_NAMES = {
+    "New Year's Day": _("New Year's Day"),
+    "Spring Festival": _("Spring Festival"),
+    "Tomb-sweeping Day": _("Tomb-sweeping Day"),
+    "Labour Day": _("Labour Day"),
+    "Dragon Boat Festival": _("Dragon Boat Festival"),
+    "National Day": _("National Day"),
+    "Mid-autumn Festival": _("Mid-autumn Festival"),
+    "Anti-Fascist 70th Day": _("Anti-Fascist 70th Day"),
+}
+
+
 class CalendarDay(models.Model):
     """An exception to the Monday–Friday week: an official holiday on a weekday, or a make-up
     working day on a weekend. Seeded from the chinese-calendar package; editable for the years
@@ -70,6 +84,11 @@ class CalendarDay(models.Model):
 
     def __str__(self):
         return f"{self.date} {'work' if self.is_working_day else 'off'} {self.name}"
+
+    @property
+    def display_name(self) -> str:
+        """The day's name in the active language (the package's English names translated)."""
+        return str(PACKAGE_DAY_NAMES.get(self.name, self.name))
 
 
 class ReferenceVersion(models.Model):

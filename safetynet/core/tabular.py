@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .errors import ValidationError
 from .text import normalise_text
@@ -217,6 +218,26 @@ def _column_letter(index: int) -> str:
     return letters
 
 
+# The columns the imports know (divisions, rosters, department files), as a person reads them in an
+# error report or sheet; any other name is the user's own header, shown as it is.
+FIELD_LABELS = {
+    "file": gettext_lazy("File"), "code": gettext_lazy("Code"), "name": gettext_lazy("Name"),
+    "urban_rural_class": gettext_lazy("Urban-rural class"), "area": gettext_lazy("Area"),
+    "area_code": gettext_lazy("Area code"), "household_ref": gettext_lazy("Household number"),
+    "address": gettext_lazy("Address"), "registration_type": gettext_lazy("registration type"),
+    "id_number": gettext_lazy("ID number"), "relation_to_head": gettext_lazy("Relation to head"),
+    "disability_type": gettext_lazy("Disability type"), "disability_grade": gettext_lazy("Disability grade"),
+    "serious_illness": gettext_lazy("Serious illness"), "work_ability": gettext_lazy("work ability"),
+    "phone": gettext_lazy("Phone"), "sex": gettext_lazy("Sex"), "birth_date": gettext_lazy("Birth date"),
+}
+
+
+def field_label(field: str) -> str:
+    """A bad row's field as a person reads it, in the active language (the import reports and the
+    error sheets); a header of the user's own file is shown as it is."""
+    return str(FIELD_LABELS.get(field, field or ""))
+
+
 def write_error_sheet(columns: list[str], errors: list[RowError]) -> bytes:
     """An .xlsx with every bad row as the user sent it, plus its row number and the reason."""
     from openpyxl import Workbook
@@ -224,12 +245,40 @@ def write_error_sheet(columns: list[str], errors: list[RowError]) -> bytes:
 
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = "errors"
+    sheet.title = _("errors")[:31]
     sheet.append([_("row"), _("field"), _("reason"), *columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for error in errors:
-        sheet.append([error.row, error.field, error.message, *[error.values.get(c, "") for c in columns]])
+        sheet.append([error.row, field_label(error.field), error.message, *[error.values.get(c, "") for c in columns]])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing the CSV files people open (issue 15, item 11)
+# ---------------------------------------------------------------------------------------------
+# Excel in a Chinese Windows reads a CSV without a byte-order mark as GBK and shows UTF-8
+# Chinese as mojibake; with the BOM it reads UTF-8. Every CSV SafetyNet writes goes through
+# these two, so every one opens as it is: the BOM, the comma dialect, CRLF line ends.
+OFFICE_CSV = "text/csv; charset=utf-8"
+OFFICE_CSV_ENCODING = "utf-8-sig"     # writes the BOM first; reads with or without it
+
+
+def open_office_csv(path: Path, header: list[str]):
+    """A CSV file opened for writing row by row: (handle, csv writer), the BOM and `header`
+    already written. The caller closes the handle."""
+    handle = Path(path).open("w", encoding=OFFICE_CSV_ENCODING, newline="")
+    writer = csv.writer(handle)
+    writer.writerow([str(h) for h in header])
+    return handle, writer
+
+
+def office_csv(header: list[str], rows: Iterable[Iterable]) -> bytes:
+    """A whole CSV as bytes: the BOM, `header` (translated labels, str() of lazy ones) and `rows`."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([str(h) for h in header])
+    writer.writerows(rows)
+    return buffer.getvalue().encode(OFFICE_CSV_ENCODING)

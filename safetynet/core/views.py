@@ -3,7 +3,8 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import Http404, HttpResponseForbidden, HttpResponseRedirect, JsonResponse
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -65,7 +66,7 @@ def calendar(request):
                 messages.success(request, _("%(date)s saved.") % {"date": day.date.isoformat()})
                 return redirect(f"{request.path}?year={day.date.year}")
         except PermissionDenied as exc:
-            return HttpResponseForbidden(exc.message)
+            raise DjangoPermissionDenied(exc.message)
         except NotFound as exc:
             messages.error(request, exc.message)
         except (SafetyNetError, ValueError) as exc:
@@ -77,3 +78,11 @@ def calendar(request):
         "known_by_package": year in years, "package_last_year": years.stop - 1,
         "years": range(min(years.start, year), max(years.stop, year + 2)),
     })
+
+
+def csrf_failure(request, reason: str = ""):
+    """A form sent from a page that has expired (or from another site): the 403 page saying so in
+    the user's language, instead of Django's English "CSRF verification failed"."""
+    return render(request, "403.html", {
+        "exception": _("This page has expired or the form came from somewhere else: go back, reload the page "
+                       "and send it again.")}, status=403)

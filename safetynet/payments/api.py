@@ -23,6 +23,7 @@ from ninja.files import UploadedFile
 
 from safetynet.core.apischemas import InputSchema, PageQuery, refuse_unknown_form_fields, responses
 from safetynet.core.privatefiles import answer_file
+from safetynet.core.tabular import OFFICE_CSV
 
 from . import jobs, selectors, services
 from .models import EnrollmentStatus, PayrollRun, RunStatus
@@ -346,7 +347,7 @@ _CSV = {"200": {"description": "the file (CSV)", "content": {"text/csv": {"schem
             openapi_extra={"responses": _CSV}, summary="A bank file or the summary of an exported run (county posts)")
 def run_file(request, run_id: RunId, name: FileName):
     path = services.exported_file(actor=request.auth, run_id=run_id, name=name)
-    return answer_file(path, filename=name, content_type="text/csv")
+    return answer_file(path, filename=name, content_type=OFFICE_CSV)
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Substr
+from django.utils.translation import gettext
 
 from safetynet.areas.models import Area
 from safetynet.core.errors import NotFound
@@ -37,7 +38,7 @@ def get_recheck(actor: Actor, recheck_id) -> Recheck:
     try:
         recheck_id = int(recheck_id)
     except (TypeError, ValueError):
-        raise NotFound("Not found.")
+        raise NotFound(gettext("Not found."))
     return get_in_scope(Recheck.objects.select_related("enrollment", "enrollment__household", "enrollment__program",
                                                        "enrollment__person", "area", "change"), actor, pk=recheck_id)
 
@@ -114,7 +115,7 @@ def get_proposal(actor: Actor, proposal_id) -> ChangeProposal:
     try:
         proposal_id = int(proposal_id)
     except (TypeError, ValueError):
-        raise NotFound("Not found.")
+        raise NotFound(gettext("Not found."))
     return get_in_scope(ChangeProposal.objects.select_related("enrollment", "person", "signal"), actor, pk=proposal_id)
 
 
@@ -144,7 +145,7 @@ def enrollment_for_report(actor: Actor, enrollment_id) -> Enrollment:
     try:
         enrollment_id = int(enrollment_id)
     except (TypeError, ValueError):
-        raise NotFound("Not found.")
+        raise NotFound(gettext("Not found."))
     return get_in_scope(Enrollment.objects.select_related("household", "program", "person", "area"), actor, pk=enrollment_id)
 
 
@@ -192,7 +193,7 @@ def enrollment_file(actor: Actor, enrollment_id, *, today: dt.date, months: int 
     try:
         enrollment_id = int(enrollment_id)
     except (TypeError, ValueError):
-        raise NotFound("Not found.")
+        raise NotFound(gettext("Not found."))
     enrollment = get_in_scope(Enrollment.objects.select_related("household", "program", "person", "area", "case"), actor,
                               pk=enrollment_id)
     terms = list(EnrollmentTerm.objects.filter(enrollment=enrollment).order_by("from_month"))

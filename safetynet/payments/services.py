@@ -8,10 +8,8 @@ total equals the run's payable total; each service checks it before it commits.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import shutil
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from safetynet.areas.models import Area, Level
 from safetynet.core.audit import record_event
@@ -30,7 +29,7 @@ from safetynet.core.dates import parse_month as core_parse_month
 from safetynet.core.money import format_yuan, parse_money
 from safetynet.core.privatefiles import private_root, unguessable
 from safetynet.core.scoping import Actor, get_in_scope
-from safetynet.core.tabular import read_table
+from safetynet.core.tabular import office_csv, open_office_csv, read_table
 
 from . import generation, summaries
 from .banks import bank_for_account
@@ -219,7 +218,12 @@ def approve_payroll_run(*, actor: Actor, run_id: int) -> PayrollRun:
 # ---------------------------------------------------------------------------------------------
 # Bank files
 # ---------------------------------------------------------------------------------------------
+# The bank's own layout: its system reads these column names, whatever the office's language.
+# The file is still a CSV people open in Excel before sending it, so it carries the BOM.
 BANK_FILE_COLUMNS = ["account", "name", "amount", "reference"]
+# The summary is for people: its headers in the language of the post that exported.
+SUMMARY_COLUMNS = [gettext_lazy("Run"), gettext_lazy("Bank code"), gettext_lazy("Bank"), gettext_lazy("File"),
+                   gettext_lazy("Payments"), gettext_lazy("Total (yuan)"), gettext_lazy("SHA-256")]
 
 
 @transaction.atomic(durable=True)
@@ -262,10 +266,7 @@ def _write_bank_files(run: PayrollRun, directory: Path, totals: dict) -> dict:
     for account, name, amount, reference in rows.iterator(chunk_size=5000):
         code, bank_name = bank_for_account(account)
         if code not in writers:
-            handle = (directory / f"{run.code}-{code}.csv").open("w", encoding="utf-8", newline="")
-            writer = csv.writer(handle)
-            writer.writerow(BANK_FILE_COLUMNS)
-            writers[code] = (handle, writer)
+            writers[code] = open_office_csv(directory / f"{run.code}-{code}.csv", BANK_FILE_COLUMNS)
             banks[code] = {"bank": code, "bank_name": bank_name, "file": f"{run.code}-{code}.csv", "count": 0,
                            "total": Decimal("0.00")}
         writers[code][1].writerow([account, name, f"{amount:.2f}", reference])
@@ -283,15 +284,12 @@ def _write_bank_files(run: PayrollRun, directory: Path, totals: dict) -> dict:
         bank["sha256"] = hashlib.sha256((directory / bank["file"]).read_bytes()).hexdigest()
         bank["total"] = f"{bank['total']:.2f}"
     summary_rows = sorted(banks.values(), key=lambda b: b["bank"])
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["run", "bank", "bank_name", "file", "count", "total", "sha256"])
-    for bank in summary_rows:
-        writer.writerow([run.code, bank["bank"], bank["bank_name"], bank["file"], bank["count"], bank["total"], bank["sha256"]])
-    writer.writerow([run.code, "TOTAL", "", "", files_count, f"{files_total:.2f}", ""])
-    writer.writerow([run.code, "NO_ACCOUNT", "", "", run.no_account_count, f"{run.no_account_amount:.2f}", ""])
-    writer.writerow([run.code, "RUN_TOTAL", "", "", run.payment_count, f"{run.total_amount:.2f}", ""])
-    summary_bytes = buffer.getvalue().encode("utf-8")
+    rows = [[run.code, bank["bank"], bank["bank_name"], bank["file"], bank["count"], bank["total"], bank["sha256"]]
+            for bank in summary_rows]
+    rows += [[run.code, "", _("Total in the bank files"), "", files_count, f"{files_total:.2f}", ""],
+             [run.code, "", _("Without a bank account"), "", run.no_account_count, f"{run.no_account_amount:.2f}", ""],
+             [run.code, "", _("Whole run"), "", run.payment_count, f"{run.total_amount:.2f}", ""]]
+    summary_bytes = office_csv(SUMMARY_COLUMNS, rows)
     (directory / f"{run.code}-summary.csv").write_bytes(summary_bytes)
     exported = Payment.objects.filter(run=run, status=PaymentStatus.PENDING).update(status=PaymentStatus.EXPORTED)
     if exported != files_count:

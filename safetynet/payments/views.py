@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError, ValidationError
 from safetynet.core.decorators import post_view
 from safetynet.core.privatefiles import answer_file, download_view
+from safetynet.core.tabular import OFFICE_CSV
 
 from safetynet.cases import clocks
 
@@ -143,7 +144,7 @@ def run_returns(request, actor, run_id):
 def run_file(request, actor, run_id, name):
     """A bank file or the summary of an exported run (county posts only; anyone else 404)."""
     return answer_file(services.exported_file(actor=actor, run_id=run_id, name=name), filename=name,
-                       content_type="text/csv")
+                       content_type=OFFICE_CSV)
 
 
 @payments_view()

@@ -12,7 +12,7 @@ from . import catalogue
 from .models import Parameter
 
 DEMO_STANDARDS = {"urban_standard": Decimal("900.00"), "rural_standard": Decimal("720.00")}
-DEMO_REASON = "Demo figures (not the county's published standard)"
+DEMO_REASON = "演示数据（并非本县公布的标准）"   # recorded as a county office would write it
 
 
 def seed_demo_standards(*, actor: Actor, county_code: str, effective_from: dt.date | None = None) -> int:

@@ -60,10 +60,11 @@ CASE_BY_CASE = "case_by_case"
 URBAN = N_("urban")
 RURAL = N_("rural")
 NATIONAL = N_("national")
-CAT_ELDERLY = N_("elderly")
-CAT_MINOR = N_("minor")
-CAT_DISABLED = N_("severe disability")
-CAT_ILL = N_("serious illness")
+# Phrases, not bare msgids: they are shown inside another phrase and must be translated there too.
+CAT_ELDERLY = Phrase(N_("elderly"))
+CAT_MINOR = Phrase(N_("minor"))
+CAT_DISABLED = Phrase(N_("severe disability"))
+CAT_ILL = Phrase(N_("serious illness"))
 MEMBER_N = N_("member %(n)d")
 
 L_STANDARD = N_("Standard (%(kind)s, %(area)s)")

@@ -6,6 +6,7 @@ results and findings are narrowed to the actor's area (out of scope → NotFound
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from safetynet.core.errors import NotFound
 from safetynet.core.scoping import Actor
@@ -61,7 +62,7 @@ def get_run(actor: Actor, run_id) -> VerificationRun:
     try:
         return runs_in_scope(actor).get(pk=int(run_id))
     except (VerificationRun.DoesNotExist, TypeError, ValueError):
-        raise NotFound("Not found.")
+        raise NotFound(gettext("Not found."))
 
 
 def results_of(actor: Actor, run_id, *, flagged_only: bool = False) -> QuerySet[HouseholdResult]:
