@@ -71,6 +71,8 @@ def test_one_dibao_case_from_application_to_enrollment(browser, live_site, posts
         worker.click(f"[data-testid=pick-results] a[href*='household={poor_household.pk}']")
     worker.select_option("#id_program", "dibao")
     assert worker.input_value("#id_applicant") == str(poor_household.head_id)
+    assert worker.is_checked("#id_accept")               # the window accepts at once unless told otherwise
+    worker.uncheck("#id_accept")                         # here the materials are checked later: filed only
     with worker.expect_navigation():
         worker.click("main form button[type=submit]")
     case = Case.objects.get(household=poor_household)

@@ -104,7 +104,10 @@ def _register_walk_in(office: Office, ledger: Ledger, village_code: str):
     base = office.base
     worker = office.page(ledger, "town worker")
     worker.goto(f"{base}/registry/households/new/")
-    worker.choose("[name=area_code]", village_code)
+    from safetynet.areas.models import Area
+
+    # the village found by typing its name (the area search widget), not picked from a list
+    worker.fill("[name=area_code]", Area.objects.get(code=village_code).name, field="village", lookup=True)
     worker.fill("[name=address]", "正定镇东街村幸福路18号")
     worker.choose("[name=registration_type]", "rural")
     worker.fill("[name=bank_account]", "6217000099988877766")
