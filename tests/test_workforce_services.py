@@ -75,3 +75,21 @@ def test_ending_outside_scope_is_404(officer, make_actor):
     identity = register_staff_identity(actor=officer, name="乙", id_number=new_id(), area_code=TOWN, kind="town_staff")
     with pytest.raises(NotFound):
         end_staff_identity(actor=make_actor("town_worker", OTHER_TOWN), identity_id=identity.pk)
+
+
+def test_a_grid_worker_sits_at_a_grid_and_is_offered_for_its_households(worker, village):
+    """Grid workers are staff the survey picker knows (issue 15 item 5): registered at their grid,
+    offered as investigators for a household of that grid, refused at a village."""
+    from safetynet.areas.models import Area, Level
+    from safetynet.workforce.selectors import investigator_choices
+
+    group = Area.objects.create(code=village.code + "001", name="一组", level=Level.GROUP, parent=village)
+    grid = Area.objects.create(code=group.code + "001", name="一组第1网格", level=Level.GRID, parent=group)
+    identity = register_staff_identity(actor=worker, name="网格员甲", id_number=new_id(), area_code=grid.code,
+                                       kind="grid_worker")
+    assert identity.get_kind_display() == "grid worker" and identity.town_code == TOWN
+    offered, _own = investigator_choices(worker, grid.code)
+    assert str(identity.pk) in {pk for pk, _label in offered}
+    with pytest.raises(ValidationError) as error:
+        register_staff_identity(actor=worker, name="网格员乙", id_number=new_id(), area_code=village.code, kind="grid_worker")
+    assert error.value.field == "area"

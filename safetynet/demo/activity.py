@@ -240,7 +240,7 @@ class _Office:
             login(username, self.county, StaffKind.COUNTY_STAFF)
         grid = self._post("grid_worker").area_id
         login("village_cadre", self.cadre_village, StaffKind.VILLAGE_COMMITTEE)
-        login("grid_worker", grid[:12], StaffKind.VILLAGE_COMMITTEE)   # grid workers sit with the village committee
+        login("grid_worker", grid, StaffKind.GRID_WORKER)
         login("town_worker", self._post("town_worker").area_id, StaffKind.TOWN_STAFF)
         login("town_leader", self._post("town_leader").area_id, StaffKind.TOWN_STAFF)
         login("town_worker2", self._post("town_worker2").area_id, StaffKind.TOWN_STAFF)
@@ -252,6 +252,10 @@ class _Office:
         for village in Area.objects.filter(code__startswith=self.county, level=Level.VILLAGE).order_by("code").values_list("code", flat=True):
             for _ in range(1 if village == self.cadre_village else 2):
                 stranger(village, StaffKind.VILLAGE_COMMITTEE)
+        # A grid worker for every grid (the grid_worker login holds the first of them).
+        for grid_code in Area.objects.filter(code__startswith=self.county, level=Level.GRID).exclude(code=grid) \
+                .order_by("code").values_list("code", flat=True):
+            stranger(grid_code, StaffKind.GRID_WORKER)
 
     # ---- 2. department data ----------------------------------------------------------------
 

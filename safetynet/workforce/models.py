@@ -17,6 +17,7 @@ class StaffKind(models.TextChoices):
     COUNTY_STAFF = "county_staff", _("county staff")
     TOWN_STAFF = "town_staff", _("town staff")
     VILLAGE_COMMITTEE = "village_committee", _("village committee member")
+    GRID_WORKER = "grid_worker", _("grid worker")
 
 
 class StaffIdentity(models.Model):

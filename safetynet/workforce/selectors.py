@@ -20,11 +20,12 @@ def staff_identities_in_scope(actor: Actor, *, active_only: bool = True) -> Quer
 
 
 def investigator_choices(actor: Actor, area_code: str) -> tuple[list[tuple[str, str]], list[int]]:
-    """Who may be ticked as an investigator of a household in `area_code`: the registered staff
-    and village committee members of its county, town and village as far as the post sees them,
+    """Who may be ticked as an investigator of a household in `area_code`: the registered staff,
+    village committee members and grid workers of its county, town, village, group and grid as far
+    as the post sees them,
     plus the worker's own identity (wherever it sits); and the worker's own identity ids, ticked
     by default (the one who visits is usually the one who records)."""
-    codes = [area_code[:n] for n in (6, 9, 12) if len(area_code) >= n]
+    codes = [area_code[:n] for n in (6, 9, 12, 15, 18) if len(area_code) >= n]
     own = list(StaffIdentity.objects.filter(user_id=actor.user_id, is_active=True).values_list("id", flat=True)) \
         if getattr(actor, "user_id", None) else []
     fields = ("id", "name", "area__name")

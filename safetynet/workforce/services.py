@@ -22,6 +22,7 @@ KIND_LEVELS = {
     StaffKind.COUNTY_STAFF: {Level.COUNTY},
     StaffKind.TOWN_STAFF: {Level.TOWN},
     StaffKind.VILLAGE_COMMITTEE: {Level.VILLAGE},
+    StaffKind.GRID_WORKER: {Level.GRID},
 }
 
 
@@ -45,7 +46,7 @@ def register_staff_identity(*, actor: Actor, name: str, id_number: str, area_cod
         raise ValidationError(_("A name has at most 50 characters."), field="name")
     resident = parse_id_number(id_number, field="id_number")
     if kind not in StaffKind.values:
-        raise ValidationError(_("Choose county staff, town staff or village committee member."), field="kind")
+        raise ValidationError(_("Choose county staff, town staff, village committee member or grid worker."), field="kind")
     actor.require_area(area_code or "")
     area = Area.objects.filter(code=area_code).first()
     if area is None:
