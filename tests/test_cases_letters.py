@@ -82,3 +82,22 @@ def test_no_letter_before_a_decision(client, posts, poor_household, clock, stand
     case = walk(posts, make_poor_household(posts.worker, poor_household.area_id), clock, to="accepted")
     client.force_login(get_user_model().objects.get(pk=posts.officer.user_id))
     assert client.get(reverse("cases:letter", args=[case.pk])).status_code == 404
+
+
+def test_a_case_decided_in_the_english_interface_reads_in_chinese(client, posts, poor_household, clock, standards):
+    """The rule's breakdown is kept in every language of the site: a county officer working in
+    English confirms, and the household's letter and the Chinese case page still read in Chinese
+    (they showed the English lines as recorded)."""
+    from django.utils import translation
+
+    from tests.untranslated import english_words_in
+
+    with translation.override("en"):
+        case = walk(posts, poor_household, clock)
+    decision = Decision.objects.get(case=case)
+    assert any("standard" in line["item"].lower() for line in decision.assessment["breakdown"])   # as recorded
+    html = letters.decision_letter_html(case, decision)
+    assert "Standard" not in html and "standard" not in html and "标准" in html
+    client.force_login(get_user_model().objects.get(username=posts.worker.username))
+    page = client.get(reverse("cases:detail", args=[case.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "标准" in page and not english_words_in(page)

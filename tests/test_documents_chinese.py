@@ -14,7 +14,7 @@ from safetynet.programs.legal import internal_codes_in
 from tests.cases_helpers import *  # noqa: F401,F403
 from tests.cases_helpers import make_poor_household, walk
 from tests.test_verification_helpers import *  # noqa: F401,F403
-from tests.test_verification_helpers import import_rows, months_before
+from tests.test_verification_helpers import import_other_datasets, import_rows, months_before
 from tests.untranslated import english_in_context
 
 
@@ -35,6 +35,7 @@ def verified(vdata, posts, standards, clock, village):
              "net_wage": Decimal("900")} for m in months_before(today)])
         import_rows(posts.officer, "vehicles", [{"id_number": spouse.id_number, "plate": "冀A9Z123", "vehicle_type": "car",
                                                  "registered_on": dt.date(2020, 5, 1)}])
+        import_other_datasets(posts.officer)       # every dataset there: the report is filed on the case
         case = walk(posts, household, clock, to="surveyed")
         report = verify_household(actor=posts.officer, household_id=household.pk, case_id=case.pk)
     return report

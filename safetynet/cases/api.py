@@ -21,6 +21,7 @@ from pydantic import BeforeValidator, StrictBool, StringConstraints, model_valid
 from safetynet.core.apischemas import ErrorOut, InputSchema, PageQuery, one_of, responses
 from safetynet.core.errors import NotFound, ValidationError
 from safetynet.core.masking import mask_id_number
+from safetynet.programs.facts import texts_in
 from safetynet.registry.models import AssetCategory, DisabilityType, IncomeCategory
 
 from . import batch, clocks, selectors, services, supporters, workflow
@@ -206,10 +207,11 @@ def _case_out(case: Case, today: dt.date) -> dict:
 def _outcome(outcome: dict | None) -> dict | None:
     if not outcome:
         return None
+    breakdown, reasons = texts_in(outcome)
     return {"eligible": bool(outcome.get("eligible")), "monthly_amount": str(outcome.get("monthly_amount", "0.00")),
-            "reasons": [str(r) for r in outcome.get("reasons", [])],
+            "reasons": [str(r) for r in reasons],
             "breakdown": [{"item": str(line.get("item", "")), "amount": line.get("amount"), "rule": str(line.get("rule", "")),
-                           "section": str(line.get("section", ""))} for line in outcome.get("breakdown", [])]}
+                           "section": str(line.get("section", ""))} for line in breakdown]}
 
 
 def _detail(actor, case_id: int) -> dict:

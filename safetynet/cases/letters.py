@@ -18,12 +18,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from safetynet.areas.models import Area
 from safetynet.core.money import format_yuan
 from safetynet.core.scoping import Actor
+from safetynet.programs.facts import texts_in
 
 from .models import Case, Decision, DecisionOutcome
 from .snapshots import living_members, member_name
@@ -58,8 +60,10 @@ def letter_context(case: Case, decision: Decision) -> dict:
     members = living_members(case.snapshot)
     covered = 1 if (case.covered_person_id and case.program_id in ("special_hardship", "dibao")
                     and (case.program_id == "special_hardship" or case.kind == "individual")) else len(members)
+    # The letter is the household's: always in the official language, whatever the interface was.
+    breakdown, reasons = texts_in(assessment, settings.LANGUAGE_CODE)
     lines = []
-    for line in assessment.get("breakdown", []):
+    for line in breakdown:
         amount = line.get("amount")
         lines.append({"item": line.get("item", ""), "amount": format_yuan(Decimal(amount)) if amount not in (None, "") else "",
                       "rule": line.get("rule", ""), "section": line.get("section", "")})
@@ -73,7 +77,7 @@ def letter_context(case: Case, decision: Decision) -> dict:
         "start_month": f"{decision.start_month.year}年{decision.start_month.month}月" if decision.start_month else "",
         "applied_on": chinese_date(case.applied_on), "decided_on": chinese_date(decision.decided_on),
         "lines": lines, "reasons": [r for r in (decision.reasons or "").splitlines() if r.strip()] or
-        [str(r) for r in assessment.get("reasons", [])],
+        [str(r) for r in reasons],
         "authority": issuing_authority(decision, case),
         "printed_at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
         "one_off": case.program_id == "temporary",

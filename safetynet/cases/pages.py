@@ -20,6 +20,7 @@ from safetynet.core.errors import SafetyNetError
 from safetynet.core.masking import mask_id_number
 from safetynet.core.money import format_yuan
 from safetynet.core.scoping import Actor
+from safetynet.programs.facts import texts_in
 from safetynet.programs.rules import age_on
 from safetynet.registry.models import DisabilityType, IncomeCategory, RelationToHead, WorkAbility
 
@@ -207,13 +208,14 @@ def outcome_view(outcome: dict | None) -> dict | None:
     rule and POLICY.md section."""
     if not outcome:
         return None
+    breakdown, reasons = texts_in(outcome)
     return {
         "eligible": bool(outcome.get("eligible")),
         "amount": yuan(outcome.get("monthly_amount")),
-        "reasons": [str(r) for r in outcome.get("reasons", [])],
+        "reasons": [str(r) for r in reasons],
         "lines": [{"item": line.get("item", ""), "amount": yuan(line.get("amount")) if line.get("amount") is not None else "",
                    "rule": line.get("rule", ""), "section": line.get("section", "")}
-                  for line in outcome.get("breakdown", [])],
+                  for line in breakdown],
     }
 
 

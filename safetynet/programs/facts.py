@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.signals import setting_changed
 from django.utils.translation import get_language, gettext, override
 
@@ -78,12 +79,29 @@ class Outcome:
     details: dict = field(default_factory=dict)    # rule-specific figures (standard, per-capita income, care level, ...)
 
     def as_dict(self) -> dict:
+        """As stored with a decision or a case: the breakdown and reasons as text in the active
+        language, and under "texts" in each other language of the site, so a decision taken in
+        the English interface still reads in Chinese on the case page and in the letter the
+        household receives (`texts_in`)."""
         data = {"eligible": self.eligible, "details": dict(self.details)}
         data["monthly_amount"] = f"{self.monthly_amount:.2f}"
         language = get_language()
         data["breakdown"] = [line.as_dict(language) for line in self.breakdown]
         data["reasons"] = [_text(reason, language) for reason in self.reasons]
+        data["texts"] = {other: {"breakdown": [line.as_dict(other) for line in self.breakdown],
+                                 "reasons": [_text(reason, other) for reason in self.reasons]}
+                         for other, _name in settings.LANGUAGES if other != language}
         return data
+
+
+def texts_in(outcome: dict, language: str | None = None) -> tuple[list[dict], list[str]]:
+    """A stored outcome's breakdown lines and reasons in `language` (default: the active one): the
+    copy kept for that language, else the text as recorded (outcomes stored before both were kept)."""
+    language = language or get_language()
+    kept = (outcome.get("texts") or {}).get(language)
+    if kept is not None:
+        return kept.get("breakdown", []), kept.get("reasons", [])
+    return outcome.get("breakdown", []), outcome.get("reasons", [])
 
 
 class Phrase:
