@@ -13,7 +13,7 @@ from tests.payments_helpers import *  # noqa: F401,F403
 from safetynet.workforce.models import StaffIdentity
 from tests.cases_helpers import new_id
 from tests.payments_helpers import COUNTY, TOWN, D
-from tests.test_verification_helpers import import_rows, vdata  # noqa: F401
+from tests.test_verification_helpers import import_other_datasets, import_rows, vdata  # noqa: F401
 
 
 def _login(client, actor):
@@ -79,6 +79,7 @@ def test_a_recheck_is_worked_on_its_page(client, payroll, clock, vdata):
     recheck = Recheck.objects.get()
     url = reverse("changes:recheck", args=[recheck.pk])
     worker = _login(client, p.posts.worker)
+    import_other_datasets(p.posts.officer)      # every department's data there: the re-check may be decided
     assert worker.post(url, {"action": "verify"}).status_code == 302
     # The same picker as a case's survey: the worker's own identity is ticked already, a colleague
     # is ticked from the register, nobody types a name and ID number again.

@@ -12,7 +12,7 @@ from safetynet.payments.models import (
 )
 from tests.payments_helpers import *  # noqa: F401,F403
 from tests.payments_helpers import COUNTY, D, make_poor_household, walk
-from tests.test_verification_helpers import vdata  # noqa: F401
+from tests.test_verification_helpers import import_other_datasets, vdata  # noqa: F401
 
 
 def generate(p, month):
@@ -376,6 +376,7 @@ def test_a_special_hardship_death_keeps_the_care_level_a_recheck_assessed(posts,
     clock.set(D(2025, 11, 3))
     recheck = rechecks.record_change_report(actor=posts.worker, enrollment_id=enrollment.pk, kind="income",
                                             description="老人行动不便，需要照料").recheck
+    import_other_datasets(posts.officer)        # a complete report: the re-check may be decided on it
     rechecks.verify_recheck(actor=posts.worker, recheck_id=recheck.pk)
     rechecks.record_recheck_survey(actor=posts.worker, recheck_id=recheck.pk, conducted_on="2025-11-03",
                                    investigators=["刘一", "陈二"], findings="无法独立洗澡、行走", signed_by_household=True,

@@ -9,7 +9,7 @@ from safetynet.payments.models import ChangeProposal, Recheck
 from safetynet.registry.models import Person
 from tests.payments_helpers import *  # noqa: F401,F403
 from tests.payments_helpers import COUNTY, D
-from tests.test_verification_helpers import import_rows, vdata  # noqa: F401
+from tests.test_verification_helpers import import_other_datasets, import_rows, vdata  # noqa: F401
 
 BASE = "/api/v1/changes"
 
@@ -50,6 +50,7 @@ def test_report_verify_survey_and_close_a_recheck(api, payroll, clock, vdata):
     early = post(officer, f"/rechecks/{recheck_id}/close", {"outcome": "kept", "reason": "无变化"})
     assert early.status_code == 409 and early.json()["code"] == "verification_missing"
     worker = api(p.posts.worker)
+    import_other_datasets(p.posts.officer)          # every department's data there: a complete report
     assert post(worker, f"/rechecks/{recheck_id}/verify").status_code == 200
     survey = {"conducted_on": "2025-10-20", "investigators": ["刘一", "陈二"], "findings": "租住镇上，收入未变",
               "signed_by_household": True}

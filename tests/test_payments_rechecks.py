@@ -10,7 +10,7 @@ from safetynet.payments import change_selectors, rechecks
 from safetynet.payments.models import ChangeReport, Enrollment, EnrollmentChange, Recheck
 from tests.payments_helpers import *  # noqa: F401,F403
 from tests.payments_helpers import COUNTY, D
-from tests.test_verification_helpers import vdata  # noqa: F401
+from tests.test_verification_helpers import import_other_datasets, vdata  # noqa: F401
 
 
 def report(p, actor, enrollment, kind="income", text="家中老人开始领取养老金"):
@@ -97,6 +97,7 @@ def test_a_recheck_is_verified_surveyed_and_decided(payroll, clock, vdata):
 
     set_income_items(actor=p.posts.worker, household_id=base.household_id, items=[
         {"category": "wages", "monthly_amount": "1200.00", "person_id": base.household.head_id, "description": "打零工"}])
+    import_other_datasets(p.posts.officer)              # every department's data there: a complete report
     verified = rechecks.verify_recheck(actor=p.posts.worker, recheck_id=opened.pk)
     assert verified.household_result_id and verified.verified_at
     with pytest.raises(Conflict) as err:
@@ -129,6 +130,7 @@ def test_a_recheck_kept_unchanged_and_its_bad_input(payroll, clock, vdata):
     e = p.base
     clock.set(D(2025, 10, 20))
     recheck = report(p, p.posts.worker, e).recheck
+    import_other_datasets(p.posts.officer)
     rechecks.verify_recheck(actor=p.posts.worker, recheck_id=recheck.pk)
     with pytest.raises(ValidationError) as err:
         rechecks.close_recheck(actor=p.posts.officer, recheck_id=recheck.pk, outcome="maybe", reason="x")
@@ -187,6 +189,7 @@ def test_the_batch_of_enrollments_due_files_its_report_on_each_open_recheck(payr
     p = payroll
     import_rows(p.posts.officer, "public_security_deaths",      # a batch reads the current snapshots
                 [{"id_number": new_id(D(1930, 1, 1)), "name": "无关", "death_date": D(2025, 9, 1)}])
+    import_other_datasets(p.posts.officer)                # and every other department's: complete reports
     reported, ahead, later = (p.enroll("600.00") for _ in range(3))
     online = p.base                                       # its household's own case holds the authorization
     Enrollment.objects.filter(pk__in=[ahead.pk, later.pk, online.pk]).update(next_recheck_date=D(2099, 1, 1))
@@ -241,3 +244,25 @@ def test_the_recheck_page_links_the_report_filed_on_it(payroll, clock, vdata, cl
     other = client_for("town_worker", "130123102")
     assert other.get(f"/payments/changes/rechecks/{recheck.pk}/").status_code == 404
     assert other.get(f"/verification/reports/{verified.household_result_id}/").status_code == 404
+
+
+def test_a_recheck_is_not_decided_on_a_report_that_read_nothing(payroll, clock, vdata):
+    """Issue 15 item 1 for re-checks: with no department data the report is no all-clear, and the
+    re-check cannot be closed "kept" on it until a county officer signs it with a reason for each
+    missing dataset (it could before)."""
+    from safetynet.verification.models import HouseholdResult
+    from safetynet.verification.reports import report_gaps, sign_off_report
+
+    p = payroll
+    clock.set(D(2025, 10, 20))
+    recheck = report(p, p.posts.worker, p.base).recheck
+    verified = rechecks.verify_recheck(actor=p.posts.worker, recheck_id=recheck.pk)
+    with pytest.raises(Conflict) as err:
+        rechecks.close_recheck(actor=p.posts.officer, recheck_id=recheck.pk, outcome="kept", reason="收入情况未变")
+    assert err.value.code == "verification_incomplete"
+    assert Recheck.objects.get(pk=recheck.pk).status != "closed"
+    result = HouseholdResult.objects.get(pk=verified.household_result_id)
+    sign_off_report(actor=p.posts.officer, result_id=result.pk,
+                    reasons={c.dataset: "该部门本月数据尚未报送，已电话核实" for c in report_gaps(result)})
+    closed = rechecks.close_recheck(actor=p.posts.officer, recheck_id=recheck.pk, outcome="kept", reason="收入情况未变")
+    assert closed.status == "closed" and closed.outcome == "kept"

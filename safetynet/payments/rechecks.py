@@ -286,6 +286,19 @@ CLOSING_OUTCOMES = ("kept", "amount", "suspension", "gradual_exit", "ending")
 
 
 @transaction.atomic(durable=True)
+def require_complete_or_signed(result) -> None:
+    """A re-check is never decided on a report that read nothing from a department (issue 15:
+    missing or out-of-date data is not an all-clear): each such dataset needs the county
+    officer's reason, given when signing the report (verification/coverage.require_reasons)."""
+    from safetynet.verification.reports import unexplained_gaps
+
+    missing = unexplained_gaps(result)
+    if missing:
+        raise Conflict(_("The verification report lacks department data or read it out of date (%(datasets)s): a county "
+                         "officer signs the report with a reason for each before the re-check is decided.")
+                       % {"datasets": _(", ").join(c.label for c in missing)}, code="verification_incomplete")
+
+
 def close_recheck(*, actor: Actor, recheck_id: int, outcome: str, reason: str, effective_month=None) -> Recheck:
     """End the re-check with a decision (payments.decide). Needs the verification, and the survey
     when `survey_needed`. "kept": the facts keep the amount (MLG-2021 art. 31)."""
@@ -299,6 +312,7 @@ def close_recheck(*, actor: Actor, recheck_id: int, outcome: str, reason: str, e
     result = recheck_result(recheck)
     if result is None:
         raise Conflict(_("Verify the household with department data first."), code="verification_missing")
+    require_complete_or_signed(result)
     if survey_needed(recheck, result) and not recheck.survey_on:
         raise Conflict(_("This re-check needs a household survey before it is decided."), code="survey_missing")
     today = clocks.today()

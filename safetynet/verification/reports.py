@@ -303,6 +303,12 @@ def report_gaps(result: HouseholdResult) -> list[DatasetCoverage]:
     return gaps(report_coverage(result, findings_for_household(result.run, result.household_id), sign_off))
 
 
+def unexplained_gaps(result: HouseholdResult) -> list[DatasetCoverage]:
+    """The datasets the report lacked or read out of date with no signed reason: what still stands
+    between the report and any decision taken on it (a re-check's closing)."""
+    return [c for c in report_gaps(result) if not c.reason]
+
+
 def report_is_clean(result: HouseholdResult) -> bool:
     """No flag, and every dataset there and fresh: only then may a page say "no flag" alone."""
     return not result.flags and not report_gaps(result)
