@@ -46,12 +46,15 @@ def _nul_error(locations) -> NinjaValidationError:
 
 
 NUL_FREE = r"^[^\x00]*$"
+# A whole number the databases hold (a 64-bit integer); one beyond is answered 422 (OverflowError).
+INT64 = (-2**63, 2**63 - 1)
 
 
 def forbid_nul_in_strings(document: dict) -> None:
     """Say in the OpenAPI document what the API refuses: no text a request sends (a parameter, a
-    body member) may hold a NUL character. Each such string with no pattern, format or choices
-    of its own gets NUL_FREE; answers are left alone."""
+    body member) may hold a NUL character, no whole number may pass a 64-bit integer. Each such
+    string with no pattern, format or choices of its own gets NUL_FREE, each integer without
+    bounds of its own the 64-bit ones; answers are left alone."""
     components = document.get("components", {}).get("schemas", {})
     seen: set[str] = set()
 
@@ -63,6 +66,9 @@ def forbid_nul_in_strings(document: dict) -> None:
                 mark(components.get(ref.rsplit("/", 1)[1]))
             if node.get("type") == "string" and not {"pattern", "format", "enum", "const"} & node.keys():
                 node["pattern"] = NUL_FREE
+            if node.get("type") == "integer":
+                node.setdefault("minimum", INT64[0])
+                node.setdefault("maximum", INT64[1])
             for value in node.values():
                 mark(value)
         elif isinstance(node, list):

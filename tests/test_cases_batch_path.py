@@ -64,10 +64,13 @@ def test_the_batched_path_ends_where_one_at_a_time_does(posts, village, clock, s
         assert (case.status, case.version, case.is_open, case.proposed_amount) == (one.status, one.version, False,
                                                                                  one.proposed_amount)
         # the same rule on the same kind of household: the same lines (names and ids aside)
-        assert {k: v for k, v in case.outcome.items() if k != "breakdown"} == {
-            k: v for k, v in one.outcome.items() if k != "breakdown"}
-        assert [(line["amount"], line["rule"]) for line in case.outcome["breakdown"]] == [
-            (line["amount"], line["rule"]) for line in one.outcome["breakdown"]]
+        # the lines name each household's own members: compared by figure and rule, in each language kept
+        assert {k: v for k, v in case.outcome.items() if k not in ("breakdown", "texts")} == {
+            k: v for k, v in one.outcome.items() if k not in ("breakdown", "texts")}
+        lines = [case.outcome["breakdown"], *(t["breakdown"] for t in case.outcome["texts"].values())]
+        same = [one.outcome["breakdown"], *(t["breakdown"] for t in one.outcome["texts"].values())]
+        assert [[(line["amount"], line["rule"]) for line in ls] for ls in lines] == [
+            [(line["amount"], line["rule"]) for line in ls] for ls in same]
         actions = list(CaseEvent.objects.filter(case=case).order_by("id").values_list("action", flat=True))
         assert actions == list(CaseEvent.objects.filter(case=one).order_by("id").values_list("action", flat=True))
         audited = AuditEvent.objects.filter(object_type="cases.case", object_id=str(case.pk))
