@@ -46,15 +46,12 @@ def _nul_error(locations) -> NinjaValidationError:
 
 
 NUL_FREE = r"^[^\x00]*$"
-# A whole number the databases hold (a 64-bit integer); one beyond is answered 422 (OverflowError).
-INT64 = (-2**63, 2**63 - 1)
 
 
 def forbid_nul_in_strings(document: dict) -> None:
     """Say in the OpenAPI document what the API refuses: no text a request sends (a parameter, a
-    body member) may hold a NUL character, no whole number may pass a 64-bit integer. Each such
-    string with no pattern, format or choices of its own gets NUL_FREE, each integer without
-    bounds of its own the 64-bit ones; answers are left alone."""
+    body member) may hold a NUL character. Each such string with no pattern, format or choices
+    of its own gets NUL_FREE; answers are left alone."""
     components = document.get("components", {}).get("schemas", {})
     seen: set[str] = set()
 
@@ -66,9 +63,6 @@ def forbid_nul_in_strings(document: dict) -> None:
                 mark(components.get(ref.rsplit("/", 1)[1]))
             if node.get("type") == "string" and not {"pattern", "format", "enum", "const"} & node.keys():
                 node["pattern"] = NUL_FREE
-            if node.get("type") == "integer":
-                node.setdefault("minimum", INT64[0])
-                node.setdefault("maximum", INT64[1])
             for value in node.values():
                 mark(value)
         elif isinstance(node, list):
@@ -171,9 +165,11 @@ def handle_auth_error(request, exc):
 @api.exception_handler(OverflowError)
 def handle_number_out_of_range(request, exc: OverflowError):
     """A whole number larger than the database holds (`?household=-21659311374912933888`: SQLite's
-    driver cannot even send it) is bad input, not a server error."""
-    return api.create_response(request, {"code": "invalid", "message": gettext(
-        "A number is larger than any record can have."), "field": None}, status=422)
+    driver cannot even send it) names no record: 404, as PostgreSQL's lookup of it finds none.
+    Not 422: the OpenAPI document's integers are unbounded, so such a request is schema-valid
+    (the schema test took a 422 for a valid request rejected)."""
+    return api.create_response(request, {"code": "not_found", "message": gettext(
+        "No record has this number: it is larger than any record can have."), "field": None}, status=404)
 
 
 @api.exception_handler(Exception)
