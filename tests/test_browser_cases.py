@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.browser import DESKTOP, PHONE, browser, live_site, screenshot  # noqa: F401
+from tests.browser import DESKTOP, PHONE, browser, live_site, log_in, screenshot  # noqa: F401
 from tests.cases_helpers import *  # noqa: F401,F403
 from tests.cases_helpers import investigators
 from tests.conftest import PASSWORD, TOWN
@@ -24,11 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def _login(browser, base_url: str, actor, viewport=DESKTOP):
     context = browser.new_context(viewport=viewport, locale="zh-CN")
     page = context.new_page()
-    page.goto(f"{base_url}/login/")
-    page.fill("#id_username", actor.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/")
+    log_in(page, base_url, actor.username, PASSWORD)
     return page
 
 

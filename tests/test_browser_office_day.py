@@ -23,7 +23,7 @@ import io
 import pytest
 
 from tests.actions import CountingPage, Ledger
-from tests.browser import DESKTOP, browser, live_site, screenshot  # noqa: F401
+from tests.browser import DESKTOP, browser, live_site, log_in, screenshot  # noqa: F401
 from tests.cases_helpers import *  # noqa: F401,F403
 from tests.cases_helpers import TOWN, new_id
 from tests.conftest import PASSWORD
@@ -49,11 +49,7 @@ class Office:
         if name not in self._pages:
             context = self.browser.new_context(viewport=DESKTOP, locale="zh-CN")
             page = context.new_page()
-            page.goto(f"{self.base}/login/")
-            page.fill("#id_username", actor.username)
-            page.fill("#id_password", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{self.base}/")
+            log_in(page, self.base, actor.username, PASSWORD)
             self._pages[name] = page
         ledger.ignore_words |= {a.username for a in (self.posts.worker, self.posts.officer, self.confirmer,
                                                      self.posts.county_leader)} | {"system"}

@@ -93,3 +93,19 @@ def test_a_grid_worker_sits_at_a_grid_and_is_offered_for_its_households(worker, 
     with pytest.raises(ValidationError) as error:
         register_staff_identity(actor=worker, name="网格员乙", id_number=new_id(), area_code=village.code, kind="grid_worker")
     assert error.value.field == "area"
+
+
+def test_a_survey_may_not_name_another_towns_staff_member(worker, make_actor, village):
+    """The picker offers the post's own register; a request naming another town's staff identity
+    by its id (the API takes ids) is refused as no such staff member, as an unknown id is."""
+    from safetynet.workforce.selectors import resolve_investigators
+
+    other_town_worker = make_actor("town_worker", OTHER_TOWN)
+    stranger = register_staff_identity(actor=other_town_worker, name="外镇干部", id_number=new_id(),
+                                       area_code=OTHER_TOWN, kind="town_staff")
+    colleague = register_staff_identity(actor=worker, name="本镇干部", id_number=new_id(), area_code=TOWN,
+                                        kind="town_staff")
+    with pytest.raises(ValidationError) as error:
+        resolve_investigators([{"staff_identity_id": stranger.pk}, {"staff_identity_id": colleague.pk}], actor=worker)
+    assert error.value.field == "investigators" and "No such staff member" in error.value.message
+    assert [p["name"] for p in resolve_investigators([{"staff_identity_id": colleague.pk}], actor=worker)] == ["本镇干部"]

@@ -572,11 +572,11 @@ def _reset_review_fields() -> dict:
 # Survey (POLICY.md §1 step 3)
 # --------------------------------------------------------------------------------------------
 
-def _resolve_investigators(items, case: Case) -> list[dict]:
+def _resolve_investigators(items, case: Case, actor: Actor) -> list[dict]:
     """Investigators as {"user_id"} (a login with a registered staff identity), {"staff_identity_id"}
     or {"name", "id_number"}: at least two different people (MLG-2021 art. 15), neither a member
     nor a registered close relative of a member of the household."""
-    distinct = {r["id_number"]: r for r in resolve_investigators(items)}
+    distinct = {r["id_number"]: r for r in resolve_investigators(items, actor=actor)}
     if len(distinct) < 2:
         raise ValidationError(_("A survey needs at least two different investigators."), field="investigators")
     numbers = set(distinct)
@@ -620,7 +620,7 @@ def _create_survey(case: Case, actor: Actor, *, kind: str, conducted_on, investi
     findings = _text(findings, "findings", max_length=20000)
     if not signed_by_household:
         raise ValidationError(_("Both sides sign the survey record (MLG-2021 art. 16)."), field="signed_by_household")
-    people = _resolve_investigators(investigators, case)
+    people = _resolve_investigators(investigators, case, actor)
     care_level = ""
     if daily_activities is not None:
         try:

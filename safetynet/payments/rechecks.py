@@ -234,7 +234,7 @@ def record_recheck_survey(*, actor: Actor, recheck_id: int, conducted_on, invest
     if day < recheck.opened_on:
         raise ValidationError(_("The visit cannot be before the re-check opened (%(day)s).") % {"day": recheck.opened_on},
                               field="conducted_on")
-    names = _investigator_names(investigators)
+    names = _investigator_names(investigators, actor)
     if len(set(names)) < 2:
         raise ValidationError(_("A household survey needs at least two investigators."), field="investigators")
     findings = (findings or "").strip()
@@ -254,13 +254,13 @@ def record_recheck_survey(*, actor: Actor, recheck_id: int, conducted_on, invest
     return recheck
 
 
-def _investigator_names(investigators) -> list[str]:
+def _investigator_names(investigators, actor: Actor) -> list[str]:
     """The names kept on the re-check: people picked from the staff register or typed with their
     ID number (the case survey's picker, `workforce.selectors.resolve_investigators`), or, from
     the API, plain names."""
     items = list(investigators or [])
     if any(isinstance(item, dict) for item in items):
-        return [person["name"] for person in resolve_investigators(items)]
+        return [person["name"] for person in resolve_investigators(items, actor=actor)]
     return [str(n).strip() for n in items if str(n).strip()]
 
 

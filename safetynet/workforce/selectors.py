@@ -35,11 +35,14 @@ def investigator_choices(actor: Actor, area_code: str) -> tuple[list[tuple[str, 
     return [(str(pk), f"{name} · {area}") for pk, name, area in [*mine, *rows]], own
 
 
-def resolve_investigators(items) -> list[dict]:
+def resolve_investigators(items, *, actor: Actor) -> list[dict]:
     """The people a home visit names, as {"name", "id_number", "user_id", "staff_identity_id"}, one
     per person (an ID number once): items are {"user_id"} (a login with a registered identity),
     {"staff_identity_id"} or {"name", "id_number"} typed. The one reading shared by a case's
-    survey and a re-check's; each caller adds its own checks (how many, not related)."""
+    survey and a re-check's; each caller adds its own checks (how many, not related).
+
+    A registered person is named only from the actor's own identity or the register in the
+    actor's scope (what the picker offers): another area's staff is "no such staff member"."""
     if not isinstance(items, (list, tuple)):
         raise ValidationError(_("List the investigators."), field="investigators")
     user_ids, identity_ids, named = [], [], []
@@ -60,8 +63,11 @@ def resolve_investigators(items) -> list[dict]:
             named.append({"name": name, "id_number": number, "user_id": None, "staff_identity_id": None})
     resolved: list[dict] = []
     if user_ids or identity_ids:
+        visible = Q(pk__in=staff_identities_in_scope(actor).values("pk"))
+        if getattr(actor, "user_id", None):
+            visible |= Q(user_id=actor.user_id)
         found = list(StaffIdentity.objects.filter(Q(user_id__in=user_ids) | Q(pk__in=identity_ids), is_active=True)
-                     .values("id", "user_id", "name", "id_number"))
+                     .filter(visible).values("id", "user_id", "name", "id_number"))
         by_user = {f["user_id"]: f for f in found if f["user_id"]}
         by_id = {f["id"]: f for f in found}
         for uid in user_ids:
