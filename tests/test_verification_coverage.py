@@ -251,6 +251,12 @@ def test_all_fresh_and_nothing_found_is_clean_and_signs_in_one_submit(case, post
     assert ALL_CLEAR_EN in body and 'data-testid="report-incomplete"' not in body
     assert 'data-testid="signoff-reason-fields"' not in body and 'name="reason_' not in body
     assert body.count('data-state="fresh"') == len(read_datasets())
+    from safetynet.core.errors import ValidationError
+    from safetynet.verification.reports import sign_off_report
+
+    with pytest.raises(ValidationError) as error:        # a reason for data that was there: refused, not dropped
+        sign_off_report(actor=posts.officer, result_id=report.result.pk, reasons={"hrss_wages": "无需理由"})
+    assert error.value.code == "reason_not_needed" and error.value.field == "reason_hrss_wages"
     assert page.post(f"/verification/reports/{report.result.pk}/sign-off/").status_code == 302
     assert ReportSignOff.objects.filter(result=report.result).exists()
     zh = page.get(f"/verification/reports/{report.result.pk}/", headers={"Accept-Language": "zh-hans"}).content.decode()

@@ -158,8 +158,9 @@ def is_complete(coverage) -> bool:
 
 def require_reasons(coverage, reasons: dict | None) -> list[DatasetCoverage]:
     """The sign-off's rule: a reason for each missing or out-of-date dataset. Returns the coverage
-    with the reasons; a dataset that is there and fresh keeps none. ValidationError naming the
-    first field without a reason (`details.fields`: every one) otherwise."""
+    with the reasons; a dataset that is there and fresh takes none (a reason given for it is
+    refused, never dropped). ValidationError naming the first field without a reason
+    (`details.fields`: every one) otherwise."""
     reasons = reasons or {}
     unknown = sorted(set(reasons) - set(read_datasets()))
     if unknown:
@@ -168,6 +169,9 @@ def require_reasons(coverage, reasons: dict | None) -> list[DatasetCoverage]:
     errors = {}
     for c in coverage:
         if not c.is_gap:
+            if (reasons.get(c.dataset) or "").strip():     # said of data that was there: refused, not dropped
+                raise ValidationError(_("%(dataset)s was there and current: it needs no reason.") % {"dataset": c.label},
+                                      field=c.field, code="reason_not_needed")
             out.append(replace(c, reason=""))
             continue
         reason = clean_text(reasons.get(c.dataset) or "", field=c.field, max_length=REASON_MAX_LENGTH)
