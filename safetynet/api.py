@@ -51,7 +51,7 @@ NUL_FREE = r"^[^\x00]*$"
 def forbid_nul_in_strings(document: dict) -> None:
     """Say in the OpenAPI document what the API refuses: no text a request sends (a parameter, a
     body member) may hold a NUL character. Each such string with no pattern, format or choices
-    of its own gets NUL_FREE; answers are left alone."""
+    of its own gets NUL_FREE, and so do the keys of a map (`propertyNames`); answers are left alone."""
     components = document.get("components", {}).get("schemas", {})
     seen: set[str] = set()
 
@@ -63,6 +63,8 @@ def forbid_nul_in_strings(document: dict) -> None:
                 mark(components.get(ref.rsplit("/", 1)[1]))
             if node.get("type") == "string" and not {"pattern", "format", "enum", "const"} & node.keys():
                 node["pattern"] = NUL_FREE
+            if node.get("type") == "object" and "additionalProperties" in node and "propertyNames" not in node:
+                node["propertyNames"] = {"pattern": NUL_FREE}     # a map's keys are request text too
             for value in node.values():
                 mark(value)
         elif isinstance(node, list):

@@ -35,3 +35,14 @@ def test_a_number_too_large_for_the_database_is_refused_not_a_server_error(clien
     assert response.status_code in (200, 404), response.content     # no record has it (PostgreSQL: none found)
     if response.status_code == 404:
         assert response.json()["code"] == "not_found"
+
+
+def test_the_keys_of_a_map_in_a_request_are_nul_free_in_the_document(client_for, county):
+    """The schema test sent a sign-off whose reasons map had a NUL in a key: refused (422) but
+    valid by the document, which bounded only the values. Keys now carry the same pattern."""
+    document = client_for("county_officer", COUNTY).get("/api/v1/openapi.json").json()
+    body = document["paths"]["/api/v1/verification/reports/{result_id}/sign-off"]["post"]["requestBody"]
+    ref = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    reasons = document["components"]["schemas"][ref]["properties"]["reasons"]
+    maps = [s for s in [reasons, *reasons.get("anyOf", [])] if s.get("type") == "object"]
+    assert maps and all(s["propertyNames"] == {"pattern": "^[^\\x00]*$"} for s in maps)
