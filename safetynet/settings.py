@@ -122,7 +122,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # connection. Set PREPARED_STATEMENTS=off behind a transaction-mode pooler (PgBouncer), which
 # cannot keep prepared statements across transactions.
 PREPARED_STATEMENTS = os.environ.get("PREPARED_STATEMENTS", "on").lower() not in ("0", "off", "false", "no")
-# PostgreSQL: a write batch (core/writebatch.py) sends its queued UPDATEs ahead, in pipeline mode,
+# PostgreSQL: a unit of work (core/unitofwork.py) sends its queued UPDATEs ahead, in pipeline mode,
 # once this many are queued, so the server works while the client goes on with the next cases
 # (bench/bench_cases.py); 0: everything at the end. Needs PREPARED_STATEMENTS.
 WRITE_BATCH_SEND_EVERY = int(os.environ.get("WRITE_BATCH_SEND_EVERY", "16"))

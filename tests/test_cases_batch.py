@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError
 from django.urls import reverse
 
-from safetynet.cases import batch
+from safetynet.cases import batch, statements
 from safetynet.cases.models import Case, CaseEvent
 from safetynet.core.errors import PermissionDenied, ValidationError
 from safetynet.core.models import AuditEvent
@@ -165,7 +165,7 @@ def test_queue_batch_that_another_desk_overtook_goes_back_with_the_reason(login,
 
     def overtaken(*args, **kwargs):
         raise IntegrityError("duplicate key value violates unique constraint")
-    monkeypatch.setattr(batch, "load_cases_for_batch", overtaken)
+    monkeypatch.setattr(statements, "load_cases", overtaken)
     response = login(posts.worker).post(reverse("cases:batch"), {"action": "close_notice", "case": [case.pk]},
                                         follow=True)
     assert response.redirect_chain[-1][0] == reverse("cases:queue")

@@ -1,16 +1,16 @@
-"""The whole dibao path taken a batch at a time (cases/batch.py over core/writebatch.py): the
-cases end exactly where one-at-a-time takes them (same status, amount, timeline and audit
-trail, a chain that verifies); a refused case leaves no trace and holds back no other; the
-steps write only through the deferred helpers; and what the flush finds wrong undoes the
-whole batch rather than part of it."""
+"""The whole dibao path taken a batch at a time (cases/batch.py, each step written once for a
+list of cases over core/unitofwork.py): the cases end exactly where one-at-a-time takes them
+(same status, amount, timeline and audit trail, a chain that verifies); a refused case leaves no
+trace and holds back no other; the steps write only through their unit of work; and what the
+flush finds wrong undoes the whole batch rather than part of it."""
 from __future__ import annotations
 
 import pytest
 from django.db import connection
 
-from safetynet.cases import batch, services
+from safetynet.cases import batch, services, statements
 from safetynet.cases.models import Case, CaseEvent, Survey, VerificationReport
-from safetynet.core import writebatch
+from safetynet.core import unitofwork
 from safetynet.core.audit import verify_chain
 from safetynet.core.errors import Conflict, PermissionDenied, SafetyNetError, ValidationError
 from safetynet.core.models import AuditEvent
@@ -22,7 +22,7 @@ from tests.cases_helpers import investigators, make_poor_household, walk
 
 @pytest.fixture(autouse=True)
 def send_ahead_after_every_case(settings):
-    """On PostgreSQL each batch here sends its UPDATEs ahead after every case (WriteBatch.
+    """On PostgreSQL each batch here sends its UPDATEs ahead after every case (UnitOfWork.
     send_ready, which the bench does every 16): the same ends, checked the same way. The other
     batch tests keep the default, which their few cases never reach."""
     settings.WRITE_BATCH_SEND_EVERY = 1
@@ -154,10 +154,10 @@ def test_another_towns_case_does_not_exist_in_a_batch(posts, village, other_vill
 
 
 @pytest.mark.parametrize("action", sorted(batch.BATCH_STEPS))
-def test_every_batch_step_writes_only_through_the_deferred_helpers(action, posts, village, clock, standards,
+def test_every_batch_step_writes_only_through_its_unit_of_work(action, posts, village, clock, standards,
                                                                    monkeypatch):
     """A step that wrote to the database directly could not be undone alone when its case is
-    refused: the batch steps must not (writebatch's contract)."""
+    refused: the batch steps must not (the unit of work's contract)."""
     before = {"accept": "applied", "record_survey": "accepted", "verify": "surveyed", "give_town_opinion": "verified",
               "publish_notice": "town_reviewed", "close_notice": "in_notice", "confirm": "notice_closed"}[action]
     cases = [walk(posts, make_poor_household(posts.worker, village.code), clock, to=before) for _ in range(2)]
@@ -167,12 +167,12 @@ def test_every_batch_step_writes_only_through_the_deferred_helpers(action, posts
                                 "signed_by_household": True},
               "verify": {"summary": "无异常"}}.get(action, {})
     seen = []
-    flush = writebatch.WriteBatch.flush
+    flush = unitofwork.UnitOfWork.flush
 
     def spy(self):
         seen.append(self.immediate_writes)
         return flush(self)
-    monkeypatch.setattr(writebatch.WriteBatch, "flush", spy)
+    monkeypatch.setattr(unitofwork.UnitOfWork, "flush", spy)
     actor = {"verify": posts.verifier, "confirm": posts.officer}.get(action, posts.worker)
     results = batch.take_steps(actor=actor, action=action, items=[{"case": c.pk, **inputs} for c in cases])
     assert all(r.ok for r in results), results
@@ -183,13 +183,13 @@ def test_a_direct_write_then_a_refusal_gives_up_the_whole_batch(posts, village, 
     ids = _apply(posts, [make_poor_household(posts.worker, village.code) for _ in range(2)])
     real = batch.BATCH_STEPS["accept"]
 
-    def writes_then_refuses(*, actor, case_id, **inputs):
-        if case_id == ids[1]:
-            Case.objects.filter(pk=case_id).update(reason="written around the batch")
+    def writes_then_refuses(uow, actor, case, reads, **inputs):
+        if case.pk == ids[1]:
+            Case.objects.filter(pk=case.pk).update(reason="written around the batch")
             raise Conflict("refused after writing")
-        return real[0](actor=actor, case_id=case_id, **inputs)
-    monkeypatch.setitem(batch.BATCH_STEPS, "accept", (writes_then_refuses, real[1], real[2]))
-    with pytest.raises(writebatch.ImmediateWrite):
+        return real[0].take(uow, actor, case, reads, **inputs)
+    monkeypatch.setitem(batch.BATCH_STEPS, "accept", (services.CaseStep(writes_then_refuses, real[0].read), real[1]))
+    with pytest.raises(Conflict, match="refused after writing"):      # the whole unit given up, with the reason
         batch.take_steps(actor=posts.worker, action="accept", items=[{"case": i} for i in ids])
     assert set(Case.objects.filter(pk__in=ids).values_list("status", "reason")) == {("applied", "")}
 
@@ -198,13 +198,14 @@ def test_a_case_moved_under_the_batch_undoes_the_whole_batch(posts, village, clo
     """The flush finds the version it was given gone (here: moved by a write the batch did not
     see): nothing of the batch stays."""
     ids = _apply(posts, [make_poor_household(posts.worker, village.code) for _ in range(2)])
-    load = batch.load_cases_for_batch
+    load = statements.load_cases
 
-    def load_then_move(the_batch, case_ids):
-        load(the_batch, case_ids)
+    def load_then_move(case_ids):
+        found = load(case_ids)
         with connection.cursor() as cursor:
             cursor.execute("UPDATE cases_case SET version = version + 1 WHERE id = %s", [ids[1]])
-    monkeypatch.setattr(batch, "load_cases_for_batch", load_then_move)
+        return found
+    monkeypatch.setattr(statements, "load_cases", load_then_move)
     audits = AuditEvent.objects.count()
     with pytest.raises(SafetyNetError):
         batch.take_steps(actor=posts.worker, action="accept", items=[{"case": i} for i in ids])
@@ -212,10 +213,10 @@ def test_a_case_moved_under_the_batch_undoes_the_whole_batch(posts, village, clo
     assert AuditEvent.objects.count() == audits
 
 
-def test_write_batches_do_not_nest(db):
-    with writebatch.deferred_writes():
+def test_units_of_work_do_not_nest(db):
+    with unitofwork.unit_of_work():
         with pytest.raises(RuntimeError):
-            with writebatch.deferred_writes():
+            with unitofwork.unit_of_work():
                 pass
 
 
@@ -305,12 +306,12 @@ def test_a_batch_with_an_unreadable_version_or_no_applications_is_refused_whole(
 def test_updates_are_sent_ahead_between_cases_and_inserts_wait_for_the_flush(posts, village, clock, standards,
                                                                               monkeypatch):
     sent = []
-    send = writebatch.WriteBatch._send
+    send = unitofwork.UnitOfWork._send
 
     def spy(self, sql, rows, expected):
         sent.append((sql.split(" SET ")[0], len(rows), expected))
         return send(self, sql, rows, expected)
-    monkeypatch.setattr(writebatch.WriteBatch, "_send", spy)
+    monkeypatch.setattr(unitofwork.UnitOfWork, "_send", spy)
     ids = _apply(posts, [make_poor_household(posts.worker, village.code) for _ in range(3)])
     assert not [s for s in sent if "cases_case" in s[0]]     # the cases are inserted by this batch: held
     _take(posts.worker, "accept", ids)
@@ -321,7 +322,7 @@ def test_updates_are_sent_ahead_between_cases_and_inserts_wait_for_the_flush(pos
 
 def test_sending_ahead_is_off_at_zero(posts, village, clock, standards, settings, monkeypatch):
     settings.WRITE_BATCH_SEND_EVERY = 0
-    monkeypatch.setattr(writebatch.WriteBatch, "_send", lambda *args: pytest.fail("sent ahead"))
+    monkeypatch.setattr(unitofwork.UnitOfWork, "_send", lambda *args: pytest.fail("sent ahead"))
     ids = _apply(posts, [make_poor_household(posts.worker, village.code) for _ in range(2)])
     _take(posts.worker, "accept", ids)
     assert set(Case.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"accepted"}

@@ -117,12 +117,13 @@ def test_the_duplicate_check_looks_up_the_person_and_household_not_every_case_of
     """With `(applicant OR household) AND program`, SQLite walked every case of the program (and
     PostgreSQL every case), so
     filing grew slower with each case in the county (bench/bench_cases.py, 8.8 -> 28 ms a path)."""
-    from safetynet.cases.services import _OPEN_CASE_OF_HOUSEHOLD, _OPEN_CASE_OF_PERSON
+    from safetynet.cases.services import _OPEN_CASES_BY
 
-    for prepared in (_OPEN_CASE_OF_HOUSEHOLD, _OPEN_CASE_OF_PERSON):
-        args = ("dibao", 1, 2)
+    for prepared in _OPEN_CASES_BY.values():
+        args = ("dibao", [1])
         sql, plan, *_rest = prepared._compiled(args)
-        params = [value if kind == "constant" else args[place[0]] for kind, place, value in plan]
+        params = [value if kind == "constant" else (args[place[0]] if place[1] is None else args[place[0]][place[1]])
+                  for kind, place, value in plan]
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
             steps = " | ".join(row[3] for row in cursor.fetchall())

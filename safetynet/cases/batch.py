@@ -3,10 +3,11 @@ of a village whose seven days are over in one go instead of opening each case; t
 confirms a list; a village's entrusted applications are filed together; the verification
 engine or the county files a list of reports.
 
-Each case still goes through the step's own service, with every check, its timeline row and its
-audit event, exactly as when it is taken on the case page: a batch adds no rule. The batch is
-one transaction whose writes are sent together at the end (core/writebatch.py): a step for a
-hundred cases is a few statements and one commit, not a thousand and a hundred. One case refused
+A step is written once, for a list of cases (`services.take_step`; one case on its page is a
+list of one): the same checks, timeline rows and audit events, in one unit of work whose writes
+are sent together at the end (core/unitofwork.py): a step for a hundred cases is a few
+statements and one commit, not a thousand and a hundred. This module checks the lists people
+and programs send (which steps may be taken for many, the inputs each takes). One case refused
 (not in the actor's area, not at that step, moved by someone else since the page was drawn, a
 guard, bad input) has its writes dropped and leaves the others done; its result says why.
 """
@@ -18,14 +19,11 @@ from django.db import IntegrityError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from safetynet.core.errors import Conflict, SafetyNetError, ValidationError
+from safetynet.core.errors import Conflict, ValidationError
 from safetynet.core.scoping import Actor
-from safetynet.core.writebatch import deferred_writes
+from safetynet.core.unitofwork import unit_of_work
 
 from . import services, workflow
-from .models import Case
-from .closerelatives import read_close_relatives_ahead
-from .statements import load_cases_for_batch
 
 # The steps that may be taken for many cases at once from the queue, with the words of their
 # button: they ask nothing of the user but the decision to take them.
@@ -35,26 +33,17 @@ BATCH_ACTIONS = {
     "confirm": (services.confirm_case, _l("Confirm the selected cases")),
 }
 # Every step that may be taken for many cases at once (the API), with the inputs each case may
-# carry (the service's own keyword arguments, checked by the service) and what to read for all
-# the cases before taking them (the reads each case's step would make). Each writes only through
-# the helpers a write batch defers (core/writebatch.py); tests/test_cases_batch_path.py checks it.
-
-
-def _members_ahead(cases) -> None:
-    read_close_relatives_ahead([case.snapshot.get("members", []) for case in cases])
-
-
+# carry (the step's own keyword arguments, checked by the step).
 BATCH_STEPS = {
-    "accept": (services.accept_application, ("missing_materials", "promise_signed", "authorization_signed", "note"),
-               _members_ahead),
+    "accept": (services.accept_application, ("missing_materials", "promise_signed", "authorization_signed", "note")),
     "record_survey": (services.record_survey, ("conducted_on", "investigators", "findings", "signed_by_household",
-                                               "daily_activities"), services.read_surveys_ahead),
+                                               "daily_activities")),
     "verify": (services.record_manual_verification, ("summary", "findings", "total_monthly_income",
-                                                     "total_financial_assets"), None),
-    "give_town_opinion": (services.give_town_opinion, ("opinion",), services.read_reports_ahead),
-    "publish_notice": (services.publish_notice, ("starts_on",), None),
-    "close_notice": (services.close_notice, (), None),
-    "confirm": (services.confirm_case, ("note",), services.read_confirmations_ahead),
+                                                     "total_financial_assets")),
+    "give_town_opinion": (services.give_town_opinion, ("opinion",)),
+    "publish_notice": (services.publish_notice, ("starts_on",)),
+    "close_notice": (services.close_notice, ()),
+    "confirm": (services.confirm_case, ("note",)),
 }
 APPLICATION_FIELDS = ("program_code", "household_id", "applicant_id", "channel", "entrusted_by", "requested_amount",
                       "kind", "covered_person_id", "reason")
@@ -97,7 +86,7 @@ def take_steps(*, actor: Actor, action: str, items) -> list[BatchResult]:
     if action not in BATCH_STEPS:
         raise ValidationError(_("This step cannot be taken for several cases at once."), field="action")
     actor.require(workflow.ACTION_PERMISSION[action])
-    service, allowed, read = BATCH_STEPS[action]
+    step, allowed = BATCH_STEPS[action]
     work, seen = [], set()
     for item in _listed(items):
         if not isinstance(item, dict):
@@ -109,10 +98,9 @@ def take_steps(*, actor: Actor, action: str, items) -> list[BatchResult]:
         if case_id in seen:
             continue
         seen.add(case_id)
-        inputs = {k: v for k, v in item.items() if k != "case"}
-        inputs["version"] = _version(item.get("version"), case_id)
-        work.append((case_id, inputs))
-    return _run(work, lambda case_id, inputs: service(actor=actor, case_id=case_id, **inputs), load=True, read=read)
+        inputs = {k: v for k, v in item.items() if k not in ("case", "version")}
+        work.append((case_id, _version(item.get("version"), case_id), inputs))
+    return _run(lambda uow: services.take_step(uow, actor, step, work), len(work))
 
 
 def apply_for_households(*, actor: Actor, applications) -> list[BatchResult]:
@@ -127,9 +115,8 @@ def apply_for_households(*, actor: Actor, applications) -> list[BatchResult]:
         unknown = sorted(set(item) - set(APPLICATION_FIELDS))
         if unknown:
             raise ValidationError(_("An application takes no %(names)s.") % {"names": ", ".join(unknown)}, field=unknown[0])
-        work.append((None, item))
-    return _run(work, lambda _none, fields: services.apply_for_assistance(actor=actor, **fields), load=False,
-                read=lambda _cases: services.read_applications_ahead([fields for _none, fields in work]))
+        work.append(item)
+    return _run(lambda uow: services.file_applications(uow, actor, work), len(work))
 
 
 # ---- the one loop ----------------------------------------------------------------------------
@@ -162,28 +149,14 @@ def _case_number(value) -> int:
         raise ValidationError(_("%(value)s is not a case number.") % {"value": value}, field="cases")
 
 
-def _run(work: list[tuple[int | None, dict]], take, *, load: bool, read=None) -> list[BatchResult]:
-    results = []
+def _run(take, size: int) -> list[BatchResult]:
     try:
-        with deferred_writes(size_hint=len(work)) as batch:
-            if load:
-                load_cases_for_batch(batch, [case_id for case_id, _inputs in work])
-            if read is not None:
-                read([case for key, case in batch.preloaded.items() if key[0] == "cases.case" and case is not None])
-            for case_id, inputs in work:
-                mark = batch.mark()
-                try:
-                    done = take(case_id, inputs)
-                except SafetyNetError as error:
-                    batch.discard(mark)
-                    results.append(BatchResult(case_id, False, error=error.as_dict()))
-                    continue
-                case = done if isinstance(done, Case) else batch.preloaded.get(("cases.case", case_id))
-                results.append(BatchResult(case.pk if case else case_id, True, status=case.status if case else ""))
-                batch.send_ready()
+        with unit_of_work(size_hint=size) as uow:
+            results = take(uow)
     except IntegrityError:
         # Another desk filed or decided the same thing between this batch's checks and its
-        # commit; the database refused, and nothing of the batch was saved (the batch's
-        # transaction was rolled back; the connection is usable).
+        # commit; the database refused, and nothing of the batch was saved (the transaction was
+        # rolled back; the connection is usable).
         raise Conflict(_("Someone else saved one of these cases at the same moment; nothing was saved. Try again."))
-    return results
+    return [BatchResult(r.case_id, r.ok, status=r.status, error=r.error.as_dict() if r.error is not None else None)
+            for r in results]

@@ -18,48 +18,18 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from safetynet.core.statements import Prepared, ahead, read_ahead
+from safetynet.core.statements import Prepared, rows_by_key
 from safetynet.registry.models import Kinship, Person
 from safetynet.workforce.models import StaffIdentity
 
-# Read on every acceptance: prepared once per connection (core/statements.py).
+# Read on every acceptance, for all the cases of the step at once: prepared once per connection
+# (core/statements.py).
 _LIVING_MEMBERS = Prepared(lambda household_id: Person.objects.filter(household_id=household_id, is_deceased=False)
                            .order_by().values_list("id", "name", "id_number"))
-_KIN_OF = Prepared(lambda person_ids: Kinship.objects.filter(person_id__in=person_ids).order_by()
-                   .values_list("person_id", "relation", "relative__id_number"))
-_ACTIVE_STAFF = Prepared(lambda numbers: StaffIdentity.objects.filter(is_active=True, id_number__in=numbers).order_by()
-                         .values_list("id", "id_number", "name", "kind", "area_id", "user_id"))
-
-
-# The same reads for many households at once (a batch of acceptances, cases/batch.py).
 _KIN_OF_EACH = Prepared(lambda person_ids: Kinship.objects.filter(person_id__in=person_ids).order_by()
-                        .values_list("person_id", "person_id", "relation", "relative__id_number"))
+                        .values_list("person_id", "relation", "relative__id_number"))
 _ACTIVE_STAFF_EACH = Prepared(lambda numbers: StaffIdentity.objects.filter(is_active=True, id_number__in=numbers).order_by()
-                              .values_list("id_number", "id", "id_number", "name", "kind", "area_id", "user_id"))
-
-
-def read_close_relatives_ahead(member_lists) -> None:
-    """In a write batch: the kinship of every member of these households (each a list of
-    {"person_id", "id_number"}), then the active staff among them and their relatives."""
-    people = [m["person_id"] for members in member_lists for m in members]
-    read_ahead("kin", _KIN_OF_EACH, people)
-    numbers = {m["id_number"] for members in member_lists for m in members}
-    numbers |= {row[2] for person in people for row in (ahead("kin", person) or ())}
-    read_ahead("staff", _ACTIVE_STAFF_EACH, [n for n in numbers if n])
-
-
-def _kin_of(person_ids: list[int]) -> list[tuple]:
-    found = [ahead("kin", person) for person in person_ids]
-    if all(rows is not None for rows in found):
-        return [row for rows in found for row in rows]
-    return _KIN_OF.rows(person_ids)
-
-
-def _active_staff(numbers: list[str]) -> list[tuple]:
-    found = [ahead("staff", number) for number in numbers]
-    if all(rows is not None for rows in found):
-        return [row for rows in found for row in rows]
-    return _ACTIVE_STAFF.rows(numbers)
+                              .values_list("id_number", "id", "name", "kind", "area_id", "user_id"))
 
 
 @dataclass(frozen=True)
@@ -86,17 +56,30 @@ def find_close_relatives(household, *, members: list[dict] | None = None) -> lis
     if members is None:
         members = [{"person_id": pid, "name": name, "id_number": number} for pid, name, number
                    in _LIVING_MEMBERS.rows(getattr(household, "pk", household))]
-    if not members:
+    return find_close_relatives_of([members])[0]
+
+
+def find_close_relatives_of(member_lists: list[list[dict]]) -> list[list[Match]]:
+    """`find_close_relatives` for many households at once, each given by its members
+    ([{"person_id", "name", "id_number"}]): their kinship and the staff among them and their
+    relatives read in two statements for all. One list of matches per household, in order."""
+    people = sorted({m["person_id"] for members in member_lists for m in members})
+    kin = rows_by_key(_KIN_OF_EACH, people) if people else {}
+    numbers = {m["id_number"] for members in member_lists for m in members}
+    numbers |= {number for rows in kin.values() for _relation, number in rows}
+    numbers = sorted(n for n in numbers if n)
+    staff = {number: rows[0] for number, rows in rows_by_key(_ACTIVE_STAFF_EACH, numbers).items() if rows} \
+        if numbers else {}
+    return [_matches(members, kin, staff) for members in member_lists]
+
+
+def _matches(members: list[dict], kin: dict, staff: dict) -> list[Match]:
+    if not members or not staff:
         return []
     by_id = {m["person_id"]: m for m in members}
     # (member person id, relation of the other person to the member, the other's ID number)
     links: list[tuple[int, str, str]] = [(m["person_id"], "self", m["id_number"]) for m in members]
-    links += _kin_of(sorted(by_id))
-    numbers = sorted({number for _pid, _rel, number in links if number})
-    staff = {number: (pk, name, kind, area, user_id) for pk, number, name, kind, area, user_id in _active_staff(numbers)} \
-        if numbers else {}
-    if not staff:
-        return []
+    links += [(person_id, relation, number) for person_id in sorted(by_id) for relation, number in kin.get(person_id, ())]
     matches: list[Match] = []
     seen = set()
     for person_id, relation, number in links:

@@ -225,7 +225,7 @@ def preview_outcome(case: Case) -> tuple[dict | None, str]:
     from . import clocks, services
 
     try:
-        outcome, _params, _report = services.assess_case(case, clocks.today())
+        outcome, _params, _report = services.assess_case(case, clocks.today(), services.latest_reports([case.pk])[case.pk])
     except SafetyNetError as exc:
         return None, exc.message
     from . import standards

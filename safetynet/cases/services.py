@@ -35,44 +35,44 @@ The services, in the order a case meets them:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safetynet.core.audit import record_event
-from safetynet.core.errors import Conflict, NotFound, ValidationError
-from safetynet.core.text import clean_text
+from safetynet.core.errors import Conflict, NotFound, SafetyNetError, ValidationError
 from safetynet.core.money import parse_money, to_money
 from safetynet.core.scoping import Actor, get_in_scope
-from safetynet.core.statements import Prepared, active_batch, ahead, insert_row, read_ahead, read_objects_ahead
-from safetynet.core.writebatch import step_transaction
+from safetynet.core.statements import Prepared, objects_by_key, rows_by_key
+from safetynet.core.text import clean_text
+from safetynet.core.unitofwork import ImmediateWrite, UnitOfWork, unit_of_work
 from safetynet.payments.models import LIVE_STATUSES, Enrollment, EnrollmentStatus
 from safetynet.programs import rules
 from safetynet.programs import selectors as program_selectors
 from safetynet.publicity import services as publicity
-from safetynet.publicity.models import NoticeStatus
-from safetynet.registry.models import Household, Kinship
+from safetynet.publicity.models import NoticeStatus, ObjectionFinding
+from safetynet.registry.models import AssetCategory, Household, IncomeCategory, Kinship
 from safetynet.workforce.selectors import resolve_investigators
 
 from . import clocks, standards, statements
-from .closerelatives import find_close_relatives
+from .closerelatives import find_close_relatives_of
 from .errors import StaleCase, TransitionNotAllowed
 from .models import (
     Attachment, Case, Channel, Decision, DecisionOutcome, Deliberation, DibaoKind, Status, Survey, SurveyInvestigator,
     SurveyKind, TemporaryKind, VerificationReport, VerificationSource,
 )
 from .snapshots import (
-    facts_from_snapshot, living_members, member_name, members_count, read_snapshots_ahead, snapshot_hash,
-    take_household_snapshot,
+    facts_from_snapshot, living_members, member_name, members_count, snapshot_hash, take_household_snapshots,
 )
 from .supporters import facts_for_case as supporter_facts_for_case
 from .supporters import save_supporter
 from .workflow import (
-    DIBAO, ORDINARY, QUICK, SPECIAL_HARDSHIP, check_transition, path_of, read_reviewers_ahead, record_creation, transition,
+    DIBAO, ORDINARY, QUICK, SPECIAL_HARDSHIP, check_transition, path_of, record_creation, reviewers_of, transition,
 )
 
 PROGRAMS = ("dibao", "special_hardship", "temporary")
@@ -101,45 +101,184 @@ def _load(actor: Actor, case_id, version: int | None = None) -> Case:
     return case
 
 
-# Prepared once per connection (core/statements.py): every application runs them.
-_HOUSEHOLD = Prepared(lambda household_id: Household.objects.filter(pk=household_id))
-
-
-def _open_case_either(program, first: Q, second: Q):
-    """An open case of `program` matching either lookup, as a UNION of two lookups, each on its
-    own index. Written `(a OR b) AND program`, SQLite walked every case of the program and
-    PostgreSQL every case, so filing grew slower with each case in the county (bench_cases.py)."""
-    open_cases = Case.objects.filter(program_id=program, is_open=True).order_by().values_list("id")
-    return open_cases.filter(first).union(open_cases.filter(second), all=True)[:1]
-
-
-_OPEN_CASE_OF_HOUSEHOLD = Prepared(lambda program, applicant, household: _open_case_either(
-    program, Q(applicant_id=applicant), Q(household_id=household)))
-_OPEN_CASE_OF_PERSON = Prepared(lambda program, applicant, covered: _open_case_either(
-    program, Q(applicant_id=applicant), Q(covered_person_id=covered)))
-# Existence checks: no ORDER BY (Enrollment's default is "-id"), which with LIMIT 1 invites a
-# planner to walk the primary key backwards instead of using the household's or person's index.
-_LIVE_ENROLLMENT_OF_HOUSEHOLD = Prepared(lambda program, household: Enrollment.objects.filter(
-    program_id=program, household_id=household, status__in=LIVE_STATUSES).order_by().values_list("id")[:1])
-_LIVE_ENROLLMENT_OF_PERSON = Prepared(lambda program, person: Enrollment.objects.filter(
-    program_id=program, person_id=person, status__in=LIVE_STATUSES).order_by().values_list("id")[:1])
-_RELATIVE_AMONG = Prepared(lambda person_ids, numbers: Kinship.objects.filter(
-    person_id__in=person_ids, relative__id_number__in=numbers).order_by("id").values_list("relative__id_number")[:1])
-_BANK_ACCOUNT = Prepared(lambda household_id: Household.objects.filter(pk=household_id).values_list("bank_account"))
-
-
-def _load_household(actor: Actor, household_id) -> Household:
-    """The household, if it lies in the actor's area (NotFound otherwise), as get_in_scope."""
+def _case_number(value) -> int:
     try:
-        household_id = int(household_id)
+        return int(value)
     except (TypeError, ValueError):
         raise NotFound(_("Not found."))
-    found = ahead("household", household_id)
-    if found is None:
-        found = _HOUSEHOLD.objects(household_id)
-    if not found or not actor.covers(found[0].area_id):
+
+
+# --------------------------------------------------------------------------------------------
+# How a step is taken: once, for a list of cases (one case is a list of one)
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class Reads:
+    """What a step read for all its cases at once, by id, before deciding any of them. Each step's
+    `read` fills what its cases need; what it did not read stays None, and a step that uses it
+    fails at once rather than reading case by case."""
+    reports: dict[int, VerificationReport | None] | None = None       # the latest report, by case
+    reviewers: dict[int, dict[str, str]] | None = None                # workflow.reviewers_of, by case
+    bank_accounts: dict[int, str] | None = None                       # by household
+    kin_numbers: dict[int, list] | None = None                        # kinship_numbers_of, by person
+    close_relatives: dict[int, list] | None = None                    # closerelatives matches, by case
+    replaced_enrollments: dict[int, list[int]] | None = None          # live enrollments of reopened cases
+
+
+@dataclass(frozen=True)
+class StepResult:
+    case_id: int | None           # None for an application that was not filed
+    value: object = None          # what the step returns (the case, a survey, a decision...)
+    error: SafetyNetError | None = None
+    status: str = ""              # the case's status after the step, when it was taken
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class CaseStep:
+    """A case step: `take(uow, actor, case, reads, **inputs)` decides one case on what `read`
+    loaded for all the cases (a `Reads`) and writes through the unit of work. Called with the
+    service's keywords (`actor`, `case_id`, `version`, the step's inputs) it takes the step for
+    that one case, as a list of one, in a unit of work of its own, and raises its refusal."""
+
+    def __init__(self, take, read=None, integrity_conflict=None):
+        self.take = take
+        self.read = read
+        self.integrity_conflict = integrity_conflict
+        functools.update_wrapper(self, take)
+
+    def __call__(self, *, actor: Actor, case_id, version: int | None = None, **inputs):
+        case_id = _case_number(case_id)
+        try:
+            with unit_of_work(size_hint=1) as uow:
+                [result] = take_step(uow, actor, self, [(case_id, version, inputs)])
+                if result.error is not None:
+                    raise result.error
+        except IntegrityError as error:
+            # Another desk wrote the same thing between this step's checks and its commit.
+            conflict = self.integrity_conflict(error) if self.integrity_conflict else None
+            if conflict is None:
+                raise
+            raise conflict
+        return result.value
+
+
+def case_step(read=None, integrity_conflict=None):
+    """Declare a case step (see CaseStep); `read(cases) -> Reads` loads what it needs for all."""
+    return lambda take: CaseStep(take, read, integrity_conflict)
+
+
+def take_step(uow: UnitOfWork, actor: Actor, step: CaseStep, items) -> list[StepResult]:
+    """Take `step` on each of `items`, (case id, the version the user saw or None, the step's
+    inputs), in that order, writing through `uow`: the cases are loaded and locked in one read,
+    the step's own reads made for all of them, then each case decided. A refused case (outside
+    the actor's area, moved since the page was drawn, at another step, a guard, bad input) has
+    its writes dropped and holds back no other; its result says why."""
+    cases = statements.load_cases([case_id for case_id, _version, _inputs in items])
+    reads = step.read([case for case in cases.values() if actor.covers(case.area_id)]) if step.read else Reads()
+    results = []
+    for case_id, version, inputs in items:
+        mark = uow.mark()
+        try:
+            case = _in_scope(actor, cases.get(case_id), version)
+            value = step.take(uow, actor, case, reads, **inputs)
+        except SafetyNetError as error:
+            _drop(uow, mark, error)
+            results.append(StepResult(case_id, error=error))
+            continue
+        results.append(StepResult(case_id, value=value, status=case.status))
+        uow.send_ready()
+    return results
+
+
+def _drop(uow: UnitOfWork, mark, error: SafetyNetError) -> None:
+    """Drop what a refused case queued. A step that wrote around the unit of work (a supporter
+    recorded with a survey) cannot be undone alone: the whole unit is given up, with this reason."""
+    try:
+        uow.discard(mark)
+    except ImmediateWrite:
+        raise error
+
+
+def _in_scope(actor: Actor, case: Case | None, version) -> Case:
+    """The case, if it lies in the actor's area (NotFound otherwise: a case outside it does not
+    exist for them); a `version` that is not the current one means the user acted on a stale page."""
+    if case is None or not actor.covers(case.area_id):
         raise NotFound(_("Not found."))
-    return found[0]
+    if version is not None and int(version) != case.version:
+        raise StaleCase(_("Someone else changed this case a moment ago; reload it and try again."))
+    return case
+
+
+# ---- the checks every step shares, each one function over a list of ids ----------------------
+
+_HOUSEHOLDS = Prepared(lambda ids: Household.objects.filter(pk__in=ids))
+_REPORTS_OF = Prepared(lambda ids: VerificationReport.objects.filter(case_id__in=ids).order_by("case_id", "-id"))
+_BANK_ACCOUNTS = Prepared(lambda ids: Household.objects.filter(pk__in=ids).values_list("id", "bank_account"))
+_KINSHIP_NUMBERS = Prepared(lambda person_ids: Kinship.objects.filter(person_id__in=person_ids).order_by()
+                            .values_list("person_id", "id", "relative__id_number"))
+# Open cases of a program by each of the three people a case names, and live enrollments by
+# household or person: each an indexed lookup (an OR of two walked every case of the program).
+_OPEN_CASES_BY = {field: Prepared(lambda program, ids, field=field: Case.objects.filter(
+    program_id=program, is_open=True, **{f"{field}__in": ids}).order_by().values_list(field, "id"))
+    for field in ("applicant_id", "household_id", "covered_person_id")}
+# No ORDER BY (Enrollment's default is "-id"), which invites a planner to walk the primary key
+# backwards instead of using the household's or person's index.
+_LIVE_ENROLLMENTS_BY = {field: Prepared(lambda program, ids, field=field: Enrollment.objects.filter(
+    program_id=program, status__in=LIVE_STATUSES, **{f"{field}__in": ids}).order_by().values_list(field, "id"))
+    for field in ("household_id", "person_id")}
+_LIVE_ENROLLMENTS_OF_CASES = Prepared(lambda ids: Enrollment.objects.filter(
+    case_id__in=ids, status__in=LIVE_STATUSES).order_by("id").values_list("case_id", "id"))
+
+
+def open_cases_by(program: str, field: str, ids) -> set[int]:
+    """Which of `ids` (applicants, households or covered persons, by `field`) have an open case of `program`."""
+    ids = [i for i in ids if i is not None]
+    return {key for key, rows in rows_by_key(_OPEN_CASES_BY[field], ids, args=(program,)).items() if rows} if ids else set()
+
+
+def live_enrollments_by(program: str, field: str, ids) -> set[int]:
+    """Which of `ids` (households or persons, by `field`) have a live enrollment in `program`."""
+    ids = [i for i in ids if i is not None]
+    return {key for key, rows in rows_by_key(_LIVE_ENROLLMENTS_BY[field], ids, args=(program,)).items() if rows} \
+        if ids else set()
+
+
+def latest_reports(case_ids) -> dict[int, VerificationReport | None]:
+    """The latest verification report of each case (the rule runs on it), or None."""
+    return {case_id: (found[0] if found else None)
+            for case_id, found in objects_by_key(_REPORTS_OF, case_ids, key_attr="case_id").items()}
+
+
+def kinship_numbers_of(person_ids) -> dict[int, list[tuple[int, str]]]:
+    """(kinship row id, relative's ID number) of every registered relative of each person."""
+    return rows_by_key(_KINSHIP_NUMBERS, person_ids)
+
+
+def _read_reports(cases) -> Reads:
+    return Reads(reports=latest_reports([case.pk for case in cases]))
+
+
+def _read_close_relatives(cases) -> Reads:
+    matches = find_close_relatives_of([[{"person_id": m["person_id"], "name": m["name"], "id_number": m["id_number"]}
+                                        for m in case.snapshot.get("members", [])] for case in cases])
+    return Reads(close_relatives={case.pk: found for case, found in zip(cases, matches)})
+
+
+def _read_investigators(cases) -> Reads:
+    return Reads(kin_numbers=kinship_numbers_of([m["person_id"] for case in cases for m in case.snapshot.get("members", [])]))
+
+
+def _read_confirmations(cases) -> Reads:
+    ids = [case.pk for case in cases]
+    reopened = [case.pk for case in cases if case.reopened_count]
+    return Reads(reports=latest_reports(ids), reviewers=reviewers_of(ids),
+                 bank_accounts={pk: rows[0][0] for pk, rows in rows_by_key(
+                     _BANK_ACCOUNTS, [case.household_id for case in cases]).items() if rows},
+                 replaced_enrollments={pk: [row[0] for row in rows] for pk, rows in rows_by_key(
+                     _LIVE_ENROLLMENTS_OF_CASES, reopened).items()} if reopened else {})
 
 
 def _text(value, field: str, *, required: bool = True, max_length: int | None = None) -> str:
@@ -203,90 +342,14 @@ def _letter_number(case: Case, on: dt.date) -> str:
     return f"{case.area_id[:6]}-{on.year}-{case.pk:06d}-{case.version}"
 
 
-_LATEST_REPORT = Prepared(lambda case_id: VerificationReport.objects.filter(case_id=case_id).order_by("-id")[:1])
-
-
-def _latest_report(case: Case) -> VerificationReport | None:
-    found = ahead("reports", case.pk)
-    if found is None:
-        found = _LATEST_REPORT.objects(case.pk)
-    return found[0] if found else None
-
-
-# ---- reads for many cases at once (cases/batch.py reads them before taking the cases) --------
-_HOUSEHOLDS = Prepared(lambda ids: Household.objects.filter(pk__in=ids))
-_REPORTS_OF = Prepared(lambda ids: VerificationReport.objects.filter(case_id__in=ids).order_by("case_id", "-id"))
-_BANK_ACCOUNTS = Prepared(lambda ids: Household.objects.filter(pk__in=ids).values_list("id", "bank_account"))
-
-
-# The two lookups of _OPEN_CASE_OF_HOUSEHOLD and the one of _LIVE_ENROLLMENT_OF_HOUSEHOLD, each
-# for many keys: the same rows, read for a batch's households at once.
-_OPEN_BY_APPLICANT = Prepared(lambda program, ids: Case.objects.filter(
-    program_id=program, is_open=True, applicant_id__in=ids).order_by().values_list("applicant_id", "id"))
-_OPEN_BY_HOUSEHOLD = Prepared(lambda program, ids: Case.objects.filter(
-    program_id=program, is_open=True, household_id__in=ids).order_by().values_list("household_id", "id"))
-_LIVE_BY_HOUSEHOLD = Prepared(lambda program, ids: Enrollment.objects.filter(
-    program_id=program, household_id__in=ids, status__in=LIVE_STATUSES).order_by().values_list("household_id", "id"))
-
-
-def read_applications_ahead(applications: list[dict]) -> None:
-    """In a write batch of applications (dicts of apply_for_assistance's arguments): the
-    households, their snapshots' rows, and for dibao the open cases and live enrollments the
-    service looks for."""
-    household_ids, applicants = [], []
-    for fields in applications:
-        try:
-            household_ids.append(int(fields.get("household_id")))
-            applicants.append(int(fields.get("applicant_id")))
-        except (TypeError, ValueError):
-            pass            # the service refuses it, naming the field
-    read_objects_ahead("household", _HOUSEHOLDS, household_ids)
-    read_snapshots_ahead(household_ids)
-    areas = [household.area_id for rows in (ahead("household", h) for h in household_ids) if rows for household in rows]
-    program_selectors.remember_area_paths(areas + [code[:12] for code in areas])   # (the snapshot reads the village's)
-    if any(fields.get("program_code") == DIBAO for fields in applications):
-        read_ahead("open dibao by applicant", _OPEN_BY_APPLICANT, applicants, args=(DIBAO,))
-        read_ahead("open dibao by household", _OPEN_BY_HOUSEHOLD, household_ids, args=(DIBAO,))
-        read_ahead("live dibao by household", _LIVE_BY_HOUSEHOLD, household_ids, args=(DIBAO,))
-
-
-def _open_case_of_household(program: str, applicant: int, household: int):
-    by_applicant = ahead(f"open {program} by applicant", applicant)
-    by_household = ahead(f"open {program} by household", household)
-    if by_applicant is None or by_household is None:
-        return _OPEN_CASE_OF_HOUSEHOLD.first(program, applicant, household)
-    found = by_applicant + by_household
-    return found[0] if found else None
-
-
-def _live_enrollment_of_household(program: str, household: int):
-    found = ahead(f"live {program} by household", household)
-    if found is None:
-        return _LIVE_ENROLLMENT_OF_HOUSEHOLD.first(program, household)
-    return found[0] if found else None
-
-
-def read_reports_ahead(cases) -> None:
-    """In a write batch: the verification reports of these cases (the rule runs on the latest)."""
-    read_objects_ahead("reports", _REPORTS_OF, [case.pk for case in cases], key_attr="case_id")
-
-
-def read_confirmations_ahead(cases) -> None:
-    """In a write batch of confirmations: the reports, who reviewed each case (the four-eyes
-    rule) and the households' bank accounts."""
-    read_reports_ahead(cases)
-    read_reviewers_ahead(cases)
-    read_ahead("bank account", _BANK_ACCOUNTS, [case.household_id for case in cases])
-
-
 def _latest_survey(case: Case, kinds=(SurveyKind.HOUSEHOLD, SurveyKind.RESURVEY)) -> Survey | None:
     return Survey.objects.filter(case_id=case.pk, kind__in=kinds).order_by("-id").first()
 
 
-def _decide(case: Case, actor: Actor, *, outcome: str, amount: Decimal, today: dt.date, assessment: dict | None,
+def _decide(uow: UnitOfWork, case: Case, actor: Actor, *, outcome: str, amount: Decimal, today: dt.date, assessment: dict | None,
             parameters: dict | None = None, report: VerificationReport | None = None, reasons: str = "",
             start_month: dt.date | None = None, letter_due: dt.date | None = None) -> Decision:
-    return insert_row(Decision(
+    return uow.insert(Decision(
         case_id=case.pk, outcome=outcome, monthly_amount=amount, start_month=start_month,
         assessment=standards.jsonable(assessment or {}), parameters=standards.jsonable(parameters or {}),
         snapshot_hash=case.snapshot_hash, verification_report=report, approving_level=case.approving_level,
@@ -299,11 +362,10 @@ def _decide(case: Case, actor: Actor, *, outcome: str, amount: Decimal, today: d
 # The rule, on the facts of the case (DESIGN.md §4 Facts at decision time)
 # --------------------------------------------------------------------------------------------
 
-def assess_case(case: Case, on_date: dt.date):
+def assess_case(case: Case, on_date: dt.date, report: VerificationReport | None):
     """(Outcome, parameters used, verification report) for the case on `on_date`: the snapshot
-    taken at application, corrected by the latest verification report, through the program's
-    rule function with the parameters in force in that month."""
-    report = _latest_report(case)
+    taken at application, corrected by its latest verification report (`report`, from
+    `latest_reports`), through the program's rule function with the parameters in force in that month."""
     findings = report.findings if report else None
     facts = facts_from_snapshot(case.snapshot, on_date, findings=findings, covered_person_id=_covered_for_gap(case))
     area = case.area_id
@@ -351,10 +413,16 @@ def apply_for_assistance(*, actor: Actor, program_code: str, household_id: int, 
     complete, the promise and the authorization signed there): it is accepted in the same
     transaction by the acceptance step itself (its checks, the close-relative detection, its
     timeline row and audit event), so the case starts at "accepted"."""
+    actor.require("cases.apply")
     try:
-        return _apply(actor=actor, program_code=program_code, household_id=household_id, applicant_id=applicant_id,
-                      channel=channel, entrusted_by=entrusted_by, requested_amount=requested_amount, kind=kind,
-                      covered_person_id=covered_person_id, reason=reason, accept=accept)
+        with unit_of_work(size_hint=1) as uow:
+            [result] = file_applications(uow, actor, [dict(
+                program_code=program_code, household_id=household_id, applicant_id=applicant_id, channel=channel,
+                entrusted_by=entrusted_by, requested_amount=requested_amount, kind=kind,
+                covered_person_id=covered_person_id, reason=reason, accept=accept)])
+            if result.error is not None:
+                raise result.error
+        return result.value
     except IntegrityError as error:
         # Two desks filing for the same person at the same moment: the constraint decided.
         if not _is_constraint(error, "case_one_open_per_person_and_program", "cases_case.applicant_id"):
@@ -369,19 +437,87 @@ def _is_constraint(error: IntegrityError, name: str, sqlite_columns: str) -> boo
     return name in text or sqlite_columns in text
 
 
-@step_transaction
-def _apply(*, actor, program_code, household_id, applicant_id, channel, entrusted_by, requested_amount, kind,
-           covered_person_id, reason, accept=False) -> Case:
+@dataclass
+class _ApplicationReads:
+    """What filing a list of applications reads for all of them at once."""
+    households: dict[int, Household]
+    snapshots: dict[int, dict]                     # by household
+    open_cases: dict[tuple[str, str], set[int]]    # (program, field) -> ids with an open case
+    live: dict[tuple[str, str], set[int]]          # (program, field) -> ids with a live enrollment
+    close_relatives: dict[int, list]               # by household, for applications accepted at once
+    claimed: set = field(default_factory=set)      # what the applications filed so far in the list hold
+
+
+def _ids(values) -> list[int]:
+    found = []
+    for value in values:
+        try:
+            found.append(int(value))
+        except (TypeError, ValueError):
+            pass            # the step refuses it, naming the field
+    return found
+
+
+def _read_applications(actor: Actor, applications: list[dict]) -> _ApplicationReads:
+    households = {pk: found[0] for pk, found in objects_by_key(
+        _HOUSEHOLDS, _ids(a.get("household_id") for a in applications)).items() if found and actor.covers(found[0].area_id)}
+    areas = [household.area_id for household in households.values()]
+    program_selectors.remember_area_paths(areas + [code[:12] for code in areas])   # (the snapshot reads the village's)
+    snapshots = take_household_snapshots(list(households.values()))
+    open_cases, live = {}, {}
+    for program in {a.get("program_code") for a in applications} & set(PROGRAMS):
+        mine = [a for a in applications if a.get("program_code") == program]
+        applicants = _ids(a.get("applicant_id") for a in mine)
+        open_cases[(program, "applicant_id")] = open_cases_by(program, "applicant_id", applicants)
+        if program == DIBAO:
+            household_ids = _ids(a.get("household_id") for a in mine)
+            open_cases[(program, "household_id")] = open_cases_by(program, "household_id", household_ids)
+            live[(program, "household_id")] = live_enrollments_by(program, "household_id", household_ids)
+        else:
+            covered = _ids(a.get("covered_person_id") if a.get("covered_person_id") is not None else a.get("applicant_id")
+                           for a in mine)
+            open_cases[(program, "covered_person_id")] = open_cases_by(program, "covered_person_id", covered)
+            if program == SPECIAL_HARDSHIP:
+                live[(program, "person_id")] = live_enrollments_by(program, "person_id", covered)
+    accepted = [pk for pk in _ids(a.get("household_id") for a in applications if a.get("accept")) if pk in snapshots]
+    matches = find_close_relatives_of([[{"person_id": m["person_id"], "name": m["name"], "id_number": m["id_number"]}
+                                        for m in snapshots[pk].get("members", [])] for pk in accepted])
+    return _ApplicationReads(households, snapshots, open_cases, live, dict(zip(accepted, matches)))
+
+
+def file_applications(uow: UnitOfWork, actor: Actor, applications: list[dict]) -> list[StepResult]:
+    """File each application (a dict of `apply_for_assistance`'s arguments) through `uow`, in
+    order, the rows they need read for all of them at once. Two applications in the list that
+    could not both be open are refused after the first, as one already open is; a refused
+    application holds back no other."""
+    reads = _read_applications(actor, applications)
+    results = []
+    for fields in applications:
+        mark = uow.mark()
+        try:
+            case = _apply(uow, actor, reads, **fields)
+        except SafetyNetError as error:
+            _drop(uow, mark, error)
+            results.append(StepResult(None, error=error))
+            continue
+        results.append(StepResult(case.pk, value=case, status=case.status))
+        uow.send_ready()
+    return results
+
+
+def _apply(uow: UnitOfWork, actor: Actor, reads: _ApplicationReads, *, program_code, household_id, applicant_id,
+           channel, entrusted_by="", requested_amount=None, kind=None, covered_person_id=None, reason="",
+           accept=False) -> Case:
     actor.require("cases.apply")
-    if accept and active_batch() is not None:
-        raise ValidationError(_("Applications filed together are accepted one by one."), field="accept")
     if program_code not in PROGRAMS:   # the programs seeded by programs/migrations/0002 (primary key = code)
         raise ValidationError(_("Choose dibao, special hardship or temporary assistance."), field="program")
     if channel not in Channel.values:
         raise ValidationError(_("Choose how the application came in."), field="channel")
     entrusted_by = _text(entrusted_by, "entrusted_by", required=channel == Channel.ENTRUSTED_BY_VILLAGE, max_length=100)
-    household = _load_household(actor, household_id)
-    snapshot = take_household_snapshot(household)
+    household = reads.households.get(_case_number(household_id))
+    if household is None:
+        raise NotFound(_("Not found."))
+    snapshot = reads.snapshots[household.pk]
     members = {m["person_id"] for m in living_members(snapshot)}
 
     def member(value, field: str, message: str) -> int:
@@ -412,23 +548,24 @@ def _apply(*, actor, program_code, household_id, applicant_id, channel, entruste
                          _("The person to support must be a living member of the household."))
     reason = _text(reason, "reason", required=False, max_length=2000)
 
+    person = covered if covered is not None else applicant
     if program_code == DIBAO:
-        duplicate = _open_case_of_household(program_code, applicant, household.pk)
+        duplicate = applicant in reads.open_cases[(program_code, "applicant_id")] \
+            or household.pk in reads.open_cases[(program_code, "household_id")]
     else:
-        duplicate = _OPEN_CASE_OF_PERSON.first(program_code, applicant, covered if covered is not None else applicant)
-    batch = active_batch()
-    if batch is not None and not duplicate:
-        # In a write batch the database would see the first of two only at the flush.
-        keys = ({("household", household.pk)} if program_code == DIBAO
-                else {("person", applicant), ("person", covered if covered is not None else applicant)})
-        duplicate = not all([batch.claim((program_code,) + key) for key in keys])
-    if duplicate:
+        duplicate = applicant in reads.open_cases[(program_code, "applicant_id")] \
+            or person in reads.open_cases[(program_code, "covered_person_id")]
+    # An application filed earlier in the same list: the database would see the first of two
+    # only at the flush.
+    keys = ({(program_code, "household", household.pk)} if program_code == DIBAO
+            else {(program_code, "person", applicant), (program_code, "person", person)})
+    if duplicate or keys & reads.claimed:
         raise Conflict(_("This person or household already has an open application for this program."), field="applicant")
     if program_code in (DIBAO, SPECIAL_HARDSHIP):
         # Dibao: any live enrollment in the household (whole or individual coverage); special
         # hardship: the person's own.
-        live = (_live_enrollment_of_household(program_code, household.pk) if program_code == DIBAO
-                else _LIVE_ENROLLMENT_OF_PERSON.first(program_code, covered))
+        live = (household.pk in reads.live[(program_code, "household_id")] if program_code == DIBAO
+                else covered in reads.live[(program_code, "person_id")])
         if live:
             raise Conflict(_("Already enrolled in this program: report the change instead of applying again."),
                            field="applicant")
@@ -451,12 +588,13 @@ def _apply(*, actor, program_code, household_id, applicant_id, channel, entruste
     )
     step = clocks.next_step(case)
     case.next_action, case.next_due, case.case_due = step.next_action, step.next_due, step.case_due
-    insert_row(case)
-    record_creation(case, actor, data={"program": program_code, "kind": kind, "channel": channel,
+    uow.insert(case)
+    record_creation(uow, case, actor, data={"program": program_code, "kind": kind, "channel": channel,
                                        "household": household.pk, "snapshot_hash": case.snapshot_hash})
     if accept:
         check_transition(case, "accept", actor)
-        _accept(case, actor)
+        _accept(uow, case, actor, reads.close_relatives[household.pk])
+    reads.claimed |= keys
     return case
 
 
@@ -469,9 +607,9 @@ def _sampled(case: Case, ratio) -> bool:
     return int.from_bytes(digest[:4], "big") % 10000 < Decimal(str(ratio)) * 10000
 
 
-@step_transaction
-def accept_application(*, actor: Actor, case_id: int, missing_materials=(), promise_signed: bool = True,
-                       authorization_signed: bool = True, note: str = "", version: int | None = None) -> Case:
+@case_step(read=_read_close_relatives)
+def accept_application(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, missing_materials=(), promise_signed: bool = True,
+                       authorization_signed: bool = True, note: str = "") -> Case:
     """Accept the application (MLG-2021 art. 9–11).
 
     The applicant signs the truthfulness promise and the verification authorization (both
@@ -480,13 +618,12 @@ def accept_application(*, actor: Actor, case_id: int, missing_materials=(), prom
     member and their town from deciding it. A special-hardship case is sampled for the county's
     spot check. `missing_materials`, when given, are asked for once, in the same step (the case
     then waits in "returned for supplement")."""
-    case = _load(actor, case_id, version)
     check_transition(case, "accept", actor)
-    return _accept(case, actor, missing_materials=missing_materials, promise_signed=promise_signed,
+    return _accept(uow, case, actor, reads.close_relatives[case.pk], missing_materials=missing_materials, promise_signed=promise_signed,
                    authorization_signed=authorization_signed, note=note)
 
 
-def _accept(case: Case, actor: Actor, *, missing_materials=(), promise_signed: bool = True,
+def _accept(uow: UnitOfWork, case: Case, actor: Actor, close_relatives: list, *, missing_materials=(), promise_signed: bool = True,
             authorization_signed: bool = True, note: str = "") -> Case:
     """The acceptance itself, on a case whose step was checked (accept_application, or an
     application accepted at the window)."""
@@ -497,17 +634,16 @@ def _accept(case: Case, actor: Actor, *, missing_materials=(), promise_signed: b
                               field="authorization_signed")
     items = _materials(missing_materials, required=False)
     note = _text(note, "note", required=False, max_length=2000)
-    matches = [m.as_dict() for m in find_close_relatives(case.household_id, members=[
-        {"person_id": m["person_id"], "name": m["name"], "id_number": m["id_number"]} for m in case.snapshot.get("members", [])])]
+    matches = [m.as_dict() for m in close_relatives]
     spot_check = case.program_id == SPECIAL_HARDSHIP and _sampled(case, (case.limits or {}).get("spot_check_ratio"))
     today, now = clocks.today(), timezone.now()
-    transition(case, "accept", actor, note=note, changes={
+    transition(uow, case, "accept", actor, note=note, changes={
         "accepted_on": today, "clock_started_on": today, "promise_signed_at": now, "authorization_signed_at": now,
         "consent_recorded_by": actor.username, "is_close_relative": bool(matches), "close_relative_matches": matches,
         "spot_check_required": spot_check, "county_visit_required": bool(matches) or spot_check,
     }, data={"close_relative": bool(matches), "spot_check": spot_check})
     if items:
-        transition(case, "request_materials", actor, data={"items": items}, changes={
+        transition(uow, case, "request_materials", actor, data={"items": items}, changes={
             "missing_materials": items, "materials_requested_at": now, "materials_resolved_at": None})
     return case
 
@@ -527,38 +663,35 @@ def _materials(items, *, required: bool) -> list[str]:
     return cleaned
 
 
-@transaction.atomic(durable=True)
-def request_materials(*, actor: Actor, case_id: int, items, version: int | None = None) -> Case:
+@case_step()
+def request_materials(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, items) -> Case:
     """Ask for everything missing, once (MLG-2021 art. 10): a second list is refused until the
     first has been supplied."""
-    case = _load(actor, case_id, version)
     check_transition(case, "request_materials", actor)
     items = _materials(items, required=True)
-    transition(case, "request_materials", actor, data={"items": items}, changes={
+    transition(uow, case, "request_materials", actor, data={"items": items}, changes={
         "missing_materials": items, "materials_requested_at": timezone.now(), "materials_resolved_at": None})
     return case
 
 
-@transaction.atomic(durable=True)
-def resume_case(*, actor: Actor, case_id: int, note: str = "", version: int | None = None) -> Case:
+@case_step()
+def resume_case(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, note: str = "") -> Case:
     """The materials (or the supplement the county asked for) came in: back to accepted."""
-    case = _load(actor, case_id, version)
     check_transition(case, "resume", actor)
     note = _text(note, "note", required=False, max_length=2000)
     changes = {}
     if case.materials_requested_at and not case.materials_resolved_at:
         changes["materials_resolved_at"] = timezone.now()
-    transition(case, "resume", actor, note=note, changes=changes)
+    transition(uow, case, "resume", actor, note=note, changes=changes)
     return case
 
 
-@transaction.atomic(durable=True)
-def return_for_supplement(*, actor: Actor, case_id: int, reason: str, version: int | None = None) -> Case:
+@case_step()
+def return_for_supplement(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, reason: str) -> Case:
     """Send the case back to the town to be completed (survey again from acceptance)."""
-    case = _load(actor, case_id, version)
     check_transition(case, "return_for_supplement", actor)
     reason = _text(reason, "reason", max_length=2000)
-    transition(case, "return_for_supplement", actor, note=reason, changes=_reset_review_fields())
+    transition(uow, case, "return_for_supplement", actor, note=reason, changes=_reset_review_fields())
     return case
 
 
@@ -572,7 +705,7 @@ def _reset_review_fields() -> dict:
 # Survey (POLICY.md §1 step 3)
 # --------------------------------------------------------------------------------------------
 
-def _resolve_investigators(items, case: Case, actor: Actor) -> list[dict]:
+def _resolve_investigators(items, case: Case, actor: Actor, kin_numbers: dict) -> list[dict]:
     """Investigators as {"user_id"} (a login with a registered staff identity), {"staff_identity_id"}
     or {"name", "id_number"}: at least two different people (MLG-2021 art. 15), neither a member
     nor a registered close relative of a member of the household."""
@@ -585,42 +718,28 @@ def _resolve_investigators(items, case: Case, actor: Actor) -> list[dict]:
         raise ValidationError(_("%(name)s is a member of the household and cannot investigate it.")
                               % {"name": distinct[number]["name"]}, field="investigators")
     member_ids = sorted(m["person_id"] for m in members.values())
-    related = _relative_among(member_ids, numbers) if member_ids else None
+    related = _relative_among(member_ids, numbers, kin_numbers) if member_ids else None
     if related:
         raise ValidationError(_("%(name)s is a close relative of the household and cannot investigate it.")
                               % {"name": distinct[related]["name"]}, field="investigators")
     return list(distinct.values())
 
 
-def _relative_among(member_ids: list[int], numbers: set[str]) -> str | None:
+def _relative_among(member_ids: list[int], numbers: set[str], kin_numbers: dict) -> str | None:
     """The ID number, among `numbers`, of the first registered relative of these members (by
-    kinship row), or None."""
-    kin = [ahead("kinship numbers", person) for person in member_ids]
-    if any(rows is None for rows in kin):
-        found = _RELATIVE_AMONG.first(member_ids, sorted(numbers))
-        return found[0] if found else None
-    found = sorted((kinship_id, number) for rows in kin for kinship_id, number in rows if number in numbers)
+    kinship row), or None. `kin_numbers`: `kinship_numbers_of` the members."""
+    found = sorted((kinship_id, number) for person in member_ids for kinship_id, number in kin_numbers.get(person, ())
+                   if number in numbers)
     return found[0][1] if found else None
 
 
-_KINSHIP_NUMBERS = Prepared(lambda person_ids: Kinship.objects.filter(person_id__in=person_ids).order_by()
-                            .values_list("person_id", "id", "relative__id_number"))
-
-
-def read_surveys_ahead(cases) -> None:
-    """In a write batch of surveys: the registered relatives of every member, for the
-    investigators' check."""
-    read_ahead("kinship numbers", _KINSHIP_NUMBERS, [m["person_id"] for case in cases
-                                                     for m in case.snapshot.get("members", [])])
-
-
-def _create_survey(case: Case, actor: Actor, *, kind: str, conducted_on, investigators, findings, signed_by_household,
+def _create_survey(uow: UnitOfWork, case: Case, actor: Actor, reads: Reads, *, kind: str, conducted_on, investigators, findings, signed_by_household,
                    daily_activities=None, supporters=None) -> Survey:
     conducted_on = _past_date(conducted_on, "conducted_on", case)
     findings = _text(findings, "findings", max_length=20000)
     if not signed_by_household:
         raise ValidationError(_("Both sides sign the survey record (MLG-2021 art. 16)."), field="signed_by_household")
-    people = _resolve_investigators(investigators, case, actor)
+    people = _resolve_investigators(investigators, case, actor, reads.kin_numbers)
     care_level = ""
     if daily_activities is not None:
         try:
@@ -630,7 +749,7 @@ def _create_survey(case: Case, actor: Actor, *, kind: str, conducted_on, investi
                                     "toileting, walking indoors, bathing)."), field="daily_activities")
     elif case.program_id == SPECIAL_HARDSHIP and kind == SurveyKind.HOUSEHOLD:
         raise ValidationError(_("Assess the six daily activities for the care level (SH-2021 art. 21)."), field="daily_activities")
-    survey = insert_row(Survey(
+    survey = uow.insert(Survey(
         case_id=case.pk, kind=kind, conducted_on=conducted_on, findings=findings, signed_by_household=True,
         signed_at=timezone.now(), daily_activities=daily_activities, care_level=care_level, recorded_by=actor.username))
     if supporters:
@@ -639,45 +758,42 @@ def _create_survey(case: Case, actor: Actor, *, kind: str, conducted_on, investi
         for item in supporters:   # kept on the case, where the rule reads them (cases/supporters.py)
             save_supporter(case, actor, item)
     for person in people:
-        insert_row(SurveyInvestigator(survey=survey, **person))
+        uow.insert(SurveyInvestigator(survey=survey, **person))
     return survey
 
 
-@step_transaction
-def record_survey(*, actor: Actor, case_id: int, conducted_on, investigators, findings: str,
-                  signed_by_household: bool, daily_activities: dict | None = None, supporters=None,
-                  version: int | None = None) -> Survey:
+@case_step(read=_read_investigators)
+def record_survey(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, conducted_on, investigators, findings: str,
+                  signed_by_household: bool, daily_activities: dict | None = None, supporters=None) -> Survey:
     """Record the household survey (MLG-2021 art. 15–16): at least two investigators, neither a
     relative of the household; both sides sign. Also the re-survey after an objection, and the
     visit record after emergency aid. For special hardship the six daily activities give the care
     level and the supporters found decide "no able supporter" (SH-2021 art. 8, 21). Asks the
     county for the economic verification (its 3-day clock starts). Returns the Survey."""
-    case = _load(actor, case_id, version)
     check_transition(case, "record_survey", actor)
     kind = {Status.CONTESTED: SurveyKind.RESURVEY, Status.PAID_FIRST: SurveyKind.EMERGENCY_RECORD}.get(case.status, SurveyKind.HOUSEHOLD)
-    survey = _create_survey(case, actor, kind=kind, conducted_on=conducted_on, investigators=investigators,
+    survey = _create_survey(uow, case, actor, reads, kind=kind, conducted_on=conducted_on, investigators=investigators,
                             findings=findings, signed_by_household=signed_by_household,
                             daily_activities=daily_activities, supporters=supporters)
     changes = {"surveyed_on": survey.conducted_on}
     if kind == SurveyKind.HOUSEHOLD:
         changes["verification_requested_on"] = clocks.today()
     if kind == SurveyKind.RESURVEY:
-        publicity.resolve_objections(case=case, resolution="resurvey")
+        publicity.resolve_objections(uow, case=case, resolution="resurvey")
         changes = {}
-    transition(case, "record_survey", actor, changes=changes, data={"survey": survey.pk, "kind": kind})
+    transition(uow, case, "record_survey", actor, changes=changes, data={"survey": survey.pk, "kind": kind})
     return survey
 
 
-@transaction.atomic(durable=True)
-def record_county_visit(*, actor: Actor, case_id: int, conducted_on, investigators, findings: str,
-                        signed_by_household: bool, version: int | None = None) -> Survey:
+@case_step(read=_read_investigators)
+def record_county_visit(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, conducted_on, investigators, findings: str,
+                        signed_by_household: bool) -> Survey:
     """The county's own home visit: required for close-relative filings (MLG-2021 art. 20) and
     for special-hardship cases drawn for the spot check (SH-2021 art. 16). Returns the Survey."""
-    case = _load(actor, case_id, version)
     check_transition(case, "record_county_visit", actor)
-    survey = _create_survey(case, actor, kind=SurveyKind.COUNTY_VISIT, conducted_on=conducted_on,
+    survey = _create_survey(uow, case, actor, reads, kind=SurveyKind.COUNTY_VISIT, conducted_on=conducted_on,
                             investigators=investigators, findings=findings, signed_by_household=signed_by_household)
-    transition(case, "record_county_visit", actor, changes={"county_visited_on": survey.conducted_on},
+    transition(uow, case, "record_county_visit", actor, changes={"county_visited_on": survey.conducted_on},
                data={"survey": survey.pk})
     return survey
 
@@ -700,8 +816,6 @@ _ASSET_KEYS = {"person_id", "category", "value", "quantity", "is_exempt", "descr
 def _findings(findings) -> dict:
     """Findings may carry `income` and `assets` lists in the snapshot's item shape; when given,
     they are the verified facts the rule sees (snapshots.facts_from_snapshot)."""
-    from safetynet.registry.models import AssetCategory, IncomeCategory
-
     if findings in (None, ""):
         return {}
     if not isinstance(findings, dict):
@@ -723,57 +837,53 @@ def _findings(findings) -> dict:
     return cleaned
 
 
-def _record_verification(*, actor: Actor, case_id: int, source: str, summary: str, findings, total_monthly_income,
-                         total_financial_assets, version) -> VerificationReport:
-    case = _load(actor, case_id, version)
+def _record_verification(uow: UnitOfWork, actor: Actor, case: Case, *, source: str, summary: str, findings,
+                         total_monthly_income, total_financial_assets) -> VerificationReport:
     check_transition(case, "verify", actor)
     summary = _text(summary, "summary", max_length=20000)
     findings = _findings(findings)
     income = to_money(total_monthly_income) if total_monthly_income not in (None, "") else None
     assets = to_money(total_financial_assets) if total_financial_assets not in (None, "") else None
-    report = insert_row(VerificationReport(
+    report = uow.insert(VerificationReport(
         case_id=case.pk, source=source, is_manual=source == VerificationSource.MANUAL, entered_by=actor.username,
         summary=summary, findings=findings, total_monthly_income=income, total_financial_assets=assets))
-    transition(case, "verify", actor, changes={"verified_on": clocks.today()},
+    transition(uow, case, "verify", actor, changes={"verified_on": clocks.today()},
                data={"report": report.pk, "source": source})
     return report
 
 
-@step_transaction
-def record_manual_verification(*, actor: Actor, case_id: int, summary: str, findings: dict | None = None,
-                               total_monthly_income=None, total_financial_assets=None,
-                               version: int | None = None) -> VerificationReport:
+@case_step()
+def record_manual_verification(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, summary: str,
+                               findings: dict | None = None, total_monthly_income=None,
+                               total_financial_assets=None) -> VerificationReport:
     """A county officer enters the departments' verification by hand (offline counties, or until
     the verification engine runs), marked as manual. Returns the report."""
     total_monthly_income, total_financial_assets = (
         None if value in (None, "") else parse_money(value, field=name, maximum=_column_maximum(VerificationReport, name))
         for name, value in (("total_monthly_income", total_monthly_income), ("total_financial_assets", total_financial_assets)))
-    return _record_verification(actor=actor, case_id=case_id, source=VerificationSource.MANUAL, summary=summary,
-                                findings=findings, total_monthly_income=total_monthly_income,
-                                total_financial_assets=total_financial_assets, version=version)
+    return _record_verification(uow, actor, case, source=VerificationSource.MANUAL, summary=summary, findings=findings,
+                                total_monthly_income=total_monthly_income, total_financial_assets=total_financial_assets)
 
 
-@step_transaction
-def record_engine_verification(*, actor: Actor, case_id: int, summary: str, findings: dict | None = None,
-                               total_monthly_income=None, total_financial_assets=None) -> VerificationReport:
-    """The verification engine (a later issue) files its report through here."""
-    return _record_verification(actor=actor, case_id=case_id, source=VerificationSource.ENGINE, summary=summary,
-                                findings=findings, total_monthly_income=total_monthly_income,
-                                total_financial_assets=total_financial_assets, version=None)
+@case_step()
+def record_engine_verification(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, summary: str,
+                               findings: dict | None = None, total_monthly_income=None,
+                               total_financial_assets=None) -> VerificationReport:
+    """The verification engine files its report through here."""
+    return _record_verification(uow, actor, case, source=VerificationSource.ENGINE, summary=summary, findings=findings,
+                                total_monthly_income=total_monthly_income, total_financial_assets=total_financial_assets)
 
 
 # --------------------------------------------------------------------------------------------
 # Deliberation, town opinion, notice (POLICY.md §1 step 5)
 # --------------------------------------------------------------------------------------------
 
-@transaction.atomic(durable=True)
-def hold_deliberation(*, actor: Actor, case_id: int, held_on, participants: int, village_representatives: int,
-                      opinion: str, votes_for: int = 0, votes_against: int = 0, votes_abstaining: int = 0,
-                      version: int | None = None) -> Deliberation:
+@case_step()
+def hold_deliberation(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, held_on, participants: int, village_representatives: int,
+                      opinion: str, votes_for: int = 0, votes_against: int = 0, votes_abstaining: int = 0) -> Deliberation:
     """Record a deliberation meeting: where the county keeps it mandatory, village representatives
     must be at least 2/3 of the participants (MLG-2012 art. 21–22); after an objection it answers
     the objection. Returns the Deliberation."""
-    case = _load(actor, case_id, version)
     check_transition(case, "hold_deliberation", actor)
     held_on = _past_date(held_on, "held_on", case)
     participants = _count(participants, "participants", minimum=1)
@@ -790,28 +900,27 @@ def hold_deliberation(*, actor: Actor, case_id: int, held_on, participants: int,
     if share_checked and representatives * 3 < participants * 2:
         raise ValidationError(_("Village representatives must be at least two thirds of the participants (%(n)d of %(m)d)."
                                 ) % {"n": representatives, "m": participants}, field="village_representatives")
-    meeting = Deliberation.objects.create(
+    meeting = uow.insert(Deliberation(
         case_id=case.pk, held_on=held_on, reason=reason, participants=participants, village_representatives=representatives,
         votes_for=votes[0], votes_against=votes[1], votes_abstaining=votes[2], opinion=opinion,
-        share_checked=share_checked, recorded_by=actor.username)
+        share_checked=share_checked, recorded_by=actor.username))
     if contested:
-        publicity.resolve_objections(case=case, resolution="deliberation")
-    transition(case, "hold_deliberation", actor, changes={"deliberated_on": held_on},
+        publicity.resolve_objections(uow, case=case, resolution="deliberation")
+    transition(uow, case, "hold_deliberation", actor, changes={"deliberated_on": held_on},
                data={"deliberation": meeting.pk, "reason": reason})
     return meeting
 
 
-@step_transaction
-def give_town_opinion(*, actor: Actor, case_id: int, opinion: str = "", version: int | None = None) -> Case:
+@case_step(read=_read_reports)
+def give_town_opinion(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, opinion: str = "") -> Case:
     """The town's review (MLG-2021 art. 19): the program's rule runs on the snapshot as
     corrected by the verification report, and its outcome (eligible, amount, breakdown) is kept
     on the case. It also fixes who decides: the town where the county delegated confirmation,
     otherwise the county; for temporary aid, the level the amount calls for."""
-    case = _load(actor, case_id, version)
     check_transition(case, "give_town_opinion", actor)
     opinion = _text(opinion, "opinion", required=False, max_length=20000)
     today = clocks.today()
-    outcome, params, report = assess_case(case, today)
+    outcome, params, report = assess_case(case, today, reads.reports[case.pk])
     changes = {"outcome": standards.jsonable(outcome.as_dict()), "proposed_eligible": outcome.eligible,
                "proposed_amount": outcome.monthly_amount, "town_opinion": opinion, "town_reviewed_on": today}
     if case.path == ORDINARY:
@@ -820,17 +929,16 @@ def give_town_opinion(*, actor: Actor, case_id: int, opinion: str = "", version:
     else:
         delegated = bool((case.limits or {}).get("confirmation_delegated"))
         changes["decider_level"] = "town" if delegated else "county"
-    transition(case, "give_town_opinion", actor, note=opinion, changes=changes,
+    transition(uow, case, "give_town_opinion", actor, note=opinion, changes=changes,
                data={"eligible": outcome.eligible, "amount": f"{outcome.monthly_amount:.2f}",
                      "report": report.pk if report else None})
     return case
 
 
-@step_transaction
-def publish_notice(*, actor: Actor, case_id: int, starts_on=None, version: int | None = None) -> Case:
+@case_step()
+def publish_notice(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, starts_on=None) -> Case:
     """Post the 7-day notice in the village (POLICY.md §1 step 5): the applicant's name masked to
     the surname plus one character, the number of members and the proposed amount (§7)."""
-    case = _load(actor, case_id, version)
     check_transition(case, "publish_notice", actor)
     today = clocks.today()
     starts_on = _date(starts_on, "starts_on") if starts_on not in (None, "") else today
@@ -840,24 +948,23 @@ def publish_notice(*, actor: Actor, case_id: int, starts_on=None, version: int |
         raise ValidationError(_("A notice starts within a week."), field="starts_on")
     ends_on = clocks.notice_last_day(starts_on, int((case.limits or {}).get("notice_days", 7)))
     notice = publicity.post_notice(
-        case=case, applicant_name=member_name(case.snapshot, case.applicant_id),
+        uow, case=case, applicant_name=member_name(case.snapshot, case.applicant_id),
         members_count=members_count(case.snapshot, _covered_for_gap(case) or (case.covered_person_id if case.program_id == SPECIAL_HARDSHIP else None)),
         monthly_amount=case.proposed_amount or Decimal("0"), starts_on=starts_on, ends_on=ends_on, posted_by=actor.username,
         republished=case.objection_answered_on is not None)
-    transition(case, "publish_notice", actor, changes={"notice_starts_on": starts_on, "notice_ends_on": ends_on,
+    transition(uow, case, "publish_notice", actor, changes={"notice_starts_on": starts_on, "notice_ends_on": ends_on,
                                                        "notice_closed_on": None},
                data={"notice": notice.pk, "ends_on": ends_on.isoformat()})
     return case
 
 
-@transaction.atomic(durable=True)
-def record_objection(*, actor: Actor, case_id: int, content: str, objector_name: str = "", objector_contact: str = "",
-                     received_on=None, version: int | None = None) -> Case:
+@case_step()
+def record_objection(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, content: str, objector_name: str = "", objector_contact: str = "",
+                     received_on=None) -> Case:
     """An objection to the notice (MLG-2021 art. 19): the notice stays on the board, marked as
     under objection, and the case waits for a re-survey or a deliberation meeting, the town's
     answer to the objection (`answer_objection`), then a new town opinion and notice. Further
     objections before the answer join it."""
-    case = _load(actor, case_id, version)
     check_transition(case, "record_objection", actor)
     content = _text(content, "content", max_length=20000)
     objector_name = _text(clean_text(objector_name, field="objector_name"), "objector_name", required=False, max_length=50)
@@ -866,39 +973,35 @@ def record_objection(*, actor: Actor, case_id: int, content: str, objector_name:
     notice = publicity.posted_notice(case)
     if notice is None:
         raise TransitionNotAllowed(_("No notice is posted for this case."))
-    objection = publicity.file_objection(case=case, notice=notice, content=content, received_on=received_on,
+    objection = publicity.file_objection(uow, case=case, notice=notice, content=content, received_on=received_on,
                                          objector_name=objector_name, objector_contact=objector_contact,
                                          recorded_by=actor.username)
-    transition(case, "record_objection", actor, changes={"objection_answered_on": None}, data={"objection": objection.pk})
+    transition(uow, case, "record_objection", actor, changes={"objection_answered_on": None}, data={"objection": objection.pk})
     return case
 
 
-@transaction.atomic(durable=True)
-def answer_objection(*, actor: Actor, case_id: int, finding: str, answer: str, version: int | None = None) -> Case:
+@case_step()
+def answer_objection(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, finding: str, answer: str) -> Case:
     """The town answers the objection after its re-survey or deliberation (MLG-2021 art. 19):
     upheld (the objection is founded) or not upheld, and what the objector is told. The board
     shows the outcome until the notice is posted again; the new town opinion comes next."""
-    from safetynet.publicity.models import ObjectionFinding
-
-    case = _load(actor, case_id, version)
     check_transition(case, "answer_objection", actor)
     if finding not in ObjectionFinding.values:
         raise ValidationError(_("Say whether the objection is upheld or not."), field="finding")
     answer = _text(answer, "answer", max_length=20000)
-    count = publicity.answer_objections(case=case, finding=finding, answer=answer, answered_by=actor.username)
-    transition(case, "answer_objection", actor, note=answer, changes={"objection_answered_on": clocks.today()},
+    count = publicity.answer_objections(uow, case=case, finding=finding, answer=answer, answered_by=actor.username)
+    transition(uow, case, "answer_objection", actor, note=answer, changes={"objection_answered_on": clocks.today()},
                data={"finding": finding, "objections": count})
     return case
 
 
-@step_transaction
-def close_notice(*, actor: Actor, case_id: int, version: int | None = None) -> Case:
+@case_step()
+def close_notice(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads) -> Case:
     """Close the notice after its full 7 days without an open objection; the decision clock
     (10 working days, special hardship 15) starts."""
-    case = _load(actor, case_id, version)
     check_transition(case, "close_notice", actor)
-    publicity.end_notice(case=case)
-    transition(case, "close_notice", actor, changes={"notice_closed_on": clocks.today()})
+    publicity.end_notice(uow, case=case)
+    transition(uow, case, "close_notice", actor, changes={"notice_closed_on": clocks.today()})
     return case
 
 
@@ -906,74 +1009,65 @@ def close_notice(*, actor: Actor, case_id: int, version: int | None = None) -> C
 # Decision (POLICY.md §1 steps 6–7)
 # --------------------------------------------------------------------------------------------
 
-def confirm_case(*, actor: Actor, case_id: int, note: str = "", version: int | None = None) -> Decision:
+def _enrolled_already(error: IntegrityError):
+    if _is_constraint(error, "enrollment_one_live_per", "payments_enrollment."):
+        return Conflict(_("The household is already enrolled in this program."), field="household")
+    return None
+
+
+@case_step(read=_read_confirmations, integrity_conflict=_enrolled_already)
+def confirm_case(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, note: str = "") -> Decision:
     """Confirm the case (MLG-2021 art. 20): the county, or the town where delegated; never the
     related staff member of a close-relative filing or anyone in their town. The rule runs
     again on the same facts with the parameters in force today, and the Decision keeps the
     outcome, the parameters, the snapshot hash and the verification report. An Enrollment starts
     the month after confirmation (art. 25) with its first re-check date. Returns the Decision."""
-    try:
-        return _confirm(actor=actor, case_id=case_id, note=note, version=version)
-    except IntegrityError as error:
-        if not _is_constraint(error, "enrollment_one_live_per", "payments_enrollment."):
-            raise
-        raise Conflict(_("The household is already enrolled in this program."), field="household")
-
-
-@step_transaction
-def _confirm(*, actor: Actor, case_id: int, note: str, version: int | None) -> Decision:
-    case = _load(actor, case_id, version)
-    check_transition(case, "confirm", actor)
+    check_transition(case, "confirm", actor, {"reviewers": reads.reviewers[case.pk]})
     note = _text(note, "note", required=False, max_length=2000)
     today = clocks.today()
-    outcome, params, report = assess_case(case, today)
+    outcome, params, report = assess_case(case, today, reads.reports[case.pk])
     if not outcome.eligible:
         raise TransitionNotAllowed(_("With today's standards the household is not eligible (%(why)s): refuse instead.")
                                    % {"why": "; ".join(str(r) for r in outcome.reasons)})
-    transition(case, "confirm", actor, note=note, changes={"decided_on": today},
+    transition(uow, case, "confirm", actor, note=note, changes={"decided_on": today}, ctx={"reviewers": reads.reviewers[case.pk]},
                data={"amount": f"{outcome.monthly_amount:.2f}"})
     start = _next_month(today)
-    decision = _decide(case, actor, outcome=DecisionOutcome.APPROVED, amount=outcome.monthly_amount, today=today,
+    decision = _decide(uow, case, actor, outcome=DecisionOutcome.APPROVED, amount=outcome.monthly_amount, today=today,
                        assessment=outcome.as_dict(), parameters=params, report=report, start_month=start)
-    _enroll(case, decision, outcome, start, today)
+    _enroll(uow, case, reads, decision, outcome, start, today)
     return decision
 
 
-def _enroll(case: Case, decision: Decision, outcome, start: dt.date, today: dt.date) -> Enrollment:
+def _enroll(uow: UnitOfWork, case: Case, reads: Reads, decision: Decision, outcome, start: dt.date,
+            today: dt.date) -> Enrollment:
     """The enrollment a confirmation starts; the bank account is the household's as it is now."""
     person_id = case.covered_person_id if (case.program_id == SPECIAL_HARDSHIP or case.kind == DibaoKind.INDIVIDUAL) else None
-    if case.reopened_count:
-        # A reopened case that is confirmed again replaces its own enrollment.
-        Enrollment.objects.filter(case_id=case.pk, status__in=LIVE_STATUSES).update(
-            status=EnrollmentStatus.ENDED, ended_on=today, end_reason="replaced by a new decision")
-    return insert_row(Enrollment(
+    # A reopened case that is confirmed again replaces its own enrollment.
+    for enrollment_id in reads.replaced_enrollments.get(case.pk, ()):
+        uow.update_where(Enrollment, {"status": EnrollmentStatus.ENDED, "ended_on": today,
+                                      "end_reason": "replaced by a new decision"}, id=enrollment_id)
+    return uow.insert(Enrollment(
         program_id=case.program_id, household_id=case.household_id, person_id=person_id, area_id=case.area_id,
         case=case, decision=decision, status=EnrollmentStatus.ACTIVE, monthly_amount=outcome.monthly_amount,
         breakdown=decision.assessment.get("breakdown", []), start_month=start,
         next_recheck_date=clocks.recheck_date(case.program_id, case.snapshot, start, today),
-        bank_account=(_bank_account(case.household_id) or ("",))[0]))
+        bank_account=reads.bank_accounts.get(case.household_id, "")))
 
 
-def _bank_account(household_id: int) -> tuple | None:
-    found = ahead("bank account", household_id)
-    return (found[0] if found else None) if found is not None else _BANK_ACCOUNT.first(household_id)
-
-
-@transaction.atomic(durable=True)
-def refuse_case(*, actor: Actor, case_id: int, reasons: str, version: int | None = None) -> Decision:
+@case_step()
+def refuse_case(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, reasons: str) -> Decision:
     """Refuse, with the reasons in words the applicant is told (MLG-2021 art. 21): the letter is
     due within 3 working days. Works on every path at its deciding step (dibao and special
     hardship by the county or delegated town; temporary aid at its approving level; quick aid by
     the town). Returns the Decision."""
-    case = _load(actor, case_id, version)
     action = {ORDINARY: "refuse_temporary_aid", QUICK: "refuse_quick_aid"}.get(case.path, "refuse")
     check_transition(case, action, actor)
     reasons = _text(reasons, "reasons", max_length=20000)
     today = clocks.today()
     if case.objection_answered_on:
-        publicity.end_notice(case=case, status=NoticeStatus.WITHDRAWN)   # the answered notice leaves the board
-    transition(case, action, actor, note=reasons, changes={"decided_on": today})
-    return _decide(case, actor, outcome=DecisionOutcome.REFUSED, amount=Decimal("0"), today=today,
+        publicity.end_notice(uow, case=case, status=NoticeStatus.WITHDRAWN)   # the answered notice leaves the board
+    transition(uow, case, action, actor, note=reasons, changes={"decided_on": today})
+    return _decide(uow, case, actor, outcome=DecisionOutcome.REFUSED, amount=Decimal("0"), today=today,
                    assessment=case.outcome, reasons=reasons, letter_due=clocks.refusal_letter_due(today, case.limits or {}))
 
 
@@ -991,38 +1085,35 @@ def record_letter_issued(*, actor: Actor, decision_id: int) -> Decision:
     return decision
 
 
-@transaction.atomic(durable=True)
-def withdraw_case(*, actor: Actor, case_id: int, reason: str, version: int | None = None) -> Case:
+@case_step()
+def withdraw_case(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, reason: str) -> Case:
     """The applicant withdraws (reason recorded); a posted notice comes down."""
-    case = _load(actor, case_id, version)
     check_transition(case, "withdraw", actor)
     reason = _text(reason, "reason", max_length=2000)
-    publicity.end_notice(case=case, status=NoticeStatus.WITHDRAWN)
-    transition(case, "withdraw", actor, note=reason)
+    publicity.end_notice(uow, case=case, status=NoticeStatus.WITHDRAWN)
+    transition(uow, case, "withdraw", actor, note=reason)
     return case
 
 
-@transaction.atomic(durable=True)
-def reopen_case(*, actor: Actor, case_id: int, reason: str, version: int | None = None) -> Case:
+@case_step()
+def reopen_case(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, reason: str) -> Case:
     """Reopen a decided case after a complaint (reason required): the clock starts again and the
     case is surveyed anew; a confirmed case's enrollment runs until the new decision."""
-    case = _load(actor, case_id, version)
     check_transition(case, "reopen", actor)
     reason = _text(reason, "reason", max_length=2000)
     changes = _reset_review_fields()
     changes.update({"clock_started_on": clocks.today(), "extended": False, "extension_reason": "", "decided_on": None,
                     "county_visited_on": None, "deliberated_on": None, "reopened_count": case.reopened_count + 1})
-    transition(case, "reopen", actor, note=reason, changes=changes)
+    transition(uow, case, "reopen", actor, note=reason, changes=changes)
     return case
 
 
-@transaction.atomic(durable=True)
-def extend_case(*, actor: Actor, case_id: int, reason: str, version: int | None = None) -> Case:
+@case_step()
+def extend_case(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, reason: str) -> Case:
     """Extend the whole-case limit from 30 to 45 working days, once, with a reason (MLG-2021 art. 22)."""
-    case = _load(actor, case_id, version)
     check_transition(case, "extend", actor)
     reason = _text(reason, "reason", max_length=2000)
-    transition(case, "extend", actor, note=reason, changes={"extended": True, "extension_reason": reason})
+    transition(uow, case, "extend", actor, note=reason, changes={"extended": True, "extension_reason": reason})
     return case
 
 
@@ -1041,12 +1132,11 @@ def _temporary_outcome(case: Case, kind: str, amount: Decimal, today: dt.date):
     return rules.assess_temporary(kind, amount, params), params
 
 
-@transaction.atomic(durable=True)
-def pay_emergency_aid_first(*, actor: Actor, case_id: int, amount=None, note: str = "", version: int | None = None) -> Decision:
+@case_step()
+def pay_emergency_aid_first(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, amount=None, note: str = "") -> Decision:
     """Emergency aid paid first by the town, skipping means check, deliberation and notice
     (TA-2018): within the town's approval limit; the paperwork is then due within 10 working days
     and the case shows it as a debt until done. Returns the Decision."""
-    case = _load(actor, case_id, version)
     check_transition(case, "pay_first", actor)
     amount = _amount(amount, "amount", required=False) or case.requested_amount
     note = _text(note, "note", required=False, max_length=2000)
@@ -1057,73 +1147,67 @@ def pay_emergency_aid_first(*, actor: Actor, case_id: int, amount=None, note: st
         raise ValidationError(_("Above the town's limit (¥%(limit)s): the town cannot pay this first; use the ordinary procedure.")
                               % {"limit": f"{outcome.details['town_limit']:,.2f}"}, field="amount", code=OVER_TOWN_LIMIT)
     case.approving_level = "town"
-    transition(case, "pay_first", actor, note=note, changes={
+    transition(uow, case, "pay_first", actor, note=note, changes={
         "paid_first_on": today, "approving_level": "town", "outcome": standards.jsonable(outcome.as_dict()),
         "proposed_eligible": True, "proposed_amount": outcome.monthly_amount},
         data={"amount": f"{outcome.monthly_amount:.2f}"})
-    return _decide(case, actor, outcome=DecisionOutcome.APPROVED, amount=outcome.monthly_amount, today=today,
+    return _decide(uow, case, actor, outcome=DecisionOutcome.APPROVED, amount=outcome.monthly_amount, today=today,
                    assessment=outcome.as_dict(), parameters=params)
 
 
-@transaction.atomic(durable=True)
-def switch_to_ordinary_procedure(*, actor: Actor, case_id: int, amount=None, note: str = "",
-                                 version: int | None = None) -> Case:
+@case_step()
+def switch_to_ordinary_procedure(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, amount=None, note: str = "") -> Case:
     """Emergency aid the town cannot pay first (over its limit) goes on as ordinary temporary
     assistance (TA-2018: survey, verification, town opinion, approval at the amount's level),
     keeping the application as filed and the amount typed as the amount requested; the next step
     is its acceptance. Same post and area as paying first."""
-    case = _load(actor, case_id, version)
     check_transition(case, "switch_to_ordinary", actor)
     amount = _amount(amount, "amount", required=False) or case.requested_amount
     note = _text(note, "note", required=False, max_length=2000)
-    transition(case, "switch_to_ordinary", actor, note=note, changes={
+    transition(uow, case, "switch_to_ordinary", actor, note=note, changes={
         "kind": TemporaryKind.ORDINARY.value, "path": ORDINARY, "requested_amount": amount},
         data={"from": TemporaryKind.EMERGENCY.value, "to": TemporaryKind.ORDINARY.value, "requested_amount": f"{amount:.2f}"})
     return case
 
 
-@transaction.atomic(durable=True)
-def complete_emergency_paperwork(*, actor: Actor, case_id: int, note: str = "", version: int | None = None) -> Case:
+@case_step()
+def complete_emergency_paperwork(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, note: str = "") -> Case:
     """The record after emergency aid is complete (the home visit recorded): the debt is cleared."""
-    case = _load(actor, case_id, version)
     check_transition(case, "complete_paperwork", actor)
     note = _text(note, "note", required=False, max_length=2000)
-    transition(case, "complete_paperwork", actor, note=note, changes={"decided_on": clocks.today()})
+    transition(uow, case, "complete_paperwork", actor, note=note, changes={"decided_on": clocks.today()})
     return case
 
 
-@transaction.atomic(durable=True)
-def decide_quick_aid(*, actor: Actor, case_id: int, approve: bool, amount=None, reasons: str = "",
-                     version: int | None = None) -> Decision:
+@case_step()
+def decide_quick_aid(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, approve: bool, amount=None, reasons: str = "") -> Decision:
     """Small-amount quick aid (TA-2026): no means check or notice, decided by the town within 3
     working days, at most 1 × the monthly standard (the rule caps the amount). Returns the Decision."""
-    case = _load(actor, case_id, version)
     action = "approve_quick_aid" if approve else "refuse_quick_aid"
     check_transition(case, action, actor)
     today = clocks.today()
     if not approve:
         reasons = _text(reasons, "reasons", max_length=20000)
-        transition(case, action, actor, note=reasons, changes={"decided_on": today})
-        return _decide(case, actor, outcome=DecisionOutcome.REFUSED, amount=Decimal("0"), today=today, assessment=None,
+        transition(uow, case, action, actor, note=reasons, changes={"decided_on": today})
+        return _decide(uow, case, actor, outcome=DecisionOutcome.REFUSED, amount=Decimal("0"), today=today, assessment=None,
                        reasons=reasons, letter_due=clocks.refusal_letter_due(today, case.limits or {}))
     amount = _amount(amount, "amount", required=False) or case.requested_amount
     outcome, params = _temporary_outcome(case, rules.QUICK, amount, today)
     if not outcome.eligible:
         raise ValidationError("; ".join(str(r) for r in outcome.reasons), field="amount")
-    transition(case, action, actor, changes={
+    transition(uow, case, action, actor, changes={
         "decided_on": today, "approving_level": "town", "outcome": standards.jsonable(outcome.as_dict()),
         "proposed_eligible": True, "proposed_amount": outcome.monthly_amount},
         data={"amount": f"{outcome.monthly_amount:.2f}"})
-    return _decide(case, actor, outcome=DecisionOutcome.APPROVED, amount=outcome.monthly_amount, today=today,
+    return _decide(uow, case, actor, outcome=DecisionOutcome.APPROVED, amount=outcome.monthly_amount, today=today,
                    assessment=outcome.as_dict(), parameters=params)
 
 
-@transaction.atomic(durable=True)
-def approve_temporary_aid(*, actor: Actor, case_id: int, amount=None, note: str = "", version: int | None = None) -> Decision:
+@case_step(read=_read_reports)
+def approve_temporary_aid(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, amount=None, note: str = "") -> Decision:
     """Approve ordinary temporary aid at the level its amount calls for (POLICY.md §3): the town up
     to 4 × the monthly standard, the county up to 10 ×, above that the county leader case by
     case. An approver who changes the amount is checked against the new amount's level."""
-    case = _load(actor, case_id, version)
     check_transition(case, "approve_temporary_aid", actor)
     note = _text(note, "note", required=False, max_length=2000)
     today = clocks.today()
@@ -1133,11 +1217,11 @@ def approve_temporary_aid(*, actor: Actor, case_id: int, amount=None, note: str 
         raise ValidationError("; ".join(str(r) for r in outcome.reasons), field="amount")
     level = outcome.details.get("approving_level", rules.COUNTY)
     case.approving_level = "county_leader" if level == rules.CASE_BY_CASE else level
-    transition(case, "approve_temporary_aid", actor, note=note, changes={
+    transition(uow, case, "approve_temporary_aid", actor, note=note, changes={
         "decided_on": today, "approving_level": case.approving_level, "proposed_amount": outcome.monthly_amount},
         data={"amount": f"{outcome.monthly_amount:.2f}", "level": case.approving_level})
-    return _decide(case, actor, outcome=DecisionOutcome.APPROVED, amount=outcome.monthly_amount, today=today,
-                   assessment=outcome.as_dict(), parameters=params, report=_latest_report(case))
+    return _decide(uow, case, actor, outcome=DecisionOutcome.APPROVED, amount=outcome.monthly_amount, today=today,
+                   assessment=outcome.as_dict(), parameters=params, report=reads.reports[case.pk])
 
 
 # --------------------------------------------------------------------------------------------

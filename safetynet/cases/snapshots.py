@@ -31,7 +31,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from safetynet.core.statements import Prepared, ahead, read_ahead
+from safetynet.core.statements import Prepared, rows_by_key
 from safetynet.programs.facts import AssetFacts, HouseholdFacts, MemberFacts
 from safetynet.registry.models import FINANCIAL_ASSETS, Asset, AssetCategory, Household, IncomeItem, Person
 
@@ -48,16 +48,8 @@ def village_is_urban(area_code: str) -> bool:
     return urban_for(area_path(area_code[:12]))
 
 
-# Prepared once per connection (core/statements.py): a snapshot is taken at every application.
-_MEMBERS = Prepared(lambda household_id: Person.objects.filter(household_id=household_id).order_by("id")
-                    .values_list(*MEMBER_FIELDS))
-_INCOME = Prepared(lambda household_id: IncomeItem.objects.filter(household_id=household_id).order_by("id")
-                   .values_list("person_id", "category", "monthly_amount", "description"))
-_ASSETS = Prepared(lambda household_id: Asset.objects.filter(household_id=household_id).order_by("id")
-                   .values_list("person_id", "category", "value", "quantity", "is_exempt", "description"))
-
-
-# The same, for many households at once (a batch of applications, cases/batch.py).
+# Prepared once per connection (core/statements.py): a snapshot is taken at every application,
+# for all the households of a step at once.
 _MEMBERS_OF = Prepared(lambda ids: Person.objects.filter(household_id__in=ids).order_by("household_id", "id")
                        .values_list("household_id", *MEMBER_FIELDS))
 _INCOME_OF = Prepared(lambda ids: IncomeItem.objects.filter(household_id__in=ids).order_by("household_id", "id")
@@ -66,36 +58,37 @@ _ASSETS_OF = Prepared(lambda ids: Asset.objects.filter(household_id__in=ids).ord
                       .values_list("household_id", "person_id", "category", "value", "quantity", "is_exempt", "description"))
 
 
-def read_snapshots_ahead(household_ids) -> None:
-    """In a write batch: the members, income and assets of all these households in three reads."""
-    read_ahead("snapshot members", _MEMBERS_OF, household_ids)
-    read_ahead("snapshot income", _INCOME_OF, household_ids)
-    read_ahead("snapshot assets", _ASSETS_OF, household_ids)
-
-
-def _rows(name: str, prepared: Prepared, household_id: int) -> list:
-    found = ahead(name, household_id)
-    return found if found is not None else prepared.rows(household_id)
-
-
 def take_household_snapshot(household: Household, *, is_urban: bool | None = None) -> dict:
     """The household's members, declared income and assets now, as a JSON-able dict."""
+    return take_household_snapshots([household], is_urban=is_urban)[household.pk]
+
+
+def take_household_snapshots(households, *, is_urban: bool | None = None) -> dict[int, dict]:
+    """{household id: its snapshot}, the members, income and assets of all of them read in three
+    statements (a step filing many applications at once reads them together)."""
+    ids = [household.pk for household in households]
+    members_of, income_of, assets_of = (rows_by_key(read, ids) for read in (_MEMBERS_OF, _INCOME_OF, _ASSETS_OF))
+    return {household.pk: _snapshot(household, members_of[household.pk], income_of[household.pk],
+                                    assets_of[household.pk], is_urban) for household in households}
+
+
+def _snapshot(household: Household, member_rows, income_rows, asset_rows, is_urban: bool | None) -> dict:
     if is_urban is None:
         is_urban = village_is_urban(household.area_id)
     members = [
         {"person_id": m[0], "name": m[1], "id_number": m[2], "sex": m[3], "birth_date": m[4].isoformat(),
          "relation_to_head": m[5], "disability_type": m[6], "disability_grade": m[7], "serious_illness": m[8],
          "work_ability": m[9], "is_deceased": m[10]}
-        for m in _rows("snapshot members", _MEMBERS, household.pk)
+        for m in member_rows
     ]
     income = [
         {"person_id": person_id, "category": category, "monthly_amount": f"{amount:.2f}", "description": description}
-        for person_id, category, amount, description in _rows("snapshot income", _INCOME, household.pk)
+        for person_id, category, amount, description in income_rows
     ]
     assets = [
         {"person_id": person_id, "category": category, "value": f"{value:.2f}", "quantity": quantity,
          "is_exempt": is_exempt, "description": description}
-        for person_id, category, value, quantity, is_exempt, description in _rows("snapshot assets", _ASSETS, household.pk)
+        for person_id, category, value, quantity, is_exempt, description in asset_rows
     ]
     return {
         "version": SNAPSHOT_VERSION,

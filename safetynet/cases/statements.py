@@ -14,7 +14,7 @@ import threading
 
 from django.db import connections
 
-from safetynet.core.statements import Prepared, active_batch, db_value, read_objects_ahead
+from safetynet.core.statements import Prepared, db_value, objects_by_key
 from safetynet.core.statements import cursor as statement_cursor
 
 from .models import Case, CaseEvent
@@ -40,11 +40,8 @@ def _select(using: str):
 
 
 def load_case(case_id: int, using: str = "default") -> Case | None:
-    """The case with this id, or None; the caller checks the actor's scope. Inside a write
-    batch, a case the batch loaded (`load_cases_for_batch`) is not read again."""
-    batch = active_batch()
-    if batch is not None and ("cases.case", case_id) in batch.preloaded:
-        return batch.preloaded[("cases.case", case_id)]
+    """The case with this id, or None (a page's read; a step loads its cases with `load_cases`);
+    the caller checks the actor's scope."""
     sql, attnames, converters, compiler = _select(using)
     with statement_cursor(connections[using]) as cursor:
         cursor.execute(sql, [case_id])
@@ -56,14 +53,11 @@ def load_case(case_id: int, using: str = "default") -> Case | None:
     return Case.from_db(using, attnames, row)
 
 
-def load_cases_for_batch(batch, case_ids) -> None:
-    """Load the batch's cases in one statement, locked until its commit on PostgreSQL (SQLite's
-    IMMEDIATE transaction already holds the write lock), so no other desk moves them between
-    the checks and the flush."""
-    read_objects_ahead("cases.case", _CASES_FOR_UPDATE, case_ids)
-    for key in [key for key in batch.preloaded if key[0] == "cases.case"]:
-        found = batch.preloaded[key]
-        batch.preloaded[key] = found[0] if found else None        # None: no such case
+def load_cases(case_ids) -> dict[int, Case]:
+    """The cases a step is taken on, by id (an id with no case is absent), in one statement,
+    locked until the step's commit on PostgreSQL (SQLite's IMMEDIATE transaction already holds
+    the write lock), so no other desk moves them between the checks and the flush."""
+    return {case_id: found[0] for case_id, found in objects_by_key(_CASES_FOR_UPDATE, case_ids).items() if found}
 
 
 def _cases_for_update(ids):
@@ -81,33 +75,6 @@ _CASE_FIELDS = {f.name: f for f in Case._meta.concrete_fields}
 _EVENT_FIELDS = [f for f in CaseEvent._meta.concrete_fields if not f.primary_key]
 
 
-class Updated:
-    """The rows an UPDATE changed, read when asked: inside `core.statements.pipeline()` only after
-    the block has received the results."""
-
-    def __init__(self, cursor):
-        self._cursor = cursor
-
-    @property
-    def rows(self) -> int:
-        try:
-            return self._cursor.rowcount
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        self._cursor.close()
-
-
-class Queued:
-    """An UPDATE kept in a write batch: the flush checks that it changed its row."""
-
-    rows = 1
-
-    def close(self) -> None:
-        pass
-
-
 def _update_sql(connection, names: tuple[str, ...]) -> str:
     cache = _local.__dict__.setdefault("updates", {})
     key = (connection.vendor, names)
@@ -119,43 +86,24 @@ def _update_sql(connection, names: tuple[str, ...]) -> str:
     return cache[key]
 
 
-def update_case(case_id: int, version: int, fields: dict, using: str = "default") -> Updated:
-    """UPDATE the case's `fields` where its version is still `version`; `.rows` of the result is
-    the rows updated (0: someone else moved it first)."""
-    batch = active_batch()
-    connection = batch.connection if batch is not None else connections[using]
+def update_case(uow, case_id: int, version: int, fields: dict) -> None:
+    """Queue in `uow` the UPDATE of the case's `fields` where its version is still `version`; the
+    flush refuses the whole unit if it changes no row (someone else moved the case first)."""
+    connection = uow.connection
     sql = _update_sql(connection, tuple(fields))
     values = [db_value(_CASE_FIELDS[name], value, connection) for name, value in fields.items()]
-    if batch is not None:
-        batch.update(Case, sql, values + [case_id, version], expect=1, row=("cases.case", case_id))
-        return Queued()
-    cursor = statement_cursor(connection)
-    cursor.execute(sql, values + [case_id, version])
-    return Updated(cursor)
+    uow.update(Case, sql, values + [case_id, version], expect=1, row=("cases.case", case_id))
 
 
 _EVENT_COLUMNS = tuple(f.column for f in _EVENT_FIELDS)
 
 
-def insert_event(using: str = "default", **values) -> None:
-    """INSERT one timeline row (CaseEvent) from its field values."""
-    batch = active_batch()
-    connection = batch.connection if batch is not None else connections[using]
+def insert_event(uow, **values) -> None:
+    """Queue in `uow` one timeline row (CaseEvent) from its field values."""
     params = []
     for field in _EVENT_FIELDS:
         value = values.get(field.attname, values.get(field.name))
         if value is None and field.has_default():
             value = field.get_default()
-        params.append(db_value(field, value, connection))
-    if batch is not None:
-        batch.insert_values(CaseEvent, _EVENT_COLUMNS, params)
-        return
-    cache = _local.__dict__.setdefault("inserts", {})
-    sql = cache.get(connection.vendor)
-    if sql is None:
-        quote = connection.ops.quote_name
-        sql = cache[connection.vendor] = (
-            f"INSERT INTO {quote(CaseEvent._meta.db_table)} ({', '.join(quote(c) for c in _EVENT_COLUMNS)}) "
-            f"VALUES ({', '.join(['%s'] * len(_EVENT_COLUMNS))})")
-    with statement_cursor(connection) as cursor:
-        cursor.execute(sql, params)
+        params.append(db_value(field, value, uow.connection))
+    uow.insert_values(CaseEvent, _EVENT_COLUMNS, params)

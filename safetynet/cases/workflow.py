@@ -10,10 +10,11 @@ normally act (for the queues). `transition()` is the only code that changes `Cas
 4. every guard must pass (StepMissing, ConflictOfInterest, PermissionDenied, ValidationError);
 5. one `UPDATE ... WHERE id = ? AND version = ?` moves the case, with the caller's field
    changes and the recomputed clocks; no row updated means someone else moved it first
-   (StaleCase, 409);
+   (the whole unit of work is refused, Conflict 409);
 6. a CaseEvent (the timeline) and an audit event are written.
 
-All in one transaction: a failure anywhere leaves the case as it was.
+Written through the step's unit of work (core/unitofwork.py), passed as the first argument:
+one transaction, so a failure anywhere leaves the case as it was.
 
 Paths: "dibao", "special_hardship", and temporary assistance as "temporary:emergency" (the town
 pays first, the paperwork follows), "temporary:quick" (decided within 3 working days, no means
@@ -22,23 +23,19 @@ the amount calls for approves).
 """
 from __future__ import annotations
 
-from contextlib import nullcontext
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from safetynet.core import statements as core_statements
-from safetynet.core.audit import record_event
-from safetynet.core.statements import Prepared, ahead, read_ahead
+from safetynet.core.statements import Prepared, rows_by_key
 from safetynet.core.errors import PermissionDenied, SafetyNetError
 from safetynet.core.scoping import Actor
 
 from . import clocks, statements
 from .closerelatives import conflicts_of_interest
-from .errors import ConflictOfInterest, StaleCase, StepMissing, TransitionNotAllowed
+from .errors import ConflictOfInterest, StepMissing, TransitionNotAllowed
 from .models import CLOSED_STATUSES, Case, CaseEvent, Status
 
 DIBAO = "dibao"
@@ -262,23 +259,19 @@ _REVIEW_EVENTS = Prepared(lambda ids: CaseEvent.objects.filter(
     case_id__in=ids, action__in=REVIEW_ACTIONS + ("reopen",)).order_by("case_id", "id").values_list("case_id", "action", "actor_username"))
 
 
-def read_reviewers_ahead(cases) -> None:
-    """In a write batch of confirmations: who verified each case and gave its town opinion."""
-    read_ahead("case reviewers", _REVIEW_EVENTS, [case.pk for case in cases])
-
-
-def reviewers(case: Case) -> dict[str, str]:
-    """{action: username} of who signed the case's verification report and gave its town opinion,
-    since it was last reopened (the latest of each)."""
-    rows = ahead("case reviewers", case.pk)
-    rows = _REVIEW_EVENTS.rows([case.pk]) if rows is None else [(case.pk, *row) for row in rows]
-    found: dict[str, str] = {}
-    for _case_id, action, username in rows:
-        if action == "reopen":
-            found = {}
-        else:
-            found[action] = username
-    return found
+def reviewers_of(case_ids) -> dict[int, dict[str, str]]:
+    """{case id: {action: username}} of who signed each case's verification report and gave its
+    town opinion, since it was last reopened (the latest of each), read for all the cases at once."""
+    result = {}
+    for case_id, rows in rows_by_key(_REVIEW_EVENTS, case_ids).items():
+        found: dict[str, str] = {}
+        for action, username in rows:
+            if action == "reopen":
+                found = {}
+            else:
+                found[action] = username
+        result[case_id] = found
+    return result
 
 
 def four_eyes_required(case: Case) -> bool:
@@ -293,7 +286,10 @@ def _four_eyes(case: Case, actor: Actor, ctx: dict) -> None:
     confirm it, where the county keeps this rule (on by default)."""
     if not actor.username or not four_eyes_required(case):
         return
-    done = [action for action, username in reviewers(case).items() if username == actor.username]
+    # A confirmation step reads them for all its cases (ctx "reviewers"); a page's buttons, here.
+    known = ctx.get("reviewers")
+    signed = known if known is not None else reviewers_of([case.pk]).get(case.pk, {})
+    done = [action for action, username in signed.items() if username == actor.username]
     if done:
         steps = {"verify": _("signed its verification report"), "give_town_opinion": _("gave its town opinion")}
         raise PermissionDenied(
@@ -408,63 +404,46 @@ def allowed_actions(case: Case, actor: Actor) -> list[str]:
     return result
 
 
-def transition(case: Case, action: str, actor: Actor, *, note: str = "", data: dict | None = None,
+def transition(uow, case: Case, action: str, actor: Actor, *, note: str = "", data: dict | None = None,
                changes: dict | None = None, ctx: dict | None = None) -> Transition:
-    """Move `case` by `action`; see the module docstring. `changes` are other Case fields set in
-    the same UPDATE; `data` goes to the timeline row and the audit event (no personal data).
-    On success the in-memory `case` reflects the new state and version."""
+    """Move `case` by `action`, writing through the step's unit of work `uow`
+    (core/unitofwork.py); see the module docstring. `changes` are other Case fields set in the
+    same UPDATE; `data` goes to the timeline row and the audit event (no personal data). The
+    in-memory `case` reflects the new state and version at once; the UPDATE keeps the version
+    the case had, and the flush refuses the whole unit if someone else moved it first."""
     row = check_transition(case, action, actor, ctx)
-    # In a write batch the step already runs in the batch's transaction, and a refused case's
-    # writes are dropped by the batch (core/writebatch.py), not by rolling the transaction back.
-    with nullcontext() if core_statements.active_batch() is not None else transaction.atomic(savepoint=False):
-        old = {"status": case.status, "version": case.version}
-        fields = dict(changes or {})
-        fields["status"] = row.target
-        fields["is_open"] = row.target not in CLOSED_STATUSES
-        fields["version"] = case.version + 1
-        previous = {name: getattr(case, name) for name in fields}
-        for name, value in fields.items():
-            setattr(case, name, value)
-        step = clocks.next_step(case)
-        for name in ("next_action", "next_due", "case_due"):
-            previous.setdefault(name, getattr(case, name))
-            fields[name] = getattr(step, name)
-            setattr(case, name, fields[name])
-        now = timezone.now()
-        fields["updated_at"] = now
-        data = data or {}
-        # The update, the timeline row and the audit event go to the database together (one round
-        # trip on PostgreSQL); if the update found the case moved on, all three are rolled back
-        # with the step's transaction.
-        with core_statements.pipeline():
-            updated = statements.update_case(case.pk, old["version"], fields)
-            try:
-                statements.insert_event(
-                    case_id=case.pk, from_status=old["status"], to_status=row.target, action=action,
-                    actor_username=actor.username, actor_post_id=actor.post_id, actor_role=actor.role,
-                    actor_area_code=actor.area_code, at=now, note=note, data=data)
-                record_event(actor=actor, action=f"cases.{action}", object_type="cases.case", object_id=case.pk,
-                             before=old, after={"status": row.target, "version": case.version, **data})
-            except BaseException:
-                updated.close()
-                raise
-        if updated.rows != 1:
-            for name, value in previous.items():
-                setattr(case, name, value)
-            raise StaleCase(_("Someone else changed this case a moment ago; reload it and try again."))
-        case.updated_at = now
+    old = {"status": case.status, "version": case.version}
+    fields = dict(changes or {})
+    fields["status"] = row.target
+    fields["is_open"] = row.target not in CLOSED_STATUSES
+    fields["version"] = case.version + 1
+    for name, value in fields.items():
+        setattr(case, name, value)
+    step = clocks.next_step(case)
+    for name in ("next_action", "next_due", "case_due"):
+        fields[name] = getattr(step, name)
+        setattr(case, name, fields[name])
+    now = timezone.now()
+    fields["updated_at"] = case.updated_at = now
+    data = data or {}
+    statements.update_case(uow, case.pk, old["version"], fields)
+    statements.insert_event(
+        uow, case_id=case.pk, from_status=old["status"], to_status=row.target, action=action,
+        actor_username=actor.username, actor_post_id=actor.post_id, actor_role=actor.role,
+        actor_area_code=actor.area_code, at=now, note=note, data=data)
+    uow.record_event(actor=actor, action=f"cases.{action}", object_type="cases.case", object_id=case.pk,
+                     before=old, after={"status": row.target, "version": case.version, **data})
     return row
 
 
-def record_creation(case: Case, actor: Actor, *, data: dict | None = None) -> None:
-    """The first timeline row of a new case (created by the service in status `applied`)."""
+def record_creation(uow, case: Case, actor: Actor, *, data: dict | None = None) -> None:
+    """The first timeline row of a new case (queued in `uow` by the application step, in status `applied`)."""
     now = timezone.now()
-    with core_statements.pipeline():
-        statements.insert_event(
-            case_id=case.pk, from_status="", to_status=case.status, action="apply", actor_username=actor.username,
-            actor_post_id=actor.post_id, actor_role=actor.role, actor_area_code=actor.area_code, at=now, note="",
-            data=data or {})
-        record_event(actor=actor, action="cases.apply", object_type="cases.case", object_id=case.pk,
+    statements.insert_event(
+        uow, case_id=case.pk, from_status="", to_status=case.status, action="apply", actor_username=actor.username,
+        actor_post_id=actor.post_id, actor_role=actor.role, actor_area_code=actor.area_code, at=now, note="",
+        data=data or {})
+    uow.record_event(actor=actor, action="cases.apply", object_type="cases.case", object_id=case.pk,
                      after={"status": case.status, "version": case.version, **(data or {})})
 
 

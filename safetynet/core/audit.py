@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from .models import AuditChainHead, AuditEvent
 from .jsonvalues import round_trip as json_value_round_trip
-from .statements import active_batch, db_value
+from .statements import db_value
 from .statements import cursor as statement_cursor
 
 GENESIS = "0" * 64
@@ -95,7 +95,7 @@ def _write_statements(connection) -> tuple[str, str | None]:
 
 def chain_statements(connection) -> tuple[str, str, list[str], str]:
     """(lock the head and read its sequence and hash; the events' table; its columns, the chain's
-    first; set the head) for appending many events at once (core/writebatch.py), the links hashed
+    first; set the head) for appending many events at once (core/unitofwork.py), the links hashed
     in Python by `link_hash`."""
     quote = connection.ops.quote_name
     head = quote(AuditChainHead._meta.db_table)
@@ -108,19 +108,11 @@ def chain_statements(connection) -> tuple[str, str, list[str], str]:
             f"WHERE {quote('id')} = 1")
 
 
-def record_event(*, actor, action: str, obj=None, object_type: str = "", object_id: Any = "", before=None,
-                 after=None) -> AuditEvent | None:
-    """Append one event to the chain. `actor` is an Actor (or None for the system).
-
-    Runs in the caller's transaction without a savepoint: if the append fails, the write it
-    describes fails with it. Returns the event; inside a write batch (core/writebatch.py) the event
-    is chained and written at the batch's flush, and None is returned."""
+def _event_values(*, actor, action, obj, object_type, object_id, before, after) -> dict:
     if obj is not None:
         object_type = object_type or f"{obj._meta.app_label}.{obj._meta.model_name}"
         object_id = object_id or obj.pk
-    batch = active_batch()
-    connection = batch.connection if batch is not None else connections[DEFAULT_DB_ALIAS]
-    values = {
+    return {
         "at": timezone.now(),
         "user_id": getattr(actor, "user_id", None),
         "username": getattr(actor, "username", "") or "system",
@@ -133,11 +125,33 @@ def record_event(*, actor, action: str, obj=None, object_type: str = "", object_
         "before": _canonical(before) if before is not None else None,
         "after": _canonical(after) if after is not None else None,
     }
+
+
+def _digest_and_content(values: dict, connection) -> tuple[str, list]:
     digest = content_digest(**{k: v for k, v in values.items() if k != "user_id"})
-    content = [db_value(f, values[f.attname], connection) for f in _CONTENT_FIELDS]
-    if batch is not None:
-        batch.audit(digest, content)
-        return None
+    return digest, [db_value(f, values[f.attname], connection) for f in _CONTENT_FIELDS]
+
+
+def event_content(*, actor, action: str, obj=None, object_type: str = "", object_id: Any = "", before=None,
+                  after=None, connection) -> tuple[str, list]:
+    """(content digest, content columns) of one event, for a unit of work to chain at its flush
+    (core/unitofwork.py): the same values `record_event` writes."""
+    values = _event_values(actor=actor, action=action, obj=obj, object_type=object_type, object_id=object_id,
+                           before=before, after=after)
+    return _digest_and_content(values, connection)
+
+
+def record_event(*, actor, action: str, obj=None, object_type: str = "", object_id: Any = "", before=None,
+                 after=None) -> AuditEvent:
+    """Append one event to the chain. `actor` is an Actor (or None for the system).
+
+    Runs in the caller's transaction without a savepoint: if the append fails, the write it
+    describes fails with it. Returns the event. (A case step queues its events in its unit of
+    work instead: `UnitOfWork.record_event`.)"""
+    connection = connections[DEFAULT_DB_ALIAS]
+    values = _event_values(actor=actor, action=action, obj=obj, object_type=object_type, object_id=object_id,
+                           before=before, after=after)
+    digest, content = _digest_and_content(values, connection)
     event = AuditEvent(**values)
     append, insert = _statements(connection)
     with transaction.atomic(savepoint=False), statement_cursor(connection) as cursor:

@@ -20,7 +20,6 @@ from typing import Callable, Hashable, TypeVar
 from django.db import connection
 
 from .models import ReferenceVersion
-from .statements import active_batch
 from .statements import cursor as statement_cursor
 
 T = TypeVar("T")
@@ -41,9 +40,6 @@ def _transaction_marker():
     Django replaces `run_on_commit` with a new list when a transaction commits or rolls back
     (and when a savepoint rolls back). Holding it in the memo keeps it alive, so a later list
     cannot reuse its identity. None outside a transaction."""
-    batch = active_batch()
-    if batch is not None:           # a write batch is one transaction (and is its cheapest marker)
-        return batch
     return connection.run_on_commit if connection.in_atomic_block else None
 
 

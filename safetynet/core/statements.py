@@ -33,15 +33,6 @@ except ImportError:    # SQLite-only installs
 _local = threading.local()
 
 
-def active_batch():
-    """The write batch (core.writebatch) this thread's writes go to, or None."""
-    return getattr(_local, "batch", None)
-
-
-def set_active_batch(batch) -> None:
-    _local.batch = batch
-
-
 class _PreparingCursor(psycopg.Cursor if psycopg else object):
     """A server-binding psycopg cursor that prepares every statement it runs: parsed and planned
     once per connection, then executed with new values. Django binds values into the text on
@@ -315,36 +306,29 @@ def _default_vendor() -> str:
     return default_connection.vendor
 
 
-# ---- reading ahead, in a write batch (core/writebatch.py) -------------------------------------
-# A step for a hundred cases would read the same few rows a hundred times, one case at a time. A
-# batch step reads them for all its cases at once, before the cases are taken; each case's read
-# then finds its rows in the batch. Only the reading is shared: what is done with the rows stays
-# in the one function that did it before.
+# ---- reading for many keys at once -------------------------------------------------------------
+# A step for a hundred cases reads the same few kinds of rows for each: it reads them for all
+# its cases at once and hands each case its own. These return what they read, by key.
 
-def read_ahead(name: str, prepared_in: Prepared, keys, *, args: tuple = ()) -> None:
-    """In a write batch, run `prepared_in` (a Prepared read filtered by `__in` on a list of keys,
-    the key its first column) once for all `keys`, and keep each key's rows, less that column,
-    under `name` for `ahead(name, key)`. A key without rows keeps an empty list. `args` go
-    before the list (a program code, say). Outside a batch, nothing is read."""
-    _keep_ahead(name, keys, lambda chunk: [(row[0], row[1:]) for row in prepared_in.rows(*args, chunk)])
+def rows_by_key(prepared_in: Prepared, keys, *, args: tuple = ()) -> dict:
+    """Run `prepared_in` (a Prepared read filtered by `__in` on a list of keys, the key its first
+    column) for all `keys`, a few hundred at a time: {key: its rows, less that column}, every
+    key present (an empty list when it has no rows). `args` go before the list."""
+    return _by_key(keys, lambda chunk: [(row[0], row[1:]) for row in prepared_in.rows(*args, chunk)])
 
 
-def read_objects_ahead(name: str, prepared_in: Prepared, keys, key_attr: str = "pk") -> None:
-    """`read_ahead` for model instances: each key's objects (by `key_attr`), in the read's order."""
-    _keep_ahead(name, keys, lambda chunk: [(getattr(o, key_attr), o) for o in prepared_in.objects(chunk)])
+def objects_by_key(prepared_in: Prepared, keys, key_attr: str = "pk") -> dict:
+    """`rows_by_key` for model instances: {key: its objects (by `key_attr`), in the read's order}."""
+    return _by_key(keys, lambda chunk: [(getattr(o, key_attr), o) for o in prepared_in.objects(chunk)])
 
 
-def _keep_ahead(name: str, keys, fetch) -> None:
-    batch = active_batch()
+def _by_key(keys, fetch) -> dict:
     keys = sorted({key for key in keys if _valid(key)})
-    if batch is None or not keys:
-        return
     found: dict = {key: [] for key in keys}
     for start in range(0, len(keys), 512):
         for key, item in fetch(_padded(keys[start:start + 512])):
             found[key].append(item)
-    for key, items in found.items():
-        batch.preloaded[(name, key)] = items
+    return found
 
 
 def _padded(keys: list) -> list:
@@ -354,20 +338,13 @@ def _padded(keys: list) -> list:
     return keys + [keys[-1]] * (size - len(keys))
 
 
-def ahead(name: str, key) -> list | None:
-    """The rows read ahead under `name` for `key` in this write batch, or None (not read ahead:
-    read it as usual)."""
-    batch = active_batch()
-    return None if batch is None else batch.preloaded.get((name, key))
-
-
 def _prepares(connection) -> bool:
     return (connection.vendor == "postgresql" and settings.PREPARED_STATEMENTS and not connection.queries_logged)
 
 
 def sends_ahead(connection) -> bool:
     """Whether writes can be sent to `connection` in pipeline mode without waiting for each
-    answer (core/writebatch.py): PostgreSQL with prepared statements, and not while Django logs
+    answer (core/unitofwork.py): PostgreSQL with prepared statements, and not while Django logs
     queries (the log shows each statement as it runs)."""
     return _prepares(connection) and psycopg.Pipeline.is_supported()
 
@@ -378,9 +355,6 @@ def pipeline(connection=None):
     fetch or at the end of the block: one round trip for a step's closing writes instead of one
     each. Elsewhere (and while Django logs queries) nothing changes. A statement's `rowcount` is
     known after the block; an error raises at the end of the block, as Django's error."""
-    if active_batch() is not None:      # first: a write batch sends its writes itself, and this is cheap
-        yield
-        return
     connection = connection or default_connection
     if not _prepares(connection) or not psycopg.Pipeline.is_supported():
         yield
@@ -415,7 +389,7 @@ def insert_many(table: str, columns, rows, connection=None) -> None:
     """Many rows of database values into `table`: COPY on PostgreSQL, one `executemany` of a
     single-row INSERT elsewhere. One short text either way: psycopg parses a statement's text
     for its placeholders, and a long multi-row INSERT anew at every call. The bulk writers (the
-    demo county, verification results, write batches) all write through here."""
+    demo county, verification results, units of work) all write through here."""
     if not rows:
         return
     connection = connection if connection is not None else connections[DEFAULT_DB_ALIAS]
@@ -435,10 +409,7 @@ def insert_many(table: str, columns, rows, connection=None) -> None:
 def insert_row(instance: models.Model) -> models.Model:
     """INSERT `instance` (an unsaved model with an auto primary key) and set its pk. Runs the
     fields' `pre_save` (auto_now_add and the like) but no signals: for tables nothing listens to.
-    Inside a write batch the row is queued, with its key already set (core/writebatch.py)."""
-    batch = active_batch()
-    if batch is not None:
-        return batch.insert(instance)
+    A case step queues its rows in its unit of work instead (`UnitOfWork.insert`)."""
     sql, fields, returning = _insert_sql(type(instance))
     params = row_values(instance, fields)
     with cursor() as db:
@@ -449,11 +420,11 @@ def insert_row(instance: models.Model) -> models.Model:
     return instance
 
 
-def _update_sql(model: type[models.Model], set_fields: tuple[str, ...], where_fields: tuple[str, ...]):
+def _update_sql(model: type[models.Model], set_fields: tuple[str, ...], where_fields: tuple[str, ...], connection):
     cache = _local.__dict__.setdefault("updates", {})
-    key = (model, default_connection.vendor, set_fields, where_fields)
+    key = (model, connection.vendor, set_fields, where_fields)
     if key not in cache:
-        quote = default_connection.ops.quote_name
+        quote = connection.ops.quote_name
         sets = [model._meta.get_field(name) for name in set_fields]
         wheres = [model._meta.get_field(name) for name in where_fields]
         sql = (f"UPDATE {quote(model._meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in sets)} "
@@ -462,20 +433,23 @@ def _update_sql(model: type[models.Model], set_fields: tuple[str, ...], where_fi
     return cache[key]
 
 
-def update_where(model: type[models.Model], values: dict, **where) -> int | None:
-    """UPDATE `model` SET `values` WHERE each of `where` equals its value (no None: `= NULL`
-    matches nothing); returns the rows updated. Values are converted by their fields, as the
-    queryset's `update` would; no signals, no `auto_now`. Inside a write batch the UPDATE is
-    queued and None is returned (its rows are not counted)."""
+def update_statement(model: type[models.Model], values: dict, where: dict, connection=None) -> tuple[str, list, int]:
+    """(sql, params, how many of the params are values set) for `update_where`, and for the unit
+    of work's (core/unitofwork.py): one way to write the statement."""
     if not values or not where or any(v is None for v in where.values()):
         raise ValueError(f"update_where needs values and non-null conditions, not {values!r} / {where!r}")
-    sql, sets, wheres = _update_sql(model, tuple(values), tuple(where))
-    params = [db_value(f, values[f.name]) for f in sets]
-    params += [f.get_db_prep_value(where[f.name], default_connection, prepared=False) for f in wheres]
-    batch = active_batch()
-    if batch is not None:
-        batch.update(model, sql, params, row=(model._meta.db_table,) + tuple(params[len(sets):]))
-        return None
+    connection = connection if connection is not None else default_connection
+    sql, sets, wheres = _update_sql(model, tuple(values), tuple(where), connection)
+    params = [db_value(f, values[f.name], connection) for f in sets]
+    params += [f.get_db_prep_value(where[f.name], connection, prepared=False) for f in wheres]
+    return sql, params, len(sets)
+
+
+def update_where(model: type[models.Model], values: dict, **where) -> int:
+    """UPDATE `model` SET `values` WHERE each of `where` equals its value (no None: `= NULL`
+    matches nothing); returns the rows updated. Values are converted by their fields, as the
+    queryset's `update` would; no signals, no `auto_now`."""
+    sql, params, _n = update_statement(model, values, where)
     with cursor() as db:
         db.execute(sql, params)
         return db.rowcount

@@ -18,19 +18,19 @@ from decimal import Decimal
 from django.utils import timezone
 
 from safetynet.core.masking import mask_name
-from safetynet.core.statements import insert_row, update_where
+from safetynet.core.statements import Prepared, rows_by_key
 
 from .models import Notice, NoticeStatus, Objection, ObjectionState
 
 
-def post_notice(*, case, applicant_name: str, members_count: int, monthly_amount: Decimal, starts_on: dt.date,
+def post_notice(uow, *, case, applicant_name: str, members_count: int, monthly_amount: Decimal, starts_on: dt.date,
                 ends_on: dt.date, posted_by: str, republished: bool = False) -> Notice:
-    """Post the case's notice in its village (the 12-digit village code of the household's area).
-    `republished`: posted again after an objection was answered; the earlier notice, still on the
-    board with the answer's outcome, is closed first."""
+    """Post the case's notice in its village (the 12-digit village code of the household's area),
+    through the step's unit of work. `republished`: posted again after an objection was answered;
+    the earlier notice, still on the board with the answer's outcome, is closed first."""
     if republished:
-        end_notice(case=case)
-    return insert_row(Notice(
+        end_notice(uow, case=case)
+    return uow.insert(Notice(
         case_id=case.pk, area_id=case.area_id[:12], program_code=case.program_id,
         masked_name=mask_name(applicant_name), members_count=members_count, monthly_amount=monthly_amount,
         starts_on=starts_on, ends_on=ends_on, posted_by=posted_by, republished=republished))
@@ -40,29 +40,41 @@ def posted_notice(case) -> Notice | None:
     return Notice.objects.filter(case_id=case.pk, status=NoticeStatus.POSTED).first()
 
 
-def end_notice(*, case, status: str = NoticeStatus.CLOSED) -> int:
+def end_notice(uow, *, case, status: str = NoticeStatus.CLOSED) -> None:
     """Close (or withdraw, when the case is withdrawn or contested) the case's posted notice."""
-    return update_where(Notice, {"status": status, "closed_at": timezone.now()}, case=case.pk, status=NoticeStatus.POSTED)
+    uow.update_where(Notice, {"status": status, "closed_at": timezone.now()}, case=case.pk, status=NoticeStatus.POSTED)
 
 
-def file_objection(*, case, notice: Notice, content: str, received_on: dt.date, objector_name: str = "",
+def file_objection(uow, *, case, notice: Notice, content: str, received_on: dt.date, objector_name: str = "",
                    objector_contact: str = "", recorded_by: str) -> Objection:
     """Keep the objection; the notice stays posted, marked as under objection."""
-    Notice.objects.filter(pk=notice.pk).update(objection_state=ObjectionState.UNDER_OBJECTION)
-    return Objection.objects.create(notice=notice, case_id=case.pk, received_on=received_on, objector_name=objector_name,
-                                    objector_contact=objector_contact, content=content, recorded_by=recorded_by)
+    uow.update_where(Notice, {"objection_state": ObjectionState.UNDER_OBJECTION}, id=notice.pk)
+    return uow.insert(Objection(notice=notice, case_id=case.pk, received_on=received_on, objector_name=objector_name,
+                                objector_contact=objector_contact, content=content, recorded_by=recorded_by))
 
 
-def resolve_objections(*, case, resolution: str) -> int:
+_UNRESOLVED = Prepared(lambda ids: Objection.objects.filter(case_id__in=ids, resolved_at__isnull=True).order_by("id")
+                       .values_list("case_id", "id"))
+_UNANSWERED = Prepared(lambda ids: Objection.objects.filter(case_id__in=ids, answered_at__isnull=True).order_by("id")
+                       .values_list("case_id", "id"))
+
+
+def resolve_objections(uow, *, case, resolution: str) -> int:
     """A re-survey or a deliberation answered the open objections (POLICY.md §1 step 5)."""
-    return Objection.objects.filter(case_id=case.pk, resolved_at__isnull=True).update(
-        resolution=resolution, resolved_at=timezone.now())
+    found = rows_by_key(_UNRESOLVED, [case.pk])[case.pk]
+    now = timezone.now()
+    for (objection_id,) in found:
+        uow.update_where(Objection, {"resolution": resolution, "resolved_at": now}, id=objection_id)
+    return len(found)
 
 
-def answer_objections(*, case, finding: str, answer: str, answered_by: str) -> int:
+def answer_objections(uow, *, case, finding: str, answer: str, answered_by: str) -> int:
     """The town's answer to every objection not yet answered, after its re-survey or deliberation;
     the posted notice shows the outcome (upheld, or not upheld) instead of "under objection"."""
-    count = Objection.objects.filter(case_id=case.pk, answered_at__isnull=True).update(
-        finding=finding, answer=answer, answered_by=answered_by, answered_at=timezone.now())
-    Notice.objects.filter(case_id=case.pk, status=NoticeStatus.POSTED).update(objection_state=finding)
-    return count
+    found = rows_by_key(_UNANSWERED, [case.pk])[case.pk]
+    now = timezone.now()
+    for (objection_id,) in found:
+        uow.update_where(Objection, {"finding": finding, "answer": answer, "answered_by": answered_by,
+                                     "answered_at": now}, id=objection_id)
+    uow.update_where(Notice, {"objection_state": finding}, case=case.pk, status=NoticeStatus.POSTED)
+    return len(found)

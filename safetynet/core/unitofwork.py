@@ -1,56 +1,54 @@
-"""Many steps in one transaction, their writes sent to the database together at the end.
+"""The unit of work every case step writes through, passed to it as an argument.
 
 A case step reads a few rows and writes four or five: the case's UPDATE, its timeline row, the
-audit event, and a row of its own (a survey, a report, a notice, a decision). Taken one case at a
-time that is about ten statements and a commit a step, and on PostgreSQL each statement is a
-round trip costing more than the step's own logic (bench/bench_cases.py). A town that closes a
-village's notices, the county confirming a list, the verification engine filing its reports:
-these take one step for many cases, and inside `deferred_writes()` the writes of all of them go
-in a few multi-row statements and one commit.
+audit event, and a row of its own (a survey, a report, a notice, a decision). Written one at a
+time that is about ten statements and a commit a case, and on PostgreSQL each statement is a
+round trip costing more than the step's own logic (bench/bench_cases.py). A step is therefore
+taken for a list of cases (one case is a list of one) inside `unit_of_work()`, and it writes
+only through the `UnitOfWork` it is given: `insert`, `update_where`, `record_event`, and the
+case's UPDATE and timeline row (`cases.statements.update_case`, `insert_event`). At the end the
+writes of all the cases go in a few multi-row statements and one commit (docs/adr/0009).
 
-What is deferred: the writes made through the low-level helpers — `core.statements.insert_row`
-and `update_where`, the case's UPDATE and timeline row (`cases.statements`), and the audit
-event (`core.audit.record_event`). Reads run as they come. Nothing about the rules changes:
-each case still goes through its step's own service, with every check, in the same order.
+Nothing here is a mode: a function that writes through a unit of work takes it as an argument,
+and the helpers in `core.statements` and `core.audit` always write at once.
 
 The contract:
-- Only steps whose writes all go through those helpers may run deferred (`cases.batch` lists
-  them, and a test checks that each sends nothing but reads before the flush).
 - A new row gets its primary key at once, taken from the table's sequence on PostgreSQL, or
   counted on from `sqlite_sequence` under SQLite's write lock (its transactions are
   IMMEDIATE), so a step can still use `survey.pk`.
 - `mark()` and `discard(mark)` drop what one case wrote when its step refuses it: a refused
-  case holds back no other.
+  case holds back no other. A write that went to the database directly (around the unit of
+  work) cannot be dropped alone: a refusal after one gives up the whole unit (ImmediateWrite).
 - Conditional UPDATEs (a case's version) must each match one row at the flush, or the whole
-  batch is rolled back (the batch loads its cases FOR UPDATE on PostgreSQL, so they cannot
+  unit is rolled back (the steps load their cases FOR UPDATE on PostgreSQL, so they cannot
   move meanwhile).
 - Audit events are chained at the flush, under the chain head's lock, which is then held only
-  until the commit right after: other writers wait for one flush, not for the whole batch.
-- `claim(key)` lets a service refuse the second of two items in one batch that the database
-  would refuse at the flush (two applications for one household).
-- `send_ready()`, between two items, sends the UPDATEs the finished items queued (PostgreSQL
+  until the commit right after: other writers wait for one flush, not for the whole unit.
+- `send_ready()`, between two cases, sends the UPDATEs the finished cases queued (PostgreSQL
   with prepared statements, in pipeline mode, without waiting for the answers): the server
-  applies them while the client works out the next items, so one desk uses both cores. The
-  answers are read at the flush, where a version that missed still rolls back everything. An
-  item's writes are sent only once its step is done, so `discard` never needs them back.
+  applies them while the client works out the next cases, so one desk uses both cores. The
+  answers are read at the flush, where a version that missed still rolls back everything. A
+  case's writes are sent only once its step is done, so `discard` never needs them back.
 """
 from __future__ import annotations
 
 import re
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils.translation import gettext as _
 
-from . import statements
+from .audit import GENESIS, chain_statements, event_content, link_hash
 from .errors import Conflict
+from .models import AuditChainHead
 from .statements import cursor as statement_cursor
-from .statements import insert_many, row_values, sends_ahead
+from .statements import insert_many, row_values, sends_ahead, update_statement
 
 class ImmediateWrite(RuntimeError):
-    """A step in a write batch wrote around the batch and then failed: the batch is given up."""
+    """A step wrote around its unit of work and then failed: the unit is given up."""
 
 
 @dataclass
@@ -73,13 +71,12 @@ class _Mark:
 
 
 @dataclass
-class WriteBatch:
+class UnitOfWork:
     connection: object
     size_hint: int = 100
     ops: list[_Op] = field(default_factory=list)
     events: list[tuple[str, list]] = field(default_factory=list)     # (digest, content columns)
     claims: list = field(default_factory=list)
-    preloaded: dict = field(default_factory=dict)
     immediate_writes: int = 0     # writes that went to the database at once (not through the helpers)
     _next_ids: dict = field(default_factory=dict)
     _id_pools: dict = field(default_factory=dict)
@@ -113,8 +110,17 @@ class WriteBatch:
         self.ops.append(_Op("update", (sql,), params, expect, row, model))
         self._updates += 1
 
-    def audit(self, digest: str, content: list) -> None:
-        self.events.append((digest, content))
+    def update_where(self, model: type[models.Model], values: dict, **where) -> None:
+        """Queue `UPDATE model SET values WHERE each of where equals its value` (as
+        `core.statements.update_where`, whose SQL it shares); the rows it changes are not counted."""
+        sql, params, n_set = update_statement(model, values, where, self.connection)
+        self.update(model, sql, params, row=(model._meta.db_table,) + tuple(params[n_set:]))
+
+    def record_event(self, *, actor, action: str, obj=None, object_type: str = "", object_id: Any = "",
+                     before=None, after=None) -> None:
+        """Queue one audit event (`core.audit.record_event`'s arguments), chained at the flush."""
+        self.events.append(event_content(actor=actor, action=action, obj=obj, object_type=object_type,
+                                         object_id=object_id, before=before, after=after, connection=self.connection))
 
     def claim(self, key) -> bool:
         """False when `key` was claimed earlier in this batch (and not discarded)."""
@@ -192,7 +198,7 @@ class WriteBatch:
                 self._send(sql, [op.params for op in group], _expected(group))
 
     def _send(self, sql: str, rows: list, expected: int | None) -> None:
-        import psycopg
+        import psycopg    # here: SQLite-only installs have no psycopg, and only PostgreSQL sends ahead
 
         cursor = psycopg.Cursor(self.connection.connection)     # server binding, prepared by executemany
         cursor.executemany(sql, rows)                            # in the pipeline: sent, not awaited
@@ -217,8 +223,24 @@ class WriteBatch:
     # ---- the flush ----------------------------------------------------------------------------
 
     def flush(self) -> None:
+        """Send what is queued: first the UPDATEs of tables that had no row queued for insertion
+        before them (a reopened case's enrollment ended before its new one is inserted, a notice
+        closed before it is posted again), then the INSERTs, then the UPDATEs of rows queued
+        before them (a case filed and accepted in one step), then the audit events."""
         self.close_pipeline()
-        inserts, updates = _grouped(self.ops)
+        inserted: set = set()
+        early, late = [], []
+        for op in self.ops:
+            if op.kind == "insert":
+                inserted.add(op.key[0])
+            elif op.model not in inserted:
+                early.append(op)
+            else:
+                late.append(op)
+        _none, updates = _grouped(early)
+        for (sql,), group in updates:
+            self._update_rows(sql, group)
+        inserts, updates = _grouped([op for op in self.ops if op.kind == "insert"] + late)
         for (model, columns), rows in inserts.items():
             insert_many(model._meta.db_table, columns, rows, self.connection)
         for (sql,), group in updates:
@@ -235,9 +257,6 @@ class WriteBatch:
             raise _moved()
 
     def _append_events(self) -> None:
-        from .audit import GENESIS, chain_statements, link_hash
-        from .models import AuditChainHead
-
         lock, table, columns, update_head = chain_statements(self.connection)
         with statement_cursor(self.connection) as cursor:
             cursor.execute(lock, [])
@@ -304,46 +323,23 @@ def _writes(sql: str) -> bool:
     return True
 
 
-def active() -> WriteBatch | None:
-    return statements.active_batch()
-
-
 @contextmanager
-def deferred_writes(size_hint: int = 100):
-    """One durable transaction in which the helpers' writes are kept and sent at the end (see
-    the module docstring). Yields the WriteBatch. An exception leaves nothing written."""
-    if active() is not None:
-        raise RuntimeError("Write batches do not nest.")
+def unit_of_work(size_hint: int = 100):
+    """One durable transaction whose writes, made through the yielded `UnitOfWork`, are sent at
+    the end (see the module docstring). An exception leaves nothing written. `size_hint`: about
+    how many rows of a table the unit will insert (keys are taken from PostgreSQL's sequences
+    that many at a time)."""
     with transaction.atomic(durable=True):
         connection = connections[DEFAULT_DB_ALIAS]
-        batch = WriteBatch(connection, size_hint=max(1, size_hint))
-        statements.set_active_batch(batch)
+        uow = UnitOfWork(connection, size_hint=max(1, size_hint))
         try:
-            with connection.execute_wrapper(batch.watch):
-                yield batch
+            with connection.execute_wrapper(uow.watch):
+                yield uow
         except BaseException as error:
-            batch.close_pipeline(error)
+            uow.close_pipeline(error)
             raise
-        finally:
-            statements.set_active_batch(None)
         try:
-            batch.flush()
+            uow.flush()
         except BaseException as error:
-            batch.close_pipeline(error)
+            uow.close_pipeline(error)
             raise
-
-
-def step_transaction(func):
-    """A service's own durable transaction (`transaction.atomic(durable=True)`), or, inside a
-    write batch, the batch's: the batch commits every case it took at once."""
-    import functools
-
-    durable = transaction.atomic(durable=True)(func)
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        if statements.active_batch() is not None:
-            return func(*args, **kwargs)
-        return durable(*args, **kwargs)
-
-    return wrapper
