@@ -40,6 +40,7 @@ import os
 import platform
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import time
@@ -177,6 +178,12 @@ def main() -> None:
         print(f"{label:<26} {r['paths']:>7,} {r['seconds']:>9.1f} {r['ms_per_path']:>8.2f} "
               f"{r['cpu_seconds'] * 1000 / max(1, r['paths']):>12.2f} {r['server_cpu_ms_per_path']:>11.2f} {r['queries_per_path']:>9} "
               f"{r['floor_ms_per_path']:>14.2f} {projected:>11.0f} s  {verdict}")
+    for label, _database, _async, _desks in runs:
+        steps = results[label].get("step_ms") or {}
+        if steps:
+            unit = "a case" if args.batch <= 1 else f"a call of up to {args.batch} cases"
+            print(f"{label}: ms {unit}, p50 / p95 — " + "; ".join(
+                f"{name} {v['p50']:.2f} / {v['p95']:.2f}" for name, v in steps.items()))
 
 
 # ---- the child: one database, timed paths ---------------------------------------------------------
@@ -263,14 +270,20 @@ def measure(households: int, async_commit: bool = False, desks: int = 1, batch_s
     steps_to = os.environ.get("BENCH_STEPS")   # print client and server CPU per step (one desk)
     step_cpu: dict[str, list[float]] = {}
 
+    step_wall: dict[str, list[float]] = {}     # each call's wall milliseconds, by step (p50/p95 printed)
+
     def step(name, service, **kwargs):
+        began = time.perf_counter()
         if not steps_to:
-            return service(**kwargs)
+            result = service(**kwargs)
+            step_wall.setdefault(name, []).append((time.perf_counter() - began) * 1000)
+            return result
         client, server = time.process_time(), server_cpu()
         result = service(**kwargs)
         totals = step_cpu.setdefault(name, [0.0, 0.0])
         totals[0] += time.process_time() - client
         totals[1] += server_cpu() - server
+        step_wall.setdefault(name, []).append((time.perf_counter() - began) * 1000)
         return result
 
     def path(household):
@@ -359,6 +372,9 @@ def measure(households: int, async_commit: bool = False, desks: int = 1, batch_s
     if steps_to:
         Path(steps_to).write_text("".join(f"{name:<14} client {c * 1000 / len(chosen):6.2f} ms  server {v * 1000 / len(chosen):6.2f} ms\n"
                                           for name, (c, v) in step_cpu.items()))
+    step_ms = {name: {"p50": round(statistics.quantiles(values, n=100)[49], 3) if len(values) > 1 else round(values[0], 3),
+                      "p95": round(statistics.quantiles(values, n=100)[94], 3) if len(values) > 1 else round(values[0], 3)}
+               for name, values in step_wall.items()}
     extra = extra[:1] if batch_size <= 1 else extra
     with CaptureQueriesContext(connection) as captured:
         drive(extra)
@@ -373,7 +389,7 @@ def measure(households: int, async_commit: bool = False, desks: int = 1, batch_s
             "queries_per_path": statements, "cpu_seconds": round(cpu_seconds, 2),
             "server_cpu_ms_per_path": round(server_seconds * 1000 / max(1, len(chosen)), 2), "setup_seconds": round(setup_seconds, 1),
             "enrollments": enrollments, "first_tenth_ms": round(first_tenth, 2), "last_tenth_ms": round(last_tenth, 2),
-            "floor_ms_per_path": round(floor * 1000 / max(1, len(chosen)), 2)}
+            "floor_ms_per_path": round(floor * 1000 / max(1, len(chosen)), 2), "step_ms": step_ms}
 
 
 def server_cpu() -> float:

@@ -758,7 +758,7 @@ def _create_survey(uow: UnitOfWork, case: Case, actor: Actor, reads: Reads, *, k
         for item in supporters:   # kept on the case, where the rule reads them (cases/supporters.py)
             save_supporter(case, actor, item)
     for person in people:
-        uow.insert(SurveyInvestigator(survey=survey, **person))
+        uow.insert_unkeyed(SurveyInvestigator(survey=survey, **person))
     return survey
 
 
@@ -1039,14 +1039,14 @@ def confirm_case(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, not
 
 
 def _enroll(uow: UnitOfWork, case: Case, reads: Reads, decision: Decision, outcome, start: dt.date,
-            today: dt.date) -> Enrollment:
+            today: dt.date) -> None:
     """The enrollment a confirmation starts; the bank account is the household's as it is now."""
     person_id = case.covered_person_id if (case.program_id == SPECIAL_HARDSHIP or case.kind == DibaoKind.INDIVIDUAL) else None
     # A reopened case that is confirmed again replaces its own enrollment.
     for enrollment_id in reads.replaced_enrollments.get(case.pk, ()):
         uow.update_where(Enrollment, {"status": EnrollmentStatus.ENDED, "ended_on": today,
                                       "end_reason": "replaced by a new decision"}, id=enrollment_id)
-    return uow.insert(Enrollment(
+    uow.insert_unkeyed(Enrollment(
         program_id=case.program_id, household_id=case.household_id, person_id=person_id, area_id=case.area_id,
         case=case, decision=decision, status=EnrollmentStatus.ACTIVE, monthly_amount=outcome.monthly_amount,
         breakdown=decision.assessment.get("breakdown", []), start_month=start,

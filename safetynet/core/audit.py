@@ -141,6 +141,25 @@ def event_content(*, actor, action: str, obj=None, object_type: str = "", object
     return _digest_and_content(values, connection)
 
 
+def append_one(connection, digest: str, content: list) -> tuple:
+    """Append one event (its content digest and columns) to the chain, the link hashed in the
+    database: (sequence, previous hash, hash, event id). The one way a single event is written,
+    by `record_event` and by a unit of work with one event to append (core/unitofwork.py)."""
+    append, insert = _statements(connection)
+    with transaction.atomic(savepoint=False, using=connection.alias), statement_cursor(connection) as cursor:
+        for attempt in (1, 2):
+            cursor.execute(append, [digest] + ([] if insert else content))
+            row = cursor.fetchone()
+            if row is not None:
+                break
+            AuditChainHead.objects.using(connection.alias).get_or_create(id=1)   # the first event ever
+        if insert:
+            cursor.execute(insert, list(row) + content)
+            pk = cursor.fetchone()[0] if connection.features.can_return_columns_from_insert else cursor.lastrowid
+            return (row[0], row[1], row[2], pk)
+        return (row[1], row[2], row[3], row[0])
+
+
 def record_event(*, actor, action: str, obj=None, object_type: str = "", object_id: Any = "", before=None,
                  after=None) -> AuditEvent:
     """Append one event to the chain. `actor` is an Actor (or None for the system).
@@ -153,20 +172,7 @@ def record_event(*, actor, action: str, obj=None, object_type: str = "", object_
                            before=before, after=after)
     digest, content = _digest_and_content(values, connection)
     event = AuditEvent(**values)
-    append, insert = _statements(connection)
-    with transaction.atomic(savepoint=False), statement_cursor(connection) as cursor:
-        for attempt in (1, 2):
-            cursor.execute(append, [digest] + ([] if insert else content))
-            row = cursor.fetchone()
-            if row is not None:
-                break
-            AuditChainHead.objects.get_or_create(id=1)   # the first event ever: the head row is created here
-        if insert:
-            event.sequence, event.previous_hash, event.hash = row
-            cursor.execute(insert, list(row) + content)
-            event.pk = cursor.fetchone()[0] if connection.features.can_return_columns_from_insert else cursor.lastrowid
-        else:
-            event.pk, event.sequence, event.previous_hash, event.hash = row
+    event.sequence, event.previous_hash, event.hash, event.pk = append_one(connection, digest, content)
     event._state.adding = False
     event._state.db = connection.alias
     return event

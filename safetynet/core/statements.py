@@ -393,17 +393,30 @@ def insert_many(table: str, columns, rows, connection=None) -> None:
     if not rows:
         return
     connection = connection if connection is not None else connections[DEFAULT_DB_ALIAS]
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(c) for c in columns)
     if connection.vendor == "postgresql":
         connection.ensure_connection()
         with connection.wrap_database_errors, connection.connection.cursor() as raw:
-            with raw.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+            with raw.copy(_copy_sql(table, tuple(columns), connection.ops.quote_name)) as copy:
                 for row in rows:
                     copy.write_row(row)
         return
     with cursor(connection) as db:
-        db.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join(['%s'] * len(columns))})", rows)
+        db.executemany(insert_values_sql(connection, table, columns), rows)
+
+
+def insert_values_sql(connection, table: str, columns) -> str:
+    """`INSERT INTO table (columns) VALUES (%s, ...)`, written once per table and columns."""
+    return _insert_values_sql(table, tuple(columns), connection.ops.quote_name)
+
+
+@functools.lru_cache(maxsize=512)
+def _insert_values_sql(table: str, columns: tuple[str, ...], quote) -> str:
+    return f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+
+
+@functools.lru_cache(maxsize=512)
+def _copy_sql(table: str, columns: tuple[str, ...], quote) -> str:
+    return f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
 
 
 def insert_row(instance: models.Model) -> models.Model:

@@ -41,11 +41,16 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils.translation import gettext as _
 
-from .audit import GENESIS, chain_statements, event_content, link_hash
+from .audit import GENESIS, append_one, chain_statements, event_content, link_hash
 from .errors import Conflict
 from .models import AuditChainHead
 from .statements import cursor as statement_cursor
-from .statements import insert_many, row_values, sends_ahead, update_statement
+from .statements import insert_many, insert_values_sql, row_values, sends_ahead, update_statement
+
+# A unit inserting at most this many rows sends everything in one pipeline on PostgreSQL (one
+# case's step); above it, rows go by COPY, which costs the client less per row.
+PIPELINED_ROWS = 16
+
 
 class ImmediateWrite(RuntimeError):
     """A step wrote around its unit of work and then failed: the unit is given up."""
@@ -78,7 +83,7 @@ class UnitOfWork:
     events: list[tuple[str, list]] = field(default_factory=list)     # (digest, content columns)
     claims: list = field(default_factory=list)
     immediate_writes: int = 0     # writes that went to the database at once (not through the helpers)
-    _next_ids: dict = field(default_factory=dict)
+    _next_ids: dict | None = None      # SQLite: the next key of each table, by table name
     _id_pools: dict = field(default_factory=dict)
     # Queued UPDATEs that make `send_ready()` send them (settings.WRITE_BATCH_SEND_EVERY; 0:
     # never): a step's UPDATEs for a few cases, so the server starts early and a send is one or
@@ -100,6 +105,13 @@ class UnitOfWork:
         instance._state.adding = False
         instance._state.db = self.connection.alias
         return instance
+
+    def insert_unkeyed(self, instance: models.Model) -> None:
+        """Queue the INSERT of `instance` without taking its key now (the database gives it at the
+        flush): for a row nobody in the step refers to by its key."""
+        model = type(instance)
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        self.ops.append(_Op("insert", (model, tuple(f.column for f in fields)), row_values(instance, fields, self.connection)))
 
     def insert_values(self, model: type[models.Model], columns: tuple[str, ...], params: list) -> None:
         """Queue an INSERT of prepared column values (the database gives the key; nobody reads it)."""
@@ -161,15 +173,15 @@ class UnitOfWork:
                                    [quote(model._meta.db_table), model._meta.pk.column, self.size_hint])
                     pool = self._id_pools[model] = [row[0] for row in cursor.fetchall()][::-1]
             return pool.pop()
-        if model not in self._next_ids:
-            quote = self.connection.ops.quote_name
-            table = model._meta.db_table
+        if self._next_ids is None:
+            # SQLite keeps the largest key each AUTOINCREMENT table ever had in sqlite_sequence (an
+            # explicit key included); all of them in one read, under the unit's write lock.
             with statement_cursor(self.connection) as cursor:
-                cursor.execute(f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
-                               f"coalesce((SELECT max({quote(model._meta.pk.column)}) FROM {quote(table)}), 0))", [table])
-                self._next_ids[model] = cursor.fetchone()[0] + 1
-        value = self._next_ids[model]
-        self._next_ids[model] = value + 1
+                cursor.execute("SELECT name, seq FROM sqlite_sequence", [])
+                self._next_ids = {name: seq + 1 for name, seq in cursor.fetchall()}
+        table = model._meta.db_table
+        value = self._next_ids.get(table, 1)
+        self._next_ids[table] = value + 1
         return value
 
     # ---- sending ahead -------------------------------------------------------------------------
@@ -186,19 +198,26 @@ class UnitOfWork:
         self._updates = 0         # the updates held back go at the flush: not counted again
         if not ready:
             return
-        if self._pipeline is None:
-            self._pipeline = ExitStack()
-            self.connection.ensure_connection()
-            with self.connection.wrap_database_errors:
-                self._pipeline.enter_context(self.connection.connection.pipeline())
+        self._open_pipeline()
         self.ops = [op for op in self.ops if op.kind == "insert" or op.model in waiting]
         _inserts, updates = _grouped(ready)
         with self.connection.wrap_database_errors:
             for (sql,), group in updates:
                 self._send(sql, [op.params for op in group], _expected(group))
 
+    def _open_pipeline(self) -> None:
+        if self._pipeline is None:
+            self._pipeline = ExitStack()
+            self.connection.ensure_connection()
+            with self.connection.wrap_database_errors:
+                self._pipeline.enter_context(self.connection.connection.pipeline())
+
     def _send(self, sql: str, rows: list, expected: int | None) -> None:
-        import psycopg    # here: SQLite-only installs have no psycopg, and only PostgreSQL sends ahead
+        """Send ahead, between two cases (send_ready)."""
+        self._pipe(sql, rows, expected)
+
+    def _pipe(self, sql: str, rows: list, expected: int | None) -> None:
+        import psycopg    # here: SQLite-only installs have no psycopg, and only PostgreSQL pipelines
 
         cursor = psycopg.Cursor(self.connection.connection)     # server binding, prepared by executemany
         cursor.executemany(sql, rows)                            # in the pipeline: sent, not awaited
@@ -226,8 +245,9 @@ class UnitOfWork:
         """Send what is queued: first the UPDATEs of tables that had no row queued for insertion
         before them (a reopened case's enrollment ended before its new one is inserted, a notice
         closed before it is posted again), then the INSERTs, then the UPDATEs of rows queued
-        before them (a case filed and accepted in one step), then the audit events."""
-        self.close_pipeline()
+        before them (a case filed and accepted in one step), then the audit events. On
+        PostgreSQL a small unit (one case's step) sends it all in one pipeline, answered in one
+        round trip; a large one writes its rows by COPY."""
         inserted: set = set()
         early, late = [], []
         for op in self.ops:
@@ -237,15 +257,34 @@ class UnitOfWork:
                 early.append(op)
             else:
                 late.append(op)
-        _none, updates = _grouped(early)
-        for (sql,), group in updates:
+        _none, early_updates = _grouped(early)
+        inserts, late_updates = _grouped([op for op in self.ops if op.kind == "insert"] + late)
+        if sum(len(rows) for rows in inserts.values()) <= PIPELINED_ROWS and sends_ahead(self.connection):
+            self._flush_pipelined(early_updates, inserts, late_updates)
+            return
+        self.close_pipeline()
+        for (sql,), group in early_updates:
             self._update_rows(sql, group)
-        inserts, updates = _grouped([op for op in self.ops if op.kind == "insert"] + late)
         for (model, columns), rows in inserts.items():
             insert_many(model._meta.db_table, columns, rows, self.connection)
-        for (sql,), group in updates:
+        for (sql,), group in late_updates:
             self._update_rows(sql, group)
         if self.events:
+            self._append_events()
+
+    def _flush_pipelined(self, early_updates, inserts, late_updates) -> None:
+        self._open_pipeline()
+        with self.connection.wrap_database_errors:
+            for (sql,), group in early_updates:
+                self._pipe(sql, [op.params for op in group], _expected(group))
+            for (model, columns), rows in inserts.items():
+                self._pipe(insert_values_sql(self.connection, model._meta.db_table, columns), rows, None)
+            for (sql,), group in late_updates:
+                self._pipe(sql, [op.params for op in group], _expected(group))
+        if len(self.events) == 1:     # its answer is the pipeline's one round trip
+            append_one(self.connection, *self.events[0])
+        self.close_pipeline()
+        if len(self.events) > 1:
             self._append_events()
 
     def _update_rows(self, sql: str, group: list[_Op]) -> None:
@@ -257,6 +296,9 @@ class UnitOfWork:
             raise _moved()
 
     def _append_events(self) -> None:
+        if len(self.events) == 1:      # one event (one case's step): hashed in the one statement that appends it
+            append_one(self.connection, *self.events[0])
+            return
         lock, table, columns, update_head = chain_statements(self.connection)
         with statement_cursor(self.connection) as cursor:
             cursor.execute(lock, [])
