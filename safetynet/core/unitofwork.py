@@ -66,6 +66,17 @@ class _Op:
     model: type | None = None     # the model an UPDATE writes
 
 
+class _Rows:
+    """The rows changed by statements sent one by one in a pipeline, summed."""
+
+    def __init__(self, cursors: list):
+        self.cursors = cursors
+
+    @property
+    def rowcount(self) -> int:
+        return sum(cursor.rowcount for cursor in self.cursors)
+
+
 @dataclass
 class _Mark:
     ops: int
@@ -219,8 +230,17 @@ class UnitOfWork:
     def _pipe(self, sql: str, rows: list, expected: int | None) -> None:
         import psycopg    # here: SQLite-only installs have no psycopg, and only PostgreSQL pipelines
 
-        cursor = psycopg.Cursor(self.connection.connection)     # server binding, prepared by executemany
-        cursor.executemany(sql, rows)                            # in the pipeline: sent, not awaited
+        raw = self.connection.connection
+        if len(rows) <= PIPELINED_ROWS:
+            cursors = []
+            for row in rows:                      # prepared once per connection, as core.statements.cursor() does
+                cursor = psycopg.Cursor(raw)      # server binding; one a statement, each keeping its answer
+                cursor.execute(sql, row, prepare=True)
+                cursors.append(cursor)
+            self._sent.append((_Rows(cursors), expected))
+            return
+        cursor = psycopg.Cursor(raw)
+        cursor.executemany(sql, rows)             # in the pipeline: sent, not awaited
         self._sent.append((cursor, expected))
 
     def close_pipeline(self, error: BaseException | None = None) -> None:
