@@ -54,21 +54,20 @@ def load_case(case_id: int, using: str = "default") -> Case | None:
 
 
 def load_cases(case_ids) -> dict[int, Case]:
-    """The cases a step is taken on, by id (an id with no case is absent), in one statement,
-    locked until the step's commit on PostgreSQL (SQLite's IMMEDIATE transaction already holds
-    the write lock), so no other desk moves them between the checks and the flush."""
-    return {case_id: found[0] for case_id, found in objects_by_key(_CASES_FOR_UPDATE, case_ids).items() if found}
+    """The cases a step is taken on, by id (an id with no case is absent), in one statement.
+    Several cases are locked until the step's commit on PostgreSQL (SQLite's IMMEDIATE
+    transaction already holds the write lock), so no other desk moves one of them between the
+    checks and the flush and makes the whole list fail there. One case is not: the version its
+    UPDATE keeps refuses the unit just as well if another desk moved it, and the lock cost the
+    one-case path a write on the server (bench/bench_cases.py --batch 1)."""
+    ids = list(dict.fromkeys(case_ids))
+    read = _CASES_FOR_UPDATE if len(ids) > 1 and connections["default"].features.has_select_for_update else _CASES
+    return {case_id: found[0] for case_id, found in objects_by_key(read, ids).items() if found}
 
 
-def _cases_for_update(ids):
-    queryset = Case.objects.filter(pk__in=ids).order_by("pk")
-    if connections["default"].features.has_select_for_update:
-        queryset = queryset.select_for_update(of=("self",))
-    return queryset
-
-
+_CASES = Prepared(lambda ids: Case.objects.filter(pk__in=ids).order_by("pk"))
 # Compiled once per connection (core/statements.py): the queryset API cost a fifth of a batch step.
-_CASES_FOR_UPDATE = Prepared(_cases_for_update)
+_CASES_FOR_UPDATE = Prepared(lambda ids: Case.objects.filter(pk__in=ids).order_by("pk").select_for_update(of=("self",)))
 
 
 _CASE_FIELDS = {f.name: f for f in Case._meta.concrete_fields}

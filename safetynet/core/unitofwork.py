@@ -66,6 +66,21 @@ class _Op:
     model: type | None = None     # the model an UPDATE writes
 
 
+_SEQUENCES: dict[tuple[str, str], str] = {}
+
+
+def _sequence_of(connection, model) -> str:
+    """The sequence that gives `model`'s keys on PostgreSQL, looked up once per process (the
+    lookup through the catalog cost more than the nextval)."""
+    key = (connection.settings_dict["NAME"], model._meta.db_table)
+    if key not in _SEQUENCES:
+        with statement_cursor(connection) as cursor:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)",
+                           [connection.ops.quote_name(model._meta.db_table), model._meta.pk.column])
+            _SEQUENCES[key] = cursor.fetchone()[0]
+    return _SEQUENCES[key]
+
+
 class _Rows:
     """The rows changed by statements sent one by one in a pipeline, summed."""
 
@@ -178,10 +193,9 @@ class UnitOfWork:
         if self.connection.vendor == "postgresql":
             pool = self._id_pools.get(model)
             if not pool:
-                quote = self.connection.ops.quote_name
                 with statement_cursor(self.connection) as cursor:
-                    cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                                   [quote(model._meta.db_table), model._meta.pk.column, self.size_hint])
+                    cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
+                                   [_sequence_of(self.connection, model), self.size_hint])
                     pool = self._id_pools[model] = [row[0] for row in cursor.fetchall()][::-1]
             return pool.pop()
         if self._next_ids is None:
