@@ -5,10 +5,12 @@ steps write only through the deferred helpers; and what the flush finds wrong un
 whole batch rather than part of it."""
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from django.db import connection
 
-from safetynet.cases import batch, services
+from safetynet.cases import batch, services, steps
 from safetynet.cases.models import Case, CaseEvent, Survey, VerificationReport
 from safetynet.core import writebatch
 from safetynet.core.audit import verify_chain
@@ -153,7 +155,7 @@ def test_another_towns_case_does_not_exist_in_a_batch(posts, village, other_vill
     assert Case.objects.get(pk=theirs.pk).status == "applied"
 
 
-@pytest.mark.parametrize("action", sorted(batch.BATCH_STEPS))
+@pytest.mark.parametrize("action", sorted(a for a, step in steps.STEPS.items() if step.many))
 def test_every_batch_step_writes_only_through_the_deferred_helpers(action, posts, village, clock, standards,
                                                                    monkeypatch):
     """A step that wrote to the database directly could not be undone alone when its case is
@@ -181,14 +183,14 @@ def test_every_batch_step_writes_only_through_the_deferred_helpers(action, posts
 
 def test_a_direct_write_then_a_refusal_gives_up_the_whole_batch(posts, village, clock, standards, monkeypatch):
     ids = _apply(posts, [make_poor_household(posts.worker, village.code) for _ in range(2)])
-    real = batch.BATCH_STEPS["accept"]
+    real = steps.STEPS["accept"]
 
     def writes_then_refuses(*, actor, case_id, **inputs):
         if case_id == ids[1]:
             Case.objects.filter(pk=case_id).update(reason="written around the batch")
             raise Conflict("refused after writing")
-        return real[0](actor=actor, case_id=case_id, **inputs)
-    monkeypatch.setitem(batch.BATCH_STEPS, "accept", (writes_then_refuses, real[1], real[2]))
+        return real.service(actor=actor, case_id=case_id, **inputs)
+    monkeypatch.setitem(steps.STEPS, "accept", dataclasses.replace(real, service=writes_then_refuses))
     with pytest.raises(writebatch.ImmediateWrite):
         batch.take_steps(actor=posts.worker, action="accept", items=[{"case": i} for i in ids])
     assert set(Case.objects.filter(pk__in=ids).values_list("status", "reason")) == {("applied", "")}
