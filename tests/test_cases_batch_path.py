@@ -5,10 +5,12 @@ trace and holds back no other; the steps write only through their unit of work; 
 flush finds wrong undoes the whole batch rather than part of it."""
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from django.db import connection
 
-from safetynet.cases import batch, services, statements
+from safetynet.cases import batch, services, statements, steps
 from safetynet.cases.models import Case, CaseEvent, Survey, VerificationReport
 from safetynet.core import unitofwork
 from safetynet.core.audit import verify_chain
@@ -153,7 +155,7 @@ def test_another_towns_case_does_not_exist_in_a_batch(posts, village, other_vill
     assert Case.objects.get(pk=theirs.pk).status == "applied"
 
 
-@pytest.mark.parametrize("action", sorted(batch.BATCH_STEPS))
+@pytest.mark.parametrize("action", sorted(a for a, step in steps.STEPS.items() if step.many))
 def test_every_batch_step_writes_only_through_its_unit_of_work(action, posts, village, clock, standards,
                                                                    monkeypatch):
     """A step that wrote to the database directly could not be undone alone when its case is
@@ -181,14 +183,15 @@ def test_every_batch_step_writes_only_through_its_unit_of_work(action, posts, vi
 
 def test_a_direct_write_then_a_refusal_gives_up_the_whole_batch(posts, village, clock, standards, monkeypatch):
     ids = _apply(posts, [make_poor_household(posts.worker, village.code) for _ in range(2)])
-    real = batch.BATCH_STEPS["accept"]
+    real = steps.STEPS["accept"]
 
     def writes_then_refuses(uow, actor, case, reads, **inputs):
         if case.pk == ids[1]:
             Case.objects.filter(pk=case.pk).update(reason="written around the batch")
             raise Conflict("refused after writing")
-        return real[0].take(uow, actor, case, reads, **inputs)
-    monkeypatch.setitem(batch.BATCH_STEPS, "accept", (services.CaseStep(writes_then_refuses, real[0].read), real[1]))
+        return real.service.take(uow, actor, case, reads, **inputs)
+    monkeypatch.setitem(steps.STEPS, "accept", dataclasses.replace(
+        real, service=services.CaseStep(writes_then_refuses, real.service.read)))
     with pytest.raises(Conflict, match="refused after writing"):      # the whole unit given up, with the reason
         batch.take_steps(actor=posts.worker, action="accept", items=[{"case": i} for i in ids])
     assert set(Case.objects.filter(pk__in=ids).values_list("status", "reason")) == {("applied", "")}

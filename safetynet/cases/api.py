@@ -13,59 +13,21 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from annotated_types import Interval
 from django.db.models import Q
 from ninja import Body, Field, Path, Query, Router, Schema, Status
-from pydantic import BeforeValidator, StrictBool, StringConstraints, model_validator
 
 from safetynet.core.apischemas import ErrorOut, InputSchema, PageQuery, one_of, responses
 from safetynet.core.errors import NotFound, ValidationError
 from safetynet.core.masking import mask_id_number
 from safetynet.programs.facts import texts_in
-from safetynet.registry.models import AssetCategory, DisabilityType, IncomeCategory
 
-from . import batch, clocks, selectors, services, supporters, workflow
-from .models import Case, Status as CaseStatus, SupporterInability, SupporterRelation
+from . import batch, clocks, selectors, services, steps, supporters
+from .models import Case, Status as CaseStatus
+from .schemas import MAX_ID, Id, Money, NonBlank, ShortText, SupporterIn, Version
 
 router = Router(tags=["cases"])
 
-MAX_ID = 2_147_483_647
 CaseId = Annotated[int, Path(..., ge=1, le=MAX_ID)]
-# Text without NUL characters (PostgreSQL cannot store them); lengths as the services allow.
-_NO_NUL = r"^[^\x00]*$"
-Text = Annotated[str, StringConstraints(max_length=20000, pattern=_NO_NUL)]
-ShortText = Annotated[str, StringConstraints(max_length=2000, pattern=_NO_NUL)]
-Name = Annotated[str, StringConstraints(max_length=100, pattern=_NO_NUL)]
-# An amount as the services take it: more than zero, at most two decimal places (a string, so the
-# schema says exactly which texts are amounts).
-Money = Annotated[str, StringConstraints(pattern=r"^(0\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,9}(\.[0-9]{1,2})?)$")]
-Amount = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,10}(\.[0-9]{1,2})?$")]        # zero or more
-AssetValue = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,12}(\.[0-9]{1,2})?$")]
-NonBlank = Annotated[str, StringConstraints(max_length=100, pattern=r"^[^\x00]*[^\s\x00-\x1f\x85][^\x00]*$")]
-
-
-def _date_text(value):
-    # JSON has no date: a date comes as "YYYY-MM-DD" text (pydantic alone reads 0 as 1970-01-01).
-    if value is not None and not isinstance(value, (str, dt.date)):
-        raise ValueError("a date is written YYYY-MM-DD")
-    return value
-
-
-
-
-def _not_boolean(value):
-    # pydantic reads true as 1; JSON's true is not a number (and 237.0 is, for JSON Schema).
-    if isinstance(value, bool):
-        raise ValueError("a number, not true or false")
-    return value
-
-
-# Bodies answered per case (the batch endpoints answer 200 with a result for each case) must not
-# take what the schema forbids as if it were valid: no true for a number, no 0 for a date.
-DateText = Annotated[dt.date | None, BeforeValidator(_date_text)]
-Id = Annotated[int, Interval(ge=1, le=MAX_ID), BeforeValidator(_not_boolean)]   # (constraints first: in the schema)
-Version = Annotated[Id | None,
-                    Field(None, description="the case version the client saw (optimistic locking)")]
 ProgramCode = Literal["dibao", "special_hardship", "temporary"]
 
 
@@ -288,7 +250,7 @@ class BatchCaseIn(InputSchema):
 
 
 class BatchIn(InputSchema):
-    action: Literal[tuple(batch.BATCH_ACTIONS)] = Field(..., description="the step to take for every case")
+    action: Literal[steps.ON_THE_QUEUE] = Field(..., description="the step to take for every case")
     cases: list[BatchCaseIn] = Field(..., min_length=1, max_length=batch.MAX_BATCH)
 
 
@@ -408,65 +370,6 @@ def apply(request, payload: Body[ApplyIn]):   # (Body: ninja does not see a tagg
     return Status(201, _detail(request.auth, case.pk))
 
 
-class VersionIn(InputSchema):
-    version: Version
-
-
-class NoteIn(VersionIn):
-    note: ShortText = ""
-
-
-class ReasonIn(VersionIn):
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=_NO_NUL)]
-
-
-class ReasonsIn(VersionIn):
-    reasons: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=_NO_NUL)]
-
-
-class AcceptIn(NoteIn):
-    missing_materials: list[Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)]] = Field([], max_length=50)
-    promise_signed: StrictBool = True         # JSON true or false only, as the schema says
-    authorization_signed: StrictBool = True
-
-
-class MaterialsIn(VersionIn):
-    items: list[Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)]] = Field(..., min_length=1, max_length=50)
-
-
-class InvestigatorIn(InputSchema):
-    """A registered staff member (`staff_identity_id`, or `user_id` of a login registered as
-    staff), or a person named with the ID number (the relative check needs it)."""
-
-    staff_identity_id: Id | None = None
-    user_id: Id | None = None
-    name: Annotated[str, StringConstraints(max_length=50, pattern=_NO_NUL)] = ""
-    id_number: Annotated[str, StringConstraints(max_length=20, pattern=_NO_NUL)] = ""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _an_object(cls, value):
-        # Every field has a default, so ninja would read anything (a list, a number) as "nobody".
-        if not isinstance(getattr(value, "_obj", value), dict):     # (ninja wraps the input first)
-            raise ValueError("an investigator is an object")
-        return value
-
-
-class SupporterIn(InputSchema):
-    """A person bound by law to support a special-hardship applicant, and why he cannot (SH-2021
-    art. 8; `none`: he can). The birth date comes from the ID number when one is given; the two
-    age-bound reasons need one or the other; `disabled_low_means` needs the certificate's type and grade."""
-
-    name: Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"^[^\x00]*[^\s\x00-\x1f\x85][^\x00]*$")]
-    relation: Literal[tuple(SupporterRelation.values)]  # type: ignore[valid-type]
-    inability: Literal[tuple(SupporterInability.values)] = "none"  # type: ignore[valid-type]
-    id_number: Annotated[str, StringConstraints(max_length=20, pattern=_NO_NUL)] = ""
-    birth_date: dt.date | None = None
-    disability_type: Literal[tuple(DisabilityType.values)] | None = None  # type: ignore[valid-type]
-    disability_grade: int | None = Field(None, ge=1, le=4)
-    note: Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)] = ""
-
-
 class SupporterOut(Schema):
     id: int
     name: str
@@ -495,111 +398,6 @@ class ProposedSupporterOut(Schema):
     recorded: bool
 
 
-class CountyVisitIn(VersionIn):
-    """A home visit: the county's own records these; a survey also the daily activities."""
-
-    conducted_on: DateText = Field(None, description="the day of the visit (default today)")
-    investigators: list[InvestigatorIn] = Field(..., max_length=20)
-    findings: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=_NO_NUL)]
-    signed_by_household: StrictBool
-
-
-class SurveyRecordIn(CountyVisitIn):
-    daily_activities: dict[Literal["eating", "dressing", "bed_transfer", "toileting", "walking_indoors", "bathing"], StrictBool] | None = None
-
-
-class SurveyIn(SurveyRecordIn):
-    supporters: list[SupporterIn] = Field([], max_length=20)
-
-
-class IncomeItemIn(InputSchema):
-    person_id: Id | None = None
-    category: Literal[tuple(IncomeCategory.values)]  # type: ignore[valid-type]
-    monthly_amount: Amount
-    description: Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)] = ""
-
-
-class AssetItemIn(InputSchema):
-    person_id: Id | None = None
-    category: Literal[tuple(AssetCategory.values)]  # type: ignore[valid-type]
-    value: AssetValue = "0.00"
-    quantity: Annotated[int, Interval(ge=1, le=1000), BeforeValidator(_not_boolean)] = 1
-    is_exempt: StrictBool = False
-    description: Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)] = ""
-
-
-class VerificationIn(VersionIn):
-    summary: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=_NO_NUL)]
-    income: list[IncomeItemIn] | None = Field(None, max_length=100, description="verified income items; replace the declared ones")
-    assets: list[AssetItemIn] | None = Field(None, max_length=100, description="verified assets; replace the declared ones")
-    note: Text = ""
-    total_monthly_income: Amount | None = None
-    total_financial_assets: AssetValue | None = None
-
-
-class DeliberationIn(VersionIn):
-    held_on: dt.date | None = None
-    participants: int = Field(..., ge=1, le=10000)
-    village_representatives: int = Field(..., ge=0, le=10000)
-    votes_for: int = Field(0, ge=0, le=10000)
-    votes_against: int = Field(0, ge=0, le=10000)
-    votes_abstaining: int = Field(0, ge=0, le=10000)
-    opinion: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=_NO_NUL)]
-
-
-class OpinionIn(VersionIn):
-    opinion: Text = ""
-
-
-class NoticeIn(VersionIn):
-    starts_on: DateText = Field(None, description="default today; within a week")
-
-
-class ObjectionIn(VersionIn):
-    content: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=_NO_NUL)]
-    objector_name: Annotated[str, StringConstraints(max_length=50, pattern=_NO_NUL)] = ""
-    objector_contact: Annotated[str, StringConstraints(max_length=50, pattern=_NO_NUL)] = ""
-    received_on: dt.date | None = None
-
-
-class ObjectionAnswerIn(VersionIn):
-    finding: Literal["upheld", "not_upheld"] = Field(..., description="upheld: the objection is founded")
-    answer: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=_NO_NUL)] = Field(
-        ..., description="what the objector is told")
-
-
-class AmountIn(NoteIn):
-    amount: Money | None = None
-
-
-class QuickAidIn(VersionIn):
-    approve: bool
-    amount: Money | None = None
-    reasons: Text = ""
-
-
-# ---- steps with inputs for many cases at once (cases/batch.py): each case the body of the
-# step's own endpoint plus its id. Defined here, ahead of "/{case_id}" routes in the module.
-
-class _BatchCase(InputSchema):
-    id: Id
-
-
-def _batch_body(name: str, step: type) -> type:
-    # Extra fields are refused, not ignored (InputSchema): a field the batch does not take (a
-    # survey's supporters) would otherwise be lost without a word.
-    item = type(f"Batch{name}CaseIn", (step, _BatchCase), {})
-    return type(f"Batch{name}In", (InputSchema,), {
-        "__annotations__": {"cases": list[item]},
-        "cases": Field(..., min_length=1, max_length=batch.MAX_BATCH)})
-
-
-BatchAcceptIn = _batch_body("Accept", AcceptIn)
-BatchSurveyIn = _batch_body("Survey", SurveyRecordIn)
-BatchVerificationIn = _batch_body("Verification", VerificationIn)
-BatchOpinionIn = _batch_body("Opinion", OpinionIn)
-
-
 class BatchApplicationsIn(InputSchema):
     applications: list[ApplyIn] = Field(..., min_length=1, max_length=batch.MAX_BATCH)
 
@@ -608,11 +406,6 @@ def _batch_answer(action: str, results) -> dict:
     done = sum(r.ok for r in results)
     return {"action": action, "done": done, "refused": len(results) - done,
             "results": [{"case": r.case_id, "ok": r.ok, "status": r.status, "error": r.error} for r in results]}
-
-
-def _take_batch(request, action: str, cases, inputs) -> dict:
-    return _batch_answer(action, batch.take_steps(actor=request.auth, action=action, items=[
-        {"case": c.id, "version": c.version, **inputs(c)} for c in cases]))
 
 
 @router.post("/batch/applications", response=responses(BatchOut), summary="File many applications at once")
@@ -625,221 +418,48 @@ def apply_batch(request, payload: BatchApplicationsIn):
         actor=request.auth, applications=[_application_inputs(a) for a in payload.applications]))
 
 
-@router.post("/batch/accept", response=responses(BatchOut), summary="Accept many applications at once")
-def accept_batch(request, payload: BatchAcceptIn):
-    """Each case the body of `POST /cases/{id}/accept` with its `id`; answered as `POST /cases/batch`."""
-    return _take_batch(request, "accept", payload.cases, _accept_inputs)
+# ---- the steps, from the one table (cases/steps.py): for each step its batch body where it has
+# one (each case the step's body plus its id), then one endpoint each; the batch routes come
+# first, as Django tries the routes in order.
+
+class _BatchCase(InputSchema):
+    id: Id
 
 
-@router.post("/batch/survey", response=responses(BatchOut), summary="Record many household surveys at once")
-def survey_batch(request, payload: BatchSurveyIn):
-    """Each case the body of `POST /cases/{id}/survey` with its `id`, without supporters (a
-    special-hardship survey with supporters is recorded on its own)."""
-    return _take_batch(request, "record_survey", payload.cases, _survey_inputs)
+def _batch_endpoint(step: steps.Step) -> None:
+    many = step.many.endpoint
+    # Extra fields are refused, not ignored (InputSchema): a field the batch does not take (a
+    # survey's supporters) would otherwise be lost without a word.
+    item = type(f"Batch{many.schema}CaseIn", (many.item, _BatchCase), {"__module__": __name__})
+    body = type(f"Batch{many.schema}In", (InputSchema,), {
+        "__module__": __name__, "__annotations__": {"cases": list[item]},
+        "cases": Field(..., min_length=1, max_length=batch.MAX_BATCH)})
+
+    def take_for_cases(request, payload):
+        return _batch_answer(step.action, batch.take_steps(actor=request.auth, action=step.action, items=[
+            {"case": c.id, "version": c.version, **step.inputs(c.dict())} for c in payload.cases]))
+    take_for_cases.__name__ = take_for_cases.__qualname__ = many.name
+    take_for_cases.__doc__ = many.description
+    take_for_cases.__annotations__ = {"payload": body}
+    router.post(f"/batch/{many.path}", response=responses(BatchOut), summary=many.summary)(take_for_cases)
 
 
-@router.post("/batch/verification", response=responses(BatchOut), summary="Enter many verification reports at once")
-def verification_batch(request, payload: BatchVerificationIn):
-    """Each case the body of `POST /cases/{id}/verification` with its `id` (marked manual)."""
-    return _take_batch(request, "verify", payload.cases, _verification_inputs)
+def _step_endpoint(step: steps.Step) -> None:
+    def take(request, case_id, payload):
+        step.service(actor=request.auth, case_id=case_id, version=payload.version, **step.inputs(payload.dict()))
+        return _detail(request.auth, case_id)
+    take.__name__ = take.__qualname__ = step.endpoint.name
+    take.__annotations__ = {"case_id": CaseId, "payload": step.endpoint.body}
+    router.post(f"/{{case_id}}/{step.endpoint.path}", response=responses(CaseDetailOut),
+                summary=step.endpoint.summary)(take)
 
 
-@router.post("/batch/opinion", response=responses(BatchOut), summary="Give the town opinion on many cases at once")
-def opinion_batch(request, payload: BatchOpinionIn):
-    """Each case the body of `POST /cases/{id}/town-opinion` with its `id`: the rule runs for each."""
-    return _take_batch(request, "give_town_opinion", payload.cases, lambda c: {"opinion": c.opinion})
-
-
-def _step(path: str, summary: str):
-    return router.post(path, response=responses(CaseDetailOut), summary=summary)
-
-
-def _accept_inputs(payload: AcceptIn) -> dict:
-    return {"missing_materials": payload.missing_materials, "promise_signed": payload.promise_signed,
-            "authorization_signed": payload.authorization_signed, "note": payload.note}
-
-
-@_step("/{case_id}/accept", "Accept the application (close-relative check; missing materials asked once)")
-def accept(request, case_id: CaseId, payload: AcceptIn):
-    services.accept_application(actor=request.auth, case_id=case_id, version=payload.version, **_accept_inputs(payload))
-    return _detail(request.auth, case_id)
-
-
-@_step("/{case_id}/materials", "Ask for the missing materials (once)")
-def request_materials(request, case_id: CaseId, payload: MaterialsIn):
-    services.request_materials(actor=request.auth, case_id=case_id, items=payload.items, version=payload.version)
-    return _detail(request.auth, case_id)
-
-
-@_step("/{case_id}/resume", "The materials came in: back to accepted")
-def resume(request, case_id: CaseId, payload: NoteIn):
-    services.resume_case(actor=request.auth, case_id=case_id, note=payload.note, version=payload.version)
-    return _detail(request.auth, case_id)
-
-
-def _investigators(items: list[InvestigatorIn]) -> list[dict]:
-    people = []
-    for item in items:
-        if item.staff_identity_id:
-            people.append({"staff_identity_id": item.staff_identity_id})
-        elif item.user_id:
-            people.append({"user_id": item.user_id})
-        else:
-            people.append({"name": item.name, "id_number": item.id_number})
-    return people
-
-
-def _survey_inputs(payload: SurveyRecordIn) -> dict:
-    return {"conducted_on": payload.conducted_on, "investigators": _investigators(payload.investigators),
-            "findings": payload.findings, "signed_by_household": payload.signed_by_household,
-            "daily_activities": payload.daily_activities}
-
-
-@_step("/{case_id}/survey", "Record the household survey (two investigators, not relatives; signed)")
-def survey(request, case_id: CaseId, payload: SurveyIn):
-    services.record_survey(actor=request.auth, case_id=case_id, supporters=[s.dict() for s in payload.supporters],
-                           version=payload.version, **_survey_inputs(payload))
-    return _detail(request.auth, case_id)
-
-
-@_step("/{case_id}/county-visit", "Record the county's own home visit")
-def county_visit(request, case_id: CaseId, payload: CountyVisitIn):
-    services.record_county_visit(actor=request.auth, case_id=case_id, conducted_on=payload.conducted_on,
-                                 investigators=_investigators(payload.investigators), findings=payload.findings,
-                                 signed_by_household=payload.signed_by_household, version=payload.version)
-    return _detail(request.auth, case_id)
-
-
-@_step("/{case_id}/verification", "Enter the verification report by hand (marked manual)")
-def verification(request, case_id: CaseId, payload: VerificationIn):
-    services.record_manual_verification(actor=request.auth, case_id=case_id, version=payload.version,
-                                        **_verification_inputs(payload))
-    return _detail(request.auth, case_id)
-
-
-def _verification_inputs(payload: VerificationIn) -> dict:
-    findings: dict = {}
-    if payload.income is not None:
-        findings["income"] = [{**i.dict(), "monthly_amount": f"{Decimal(i.monthly_amount):.2f}"} for i in payload.income]
-    if payload.assets is not None:
-        findings["assets"] = [{**a.dict(), "value": f"{Decimal(a.value):.2f}"} for a in payload.assets]
-    if payload.note:
-        findings["note"] = payload.note
-    return {"summary": payload.summary, "findings": findings, "total_monthly_income": payload.total_monthly_income,
-            "total_financial_assets": payload.total_financial_assets}
-
-
-@_step("/{case_id}/deliberation", "Record a deliberation meeting")
-def deliberation(request, case_id: CaseId, payload: DeliberationIn):
-    services.hold_deliberation(actor=request.auth, case_id=case_id, held_on=payload.held_on, participants=payload.participants,
-                               village_representatives=payload.village_representatives, votes_for=payload.votes_for,
-                               votes_against=payload.votes_against, votes_abstaining=payload.votes_abstaining,
-                               opinion=payload.opinion, version=payload.version)
-    return _detail(request.auth, case_id)
-
-
-@_step("/{case_id}/town-opinion", "Give the town opinion (the rule runs here)")
-def town_opinion(request, case_id: CaseId, payload: OpinionIn):
-    services.give_town_opinion(actor=request.auth, case_id=case_id, opinion=payload.opinion, version=payload.version)
-    return _detail(request.auth, case_id)
-
-
-@_step("/{case_id}/notice", "Publish the 7-day public notice")
-def notice(request, case_id: CaseId, payload: NoticeIn):
-    services.publish_notice(actor=request.auth, case_id=case_id, starts_on=payload.starts_on, version=payload.version)
-    return _detail(request.auth, case_id)
-
-
-@_step("/{case_id}/objections", "Record an objection to the notice")
-def objection(request, case_id: CaseId, payload: ObjectionIn):
-    services.record_objection(actor=request.auth, case_id=case_id, content=payload.content,
-                              objector_name=payload.objector_name, objector_contact=payload.objector_contact,
-                              received_on=payload.received_on, version=payload.version)
-    return _detail(request.auth, case_id)
-
-
-@_step("/{case_id}/objections/answer", "Answer the objection after the re-survey or deliberation")
-def answer_objection(request, case_id: CaseId, payload: ObjectionAnswerIn):
-    services.answer_objection(actor=request.auth, case_id=case_id, finding=payload.finding, answer=payload.answer,
-                              version=payload.version)
-    return _detail(request.auth, case_id)
-
-
-@_step("/{case_id}/notice/close", "Close the notice after its full days")
-def close_notice(request, case_id: CaseId, payload: VersionIn):
-    services.close_notice(actor=request.auth, case_id=case_id, version=payload.version)
-    return _detail(request.auth, case_id)
-
-
-@_step("/{case_id}/confirm", "Confirm (decision and enrollment)")
-def confirm(request, case_id: CaseId, payload: NoteIn):
-    services.confirm_case(actor=request.auth, case_id=case_id, note=payload.note, version=payload.version)
-    return _detail(request.auth, case_id)
-
-
-@_step("/{case_id}/refuse", "Refuse, with the reasons")
-def refuse(request, case_id: CaseId, payload: ReasonsIn):
-    services.refuse_case(actor=request.auth, case_id=case_id, reasons=payload.reasons, version=payload.version)
-    return _detail(request.auth, case_id)
-
-
-@_step("/{case_id}/return", "Return the case to the town for supplement")
-def return_for_supplement(request, case_id: CaseId, payload: ReasonIn):
-    services.return_for_supplement(actor=request.auth, case_id=case_id, reason=payload.reason, version=payload.version)
-    return _detail(request.auth, case_id)
-
-
-@_step("/{case_id}/withdraw", "Record the applicant's withdrawal")
-def withdraw(request, case_id: CaseId, payload: ReasonIn):
-    services.withdraw_case(actor=request.auth, case_id=case_id, reason=payload.reason, version=payload.version)
-    return _detail(request.auth, case_id)
-
-
-@_step("/{case_id}/reopen", "Reopen a decided case after a complaint")
-def reopen(request, case_id: CaseId, payload: ReasonIn):
-    services.reopen_case(actor=request.auth, case_id=case_id, reason=payload.reason, version=payload.version)
-    return _detail(request.auth, case_id)
-
-
-@_step("/{case_id}/extend", "Extend the whole-case limit (30 → 45 working days), with a reason")
-def extend(request, case_id: CaseId, payload: ReasonIn):
-    services.extend_case(actor=request.auth, case_id=case_id, reason=payload.reason, version=payload.version)
-    return _detail(request.auth, case_id)
-
-
-@_step("/{case_id}/temporary/pay-first", "Emergency aid: the town pays first")
-def pay_first(request, case_id: CaseId, payload: AmountIn):
-    services.pay_emergency_aid_first(actor=request.auth, case_id=case_id, amount=payload.amount, note=payload.note,
-                                     version=payload.version)
-    return _detail(request.auth, case_id)
-
-
-@_step("/{case_id}/temporary/switch-to-ordinary",
-       "Emergency aid over the town's limit: go on by the ordinary procedure, the amount as requested")
-def switch_to_ordinary(request, case_id: CaseId, payload: AmountIn):
-    services.switch_to_ordinary_procedure(actor=request.auth, case_id=case_id, amount=payload.amount, note=payload.note,
-                                          version=payload.version)
-    return _detail(request.auth, case_id)
-
-
-@_step("/{case_id}/temporary/complete-paperwork", "Emergency aid: the paperwork is complete")
-def complete_paperwork(request, case_id: CaseId, payload: NoteIn):
-    services.complete_emergency_paperwork(actor=request.auth, case_id=case_id, note=payload.note, version=payload.version)
-    return _detail(request.auth, case_id)
-
-
-@_step("/{case_id}/temporary/quick-aid", "Small-amount quick aid: approve or refuse (within 3 working days)")
-def quick_aid(request, case_id: CaseId, payload: QuickAidIn):
-    services.decide_quick_aid(actor=request.auth, case_id=case_id, approve=payload.approve, amount=payload.amount,
-                              reasons=payload.reasons, version=payload.version)
-    return _detail(request.auth, case_id)
-
-
-@_step("/{case_id}/temporary/approve", "Ordinary temporary aid: approve at the level the amount calls for")
-def approve_temporary(request, case_id: CaseId, payload: AmountIn):
-    services.approve_temporary_aid(actor=request.auth, case_id=case_id, amount=payload.amount, note=payload.note,
-                                   version=payload.version)
-    return _detail(request.auth, case_id)
+for _step in steps.STEPS.values():
+    if _step.many and _step.many.endpoint:
+        _batch_endpoint(_step)
+for _step in steps.STEPS.values():
+    if _step.endpoint:
+        _step_endpoint(_step)
 
 
 # --------------------------------------------------------------------------------------------
@@ -886,17 +506,3 @@ def record_proposed_supporters(request, case_id: CaseId):
 def remove_supporter(request, case_id: CaseId, supporter_id: Annotated[int, Path(..., ge=1, le=MAX_ID)]):
     supporters.remove_supporter(actor=request.auth, case_id=case_id, supporter_id=supporter_id)
     return Status(204, None)
-
-
-ACTIONS_BY_ENDPOINT = {
-    "accept": "accept", "materials": "request_materials", "resume": "resume", "survey": "record_survey",
-    "county-visit": "record_county_visit", "verification": "verify", "deliberation": "hold_deliberation",
-    "town-opinion": "give_town_opinion", "notice": "publish_notice", "objections": "record_objection",
-    "objections/answer": "answer_objection", "notice/close": "close_notice", "confirm": "confirm", "refuse": "refuse",
-    "return": "return_for_supplement",
-    "withdraw": "withdraw", "reopen": "reopen", "extend": "extend", "temporary/pay-first": "pay_first",
-    "temporary/switch-to-ordinary": "switch_to_ordinary",
-    "temporary/complete-paperwork": "complete_paperwork", "temporary/quick-aid": "approve_quick_aid",
-    "temporary/approve": "approve_temporary_aid",
-}
-assert set(ACTIONS_BY_ENDPOINT.values()) <= workflow.ACTIONS

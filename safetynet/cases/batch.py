@@ -17,34 +17,16 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 
 from safetynet.core.errors import Conflict, ValidationError
 from safetynet.core.scoping import Actor
 from safetynet.core.unitofwork import unit_of_work
 
-from . import services, workflow
+from . import services, steps
 
-# The steps that may be taken for many cases at once from the queue, with the words of their
-# button: they ask nothing of the user but the decision to take them.
-BATCH_ACTIONS = {
-    "publish_notice": (services.publish_notice, _l("Publish the notices of the selected cases")),
-    "close_notice": (services.close_notice, _l("Close the notices of the selected cases")),
-    "confirm": (services.confirm_case, _l("Confirm the selected cases")),
-}
-# Every step that may be taken for many cases at once (the API), with the inputs each case may
-# carry (the step's own keyword arguments, checked by the step).
-BATCH_STEPS = {
-    "accept": (services.accept_application, ("missing_materials", "promise_signed", "authorization_signed", "note")),
-    "record_survey": (services.record_survey, ("conducted_on", "investigators", "findings", "signed_by_household",
-                                               "daily_activities")),
-    "verify": (services.record_manual_verification, ("summary", "findings", "total_monthly_income",
-                                                     "total_financial_assets")),
-    "give_town_opinion": (services.give_town_opinion, ("opinion",)),
-    "publish_notice": (services.publish_notice, ("starts_on",)),
-    "close_notice": (services.close_notice, ()),
-    "confirm": (services.confirm_case, ("note",)),
-}
+# The steps that may be taken for many cases at once, with the inputs each case may carry (the
+# step's own keyword arguments, checked by the step) and the queue's button: cases/steps.py
+# (`Step.many`). Each writes only through its unit of work; tests/test_cases_batch_path.py checks it.
 APPLICATION_FIELDS = ("program_code", "household_id", "applicant_id", "channel", "entrusted_by", "requested_amount",
                       "kind", "covered_person_id", "reason")
 MAX_BATCH = 100
@@ -59,19 +41,19 @@ class BatchResult:
 
 
 def batch_label(action: str) -> str:
-    return str(BATCH_ACTIONS[action][1])
+    return str(steps.STEPS[action].many.button)
 
 
 def batch_actions_for(actor: Actor) -> list[str]:
     """The batch steps this post's role may take from the queue (it offers only these)."""
-    return [a for a in BATCH_ACTIONS if actor.can(workflow.ACTION_PERMISSION[a])]
+    return [a for a in steps.ON_THE_QUEUE if actor.can(steps.STEPS[a].permission)]
 
 
 def take_step_for_cases(*, actor: Actor, action: str, case_ids, versions: dict | None = None) -> list[BatchResult]:
-    """Take `action` (a queue step, BATCH_ACTIONS) on each case in `case_ids`, in that order,
+    """Take `action` (a queue step, steps.ON_THE_QUEUE) on each case in `case_ids`, in that order,
     each once. `versions` maps a case id to the version the user saw; a case moved since then
     is refused as stale rather than acted on."""
-    if action not in BATCH_ACTIONS:
+    if action not in steps.ON_THE_QUEUE:
         raise ValidationError(_("This step cannot be taken for several cases at once."), field="action")
     versions = versions or {}
     return take_steps(actor=actor, action=action, items=[
@@ -79,14 +61,15 @@ def take_step_for_cases(*, actor: Actor, action: str, case_ids, versions: dict |
 
 
 def take_steps(*, actor: Actor, action: str, items) -> list[BatchResult]:
-    """Take `action` (BATCH_STEPS) on each case of `items`: dicts of "case" (its id), optionally
-    "version" and the step's own inputs. Refuses the whole batch, before touching any case,
+    """Take `action` (a step with `many`, cases/steps.py) on each case of `items`: dicts of
+    "case" (its id), optionally "version" and the step's own inputs. Refuses the whole batch, before touching any case,
     when the step cannot be batched, the post's role may not take it, an item is malformed, or
     the list is empty or longer than MAX_BATCH; a case listed twice is taken once."""
-    if action not in BATCH_STEPS:
+    step = steps.STEPS.get(action)
+    if step is None or step.many is None:
         raise ValidationError(_("This step cannot be taken for several cases at once."), field="action")
-    actor.require(workflow.ACTION_PERMISSION[action])
-    step, allowed = BATCH_STEPS[action]
+    actor.require(step.permission)
+    allowed = step.many.inputs
     work, seen = [], set()
     for item in _listed(items):
         if not isinstance(item, dict):
@@ -100,7 +83,7 @@ def take_steps(*, actor: Actor, action: str, items) -> list[BatchResult]:
         seen.add(case_id)
         inputs = {k: v for k, v in item.items() if k not in ("case", "version")}
         work.append((case_id, _version(item.get("version"), case_id), inputs))
-    return _run(lambda uow: services.take_step(uow, actor, step, work), len(work))
+    return _run(lambda uow: services.take_step(uow, actor, step.service, work), len(work))
 
 
 def apply_for_households(*, actor: Actor, applications) -> list[BatchResult]:

@@ -10,9 +10,7 @@ failed submit re-renders the case page with the form as typed and the error next
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -31,12 +29,9 @@ from safetynet.registry import selectors as registry_selectors
 from safetynet.workforce.selectors import investigator_choices
 
 from . import batch, clocks, letters, pages, selectors, services, supporters, workflow
-from .forms import (
-    AcceptForm, AmountForm, ApplicationForm, DeliberationForm, DocumentForm, IncomeRowFormSet, MaterialsForm, NoteForm,
-    NoticeForm, ObjectionAnswerForm, ObjectionForm, OpinionForm, QuickAidForm, ReasonForm, ReasonsForm, SupporterForm, SurveyForm,
-    VerificationForm,
-)
+from .forms import ApplicationForm, DocumentForm, IncomeRowFormSet, OpinionForm, SupporterForm, SurveyForm
 from .models import Attachment, Case, Status, SupporterInability
+from .steps import STEPS
 
 PAGE_SIZE = 25
 LIST_PAGE_SIZE = 50
@@ -252,201 +247,37 @@ def _put_error(form, exc: SafetyNetError, aliases: dict | None = None) -> None:
 # The case page and its steps
 # --------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Step:
-    form: type
-    run: Callable          # run(actor, case, form, extra) -> str (the success message)
-    primary_label: str = ""
-    prefix: str = ""       # another step's prefix: a button inside that step's form posts what was typed there
+# The steps a case page offers: those of the one table (cases/steps.py) with a form; a step
+# offered only inside another step's form (`offered_in`) has no form of its own.
+ON_THE_PAGE = {action: step for action, step in STEPS.items() if step.form is not None}
 
 
 def _done(action: str) -> str:
     return _("Done: %(step)s.") % {"step": workflow.action_label(action)}
 
 
-def _simple(service, *fields):
-    def run(actor, case, form, extra):
-        kwargs = {name: form.cleaned_data.get(name) for name in fields}
-        service(actor=actor, case_id=case.pk, version=form.cleaned_data["version"], **kwargs)
-        return ""
-    return run
-
-
-def _run_accept(actor, case, form, extra):
-    data = form.cleaned_data
-    services.accept_application(actor=actor, case_id=case.pk, version=data["version"], promise_signed=data["promise_signed"],
-                               authorization_signed=data["authorization_signed"],
-                               missing_materials=data["missing_materials"] or (), note=data["note"])
-    case.refresh_from_db(fields=["is_close_relative", "status"])
-    if case.is_close_relative:
-        return _("Accepted. A close relative of staff or a village cadre is in this household: the case is filed "
-                 "separately and the county must make its own home visit (POLICY.md §1 step 2).")
-    return ""
-
-
-def _run_survey(service):
-    def run(actor, case, form, extra):
-        service(actor=actor, case_id=case.pk, **form.service_kwargs())
-        return ""
-    return run
-
-
-def _run_verify(actor, case, form, extra):
-    formset = extra["income"]
-    rows = []
-    for row in formset.forms:
-        data = getattr(row, "cleaned_data", None) or {}
-        if data.get("category") and data.get("monthly_amount") is not None:
-            rows.append({"person_id": data.get("person"), "category": data["category"],
-                         "monthly_amount": f"{data['monthly_amount']:.2f}", "description": ""})
-    counted = sum((Decimal(r["monthly_amount"]) for r in rows if not r["category"].startswith("excluded_")), Decimal("0"))
-    data = form.cleaned_data
-    findings = {"income": rows}
-    if data.get("note"):
-        findings["note"] = data["note"]
-    services.record_manual_verification(actor=actor, case_id=case.pk, version=data["version"], summary=data["summary"],
-                                        findings=findings, total_monthly_income=counted,
-                                        total_financial_assets=data.get("total_financial_assets"))
-    return _("Verification report recorded (entered by hand). Verified monthly income: %(amount)s.") % {
-        "amount": format_yuan(counted)}
-
-
-def _run_opinion(actor, case, form, extra):
-    """The opinion; then, when asked and the rule finds the household eligible, the notice, by
-    its own service (its own checks: a refusal leaves the opinion recorded and says why)."""
-    case = services.give_town_opinion(actor=actor, case_id=case.pk, version=form.cleaned_data["version"],
-                                      opinion=form.cleaned_data["opinion"])
-    if not case.proposed_eligible:
-        return _("Town opinion recorded: not eligible. The case can only be refused, with the reasons.")
-    message = _("Town opinion recorded: eligible, %(amount)s a month.") % {"amount": format_yuan(case.proposed_amount)}
-    if form.cleaned_data.get("publish_notice"):
-        try:
-            case = services.publish_notice(actor=actor, case_id=case.pk, version=case.version)
-        except SafetyNetError as exc:
-            return message + " " + _("The notice was not published: %(why)s") % {"why": exc.message}
-        message += " " + _("The public notice runs until %(date)s.") % {"date": case.notice_ends_on.isoformat()}
-    return message
-
-
-def _run_confirm(actor, case, form, extra):
-    decision = services.confirm_case(actor=actor, case_id=case.pk, version=form.cleaned_data["version"],
-                                     note=form.cleaned_data["note"])
-    return _("Confirmed: %(amount)s a month from %(month)s. The decision letter is ready to print.") % {
-        "amount": format_yuan(decision.monthly_amount), "month": decision.start_month.strftime("%Y-%m")}
-
-
-def _run_refuse(actor, case, form, extra):
-    decision = services.refuse_case(actor=actor, case_id=case.pk, version=form.cleaned_data["version"],
-                                    reasons=form.cleaned_data["reasons"])
-    return _("Refused. Hand the letter over by %(date)s.") % {
-        "date": decision.letter_due.isoformat() if decision.letter_due else "-"}
-
-
-def _run_pay_first(actor, case, form, extra):
-    services.pay_emergency_aid_first(actor=actor, case_id=case.pk, version=form.cleaned_data["version"],
-                                     amount=form.cleaned_data["amount"], note=form.cleaned_data["note"])
-    return ""
-
-
-def _run_switch_to_ordinary(actor, case, form, extra):
-    case = services.switch_to_ordinary_procedure(actor=actor, case_id=case.pk, version=form.cleaned_data["version"],
-                                                 amount=form.cleaned_data["amount"], note=form.cleaned_data["note"])
-    return _("Switched to the ordinary procedure, %(amount)s requested. Next: accept the application.") % {
-        "amount": format_yuan(case.requested_amount)}
-
-
-def _run_quick(approve: bool):
-    def run(actor, case, form, extra):
-        data = form.cleaned_data
-        services.decide_quick_aid(actor=actor, case_id=case.pk, version=data["version"], approve=approve,
-                                  amount=data.get("amount"), reasons=data.get("reasons") or "")
-        return ""
-    return run
-
-
-def _run_approve_temporary(actor, case, form, extra):
-    services.approve_temporary_aid(actor=actor, case_id=case.pk, version=form.cleaned_data["version"],
-                                   amount=form.cleaned_data["amount"], note=form.cleaned_data["note"])
-    return ""
-
-
-def _run_objection(actor, case, form, extra):
-    data = form.cleaned_data
-    services.record_objection(actor=actor, case_id=case.pk, version=data["version"], content=data["content"],
-                              objector_name=data["objector_name"], objector_contact=data["objector_contact"],
-                              received_on=data["received_on"])
-    return _("Objection recorded; the notice stays on the public board, marked as under objection. "
-             "Next: a re-survey or a deliberation meeting, then the answer to the objection.")
-
-
-def _run_materials(actor, case, form, extra):
-    services.request_materials(actor=actor, case_id=case.pk, version=form.cleaned_data["version"],
-                               items=form.cleaned_data["items"])
-    return ""
-
-
-STEPS: dict[str, Step] = {
-    "accept": Step(AcceptForm, _run_accept),
-    "request_materials": Step(MaterialsForm, _run_materials),
-    "resume": Step(NoteForm, _simple(services.resume_case, "note")),
-    "record_survey": Step(SurveyForm, _run_survey(services.record_survey)),
-    "record_county_visit": Step(SurveyForm, _run_survey(services.record_county_visit)),
-    "verify": Step(VerificationForm, _run_verify),
-    "hold_deliberation": Step(DeliberationForm, _simple(services.hold_deliberation, "held_on", "participants",
-                                                        "village_representatives", "votes_for", "votes_against",
-                                                        "votes_abstaining", "opinion")),
-    "give_town_opinion": Step(OpinionForm, _run_opinion),
-    "publish_notice": Step(NoticeForm, _simple(services.publish_notice, "starts_on")),
-    "record_objection": Step(ObjectionForm, _run_objection),
-    "answer_objection": Step(ObjectionAnswerForm, _simple(services.answer_objection, "finding", "answer")),
-    "close_notice": Step(NoteForm, _simple(services.close_notice)),
-    "confirm": Step(NoteForm, _run_confirm),
-    "refuse": Step(ReasonsForm, _run_refuse),
-    "refuse_temporary_aid": Step(ReasonsForm, _run_refuse),
-    "approve_temporary_aid": Step(AmountForm, _run_approve_temporary),
-    "pay_first": Step(AmountForm, _run_pay_first),
-    # Offered inside the pay_first form when the amount is over the town's limit (what was typed is kept).
-    "switch_to_ordinary": Step(AmountForm, _run_switch_to_ordinary, prefix="pay_first"),
-    "complete_paperwork": Step(NoteForm, _simple(services.complete_emergency_paperwork, "note")),
-    "approve_quick_aid": Step(QuickAidForm, _run_quick(True)),
-    "refuse_quick_aid": Step(ReasonsForm, _run_quick(False)),
-    "reopen": Step(ReasonForm, _simple(services.reopen_case, "reason")),
-    "withdraw": Step(ReasonForm, _simple(services.withdraw_case, "reason")),
-    "extend": Step(ReasonForm, _simple(services.extend_case, "reason")),
-    "return_for_supplement": Step(ReasonForm, _simple(services.return_for_supplement, "reason")),
-}
-# Steps offered only from within another step's form, never as a form of their own.
-OFFERED_IN_PLACE = {"switch_to_ordinary": "pay_first"}
-# Field names the services use in their errors that the page's forms call otherwise.
-FIELD_ALIASES = {"items": "items", "missing_materials": "missing_materials"}
-
-
-def _initial(action: str, case: Case) -> dict:
-    today = clocks.today()
-    initial = {"version": case.version}
-    if action in ("record_survey", "record_county_visit"):
-        initial["conducted_on"] = today
-    elif action == "hold_deliberation":
-        initial["held_on"] = today
-    elif action == "publish_notice":
-        initial["starts_on"] = today
-    elif action == "record_objection":
-        initial["received_on"] = today
-    elif action in ("pay_first", "approve_quick_aid"):
-        initial["amount"] = case.requested_amount
-    elif action == "approve_temporary_aid":
-        initial["amount"] = case.proposed_amount or case.requested_amount
-    elif action == "accept":
-        initial.update(promise_signed=True, authorization_signed=True)
-    elif action == "give_town_opinion":
-        initial["opinion"] = pages.default_town_opinion(case)
-    return initial
+def _page_body(form, extra: dict) -> dict:
+    """What the form says, in the API's field names (the step's `inputs` reads it, as it reads an
+    API body); a verification's income rows come from their formset, their total counted here."""
+    body = form.service_kwargs()
+    if "income" in extra:
+        rows = []
+        for row in extra["income"].forms:
+            data = getattr(row, "cleaned_data", None) or {}
+            if data.get("category") and data.get("monthly_amount") is not None:
+                rows.append({"person_id": data.get("person"), "category": data["category"],
+                             "monthly_amount": f"{data['monthly_amount']:.2f}", "description": ""})
+        body["income"] = rows
+        body["total_monthly_income"] = sum((Decimal(r["monthly_amount"]) for r in rows
+                                            if not r["category"].startswith("excluded_")), Decimal("0"))
+    return body
 
 
 def _make_form(action: str, case: Case, actor, data=None):
     step = STEPS[action]
     # A bound form reads what was posted; its defaults (the opinion runs the rule) are not needed.
-    kwargs = {"prefix": step.prefix or action, "initial": _initial(action, case) if data is None else {}}
+    initial = {} if data is not None else {"version": case.version, **(step.initial(case) if step.initial else {})}
+    kwargs = {"prefix": step.offered_in or action, "initial": initial}
     if step.form is OpinionForm:
         kwargs["with_notice"] = case.path in workflow.MEANS
     if step.form is SurveyForm:
@@ -478,12 +309,12 @@ def _render_case(request, actor, case_id, *, bound: tuple | None = None, status:
     switch to the ordinary procedure when emergency aid is over the town's limit)."""
     context = pages.case_page(actor, case_id)
     case = context["case"]
-    allowed = [a for a in context["file"].allowed_actions if a in STEPS]
+    allowed = [a for a in context["file"].allowed_actions if a in ON_THE_PAGE]
     offer = offer if offer in allowed else ""
-    allowed = [a for a in allowed if a not in OFFERED_IN_PLACE]
+    allowed = [a for a in allowed if not STEPS[a].offered_in]
     bound_action = bound[0] if bound else None
-    if bound_action in OFFERED_IN_PLACE:    # a failed switch: shown in the form it was posted from
-        bound_action, offer = OFFERED_IN_PLACE[bound_action], bound_action
+    if bound_action and STEPS[bound_action].offered_in:    # a failed switch: shown in the form it was posted from
+        bound_action, offer = STEPS[bound_action].offered_in, bound_action
         bound = (bound_action, bound[1], bound[2])
     if bound_action and bound_action not in allowed:
         allowed.insert(0, bound_action)   # keep what was typed, with the reason it failed
@@ -496,9 +327,9 @@ def _render_case(request, actor, case_id, *, bound: tuple | None = None, status:
             form, extra = _make_form(action, case, actor)
         forms[action] = {"action": action, "label": workflow.action_label(action), "form": form.mark_invalid(), "extra": extra,
                          "bound": action == bound_action, "url": reverse("cases:act", args=[case.pk, action]),
-                         "is_next": action == case.next_action, "template": _form_template(action),
+                         "is_next": action == case.next_action, "template": STEPS[action].template,
                          "switch_url": reverse("cases:act", args=[case.pk, offer])
-                         if offer and OFFERED_IN_PLACE.get(offer) == action else ""}
+                         if offer and STEPS[offer].offered_in == action else ""}
     preview = None
     preview_error = ""
     if "give_town_opinion" in forms:
@@ -515,14 +346,6 @@ def _render_case(request, actor, case_id, *, bound: tuple | None = None, status:
     return render(request, "cases/case_detail.html", context, status=status)
 
 
-def _form_template(action: str) -> str:
-    if action in ("record_survey", "record_county_visit"):
-        return "cases/forms/_survey.html"
-    if action == "verify":
-        return "cases/forms/_verification.html"
-    return "cases/forms/_generic.html"
-
-
 @require_GET
 @case_view()
 def case_detail(request, actor, case_id: int):
@@ -534,7 +357,7 @@ def case_detail(request, actor, case_id: int):
 def case_act(request, actor, case_id: int, action: str):
     """Take one step. Checked in the services' order: area (404), role (403), order and guards
     (409, shown on the page), then the input (422, next to the field)."""
-    if action not in STEPS:
+    if action not in ON_THE_PAGE:
         raise Http404(_("No such step."))
     case = selectors.get_case(actor, case_id)
     form, extra = _make_form(action, case, actor, request.POST)
@@ -547,12 +370,14 @@ def case_act(request, actor, case_id: int, action: str):
     valid = form.is_valid() and all(fs.is_valid() for fs in extra.values())
     if not valid:
         return _render_case(request, actor, case_id, bound=(action, form, extra), status=422)
+    step, body = STEPS[action], _page_body(form, extra)
     try:
-        message = STEPS[action].run(actor, case, form, extra)
+        result = step.service(actor=actor, case_id=case.pk, version=body["version"], **step.inputs(body))
+        message = step.done(actor, case, result, body) if step.done else ""
     except (NotFound, PermissionDenied):
         raise
     except SafetyNetError as exc:
-        _put_error(form, exc, FIELD_ALIASES)
+        _put_error(form, exc)
         offer = "switch_to_ordinary" if exc.code == services.OVER_TOWN_LIMIT else ""
         return _render_case(request, actor, case_id, bound=(action, form, extra),
                             status=409 if isinstance(exc, Conflict) else 422, offer=offer)

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 
 from safetynet.core.statements import Prepared, rows_by_key
 from safetynet.core.errors import PermissionDenied, SafetyNetError
@@ -447,22 +446,10 @@ def record_creation(uow, case: Case, actor: Actor, *, data: dict | None = None) 
                      after={"status": case.status, "version": case.version, **(data or {})})
 
 
-ACTION_LABELS = {
-    "apply": _l("apply"), "accept": _l("accept"), "request_materials": _l("request missing materials"),
-    "resume": _l("resume after supplement"), "record_survey": _l("record the household survey"),
-    "verify": _l("record the verification report"), "hold_deliberation": _l("record the deliberation"),
-    "give_town_opinion": _l("give the town opinion"), "publish_notice": _l("publish the public notice"),
-    "record_objection": _l("record an objection"), "answer_objection": _l("answer the objection"),
-    "close_notice": _l("close the public notice"),
-    "confirm": _l("confirm"), "refuse": _l("refuse"), "approve_temporary_aid": _l("approve temporary aid"),
-    "refuse_temporary_aid": _l("refuse temporary aid"), "pay_first": _l("pay emergency aid first"),
-    "complete_paperwork": _l("complete the emergency paperwork"), "approve_quick_aid": _l("approve quick aid"),
-    "refuse_quick_aid": _l("refuse quick aid"), "reopen": _l("reopen"), "withdraw": _l("withdraw"),
-    "extend": _l("extend the time limit"), "record_county_visit": _l("record the county home visit"),
-    "return_for_supplement": _l("return for supplement"), "issue_letter": _l("issue the decision letter"),
-    "switch_to_ordinary": _l("switch to the ordinary procedure"),
-}
-
-
 def action_label(action: str) -> str:
-    return str(ACTION_LABELS.get(action, action))
+    """What pages, timelines and messages call the action: its label in the step table."""
+    # Imported here, not above: the step table (cases/steps.py) names the services, which move
+    # cases through this module; by the time a message is written every module is loaded.
+    from .steps import label
+
+    return label(action)
