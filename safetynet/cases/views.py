@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Callable
 from urllib.parse import urlencode
 
@@ -31,6 +30,7 @@ from safetynet.registry import selectors as registry_selectors
 from safetynet.workforce.selectors import investigator_choices
 
 from . import batch, clocks, letters, pages, selectors, services, supporters, workflow
+from .snapshots import counted_income_total
 from .forms import (
     AcceptForm, AmountForm, ApplicationForm, DeliberationForm, DocumentForm, IncomeRowFormSet, MaterialsForm, NoteForm,
     NoticeForm, ObjectionAnswerForm, ObjectionForm, OpinionForm, QuickAidForm, ReasonForm, ReasonsForm, SupporterForm, SurveyForm,
@@ -299,7 +299,7 @@ def _run_verify(actor, case, form, extra):
         if data.get("category") and data.get("monthly_amount") is not None:
             rows.append({"person_id": data.get("person"), "category": data["category"],
                          "monthly_amount": f"{data['monthly_amount']:.2f}", "description": ""})
-    counted = sum((Decimal(r["monthly_amount"]) for r in rows if not r["category"].startswith("excluded_")), Decimal("0"))
+    counted = counted_income_total(rows)
     data = form.cleaned_data
     findings = {"income": rows}
     if data.get("note"):
