@@ -44,6 +44,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safetynet.core.audit import record_event
+from safetynet.core.dates import parse_date
 from safetynet.core.errors import Conflict, NotFound, ValidationError
 from safetynet.core.text import clean_text
 from safetynet.core.money import parse_money, to_money
@@ -162,20 +163,9 @@ def _amount(value, field: str, *, required: bool = True) -> Decimal | None:
     return amount
 
 
-def _date(value, field: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip()[:10])
-    except (TypeError, ValueError):
-        raise ValidationError(_("%(value)s is not a date (YYYY-MM-DD).") % {"value": value}, field=field)
-
-
 def _past_date(value, field: str, case: Case) -> dt.date:
     """A date something happened: not in the future, not before the application."""
-    day = _date(value if value not in (None, "") else clocks.today(), field)
+    day = parse_date(value if value not in (None, "") else clocks.today(), field=field, required=True, code="invalid")
     if day > clocks.today():
         raise ValidationError(_("The date cannot be in the future."), field=field)
     if day < case.applied_on:
@@ -833,7 +823,7 @@ def publish_notice(*, actor: Actor, case_id: int, starts_on=None, version: int |
     case = _load(actor, case_id, version)
     check_transition(case, "publish_notice", actor)
     today = clocks.today()
-    starts_on = _date(starts_on, "starts_on") if starts_on not in (None, "") else today
+    starts_on = parse_date(starts_on, field="starts_on", required=True, code="invalid") if starts_on not in (None, "") else today
     if starts_on < today:
         raise ValidationError(_("A notice cannot start in the past."), field="starts_on")
     if starts_on > today + dt.timedelta(days=7):

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from safetynet.cases import clocks
 from safetynet.core.audit import record_event
+from safetynet.core.dates import parse_month as core_parse_month
 from safetynet.core.errors import Conflict, NotFound, ValidationError
 from safetynet.core.money import parse_money
 from safetynet.core.scoping import Actor, get_in_scope
@@ -60,12 +61,7 @@ def clean_reason(value, field: str = "reason") -> str:
 
 
 def parse_month(value, field: str = "effective_month") -> dt.date:
-    from .services import parse_month as parse
-
-    try:
-        return parse(value)
-    except ValidationError as error:
-        raise ValidationError(error.message, field=field)
+    return core_parse_month(value, field=field, required=True, code="invalid")
 
 
 def effective_month(enrollment: Enrollment, value, today: dt.date) -> dt.date:
