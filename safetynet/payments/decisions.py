@@ -29,14 +29,13 @@ from safetynet.core.scoping import Actor, get_in_scope
 
 from . import reassessment, schedule
 from .change_models import ChangeKind, EndingStatus, PendingEnding, WorkRefusalDeduction
-from .models import Enrollment, EnrollmentChange, EnrollmentStatus
+from .models import PAID_STATUSES, Enrollment, EnrollmentChange, EnrollmentStatus
 from .months import month_text, next_month, shift_month
 from .schedule import Segment
 
 DECIDE = "payments.decide"
 ACTIVE, SUSPENDED, GRADUAL_EXIT, ENDED = (EnrollmentStatus.ACTIVE, EnrollmentStatus.SUSPENDED,
                                           EnrollmentStatus.GRADUAL_EXIT, EnrollmentStatus.ENDED)
-PAID = (ACTIVE, GRADUAL_EXIT)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -142,7 +141,7 @@ def decide_amount(*, actor: Actor, enrollment: Enrollment, reason: str, month: d
                   recheck=None, care_level: str | None = None) -> Written:
     """Re-assess on `facts` with the parameters in force in `month`; the rule's amount holds from then."""
     _require_live(enrollment)
-    _require_status(enrollment, month, PAID + (SUSPENDED,),
+    _require_status(enrollment, month, PAID_STATUSES + (SUSPENDED,),
                     _("In %(month)s the enrollment is %(status)s: its amount cannot change then."))
     outcome = reassessment.assess(enrollment, facts, month, care_level=care_level)
     if not outcome.eligible:
@@ -160,7 +159,7 @@ def decide_amount(*, actor: Actor, enrollment: Enrollment, reason: str, month: d
 
 def decide_suspension(*, actor: Actor, enrollment: Enrollment, reason: str, month: dt.date, recheck=None) -> Written:
     _require_live(enrollment)
-    _status, amount = _require_status(enrollment, month, PAID,
+    _status, amount = _require_status(enrollment, month, PAID_STATUSES,
                                       _("In %(month)s the enrollment is %(status)s: only a paid enrollment is suspended."))
     return write_decision(actor=actor, enrollment=enrollment, kind=ChangeKind.SUSPENSION, reason=reason, month=month,
                           segments=[Segment(month, None, SUSPENDED, amount)], recheck=recheck)
