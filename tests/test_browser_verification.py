@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from tests.browser import DESKTOP, PHONE, browser, live_site, log_in, screenshot  # noqa: F401
-from tests.cases_helpers import *  # noqa: F401,F403
+from tests.browser import DESKTOP, PHONE, log_in, screenshot
+from tests.cases_helpers import walk
+from tests.verification_helpers import csv_bytes, import_other_datasets, import_rows, months_before
 from tests.conftest import OTHER_TOWN, PASSWORD
-from tests.test_verification_helpers import *  # noqa: F401,F403
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

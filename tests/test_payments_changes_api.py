@@ -7,9 +7,9 @@ from django.contrib.auth import get_user_model
 
 from safetynet.payments.models import ChangeProposal, Recheck
 from safetynet.registry.models import Person
-from tests.payments_helpers import *  # noqa: F401,F403
-from tests.payments_helpers import COUNTY, D
-from tests.test_verification_helpers import import_other_datasets, import_rows, vdata  # noqa: F401
+from tests.payments_helpers import D
+from tests.conftest import COUNTY
+from tests.verification_helpers import import_other_datasets, import_rows
 
 BASE = "/api/v1/changes"
 

@@ -46,11 +46,6 @@ def future_number() -> str:
 
 
 @pytest.fixture
-def worker(make_actor, county):
-    return make_actor("town_worker", TOWN)
-
-
-@pytest.fixture
 def good_rows(village):
     v = village.code
     return [

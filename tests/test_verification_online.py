@@ -10,8 +10,9 @@ import pytest
 
 from safetynet.core.errors import NotFound, PermissionDenied
 from safetynet.verification.errors import AuthorizationMissing
-from tests.cases_helpers import *  # noqa: F401,F403
-from tests.test_verification_helpers import *  # noqa: F401,F403
+from tests.cases_helpers import make_poor_household, walk
+from tests.conftest import OTHER_TOWN
+from tests.verification_helpers import import_other_datasets, import_rows, months_before
 
 
 @pytest.fixture

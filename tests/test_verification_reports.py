@@ -11,8 +11,9 @@ from decimal import Decimal
 import pytest
 
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied
-from tests.cases_helpers import *  # noqa: F401,F403
-from tests.test_verification_helpers import *  # noqa: F401,F403
+from tests.cases_helpers import walk
+from tests.conftest import OTHER_TOWN, TOWN
+from tests.verification_helpers import import_other_datasets, import_rows, months_before
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Fixtures and helpers for the verification tests: a private DATA_DIR, files in each format, and
 a small world (households of the 正定县 fixture with department snapshots about them).
 
-Import with `from tests.test_verification_helpers import *` (pytest finds fixtures in the test
+Import with `from tests.verification_helpers import *` (pytest finds fixtures in the test
 module's namespace). This module holds no tests itself."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-__all__ = ["vdata", "officer", "csv_bytes", "xlsx_bytes", "parquet_bytes", "import_rows", "months_before", "D",
+__all__ = ["vdata", "csv_bytes", "xlsx_bytes", "parquet_bytes", "import_rows", "months_before", "D",
            "import_other_datasets", "STRANGER_ID"]
 
 D = dt.date
@@ -30,11 +30,6 @@ def vdata(settings, tmp_path):
     CATALOG.close()
     yield tmp_path
     CATALOG.close()
-
-
-@pytest.fixture
-def officer(make_actor, county):
-    return make_actor("county_officer", county.code)
 
 
 def csv_bytes(header: list[str], rows: list[list], *, encoding: str = "utf-8") -> bytes:
