@@ -136,3 +136,28 @@ def login_site_language(client):
         return force_login(client, actor)
     return as_
 
+
+@pytest.fixture
+def api(client):
+    """api(actor) -> a client logged in as that post (session auth), for the API tests."""
+    def as_(actor):
+        return force_login(client, actor)
+    return as_
+
+
+def xlsx_file(rows: list[list], merge: str | None = None):
+    """An .xlsx workbook (BytesIO) of `rows`, cells `merge` merged (e.g. "A1:B1")."""
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    if merge:
+        sheet.merge_cells(merge)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    return buffer

@@ -2,8 +2,6 @@
 may not, 404 outside the area, 409 with a code out of order, 422 with the field for bad input."""
 from __future__ import annotations
 
-import pytest
-from django.contrib.auth import get_user_model
 
 from safetynet.payments.models import ChangeProposal, Recheck
 from safetynet.registry.models import Person
@@ -12,14 +10,6 @@ from tests.conftest import COUNTY
 from tests.verification_helpers import import_other_datasets, import_rows
 
 BASE = "/api/v1/changes"
-
-
-@pytest.fixture
-def api(client):
-    def as_(actor):
-        client.force_login(get_user_model().objects.get(pk=actor.user_id))
-        return client
-    return as_
 
 
 def post(client, path, body=None):
