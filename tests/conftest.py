@@ -12,6 +12,10 @@ from hypothesis import HealthCheck, settings
 settings.register_profile("safetynet", suppress_health_check=[HealthCheck.too_slow], deadline=None)
 settings.load_profile("safetynet")
 
+# The fixtures of the case, payments and verification tests, for every test module (no module
+# imports them): clock, login, standards, posts, poor_household; payroll; vdata; browser, live_site.
+pytest_plugins = ("tests.cases_helpers", "tests.payments_helpers", "tests.verification_helpers", "tests.browser")
+
 DIVISIONS = Path(__file__).resolve().parent.parent / "safetynet" / "areas" / "data" / "divisions-130123.csv"
 COUNTY = "130123"
 TOWN = "130123100"          # 正定镇
@@ -101,3 +105,59 @@ def immediate_jobs(settings, tmp_path):
     """A worker that runs each job as it is queued: the upload's job page then opens on its outcome."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
     settings.DATA_DIR = tmp_path / "data"
+
+
+@pytest.fixture
+def worker(make_actor, county):
+    """A town worker of 正定镇."""
+    return make_actor("town_worker", TOWN)
+
+
+@pytest.fixture
+def officer(make_actor, county):
+    """The county officer of 正定县."""
+    return make_actor("county_officer", county.code)
+
+
+def force_login(client, actor):
+    """The test client logged in as `actor`'s user (pages in the client's language)."""
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(pk=actor.user_id))
+    return client
+
+
+@pytest.fixture
+def login_site_language(client):
+    """login(actor) -> the test client, logged out and in again as that post's user, pages in the
+    site's own language (tests.cases_helpers' `login` asks for English pages instead)."""
+    def as_(actor):
+        client.logout()
+        return force_login(client, actor)
+    return as_
+
+
+@pytest.fixture
+def api(client):
+    """api(actor) -> a client logged in as that post (session auth), for the API tests."""
+    def as_(actor):
+        return force_login(client, actor)
+    return as_
+
+
+def xlsx_file(rows: list[list], merge: str | None = None):
+    """An .xlsx workbook (BytesIO) of `rows`, cells `merge` merged (e.g. "A1:B1")."""
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    if merge:
+        sheet.merge_cells(merge)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    return buffer

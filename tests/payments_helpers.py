@@ -3,16 +3,13 @@ enrollment points at), and households enrolled directly with chosen amounts, sta
 statuses and bank accounts."""
 from __future__ import annotations
 
-import datetime as dt
 import io
 import itertools
 from decimal import Decimal
 
 import pytest
 
-from tests.cases_helpers import *  # noqa: F401,F403
 from tests.cases_helpers import D, make_poor_household, new_id, walk
-from tests.conftest import COUNTY, OTHER_TOWN, TOWN
 
 _n = itertools.count(1)
 

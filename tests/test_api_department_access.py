@@ -11,9 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from safetynet.payments import services as payroll_services
 from safetynet.verification import department_accounts as accounts
-from tests.payments_helpers import *  # noqa: F401,F403
-from tests.payments_helpers import COUNTY
-from tests.test_verification_helpers import csv_bytes, vdata  # noqa: F401
+from tests.conftest import COUNTY
+from tests.verification_helpers import csv_bytes
 from tests.test_verification_departments import GOOD, HEADER, VEHICLES
 
 UPLOAD = "/api/v1/verification/snapshots"

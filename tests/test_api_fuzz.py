@@ -21,8 +21,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 
 from safetynet.wsgi import application
-from tests.payments_helpers import *  # noqa: F401,F403
-from tests.payments_helpers import COUNTY, TOWN, make_poor_household
+from tests.payments_helpers import make_poor_household
+from tests.conftest import COUNTY, TOWN
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from tests.payments_helpers import *  # noqa: F401,F403
 
 
 @pytest.fixture

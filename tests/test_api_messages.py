@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.test_api_bodies import SON_ID, household, worker  # noqa: F401 (fixtures)
+from tests.test_api_bodies import SON_ID, household, worker_client  # noqa: F401 (fixtures)
 
 ENGLISH_WORD = re.compile(r"[A-Za-z]{4,}")
 ALLOWED = {"true", "false", "JSON", "UUID", "YYYY", "head", "spouse", "child", "parent"}
@@ -35,18 +35,18 @@ BAD_BODIES = [
 
 
 @pytest.mark.parametrize("body, field, chinese, english", BAD_BODIES)
-def test_a_validation_error_is_answered_in_the_request_language(worker, household, body, field, chinese, english):
-    zh = {e["field"]: e["message"] for e in _errors(worker, household, body, "zh-hans")}
+def test_a_validation_error_is_answered_in_the_request_language(worker_client, household, body, field, chinese, english):
+    zh = {e["field"]: e["message"] for e in _errors(worker_client, household, body, "zh-hans")}
     assert field in zh, zh
     if chinese:
         assert zh[field] == chinese
     assert not set(ENGLISH_WORD.findall(zh[field])) - ALLOWED, zh[field]
-    en = {e["field"]: e["message"] for e in _errors(worker, household, body, "en")}
+    en = {e["field"]: e["message"] for e in _errors(worker_client, household, body, "en")}
     if english:
         assert en[field] == english
 
 
-def test_a_parameter_given_twice_is_refused_in_chinese(worker):
-    response = worker.get("/api/v1/households?q=a&q=b", headers={"Accept-Language": "zh-hans"})
+def test_a_parameter_given_twice_is_refused_in_chinese(worker_client):
+    response = worker_client.get("/api/v1/households?q=a&q=b", headers={"Accept-Language": "zh-hans"})
     assert response.status_code == 422
     assert response.json()["errors"][0]["message"] == "此参数只能给出一次。"

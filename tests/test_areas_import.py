@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from tests.conftest import COUNTY, DIVISIONS, OTHER_TOWN, TOWN
+from tests.conftest import COUNTY, DIVISIONS, OTHER_TOWN, TOWN, xlsx_file
 
 
 @pytest.fixture(autouse=True)
@@ -21,21 +21,6 @@ def english():
 
 def csv_file(*lines: str) -> io.BytesIO:
     return io.BytesIO(("\n".join(lines) + "\n").encode("utf-8"))
-
-
-def xlsx_file(rows: list[list], merge: str | None = None) -> io.BytesIO:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    for row in rows:
-        sheet.append(row)
-    if merge:
-        sheet.merge_cells(merge)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return buffer
 
 
 def run_import(actor, source, filename="divisions.csv"):

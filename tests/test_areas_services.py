@@ -6,11 +6,6 @@ import pytest
 from tests.conftest import COUNTY, TOWN
 
 
-@pytest.fixture
-def officer(county, make_actor):
-    return make_actor("county_officer", COUNTY)
-
-
 def test_groups_and_grids_take_the_next_free_number(officer, village):
     from safetynet.areas.models import Area
     from safetynet.areas.services import create_area

@@ -13,8 +13,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.browser import DESKTOP, PHONE, browser, live_site, log_in, screenshot  # noqa: F401
-from tests.cases_helpers import *  # noqa: F401,F403
+from tests.browser import DESKTOP, PHONE, log_in, screenshot
 from tests.cases_helpers import investigators
 from tests.conftest import PASSWORD, TOWN
 

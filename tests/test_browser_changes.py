@@ -4,11 +4,11 @@ sees the enrollment's months (the share stopped from the month after the death) 
 suspension on the desktop page."""
 import pytest
 
-from tests.browser import DESKTOP, PHONE, browser, live_site, log_in, screenshot  # noqa: F401
+from tests.browser import DESKTOP, PHONE, log_in, screenshot
 from tests.conftest import PASSWORD
-from tests.payments_helpers import *  # noqa: F401,F403
-from tests.payments_helpers import COUNTY, D
-from tests.test_verification_helpers import import_rows, vdata  # noqa: F401
+from tests.payments_helpers import D
+from tests.conftest import COUNTY
+from tests.verification_helpers import import_rows
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 
 from safetynet.core.idnumbers import make_id_number
-from tests.browser import DESKTOP, PHONE, browser, live_site, log_in, screenshot  # noqa: F401
+from tests.browser import DESKTOP, PHONE, log_in, screenshot
 from tests.conftest import PASSWORD, TOWN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -3,7 +3,7 @@ the file, the page shows the job's progress bar and polls it (htmx); when a work
 the browser is sent on to the import's report."""
 import pytest
 
-from tests.browser import DESKTOP, browser, live_site, log_in, screenshot  # noqa: F401
+from tests.browser import DESKTOP, log_in, screenshot
 from tests.conftest import PASSWORD, TOWN
 from tests.registry_helpers import new_id
 

@@ -23,8 +23,8 @@ import io
 import pytest
 
 from tests.actions import CountingPage, Ledger
-from tests.browser import DESKTOP, browser, live_site, log_in, screenshot  # noqa: F401
-from tests.cases_helpers import *  # noqa: F401,F403
+from tests.browser import DESKTOP, log_in, screenshot
+from tests.cases_helpers import D
 from tests.cases_helpers import TOWN, new_id
 from tests.conftest import PASSWORD
 

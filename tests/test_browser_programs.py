@@ -6,21 +6,19 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from tests.browser import DESKTOP, PHONE, browser, live_site, log_in, screenshot  # noqa: F401
+from tests.browser import DESKTOP, PHONE, log_in, screenshot
 from tests.conftest import PASSWORD, TOWN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def standards(county, system):
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Before the standards are seeded (tests.cases_helpers' `standards`): nothing cached from
+    another test (the public self-check's throttle counts)."""
     from django.core.cache import cache
 
-    from safetynet.programs.demo import seed_demo_standards
-
     cache.clear()
-    seed_demo_standards(actor=system, county_code="130123")
-    return county
 
 
 def test_resident_checks_eligibility_on_a_phone(browser, live_site, standards):

@@ -3,8 +3,7 @@ supporter on the case page, the card is swapped in place (htmx) with the rule's 
 nothing is wider than the screen."""
 import pytest
 
-from tests.browser import DESKTOP, PHONE, browser, live_site, log_in, screenshot  # noqa: F401
-from tests.cases_helpers import *  # noqa: F401,F403
+from tests.browser import DESKTOP, PHONE, log_in, screenshot
 from tests.cases_helpers import D, new_id, walk
 from tests.conftest import PASSWORD
 

@@ -2,35 +2,20 @@
 its verification, sees the report (flags, totals, each record with its source), signs it off; the
 same report on a phone; a town worker of another town gets a 404. Then the department pages: a
 login registered and given a token (shown once), and a snapshot imported, with its bad rows."""
-import datetime as dt
-from decimal import Decimal
 
 import pytest
 
-from tests.browser import DESKTOP, PHONE, browser, live_site, log_in, screenshot  # noqa: F401
-from tests.cases_helpers import *  # noqa: F401,F403
+from tests.browser import DESKTOP, PHONE, log_in, screenshot
+from tests.cases_helpers import walk
+from tests.verification_helpers import csv_bytes
 from tests.conftest import OTHER_TOWN, PASSWORD
-from tests.test_verification_helpers import *  # noqa: F401,F403
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def waiting_case(vdata, posts, standards, clock, poor_household):
-    from safetynet.registry.models import Person
-
-    head = Person.objects.get(pk=poor_household.head_id)
-    spouse = Person.objects.filter(household=poor_household, relation_to_head="spouse").get()
-    today = dt.date.today()
-    import_rows(posts.officer, "hrss_wages", [
-        {"id_number": head.id_number, "employer": "正定县建筑公司", "month": m, "gross_wage": Decimal("1100"), "net_wage": Decimal("900")}
-        for m in months_before(today)])
-    import_rows(posts.officer, "vehicles", [{"id_number": spouse.id_number, "plate": "冀A9Z123", "vehicle_type": "car",
-                                             "registered_on": dt.date(2020, 5, 1)}])
-    import_rows(posts.officer, "deposits", [{"id_number": head.id_number, "bank": "中国银行", "balance": Decimal("3000"),
-                                             "as_of": today}])
-    import_other_datasets(posts.officer)   # every dataset there and fresh: the report is complete
-    return walk(posts, poor_household, clock, to="surveyed")
+def waiting_case(found_household, posts, clock):
+    return walk(posts, found_household["household"], clock, to="surveyed")
 
 
 def test_county_officer_requests_a_verification_and_sees_the_report(browser, live_site, posts, waiting_case, make_actor):

@@ -4,22 +4,11 @@ is out of order; the list and detail are scoped; bad input answers 422 with the 
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from safetynet.cases import services
 from safetynet.cases.models import Case
 from safetynet.payments.models import Enrollment
-from tests.cases_helpers import *  # noqa: F401,F403
 from tests.cases_helpers import investigators, make_poor_household, walk
-
-
-@pytest.fixture
-def api(client):
-    """api(actor) -> a client logged in as that post (session auth)."""
-    def as_(actor):
-        client.force_login(get_user_model().objects.get(pk=actor.user_id))
-        return client
-    return as_
 
 
 def post(client, case_id, endpoint, body=None):

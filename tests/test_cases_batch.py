@@ -13,7 +13,6 @@ from safetynet.cases.models import Case, CaseEvent
 from safetynet.core.errors import PermissionDenied, ValidationError
 from safetynet.core.models import AuditEvent
 from safetynet.payments.models import Enrollment
-from tests.cases_helpers import *  # noqa: F401,F403
 from tests.cases_helpers import make_poor_household, walk
 
 

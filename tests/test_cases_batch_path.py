@@ -18,7 +18,6 @@ from safetynet.core.errors import Conflict, PermissionDenied, SafetyNetError, Va
 from safetynet.core.models import AuditEvent
 from safetynet.payments.models import Enrollment
 from safetynet.publicity.models import Notice
-from tests.cases_helpers import *  # noqa: F401,F403
 from tests.cases_helpers import investigators, make_poor_household, walk
 
 

@@ -6,7 +6,6 @@ import pytest
 
 from safetynet.cases import clocks, services
 from safetynet.cases.models import Case
-from tests.cases_helpers import *  # noqa: F401,F403
 from tests.cases_helpers import D, investigators
 
 

@@ -11,7 +11,7 @@ from safetynet.cases.models import Case
 from safetynet.core.errors import PermissionDenied
 from safetynet.registry.services import create_household, link_kinship
 from safetynet.workforce.services import end_staff_identity, register_staff_identity
-from tests.cases_helpers import *  # noqa: F401,F403
+from tests.conftest import TOWN
 from tests.cases_helpers import D, investigators, new_id, walk
 
 

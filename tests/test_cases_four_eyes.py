@@ -10,7 +10,6 @@ from safetynet.cases import batch, services, workflow
 from safetynet.cases.models import Case
 from safetynet.core.errors import PermissionDenied
 from safetynet.programs.services import set_parameter
-from tests.cases_helpers import *  # noqa: F401,F403
 from tests.cases_helpers import D, walk
 
 

@@ -14,7 +14,6 @@ from safetynet.cases.supporters import proposed_supporters, record_proposed_supp
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from safetynet.programs.rules import legal_supporters
 from safetynet.registry.services import create_household, link_kinship, set_income_items
-from tests.cases_helpers import *  # noqa: F401,F403
 from tests.cases_helpers import D, investigators, new_id, walk
 
 HTMX = {"HTTP_HX_REQUEST": "true"}

@@ -12,7 +12,6 @@ from django.urls import reverse
 from safetynet.cases import letters, services
 from safetynet.cases.models import Decision
 from safetynet.core.models import AuditEvent
-from tests.cases_helpers import *  # noqa: F401,F403
 from tests.cases_helpers import make_poor_household, walk
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdffonts") is None, reason="poppler-utils (pdffonts, pdftoppm) not installed")

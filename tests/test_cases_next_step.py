@@ -12,7 +12,6 @@ from safetynet.areas.roles import role_label
 from safetynet.cases import selectors, services, workflow
 from safetynet.cases.models import CLOSED_STATUSES, Case
 from safetynet.programs.services import set_parameter
-from tests.cases_helpers import *  # noqa: F401,F403
 from tests.cases_helpers import D, investigators, make_poor_household, walk
 
 

@@ -9,7 +9,6 @@ import pytest
 from django.core.management import call_command
 
 from safetynet.core.errors import PermissionDenied
-from tests.cases_helpers import *  # noqa: F401,F403
 from tests.cases_helpers import make_poor_household, walk
 
 

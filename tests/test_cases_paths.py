@@ -13,7 +13,6 @@ from safetynet.cases.selectors import queue_for
 from safetynet.core.errors import PermissionDenied, ValidationError
 from safetynet.payments.models import Enrollment
 from safetynet.registry.services import create_household
-from tests.cases_helpers import *  # noqa: F401,F403
 from tests.cases_helpers import D, investigators, new_id, walk
 
 ALL_ABLE = {k: True for k in ("eating", "dressing", "bed_transfer", "toileting", "walking_indoors", "bathing")}

@@ -5,7 +5,7 @@ import pytest
 
 from safetynet.cases import selectors, services
 from safetynet.core.errors import NotFound, PermissionDenied
-from tests.cases_helpers import *  # noqa: F401,F403
+from tests.conftest import OTHER_TOWN, TOWN
 from tests.cases_helpers import D, make_poor_household, walk
 
 

@@ -18,7 +18,7 @@ from safetynet.payments.models import Enrollment
 from safetynet.publicity.models import Notice, Objection
 from safetynet.publicity.selectors import public_notices
 from safetynet.registry.services import create_household, link_kinship, set_income_items
-from tests.cases_helpers import *  # noqa: F401,F403
+from tests.conftest import TOWN
 from tests.cases_helpers import D, investigators, make_poor_household, new_id, walk
 
 

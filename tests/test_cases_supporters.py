@@ -11,7 +11,6 @@ from safetynet.cases.models import Case, Supporter
 from safetynet.cases.supporters import record_supporter, remove_supporter, supporter_facts
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from safetynet.registry.services import create_household
-from tests.cases_helpers import *  # noqa: F401,F403
 from tests.cases_helpers import D, new_id, walk
 
 HTMX = {"HTTP_HX_REQUEST": "true"}

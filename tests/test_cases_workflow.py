@@ -13,7 +13,6 @@ from safetynet.cases.models import Case, CaseEvent, Decision
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied
 from safetynet.core.models import AuditEvent
 from safetynet.payments.models import Enrollment
-from tests.cases_helpers import *  # noqa: F401,F403
 from tests.cases_helpers import investigators, walk
 
 

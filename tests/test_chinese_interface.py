@@ -9,7 +9,6 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from safetynet.core.menu import MENU, menu_for
-from tests.payments_helpers import *  # noqa: F401,F403
 from tests.payments_helpers import Payroll, make_poor_household, walk
 from tests.untranslated import english_in_context
 

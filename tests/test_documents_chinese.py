@@ -11,10 +11,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from safetynet.programs.legal import internal_codes_in
-from tests.cases_helpers import *  # noqa: F401,F403
 from tests.cases_helpers import make_poor_household, walk
-from tests.test_verification_helpers import *  # noqa: F401,F403
-from tests.test_verification_helpers import import_other_datasets, import_rows, months_before
+from tests.verification_helpers import import_other_datasets, import_rows, months_before
 from tests.untranslated import english_in_context
 
 

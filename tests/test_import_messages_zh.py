@@ -16,7 +16,7 @@ from safetynet.core.idnumbers import make_id_number
 from safetynet.registry.roster import import_roster
 from safetynet.verification.services import import_snapshot
 from tests.conftest import TOWN
-from tests.test_verification_helpers import csv_bytes, officer, vdata  # noqa: F401
+from tests.verification_helpers import csv_bytes
 
 ID1 = make_id_number("130123", dt.date(1970, 3, 1), 1, "male")
 HEADER = ["id_number", "name", "bank", "balance", "as_of"]

@@ -26,8 +26,7 @@ from safetynet.core import workers
 from safetynet.core.models import WorkerHeartbeat
 from safetynet.payments import jobs
 from safetynet.payments.models import Payment, PayrollRun
-from tests.payments_helpers import *  # noqa: F401,F403
-from tests.payments_helpers import COUNTY
+from tests.conftest import COUNTY
 
 ROOT = Path(__file__).resolve().parent.parent
 

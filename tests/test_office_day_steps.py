@@ -13,7 +13,6 @@ from django.urls import reverse
 from safetynet.cases import services
 from safetynet.cases.models import Case, CaseEvent
 from safetynet.core.errors import PermissionDenied
-from tests.cases_helpers import *  # noqa: F401,F403
 from tests.cases_helpers import make_poor_household, walk
 
 

@@ -13,8 +13,7 @@ from django.urls import reverse
 
 from safetynet.payments.models import PayrollRun
 from tests.conftest import TOWN
-from tests.payments_helpers import *  # noqa: F401,F403
-from tests.payments_helpers import COUNTY
+from tests.conftest import COUNTY
 
 BOM = codecs.BOM_UTF8
 HAN = re.compile(r"[\u4e00-\u9fff]")

@@ -7,8 +7,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from safetynet.payments.models import Payment, PayrollRun
-from tests.payments_helpers import *  # noqa: F401,F403
-from tests.payments_helpers import COUNTY, returns_file
+from tests.payments_helpers import returns_file
+from tests.conftest import COUNTY
 
 BASE = "/api/v1/payments"
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}

@@ -9,25 +9,19 @@ from django.urls import reverse
 from safetynet.payments import triggers
 from safetynet.payments.models import ChangeProposal, ChangeReport, EnrollmentChange, Recheck
 from safetynet.registry.models import Person
-from tests.payments_helpers import *  # noqa: F401,F403
 from safetynet.workforce.models import StaffIdentity
 from tests.cases_helpers import new_id
-from tests.payments_helpers import COUNTY, TOWN, D
-from tests.test_verification_helpers import import_other_datasets, import_rows, vdata  # noqa: F401
-
-
-def _login(client, actor):
-    from django.contrib.auth import get_user_model
-
-    client.force_login(get_user_model().objects.get(pk=actor.user_id))
-    return client
+from tests.payments_helpers import D
+from tests.conftest import COUNTY, TOWN
+from tests.verification_helpers import import_other_datasets, import_rows
+from tests.conftest import force_login
 
 
 def test_village_reports_a_change_and_the_town_sees_it_in_its_queue(client, payroll, clock):
     p = payroll
     e = p.enroll("600.00")
     other = p.enroll("600.00", area=p.other_village)
-    cadre = _login(client, p.posts.cadre)
+    cadre = force_login(client, p.posts.cadre)
     listing = cadre.get(reverse("changes:report_list"), {"q": e.household.address})
     assert listing.status_code == 200 and e.household.address in listing.content.decode()
     assert cadre.get(reverse("changes:queue")).status_code == 403          # the village reports, the town works
@@ -40,12 +34,12 @@ def test_village_reports_a_change_and_the_town_sees_it_in_its_queue(client, payr
     assert done.status_code == 302 and done.url == reverse("changes:report_list")
     recheck = Recheck.objects.get(enrollment=e)
     assert cadre.get(reverse("changes:report_new", args=[other.pk])).status_code == 404
-    worker = _login(client, p.posts.worker)
+    worker = force_login(client, p.posts.worker)
     page = worker.get(reverse("changes:queue"))
     assert page.status_code == 200 and reverse("changes:recheck", args=[recheck.pk]) in page.content.decode()
     assert worker.get(reverse("changes:recheck", args=[recheck.pk])).status_code == 200
-    assert _login(client, p.posts.other_worker).get(reverse("changes:recheck", args=[recheck.pk])).status_code == 404
-    assert _login(client, p.posts.grid).get(reverse("changes:report_list")).status_code == 403
+    assert force_login(client, p.posts.other_worker).get(reverse("changes:recheck", args=[recheck.pk])).status_code == 404
+    assert force_login(client, p.posts.grid).get(reverse("changes:report_list")).status_code == 403
 
 
 def test_the_enrollment_page_shows_each_month_and_takes_decisions(client, payroll, clock):
@@ -53,7 +47,7 @@ def test_the_enrollment_page_shows_each_month_and_takes_decisions(client, payrol
     e = p.enroll("800.00")
     clock.set(D(2025, 10, 20))
     url = reverse("changes:enrollment", args=[e.pk])
-    officer = _login(client, p.posts.officer)
+    officer = force_login(client, p.posts.officer)
     page = officer.get(url)
     assert page.status_code == 200 and "¥800.00" in page.content.decode()
     bad = officer.post(url, {"action": "decide", "kind": "suspension", "effective_month": "2025-11", "reason": ""})
@@ -65,20 +59,20 @@ def test_the_enrollment_page_shows_each_month_and_takes_decisions(client, payrol
     months = officer.get(url).context["f"].months
     assert [(m.month, m.due) for m in months[:3]] == [(D(2025, 10, 1), Decimal("800.00")), (D(2025, 11, 1), Decimal("0.00")),
                                                       (D(2025, 12, 1), Decimal("0.00"))]
-    worker = _login(client, p.posts.worker)
+    worker = force_login(client, p.posts.worker)
     assert worker.get(url).status_code == 200
     assert worker.post(url, {"action": "decide", "kind": "resumption", "reason": "x"}).status_code == 403
-    assert _login(client, p.posts.other_worker).get(url).status_code == 404
+    assert force_login(client, p.posts.other_worker).get(url).status_code == 404
 
 
 def test_a_recheck_is_worked_on_its_page(client, payroll, clock, vdata):
     p = payroll
     clock.set(D(2025, 10, 20))
-    worker = _login(client, p.posts.cadre)
+    worker = force_login(client, p.posts.cadre)
     worker.post(reverse("changes:report_new", args=[p.base.pk]), {"kind": "members", "description": "孙子出生"})
     recheck = Recheck.objects.get()
     url = reverse("changes:recheck", args=[recheck.pk])
-    worker = _login(client, p.posts.worker)
+    worker = force_login(client, p.posts.worker)
     import_other_datasets(p.posts.officer)      # every department's data there: the re-check may be decided
     assert worker.post(url, {"action": "verify"}).status_code == 302
     # The same picker as a case's survey: the worker's own identity is ticked already, a colleague
@@ -97,7 +91,7 @@ def test_a_recheck_is_worked_on_its_page(client, payroll, clock, vdata):
     recheck.refresh_from_db()
     assert recheck.survey_investigators == ["刘一", "陈二"] and recheck.survey_signed
     assert worker.post(url, {"action": "close", "outcome": "kept", "reason": "无变化"}).status_code == 403
-    officer = _login(client, p.posts.officer)
+    officer = force_login(client, p.posts.officer)
     assert officer.post(url, {"action": "close", "outcome": "kept", "reason": "家庭情况稳定"}).status_code == 302
     recheck.refresh_from_db()
     assert recheck.status == "closed" and recheck.outcome == "kept"
@@ -112,10 +106,10 @@ def test_proposals_are_confirmed_and_rejected_inline(client, payroll, clock, vda
         {"id_number": head.id_number, "name": head.name, "death_date": "2025-10-02"},
         {"id_number": spouse.id_number, "name": spouse.name, "death_date": "2025-10-03"}])
     clock.set(D(2025, 10, 20))
-    officer = _login(client, p.posts.officer)
+    officer = force_login(client, p.posts.officer)
     assert officer.post(reverse("changes:queue"), {"action": "triggers", "county": COUNTY}).status_code == 302
     first, second = ChangeProposal.objects.order_by("id")
-    worker = _login(client, p.posts.worker)
+    worker = force_login(client, p.posts.worker)
     queue = worker.get(reverse("changes:queue"))
     assert queue.status_code == 200 and len(queue.context["proposals"]) == 2
     assert worker.post(reverse("changes:queue"), {"action": "triggers", "county": COUNTY}).status_code == 403
@@ -128,7 +122,7 @@ def test_proposals_are_confirmed_and_rejected_inline(client, payroll, clock, vda
     assert row.status_code == 200
     assert ChangeProposal.objects.get(pk=second.pk).status == "confirmed"
     assert ChangeProposal.objects.get(pk=first.pk).status == "rejected"
-    other = _login(client, p.posts.other_worker)
+    other = force_login(client, p.posts.other_worker)
     assert other.post(reverse("changes:queue"), {"action": "confirm", "proposal": first.pk}).status_code == 404
     assert triggers.run_triggers(actor=p.posts.officer, county_code=COUNTY).proposals == 0
 
@@ -162,7 +156,7 @@ def test_my_work_shows_the_rechecks_due_and_the_proposals_to_confirm_of_the_post
         "Re-checks overdue": 0, "Re-checks due this week": 0, "Automatic changes to confirm": 0}   # another town's
     assert lines(p.posts.cadre) == {} and lines(p.posts.inspector) == {} and lines(p.posts.grid) == {}
 
-    page = _login(client, p.posts.worker).get(reverse("home")).content.decode()
+    page = force_login(client, p.posts.worker).get(reverse("home")).content.decode()
     assert f"{queue}?due=overdue#rechecks" in page and f"{queue}#proposals" in page
     overdue = client.get(f"{queue}?due=overdue").content.decode()
     assert 'data-testid="due-filter"' in overdue and overdue.count('data-testid="recheck-row"') == 1

@@ -10,9 +10,9 @@ from safetynet.payments import decisions, services
 from safetynet.payments.models import (
     EnrollmentChange, Overpayment, Payment, PayrollRun, PendingEnding, WorkRefusalDeduction,
 )
-from tests.payments_helpers import *  # noqa: F401,F403
-from tests.payments_helpers import COUNTY, D, make_poor_household, walk
-from tests.test_verification_helpers import import_other_datasets, vdata  # noqa: F401
+from tests.payments_helpers import D, walk
+from tests.conftest import COUNTY
+from tests.verification_helpers import import_other_datasets
 
 
 def generate(p, month):

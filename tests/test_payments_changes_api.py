@@ -2,24 +2,14 @@
 may not, 404 outside the area, 409 with a code out of order, 422 with the field for bad input."""
 from __future__ import annotations
 
-import pytest
-from django.contrib.auth import get_user_model
 
 from safetynet.payments.models import ChangeProposal, Recheck
 from safetynet.registry.models import Person
-from tests.payments_helpers import *  # noqa: F401,F403
-from tests.payments_helpers import COUNTY, D
-from tests.test_verification_helpers import import_other_datasets, import_rows, vdata  # noqa: F401
+from tests.payments_helpers import D
+from tests.conftest import COUNTY
+from tests.verification_helpers import import_other_datasets, import_rows
 
 BASE = "/api/v1/changes"
-
-
-@pytest.fixture
-def api(client):
-    def as_(actor):
-        client.force_login(get_user_model().objects.get(pk=actor.user_id))
-        return client
-    return as_
 
 
 def post(client, path, body=None):

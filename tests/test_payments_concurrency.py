@@ -7,8 +7,7 @@ from django.db import connection, connections
 
 from safetynet.payments import services
 from safetynet.payments.models import Payment
-from tests.payments_helpers import *  # noqa: F401,F403
-from tests.payments_helpers import COUNTY
+from tests.conftest import COUNTY
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent writers (PostgreSQL)")

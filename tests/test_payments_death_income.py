@@ -9,9 +9,9 @@ from django.urls import reverse
 from safetynet.payments import triggers
 from safetynet.payments.models import ChangeProposal
 from safetynet.registry.models import Person
-from tests.payments_helpers import *  # noqa: F401,F403
-from tests.payments_helpers import COUNTY, D, new_id, walk
-from tests.test_verification_helpers import import_rows, vdata  # noqa: F401
+from tests.payments_helpers import D, new_id, walk
+from tests.conftest import COUNTY
+from tests.verification_helpers import import_rows
 
 
 def _household_with_a_pensioner(worker, village_code):

@@ -4,11 +4,11 @@ from decimal import Decimal
 
 import pytest
 
-from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from safetynet.core.errors import NotFound, PermissionDenied, ValidationError
 from safetynet.payments import services
 from safetynet.payments.models import Payment, PayrollRun
-from tests.payments_helpers import *  # noqa: F401,F403
-from tests.payments_helpers import COUNTY, D, returns_file
+from tests.payments_helpers import D
+from tests.conftest import COUNTY
 
 
 def _payments(run):

@@ -3,13 +3,11 @@ polled progress bar, and the policy simulation page (form, progress, result with
 import json
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from safetynet.payments import jobs
 from safetynet.payments.models import PayrollRun
-from tests.payments_helpers import *  # noqa: F401,F403
-from tests.payments_helpers import COUNTY
+from tests.conftest import COUNTY
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
 
@@ -20,20 +18,11 @@ def job_dir(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture
-def login(client):
-    def as_(actor):
-        client.logout()
-        client.force_login(get_user_model().objects.get(pk=actor.user_id))
-        return client
-    return as_
-
-
-def test_a_queued_generation_is_followed_until_its_run(payroll, login):
+def test_a_queued_generation_is_followed_until_its_run(payroll, login_site_language):
     from safetynet.payments.tasks import generate_payroll_job
 
     p = payroll
-    officer = login(p.posts.officer)
+    officer = login_site_language(p.posts.officer)
     started = officer.post(reverse("payments:runs"), {"county": COUNTY, "month": "2025-10"})
     job_id = started.url.rstrip("/").split("/")[-1]
     assert started.status_code == 302 and started.url == reverse("payments:job", args=[job_id])
@@ -52,21 +41,21 @@ def test_a_queued_generation_is_followed_until_its_run(payroll, login):
     assert 'data-status="done"' in page and "hx-get" not in page and reverse("payments:run", args=[run.pk]) in page
 
 
-def test_who_may_see_a_job_page(payroll, login, make_actor):
+def test_who_may_see_a_job_page(payroll, login_site_language, make_actor):
     p = payroll
     job = jobs.start_generation(actor=p.posts.officer, county_code=COUNTY, month="2025-10")
-    assert login(p.posts.county_leader).get(reverse("payments:job", args=[job.id])).status_code == 403
-    assert login(p.posts.other_worker).get(reverse("payments:job", args=[job.id])).status_code == 404
-    assert login(p.posts.grid).get(reverse("payments:job", args=[job.id])).status_code == 403
-    officer = login(p.posts.officer)
+    assert login_site_language(p.posts.county_leader).get(reverse("payments:job", args=[job.id])).status_code == 403
+    assert login_site_language(p.posts.other_worker).get(reverse("payments:job", args=[job.id])).status_code == 404
+    assert login_site_language(p.posts.grid).get(reverse("payments:job", args=[job.id])).status_code == 403
+    officer = login_site_language(p.posts.officer)
     assert officer.get(reverse("payments:job", args=["0" * 32])).status_code == 404
     assert officer.get(reverse("payments:job_progress", args=["..%2F..%2Fsettings"])).status_code == 404
 
 
-def test_a_failed_export_comes_back_to_the_run_with_the_reason(payroll, login, settings):
+def test_a_failed_export_comes_back_to_the_run_with_the_reason(payroll, login_site_language, settings):
     settings.TASKS = IMMEDIATE
     p = payroll
-    officer = login(p.posts.officer)
+    officer = login_site_language(p.posts.officer)
     officer.post(reverse("payments:runs"), {"county": COUNTY, "month": "2025-10"})
     run = PayrollRun.objects.get()
     answer = officer.post(reverse("payments:export", args=[run.pk]), follow=True)
@@ -74,10 +63,10 @@ def test_a_failed_export_comes_back_to_the_run_with_the_reason(payroll, login, s
     assert any("approved" in str(m) or "审批" in str(m) for m in answer.context["messages"])
 
 
-def test_the_simulation_page(payroll, login, settings):
+def test_the_simulation_page(payroll, login_site_language, settings):
     settings.TASKS = IMMEDIATE
     p = payroll
-    leader = login(p.posts.county_leader)
+    leader = login_site_language(p.posts.county_leader)
     form = leader.get(reverse("payments:simulation"))
     body = form.content.decode()
     assert form.status_code == 200 and 'name="key"' in body and "¥900.00" in body and 'value="130123"' in body
@@ -96,12 +85,12 @@ def test_the_simulation_page(payroll, login, settings):
     assert 'value="1000.00"' in body                       # the form shows what was simulated
 
 
-def test_the_simulation_page_follows_a_queued_job_and_refuses_others(payroll, login, make_actor):
+def test_the_simulation_page_follows_a_queued_job_and_refuses_others(payroll, login_site_language, make_actor):
     from safetynet.areas.models import Area
     from safetynet.payments.tasks import simulate_policy_job
 
     p = payroll
-    leader = login(p.posts.county_leader)
+    leader = login_site_language(p.posts.county_leader)
     started = leader.post(reverse("payments:simulation"), {"program": "dibao", "key": "rural_standard", "value": "800",
                                                            "month": "2026-01"})
     job_id = started.url.rstrip("/").split("/")[-1]
@@ -114,8 +103,8 @@ def test_the_simulation_page_follows_a_queued_job_and_refuses_others(payroll, lo
     assert 'data-testid="cost-after"' in leader.get(started.url).content.decode()
 
     for actor in (p.posts.worker, p.posts.inspector):
-        assert login(actor).get(reverse("payments:simulation")).status_code == 403
+        assert login_site_language(actor).get(reverse("payments:simulation")).status_code == 403
     Area.objects.create(code="130124", name="栾城区", level="county", parent_id="1301")
-    assert login(make_actor("county_leader", "130124")).get(started.url).status_code == 404
+    assert login_site_language(make_actor("county_leader", "130124")).get(started.url).status_code == 404
     generation = jobs.start_generation(actor=p.posts.officer, county_code=COUNTY, month="2025-10")
-    assert login(p.posts.officer).get(reverse("payments:simulation_job", args=[generation.id])).status_code == 404
+    assert login_site_language(p.posts.officer).get(reverse("payments:simulation_job", args=[generation.id])).status_code == 404

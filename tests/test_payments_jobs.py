@@ -8,8 +8,7 @@ from django.core.management import CommandError, call_command
 from safetynet.core.errors import NotFound, PermissionDenied, ValidationError
 from safetynet.payments import jobs
 from safetynet.payments.models import Payment, PayrollRun
-from tests.payments_helpers import *  # noqa: F401,F403
-from tests.payments_helpers import COUNTY, OTHER_TOWN
+from tests.conftest import COUNTY, OTHER_TOWN
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
 

@@ -8,15 +8,15 @@ import dataclasses
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from safetynet.core.models import AuditEvent
 from safetynet.payments import change_selectors, decisions, overpayments, services
 from safetynet.payments.models import Overpayment, OverpaymentSettlement
-from tests.payments_helpers import *  # noqa: F401,F403
-from tests.payments_helpers import COUNTY, OTHER_TOWN, TOWN, D
+from tests.payments_helpers import D
+from tests.conftest import COUNTY, OTHER_TOWN, TOWN
+from tests.conftest import force_login
 
 
 def overpaid(p, amount="800.00", area=None):
@@ -136,20 +136,15 @@ def test_settling_refuses_bad_input(owed, make_actor):
     assert not OverpaymentSettlement.objects.exists()
 
 
-def _login(client, actor):
-    client.force_login(get_user_model().objects.get(pk=actor.user_id))
-    return client
-
-
 def test_the_enrollment_page_records_recoveries_and_waivers(client, owed):
     p, e, over = owed
     url = reverse("changes:enrollment", args=[e.pk])
-    worker = _login(client, p.posts.worker)
+    worker = force_login(client, p.posts.worker)
     page = worker.get(url).content.decode()
     assert 'data-testid="overpayments"' in page and 'data-testid="recover-form"' not in page
     assert worker.post(url, {"action": "recover", "overpayment": over.pk, "amount": "100", "method": "cash"}).status_code == 403
-    assert _login(client, p.posts.other_worker).get(url).status_code == 404
-    officer = _login(client, p.posts.officer)
+    assert force_login(client, p.posts.other_worker).get(url).status_code == 404
+    officer = force_login(client, p.posts.officer)
     page = officer.get(url).content.decode()
     assert 'data-testid="recover-form"' in page and 'data-testid="waive-form"' in page
     assert f'value="{p.posts.county_leader.username}"' in page
@@ -179,10 +174,10 @@ def test_the_changes_queue_shows_the_outstanding_total_of_each_town(client, payr
     towns = {t.town: (t.overpaid, t.overpaid_count) for t in change_selectors.recheck_queue_by_town(p.posts.officer, D(2025, 11, 3))}
     assert towns == {TOWN: (Decimal("1000.00"), 2), OTHER_TOWN: (Decimal("500.00"), 1)}
     assert {t.town for t in change_selectors.recheck_queue_by_town(p.posts.worker, D(2025, 11, 3))} == {TOWN}
-    page = _login(client, p.posts.officer).get(reverse("changes:queue")).content.decode()
+    page = force_login(client, p.posts.officer).get(reverse("changes:queue")).content.decode()
     assert page.count('data-testid="town-overpaid"') == 2 and "¥1,000.00" in page and "¥500.00" in page
     assert page.count('data-testid="overpayment-row"') == 3
-    page = _login(client, p.posts.worker).get(reverse("changes:queue")).content.decode()
+    page = force_login(client, p.posts.worker).get(reverse("changes:queue")).content.decode()
     assert page.count('data-testid="town-overpaid"') == 1 and page.count('data-testid="overpayment-row"') == 2
 
 
@@ -193,11 +188,11 @@ def test_the_api_lists_recovers_and_waives(client, owed):
     p, e, over = owed
 
     def post(actor, path, body):
-        return _login(client, actor).post(f"{BASE}{path}", body, content_type="application/json")
+        return force_login(client, actor).post(f"{BASE}{path}", body, content_type="application/json")
 
-    listed = _login(client, p.posts.worker).get(f"{BASE}/overpayments").json()
+    listed = force_login(client, p.posts.worker).get(f"{BASE}/overpayments").json()
     assert listed["count"] == 1 and listed["items"][0]["outstanding"] == "800.00"
-    assert _login(client, p.posts.other_worker).get(f"{BASE}/overpayments").json()["count"] == 0
+    assert force_login(client, p.posts.other_worker).get(f"{BASE}/overpayments").json()["count"] == 0
     assert post(p.posts.worker, f"/overpayments/{over.pk}/recover", {"amount": "100", "method": "cash"}).status_code == 403
     assert post(p.posts.county_leader, f"/overpayments/{over.pk}/waive",
                 {"reason": "x", "leader": p.posts.county_leader.username}).status_code == 403
@@ -215,5 +210,5 @@ def test_the_api_lists_recovers_and_waives(client, owed):
     assert done.status_code == 200 and done.json()["status"] == "waived" and done.json()["outstanding"] == "0.00"
     again = post(p.posts.officer, f"/overpayments/{over.pk}/recover", {"amount": "1", "method": "cash"})
     assert again.status_code == 409 and again.json()["code"] == "overpayment_settled"
-    months = _login(client, p.posts.worker).get(f"{BASE}/enrollments/{e.pk}/months").json()
+    months = force_login(client, p.posts.worker).get(f"{BASE}/enrollments/{e.pk}/months").json()
     assert months["overpaid_open"] == "0.00" and months["overpayments"][0]["status"] == "waived"

@@ -8,9 +8,9 @@ import pytest
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from safetynet.payments import change_selectors, rechecks
 from safetynet.payments.models import ChangeReport, Enrollment, EnrollmentChange, Recheck
-from tests.payments_helpers import *  # noqa: F401,F403
-from tests.payments_helpers import COUNTY, D
-from tests.test_verification_helpers import import_other_datasets, vdata  # noqa: F401
+from tests.payments_helpers import D
+from tests.conftest import COUNTY
+from tests.verification_helpers import import_other_datasets
 
 
 def report(p, actor, enrollment, kind="income", text="家中老人开始领取养老金"):
@@ -184,7 +184,7 @@ def test_the_batch_of_enrollments_due_files_its_report_on_each_open_recheck(payr
     from safetynet.verification.services import run_verification
 
     from tests.cases_helpers import new_id
-    from tests.test_verification_helpers import import_rows
+    from tests.verification_helpers import import_rows
 
     p = payroll
     import_rows(p.posts.officer, "public_security_deaths",      # a batch reads the current snapshots

@@ -13,9 +13,9 @@ from safetynet.payments import restandard, schedule, services
 from safetynet.payments.models import (
     ChangeProposal, Enrollment, EnrollmentChange, EnrollmentTerm, Overpayment, Payment, PayrollRun, TriggerSignal,
 )
-from tests.payments_helpers import *  # noqa: F401,F403
-from tests.payments_helpers import COUNTY, D
-from tests.test_payments_job_pages import login  # noqa: F401
+from tests.cases_helpers import make_poor_household
+from tests.payments_helpers import D
+from tests.conftest import COUNTY
 
 OCT, NOV, DEC, JAN = D(2025, 10, 1), D(2025, 11, 1), D(2025, 12, 1), D(2026, 1, 1)
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
@@ -317,24 +317,24 @@ def jobs_here(settings, tmp_path):
     settings.TASKS = IMMEDIATE
 
 
-def test_the_standards_page_links_to_the_reassessment(world, system, login):
+def test_the_standards_page_links_to_the_reassessment(world, system, login_site_language):
     from django.urls import reverse
 
     set_value(system, "1000.00")
     link = reverse("payments:restandard") + "?month=2025-11"
-    page = login(world.posts.officer).get(reverse("programs:standards", args=["dibao"]))
+    page = login_site_language(world.posts.officer).get(reverse("programs:standards", args=["dibao"]))
     assert page.status_code == 200 and link in page.content.decode()
-    assert link not in login(world.posts.worker).get(reverse("programs:standards", args=["dibao"])).content.decode()
-    listed = login(world.posts.officer).get(reverse("payments:restandard")).content.decode()
+    assert link not in login_site_language(world.posts.worker).get(reverse("programs:standards", args=["dibao"])).content.decode()
+    listed = login_site_language(world.posts.officer).get(reverse("payments:restandard")).content.decode()
     assert link in listed
 
 
-def test_the_page_previews_then_applies(world, system, login, jobs_here):
+def test_the_page_previews_then_applies(world, system, login_site_language, jobs_here):
     from django.urls import reverse
 
     p = world
     set_value(system, "250.00")
-    officer = login(p.posts.officer)
+    officer = login_site_language(p.posts.officer)
     page = officer.get(reverse("payments:restandard") + "?month=2025-11")
     body = page.content.decode()
     assert page.status_code == 200 and "¥900.00 → <strong>¥250.00</strong>" in body and 'data-testid="preview"' in body
@@ -351,7 +351,7 @@ def test_the_page_previews_then_applies(world, system, login, jobs_here):
     assert 'data-testid="nothing-to-apply"' in officer.get(again.url).content.decode()
 
 
-def test_the_page_refuses_others(world, system, login, make_actor, jobs_here):
+def test_the_page_refuses_others(world, system, login_site_language, make_actor, jobs_here):
     from django.urls import reverse
 
     from safetynet.areas.models import Area
@@ -359,16 +359,16 @@ def test_the_page_refuses_others(world, system, login, make_actor, jobs_here):
     p = world
     set_value(system, "1000.00")
     for actor in (p.posts.worker, p.posts.county_leader, p.posts.inspector):
-        client = login(actor)
+        client = login_site_language(actor)
         assert client.get(reverse("payments:restandard") + "?month=2025-11").status_code == 403
         assert client.post(reverse("payments:restandard"), {"month": "2025-11", "action": "apply"}).status_code == 403
     job = restandard.start_preview(actor=p.posts.officer, county_code=COUNTY, month="2025-11")
     Area.objects.create(code="130124", name="栾城区", level="county", parent_id="1301")
-    other = login(make_actor("county_officer", "130124"))
+    other = login_site_language(make_actor("county_officer", "130124"))
     assert other.get(reverse("payments:restandard_job", args=[job.id])).status_code == 404
     refused = other.post(reverse("payments:restandard"), {"month": "2025-11", "action": "apply"})
     assert refused.status_code == 422 and not EnrollmentChange.objects.exists()     # nothing changes there from 2025-11
-    bad = login(p.posts.officer).post(reverse("payments:restandard"), {"month": "2025-12", "action": "apply"})
+    bad = login_site_language(p.posts.officer).post(reverse("payments:restandard"), {"month": "2025-12", "action": "apply"})
     assert bad.status_code == 422 and 'data-testid="restandard-error"' in bad.content.decode()
 
 
@@ -394,10 +394,10 @@ def test_a_queued_job_reports_its_progress_and_a_refusal(world, system, settings
     assert job.status == jobs.FAILED and job.error_code == "month_already_paid"
 
 
-def test_the_api(world, system, client, login, jobs_here, make_actor):
+def test_the_api(world, system, client, login_site_language, jobs_here, make_actor):
     from safetynet.areas.models import Area
 
-    as_ = login
+    as_ = login_site_language
 
     def post(actor, path, body):
         return as_(actor).post(f"/api/v1/payments/restandard/{path}", body, content_type="application/json")

@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from safetynet.payments import selectors, services
-from tests.payments_helpers import *  # noqa: F401,F403
-from tests.payments_helpers import COUNTY, D
+from tests.payments_helpers import D
+from tests.conftest import COUNTY
 
 BASE = "/api/v1/payments"
 

@@ -8,8 +8,8 @@ import pytest
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from safetynet.payments import services
 from safetynet.payments.models import Payment, PayrollRun
-from tests.payments_helpers import *  # noqa: F401,F403
-from tests.payments_helpers import COUNTY, D, returns_file
+from tests.payments_helpers import D, returns_file
+from tests.conftest import COUNTY
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import pytest
 
 from safetynet.core.errors import NotFound, PermissionDenied, ValidationError
 from safetynet.payments.simulation import simulate_policy
-from tests.payments_helpers import *  # noqa: F401,F403
-from tests.payments_helpers import COUNTY, D, make_poor_household
+from tests.payments_helpers import D, make_poor_household
+from tests.conftest import COUNTY
 
 
 def simulate(actor, key="urban_standard", value="900.00", month="2025-11", **kwargs):

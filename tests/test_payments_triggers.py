@@ -11,9 +11,9 @@ from safetynet.core.errors import Conflict, NotFound, PermissionDenied, Validati
 from safetynet.payments import services, triggers
 from safetynet.payments.models import ChangeProposal, Overpayment, Payment, Recheck, TriggerSignal
 from safetynet.registry.models import Person
-from tests.payments_helpers import *  # noqa: F401,F403
-from tests.payments_helpers import COUNTY, D
-from tests.test_verification_helpers import import_rows, vdata  # noqa: F401
+from tests.payments_helpers import D
+from tests.conftest import COUNTY
+from tests.verification_helpers import import_rows
 
 
 def generate(p, month):

@@ -5,29 +5,22 @@ from django.urls import reverse
 
 from safetynet.payments import services
 from safetynet.payments.models import PayrollRun
-from tests.payments_helpers import *  # noqa: F401,F403
-from tests.payments_helpers import COUNTY
+from tests.conftest import COUNTY
+from tests.conftest import force_login
 
 
 @pytest.fixture(autouse=True)
-def worker(settings, tmp_path):
+def immediate_worker(settings, tmp_path):
     """A worker that runs each job (generate, export, returns) as it is queued."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
     settings.DATA_DIR = tmp_path / "data"
-
-
-def _login(client, actor):
-    from django.contrib.auth import get_user_model
-
-    client.force_login(get_user_model().objects.get(pk=actor.user_id))
-    return client
 
 
 def test_officer_generates_leader_approves_officer_exports(client, payroll, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     p = payroll
     p.enroll("100.00", account="")
-    officer = _login(client, p.posts.officer)
+    officer = force_login(client, p.posts.officer)
     page = officer.get(reverse("payments:runs"))
     assert page.status_code == 200 and "2025-10" in page.content.decode() or page.status_code == 200
     bad = officer.post(reverse("payments:runs"), {"county": COUNTY, "month": "10/2025"})
@@ -38,10 +31,10 @@ def test_officer_generates_leader_approves_officer_exports(client, payroll, sett
     page = officer.get(response.url).content.decode()
     assert "¥2,170.00" in page and "¥100.00" in page
     assert officer.post(reverse("payments:approve", args=[run.pk])).status_code == 403
-    leader = _login(client, p.posts.county_leader)
+    leader = force_login(client, p.posts.county_leader)
     leader.post(reverse("payments:approve", args=[run.pk]))
     assert PayrollRun.objects.get().status == "approved"
-    officer = _login(client, p.posts.officer)
+    officer = force_login(client, p.posts.officer)
     officer.post(reverse("payments:export", args=[run.pk]))
     run.refresh_from_db()
     assert run.status == "exported"
@@ -62,7 +55,7 @@ def test_returns_upload_shows_the_bad_rows(client, payroll, settings, tmp_path):
     run = services.generate_payroll_run(actor=p.posts.officer, county_code=COUNTY, month="2025-10")
     services.approve_payroll_run(actor=p.posts.county_leader, run_id=run.pk)
     services.export_bank_files(actor=p.posts.officer, run_id=run.pk)
-    officer = _login(client, p.posts.officer)
+    officer = force_login(client, p.posts.officer)
     upload = SimpleUploadedFile("r.csv", b"reference,amount,result,reason\nNOPE,1.00,paid,\n", content_type="text/csv")
     response = officer.post(reverse("payments:returns", args=[run.pk]), {"file": upload}, follow=True)
     body = response.content.decode()
@@ -75,20 +68,20 @@ def test_denials_wrong_role_and_other_county(client, payroll, make_actor):
 
     p = payroll
     run = services.generate_payroll_run(actor=p.posts.officer, county_code=COUNTY, month="2025-10")
-    grid = _login(client, p.posts.grid)
+    grid = force_login(client, p.posts.grid)
     assert grid.get(reverse("payments:runs")).status_code == 403
     assert grid.get(reverse("payments:run", args=[run.pk])).status_code == 403
-    inspector = _login(client, p.posts.inspector)
+    inspector = force_login(client, p.posts.inspector)
     assert inspector.get(reverse("payments:run", args=[run.pk])).status_code == 200
     assert inspector.post(reverse("payments:approve", args=[run.pk])).status_code == 403
     assert inspector.post(reverse("payments:runs"), {"county": COUNTY, "month": "2025-11"}).status_code == 403
     Area.objects.create(code="130124", name="栾城区", level="county", parent_id="1301")
-    other = _login(client, make_actor("county_leader", "130124"))
+    other = force_login(client, make_actor("county_leader", "130124"))
     assert other.get(reverse("payments:run", args=[run.pk])).status_code == 404
     assert other.post(reverse("payments:approve", args=[run.pk])).status_code == 404
     assert other.get(reverse("payments:enrollment", args=[p.base.pk])).status_code == 404
     # A town worker of another town sees the run but none of this town's payments.
-    town = _login(client, p.posts.other_worker)
+    town = force_login(client, p.posts.other_worker)
     page = town.get(reverse("payments:run", args=[run.pk])).content.decode()
     assert f"{run.code}-" not in page   # no payment rows (references) of another town
     assert town.get(reverse("payments:enrollment", args=[p.base.pk])).status_code == 404

@@ -20,13 +20,13 @@ from django.test import override_settings
 from django.urls import clear_url_caches, reverse
 
 from safetynet.payments import services as payments
-from tests.payments_helpers import *  # noqa: F401,F403
-from tests.payments_helpers import COUNTY, OTHER_TOWN, TOWN, make_poor_household, new_id, walk
+from tests.payments_helpers import make_poor_household, new_id, walk
+from tests.conftest import COUNTY, OTHER_TOWN, TOWN
 from tests.test_areas_views import BAD_FILE as BAD_DIVISIONS
 from tests.test_cases_views import PNG
 from tests.test_registry_import import HEADER as ROSTER_HEADER
 from tests.test_registry_import import xlsx
-from tests.test_verification_helpers import csv_bytes, import_rows
+from tests.verification_helpers import csv_bytes, import_rows
 
 OTHER_COUNTY = "130124"
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,}")

@@ -7,17 +7,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from safetynet.programs.demo import seed_demo_standards
 from safetynet.programs.models import Parameter
 
 COUNTY = "130123"
 TOWN = "130123100"
-
-
-@pytest.fixture
-def standards(county, system):
-    seed_demo_standards(actor=system, county_code=COUNTY)
-    return county
 
 
 @pytest.fixture

@@ -33,12 +33,6 @@ def english():
 
 
 @pytest.fixture
-def standards(county, system):
-    seed_demo_standards(actor=system, county_code=COUNTY)
-    return county
-
-
-@pytest.fixture
 def rural_village(county):
     return county.__class__.objects.filter(code__startswith=TOWN, level="village", urban_rural_class="220").order_by("code").first()
 

@@ -12,7 +12,6 @@ from safetynet.cases.errors import StepMissing, TransitionNotAllowed
 from safetynet.cases.models import Case
 from safetynet.core.errors import NotFound, PermissionDenied, ValidationError
 from safetynet.publicity.models import Notice, Objection
-from tests.cases_helpers import *  # noqa: F401,F403
 from tests.cases_helpers import investigators, walk
 
 

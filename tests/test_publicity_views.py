@@ -11,8 +11,7 @@ from django.urls import reverse
 from safetynet.cases.models import Case
 from safetynet.core.models import AuditEvent
 from safetynet.publicity.models import Objection
-from tests.cases_helpers import *  # noqa: F401,F403
-from tests.cases_helpers import make_poor_household, walk
+from tests.cases_helpers import walk
 
 
 @pytest.fixture

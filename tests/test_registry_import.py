@@ -8,31 +8,21 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from safetynet.core.errors import NotFound, PermissionDenied, ValidationError
 from safetynet.core.idnumbers import check_character
 from safetynet.core.models import AuditEvent
 from safetynet.registry.models import Household, Person
 from safetynet.registry.roster import import_roster
-from tests.conftest import OTHER_TOWN, TOWN
+from tests.conftest import OTHER_TOWN, TOWN, xlsx_file
 from tests.registry_helpers import head, make_household, new_id
 
 HEADER = ["户编号", "区划代码", "地址", "户籍性质", "姓名", "身份证号", "与户主关系", "残疾类别", "残疾等级", "重病", "劳动能力", "电话"]
 
 
 def xlsx(rows, header=HEADER, merge: str | None = None) -> io.BytesIO:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    if merge:
-        sheet.merge_cells(merge)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return buffer
+    return xlsx_file([header, *rows], merge=merge)
 
 
 def wrong_check(number: str) -> str:
@@ -43,11 +33,6 @@ def future_number() -> str:
     future = dt.date.today() + dt.timedelta(days=60)
     body = f"130123{future:%Y%m%d}135"
     return body + check_character(body)
-
-
-@pytest.fixture
-def worker(make_actor, county):
-    return make_actor("town_worker", TOWN)
 
 
 @pytest.fixture

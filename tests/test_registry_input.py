@@ -16,7 +16,7 @@ from safetynet.registry.models import Household, Person
 from safetynet.registry.roster import import_roster
 from tests.conftest import TOWN
 from tests.registry_helpers import head, make_household, new_id
-from tests.test_verification_helpers import xlsx_bytes
+from tests.verification_helpers import xlsx_bytes
 
 HEADER = ["户编号", "区划代码", "地址", "户籍性质", "姓名", "身份证号", "与户主关系"]
 FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
@@ -38,11 +38,6 @@ def superscript_wrong_check() -> str:
     number = new_id()
     wrong = next(c for c in "0123456789X" if c != check_character(number[:17]))
     return superscript(number[:17] + wrong)
-
-
-@pytest.fixture
-def worker(make_actor, county):
-    return make_actor("town_worker", TOWN)
 
 
 # --- roster import ------------------------------------------------------------------------

@@ -15,11 +15,6 @@ from tests.registry_helpers import head, make_household, new_id
 
 
 @pytest.fixture
-def worker(make_actor, county):
-    return make_actor("town_worker", TOWN)
-
-
-@pytest.fixture
 def households(worker, make_actor, village, other_village):
     mine = make_household(worker, village.code, address="正定镇常山路12号", members=[head("张建国")])
     add_member(actor=worker, household_id=mine.pk, name="张建华", id_number=new_id(sex="female"), relation_to_head="spouse")

@@ -16,11 +16,6 @@ from tests.registry_helpers import head, make_household, new_id
 
 
 @pytest.fixture
-def worker(make_actor, county):
-    return make_actor("town_worker", TOWN)
-
-
-@pytest.fixture
 def household(worker, village):
     return make_household(worker, village.code)
 

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.cases_helpers import *  # noqa: F401,F403
-from tests.test_verification_helpers import *  # noqa: F401,F403
+from tests.cases_helpers import make_poor_household, walk
+from tests.verification_helpers import import_rows
 
 
 @pytest.fixture

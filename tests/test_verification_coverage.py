@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 
 from safetynet.core.errors import ValidationError
-from tests.cases_helpers import *  # noqa: F401,F403
-from tests.test_verification_helpers import *  # noqa: F401,F403
+from tests.cases_helpers import walk
+from tests.verification_helpers import STRANGER_ID, import_other_datasets, import_rows
 
 ALL_CLEAR_EN = "No flag: what the departments report is within the limits."
 ALL_CLEAR_ZH = "无疑点：各部门报告的情况均在限额以内"

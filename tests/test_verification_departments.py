@@ -17,7 +17,7 @@ from safetynet.core.idnumbers import make_id_number
 from safetynet.verification import department_accounts as accounts
 from safetynet.verification.models import DepartmentAccount, Snapshot
 from tests.conftest import OTHER_TOWN, TOWN
-from tests.test_verification_helpers import *  # noqa: F401,F403
+from tests.verification_helpers import csv_bytes
 
 ID1 = make_id_number("130123", dt.date(1970, 3, 1), 1, "male")
 HEADER = ["id_number", "name", "bank", "balance", "as_of"]

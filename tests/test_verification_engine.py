@@ -11,7 +11,6 @@ import pytest
 from safetynet.verification import assessment as A
 from safetynet.verification.assessment import HouseholdTotals, MemberTotals, assess_household
 from tests.programs_helpers import born, dibao_params
-from tests.test_verification_helpers import *  # noqa: F401,F403
 
 ON = dt.date(2026, 11, 1)
 

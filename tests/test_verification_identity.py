@@ -4,13 +4,11 @@ officer confirms or rejects; confirmed links count in later runs (batch and onli
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from tests.conftest import OTHER_TOWN, TOWN
-from tests.test_verification_helpers import *  # noqa: F401,F403
 
 
 @pytest.fixture
@@ -190,8 +188,6 @@ def test_confirming_one_person_rejects_the_records_other_proposals(proposal, off
 
 
 def test_proposal_pages(proposal, client_for, client):
-    from django.contrib.auth import get_user_model
-
     page = client_for("county_officer", "130123")
     response = page.get("/verification/identity/")
     assert response.status_code == 200

@@ -11,7 +11,7 @@ from safetynet.core.idnumbers import make_id_number
 from safetynet.verification.errors import SnapshotRejected, WrongDepartment
 from safetynet.verification.models import Snapshot
 from safetynet.verification.services import import_snapshot, register_department_account
-from tests.test_verification_helpers import *  # noqa: F401,F403
+from tests.verification_helpers import csv_bytes, parquet_bytes, xlsx_bytes
 
 ID1 = make_id_number("130123", dt.date(1970, 3, 1), 1, "male")
 ID2 = make_id_number("130123", dt.date(1980, 6, 1), 2, "female")

@@ -10,28 +10,8 @@ import pytest
 
 from safetynet.core.errors import NotFound, PermissionDenied
 from safetynet.verification.errors import AuthorizationMissing
-from tests.cases_helpers import *  # noqa: F401,F403
-from tests.test_verification_helpers import *  # noqa: F401,F403
-
-
-@pytest.fixture
-def world(vdata, posts, standards, clock, poor_household):
-    """The poor household of cases_helpers (declared wages ¥900 for the head) and departments
-    that found those wages, plus a car registered to the spouse."""
-    from safetynet.registry.models import Person
-
-    head = Person.objects.get(pk=poor_household.head_id)
-    spouse = Person.objects.filter(household=poor_household, relation_to_head="spouse").get()
-    today = dt.date.today()
-    import_rows(posts.officer, "hrss_wages", [
-        {"id_number": head.id_number, "employer": "正定县建筑公司", "month": m, "gross_wage": Decimal("1100"), "net_wage": Decimal("900")}
-        for m in months_before(today)])
-    import_rows(posts.officer, "vehicles", [{"id_number": spouse.id_number, "plate": "冀A9Z123", "vehicle_type": "car",
-                                             "registered_on": dt.date(2020, 5, 1)}])
-    import_rows(posts.officer, "deposits", [{"id_number": head.id_number, "bank": "中国银行", "balance": Decimal("3000"),
-                                             "as_of": today}])
-    import_other_datasets(posts.officer)   # every dataset there and fresh: the report is complete
-    return {"household": poor_household, "head": head, "spouse": spouse}
+from tests.cases_helpers import make_poor_household, walk
+from tests.conftest import OTHER_TOWN
 
 
 def waiting_case(posts, household, clock):
@@ -39,13 +19,13 @@ def waiting_case(posts, household, clock):
 
 
 @pytest.mark.django_db
-def test_report_is_filed_on_the_waiting_case(world, posts, clock):
+def test_report_is_filed_on_the_waiting_case(found_household, posts, clock):
     from safetynet.cases.models import Case, VerificationReport
     from safetynet.core.models import AuditEvent
     from safetynet.verification.services import verify_household
 
-    case = waiting_case(posts, world["household"], clock)
-    report = verify_household(actor=posts.officer, household_id=world["household"].pk, case_id=case.pk)
+    case = waiting_case(posts, found_household["household"], clock)
+    report = verify_household(actor=posts.officer, household_id=found_household["household"].pk, case_id=case.pk)
     result = report.result
     assert result.flags == ["vehicle"]
     assert result.counted_income == Decimal("900.00") and result.financial_assets == Decimal("3000.00")
@@ -53,7 +33,7 @@ def test_report_is_filed_on_the_waiting_case(world, posts, clock):
     items = {(f["source"], f["item"]) for f in report.findings}
     assert items == {("hrss_wages", "wages"), ("vehicles", "vehicle"), ("deposits", "deposit")}
     car = next(f for f in report.findings if f["item"] == "vehicle")
-    assert car["person_id"] == world["spouse"].pk and car["subject"] == "冀A9Z123" and car["snapshot_taken_on"] == dt.date.today()
+    assert car["person_id"] == found_household["spouse"].pk and car["subject"] == "冀A9Z123" and car["snapshot_taken_on"] == dt.date.today()
 
     case = Case.objects.get(pk=case.pk)
     assert case.status == "verified"
@@ -66,44 +46,44 @@ def test_report_is_filed_on_the_waiting_case(world, posts, clock):
 
 
 @pytest.mark.django_db
-def test_the_town_opinion_then_sees_the_verified_car(world, posts, clock):
+def test_the_town_opinion_then_sees_the_verified_car(found_household, posts, clock):
     from safetynet.cases import services as cases
     from safetynet.verification.services import verify_household
 
-    case = waiting_case(posts, world["household"], clock)
-    verify_household(actor=posts.officer, household_id=world["household"].pk, case_id=case.pk)
+    case = waiting_case(posts, found_household["household"], clock)
+    verify_household(actor=posts.officer, household_id=found_household["household"].pk, case_id=case.pk)
     case = cases.give_town_opinion(actor=posts.worker, case_id=case.pk)
     assert case.proposed_eligible is False
     assert any("motor vehicles" in reason for reason in case.outcome["reasons"])
 
 
 @pytest.mark.django_db
-def test_authorization_must_exist_before_a_report(world, posts, clock):
+def test_authorization_must_exist_before_a_report(found_household, posts, clock):
     from safetynet.cases import services as cases
     from safetynet.verification.models import VerificationRun
     from safetynet.verification.services import verify_household
 
     with pytest.raises(AuthorizationMissing) as caught:
-        verify_household(actor=posts.officer, household_id=world["household"].pk)   # no application at all
+        verify_household(actor=posts.officer, household_id=found_household["household"].pk)   # no application at all
     assert caught.value.code == "authorization_missing" and caught.value.field == "authorization"
-    applied = cases.apply_for_assistance(actor=posts.worker, program_code="dibao", household_id=world["household"].pk,
-                                         applicant_id=world["household"].head_id, channel="walk_in")
+    applied = cases.apply_for_assistance(actor=posts.worker, program_code="dibao", household_id=found_household["household"].pk,
+                                         applicant_id=found_household["household"].head_id, channel="walk_in")
     with pytest.raises(AuthorizationMissing):
-        verify_household(actor=posts.officer, household_id=world["household"].pk, case_id=applied.pk)
+        verify_household(actor=posts.officer, household_id=found_household["household"].pk, case_id=applied.pk)
     assert not VerificationRun.objects.exists()
     cases.accept_application(actor=posts.worker, case_id=applied.pk)   # the applicant signs
-    report = verify_household(actor=posts.officer, household_id=world["household"].pk)
+    report = verify_household(actor=posts.officer, household_id=found_household["household"].pk)
     assert report.case_report_id is None and report.result.flags == ["vehicle"]
 
 
 @pytest.mark.django_db
-def test_only_county_officers_and_the_service_in_their_area(world, posts, clock, make_actor):
+def test_only_county_officers_and_the_service_in_their_area(found_household, posts, clock, make_actor):
     from safetynet.cases.errors import TransitionNotAllowed
     from safetynet.verification.models import VerificationRun
     from safetynet.verification.services import verification_service_actor, verify_household
 
-    case = waiting_case(posts, world["household"], clock)
-    household_id = world["household"].pk
+    case = waiting_case(posts, found_household["household"], clock)
+    household_id = found_household["household"].pk
     for actor in (posts.worker, posts.leader, posts.county_leader, posts.inspector, posts.cadre):
         with pytest.raises(PermissionDenied):
             verify_household(actor=actor, household_id=household_id, case_id=case.pk)
@@ -118,11 +98,11 @@ def test_only_county_officers_and_the_service_in_their_area(world, posts, clock,
 
 
 @pytest.mark.django_db
-def test_api_verify_household(world, posts, clock, client):
+def test_api_verify_household(found_household, posts, clock, client):
     from django.contrib.auth import get_user_model
 
-    case = waiting_case(posts, world["household"], clock)
-    url = f"/api/v1/verification/households/{world['household'].pk}/verify"
+    case = waiting_case(posts, found_household["household"], clock)
+    url = f"/api/v1/verification/households/{found_household['household'].pk}/verify"
     client.force_login(get_user_model().objects.get(pk=posts.worker.user_id))
     denied = client.post(url, {"case_id": case.pk}, content_type="application/json")
     assert denied.status_code == 403
@@ -136,12 +116,12 @@ def test_api_verify_household(world, posts, clock, client):
 
 
 @pytest.mark.django_db
-def test_batch_of_cases_waiting_files_each_report(world, posts, clock):
+def test_batch_of_cases_waiting_files_each_report(found_household, posts, clock):
     from safetynet.cases.models import Case
     from safetynet.verification.services import run_verification
 
-    case = waiting_case(posts, world["household"], clock)
-    other = waiting_case(posts, make_poor_household(posts.worker, world["household"].area_id), clock)
+    case = waiting_case(posts, found_household["household"], clock)
+    other = waiting_case(posts, make_poor_household(posts.worker, found_household["household"].area_id), clock)
     run = run_verification(actor=posts.officer, kind="cases", area_code=posts.officer.area_code)
     assert run.status == "done" and run.households_done == 2 and run.findings_storage == "database"
     assert set(run.notes["attached"]) == {str(case.pk), str(other.pk)} and run.notes["attach_errors"] == {}
@@ -157,12 +137,12 @@ def test_batch_of_cases_waiting_files_each_report(world, posts, clock):
 
 
 @pytest.mark.django_db
-def test_batch_of_enrollments_due_for_recheck(world, posts, clock):
+def test_batch_of_enrollments_due_for_recheck(found_household, posts, clock):
     from safetynet.payments.models import Enrollment
     from safetynet.verification.models import HouseholdResult
     from safetynet.verification.services import run_verification, verification_service_actor
 
-    other = make_poor_household(posts.worker, world["household"].area_id)
+    other = make_poor_household(posts.worker, found_household["household"].area_id)
     walk(posts, other, clock, to="confirmed")
     Enrollment.objects.update(next_recheck_date=dt.date.today())
     run = run_verification(actor=verification_service_actor(), kind="due", area_code="130123")

@@ -6,34 +6,19 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import subprocess
-from decimal import Decimal
 
 import pytest
 
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied
-from tests.cases_helpers import *  # noqa: F401,F403
-from tests.test_verification_helpers import *  # noqa: F401,F403
+from tests.cases_helpers import walk
+from tests.conftest import OTHER_TOWN, TOWN
 
 
 @pytest.fixture
-def world(vdata, posts, standards, clock, poor_household):
-    """The poor household (declared wages ¥900 for the head) and departments that found those
-    wages, a car registered to the spouse and a deposit; its case waits for verification."""
-    from safetynet.registry.models import Person
-
-    head = Person.objects.get(pk=poor_household.head_id)
-    spouse = Person.objects.filter(household=poor_household, relation_to_head="spouse").get()
-    today = dt.date.today()
-    import_rows(posts.officer, "hrss_wages", [
-        {"id_number": head.id_number, "employer": "正定县建筑公司", "month": m, "gross_wage": Decimal("1100"), "net_wage": Decimal("900")}
-        for m in months_before(today)])
-    import_rows(posts.officer, "vehicles", [{"id_number": spouse.id_number, "plate": "冀A9Z123", "vehicle_type": "car",
-                                             "registered_on": dt.date(2020, 5, 1)}])
-    import_rows(posts.officer, "deposits", [{"id_number": head.id_number, "bank": "中国银行", "balance": Decimal("3000"),
-                                             "as_of": today}])
-    import_other_datasets(posts.officer)   # every dataset there and fresh: the report is complete
-    case = walk(posts, poor_household, clock, to="surveyed")
-    return {"household": poor_household, "head": head, "spouse": spouse, "case": case}
+def world(found_household, posts, clock):
+    """The household the departments found things about (verification_helpers.found_household);
+    its case waits for verification."""
+    return {**found_household, "case": walk(posts, found_household["household"], clock, to="surveyed")}
 
 
 @pytest.fixture

@@ -12,16 +12,6 @@ from tests.cases_helpers import new_id
 from tests.conftest import OTHER_TOWN, TOWN
 
 
-@pytest.fixture
-def officer(make_actor, county):
-    return make_actor("county_officer", county.code)
-
-
-@pytest.fixture
-def worker(make_actor, county):
-    return make_actor("town_worker", TOWN)
-
-
 def test_register_a_town_staff_member_with_a_login(officer, worker):
     number = new_id()
     identity = register_staff_identity(actor=officer, name="刘干事", id_number=number, area_code=TOWN, kind="town_staff",

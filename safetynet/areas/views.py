@@ -12,11 +12,11 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from safetynet.core import importreports, jobpages
@@ -29,6 +29,8 @@ from .forms import AreaNameForm, AreaSearchForm, DivisionImportForm
 from .models import Level
 
 PAGE_SIZE = 50
+IMPORT_COUNTS = (("added", "added", _l("Added")), ("renamed", "renamed", _l("Renamed")),
+                 ("reclassified", "reclassified", _l("Class changed")), ("unchanged", "unchanged", _l("Unchanged")))
 
 
 _actor = acting_post
@@ -228,10 +230,9 @@ def import_job_progress(request, job_id: str):
 @login_required
 @require_GET
 def import_report(request, report_id: str):
-    report = importreports.load_report("areas", report_id, actor=_actor(request, "areas.import"))
-    page = Paginator(report["errors"], PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "areas/import_report.html", {
-        "report": report, "counts": report["counts"], "page": page, "report_id": report_id,
+        **importreports.report_page(request, "areas", report_id, actor=_actor(request, "areas.import"),
+                                    cards=IMPORT_COUNTS, error_sheet="areas:import_error_sheet", with_file=True),
         "form": DivisionImportForm(),
     })
 

@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _l
 
 from safetynet.core.workdays import add_working_days
+from safetynet.registry.models import income_counts
 
 from .snapshots import living_members
 
@@ -235,7 +236,7 @@ def recheck_months(program_code: str, snapshot: dict, on_date: dt.date) -> int:
         if 18 <= age < 60 and m.get("work_ability") in ("full", "partial"):
             able = True
             break
-    counted = [i for i in snapshot.get("income", []) if not i["category"].startswith("excluded_")]
+    counted = [i for i in snapshot.get("income", []) if income_counts(i["category"])]
     unstable = not counted or any(i["category"] in ("wages", "business") for i in counted)
     return RECHECK_MONTHS_UNSTABLE if able and unstable else RECHECK_MONTHS_STABLE
 

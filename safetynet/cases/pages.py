@@ -22,7 +22,7 @@ from safetynet.core.money import format_yuan
 from safetynet.core.scoping import Actor
 from safetynet.programs.facts import texts_in
 from safetynet.programs.rules import age_on
-from safetynet.registry.models import DisabilityType, IncomeCategory, RelationToHead, WorkAbility
+from safetynet.registry.models import DisabilityType, IncomeCategory, RelationToHead, WorkAbility, income_counts
 
 from . import selectors
 from .models import Case, DecisionOutcome, Status, SupporterRelation, TemporaryKind
@@ -175,7 +175,7 @@ def member_rows(case: Case, on: dt.date) -> list[dict]:
 def income_rows(case: Case) -> list[dict]:
     names = {m["person_id"]: m.get("name", "") for m in case.snapshot.get("members", [])}
     return [{"member": names.get(i.get("person_id"), ""), "category": _choice_label(IncomeCategory, i.get("category")),
-             "amount": yuan(i.get("monthly_amount")), "excluded": str(i.get("category", "")).startswith("excluded_")}
+             "amount": yuan(i.get("monthly_amount")), "excluded": not income_counts(i.get("category", ""))}
             for i in case.snapshot.get("income", [])]
 
 

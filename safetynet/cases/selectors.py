@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
@@ -18,6 +17,7 @@ from django.db.models.functions import Substr
 from django.utils.translation import gettext
 
 from safetynet.areas.models import Area
+from safetynet.core.pagination import numbered_page
 from safetynet.core.scoping import Actor, get_in_scope, in_scope
 from safetynet.publicity.models import Notice, Objection
 
@@ -206,17 +206,16 @@ def queue_for(actor: Actor, *, page: int = 1, page_size: int = 25, program: str 
         qs = qs.filter(next_action=step)
     counts = _queue_counts(qs, today)
     page_size = max(1, min(int(page_size), 200))
-    pages = max(1, math.ceil(counts["total"] / page_size))
-    page = max(1, min(int(page), pages))
-    rows = (qs.order_by(F("next_due").asc(nulls_last=True), "id")
-            .values("id", "program_id", "path", "status", "next_action", "next_due", "case_due", "applicant__name",
-                    "area_id", "area__name", "is_close_relative", "version")[(page - 1) * page_size: page * page_size])
+    rows = numbered_page(qs.order_by(F("next_due").asc(nulls_last=True), "id")
+                         .values("id", "program_id", "path", "status", "next_action", "next_due", "case_due",
+                                 "applicant__name", "area_id", "area__name", "is_close_relative", "version"),
+                         page, page_size, total=counts["total"])
     return Queue(
         rows=[QueueRow(id=r["id"], program=r["program_id"], path=r["path"], status=r["status"], next_action=r["next_action"],
                        next_due=r["next_due"], case_due=r["case_due"], applicant_name=r["applicant__name"],
                        area_code=r["area_id"], area_name=r["area__name"], is_close_relative=r["is_close_relative"],
                        urgency=_urgency(r["next_due"], today), version=r["version"]) for r in rows],
-        total=counts["total"], overdue=counts["overdue"], due_today=counts["due_today"], page=page, pages=pages,
+        total=counts["total"], overdue=counts["overdue"], due_today=counts["due_today"], page=rows.number, pages=rows.pages,
         page_size=page_size, today=today, counts_by_action=by_action)
 
 

@@ -45,6 +45,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safetynet.core.audit import record_event
+from safetynet.core.dates import parse_date
 from safetynet.core.errors import Conflict, NotFound, SafetyNetError, ValidationError
 from safetynet.core.money import parse_money, to_money
 from safetynet.core.scoping import Actor, get_in_scope
@@ -301,20 +302,9 @@ def _amount(value, field: str, *, required: bool = True) -> Decimal | None:
     return amount
 
 
-def _date(value, field: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip()[:10])
-    except (TypeError, ValueError):
-        raise ValidationError(_("%(value)s is not a date (YYYY-MM-DD).") % {"value": value}, field=field)
-
-
 def _past_date(value, field: str, case: Case) -> dt.date:
     """A date something happened: not in the future, not before the application."""
-    day = _date(value if value not in (None, "") else clocks.today(), field)
+    day = parse_date(value if value not in (None, "") else clocks.today(), field=field, required=True, code="invalid")
     if day > clocks.today():
         raise ValidationError(_("The date cannot be in the future."), field=field)
     if day < case.applied_on:
@@ -941,7 +931,7 @@ def publish_notice(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, s
     the surname plus one character, the number of members and the proposed amount (§7)."""
     check_transition(case, "publish_notice", actor)
     today = clocks.today()
-    starts_on = _date(starts_on, "starts_on") if starts_on not in (None, "") else today
+    starts_on = parse_date(starts_on, field="starts_on", required=True, code="invalid") if starts_on not in (None, "") else today
     if starts_on < today:
         raise ValidationError(_("A notice cannot start in the past."), field="starts_on")
     if starts_on > today + dt.timedelta(days=7):

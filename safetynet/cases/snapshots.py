@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from safetynet.core.statements import Prepared, rows_by_key
 from safetynet.programs.facts import AssetFacts, HouseholdFacts, MemberFacts
-from safetynet.registry.models import FINANCIAL_ASSETS, Asset, AssetCategory, Household, IncomeItem, Person
+from safetynet.registry.models import FINANCIAL_ASSETS, Asset, AssetCategory, Household, IncomeItem, Person, income_counts
 
 SNAPSHOT_VERSION = 1
 MEMBER_FIELDS = ("id", "name", "id_number", "sex", "birth_date", "relation_to_head", "disability_type",
@@ -112,11 +112,6 @@ def living_members(snapshot: dict) -> list[dict]:
     return [m for m in snapshot.get("members", []) if not m.get("is_deceased")]
 
 
-def _is_excluded(category: str) -> bool:
-    """Income kinds MLG-2021 art. 13 does not count (registry.IncomeCategory `excluded_*`)."""
-    return category.startswith("excluded_")
-
-
 def facts_from_snapshot(snapshot: dict, on_date: dt.date, *, findings: dict | None = None,
                         covered_person_id: int | None = None) -> HouseholdFacts:
     """Facts for the rule functions from a snapshot, on `on_date` (ages are counted to it).
@@ -147,7 +142,7 @@ def facts_from_snapshot(snapshot: dict, on_date: dt.date, *, findings: dict | No
         if pid is None:
             continue
         amount = Decimal(str(item.get("monthly_amount") or "0"))
-        (excluded if _is_excluded(item.get("category", "")) else counted)[pid] += amount
+        (counted if income_counts(item.get("category", "")) else excluded)[pid] += amount
     member_facts = tuple(
         MemberFacts(
             birth_date=dt.date.fromisoformat(m["birth_date"]),
@@ -205,6 +200,7 @@ def member_name(snapshot: dict, person_id: int) -> str:
     return ""
 
 
-def household_income_total(snapshot: dict) -> Decimal:
-    return sum((Decimal(i["monthly_amount"]) for i in snapshot.get("income", []) if not _is_excluded(i["category"])), Decimal("0"))
+def counted_income_total(income: list[dict]) -> Decimal:
+    """The counted monthly income of snapshot-shaped income rows (MLG-2021 art. 13)."""
+    return sum((Decimal(i["monthly_amount"]) for i in income if income_counts(i["category"])), Decimal("0"))
 

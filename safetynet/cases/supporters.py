@@ -29,6 +29,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from safetynet.core.audit import record_event
+from safetynet.core.dates import parse_date
 from safetynet.core.errors import Conflict, NotFound, ValidationError
 from safetynet.core.idnumbers import parse_id_number
 from safetynet.core.text import clean_text
@@ -172,7 +173,7 @@ def _clean(case: Case, data: dict) -> dict:
     if id_number:
         resident = parse_id_number(id_number, field="id_number")
         id_number = resident.number
-        if birth not in (None, "") and _as_date(birth) != resident.birth_date:
+        if birth not in (None, "") and _birth_date(birth) != resident.birth_date:
             raise ValidationError(_("The birth date does not agree with the ID number (%(d)s).")
                                   % {"d": resident.birth_date.isoformat()}, field="birth_date")
         birth = resident.birth_date
@@ -182,7 +183,7 @@ def _clean(case: Case, data: dict) -> dict:
         if id_number in covered:
             raise ValidationError(_("The person to support cannot be his own supporter."), field="id_number")
     elif birth not in (None, ""):
-        birth = _as_date(birth)
+        birth = _birth_date(birth)
         if birth > clocks.today():
             raise ValidationError(_("The date cannot be in the future."), field="birth_date")
     else:
@@ -209,13 +210,8 @@ def _clean(case: Case, data: dict) -> dict:
             "disability_type": disability_type, "disability_grade": grade, "note": note}
 
 
-def _as_date(value) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip()[:10])
-    except ValueError:
-        raise ValidationError(_("%(value)s is not a date (YYYY-MM-DD).") % {"value": value}, field="birth_date")
+def _birth_date(value) -> dt.date:
+    return parse_date(value, field="birth_date", required=True, code="invalid")
 
 
 def _open_case(actor: Actor, case_id) -> Case:

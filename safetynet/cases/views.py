@@ -9,8 +9,6 @@ failed submit re-renders the case page with the form as typed and the error next
 """
 from __future__ import annotations
 
-import math
-from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -22,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied, SafetyNetError, ValidationError
 from safetynet.core.masking import mask_id_number
+from safetynet.core.pagination import numbered_page, page_number
 from safetynet.core.money import format_yuan
 from safetynet.core.decorators import post_view
 from safetynet.core.privatefiles import answer_file, download_view
@@ -30,6 +29,7 @@ from safetynet.workforce.selectors import investigator_choices
 
 from . import batch, clocks, letters, pages, selectors, services, supporters, workflow
 from .forms import ApplicationForm, DocumentForm, IncomeRowFormSet, OpinionForm, SupporterForm, SurveyForm
+from .snapshots import counted_income_total
 from .models import Attachment, Case, Status, SupporterInability
 from .steps import STEPS
 
@@ -40,13 +40,6 @@ LIST_PAGE_SIZE = 50
 def case_view(permission: str = selectors.VIEW):
     """Login, an acting post holding `permission` (core/decorators.py)."""
     return post_view(permission)
-
-
-def _page_number(request) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
 
 
 def _program_filter(request) -> str:
@@ -65,7 +58,7 @@ def queue(request, actor):
     program = _program_filter(request)
     step = request.GET.get("step") or ""
     step = step if step in workflow.ACTIONS else ""
-    q = selectors.queue_for(actor, page=_page_number(request), page_size=PAGE_SIZE, program=program or None,
+    q = selectors.queue_for(actor, page=page_number(request.GET.get("page")), page_size=PAGE_SIZE, program=program or None,
                             step=step or None)
     offered = batch.batch_actions_for(actor)
     on_page = {row.next_action for row in q.rows}
@@ -136,19 +129,16 @@ def case_list(request, actor):
         qs = qs.filter(is_open=True)
     elif state == "closed":
         qs = qs.filter(is_open=False)
-    total = qs.count()
-    pages_count = max(1, math.ceil(total / LIST_PAGE_SIZE))
-    page = min(_page_number(request), pages_count)
-    rows = (qs.order_by("-id").values("id", "program_id", "status", "next_action", "next_due", "applicant__name", "area__name",
-                                      "applied_on", "is_close_relative")
-            [(page - 1) * LIST_PAGE_SIZE: page * LIST_PAGE_SIZE])
+    page = numbered_page(qs.order_by("-id").values("id", "program_id", "status", "next_action", "next_due", "applicant__name",
+                                                   "area__name", "applied_on", "is_close_relative"),
+                         request.GET.get("page"), LIST_PAGE_SIZE)
     today = clocks.today()
     return render(request, "cases/case_list.html", {
         "rows": [{**r, "program": pages.PROGRAM_SHORT.get(r["program_id"], r["program_id"]),
                   "status_label": pages.status_label(r["status"]), "status_css": pages.status_css(r["status"]),
                   "next_action_label": workflow.action_label(r["next_action"]) if r["next_action"] else "",
-                  "overdue": bool(r["next_due"] and r["next_due"] < today)} for r in rows],
-        "total": total, "page": page, "pages": pages_count, "program": program, "status": status, "state": state,
+                  "overdue": bool(r["next_due"] and r["next_due"] < today)} for r in page],
+        "total": page.total, "page": page.number, "pages": page.pages, "program": program, "status": status, "state": state,
         "programs": pages.PROGRAM_LABELS.items(), "statuses": Status.choices,
         "query_string": urlencode({k: v for k, v in (("program", program), ("status", status), ("state", state)) if v}),
     })
@@ -268,8 +258,7 @@ def _page_body(form, extra: dict) -> dict:
                 rows.append({"person_id": data.get("person"), "category": data["category"],
                              "monthly_amount": f"{data['monthly_amount']:.2f}", "description": ""})
         body["income"] = rows
-        body["total_monthly_income"] = sum((Decimal(r["monthly_amount"]) for r in rows
-                                            if not r["category"].startswith("excluded_")), Decimal("0"))
+        body["total_monthly_income"] = counted_income_total(rows)
     return body
 
 

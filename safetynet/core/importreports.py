@@ -1,6 +1,7 @@
 """Keeping an import's report (counts, bad rows) and its error sheet for the user who ran it,
 so an import page can redirect to its report (POST-redirect-GET) and offer the .xlsx of bad rows.
-One place for every import page (division codes, rosters, department files).
+One place for every import page (division codes, rosters, department files); the report pages
+are one template (templates/core/import_report.html) fed by `report_page`.
 
 The files are private (core/privatefiles.py): under `imports/` of the private root, named by a
 random id, and read back only by the user who ran the import while acting through a post whose
@@ -14,13 +15,16 @@ import time
 from pathlib import Path
 
 from django.http import FileResponse, Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from .pagination import numbered_page
 from .privatefiles import answer_file, private_root
 from .scoping import Actor
 from .tabular import write_error_sheet
 
 IMPORT_REPORT_DAYS = 7
+BAD_ROWS_PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REPORT_ID = re.compile(r"^[A-Za-z0-9_-]{20,40}$")
 
@@ -80,3 +84,16 @@ def answer_error_sheet(kind: str, report_id: str, *, actor: Actor, stem: str) ->
     _report, sheet = report_paths(kind, report_id)
     name = f"{Path(report.get('filename') or '').stem or stem}-errors.xlsx"
     return answer_file(sheet, filename=name, content_type=XLSX)
+
+
+def report_page(request, kind: str, report_id: str, *, actor: Actor, cards, error_sheet: str, with_file: bool = False) -> dict:
+    """The context of an import's report page (templates/core/import_report.html): the report,
+    if `actor` may read it; a card per count, `cards` being (count key, test id, label); the bad
+    rows a page at a time; the URL name of the error sheet; a File column where an import reads
+    several files (`with_file`)."""
+    report = load_report(kind, report_id, actor=actor)
+    counts = report["counts"]
+    return {"report": report, "counts": counts, "report_id": report_id, "with_file": with_file,
+            "cards": [{"label": label, "value": counts.get(key, ""), "testid": testid} for key, testid, label in cards],
+            "page": numbered_page(report["errors"], request.GET.get("page"), BAD_ROWS_PAGE_SIZE),
+            "error_sheet_url": reverse(error_sheet, args=[report_id])}

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from safetynet.areas.actors import SESSION_KEY, active_posts
 
 from . import services
+from .dates import parse_date
 from .errors import NotFound, PermissionDenied, SafetyNetError
 from .forms import CalendarDayForm
 from .models import CalendarDay
@@ -58,7 +59,7 @@ def calendar(request):
     if request.method == "POST":
         try:
             if "remove" in request.POST:
-                services.remove_calendar_day(actor=actor, date=dt.date.fromisoformat(request.POST["remove"]))
+                services.remove_calendar_day(actor=actor, date=parse_date(request.POST["remove"], field="date", required=True))
                 messages.success(request, _("The day follows the ordinary week again."))
                 return redirect(f"{request.path}?year={year}")
             if form.is_valid():

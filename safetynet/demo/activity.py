@@ -58,7 +58,7 @@ from safetynet.payments.models import Enrollment, Payment, PaymentStatus, Payrol
 from safetynet.programs import rules
 from safetynet.programs.selectors import dibao_parameters
 from safetynet.registry import services as registry
-from safetynet.registry.models import Household, IncomeItem, Person
+from safetynet.registry.models import EXCLUDED_INCOME, Household, IncomeItem, Person
 from safetynet.workforce.models import StaffKind
 from safetynet.workforce.services import register_staff_identity
 
@@ -282,7 +282,7 @@ class _Office:
         sizes = dict(Person.objects.filter(area__code__startswith=self.county, is_deceased=False)
                      .values("household_id").annotate(n=Count("id")).values_list("household_id", "n"))
         income = dict(IncomeItem.objects.filter(household__area__code__startswith=self.county)
-                      .exclude(category__startswith="excluded_").values("household_id")
+                      .exclude(category__in=EXCLUDED_INCOME).values("household_id")
                       .annotate(total=Sum("monthly_amount")).values_list("household_id", "total"))
         rows = list(Household.objects.filter(area__code__startswith=self.county, head__isnull=False)
                     .values_list("id", "registration_type", "area_id").order_by("id"))

@@ -22,6 +22,7 @@ from ninja import Field, File, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from safetynet.core.apischemas import InputSchema, PageQuery, refuse_unknown_form_fields, responses
+from safetynet.core.pagination import api_page
 from safetynet.core.privatefiles import answer_file
 from safetynet.core.tabular import OFFICE_CSV
 
@@ -278,11 +279,11 @@ def list_runs(request, filters: Query[RunFilter]):
         qs = qs.filter(status=filters.status)
     if filters.month:
         qs = qs.filter(month=services.parse_month(filters.month))
-    count = qs.count()
-    page = list(qs.order_by("-month", "area_id")[filters.offset:filters.offset + filters.limit])
-    figures = selectors.runs_figures(request.auth, page)
-    return {"count": count, "limit": filters.limit, "offset": filters.offset,
-            "items": [_run_out(r, figures[r.pk]) for r in page]}
+    def items(page: list) -> list:
+        figures = selectors.runs_figures(request.auth, page)
+        return [_run_out(r, figures[r.pk]) for r in page]
+
+    return api_page(qs.order_by("-month", "area_id"), offset=filters.offset, limit=filters.limit, items=items)
 
 
 @router.get("/runs/{run_id}", response=responses(RunDetailOut),
@@ -369,9 +370,7 @@ def list_enrollments(request, filters: Query[EnrollmentFilter]):
         qs = qs.filter(program_id=filters.program)
     if filters.household:
         qs = qs.filter(household_id=filters.household)
-    count = qs.count()
-    page = qs.order_by("-id")[filters.offset:filters.offset + filters.limit]
-    return {"count": count, "limit": filters.limit, "offset": filters.offset, "items": [_enrollment_out(e) for e in page]}
+    return api_page(qs.order_by("-id"), offset=filters.offset, limit=filters.limit, item=_enrollment_out)
 
 
 @router.get("/enrollments/{enrollment_id}", response=responses(EnrollmentDetailOut), summary="One enrollment")

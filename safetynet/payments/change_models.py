@@ -29,8 +29,6 @@ from django.utils.translation import gettext_lazy as _
 from safetynet.areas.models import Area
 from safetynet.registry.models import Household, Person
 
-PAID_TERM_STATUSES = ("active", "gradual_exit")
-
 
 class ChangeKind(models.TextChoices):
     OTHER = "other", _("change")

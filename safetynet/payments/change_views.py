@@ -9,7 +9,6 @@ Proposals confirm and reject inline with htmx (the row is swapped).
 """
 from __future__ import annotations
 
-import math
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -27,7 +26,7 @@ from safetynet.workforce.selectors import investigator_choices
 from . import change_selectors as selectors
 from . import decisions, overpayments, rechecks, triggers
 from .change_models import RecheckOutcome, RecoveryMethod, ReportKind
-from .views import payments_view
+from .views import page_of, payments_view
 
 PAGE_SIZE = 50
 
@@ -37,16 +36,6 @@ def _decision_choices():
 
     return [("amount", _l("amount change (re-assessed by the rule)")), ("suspension", _l("suspension")),
             ("resumption", _l("resumption")), ("gradual_exit", _l("gradual exit")), ("ending", _l("ending"))]
-
-
-def _page(request, queryset):
-    total = queryset.count()
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    try:
-        page = min(pages, max(1, int(request.GET.get("page", "1"))))
-    except ValueError:
-        page = 1
-    return list(queryset[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]), page, pages, total
 
 
 def _attempt(request, action):
@@ -83,7 +72,7 @@ def queue(request, actor):
                 return redirect("changes:queue")
     due = request.GET.get("due", "")
     due = due if due in ("overdue", "soon") else ""
-    rows, page, pages, total = _page(request, selectors.filter_due(selectors.rechecks_in_scope(actor), due, today))
+    rows, page, pages, total = page_of(request, selectors.filter_due(selectors.rechecks_in_scope(actor), due, today))
     return render(request, "payments/changes/queue.html", {
         "today": today, "rechecks": rows, "page": page, "pages": pages, "total": total, "due": due,
         "towns": selectors.recheck_queue_by_town(actor, today) if len(actor.area_code) <= 9 else [],
@@ -123,7 +112,7 @@ def _proposal_action(request, actor, action):
 @payments_view("payments.report_change")
 def report_list(request, actor):
     text = request.GET.get("q", "")
-    rows, page, pages, total = _page(request, selectors.reportable_enrollments(actor, text=text))
+    rows, page, pages, total = page_of(request, selectors.reportable_enrollments(actor, text=text))
     return render(request, "payments/changes/report_list.html",
                   {"rows": rows, "page": page, "pages": pages, "total": total, "q": text})
 

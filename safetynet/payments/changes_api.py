@@ -18,6 +18,7 @@ from pydantic import StringConstraints
 from safetynet.cases import clocks
 from safetynet.cases.api import Money
 from safetynet.core.apischemas import InputSchema, PageQuery, responses
+from safetynet.core.pagination import api_page
 
 from . import change_selectors as selectors
 from . import decisions, overpayments, rechecks, triggers
@@ -243,9 +244,7 @@ def list_rechecks(request, filters: Query[RecheckFilter]):
         qs = qs.filter(status="open", due_on__lt=today)
     elif filters.overdue is False:
         qs = qs.exclude(status="open", due_on__lt=today)
-    count = qs.count()
-    page = qs[filters.offset:filters.offset + filters.limit]
-    return {"count": count, "limit": filters.limit, "offset": filters.offset, "items": [_recheck(r, today) for r in page]}
+    return api_page(qs, offset=filters.offset, limit=filters.limit, item=lambda r: _recheck(r, today))
 
 
 @router.get("/rechecks/{recheck_id}", response=responses(RecheckOut), summary="One re-check")
@@ -363,9 +362,7 @@ class OverpaymentFilter(PageQuery):
 @router.get("/overpayments", response=responses(OverpaymentPage), summary="Overpayments in scope (default: outstanding)")
 def list_overpayments(request, filters: Query[OverpaymentFilter]):
     qs = selectors.overpayments_in_scope(request.auth, status=filters.status).prefetch_related("settlements")
-    count = qs.count()
-    items = [_overpayment(o) for o in qs[filters.offset:filters.offset + filters.limit]]
-    return {"count": count, "limit": filters.limit, "offset": filters.offset, "items": items}
+    return api_page(qs, offset=filters.offset, limit=filters.limit, item=_overpayment)
 
 
 class OverpaymentRecoveryIn(InputSchema):
@@ -407,9 +404,7 @@ class ChangeProposalFilter(PageQuery):
 @router.get("/proposals", response=responses(ChangeProposalPage), summary="Automatic changes in scope (default: waiting)")
 def list_proposals(request, filters: Query[ChangeProposalFilter]):
     qs = selectors.proposals_in_scope(request.auth, status=filters.status)
-    count = qs.count()
-    items = [_proposal(p) for p in qs[filters.offset:filters.offset + filters.limit]]
-    return {"count": count, "limit": filters.limit, "offset": filters.offset, "items": items}
+    return api_page(qs, offset=filters.offset, limit=filters.limit, item=_proposal)
 
 
 @router.post("/proposals/{proposal_id}/confirm", response=responses(ChangeProposalOut), summary="Confirm an automatic change")

@@ -22,20 +22,20 @@ from django.utils.translation import gettext as _
 
 from safetynet.cases import clocks
 from safetynet.core.audit import record_event
+from safetynet.core.dates import parse_month as core_parse_month
 from safetynet.core.errors import Conflict, NotFound, ValidationError
 from safetynet.core.money import parse_money
 from safetynet.core.scoping import Actor, get_in_scope
 
 from . import reassessment, schedule
 from .change_models import ChangeKind, EndingStatus, PendingEnding, WorkRefusalDeduction
-from .models import Enrollment, EnrollmentChange, EnrollmentStatus
+from .models import PAID_STATUSES, Enrollment, EnrollmentChange, EnrollmentStatus
 from .months import month_text, next_month, shift_month
 from .schedule import Segment
 
 DECIDE = "payments.decide"
 ACTIVE, SUSPENDED, GRADUAL_EXIT, ENDED = (EnrollmentStatus.ACTIVE, EnrollmentStatus.SUSPENDED,
                                           EnrollmentStatus.GRADUAL_EXIT, EnrollmentStatus.ENDED)
-PAID = (ACTIVE, GRADUAL_EXIT)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -60,12 +60,7 @@ def clean_reason(value, field: str = "reason") -> str:
 
 
 def parse_month(value, field: str = "effective_month") -> dt.date:
-    from .services import parse_month as parse
-
-    try:
-        return parse(value)
-    except ValidationError as error:
-        raise ValidationError(error.message, field=field)
+    return core_parse_month(value, field=field, required=True, code="invalid")
 
 
 def effective_month(enrollment: Enrollment, value, today: dt.date) -> dt.date:
@@ -146,7 +141,7 @@ def decide_amount(*, actor: Actor, enrollment: Enrollment, reason: str, month: d
                   recheck=None, care_level: str | None = None) -> Written:
     """Re-assess on `facts` with the parameters in force in `month`; the rule's amount holds from then."""
     _require_live(enrollment)
-    _require_status(enrollment, month, PAID + (SUSPENDED,),
+    _require_status(enrollment, month, PAID_STATUSES + (SUSPENDED,),
                     _("In %(month)s the enrollment is %(status)s: its amount cannot change then."))
     outcome = reassessment.assess(enrollment, facts, month, care_level=care_level)
     if not outcome.eligible:
@@ -164,7 +159,7 @@ def decide_amount(*, actor: Actor, enrollment: Enrollment, reason: str, month: d
 
 def decide_suspension(*, actor: Actor, enrollment: Enrollment, reason: str, month: dt.date, recheck=None) -> Written:
     _require_live(enrollment)
-    _status, amount = _require_status(enrollment, month, PAID,
+    _status, amount = _require_status(enrollment, month, PAID_STATUSES,
                                       _("In %(month)s the enrollment is %(status)s: only a paid enrollment is suspended."))
     return write_decision(actor=actor, enrollment=enrollment, kind=ChangeKind.SUSPENSION, reason=reason, month=month,
                           segments=[Segment(month, None, SUSPENDED, amount)], recheck=recheck)

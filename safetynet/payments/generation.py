@@ -44,12 +44,10 @@ import datetime as dt
 
 from django.db import connection
 
-from .models import Enrollment, EnrollmentTerm, Payment, PayrollRun, WorkRefusalDeduction
+from .models import PAID_STATUSES, Enrollment, EnrollmentTerm, Payment, PayrollRun, WorkRefusalDeduction
 from safetynet.registry.models import Household, Person
 
-PAID_STATUSES = ("active", "gradual_exit")
 CARRY_STATUSES = ("failed", "no_account")
-FROZEN = ("approved", "exported", "reconciled")
 
 # Written exactly as the partial unique index's condition, so SQLite can read that index.
 LIVE = "NOT (x.status = 'carried_over')"
@@ -84,14 +82,25 @@ def _deducted(e: str, month: str, t: dict) -> str:
             f"AND dd.from_month <= {month} AND dd.until_month > {month}), 0)")
 
 
+def _amount(e: str, term_amount: str, deducted: str) -> str:
+    """The month's amount: the term's (or, without terms, the enrollment's) less the deductions."""
+    return f"(COALESCE({term_amount}, {e}.monthly_amount) - {deducted})"
+
+
+def _is_due(status: str, amount: str) -> str:
+    """A month is paid when its status is a paid one (models.PAID_STATUSES) and its amount is above zero."""
+    return f"{status} IN ({', '.join(repr(str(s)) for s in PAID_STATUSES)}) AND {amount} > 0"
+
+
 def due_amount_sql(e: str, month: str) -> str:
     """What enrollment `{e}` is due for the month `month` (SQL expressions), per the rules above:
-    0 when the term (or, without terms, the enrollment) is not in a paid status."""
+    0 when the term (or, without terms, the enrollment) is not in a paid status. The regular and
+    arrears steps state the same rule over their joined rows (`_amount`, `_is_due`)."""
     t = _tables()
     term = f"FROM {t['term']} tt WHERE tt.enrollment_id = {e}.id AND {_covers('tt', month)}"
     status = f"COALESCE((SELECT tt.status {term}), {e}.status)"
-    amount = f"(COALESCE((SELECT tt.amount {term}), {e}.monthly_amount) - {_deducted(e, month, t)})"
-    return f"(CASE WHEN {status} IN ('active', 'gradual_exit') AND {amount} > 0 THEN {amount} ELSE 0 END)"
+    amount = _amount(e, f"(SELECT tt.amount {term})", _deducted(e, month, t))
+    return f"(CASE WHEN {_is_due(status, amount)} THEN {amount} ELSE 0 END)"
 
 
 def _payee_join(t: dict) -> str:
@@ -115,15 +124,14 @@ def insert_regular_payments(run: PayrollRun) -> int:
     county's size, not the province's (all counties pay the same month). The unique (month,
     enrollment) index still refuses any double payment whatever this reads."""
     t = _tables()
-    amount = "(COALESCE(t.amount, e.monthly_amount) - COALESCE(d.amount, 0))"
+    amount = _amount("e", "t.amount", "COALESCE(d.amount, 0)")
     sql = (
         f"INSERT INTO {t['payment']} ({_COLUMNS}) "
         f"SELECT %s, e.id, e.household_id, e.program_id, e.area_id, %s, 'regular', {amount}, e.bank_account, "
         f"COALESCE(p.name, ''), %s || CAST(e.id AS TEXT), "
         f"CASE WHEN e.bank_account = '' THEN 'no_account' ELSE 'pending' END, NULL, '' "
         f"FROM {t['enrollment']} e {_month_terms(t)} {_payee_join(t)} "
-        f"WHERE e.area_id LIKE %s AND COALESCE(t.status, e.status) IN ('active', 'gradual_exit') AND e.start_month <= %s "
-        f"AND {amount} > 0 "
+        f"WHERE e.area_id LIKE %s AND {_is_due('COALESCE(t.status, e.status)', amount)} AND e.start_month <= %s "
         f"AND e.id NOT IN (SELECT x.enrollment_id FROM {t['payment']} x WHERE x.run_id IN "
         f"(SELECT r.id FROM {t['run']} r WHERE r.area_id = %s AND r.month >= %s) AND x.month = %s AND {LIVE_BY_RUN})")
     month = run.month
@@ -161,7 +169,7 @@ def insert_arrears_payments(run: PayrollRun) -> int:
         f"JOIN {t['enrollment']} e ON e.id = t.enrollment_id AND e.start_month <= r.month "
         f"{_payee_join(t)} "
         f"WHERE r.area_id = %s AND r.month < %s AND r.id <> %s AND e.area_id LIKE %s "
-        f"AND t.status IN ('active', 'gradual_exit') AND {changed} > 0 AND {unpaid} "
+        f"AND {_is_due('t.status', changed)} AND {unpaid} "
         f"ON CONFLICT DO NOTHING")
     return _execute(sql, [run.pk, f"{run.code}-", run.area_id, run.month, run.pk, run.area_id, run.month, f"{run.area_id}%",
                           run.pk, f"{run.code}-", run.area_id, run.month, run.pk, f"{run.area_id}%"])

@@ -22,6 +22,8 @@ class EnrollmentStatus(models.TextChoices):
 
 
 LIVE_STATUSES = (EnrollmentStatus.ACTIVE, EnrollmentStatus.SUSPENDED, EnrollmentStatus.GRADUAL_EXIT)
+# The statuses (of an enrollment or of a term of its amount history) in which a month is paid.
+PAID_STATUSES = (EnrollmentStatus.ACTIVE, EnrollmentStatus.GRADUAL_EXIT)
 
 
 class Enrollment(models.Model):

@@ -22,6 +22,7 @@ from safetynet.areas.models import CODE_LENGTHS, Level, Post
 from safetynet.areas.roles import Role
 from safetynet.cases import clocks
 from safetynet.core.audit import record_event
+from safetynet.core.dates import parse_date
 from safetynet.core.errors import Conflict, NotFound, ValidationError
 from safetynet.core.scoping import Actor, get_in_scope
 
@@ -58,10 +59,7 @@ def _day(value, field: str, *, not_before: dt.date) -> dt.date:
     today = clocks.today()
     if value in (None, ""):
         return today
-    try:
-        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationError(_("Write the date as YYYY-MM-DD."), field=field)
+    day = parse_date(value, field=field, required=True, message=_("Write the date as YYYY-MM-DD."), code="invalid")
     if day > today:
         raise ValidationError(_("The date cannot be in the future."), field=field)
     if day < not_before:

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from safetynet.cases import clocks
 from safetynet.core.audit import record_event
+from safetynet.core.dates import parse_date
 from safetynet.core.errors import Conflict, NotFound, ValidationError
 from safetynet.core.scoping import Actor, get_in_scope
 from safetynet.core.workdays import add_working_days
@@ -119,10 +120,7 @@ def record_change_report(*, actor: Actor, enrollment_id: int, kind: str, descrip
 
 
 def _past_date(value, field: str, today: dt.date) -> dt.date:
-    try:
-        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationError(_("Write the date as YYYY-MM-DD."), field=field)
+    day = parse_date(value, field=field, required=True, message=_("Write the date as YYYY-MM-DD."), code="invalid")
     if day > today:
         raise ValidationError(_("The date cannot be in the future."), field=field)
     return day

@@ -273,11 +273,11 @@ def covered_incomes(households: list[int]) -> tuple[dict, dict]:
     """({household: {person or None: counted income}}, {household: head}) for households with an
     individually covered member: his own income is what counts (MLG-2021 art. 8), with the income
     tied to no living member when he is the one it falls to (cases.snapshots.facts_from_snapshot)."""
-    from safetynet.registry.models import Household, IncomeItem
+    from safetynet.registry.models import EXCLUDED_INCOME, Household, IncomeItem
 
     income: dict = {}
     for household_id, person_id, amount in (IncomeItem.objects.filter(household_id__in=households)
-                                            .exclude(category__in=simulation.EXCLUDED_INCOME)
+                                            .exclude(category__in=EXCLUDED_INCOME)
                                             .exclude(person__is_deceased=True)   # his income left with him
                                             .values_list("household_id", "person_id", "monthly_amount")):
         own = income.setdefault(household_id, {})

@@ -31,8 +31,8 @@ from django.utils.translation import gettext as _
 from safetynet.core.errors import Conflict
 
 from . import generation
-from .change_models import PAID_TERM_STATUSES, EnrollmentTerm, Overpayment
-from .models import Enrollment, EnrollmentChange, EnrollmentStatus, Payment, PayrollRun
+from .change_models import EnrollmentTerm, Overpayment
+from .models import PAID_STATUSES, Enrollment, EnrollmentChange, EnrollmentStatus, Payment, PayrollRun
 from .months import month_of, month_text
 
 ZERO = Decimal("0.00")
@@ -255,4 +255,4 @@ def default_effective_month(enrollment: Enrollment, today: dt.date | None = None
 
 
 def is_paid_status(status: str) -> bool:
-    return status in PAID_TERM_STATUSES
+    return status in PAID_STATUSES

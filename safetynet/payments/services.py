@@ -39,12 +39,8 @@ ProgressCallback = Callable[[str, int, int], None]
 
 
 def parse_month(value) -> dt.date:
-    """'YYYY-MM' (or a date) → the first day of that month (core.dates, which refuses year 0
-    and the like with a ValidationError instead of a ValueError)."""
-    month = core_parse_month(value, field="month")
-    if month is None:
-        raise ValidationError(_("Write the month as YYYY-MM, e.g. 2025-10."), field="month")
-    return month
+    """The payroll month: core.dates.parse_month, a month required."""
+    return core_parse_month(value, field="month", required=True)
 
 
 def export_directory(run: PayrollRun) -> Path:

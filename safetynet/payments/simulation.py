@@ -48,7 +48,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from safetynet.areas.models import Area, Level
-from safetynet.cases.snapshots import _is_excluded, asset_facts
+from safetynet.cases.snapshots import asset_facts
 from safetynet.core.audit import record_event
 from safetynet.core.errors import ValidationError
 from safetynet.core.scoping import Actor
@@ -56,7 +56,7 @@ from safetynet.programs import catalogue, rules
 from safetynet.programs.facts import AssetFacts, DibaoParameters, HouseholdFacts, MemberFacts
 from safetynet.programs.models import Parameter
 from safetynet.programs.selectors import parameters_for
-from safetynet.registry.models import Asset, Household, IncomeCategory, IncomeItem, Person
+from safetynet.registry.models import EXCLUDED_INCOME, Asset, Household, IncomeItem, Person
 
 from . import generation, services
 from .models import LIVE_STATUSES, Enrollment
@@ -73,7 +73,6 @@ KEYS = ("urban_standard", "rural_standard", "increment_ratio_elderly", "incremen
 CHUNK_HOUSEHOLDS = 50_000
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
-EXCLUDED_INCOME = tuple(c for c in IncomeCategory.values if _is_excluded(c))
 
 Progress = Callable[[int, int], None]
 

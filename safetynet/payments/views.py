@@ -7,7 +7,6 @@ domain errors are shown as a page message, with the form as typed.
 """
 from __future__ import annotations
 
-import math
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError, ValidationError
 from safetynet.core.decorators import post_view
+from safetynet.core.pagination import numbered_page
 from safetynet.core.privatefiles import answer_file, download_view
 from safetynet.core.tabular import OFFICE_CSV
 
@@ -34,14 +34,10 @@ def payments_view(permission: str = selectors.PAYMENTS_VIEW):
     return post_view(permission)
 
 
-def _page(request, queryset):
-    total = queryset.count()
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    try:
-        page = min(pages, max(1, int(request.GET.get("page", "1"))))
-    except ValueError:
-        page = 1
-    return list(queryset[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]), page, pages, total
+def page_of(request, queryset) -> tuple[list, int, int, int]:
+    """(rows, page, pages, total) of the page the query string asks for (core.pagination)."""
+    page = numbered_page(queryset, request.GET.get("page"), PAGE_SIZE)
+    return page.rows, page.number, page.pages, page.total
 
 
 @payments_view()
@@ -58,7 +54,7 @@ def run_list(request, actor):
             raise DjangoPermissionDenied(exc.message)
         except SafetyNetError as exc:
             error = exc
-    runs, page, pages, total = _page(request, selectors.runs_in_scope(actor))
+    runs, page, pages, total = page_of(request, selectors.runs_in_scope(actor))
     figures = selectors.runs_figures(actor, runs)
     rows = [{"run": run, "figures": figures[run.pk]} for run in runs]
     return render(request, "payments/run_list.html", {
@@ -71,7 +67,7 @@ def run_list(request, actor):
 @require_GET
 def run_detail(request, actor, run_id):
     run = selectors.get_run(actor, run_id)
-    payments, page, pages, total = _page(request, selectors.payments_in_scope(actor, run))
+    payments, page, pages, total = page_of(request, selectors.payments_in_scope(actor, run))
     is_county = actor.is_national or len(actor.area_code) <= 6
     figures = selectors.run_figures(actor, run)
     return render(request, "payments/run_detail.html", {
@@ -151,7 +147,7 @@ def run_file(request, actor, run_id, name):
 @require_GET
 def enrollment_detail(request, actor, enrollment_id):
     enrollment = selectors.payroll_enrollment(actor, enrollment_id)
-    payments, page, pages, total = _page(request, selectors.enrollment_payments(actor, enrollment))
+    payments, page, pages, total = page_of(request, selectors.enrollment_payments(actor, enrollment))
     return render(request, "payments/enrollment_detail.html", {
         "e": enrollment, "history": selectors.enrollment_history(actor, enrollment)[:100],
         "payments": payments, "page": page, "pages": pages, "total": total, "statuses": dict(PaymentStatus.choices)})

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from safetynet.areas.forms import AreaField, bind_area_fields
 from safetynet.areas.models import Level
+from safetynet.core.dates import parse_month
+from safetynet.core.errors import ValidationError
 
 from . import catalogue
 from .selfcheck import DISABILITY_TYPES
@@ -37,11 +39,9 @@ class SetParameterForm(forms.Form):
         self.fields["key"].choices = [(s.key, str(s.label)) for s in catalogue.specs_for(program)]
 
     def clean_effective_from(self) -> dt.date:
-        text = self.cleaned_data["effective_from"].strip()
         try:
-            year, month = text.split("-")
-            return dt.date(int(year), int(month), 1)
-        except ValueError:
+            return parse_month(self.cleaned_data["effective_from"], field="effective_from", required=True)
+        except ValidationError:
             raise forms.ValidationError(_("Give the month as YYYY-MM, e.g. 2026-12."))
 
 

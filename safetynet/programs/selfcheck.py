@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from safetynet.areas.models import Level
+from safetynet.core import dates
 from safetynet.core.errors import ValidationError
 from safetynet.core.money import parse_money
 
@@ -59,18 +60,9 @@ class SelfCheckAnswer:
 
 
 def parse_month(value, *, field: str = "month") -> dt.date:
-    """"YYYY-MM" (or a date) to the month's first day, 2000-2099."""
-    if isinstance(value, dt.date):
-        month = value.replace(day=1)
-    else:
-        text = str(value or "").strip()
-        try:
-            year, number = text.split("-")
-            if len(year) != 4 or len(number) != 2:
-                raise ValueError
-            month = dt.date(int(year), int(number), 1)
-        except ValueError:
-            raise ValidationError(_("Give the month as YYYY-MM, e.g. 2026-11."), field=field)
+    """The month to check (core.dates.parse_month: YYYY-MM, or a date), 2000-2099."""
+    month = dates.parse_month(value, field=field, required=True, message=_("Give the month as YYYY-MM, e.g. 2026-11."),
+                              code="invalid")
     if not EARLIEST_YEAR <= month.year <= LATEST_YEAR:
         raise ValidationError(_("Choose a month between %(first)d and %(last)d.") % {"first": EARLIEST_YEAR, "last": LATEST_YEAR},
                               field=field)
@@ -96,10 +88,8 @@ def _member(index: int, data: dict, month: dt.date) -> MemberFacts:
     prefix = f"members.{index}."
     birth = data.get("birth_date")
     if isinstance(birth, str):
-        try:
-            birth = dt.date.fromisoformat(birth)
-        except ValueError:
-            raise ValidationError(_("Give the birth date as YYYY-MM-DD."), field=prefix + "birth_date")
+        birth = dates.parse_date(birth, field=prefix + "birth_date", required=True,
+                           message=_("Give the birth date as YYYY-MM-DD."), code="invalid")
     if not isinstance(birth, dt.date):
         raise ValidationError(_("The birth date is required."), field=prefix + "birth_date")
     month_end = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)

@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from safetynet.areas.models import Area
 from safetynet.core.errors import PermissionDenied, SafetyNetError, ValidationError
 from safetynet.core.decorators import post_view
+from safetynet.core.pagination import numbered_page
 
 from . import catalogue, selectors, services
 from .forms import SetParameterForm, StandardsAreaForm
@@ -97,7 +97,7 @@ def history(request, actor, code: str, key: str):
         raise Http404(_("No such parameter."))
     area_code = request.GET.get("area") or None
     rows = selectors.parameter_history(actor, code, key, area_code=area_code)
-    page = Paginator(rows, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = numbered_page(rows, request.GET.get("page"), HISTORY_PAGE_SIZE)
     return render(request, "programs/history.html", {
         "program": program, "spec": spec, "page": page, "area_code": area_code or actor.area_code,
         "today": timezone.localdate(),

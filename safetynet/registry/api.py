@@ -15,6 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 from safetynet.core.apischemas import InputSchema, PageQuery, responses
 from safetynet.core.audit import record_event
 from safetynet.core.masking import mask_id_number
+from safetynet.core.pagination import api_page
 
 from . import selectors, services
 from .models import Household, Person
@@ -174,9 +175,8 @@ def _household_detail(request, household: Household) -> dict:
 @router.get("/households", response=responses(HouseholdPage), summary="Search households in scope")
 def list_households(request, filters: Query[HouseholdFilter]):
     qs = selectors.search_households(request.auth, filters.q or "", area_code=filters.area, address=filters.address or "")
-    count = qs.count()
-    page = list(qs.select_related("head").annotate(member_count=Count("members"))[filters.offset:filters.offset + filters.limit])
-    return {"count": count, "limit": filters.limit, "offset": filters.offset, "items": [_household_out(h) for h in page]}
+    return api_page(qs.select_related("head").annotate(member_count=Count("members")), offset=filters.offset,
+                    limit=filters.limit, item=_household_out)
 
 
 @router.get("/households/{household_id}", response=responses(HouseholdDetailOut), summary="One household with its members")
@@ -205,10 +205,11 @@ def update_household(request, household_id: int, payload: HouseholdPatch):
 @router.get("/persons", response=responses(PersonPage), summary="Search persons in scope")
 def list_persons(request, filters: Query[PersonFilter]):
     qs = selectors.search_persons(request.auth, filters.q or "", area_code=filters.area, household_id=filters.household)
-    count = qs.count()
-    page = list(qs[filters.offset:filters.offset + filters.limit])
-    _disclose(request, page)
-    return {"count": count, "limit": filters.limit, "offset": filters.offset, "items": [_person_out(request.auth, p) for p in page]}
+    def items(page: list) -> list:
+        _disclose(request, page)
+        return [_person_out(request.auth, p) for p in page]
+
+    return api_page(qs, offset=filters.offset, limit=filters.limit, items=items)
 
 
 @router.get("/persons/{person_id}", response=responses(PersonOut), summary="One person")

@@ -86,6 +86,17 @@ class IncomeCategory(models.TextChoices):
     EXCLUDED_BASIC_PENSION = "excluded_basic_pension", _("central basic pension for residents (not counted)")
 
 
+def income_counts(category: str) -> bool:
+    """Whether MLG-2021 art. 13 counts a declared income of this kind (POLICY.md §1): every kind but
+    the `excluded_*` ones. The one rule the registry, the case snapshot and its pages, the re-check
+    clock, the simulation and the re-assessment read."""
+    return not str(category).startswith("excluded_")
+
+
+# The kinds not counted, in their declared order (SQL `NOT IN` lists and `.exclude(category__in=...)`).
+EXCLUDED_INCOME = tuple(c for c in IncomeCategory.values if not income_counts(c))
+
+
 class AssetCategory(models.TextChoices):
     """Assets by MLG-2021 art. 14 (POLICY.md §1)."""
 

@@ -30,13 +30,12 @@ from safetynet.core.masking import mask_id_number, mask_name
 from safetynet.core.scoping import Actor, get_in_scope, in_scope
 from safetynet.core.text import normalise_text
 
-from .models import Asset, FINANCIAL_ASSETS, Household, IncomeCategory, IncomeItem, Kinship, Person, RelationToHead
+from .models import EXCLUDED_INCOME, Asset, FINANCIAL_ASSETS, Household, IncomeItem, Kinship, Person, RelationToHead, income_counts
 
 VIEW = "registry.view"
 VIEW_ID_NUMBER = "registry.view_id_number"
 RANGE_END = "\uffff"
 _ID_LIKE = re.compile(r"^[0-9]{5,17}[0-9X]$")
-EXCLUDED_INCOME = {c for c in IncomeCategory.values if c.startswith("excluded_")}
 
 
 def households_in_scope(actor: Actor) -> QuerySet[Household]:
@@ -256,8 +255,8 @@ def household_declarations(household: Household) -> Declarations:
     zero = Decimal("0.00")
     return Declarations(
         income_items=income, assets=assets,
-        monthly_income_counted=sum((i.monthly_amount for i in income if i.category not in EXCLUDED_INCOME), zero),
-        monthly_income_excluded=sum((i.monthly_amount for i in income if i.category in EXCLUDED_INCOME), zero),
+        monthly_income_counted=sum((i.monthly_amount for i in income if income_counts(i.category)), zero),
+        monthly_income_excluded=sum((i.monthly_amount for i in income if not income_counts(i.category)), zero),
         financial_assets=sum((a.value for a in assets if a.category in FINANCIAL_ASSETS and not a.is_exempt), zero),
         assets_total=sum((a.value for a in assets), zero),
     )

@@ -15,10 +15,10 @@ import re
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from safetynet.core import importreports, jobpages
@@ -36,7 +36,8 @@ from .forms import (
 from .models import RelationToHead
 
 PAGE_SIZE = 25
-REPORT_PAGE_SIZE = 50
+IMPORT_COUNTS = (("rows", "rows", _l("Rows read")), ("households_created", "households", _l("New households")),
+                 ("persons_created", "persons", _l("New people")), ("unchanged", "unchanged", _l("Already registered")))
 EXTRA_ROWS = 3
 
 
@@ -395,10 +396,9 @@ def import_job_progress(request, actor, job_id: str):
 @require_GET
 @registry_view("registry.import")
 def import_report(request, actor, report_id: str):
-    report = importreports.load_report("registry", report_id, actor=actor)
-    page = Paginator(report["errors"], REPORT_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "registry/import_report.html", {
-        "report": report, "counts": report["counts"], "page": page, "report_id": report_id,
+        **importreports.report_page(request, "registry", report_id, actor=actor, cards=IMPORT_COUNTS,
+                                    error_sheet="registry:import_error_sheet"),
         "form": RosterImportForm(actor=actor),
         "columns": roster.COLUMN_HELP,
     })

@@ -16,7 +16,7 @@ import pyarrow as pa
 from django.db.models import Count, Sum
 
 from safetynet.areas.models import Area
-from safetynet.registry.models import Asset, Household, IncomeItem, Person
+from safetynet.registry.models import Asset, Household, IncomeItem, Person, income_counts
 
 from .expressions import HOUSEHOLD_SCHEMA, MEMBER_SCHEMA
 
@@ -96,7 +96,7 @@ def export_households(household_ids: Iterable[int], *, chunk_size: int = 50_000)
             entry["declared_pension"] = declared.get("pension", ZERO)
             entry["declared_unemployment"] = declared.get("unemployment", ZERO)
             entry["declared_other_income"] = sum((v for k, v in declared.items()
-                                                  if k not in _DEPARTMENT_INCOME and not k.startswith("excluded_")), ZERO)
+                                                  if k not in _DEPARTMENT_INCOME and income_counts(k)), ZERO)
             held = assets.get(household_id, {})
             for category in ("deposit", "securities", "insurance", "other_financial"):
                 entry[f"declared_{category}"] = held.get(category, ZERO)

@@ -8,7 +8,6 @@ identity_services.confirm/reject), the same functions the API and the CLI call. 
 """
 from __future__ import annotations
 
-import math
 
 from django.contrib import messages
 from django.http import Http404
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError, ValidationError
 from safetynet.core.masking import mask_id_number
+from safetynet.core.pagination import numbered_page
 from safetynet.core.money import format_yuan
 from safetynet.core.decorators import post_view
 from safetynet.core.privatefiles import answer_file, download_view
@@ -36,15 +36,6 @@ PAGE_SIZE = 25
 def verification_view(permission: str = "verification.view"):
     """Login, an acting post holding `permission` (core/decorators.py)."""
     return post_view(permission)
-
-
-def _page(request, total: int) -> tuple[int, int]:
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    try:
-        page = int(request.GET.get("page", "1"))
-    except ValueError:
-        page = 1
-    return min(max(1, page), pages), pages
 
 
 # --------------------------------------------------------------------------------------------
@@ -171,12 +162,9 @@ def _progress(run) -> dict:
 @verification_view()
 def run_list(request, actor):
     """The runs in the area, newest first (the CLI starts them; each opens on its progress)."""
-    runs = selectors.runs_in_scope(actor)
-    total = runs.count()
-    page, pages = _page(request, total)
+    page = numbered_page(selectors.runs_in_scope(actor).order_by("-id"), request.GET.get("page"), PAGE_SIZE)
     return render(request, "verification/runs.html", {
-        "rows": [_progress(run) for run in runs.order_by("-id")[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]],
-        "total": total, "page": page, "pages": pages,
+        "rows": [_progress(run) for run in page], "total": page.total, "page": page.number, "pages": page.pages,
     })
 
 
@@ -186,16 +174,16 @@ def run_page(request, actor, run_id: int):
     run = selectors.get_run(actor, run_id)
     flagged_only = request.GET.get("all") != "1"
     results = selectors.results_of(actor, run.pk, flagged_only=flagged_only)
-    total = results.count()
-    page, pages = _page(request, total)
-    rows = list(results.order_by("household_id").values("id", "household_id", "flags", "per_capita_income",
-                                                       "financial_assets", "area_code")
-                [(page - 1) * PAGE_SIZE: page * PAGE_SIZE])
+    page = numbered_page(results.order_by("household_id").values("id", "household_id", "flags", "per_capita_income",
+                                                               "financial_assets", "area_code"),
+                         request.GET.get("page"), PAGE_SIZE)
+    rows = page.rows
     for row in rows:
         row["flag_labels"] = [flag_label(f) for f in row["flags"] or []]
         row["per_capita"] = format_yuan(row["per_capita_income"])
     return render(request, "verification/run.html", {
-        **_progress(run), "rows": rows, "total": total, "page": page, "pages": pages, "flagged_only": flagged_only,
+        **_progress(run), "rows": rows, "total": page.total, "page": page.number, "pages": page.pages,
+        "flagged_only": flagged_only,
         "kind": run.get_kind_display(),
     })
 
@@ -227,12 +215,11 @@ def proposal_list(request, actor):
     if status not in ProposalStatus.values:
         status = ProposalStatus.PROPOSED
     qs = identity_services.proposals_in_scope(actor, status=status)
-    total = qs.count()
-    page, pages = _page(request, total)
+    page = numbered_page(qs, request.GET.get("page"), PAGE_SIZE)
     whole = actor.can("registry.view_id_number")
     show = (lambda v: v or "") if whole else mask_id_number
     rows = []
-    for p in qs[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
+    for p in page:
         person = p.person
         compared = p.compared or {}
         rows.append({
@@ -250,7 +237,8 @@ def proposal_list(request, actor):
             ],
         })
     return render(request, "verification/proposals.html", {
-        "rows": rows, "status": status, "statuses": ProposalStatus.choices, "total": total, "page": page, "pages": pages,
+        "rows": rows, "status": status, "statuses": ProposalStatus.choices, "total": page.total, "page": page.number,
+        "pages": page.pages,
         "can_decide": actor.can(identity_services.CONFIRM_PERMISSION) and actor.user_id is not None,
         "note_form": NoteForm(), "reject_form": RejectForm(),
     })

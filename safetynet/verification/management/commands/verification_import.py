@@ -14,13 +14,14 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from safetynet.core.errors import SafetyNetError
+from safetynet.core.dates import parse_date
+from safetynet.core.errors import SafetyNetError, ValidationError
 
 
 def _date(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
+        return parse_date(text, field="taken_on", required=True)
+    except ValidationError:
         raise CommandError(_("Give the date the data was taken as YYYY-MM-DD."))
 
 

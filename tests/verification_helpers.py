@@ -1,7 +1,7 @@
 """Fixtures and helpers for the verification tests: a private DATA_DIR, files in each format, and
 a small world (households of the 正定县 fixture with department snapshots about them).
 
-Import with `from tests.test_verification_helpers import *` (pytest finds fixtures in the test
+Import with `from tests.verification_helpers import *` (pytest finds fixtures in the test
 module's namespace). This module holds no tests itself."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-__all__ = ["vdata", "officer", "csv_bytes", "xlsx_bytes", "parquet_bytes", "import_rows", "months_before", "D",
+__all__ = ["vdata", "found_household", "csv_bytes", "xlsx_bytes", "parquet_bytes", "import_rows", "months_before", "D",
            "import_other_datasets", "STRANGER_ID"]
 
 D = dt.date
@@ -30,11 +30,6 @@ def vdata(settings, tmp_path):
     CATALOG.close()
     yield tmp_path
     CATALOG.close()
-
-
-@pytest.fixture
-def officer(make_actor, county):
-    return make_actor("county_officer", county.code)
 
 
 def csv_bytes(header: list[str], rows: list[list], *, encoding: str = "utf-8") -> bytes:
@@ -121,3 +116,24 @@ def import_other_datasets(actor, *, taken_on: dt.date | None = None) -> list[str
         import_rows(actor, code, [row], taken_on=taken_on)
         done.append(code)
     return done
+
+
+@pytest.fixture
+def found_household(vdata, posts, standards, clock, poor_household):
+    """The poor household of cases_helpers (declared wages ¥900 for the head) and the departments'
+    data about it: those wages, a car registered to the spouse, a deposit, every other dataset
+    there and fresh (a report on it is complete)."""
+    from safetynet.registry.models import Person
+
+    head = Person.objects.get(pk=poor_household.head_id)
+    spouse = Person.objects.filter(household=poor_household, relation_to_head="spouse").get()
+    today = dt.date.today()
+    import_rows(posts.officer, "hrss_wages", [
+        {"id_number": head.id_number, "employer": "正定县建筑公司", "month": m, "gross_wage": Decimal("1100"), "net_wage": Decimal("900")}
+        for m in months_before(today)])
+    import_rows(posts.officer, "vehicles", [{"id_number": spouse.id_number, "plate": "冀A9Z123", "vehicle_type": "car",
+                                             "registered_on": dt.date(2020, 5, 1)}])
+    import_rows(posts.officer, "deposits", [{"id_number": head.id_number, "bank": "中国银行", "balance": Decimal("3000"),
+                                             "as_of": today}])
+    import_other_datasets(posts.officer)   # every dataset there and fresh: the report is complete
+    return {"household": poor_household, "head": head, "spouse": spouse}
