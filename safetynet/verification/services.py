@@ -21,11 +21,12 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from safetynet.areas.actors import build_actor
 from safetynet.core.audit import record_event
 from safetynet.core.errors import NotFound, SafetyNetError, ValidationError
 from safetynet.core.scoping import Actor, get_in_scope, in_scope
 
-from . import engine, importer, storage
+from . import engine, identity, importer, storage
 from .casefile import case_findings, summary_text
 from .coverage import assess_coverage, coverage_of, gaps, is_complete, limits_for
 from .department_accounts import department_of, register_department_account  # noqa: F401 (the department's own service)
@@ -52,8 +53,8 @@ SERVICE_ROLE = "verification_service"
 def verification_service_actor() -> Actor:
     """The system actor batch jobs run as: it runs verifications and files their reports on
     cases anywhere, and nothing else."""
-    return Actor(user_id=None, username=SERVICE_USERNAME, role=SERVICE_ROLE, area_code="",
-                 permissions=frozenset({"verification.view", "verification.run", "cases.view", "cases.verify_manual"}))
+    return build_actor(user_id=None, username=SERVICE_USERNAME, role=SERVICE_ROLE, area_code="",
+                       permissions=frozenset({"verification.view", "verification.run", "cases.view", "cases.verify_manual"}))
 
 
 def _today() -> dt.date:
@@ -365,7 +366,8 @@ def process_run(*, actor: Actor, run_id: int, stop_after_chunks: int | None = No
     run.refresh_from_db()
     try:
         run = engine.process_run(run, snapshots=refs, resolver=engine.ParameterResolver(run.as_of),
-                                 stop_after_chunks=stop_after_chunks, progress=progress)
+                                 stop_after_chunks=stop_after_chunks, progress=progress,
+                                 more_findings=identity.write_linked_findings)
     except engine.Interrupted:
         raise
     except Exception as error:  # the run stays resumable; the error is kept for the page and the CLI
