@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from safetynet.core.errors import NotFound, ValidationError
 from safetynet.core.scoping import Actor, in_scope
+from safetynet.core.text import clean_text, normalise_text
 
 from .models import CODE_LENGTHS, Area, Level
 
@@ -206,8 +207,6 @@ def area_labels(codes) -> dict[str, str]:
 def area_suggestions(actor: Actor, q: str, levels) -> list[tuple[str, str]]:
     """At most SUGGESTION_LIMIT areas in scope, of `levels`, whose name contains `q` or whose
     code starts with it, as (code, label)."""
-    from safetynet.core.text import normalise_text
-
     q = normalise_text(q)[:50]
     if not q:
         return []
@@ -221,8 +220,6 @@ def resolve_area_input(actor: Actor, text: str, levels, *, field: str = "area") 
     """The one area meant by what was typed or picked: a code (from the list, or typed), or a
     name that only one area of `levels` in scope has. Outside the scope an area does not exist
     (NotFound); several of one name, or none, say so."""
-    from safetynet.core.text import clean_text
-
     text = clean_text(text, field=field, max_length=100)
     level_names = " / ".join(str(Level(level).label) for level in levels)
     if not text:

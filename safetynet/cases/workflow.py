@@ -30,11 +30,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from safetynet.areas.roles import ROLE_LEVELS, ROLE_PERMISSIONS
 from safetynet.core import statements as core_statements
 from safetynet.core.audit import record_event
-from safetynet.core.statements import Prepared, ahead, read_ahead
 from safetynet.core.errors import PermissionDenied, SafetyNetError
 from safetynet.core.scoping import Actor
+from safetynet.core.statements import Prepared, ahead, read_ahead
+from safetynet.programs.selectors import parameters_for
 
 from . import clocks, statements
 from .closerelatives import conflicts_of_interest
@@ -159,8 +161,6 @@ def acting_roles(case: Case, action: str) -> list[tuple[str, str]]:
     level the case named (the county, or the town where confirmation is delegated), for temporary
     aid the level its amount needs, for the county's own visit the county. The queues select by
     the same terms (cases.selectors.queue_filter); a test checks that they agree for every step."""
-    from safetynet.areas.roles import ROLE_LEVELS, ROLE_PERMISSIONS
-
     row = TRANSITIONS.get((case.status, action))
     if row is None or case.path not in row.paths:
         return []
@@ -283,8 +283,6 @@ def reviewers(case: Case) -> dict[str, str]:
 
 def four_eyes_required(case: Case) -> bool:
     """The county's `four_eyes_confirmation` parameter (programs/catalogue.py) in force today."""
-    from safetynet.programs.selectors import parameters_for
-
     return bool(parameters_for("dibao", case.area_id, clocks.today()).get("four_eyes_confirmation", True))
 
 
