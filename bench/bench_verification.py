@@ -502,7 +502,7 @@ def _prepare_run(kind_households: str | None, chunk: int, where: str = ""):
 def step_batch(args) -> dict:
     import duckdb
 
-    from safetynet.verification import engine
+    from safetynet.verification import engine, identity
     from safetynet.verification.models import HouseholdResult
 
     run, refs, export_seconds = _prepare_run(None, args.chunk)
@@ -519,7 +519,8 @@ def step_batch(args) -> dict:
 
     engine.write_findings = timed_findings
     cpu_started = time.process_time()
-    run = engine.process_run(run, snapshots=refs, resolver=engine.ParameterResolver(run.as_of))
+    run = engine.process_run(run, snapshots=refs, resolver=engine.ParameterResolver(run.as_of),
+                             more_findings=identity.write_linked_findings)
     seconds = time.monotonic() - started
     cpu = time.process_time() - cpu_started   # this process (with DuckDB's threads), not the helper processes
     # Accuracy: every planted exact-ID fact found, nothing flagged elsewhere.
@@ -580,7 +581,7 @@ def step_naive(args) -> dict:
 
     import duckdb
 
-    from safetynet.verification import engine
+    from safetynet.verification import engine, identity
     from safetynet.verification.assessment import HouseholdTotals, MemberTotals, assess_household
     from safetynet.verification.expressions import Window
     from safetynet.verification.models import HouseholdResult
@@ -684,7 +685,8 @@ def step_naive(args) -> dict:
     # --- the engine on the same households ---------------------------------------------------------
     run, refs, _export = _prepare_run(None, args.chunk, where)
     started = time.monotonic()
-    run = engine.process_run(run, snapshots=refs, resolver=engine.ParameterResolver(run.as_of))
+    run = engine.process_run(run, snapshots=refs, resolver=engine.ParameterResolver(run.as_of),
+                             more_findings=identity.write_linked_findings)
     engine_seconds = time.monotonic() - started
     engine_flags = dict(HouseholdResult.objects.filter(run=run).values_list("household_id", "flags"))
     agree = sum(1 for h in measured if engine_flags.get(h, []) == naive_flags.get(h, []))

@@ -15,7 +15,8 @@ from ninja import NinjaAPI
 from ninja.parser import Parser
 from ninja.errors import AuthenticationError, HttpError, ValidationError as NinjaValidationError
 
-from safetynet.core.apiauth import BearerTokenAuth, SessionActorAuth
+from safetynet.areas.apiauth import BearerTokenAuth
+from safetynet.core.apiauth import SessionActorAuth
 from safetynet.core.apischemas import NO_BRANCH, branch_names, unknown_fields_message, validation_message
 from safetynet.core.errors import SafetyNetError
 from safetynet.core.middleware import too_large_response

@@ -77,6 +77,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "safetynet.urls"
+# What the network tree, the home page and the area API count under each area (areas/selectors.py):
+# tables with an `area` foreign key, by app label, as AUTH_USER_MODEL names the user model. The
+# registry is above areas in the import order (docs/architecture.md), so the project names them.
+AREA_COUNTED_MODELS = {"households": "registry.Household", "people": "registry.Person"}
 WSGI_APPLICATION = "safetynet.wsgi.application"
 
 TEMPLATES = [

@@ -1,19 +1,23 @@
 from django.urls import include, path
 
 from safetynet.api import api
+from safetynet.areas import views as area_views
 from safetynet.core import views as core_views
+from safetynet.dashboards import views as dashboard_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", dashboard_views.home, name="home"),
+    path("switch-post/", area_views.switch_post, name="switch_post"),
     path("", include("safetynet.core.urls")),
     path("areas/", include("safetynet.areas.urls")),
     path("registry/", include("safetynet.registry.urls")),
     path("programs/", include("safetynet.programs.urls")),
     path("check/", include("safetynet.programs.public_urls")),
     path("cases/", include("safetynet.cases.urls")),
-    path("notices/", include("safetynet.publicity.urls")),
+    path("notices/", include("safetynet.cases.public_board_urls")),
     path("verification/", include("safetynet.verification.urls")),
     path("payments/changes/", include("safetynet.payments.change_urls")),
     path("payments/", include("safetynet.payments.urls")),

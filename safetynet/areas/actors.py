@@ -4,20 +4,30 @@ from __future__ import annotations
 from safetynet.core.scoping import Actor
 
 from .models import Post
-from .roles import ROLE_PERMISSIONS, Role
+from .roles import PERMISSION_LABELS, ROLE_PERMISSIONS, Role
 
 SESSION_KEY = "safetynet_post_id"
 
 
+def build_actor(**fields) -> Actor:
+    """An Actor carrying what its refusals and the user menu call its role and permissions
+    (this app's tables: `Role`, `PERMISSION_LABELS`); core's Actor knows only the codes."""
+    try:
+        role_name = Role(fields["role"]).label
+    except ValueError:
+        role_name = ""
+    return Actor(**fields, role_name=role_name, permission_names=PERMISSION_LABELS)
+
+
 def actor_for_post(post: Post) -> Actor:
-    return Actor(
+    return build_actor(
         user_id=post.user_id, username=post.user.get_username(), role=post.role, area_code=post.area_id,
         post_id=post.pk, area_name=post.area.name, permissions=ROLE_PERMISSIONS.get(post.role, frozenset()),
     )
 
 
 def superuser_actor(user) -> Actor:
-    return Actor(user_id=user.pk, username=user.get_username(), role=Role.SUPERUSER, area_code="",
+    return build_actor(user_id=user.pk, username=user.get_username(), role=Role.SUPERUSER, area_code="",
                  post_id=None, area_name="", permissions=ROLE_PERMISSIONS[Role.SUPERUSER])
 
 
@@ -43,4 +53,4 @@ def actor_for_user(user, post_id: int | None = None) -> Actor | None:
 
 def system_actor() -> Actor:
     """For commands and jobs run by the system itself (migrations, demo generation)."""
-    return Actor(user_id=None, username="system", role=Role.SUPERUSER, area_code="", permissions=ROLE_PERMISSIONS[Role.SUPERUSER])
+    return build_actor(user_id=None, username="system", role=Role.SUPERUSER, area_code="", permissions=ROLE_PERMISSIONS[Role.SUPERUSER])

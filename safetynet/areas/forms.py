@@ -3,6 +3,8 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from safetynet.core.errors import SafetyNetError
+from .selectors import area_labels, resolve_area_input
 
 # A county's list is a few hundred rows; the national package's largest file (villages.csv,
 # 620,573 rows) is 38 MB.
@@ -67,8 +69,6 @@ class AreaSearchInput(forms.TextInput):
     def get_context(self, name, value, attrs):
         from django.urls import reverse
 
-        from .selectors import area_labels
-
         context = super().get_context(name, value, attrs)
         widget = context["widget"]
         widget["options_id"] = f"{widget['attrs'].get('id') or name}-options"
@@ -95,10 +95,6 @@ class AreaField(forms.CharField):
                                   "placeholder": _("Type a name or a code")})
 
     def clean(self, value):
-        from safetynet.core.errors import SafetyNetError
-
-        from .selectors import resolve_area_input
-
         text = super().clean(value)
         if not text:
             return ""

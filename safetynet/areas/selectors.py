@@ -3,6 +3,8 @@
 such permission, reads no area and no count of households or people (403)."""
 from __future__ import annotations
 
+from django.apps import apps
+from django.conf import settings
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
 
@@ -10,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from safetynet.core.errors import NotFound, ValidationError
 from safetynet.core.scoping import Actor, in_scope
+from safetynet.core.text import clean_text, normalise_text
 
 from .models import CODE_LENGTHS, Area, Level
 
@@ -47,21 +50,30 @@ def _child_length(code: str | None) -> int:
     return longer[0] if longer else len(code)
 
 
+def counted_models() -> list[tuple[str, type]]:
+    """The tables counted under each area, as (key, model): those `settings.AREA_COUNTED_MODELS`
+    names by app label (households and people). The registry is above areas in the import order
+    (docs/architecture.md), so the project names them, as AUTH_USER_MODEL names the user model."""
+    return [(key, apps.get_model(label)) for key, label in settings.AREA_COUNTED_MODELS.items()]
+
+
+def _no_counts() -> dict[str, int]:
+    return dict.fromkeys(settings.AREA_COUNTED_MODELS, 0)
+
+
 def counts_by_prefix(actor: Actor, parent_code: str | None) -> dict[str, dict[str, int]]:
     """Households and people under each child of `parent_code`, grouped by code prefix
     in one query per table (no loop over children)."""
-    from safetynet.registry.models import Household, Person
-
     actor.require(VIEW)
     length = _child_length(parent_code)
     result: dict[str, dict[str, int]] = {}
-    for model, key in ((Household, "households"), (Person, "people")):
+    for key, model in counted_models():
         qs = in_scope(model.objects.all(), actor)
         if parent_code:
             qs = qs.filter(area__code__startswith=parent_code)
         rows = qs.annotate(prefix=Substr("area_id", 1, length)).values("prefix").annotate(n=Count("id")).values_list("prefix", "n")
         for prefix, n in rows:
-            result.setdefault(prefix, {"households": 0, "people": 0})[key] = n
+            result.setdefault(prefix, _no_counts())[key] = n
     return result
 
 
@@ -80,7 +92,7 @@ def child_areas_with_counts(actor: Actor, parent_code: str | None, counts: dict 
     return [
         {"code": a.code, "name": a.name, "level": a.level, "level_label": a.get_level_display(),
          "urban_rural_class": a.urban_rural_class, "children": below.get(a.code, 0),
-         **counts.get(a.code, {"households": 0, "people": 0})}
+         **counts.get(a.code, _no_counts())}
         for a in children.order_by("code")
     ]
 
@@ -106,14 +118,12 @@ def area_overview(actor: Actor, code: str) -> tuple[dict[str, int], list[dict]]:
     areas = areas_in_scope(actor)
     if code:
         areas = areas.filter(code__startswith=code).exclude(code=code)
-    counts = {"households": sum(c["households"] for c in by_prefix.values()),
-              "people": sum(c["people"] for c in by_prefix.values()), "areas": areas.count()}
+    counts = {key: sum(c[key] for c in by_prefix.values()) for key in settings.AREA_COUNTED_MODELS}
+    counts["areas"] = areas.count()
     return counts, child_areas_with_counts(actor, code or None, by_prefix)
 
 
 def subtree_counts(actor: Actor, code: str) -> dict[str, int]:
-    from safetynet.registry.models import Household, Person
-
     def under(qs):
         qs = in_scope(qs, actor)
         return qs.filter(area__code__startswith=code) if code else qs
@@ -121,11 +131,7 @@ def subtree_counts(actor: Actor, code: str) -> dict[str, int]:
     areas = areas_in_scope(actor)
     if code:
         areas = areas.filter(code__startswith=code).exclude(code=code)
-    return {
-        "households": under(Household.objects.all()).count(),
-        "people": under(Person.objects.all()).count(),
-        "areas": areas.count(),
-    }
+    return {**{key: under(model.objects.all()).count() for key, model in counted_models()}, "areas": areas.count()}
 
 
 def search_areas(actor: Actor, *, q: str = "", level: str = "", parent: str = ""):
@@ -201,8 +207,6 @@ def area_labels(codes) -> dict[str, str]:
 def area_suggestions(actor: Actor, q: str, levels) -> list[tuple[str, str]]:
     """At most SUGGESTION_LIMIT areas in scope, of `levels`, whose name contains `q` or whose
     code starts with it, as (code, label)."""
-    from safetynet.core.text import normalise_text
-
     q = normalise_text(q)[:50]
     if not q:
         return []
@@ -216,8 +220,6 @@ def resolve_area_input(actor: Actor, text: str, levels, *, field: str = "area") 
     """The one area meant by what was typed or picked: a code (from the list, or typed), or a
     name that only one area of `levels` in scope has. Outside the scope an area does not exist
     (NotFound); several of one name, or none, say so."""
-    from safetynet.core.text import clean_text
-
     text = clean_text(text, field=field, max_length=100)
     level_names = " / ".join(str(Level(level).label) for level in levels)
     if not text:

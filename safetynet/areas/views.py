@@ -12,9 +12,10 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,6 +26,7 @@ from safetynet.core.errors import NotFound, SafetyNetError
 from safetynet.core.decorators import acting_post, post_view
 
 from . import jobs, selectors, services, tasks
+from .actors import SESSION_KEY, active_posts
 from .forms import AreaNameForm, AreaSearchForm, DivisionImportForm
 from .models import Level
 
@@ -39,6 +41,21 @@ _actor = acting_post
 def _tree_url(code: str = "") -> str:
     url = reverse("areas:tree")
     return f"{url}?{urlencode({'code': code})}" if code else url
+
+
+# --- the post one acts through (/switch-post/, routed in safetynet/urls.py) ---
+
+@login_required
+@require_POST
+def switch_post(request):
+    """Act through another of one's own posts; a post id that is not the user's is ignored."""
+    post_id = request.POST.get("post")
+    if post_id and post_id.isdigit() and active_posts(request.user).filter(pk=int(post_id)).exists():
+        request.session[SESSION_KEY] = int(post_id)
+    nxt = request.POST.get("next") or request.headers.get("Referer") or "/"
+    if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+        nxt = "/"
+    return HttpResponseRedirect(nxt)
 
 
 # --- the tree -------------------------------------------------------------------------------

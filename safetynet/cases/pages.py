@@ -15,16 +15,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from safetynet.areas.models import Area
 from safetynet.areas.roles import role_label
 from safetynet.core.errors import SafetyNetError
 from safetynet.core.masking import mask_id_number
 from safetynet.core.money import format_yuan
 from safetynet.core.scoping import Actor
-from safetynet.programs.facts import texts_in
-from safetynet.programs.rules import age_on
+from safetynet.core.workdays import add_working_days
+from safetynet.programs.facts import MemberFacts, texts_in
+from safetynet.programs.rules import age_on, lacks_work_ability, supporter_inability
 from safetynet.registry.models import DisabilityType, IncomeCategory, RelationToHead, WorkAbility, income_counts
 
-from . import selectors
+from . import clocks, selectors, services, standards, supporters
 from .models import Case, DecisionOutcome, Status, SupporterRelation, TemporaryKind
 from .workflow import acting_roles, action_label, four_eyes_required, next_steps
 
@@ -190,8 +192,6 @@ def timeline_rows(events) -> list[dict]:
 
 
 def deadline_rows(deadlines, today: dt.date) -> list[dict]:
-    from safetynet.core.workdays import add_working_days
-
     rows = []
     for d in deadlines:
         state = d.state(today)
@@ -222,13 +222,10 @@ def outcome_view(outcome: dict | None) -> dict | None:
 def preview_outcome(case: Case) -> tuple[dict | None, str]:
     """What the rule says today on the case's facts (shown beside the town-opinion form, so the
     worker sees the amount and its reasons before signing). Read-only."""
-    from . import clocks, services
-
     try:
         outcome, _params, _report = services.assess_case(case, clocks.today(), services.latest_reports([case.pk])[case.pk])
     except SafetyNetError as exc:
         return None, exc.message
-    from . import standards
 
     return outcome_view(standards.jsonable(outcome.as_dict())), ""
 
@@ -265,10 +262,6 @@ def supporter_rows(actor: Actor, case: Case) -> list[dict]:
     """A special-hardship case's supporters as recorded, each with what the rule makes of him
     today (able to support, or unable and why: programs.rules.supporter_inability), ID numbers
     masked."""
-    from safetynet.programs.rules import supporter_inability
-
-    from . import clocks, standards, supporters
-
     rows = supporters.supporters_of(actor, case.pk)
     today = clocks.today()
     try:
@@ -290,8 +283,6 @@ def proposed_supporter_rows(actor: Actor, case: Case) -> list[dict]:
     """The registry's proposed supporters (cases/kin.py) as the supporters card shows them: name,
     relation, masked ID number, age, what the registry knows of his household and the rule's
     verdict; `recorded` when already on the list."""
-    from . import clocks, supporters
-
     today = clocks.today()
     return [{"name": k.name, "relation": SupporterRelation(k.relation).label, "id_masked": mask_id_number(k.id_number),
              "age": age_on(k.birth_date, today), "notes": [str(n) for n in k.notes], "able": k.why is None,
@@ -304,8 +295,6 @@ _LEVEL_DIGITS = {"village": 12, "town": 9, "county": 6}
 def next_step_rows(case: Case, allowed: list[str]) -> list[dict]:
     """Each step that moves the case on, with the posts that take it and where (from the
     transition table: workflow.acting_roles), and whether this post may take it now."""
-    from safetynet.areas.models import Area
-
     steps = [(action, acting_roles(case, action)) for action in next_steps(case)]
     codes = {case.area_id[:_LEVEL_DIGITS[level]] for _a, roles in steps for _r, level in roles}
     names = dict(Area.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
@@ -369,11 +358,6 @@ class ApplyOption:
 def special_hardship_candidates(household, members, on_date: dt.date) -> list[int]:
     """Living members without the ability to work (SH-2021 art. 5: by age or disability), as the
     rule judges it (`rules.lacks_work_ability`, ages from the area's parameters)."""
-    from safetynet.programs.facts import MemberFacts
-    from safetynet.programs.rules import lacks_work_ability
-
-    from . import standards
-
     try:
         params = standards.special_hardship_parameters(household.area_id, on_date, False)
     except SafetyNetError:

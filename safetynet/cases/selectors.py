@@ -17,6 +17,7 @@ from django.db.models.functions import Substr
 from django.utils.translation import gettext
 
 from safetynet.areas.models import Area
+from safetynet.core.errors import NotFound
 from safetynet.core.pagination import numbered_page
 from safetynet.core.scoping import Actor, get_in_scope, in_scope
 from safetynet.publicity.models import Notice, Objection
@@ -38,8 +39,6 @@ def get_case(actor: Actor, case_id) -> Case:
     try:
         case_id = int(case_id)
     except (TypeError, ValueError):
-        from safetynet.core.errors import NotFound
-
         raise NotFound(gettext("Not found."))
     return get_in_scope(Case.objects.select_related("program", "household", "applicant", "covered_person", "area"),
                         actor, pk=case_id)

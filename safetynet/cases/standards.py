@@ -12,7 +12,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from safetynet.core.jsonvalues import round_trip
 
+from safetynet.programs import selectors
 from safetynet.programs.facts import DibaoParameters, SpecialHardshipParameters, TemporaryParameters
+from safetynet.programs.selectors import parameters_for
 
 
 def month_of(day: dt.date) -> dt.date:
@@ -22,26 +24,18 @@ def month_of(day: dt.date) -> dt.date:
 def values(program_code: str, area_code: str, on_date: dt.date) -> dict:
     """Every parameter of `program_code` in force for `area_code` in the month of `on_date`,
     typed (None where no area set a value and the catalogue has no default)."""
-    from safetynet.programs.selectors import parameters_for
-
     return parameters_for(program_code, area_code, month_of(on_date))
 
 
 def dibao_parameters(area_code: str, on_date: dt.date, is_urban: bool) -> DibaoParameters:
-    from safetynet.programs import selectors
-
     return selectors.dibao_parameters(area_code, month_of(on_date), is_urban=is_urban)
 
 
 def special_hardship_parameters(area_code: str, on_date: dt.date, is_urban: bool) -> SpecialHardshipParameters:
-    from safetynet.programs import selectors
-
     return selectors.special_hardship_parameters(area_code, month_of(on_date), is_urban=is_urban)
 
 
 def temporary_parameters(area_code: str, on_date: dt.date, is_urban: bool) -> TemporaryParameters:
-    from safetynet.programs import selectors
-
     return selectors.temporary_parameters(area_code, month_of(on_date), is_urban=is_urban)
 
 

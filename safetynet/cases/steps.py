@@ -73,7 +73,6 @@ class ManyCases:
 @dataclass(frozen=True)
 class Step:
     action: str                             # the workflow's action (workflow.TRANSITIONS)
-    label: str                              # what pages, timelines and messages call it
     service: Callable                       # service(actor=, case_id=, version=, **inputs(body))
     inputs: Callable[[Mapping], dict]       # a body (API field names) -> the service's other keyword arguments
     form: type | None = None                # the case page's form; None: not offered on the page
@@ -88,6 +87,11 @@ class Step:
     def permission(self) -> str:
         """Who may take it: the workflow's transition table says."""
         return workflow.ACTION_PERMISSION[self.action]
+
+    @property
+    def label(self) -> str:
+        """What pages, timelines and messages call it: the workflow's name for the action."""
+        return workflow.action_label(self.action)
 
 
 # ---- bodies into the services' keyword arguments -------------------------------------------
@@ -207,7 +211,7 @@ def _switched(actor, case: Case, result: Case, body) -> str:
 _SURVEY = "cases/forms/_survey.html"
 
 _TABLE = [
-    Step("accept", _l("accept"), services.accept_application, _accept_inputs, AcceptForm,
+    Step("accept", services.accept_application, _accept_inputs, AcceptForm,
          lambda case: {"promise_signed": True, "authorization_signed": True}, done=_accepted,
          endpoint=Endpoint("accept", "accept", "Accept the application (close-relative check; missing materials asked once)",
                            AcceptIn),
@@ -215,11 +219,11 @@ _TABLE = [
                         endpoint=BatchEndpoint("accept", "accept_batch", "Accept", "Accept many applications at once",
                                                "Each case the body of `POST /cases/{id}/accept` with its `id`; answered as "
                                                "`POST /cases/batch`.", AcceptIn))),
-    Step("request_materials", _l("request missing materials"), services.request_materials, _fields("items"), MaterialsForm,
+    Step("request_materials", services.request_materials, _fields("items"), MaterialsForm,
          endpoint=Endpoint("materials", "request_materials", "Ask for the missing materials (once)", MaterialsIn)),
-    Step("resume", _l("resume after supplement"), services.resume_case, _fields("note"), NoteForm,
+    Step("resume", services.resume_case, _fields("note"), NoteForm,
          endpoint=Endpoint("resume", "resume", "The materials came in: back to accepted", NoteIn)),
-    Step("record_survey", _l("record the household survey"), services.record_survey, _survey_inputs, SurveyForm,
+    Step("record_survey", services.record_survey, _survey_inputs, SurveyForm,
          _today("conducted_on"), _SURVEY,
          endpoint=Endpoint("survey", "survey", "Record the household survey (two investigators, not relatives; signed)",
                            SurveyIn),
@@ -228,10 +232,10 @@ _TABLE = [
                                                "Each case the body of `POST /cases/{id}/survey` with its `id`, without "
                                                "supporters (a\nspecial-hardship survey with supporters is recorded on "
                                                "its own).", SurveyRecordIn))),
-    Step("record_county_visit", _l("record the county home visit"), services.record_county_visit, _visit_inputs,
+    Step("record_county_visit", services.record_county_visit, _visit_inputs,
          SurveyForm, _today("conducted_on"), _SURVEY,
          endpoint=Endpoint("county-visit", "county_visit", "Record the county's own home visit", CountyVisitIn)),
-    Step("verify", _l("record the verification report"), services.record_manual_verification, _verification_inputs,
+    Step("verify", services.record_manual_verification, _verification_inputs,
          VerificationForm, template="cases/forms/_verification.html", done=_verified,
          endpoint=Endpoint("verification", "verification", "Enter the verification report by hand (marked manual)",
                            VerificationIn),
@@ -240,11 +244,11 @@ _TABLE = [
                                                "Enter many verification reports at once",
                                                "Each case the body of `POST /cases/{id}/verification` with its `id` "
                                                "(marked manual).", VerificationIn))),
-    Step("hold_deliberation", _l("record the deliberation"), services.hold_deliberation,
+    Step("hold_deliberation", services.hold_deliberation,
          _fields("held_on", "participants", "village_representatives", "votes_for", "votes_against", "votes_abstaining",
                  "opinion"), DeliberationForm, _today("held_on"),
          endpoint=Endpoint("deliberation", "deliberation", "Record a deliberation meeting", DeliberationIn)),
-    Step("give_town_opinion", _l("give the town opinion"), services.give_town_opinion, _fields("opinion"), OpinionForm,
+    Step("give_town_opinion", services.give_town_opinion, _fields("opinion"), OpinionForm,
          lambda case: {"opinion": default_town_opinion(case)}, done=_opinion_given,
          endpoint=Endpoint("town-opinion", "town_opinion", "Give the town opinion (the rule runs here)", OpinionIn),
          many=ManyCases(("opinion",),
@@ -252,71 +256,64 @@ _TABLE = [
                                                "Give the town opinion on many cases at once",
                                                "Each case the body of `POST /cases/{id}/town-opinion` with its `id`: the "
                                                "rule runs for each.", OpinionIn))),
-    Step("publish_notice", _l("publish the public notice"), services.publish_notice, _fields("starts_on"), NoticeForm,
+    Step("publish_notice", services.publish_notice, _fields("starts_on"), NoticeForm,
          _today("starts_on"),
          endpoint=Endpoint("notice", "notice", "Publish the 7-day public notice", NoticeIn),
          many=ManyCases(("starts_on",), button=_l("Publish the notices of the selected cases"))),
-    Step("record_objection", _l("record an objection"), services.record_objection,
+    Step("record_objection", services.record_objection,
          _fields("content", "objector_name", "objector_contact", "received_on"), ObjectionForm, _today("received_on"),
          done=_objection_recorded,
          endpoint=Endpoint("objections", "objection", "Record an objection to the notice", ObjectionIn)),
-    Step("answer_objection", _l("answer the objection"), services.answer_objection, _fields("finding", "answer"),
+    Step("answer_objection", services.answer_objection, _fields("finding", "answer"),
          ObjectionAnswerForm,
          endpoint=Endpoint("objections/answer", "answer_objection",
                            "Answer the objection after the re-survey or deliberation", ObjectionAnswerIn)),
-    Step("close_notice", _l("close the public notice"), services.close_notice, _fields(), NoteForm,
+    Step("close_notice", services.close_notice, _fields(), NoteForm,
          endpoint=Endpoint("notice/close", "close_notice", "Close the notice after its full days", VersionIn),
          many=ManyCases(button=_l("Close the notices of the selected cases"))),
-    Step("confirm", _l("confirm"), services.confirm_case, _fields("note"), NoteForm, done=_confirmed,
+    Step("confirm", services.confirm_case, _fields("note"), NoteForm, done=_confirmed,
          endpoint=Endpoint("confirm", "confirm", "Confirm (decision and enrollment)", NoteIn),
          many=ManyCases(("note",), button=_l("Confirm the selected cases"))),
-    Step("refuse", _l("refuse"), services.refuse_case, _fields("reasons"), ReasonsForm, done=_refused,
+    Step("refuse", services.refuse_case, _fields("reasons"), ReasonsForm, done=_refused,
          endpoint=Endpoint("refuse", "refuse", "Refuse, with the reasons", ReasonsIn)),
-    Step("return_for_supplement", _l("return for supplement"), services.return_for_supplement, _fields("reason"),
+    Step("return_for_supplement", services.return_for_supplement, _fields("reason"),
          ReasonForm,
          endpoint=Endpoint("return", "return_for_supplement", "Return the case to the town for supplement", ReasonIn)),
-    Step("withdraw", _l("withdraw"), services.withdraw_case, _fields("reason"), ReasonForm,
+    Step("withdraw", services.withdraw_case, _fields("reason"), ReasonForm,
          endpoint=Endpoint("withdraw", "withdraw", "Record the applicant's withdrawal", ReasonIn)),
-    Step("reopen", _l("reopen"), services.reopen_case, _fields("reason"), ReasonForm,
+    Step("reopen", services.reopen_case, _fields("reason"), ReasonForm,
          endpoint=Endpoint("reopen", "reopen", "Reopen a decided case after a complaint", ReasonIn)),
-    Step("extend", _l("extend the time limit"), services.extend_case, _fields("reason"), ReasonForm,
+    Step("extend", services.extend_case, _fields("reason"), ReasonForm,
          endpoint=Endpoint("extend", "extend", "Extend the whole-case limit (30 → 45 working days), with a reason",
                            ReasonIn)),
-    Step("pay_first", _l("pay emergency aid first"), services.pay_emergency_aid_first, _fields("amount", "note"),
+    Step("pay_first", services.pay_emergency_aid_first, _fields("amount", "note"),
          AmountForm, lambda case: {"amount": case.requested_amount},
          endpoint=Endpoint("temporary/pay-first", "pay_first", "Emergency aid: the town pays first", AmountIn)),
     # Offered inside the pay_first form when the amount is over the town's limit (what was typed is kept).
-    Step("switch_to_ordinary", _l("switch to the ordinary procedure"), services.switch_to_ordinary_procedure,
+    Step("switch_to_ordinary", services.switch_to_ordinary_procedure,
          _fields("amount", "note"), AmountForm, offered_in="pay_first", done=_switched,
          endpoint=Endpoint("temporary/switch-to-ordinary", "switch_to_ordinary",
                            "Emergency aid over the town's limit: go on by the ordinary procedure, the amount as requested",
                            AmountIn)),
-    Step("complete_paperwork", _l("complete the emergency paperwork"), services.complete_emergency_paperwork,
+    Step("complete_paperwork", services.complete_emergency_paperwork,
          _fields("note"), NoteForm,
          endpoint=Endpoint("temporary/complete-paperwork", "complete_paperwork",
                            "Emergency aid: the paperwork is complete", NoteIn)),
     # Over the API one body approves or refuses (`approve`); the page has a form for each.
-    Step("approve_quick_aid", _l("approve quick aid"), services.decide_quick_aid, _quick_aid_inputs(True), QuickAidForm,
+    Step("approve_quick_aid", services.decide_quick_aid, _quick_aid_inputs(True), QuickAidForm,
          lambda case: {"amount": case.requested_amount},
          endpoint=Endpoint("temporary/quick-aid", "quick_aid",
                            "Small-amount quick aid: approve or refuse (within 3 working days)", QuickAidIn)),
-    Step("refuse_quick_aid", _l("refuse quick aid"), services.decide_quick_aid, _quick_aid_inputs(False), ReasonsForm),
-    Step("approve_temporary_aid", _l("approve temporary aid"), services.approve_temporary_aid, _fields("amount", "note"),
+    Step("refuse_quick_aid", services.decide_quick_aid, _quick_aid_inputs(False), ReasonsForm),
+    Step("approve_temporary_aid", services.approve_temporary_aid, _fields("amount", "note"),
          AmountForm, lambda case: {"amount": case.proposed_amount or case.requested_amount},
          endpoint=Endpoint("temporary/approve", "approve_temporary",
                            "Ordinary temporary aid: approve at the level the amount calls for", AmountIn)),
     # Over the API a temporary-aid refusal is POST /refuse: the service takes the case's own row.
-    Step("refuse_temporary_aid", _l("refuse temporary aid"), services.refuse_case, _fields("reasons"), ReasonsForm,
+    Step("refuse_temporary_aid", services.refuse_case, _fields("reasons"), ReasonsForm,
          done=_refused),
 ]
 STEPS: dict[str, Step] = {step.action: step for step in _TABLE}
 assert len(STEPS) == len(_TABLE) and set(STEPS) <= workflow.ACTIONS
 # The steps the queue offers for the ticked cases (they ask nothing but the decision to take them).
 ON_THE_QUEUE = tuple(a for a, step in STEPS.items() if step.many and step.many.button)
-# What the timeline calls the actions that are not steps of a case.
-OTHER_LABELS = {"apply": _l("apply"), "issue_letter": _l("issue the decision letter")}
-
-
-def label(action: str) -> str:
-    step = STEPS.get(action)
-    return str(step.label if step else OTHER_LABELS.get(action, action))

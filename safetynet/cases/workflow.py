@@ -27,10 +27,13 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
+from safetynet.areas.roles import ROLE_LEVELS, ROLE_PERMISSIONS
 from safetynet.core.statements import Prepared, rows_by_key
 from safetynet.core.errors import PermissionDenied, SafetyNetError
 from safetynet.core.scoping import Actor
+from safetynet.programs.selectors import parameters_for
 
 from . import clocks, statements
 from .closerelatives import conflicts_of_interest
@@ -155,8 +158,6 @@ def acting_roles(case: Case, action: str) -> list[tuple[str, str]]:
     level the case named (the county, or the town where confirmation is delegated), for temporary
     aid the level its amount needs, for the county's own visit the county. The queues select by
     the same terms (cases.selectors.queue_filter); a test checks that they agree for every step."""
-    from safetynet.areas.roles import ROLE_LEVELS, ROLE_PERMISSIONS
-
     row = TRANSITIONS.get((case.status, action))
     if row is None or case.path not in row.paths:
         return []
@@ -275,8 +276,6 @@ def reviewers_of(case_ids) -> dict[int, dict[str, str]]:
 
 def four_eyes_required(case: Case) -> bool:
     """The county's `four_eyes_confirmation` parameter (programs/catalogue.py) in force today."""
-    from safetynet.programs.selectors import parameters_for
-
     return bool(parameters_for("dibao", case.area_id, clocks.today()).get("four_eyes_confirmation", True))
 
 
@@ -446,10 +445,37 @@ def record_creation(uow, case: Case, actor: Actor, *, data: dict | None = None) 
                      after={"status": case.status, "version": case.version, **(data or {})})
 
 
-def action_label(action: str) -> str:
-    """What pages, timelines and messages call the action: its label in the step table."""
-    # Imported here, not above: the step table (cases/steps.py) names the services, which move
-    # cases through this module; by the time a message is written every module is loaded.
-    from .steps import label
+ACTION_LABELS = {
+    "apply": _l("apply"),
+    "issue_letter": _l("issue the decision letter"),
+    "accept": _l("accept"),
+    "request_materials": _l("request missing materials"),
+    "resume": _l("resume after supplement"),
+    "record_survey": _l("record the household survey"),
+    "record_county_visit": _l("record the county home visit"),
+    "verify": _l("record the verification report"),
+    "hold_deliberation": _l("record the deliberation"),
+    "give_town_opinion": _l("give the town opinion"),
+    "publish_notice": _l("publish the public notice"),
+    "record_objection": _l("record an objection"),
+    "answer_objection": _l("answer the objection"),
+    "close_notice": _l("close the public notice"),
+    "confirm": _l("confirm"),
+    "refuse": _l("refuse"),
+    "return_for_supplement": _l("return for supplement"),
+    "withdraw": _l("withdraw"),
+    "reopen": _l("reopen"),
+    "extend": _l("extend the time limit"),
+    "pay_first": _l("pay emergency aid first"),
+    "switch_to_ordinary": _l("switch to the ordinary procedure"),
+    "complete_paperwork": _l("complete the emergency paperwork"),
+    "approve_quick_aid": _l("approve quick aid"),
+    "refuse_quick_aid": _l("refuse quick aid"),
+    "approve_temporary_aid": _l("approve temporary aid"),
+    "refuse_temporary_aid": _l("refuse temporary aid"),
+}
 
-    return label(action)
+
+def action_label(action: str) -> str:
+    """What pages, timelines and messages call the action (the step table, cases/steps.py, shows it too)."""
+    return str(ACTION_LABELS.get(action, action))

@@ -7,8 +7,10 @@ read with one primary-key lookup per use: a write anywhere (any process, any ser
 the token and every process recomputes from then on. See `core.models.ReferenceVersion` for why
 a random token is safe across rollbacks.
 
-Writers call `bump(name)` inside their transaction; `models.signals` in `CoreConfig.ready`
-bump on every ORM save and delete of the watched models, so a write that forgets still counts.
+Writers call `bump(name)` inside their transaction; `watch(model, name)` connects Django's
+`post_save` and `post_delete` signals so that every ORM save and delete of a watched model bumps
+too, and a write that forgets still counts. The app owning each model watches it from its
+`AppConfig.ready` (`areas.Area`, `programs.Parameter`): core imports nothing of the project.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from collections import OrderedDict
 from typing import Callable, Hashable, TypeVar
 
 from django.db import connection
+from django.db.models import signals
 
 from .models import ReferenceVersion
 from .statements import cursor as statement_cursor
@@ -63,6 +66,15 @@ def current_tokens(names: tuple[str, ...]) -> tuple[str, ...]:
     if marker is not None:
         _local.memo = (marker, found)
     return tuple(found.get(name, "") for name in names)
+
+
+def watch(model, name: str) -> None:
+    """Bump `name` on every ORM save and delete of `model` (called from its app's `ready()`)."""
+    def changed(sender, **kwargs):
+        bump(name)
+
+    for signal, verb in ((signals.post_save, "save"), (signals.post_delete, "delete")):
+        signal.connect(changed, sender=model, weak=False, dispatch_uid=f"refcache-{model._meta.label}-{verb}")
 
 
 def bump(name: str) -> None:

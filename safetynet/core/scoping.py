@@ -6,6 +6,7 @@ go through `get_in_scope`, which answers NotFound (404) for anything outside, ne
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.db.models import Model, QuerySet
@@ -25,6 +26,11 @@ class Actor:
     post_id: int | None = None
     area_name: str = ""
     permissions: frozenset = field(default_factory=frozenset)
+    # What a refusal and the user menu call the role and each permission, in the reader's language
+    # (lazy strings). The post's app gives them when it builds the actor (areas/actors.py: roles are
+    # areas' table); an actor built without them shows the codes. Not part of equality.
+    role_name: object = field(default="", compare=False, repr=False)
+    permission_names: Mapping[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def is_national(self) -> bool:
@@ -35,18 +41,15 @@ class Actor:
 
     def require(self, permission: str) -> None:
         if permission not in self.permissions:
-            from safetynet.areas.roles import permission_label
-
+            what = str(self.permission_names.get(permission, permission))
             raise PermissionDenied(
-                _("Your post (%(role)s) may not %(what)s.") % {"role": self.role_label, "what": permission_label(permission)},
+                _("Your post (%(role)s) may not %(what)s.") % {"role": self.role_label, "what": what},
                 code="forbidden",
             )
 
     @property
     def role_label(self) -> str:
-        from safetynet.areas.roles import role_label
-
-        return role_label(self.role)
+        return str(self.role_name) if self.role_name else self.role
 
     def covers(self, area_code: str) -> bool:
         return area_code.startswith(self.area_code)

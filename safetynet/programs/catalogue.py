@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
+from safetynet.core.errors import ValidationError
+from safetynet.core.money import parse_money
 
 DIBAO = "dibao"
 SPECIAL_HARDSHIP = "special_hardship"
@@ -222,9 +224,6 @@ def parse_value(spec: ParameterSpec, raw) -> object:
     """Check a value entered for `spec` and return it typed; ValidationError (field "value") with
     a message a county officer understands otherwise."""
     from django.utils.translation import gettext as _t
-
-    from safetynet.core.errors import ValidationError
-    from safetynet.core.money import parse_money
 
     text = raw if not isinstance(raw, str) else raw.strip()
     if spec.type == BOOLEAN:

@@ -20,7 +20,7 @@ from safetynet.core.errors import NotFound, ValidationError
 from safetynet.core.scoping import Actor
 
 from . import catalogue
-from .models import Parameter
+from .models import Parameter, Program
 
 # Standards are set by a county or above; a town may carry its own values (e.g. confirmation
 # delegated to one town), a village may not.
@@ -119,8 +119,6 @@ def seed_catalogue(program_model=None, parameter_model=None) -> int:
     models; tests that empty the database after migrating (browser tests on a live server) call
     it again. Idempotent; no audit event, as the rows are the catalogue's own defaults, not
     anyone's decision."""
-    from .models import Program
-
     program_model = program_model or Program
     parameter_model = parameter_model or Parameter
     with transaction.atomic():

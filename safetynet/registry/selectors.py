@@ -24,6 +24,7 @@ from django.db.models import Value
 from django.db.models.functions import StrIndex, Substr
 from django.utils.translation import gettext as _
 
+from safetynet.areas.models import Area
 from safetynet.core.errors import NotFound
 from safetynet.core.idnumbers import convert_legacy
 from safetynet.core.masking import mask_id_number, mask_name
@@ -272,8 +273,6 @@ def household_totals(household_ids: list[int]) -> dict[int, dict]:
 
 def area_breadcrumb(area) -> list:
     """The household's area and its ancestors from the county down."""
-    from safetynet.areas.models import Area
-
     codes = [c for c in [*area.ancestor_codes(), area.code] if len(c) >= 6]
     return list(Area.objects.filter(code__in=codes).order_by("code"))
 

@@ -21,9 +21,11 @@ import datetime as dt
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from safetynet.cases.models import VerificationReport
 from safetynet.core.apischemas import InputSchema, refuse_unknown_form_fields, responses
 
 from . import selectors, services
+from .reports import sign_off_report as sign
 
 router = Router(tags=["verification"])
 
@@ -153,10 +155,6 @@ def verify_household(request, household_id: int, payload: VerifyIn | None = None
 
 @router.post("/reports/{result_id}/sign-off", response=responses(SignOffOut), operation_id="verification_sign_off_report")
 def sign_off_report(request, result_id: int, payload: SignOffIn):
-    from safetynet.cases.models import VerificationReport
-
-    from .reports import sign_off_report as sign
-
     signed = sign(actor=request.actor, result_id=result_id, note=payload.note, reasons=payload.reasons)
     filed = (VerificationReport.objects.filter(source="engine", findings__household_result=result_id)
              .values_list("id", flat=True).first())

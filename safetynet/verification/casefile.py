@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from .assessment import FINANCIAL
+from .coverage import gaps, read_datasets
 
 COUNTED_INCOME = ("wages", "pension", "unemployment")
 
@@ -44,8 +45,6 @@ def _money(value) -> str:
 def completeness_text(coverage) -> str:
     """The report's first words when it was built on missing or out-of-date data ("" when complete):
     which datasets, and the reason given for each at sign-off."""
-    from .coverage import gaps, read_datasets
-
     missing = gaps(coverage)
     if not missing:
         return ""
@@ -58,8 +57,6 @@ def completeness_text(coverage) -> str:
 def summary_text(result, findings_count: int, coverage=()) -> str:
     """What the case keeps of the report. Built on missing or out-of-date data, it says so first,
     and "no flag" reads as "no flag in the data that was there", never as all departments checked."""
-    from .coverage import read_datasets
-
     head = completeness_text(coverage)
     numbers = {"n": findings_count, "income": f"{Decimal(result.counted_income):,.2f}",
                "assets": f"{Decimal(result.financial_assets):,.2f}"}

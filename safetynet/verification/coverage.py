@@ -18,7 +18,10 @@ from django.utils.translation import gettext as _
 
 from safetynet.core.errors import ValidationError
 from safetynet.core.text import clean_text
+from safetynet.programs.catalogue import DIBAO
+from safetynet.programs.selectors import parameters_for
 
+from .models import Snapshot
 from .schemas import DATASETS, Department
 
 MISSING = "missing"
@@ -128,17 +131,12 @@ def assess_coverage(snapshots: dict, *, as_of: dt.date, limits: dict, findings) 
 
 def limits_for(area_code: str, as_of: dt.date) -> dict:
     """{parameter key: days} in force for the area in the run's month."""
-    from safetynet.programs.catalogue import DIBAO
-    from safetynet.programs.selectors import parameters_for
-
     values = parameters_for(DIBAO, area_code, as_of.replace(day=1))
     return {key: values.get(key) for key in {d.freshness_parameter for d in DATASETS.values()}}
 
 
 def run_snapshots(run) -> dict:
     """{dataset: (snapshot id, taken on)} of the snapshots the run read."""
-    from .models import Snapshot
-
     ids = [i for i in (run.snapshots or {}).values() if i]
     return {s: (pk, taken_on) for pk, s, taken_on in Snapshot.objects.filter(pk__in=ids).values_list("id", "dataset", "taken_on")}
 

@@ -36,9 +36,14 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from safetynet.areas.models import CODE_LENGTHS
+from safetynet.core.errors import SafetyNetError
 from safetynet.core.statements import insert_many
+from safetynet.programs.catalogue import DIBAO
+from safetynet.programs.models import Parameter
+from safetynet.programs.selectors import dibao_parameters
 
-from . import storage
+from . import chunks, storage
 from .assessment import HouseholdAssessment, HouseholdTotals, MemberTotals, assess_household
 from .expressions import (
     FINDING_SCHEMA, Window, empty_findings, findings_expr, household_rows_expr, household_totals_expr, member_totals_expr,
@@ -99,19 +104,12 @@ class ParameterResolver:
         if self._resolve is not None:
             return (village,)
         if self._with_rows is None:
-            from safetynet.programs.catalogue import DIBAO
-            from safetynet.programs.models import Parameter
-
             self._with_rows = set(Parameter.objects.filter(program_id=DIBAO, area__isnull=False)
                                   .values_list("area_id", flat=True).distinct())
-        from safetynet.areas.models import CODE_LENGTHS
 
         return tuple(village[:n] for n in sorted(set(CODE_LENGTHS.values())) if n <= len(village) and village[:n] in self._with_rows)
 
     def _load(self, area_code: str, is_urban: bool):
-        from safetynet.core.errors import SafetyNetError
-        from safetynet.programs.selectors import dibao_parameters
-
         try:
             if self._resolve is not None:
                 return self._resolve(area_code, is_urban), ""
@@ -388,8 +386,6 @@ def start_assessment(run_id: int, member_rows: pa.Table, household_rows: pa.Tabl
     """Assess a chunk (chunks.assess_columns): at once, or with a process `pool` split among its
     workers at household boundaries and left running (the parameters are resolved here first:
     workers have no database). `.result()` gives (result rows, household ids, flagged count)."""
-    from . import chunks
-
     params = _params_for(household_rows, resolver)
     workers = getattr(pool, "_max_workers", 1) if pool is not None else 1
     n = household_rows.num_rows
@@ -425,7 +421,6 @@ def _assessment_pool(households: int):
     if households < PARALLEL_MIN_HOUSEHOLDS or cores < 2:
         return None
     pool = ProcessPoolExecutor(max_workers=min(cores, 4), mp_context=multiprocessing.get_context("spawn"))
-    from . import chunks
 
     for _ in range(min(cores, 4)):
         pool.submit(chunks.dumps, [])   # start the workers (and their imports) while DuckDB joins
@@ -455,9 +450,16 @@ def bind_parquet(con, snapshots: Iterable[SnapshotRef]) -> dict:
     return tables
 
 
-def write_findings(con, run_path: Path, snapshots: list[SnapshotRef], as_of: dt.date) -> Path:
+# Writes more findings beside the engine's, in the same chunk partitions: (con, findings_dir,
+# snapshots, members, as_of=) → count. The identity resolution's linked findings
+# (`identity.write_linked_findings`, which the caller passes: identity builds on this module).
+MoreFindings = Callable[..., int]
+
+
+def write_findings(con, run_path: Path, snapshots: list[SnapshotRef], as_of: dt.date,
+                   more_findings: MoreFindings | None = None) -> Path:
     """Step 2: every finding of the run's members, partitioned by chunk (re-written when the
-    marker is missing)."""
+    marker is missing), with `more_findings`' beside them."""
     out = run_path / "findings"
     marker = run_path / FINDINGS_DONE
     if marker.exists():
@@ -473,8 +475,8 @@ def write_findings(con, run_path: Path, snapshots: list[SnapshotRef], as_of: dt.
     out.mkdir(parents=True, exist_ok=True)
     con.execute(f"COPY ({sql}) TO '{out}' (FORMAT parquet, PARTITION_BY (chunk), OVERWRITE_OR_IGNORE true, "
                 f"COMPRESSION zstd)")
-    from .identity import write_linked_findings   # records a county officer linked to members (identity.py)
-    write_linked_findings(con, out, snapshots, backend.table("run_members"), as_of=as_of)
+    if more_findings is not None:
+        more_findings(con, out, snapshots, backend.table("run_members"), as_of=as_of)
     marker.write_text(timezone.now().isoformat())
     return out
 
@@ -531,9 +533,10 @@ def _chunk_totals(con, findings_dir: Path, number: int, keep_findings: bool) -> 
 
 def process_run(run: VerificationRun, *, snapshots: list[SnapshotRef], resolver: ParameterResolver,
                 threads: int | None = None, stop_after_chunks: int | None = None,
-                progress: Callable[[VerificationRun], None] | None = None) -> VerificationRun:
+                progress: Callable[[VerificationRun], None] | None = None,
+                more_findings: MoreFindings | None = None) -> VerificationRun:
     """Steps 2 and 3 for a run whose members were exported (step 1); resumes after the last
-    chunk done. Three things overlap: DuckDB totals the next chunk (a helper thread), the helper
+    chunk done. `more_findings` is passed to `write_findings`. Three things overlap: DuckDB totals the next chunk (a helper thread), the helper
     processes assess this one (large runs), and this process stores the one before. Chunks are
     still stored one after the other, each in its own transaction. `stop_after_chunks`
     interrupts on purpose (tests)."""
@@ -555,7 +558,7 @@ def process_run(run: VerificationRun, *, snapshots: list[SnapshotRef], resolver:
             progress(run)
 
     try:
-        findings_dir = write_findings(con, run_path, snapshots, run.as_of)
+        findings_dir = write_findings(con, run_path, snapshots, run.as_of, more_findings)
         con.execute(f"CREATE OR REPLACE VIEW run_members AS SELECT * FROM read_parquet('{run_path / 'members.parquet'}')")
         con.execute(f"CREATE OR REPLACE VIEW run_households AS SELECT * FROM read_parquet('{run_path / 'households.parquet'}')")
         done = set(VerificationChunk.objects.filter(run=run).values_list("number", flat=True))

@@ -42,7 +42,14 @@ from typing import Iterable
 
 import pyarrow as pa
 
+from safetynet.registry.models import Person
+
 from . import storage
+from .engine import duckdb_backend, windows_for
+from .expressions import ENGINE_DATASETS, FINDING_SCHEMA, findings_expr
+from .identity_models import IdentityLink
+from .schemas import DATASETS
+from .selectors import current_snapshot_refs
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +93,6 @@ def record_key(id_number: str | None, name: str | None, birth_date: dt.date | st
 # --------------------------------------------------------------------------------------------
 
 def _person_snapshots(refs) -> list:
-    from .schemas import DATASETS
-
     return [r for r in refs if DATASETS.get(r.dataset) is not None and DATASETS[r.dataset].person and r.path.exists()]
 
 
@@ -111,8 +116,6 @@ def load_records(con, refs) -> int:
 
 def persons_table(county_code: str) -> pa.Table:
     """The county's persons with their household's address (one query, the registry's index on area)."""
-    from safetynet.registry.models import Person
-
     rows = list(Person.objects.filter(area__code__startswith=county_code)
                 .values_list("id", "id_number", "name", "birth_date", "household__address", "area_id"))
     columns = list(zip(*rows)) if rows else [[], [], [], [], [], []]
@@ -271,8 +274,6 @@ def find_matches(*, county_code: str, refs=None, threshold: float = PROPOSE_THRE
                  training_sample: int = TRAINING_SAMPLE) -> Matching:
     """Match the current snapshots' records that are not exact to the county's persons; return
     the candidates at or above `threshold` (nothing is written)."""
-    from .selectors import current_snapshot_refs
-
     started = time.monotonic()
     refs = current_snapshot_refs() if refs is None else refs
     matching = Matching(county_code=county_code)
@@ -326,8 +327,6 @@ LINKS_SCHEMA = pa.schema([("dataset", pa.string()), ("record_key", pa.string()),
 def confirmed_links_table(person_id_numbers: Iterable[str] | None = None) -> pa.Table:
     """Every confirmed link as (dataset, record_key, person_id_number); with `person_id_numbers`,
     only the links to those persons (the online report asks for one household's)."""
-    from .identity_models import IdentityLink
-
     qs = IdentityLink.objects.all()
     if person_id_numbers is not None:
         ids = sorted(set(person_id_numbers))
@@ -351,9 +350,6 @@ def linked_findings(con, snapshots, members, *, as_of: dt.date, person_id_number
     linked to, and given back the member's ID number. Its record key is suffixed with the
     record's own key, so it can sit beside an exact-ID record of the same thing."""
     import ibis
-
-    from .engine import duckdb_backend, windows_for
-    from .expressions import ENGINE_DATASETS, FINDING_SCHEMA, findings_expr
 
     links = confirmed_links_table(person_id_numbers)
     if links.num_rows == 0:
@@ -417,9 +413,6 @@ def linked_findings_online(con, snapshots, members: pa.Table, *, as_of: dt.date)
     """One household (online.OnlineCatalog.run): the linked findings of its members as Arrow in
     FINDING_SCHEMA, or None when none of them has a confirmed link (one indexed query)."""
     import ibis
-
-    from .engine import duckdb_backend
-    from .expressions import FINDING_SCHEMA
 
     ids = [i for i in members.column("id_number").to_pylist() if i]
     con.register("identity_members", members)

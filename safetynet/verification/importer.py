@@ -38,9 +38,7 @@ from safetynet.core.tabular import RowError, number_text
 from safetynet.core.text import ZERO_WIDTH, normalise_text
 
 from . import storage
-from .schemas import (
-    CHOICE, DATE, ID_NUMBER, IDENTITY, MONEY, MONTH, NUMBER, STRING, Dataset,
-)
+from .schemas import CHOICE, DATE, Dataset, IDENTITY, ID_NUMBER, MONEY, MONTH, NUMBER, STRING, TYPE_LABELS
 
 CSV, XLSX, PARQUET = "csv", "xlsx", "parquet"
 EXTENSIONS = {".csv": CSV, ".txt": CSV, ".xlsx": XLSX, ".xlsm": XLSX, ".parquet": PARQUET, ".pq": PARQUET}
@@ -468,8 +466,6 @@ _REASONS = {
 
 
 def _type_label(column) -> str:
-    from .schemas import TYPE_LABELS
-
     return str(TYPE_LABELS.get(column.type, column.type))
 
 

@@ -26,6 +26,7 @@ from .engine import SnapshotRef, windows_for
 from .expressions import (
     FINDING_SCHEMA, HOUSEHOLD_SCHEMA, MEMBER_SCHEMA, findings_expr, household_report_expr,
 )
+from .identity import linked_findings_online   # a county officer's confirmed links add findings (identity.py)
 
 PLACEHOLDER = "__ID_NUMBERS__"
 _ID_PATTERN = re.compile(r"^[0-9]{17}[0-9X]$|^[0-9]{15}$")
@@ -91,7 +92,6 @@ class OnlineCatalog:
             else:
                 literal = ", ".join(f"'{i}'" for i in ids)
                 findings = con.sql(sql.replace(f"'{PLACEHOLDER}'", literal)).to_arrow_table().cast(FINDING_SCHEMA.to_pyarrow())
-            from .identity import linked_findings_online   # records a county officer linked to members (identity.py)
             linked = linked_findings_online(con, snapshots, members, as_of=as_of)
             if linked is not None and linked.num_rows:
                 findings = pa.concat_tables([findings, linked])

@@ -29,17 +29,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import ngettext
 
+from safetynet.areas.models import Area
+from safetynet.cases.errors import TransitionNotAllowed
+from safetynet.cases.letters import html_to_pdf
+from safetynet.cases.models import Case, VerificationReport
 from safetynet.core.audit import record_event
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied
 from safetynet.core.masking import mask_id_number
 from safetynet.core.money import format_yuan
 from safetynet.core.scoping import Actor
+from safetynet.registry.models import Household, Person
 
 from .casefile import flag_label
 from .coverage import DatasetCoverage, coverage_of, gaps, read_datasets, require_reasons
 from .models import HouseholdResult, RunStatus
 from .schemas import DATASETS, Department
 from .selectors import findings_for_household
+from .services import attach_to_case
 from .signoff_models import ReportSignOff
 
 SIGN_PERMISSION = "verification.run"
@@ -233,9 +239,6 @@ def _finding_row(f: dict) -> dict:
 
 def report_context(actor: Actor, result: HouseholdResult) -> dict:
     """Everything the page and the PDF show."""
-    from safetynet.areas.models import Area
-    from safetynet.registry.models import Household, Person
-
     run = result.run
     household = Household.objects.filter(pk=result.household_id).values("id", "address", "area_id").first() or {}
     area_name = Area.objects.filter(code=result.area_code).values_list("name", flat=True).first() or ""
@@ -281,8 +284,6 @@ def report_html(actor: Actor, result: HouseholdResult) -> str:
 
 def report_pdf(actor: Actor, result: HouseholdResult) -> bytes:
     """The A4 PDF, printed by the decision letters' WeasyPrint helper (Noto CJK fonts)."""
-    from safetynet.cases.letters import html_to_pdf
-
     return html_to_pdf(report_html(actor, result))
 
 
@@ -329,11 +330,6 @@ def sign_off_report(*, actor: Actor, result_id: int, note: str = "", reasons: di
 
 
 def _file_on_case(actor: Actor, result: HouseholdResult, findings, coverage, case_id: int) -> None:
-    from safetynet.cases.errors import TransitionNotAllowed
-    from safetynet.cases.models import Case, VerificationReport
-
-    from .services import attach_to_case
-
     if (VerificationReport.objects.filter(case_id=case_id, source="engine", findings__run=result.run_id).exists()
             or not Case.objects.filter(pk=case_id).exists()):
         return

@@ -12,6 +12,8 @@ from safetynet.core.errors import NotFound
 from safetynet.core.scoping import Actor
 
 from . import storage
+from .department_accounts import department_of
+from .engine import SnapshotRef, read_findings
 from .models import Finding, FindingsStorage, HouseholdResult, Snapshot, SnapshotStatus, VerificationRun
 
 FINDING_VALUES = ("household_id", "person_id", "id_number", "source", "department", "snapshot_id", "snapshot_taken_on",
@@ -26,8 +28,6 @@ def current_snapshots_for(actor: Actor) -> QuerySet[Snapshot]:
     """The current snapshots `actor` may list: every dataset's with "verification.view"; a
     department's login, its own department's only (to check what it sent), and nothing else of
     verification."""
-    from .department_accounts import department_of
-
     department = department_of(actor)
     if department is not None:
         return current_snapshots().filter(department=department)
@@ -37,8 +37,6 @@ def current_snapshots_for(actor: Actor) -> QuerySet[Snapshot]:
 
 def current_snapshot_refs():
     """The current snapshot of every dataset, as the engine reads them (one query)."""
-    from .engine import SnapshotRef
-
     return [SnapshotRef(s["id"], s["dataset"], s["taken_on"], storage.absolute(s["path"]),
                         storage.absolute(s["index_path"]) if s["index_path"] else None)
             for s in current_snapshots().values("id", "dataset", "taken_on", "path", "index_path")]
@@ -87,7 +85,6 @@ def findings_for_household(run: VerificationRun, household_id: int) -> list[dict
     if run.findings_storage == FindingsStorage.DATABASE:
         return list(Finding.objects.filter(run=run, household_id=household_id)
                     .order_by("person_id", "source", "record_key").values(*FINDING_VALUES))
-    from .engine import read_findings
 
     snapshots = {s["dataset"]: s for s in Snapshot.objects.filter(pk__in=list((run.snapshots or {}).values()))
                  .values("id", "dataset", "taken_on")}

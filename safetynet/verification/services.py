@@ -21,11 +21,16 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from safetynet.areas.actors import build_actor
+from safetynet.cases.models import Case, Status, VerificationReport
+from safetynet.cases.services import record_engine_verification
+from safetynet.cases.workflow import check_transition
 from safetynet.core.audit import record_event
 from safetynet.core.errors import NotFound, SafetyNetError, ValidationError
 from safetynet.core.scoping import Actor, get_in_scope, in_scope
+from safetynet.registry.models import Household
 
-from . import engine, importer, storage
+from . import engine, identity, importer, storage
 from .casefile import case_findings, summary_text
 from .coverage import assess_coverage, coverage_of, gaps, is_complete, limits_for
 from .department_accounts import department_of, register_department_account  # noqa: F401 (the department's own service)
@@ -52,8 +57,8 @@ SERVICE_ROLE = "verification_service"
 def verification_service_actor() -> Actor:
     """The system actor batch jobs run as: it runs verifications and files their reports on
     cases anywhere, and nothing else."""
-    return Actor(user_id=None, username=SERVICE_USERNAME, role=SERVICE_ROLE, area_code="",
-                 permissions=frozenset({"verification.view", "verification.run", "cases.view", "cases.verify_manual"}))
+    return build_actor(user_id=None, username=SERVICE_USERNAME, role=SERVICE_ROLE, area_code="",
+                       permissions=frozenset({"verification.view", "verification.run", "cases.view", "cases.verify_manual"}))
 
 
 def _today() -> dt.date:
@@ -174,8 +179,6 @@ def _keep(actor: Actor, dataset, staged: importer.Staged, *, filename: str, take
 # --------------------------------------------------------------------------------------------
 
 def _authorized_case(actor: Actor, household_id: int, case_id: int | None):
-    from safetynet.cases.models import Case
-
     if case_id is not None:
         case = get_in_scope(Case.objects.all(), actor, pk=case_id)
         if case.household_id != household_id:
@@ -219,8 +222,6 @@ def verify_household(*, actor: Actor, household_id: int, case_id: int | None = N
     Checks: the actor may run verifications (403) in the household's area (404); the applicant's
     authorization is on the case (or, without a case, on one of the household's applications);
     with a case, the case must be waiting for its verification (the case workflow says so)."""
-    from safetynet.registry.models import Household
-
     actor.require("verification.run")
     try:
         household_id = int(household_id)
@@ -229,8 +230,6 @@ def verify_household(*, actor: Actor, household_id: int, case_id: int | None = N
     household = get_in_scope(Household.objects.only("id", "area_id"), actor, pk=household_id)
     case = _authorized_case(actor, household.pk, int(case_id) if case_id not in (None, "") else None)
     if case is not None:
-        from safetynet.cases.workflow import check_transition
-
         check_transition(case, "verify", actor)
     as_of = _today()
     refs = current_snapshot_refs()
@@ -271,9 +270,6 @@ def attach_to_case(*, actor: Actor, run: VerificationRun, result: HouseholdResul
                    coverage=()) -> int:
     """File the result on the case through the cases app's own service (its transition, its audit),
     with what the report knew per dataset (and the reasons given for what was missing)."""
-    from safetynet.cases.models import Case
-    from safetynet.cases.services import record_engine_verification
-
     case = Case.objects.only("id", "snapshot").get(pk=case_id)
     report = record_engine_verification(
         actor=actor, case_id=case_id, summary=summary_text(result, len(findings), coverage),
@@ -288,7 +284,6 @@ def attach_to_case(*, actor: Actor, run: VerificationRun, result: HouseholdResul
 
 def _batch_households(actor: Actor, kind: str, area_code: str, as_of: dt.date) -> tuple[list[int], dict]:
     """The households of a batch, with what the run notes about them (cases, enrollments, skipped)."""
-    from safetynet.cases.models import Case, Status
     from safetynet.payments.models import LIVE_STATUSES, Enrollment, Recheck, RecheckStatus
 
     notes: dict = {}
@@ -365,7 +360,8 @@ def process_run(*, actor: Actor, run_id: int, stop_after_chunks: int | None = No
     run.refresh_from_db()
     try:
         run = engine.process_run(run, snapshots=refs, resolver=engine.ParameterResolver(run.as_of),
-                                 stop_after_chunks=stop_after_chunks, progress=progress)
+                                 stop_after_chunks=stop_after_chunks, progress=progress,
+                                 more_findings=identity.write_linked_findings)
     except engine.Interrupted:
         raise
     except Exception as error:  # the run stays resumable; the error is kept for the page and the CLI
@@ -418,8 +414,6 @@ def snapshot_refs_of(run: VerificationRun) -> list[engine.SnapshotRef]:
 
 
 def _attach_cases(actor: Actor, run: VerificationRun) -> None:
-    from safetynet.cases.models import VerificationReport
-
     attached = dict(run.notes.get("attached", {}))
     errors = dict(run.notes.get("attach_errors", {}))
     awaiting = dict(run.notes.get("awaiting_sign_off", {}))   # case → result: missing or old data, filed at sign-off

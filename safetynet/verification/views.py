@@ -17,12 +17,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from safetynet.cases.models import Case, Status
+from safetynet.core.decorators import post_view
 from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError, ValidationError
 from safetynet.core.masking import mask_id_number
 from safetynet.core.pagination import numbered_page
 from safetynet.core.money import format_yuan
-from safetynet.core.decorators import post_view
 from safetynet.core.privatefiles import answer_file, download_view
+from safetynet.core.scoping import get_in_scope, in_scope
+from safetynet.registry.models import Household
 
 from . import identity_services, reports, selectors, services
 from .casefile import flag_label
@@ -50,10 +53,6 @@ def _result_row(result) -> dict:
 @require_GET
 @verification_view()
 def household_page(request, actor, household_id: int):
-    from safetynet.cases.models import Case, Status
-    from safetynet.core.scoping import get_in_scope, in_scope
-    from safetynet.registry.models import Household
-
     household = get_in_scope(Household.objects.select_related("area"), actor, pk=household_id)
     results = list(reports.results_for_household(actor, household.pk)[:20])
     cases = list(in_scope(Case.objects.filter(household_id=household.pk, is_open=True), actor)

@@ -1,7 +1,8 @@
-"""The public notice board, mounted at /notices/ (no login)."""
+"""The public notice board, mounted at /notices/ (no login), in the "publicity" namespace it has
+always had (public_board.py says why its pages are in cases)."""
 from django.urls import path
 
-from . import views
+from . import public_board as views
 
 app_name = "publicity"
 urlpatterns = [

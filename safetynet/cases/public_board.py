@@ -1,5 +1,11 @@
-"""The public notice board (no login): the notices running in a village, as POLICY.md §7 allows
-them to be shown, an objection form for each, and an A4 version to print and post.
+"""The public notice board (no login), mounted at /notices/ (`public_board_urls.py`, namespace
+"publicity"): the notices running in a village, as POLICY.md §7 allows them to be shown, an
+objection form for each, and an A4 version to print and post.
+
+The notices and objections are publicity's (models, services, selectors); these pages live in
+cases because an objection from the board is a step of the case (`services.record_objection`) and
+the board shows what runs on the business date (`clocks.today`): publicity sits below cases in the
+import order (docs/architecture.md).
 
 What a notice may say is fixed when it is written (publicity.services.post_notice: the name
 masked to surname plus one character, the number of members, the amount); this page reads only
@@ -16,21 +22,24 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_POST
 
+from safetynet.areas.actors import build_actor
 from safetynet.areas.models import Area, Level
-from safetynet.cases import clocks
 from safetynet.core.errors import SafetyNetError
 from safetynet.core.money import format_yuan
 from safetynet.core.scoping import Actor
 from safetynet.programs.throttle import PublicCheckThrottle
+from safetynet.publicity.models import Notice, NoticeStatus, ObjectionState
+from safetynet.publicity.selectors import public_notices
 
-from .models import Notice, NoticeStatus, ObjectionState
-from .selectors import public_notices
+from . import clocks, services
+from .letters import html_to_pdf
 
 # What the board says of a notice with an objection (publicity.models.ObjectionState); an empty
 # state with `republished` is a notice posted again after the town answered an objection.
@@ -63,8 +72,8 @@ class PublicObjectionForm(forms.Form):
 def public_actor(village: Area) -> Actor:
     """The public of one village: may record an objection to that village's notices, nothing else
     (the case services check the area and the step exactly as for staff)."""
-    return Actor(user_id=None, username="public", role="public", area_code=village.code, post_id=None,
-                 area_name=village.name, permissions=frozenset({"cases.notice"}))
+    return build_actor(user_id=None, username="public", role="public", area_code=village.code, post_id=None,
+                       area_name=village.name, permissions=frozenset({"cases.notice"}))
 
 
 def _village(code: str) -> Area:
@@ -109,8 +118,6 @@ def object_to_notice(request, village_code: str, notice_id: int):
         return _board(request, village, bound=(notice.pk, form), status=429)
     if not form.is_valid():
         return _board(request, village, bound=(notice.pk, form), status=422)
-    from safetynet.cases import services
-
     try:
         services.record_objection(actor=public_actor(village), case_id=notice.case_id, content=form.cleaned_data["content"],
                                   objector_name=form.cleaned_data["objector_name"],
@@ -141,10 +148,6 @@ def board_print(request, village_code: str):
 
 @require_GET
 def board_pdf(request, village_code: str):
-    from django.template.loader import render_to_string
-
-    from safetynet.cases.letters import html_to_pdf
-
     village = _village(village_code)
     html = render_to_string("publicity/board_print.html", {**_print_context(village), "for_pdf": True}, request=request)
     response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
