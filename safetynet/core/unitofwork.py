@@ -41,11 +41,13 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils.translation import gettext as _
 
-from .audit import GENESIS, append_one, chain_statements, event_content, link_hash
+from .audit import GENESIS, append_one, chain_statements, event_content, link_hash, record_event
 from .errors import Conflict
 from .models import AuditChainHead
 from .statements import cursor as statement_cursor
-from .statements import insert_many, insert_values_sql, row_values, sends_ahead, update_statement
+from .statements import (
+    insert_many, insert_row, insert_values_sql, row_values, sends_ahead, update_statement, update_where,
+)
 
 # A unit inserting at most this many rows sends everything in one pipeline on PostgreSQL (one
 # case's step); above it, rows go by COPY, which costs the client less per row.
@@ -397,6 +399,27 @@ def _writes(sql: str) -> bool:
     if head.startswith("WITH"):
         return bool(_WRITES.search(sql))
     return True
+
+
+class WritesAtOnce:
+    """The unit of work's writing methods, each sent at once in the caller's transaction: for a
+    function written for a unit of work (a public notice posted, say) called by code that
+    writes as it goes (an enrollment's decision). Passed as an argument like a unit of work."""
+
+    def insert(self, instance: models.Model) -> models.Model:
+        return insert_row(instance)
+
+    def insert_unkeyed(self, instance: models.Model) -> None:
+        insert_row(instance)
+
+    def update_where(self, model: type[models.Model], values: dict, **where) -> None:
+        update_where(model, values, **where)
+
+    def record_event(self, **kwargs) -> None:
+        record_event(**kwargs)
+
+
+AT_ONCE = WritesAtOnce()
 
 
 @contextmanager

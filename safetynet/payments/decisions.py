@@ -26,6 +26,7 @@ from safetynet.core.dates import parse_month as core_parse_month
 from safetynet.core.errors import Conflict, NotFound, ValidationError
 from safetynet.core.money import parse_money
 from safetynet.core.scoping import Actor, get_in_scope
+from safetynet.core.unitofwork import AT_ONCE
 
 from . import reassessment, schedule
 from .change_models import ChangeKind, EndingStatus, PendingEnding, WorkRefusalDeduction
@@ -227,7 +228,7 @@ def post_ending_notice(*, actor: Actor, enrollment: Enrollment, reason: str, mon
         from safetynet.registry.models import Person
 
         name = Person.objects.filter(pk=person_id).values_list("name", flat=True).first() or ""
-    notice = publicity.post_notice(case=enrollment.case, applicant_name=name, members_count=1, monthly_amount=Decimal("0.00"),
+    notice = publicity.post_notice(AT_ONCE, case=enrollment.case, applicant_name=name, members_count=1, monthly_amount=Decimal("0.00"),
                                    starts_on=today, ends_on=ends_on, posted_by=actor.username)
     pending = PendingEnding.objects.create(
         enrollment=enrollment, area_id=enrollment.area_id, notice=notice, reason=reason[:500], effective_month=month,
@@ -376,7 +377,7 @@ def apply_ending_after_notice(*, actor: Actor, pending_id: int) -> EnrollmentCha
     enrollment = Enrollment.objects.select_for_update(of=("self",)).select_related("household", "case").get(pk=pending.enrollment_id)
     month = max(next_month(today), pending.effective_month or enrollment.start_month, enrollment.start_month)
     written = decide_ending(actor=actor, enrollment=enrollment, reason=pending.reason, month=month, recheck=pending.recheck)
-    publicity.end_notice(case=enrollment.case)
+    publicity.end_notice(AT_ONCE, case=enrollment.case)
     pending.status, pending.change, pending.effective_month = EndingStatus.APPLIED, written.change, month
     pending.closed_at = written.change.at
     pending.save(update_fields=["status", "change", "effective_month", "closed_at"])
@@ -397,7 +398,7 @@ def withdraw_ending(*, actor: Actor, pending_id: int, reason: str) -> PendingEnd
     if pending.status != EndingStatus.NOTICE:
         raise Conflict(_("This ending is no longer on notice (%(status)s).") % {"status": EndingStatus(pending.status).label},
                        code="not_on_notice")
-    publicity.end_notice(case=pending.enrollment.case, status=NoticeStatus.WITHDRAWN)
+    publicity.end_notice(AT_ONCE, case=pending.enrollment.case, status=NoticeStatus.WITHDRAWN)
     pending.status, pending.closed_at = EndingStatus.WITHDRAWN, timezone.now()
     pending.save(update_fields=["status", "closed_at"])
     record_event(actor=actor, action="payments.withdraw_ending", obj=pending.enrollment,
