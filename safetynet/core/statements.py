@@ -349,21 +349,6 @@ def sends_ahead(connection) -> bool:
     return _prepares(connection) and psycopg.Pipeline.is_supported()
 
 
-@contextmanager
-def pipeline(connection=None):
-    """Statements run inside are sent to PostgreSQL together, their results received at the first
-    fetch or at the end of the block: one round trip for a step's closing writes instead of one
-    each. Elsewhere (and while Django logs queries) nothing changes. A statement's `rowcount` is
-    known after the block; an error raises at the end of the block, as Django's error."""
-    connection = connection or default_connection
-    if not _prepares(connection) or not psycopg.Pipeline.is_supported():
-        yield
-        return
-    connection.ensure_connection()
-    with connection.wrap_database_errors, connection.connection.pipeline():
-        yield
-
-
 def _insert_sql(model: type[models.Model]) -> tuple[str, list[models.Field], bool]:
     cache = _local.__dict__.setdefault("inserts", {})
     key = (model, default_connection.vendor)
