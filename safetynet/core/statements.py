@@ -7,16 +7,14 @@ SQLite), and the case path is what a town office does all day. The SQL is still 
 `Prepared` compiles the queryset the caller writes, with placeholder values, and only swaps the
 values in; `insert_row` uses each field's `pre_save` and `get_db_prep_save`, exactly as
 `Model.save` would. They run through `cursor()`: prepared on the server on PostgreSQL, on
-sqlite3's own cursor on SQLite (docs/adr/0004); `pipeline()` sends a step's closing writes to
-PostgreSQL in one round trip. Nothing here decides anything: scope and permissions stay with the
-callers.
+sqlite3's own cursor on SQLite (docs/adr/0004). Nothing here decides anything: scope and
+permissions stay with the callers.
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import threading
-from contextlib import contextmanager
 from typing import Any, Callable
 
 from django.conf import settings
