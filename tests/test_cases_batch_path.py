@@ -328,3 +328,21 @@ def test_sending_ahead_is_off_at_zero(posts, village, clock, standards, settings
     ids = _apply(posts, [make_poor_household(posts.worker, village.code) for _ in range(2)])
     _take(posts.worker, "accept", ids)
     assert set(Case.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"accepted"}
+
+
+def test_every_case_step_is_written_once_for_a_list_of_cases():
+    """The page, the API and the batch take the same step: one `take` over a list, one case being
+    a list of one (services.CaseStep); no step keeps a second, one-case implementation."""
+    for action, step in steps.STEPS.items():
+        assert isinstance(step.service, services.CaseStep), action
+    assert not hasattr(__import__("safetynet.core.statements").core.statements, "active_batch")
+
+
+def test_a_step_that_uses_what_it_did_not_read_fails_at_once(posts, village, clock, standards):
+    """What a step reads for all its cases is named (services.Reads); a step using a read it did
+    not make fails loudly instead of reading case by case."""
+    case = walk(posts, make_poor_household(posts.worker, village.code), clock, to="verified")
+    bare = services.CaseStep(services.give_town_opinion.take)      # no read
+    with pytest.raises(TypeError):
+        bare(actor=posts.worker, case_id=case.pk)
+    assert Case.objects.get(pk=case.pk).status == "verified"

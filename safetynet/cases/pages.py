@@ -223,7 +223,7 @@ def preview_outcome(case: Case) -> tuple[dict | None, str]:
     """What the rule says today on the case's facts (shown beside the town-opinion form, so the
     worker sees the amount and its reasons before signing). Read-only."""
     try:
-        outcome, _params, _report = services.assess_case(case, clocks.today(), services.latest_reports([case.pk])[case.pk])
+        outcome, _params, _report = services.assess_case(case, clocks.today(), services.read_assessment([case]))
     except SafetyNetError as exc:
         return None, exc.message
 

@@ -70,7 +70,7 @@ from .models import (
 from .snapshots import (
     facts_from_snapshot, living_members, member_name, members_count, snapshot_hash, take_household_snapshots,
 )
-from .supporters import facts_for_case as supporter_facts_for_case
+from .supporters import require_recorded, supporter_rows_of
 from .supporters import save_supporter
 from .workflow import (
     DIBAO, ORDINARY, QUICK, SPECIAL_HARDSHIP, check_transition, path_of, record_creation, reviewers_of, transition,
@@ -119,6 +119,8 @@ class Reads:
     `read` fills what its cases need; what it did not read stays None, and a step that uses it
     fails at once rather than reading case by case."""
     reports: dict[int, VerificationReport | None] | None = None       # the latest report, by case
+    surveys: dict[int, Survey | None] | None = None                   # the latest household survey (special hardship)
+    supporters: dict[int, list] | None = None                         # the recorded supporters' facts (special hardship)
     reviewers: dict[int, dict[str, str]] | None = None                # workflow.reviewers_of, by case
     bank_accounts: dict[int, str] | None = None                       # by household
     kin_numbers: dict[int, list] | None = None                        # kinship_numbers_of, by person
@@ -258,8 +260,23 @@ def kinship_numbers_of(person_ids) -> dict[int, list[tuple[int, str]]]:
     return rows_by_key(_KINSHIP_NUMBERS, person_ids)
 
 
-def _read_reports(cases) -> Reads:
-    return Reads(reports=latest_reports([case.pk for case in cases]))
+def read_assessment(cases) -> Reads:
+    """What `assess_case` reads for these cases: the latest reports, and for special hardship the
+    latest household survey (the care level) and the recorded supporters."""
+    hardship = [case.pk for case in cases if case.program_id == SPECIAL_HARDSHIP]
+    return Reads(reports=latest_reports([case.pk for case in cases]),
+                 surveys=latest_surveys(hardship) if hardship else {},
+                 supporters=supporter_rows_of(hardship) if hardship else {})
+
+
+_SURVEYS_OF = Prepared(lambda ids: Survey.objects.filter(
+    case_id__in=ids, kind__in=[SurveyKind.HOUSEHOLD, SurveyKind.RESURVEY]).order_by("case_id", "-id"))
+
+
+def latest_surveys(case_ids) -> dict[int, Survey | None]:
+    """The latest household survey or re-survey of each case, or None."""
+    return {case_id: (found[0] if found else None)
+            for case_id, found in objects_by_key(_SURVEYS_OF, case_ids, key_attr="case_id").items()}
 
 
 def _read_close_relatives(cases) -> Reads:
@@ -275,7 +292,9 @@ def _read_investigators(cases) -> Reads:
 def _read_confirmations(cases) -> Reads:
     ids = [case.pk for case in cases]
     reopened = [case.pk for case in cases if case.reopened_count]
-    return Reads(reports=latest_reports(ids), reviewers=reviewers_of(ids),
+    assessment = read_assessment(cases)
+    return Reads(reports=assessment.reports, surveys=assessment.surveys, supporters=assessment.supporters,
+                 reviewers=reviewers_of(ids),
                  bank_accounts={pk: rows[0][0] for pk, rows in rows_by_key(
                      _BANK_ACCOUNTS, [case.household_id for case in cases]).items() if rows},
                  replaced_enrollments={pk: [row[0] for row in rows] for pk, rows in rows_by_key(
@@ -332,10 +351,6 @@ def _letter_number(case: Case, on: dt.date) -> str:
     return f"{case.area_id[:6]}-{on.year}-{case.pk:06d}-{case.version}"
 
 
-def _latest_survey(case: Case, kinds=(SurveyKind.HOUSEHOLD, SurveyKind.RESURVEY)) -> Survey | None:
-    return Survey.objects.filter(case_id=case.pk, kind__in=kinds).order_by("-id").first()
-
-
 def _decide(uow: UnitOfWork, case: Case, actor: Actor, *, outcome: str, amount: Decimal, today: dt.date, assessment: dict | None,
             parameters: dict | None = None, report: VerificationReport | None = None, reasons: str = "",
             start_month: dt.date | None = None, letter_due: dt.date | None = None) -> Decision:
@@ -352,10 +367,12 @@ def _decide(uow: UnitOfWork, case: Case, actor: Actor, *, outcome: str, amount: 
 # The rule, on the facts of the case (DESIGN.md §4 Facts at decision time)
 # --------------------------------------------------------------------------------------------
 
-def assess_case(case: Case, on_date: dt.date, report: VerificationReport | None):
+def assess_case(case: Case, on_date: dt.date, reads: Reads):
     """(Outcome, parameters used, verification report) for the case on `on_date`: the snapshot
-    taken at application, corrected by its latest verification report (`report`, from
-    `latest_reports`), through the program's rule function with the parameters in force in that month."""
+    taken at application, corrected by its latest verification report, through the program's rule
+    function with the parameters in force in that month. `reads`: `read_assessment` of the case
+    (with the others of its step)."""
+    report = reads.reports[case.pk]
     findings = report.findings if report else None
     facts = facts_from_snapshot(case.snapshot, on_date, findings=findings, covered_person_id=_covered_for_gap(case))
     area = case.area_id
@@ -364,11 +381,13 @@ def assess_case(case: Case, on_date: dt.date, report: VerificationReport | None)
         outcome = rules.assess_dibao(facts, params)
     elif case.program_id == SPECIAL_HARDSHIP:
         params = standards.special_hardship_parameters(area, on_date, facts.is_urban)
-        survey = _latest_survey(case)
+        survey = reads.surveys[case.pk]
         person = next((m for m in facts.members if m.person_id == case.covered_person_id), None)
         if person is None:
             raise ValidationError(_("The person to support is no longer a living member of the household."), field="covered_person")
-        supporters = supporter_facts_for_case(case.pk)
+        supporters = reads.supporters[case.pk]
+        if not supporters:
+            require_recorded(case)
         level = (survey.care_level if survey and survey.care_level else rules.SELF_CARE)
         outcome = rules.assess_special_hardship(person, facts, supporters, params, level=level)
     else:
@@ -901,7 +920,7 @@ def hold_deliberation(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *
     return meeting
 
 
-@case_step(read=_read_reports)
+@case_step(read=read_assessment)
 def give_town_opinion(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, opinion: str = "") -> Case:
     """The town's review (MLG-2021 art. 19): the program's rule runs on the snapshot as
     corrected by the verification report, and its outcome (eligible, amount, breakdown) is kept
@@ -910,7 +929,7 @@ def give_town_opinion(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *
     check_transition(case, "give_town_opinion", actor)
     opinion = _text(opinion, "opinion", required=False, max_length=20000)
     today = clocks.today()
-    outcome, params, report = assess_case(case, today, reads.reports[case.pk])
+    outcome, params, report = assess_case(case, today, reads)
     changes = {"outcome": standards.jsonable(outcome.as_dict()), "proposed_eligible": outcome.eligible,
                "proposed_amount": outcome.monthly_amount, "town_opinion": opinion, "town_reviewed_on": today}
     if case.path == ORDINARY:
@@ -1015,7 +1034,7 @@ def confirm_case(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, not
     check_transition(case, "confirm", actor, {"reviewers": reads.reviewers[case.pk]})
     note = _text(note, "note", required=False, max_length=2000)
     today = clocks.today()
-    outcome, params, report = assess_case(case, today, reads.reports[case.pk])
+    outcome, params, report = assess_case(case, today, reads)
     if not outcome.eligible:
         raise TransitionNotAllowed(_("With today's standards the household is not eligible (%(why)s): refuse instead.")
                                    % {"why": "; ".join(str(r) for r in outcome.reasons)})
@@ -1193,7 +1212,7 @@ def decide_quick_aid(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *,
                    assessment=outcome.as_dict(), parameters=params)
 
 
-@case_step(read=_read_reports)
+@case_step(read=read_assessment)
 def approve_temporary_aid(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, amount=None, note: str = "") -> Decision:
     """Approve ordinary temporary aid at the level its amount calls for (POLICY.md §3): the town up
     to 4 × the monthly standard, the county up to 10 ×, above that the county leader case by

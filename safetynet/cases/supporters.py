@@ -98,10 +98,19 @@ def facts_for_case(case_id: int, *, person_id: int | None = None) -> list[Suppor
     payments.reassessment), so here an empty list is refused while the registry knows relatives
     bound to support the person: "no supporter" must be the worker's finding, not a list nobody
     filled in (`require_recorded`)."""
-    rows = supporter_facts(Supporter.objects.filter(case_id=case_id).order_by("id").values(*FIELDS))
+    rows = supporter_rows_of([case_id])[case_id]
     if not rows:
         require_recorded(Case.objects.get(pk=case_id), person_id=person_id)
     return rows
+
+
+def supporter_rows_of(case_ids) -> dict[int, list[SupporterFacts]]:
+    """{case id: what the rule sees of its recorded supporters}, read for all the cases at once
+    (a step's read; `facts_for_case` and the step then refuse an empty list the registry contradicts)."""
+    found: dict[int, list] = {case_id: [] for case_id in case_ids}
+    for row in Supporter.objects.filter(case_id__in=list(found)).order_by("case_id", "id").values("case_id", *FIELDS):
+        found[row.pop("case_id")].append(row)
+    return {case_id: supporter_facts(rows) for case_id, rows in found.items()}
 
 
 def require_recorded(case: Case, *, person_id: int | None = None) -> None:
