@@ -50,8 +50,10 @@ from common import (  # noqa: E402,F401  (bench_queue.py reads them from here to
     POSTGRES_SERVER, PYTHON, ROOT, SAFETYNET, child_env, host_yardstick, postgres_admin, postgres_reachable,
 )
 
-POSTGRES_DB = "bench_safetynet_cases"
-POSTGRES_TEMPLATE = "bench_safetynet_cases_template_{people}"
+# BENCH_DB_SUFFIX keeps two checkouts' databases apart when their schemas differ (old and new code
+# measured side by side, docs/benchmarks.md).
+POSTGRES_DB = "bench_safetynet_cases" + os.environ.get("BENCH_DB_SUFFIX", "")
+POSTGRES_TEMPLATE = "bench_safetynet_cases_template_{people}" + os.environ.get("BENCH_DB_SUFFIX", "")
 SEED = 2026
 COUNTY = "130123"
 BENCH_STANDARDS = {"urban_standard": "3000.00", "rural_standard": "2500.00"}
