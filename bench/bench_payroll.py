@@ -121,8 +121,9 @@ def worker(enrollments: int, small: int) -> None:
     from safetynet.areas.models import Area
     from safetynet.areas.services import import_divisions
     from safetynet.cases.models import Case, Decision
-    from safetynet.payments import services
-    from safetynet.payments.models import Enrollment, EnrollmentTerm, Payment, PayrollRun, WorkRefusalDeduction
+    from safetynet.payroll import services
+    from safetynet.enrollments.models import Enrollment, EnrollmentTerm, WorkRefusalDeduction
+    from safetynet.payroll.models import Payment, PayrollRun
     from django.db.models import Q, Sum
     from safetynet.registry.models import Household, Person
 

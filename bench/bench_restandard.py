@@ -71,8 +71,8 @@ def worker(mode: str, households: int) -> dict:
     from django.db import connection
 
     from safetynet.areas.actors import system_actor
-    from safetynet.payments import restandard
-    from safetynet.payments.models import Enrollment, EnrollmentChange, EnrollmentTerm
+    from safetynet.enrollments import restandard
+    from safetynet.enrollments.models import Enrollment, EnrollmentChange, EnrollmentTerm
     from safetynet.programs.models import Parameter
     from safetynet.programs.services import set_parameter
 

@@ -189,8 +189,8 @@ def measure() -> dict:
     from django.db import connection
 
     from safetynet.areas.actors import system_actor
-    from safetynet.payments.models import Enrollment
-    from safetynet.payments.simulation import simulate_policy
+    from safetynet.enrollments.models import Enrollment
+    from safetynet.enrollments.simulation import simulate_policy
     from safetynet.registry.models import Person
 
     vendor = connection.vendor

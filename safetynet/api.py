@@ -208,11 +208,11 @@ api.add_router("/cases", cases_router)
 from safetynet.verification.api import router as verification_router  # noqa: E402
 
 api.add_router("/verification", verification_router)
-from safetynet.payments.changes_api import router as changes_router  # noqa: E402
+from safetynet.enrollments.changes_api import router as changes_router  # noqa: E402
 
 api.add_router("/changes", changes_router)
-from safetynet.payments.api import router as payments_router  # noqa: E402
-from safetynet.payments.restandard_api import router as restandard_router  # noqa: E402
+from safetynet.payroll.api import router as payments_router  # noqa: E402
+from safetynet.enrollments.restandard_api import router as restandard_router  # noqa: E402
 
 api.add_router("/payments/restandard", restandard_router)
 api.add_router("/payments", payments_router)

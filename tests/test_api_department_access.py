@@ -9,7 +9,7 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from safetynet.payments import services as payroll_services
+from safetynet.payroll import services as payroll_services
 from safetynet.verification import department_accounts as accounts
 from tests.payments_helpers import *  # noqa: F401,F403
 from tests.payments_helpers import COUNTY

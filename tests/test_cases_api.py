@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 
 from safetynet.cases import services
 from safetynet.cases.models import Case
-from safetynet.payments.models import Enrollment
+from safetynet.enrollments.models import Enrollment
 from tests.cases_helpers import *  # noqa: F401,F403
 from tests.cases_helpers import investigators, make_poor_household, walk
 

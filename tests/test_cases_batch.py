@@ -12,7 +12,7 @@ from safetynet.cases import batch
 from safetynet.cases.models import Case, CaseEvent
 from safetynet.core.errors import PermissionDenied, ValidationError
 from safetynet.core.models import AuditEvent
-from safetynet.payments.models import Enrollment
+from safetynet.enrollments.models import Enrollment
 from tests.cases_helpers import *  # noqa: F401,F403
 from tests.cases_helpers import make_poor_household, walk
 

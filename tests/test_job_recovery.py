@@ -24,8 +24,8 @@ from django_tasks import task
 
 from safetynet.core import workers
 from safetynet.core.models import WorkerHeartbeat
-from safetynet.payments import jobs
-from safetynet.payments.models import Payment, PayrollRun
+from safetynet.enrollments import jobs
+from safetynet.payroll.models import Payment, PayrollRun
 from tests.payments_helpers import *  # noqa: F401,F403
 from tests.payments_helpers import COUNTY
 
@@ -105,8 +105,8 @@ def test_the_retry_shows_on_the_job_page_and_in_the_command_line(payroll, job_di
     from django.urls import reverse
     from django.utils import translation
 
-    from safetynet.payments.management.commands.payroll import Command
-    from safetynet.payments.tasks import generate_payroll_job
+    from safetynet.payroll.management.commands.payroll import Command
+    from safetynet.payroll.tasks import generate_payroll_job
 
     officer = payroll.posts.officer
     job = jobs.start_generation(actor=officer, county_code=COUNTY, month="2025-10")
@@ -304,7 +304,7 @@ def _figures_of_workers_database(database_url: str) -> tuple[int, Decimal]:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_generation_is_replaced_and_the_run_comes_out_as_an_uninterrupted_one(payroll, job_dirs):
-    from safetynet.payments import services
+    from safetynet.payroll import services
 
     p = payroll
     for i in range(30):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from safetynet.payments.models import ChangeProposal, Recheck
+from safetynet.enrollments.models import ChangeProposal, Recheck
 from safetynet.registry.models import Person
 from tests.payments_helpers import *  # noqa: F401,F403
 from tests.payments_helpers import COUNTY, D

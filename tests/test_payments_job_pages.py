@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from safetynet.payments import jobs
-from safetynet.payments.models import PayrollRun
+from safetynet.enrollments import jobs
+from safetynet.payroll.models import PayrollRun
 from tests.payments_helpers import *  # noqa: F401,F403
 from tests.payments_helpers import COUNTY
 
@@ -30,7 +30,7 @@ def login(client):
 
 
 def test_a_queued_generation_is_followed_until_its_run(payroll, login):
-    from safetynet.payments.tasks import generate_payroll_job
+    from safetynet.payroll.tasks import generate_payroll_job
 
     p = payroll
     officer = login(p.posts.officer)
@@ -98,7 +98,7 @@ def test_the_simulation_page(payroll, login, settings):
 
 def test_the_simulation_page_follows_a_queued_job_and_refuses_others(payroll, login, make_actor):
     from safetynet.areas.models import Area
-    from safetynet.payments.tasks import simulate_policy_job
+    from safetynet.payroll.tasks import simulate_policy_job
 
     p = payroll
     leader = login(p.posts.county_leader)

@@ -9,10 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from safetynet.payments import restandard, schedule, services
-from safetynet.payments.models import (
-    ChangeProposal, Enrollment, EnrollmentChange, EnrollmentTerm, Overpayment, Payment, PayrollRun, TriggerSignal,
-)
+from safetynet.enrollments import restandard, schedule
+from safetynet.payroll import services
+from safetynet.enrollments.models import ChangeProposal, Enrollment, EnrollmentChange, EnrollmentTerm, Overpayment, TriggerSignal
+from safetynet.payroll.models import Payment, PayrollRun
 from tests.payments_helpers import *  # noqa: F401,F403
 from tests.payments_helpers import COUNTY, D
 from tests.test_payments_job_pages import login  # noqa: F401
@@ -79,7 +79,7 @@ def test_a_household_made_ineligible_is_proposed_for_ending_not_ended(world, sys
     """¥250: per-capita ¥300 is above it: the walked household would leave. Its enrollment goes on
     at ¥2,070 and a proposal waits in the town's queue; confirming it ends the enrollment from
     November. The lone man: 1,000 + (250 − 900) = ¥350."""
-    from safetynet.payments.triggers import confirm_proposal
+    from safetynet.enrollments.triggers import confirm_proposal
 
     p = world
     set_value(system, "250.00")
@@ -94,7 +94,7 @@ def test_a_household_made_ineligible_is_proposed_for_ending_not_ended(world, sys
     assert proposal.proposed_status == "ended" and proposal.effective_month == NOV
     assert "no longer eligible" in proposal.reason and "¥900.00 → ¥250.00" in proposal.reason
     assert proposal.signal.kind == "standard" and proposal.signal.handled
-    from safetynet.payments.change_selectors import proposals_in_scope
+    from safetynet.enrollments.change_selectors import proposals_in_scope
 
     assert list(proposals_in_scope(p.posts.worker)) == [proposal]          # the town worker's queue
     assert not list(proposals_in_scope(p.posts.other_worker))
@@ -107,7 +107,7 @@ def test_a_household_made_ineligible_is_proposed_for_ending_not_ended(world, sys
 def test_a_stale_proposal_is_refused_on_confirmation(world, system):
     """The county corrected the standard back: the household is eligible again, so confirming
     the proposal is refused (the town rejects it with that reason)."""
-    from safetynet.payments.triggers import confirm_proposal
+    from safetynet.enrollments.triggers import confirm_proposal
 
     p = world
     set_value(system, "250.00")
@@ -144,7 +144,7 @@ def test_ineligible_twice_proposes_once(world, system):
 def test_an_amount_assessed_after_the_change_already_has_it(world, system, clock):
     """A re-check decided after the change was entered, from November, used the new values: left
     as it is (no second raise)."""
-    from safetynet.payments import decisions
+    from safetynet.enrollments import decisions
 
     p = world
     set_value(system, "1000.00")
@@ -373,8 +373,8 @@ def test_the_page_refuses_others(world, system, login, make_actor, jobs_here):
 
 
 def test_a_queued_job_reports_its_progress_and_a_refusal(world, system, settings, tmp_path):
-    from safetynet.payments import jobs
-    from safetynet.payments.restandard_tasks import reassess_after_standard_change_job
+    from safetynet.enrollments import jobs
+    from safetynet.enrollments.restandard_tasks import reassess_after_standard_change_job
 
     settings.DATA_DIR = tmp_path / "data"
     p = world

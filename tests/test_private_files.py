@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import clear_url_caches, reverse
 
-from safetynet.payments import services as payments
+from safetynet.payroll import services as payments
 from tests.payments_helpers import *  # noqa: F401,F403
 from tests.payments_helpers import COUNTY, OTHER_TOWN, TOWN, make_poor_household, new_id, walk
 from tests.test_areas_views import BAD_FILE as BAD_DIVISIONS

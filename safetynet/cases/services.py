@@ -50,7 +50,7 @@ from safetynet.core.money import parse_money, to_money
 from safetynet.core.scoping import Actor, get_in_scope
 from safetynet.core.statements import Prepared, active_batch, ahead, insert_row, read_ahead, read_objects_ahead
 from safetynet.core.writebatch import step_transaction
-from safetynet.payments.models import LIVE_STATUSES, Enrollment, EnrollmentStatus
+from safetynet.enrollments.models import LIVE_STATUSES, Enrollment, EnrollmentStatus
 from safetynet.programs import rules
 from safetynet.programs import selectors as program_selectors
 from safetynet.publicity import services as publicity
@@ -915,7 +915,7 @@ def confirm_case(*, actor: Actor, case_id: int, note: str = "", version: int | N
     try:
         return _confirm(actor=actor, case_id=case_id, note=note, version=version)
     except IntegrityError as error:
-        if not _is_constraint(error, "enrollment_one_live_per", "payments_enrollment."):
+        if not _is_constraint(error, "enrollment_one_live_per", "enrollments_enrollment."):
             raise
         raise Conflict(_("The household is already enrolled in this program."), field="household")
 
