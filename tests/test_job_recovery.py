@@ -24,7 +24,7 @@ from django_tasks import task
 
 from safetynet.core import workers
 from safetynet.core.models import WorkerHeartbeat
-from safetynet.enrollments import jobs
+from safetynet.payroll import jobs
 from safetynet.payroll.models import Payment, PayrollRun
 from tests.payments_helpers import *  # noqa: F401,F403
 from tests.payments_helpers import COUNTY

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from safetynet.enrollments import jobs
+from safetynet.payroll import jobs
 from safetynet.payroll.models import PayrollRun
 from tests.payments_helpers import *  # noqa: F401,F403
 from tests.payments_helpers import COUNTY
@@ -98,7 +98,7 @@ def test_the_simulation_page(payroll, login, settings):
 
 def test_the_simulation_page_follows_a_queued_job_and_refuses_others(payroll, login, make_actor):
     from safetynet.areas.models import Area
-    from safetynet.payroll.tasks import simulate_policy_job
+    from safetynet.enrollments.simulation_tasks import simulate_policy_job
 
     p = payroll
     leader = login(p.posts.county_leader)

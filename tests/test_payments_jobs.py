@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from safetynet.core.errors import NotFound, PermissionDenied, ValidationError
-from safetynet.enrollments import jobs
+from safetynet.payroll import jobs
 from safetynet.payroll.models import Payment, PayrollRun
 from tests.payments_helpers import *  # noqa: F401,F403
 from tests.payments_helpers import COUNTY, OTHER_TOWN

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from safetynet.enrollments import restandard, schedule
+from safetynet.enrollments import restandard, restandard_tasks, schedule
 from safetynet.payroll import services
 from safetynet.enrollments.models import ChangeProposal, Enrollment, EnrollmentChange, EnrollmentTerm, Overpayment, TriggerSignal
 from safetynet.payroll.models import Payment, PayrollRun
@@ -362,7 +362,7 @@ def test_the_page_refuses_others(world, system, login, make_actor, jobs_here):
         client = login(actor)
         assert client.get(reverse("payments:restandard") + "?month=2025-11").status_code == 403
         assert client.post(reverse("payments:restandard"), {"month": "2025-11", "action": "apply"}).status_code == 403
-    job = restandard.start_preview(actor=p.posts.officer, county_code=COUNTY, month="2025-11")
+    job = restandard_tasks.start_preview(actor=p.posts.officer, county_code=COUNTY, month="2025-11")
     Area.objects.create(code="130124", name="栾城区", level="county", parent_id="1301")
     other = login(make_actor("county_officer", "130124"))
     assert other.get(reverse("payments:restandard_job", args=[job.id])).status_code == 404
@@ -373,13 +373,13 @@ def test_the_page_refuses_others(world, system, login, make_actor, jobs_here):
 
 
 def test_a_queued_job_reports_its_progress_and_a_refusal(world, system, settings, tmp_path):
-    from safetynet.enrollments import jobs
+    from safetynet.payroll import jobs
     from safetynet.enrollments.restandard_tasks import reassess_after_standard_change_job
 
     settings.DATA_DIR = tmp_path / "data"
     p = world
     set_value(system, "1000.00")
-    job = restandard.start_reassessment(actor=p.posts.officer, county_code=COUNTY, month="2025-11")
+    job = restandard_tasks.start_reassessment(actor=p.posts.officer, county_code=COUNTY, month="2025-11")
     assert job.status == jobs.QUEUED and job.kind == "restandard" and job.params == {"month": "2025-11"}
     reassess_after_standard_change_job.call(job.id)
     job = jobs.load(job.id)
@@ -388,7 +388,7 @@ def test_a_queued_job_reports_its_progress_and_a_refusal(world, system, settings
     run = services.generate_payroll_run(actor=p.posts.officer, county_code=COUNTY, month="2025-11")
     services.approve_payroll_run(actor=p.posts.county_leader, run_id=run.pk)
     set_value(system, "1100.00")
-    job = restandard.start_reassessment(actor=p.posts.officer, county_code=COUNTY, month="2025-11")
+    job = restandard_tasks.start_reassessment(actor=p.posts.officer, county_code=COUNTY, month="2025-11")
     reassess_after_standard_change_job.call(job.id)
     job = jobs.load(job.id)
     assert job.status == jobs.FAILED and job.error_code == "month_already_paid"

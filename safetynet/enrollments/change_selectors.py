@@ -10,21 +10,47 @@ from decimal import Decimal
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
-from safetynet.areas.models import Area
-from safetynet.core.errors import NotFound
+from safetynet.areas.models import Area, Level
+from safetynet.core.errors import NotFound, ValidationError
 from safetynet.core.scoping import Actor, get_in_scope, in_scope
 
 from . import schedule
 from .change_models import (
-    ChangeProposal, ChangeReport, EndingStatus, EnrollmentTerm, Overpayment, OverpaymentSettlement, OverpaymentStatus,
-    PendingEnding, ProposalStatus, Recheck, RecheckStatus, TriggerSignal, WorkRefusalDeduction,
+    ChangeProposal,
+    ChangeReport,
+    EndingStatus,
+    EnrollmentTerm,
+    Overpayment,
+    OverpaymentSettlement,
+    OverpaymentStatus,
+    PendingEnding,
+    ProposalStatus,
+    Recheck,
+    RecheckStatus,
+    TriggerSignal,
+    WorkRefusalDeduction,
 )
 from .models import LIVE_STATUSES, Enrollment, EnrollmentChange
 from .months import shift_month
 
 VIEW = "payments.view"
 REPORT = "payments.report_change"
+
+
+def county_in_scope(actor: Actor, county_code: str) -> Area:
+    """The county a payroll run, the triggers, a simulation or a re-assessment is for: out of the
+    actor's scope (or no such area) is not found, an area that is not a county is refused."""
+    county_code = (county_code or "").strip()
+    actor.require_area(county_code)
+    county = Area.objects.filter(code=county_code).first()
+    if county is None:
+        raise NotFound(_("No such area in your scope: %(code)s.") % {"code": county_code}, field="county")
+    if county.level != Level.COUNTY:
+        raise ValidationError(_("%(name)s is not a county: payroll runs are per county.") % {"name": county.name},
+                              field="county")
+    return county
 
 
 def rechecks_in_scope(actor: Actor, *, status: str | None = RecheckStatus.OPEN) -> QuerySet[Recheck]:

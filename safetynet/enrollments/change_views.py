@@ -17,24 +17,30 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from safetynet.cases import clocks
 from safetynet.cases.forms import ACTIVITY_LABELS
-from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError, ValidationError
+from safetynet.core.errors import (
+    NotFound,
+    PermissionDenied,
+    SafetyNetError,
+    ValidationError,
+)
+from safetynet.registry.models import Person
+from safetynet.verification.reports import report_gaps
 from safetynet.workforce.forms import InvestigatorFields
 from safetynet.workforce.selectors import investigator_choices
 
 from . import change_selectors as selectors
 from . import decisions, overpayments, rechecks, triggers
 from .change_models import RecheckOutcome, RecoveryMethod, ReportKind
-from safetynet.payroll.views import payments_view
+from .pages import payments_view
 
 PAGE_SIZE = 50
 
 
 def _decision_choices():
-    from django.utils.translation import gettext_lazy as _l
-
     return [("amount", _l("amount change (re-assessed by the rule)")), ("suspension", _l("suspension")),
             ("resumption", _l("resumption")), ("gradual_exit", _l("gradual exit")), ("ending", _l("ending"))]
 
@@ -153,8 +159,6 @@ def report_new(request, actor, enrollment_id):
 # ---------------------------------------------------------------------------------------------
 @payments_view()
 def enrollment(request, actor, enrollment_id):
-    from safetynet.registry.models import Person
-
     form = {k: request.POST.get(k, "") for k in ("kind", "effective_month", "reason", "person", "refusals", "from_month",
                                                   "to_month", "refusal_reason", "overpayment", "amount", "recovered_on",
                                                   "method", "note", "waive_reason", "leader", "decided_on")}
@@ -252,8 +256,6 @@ def recheck(request, actor, recheck_id):
         item = selectors.get_recheck(actor, recheck_id)
     if action == "survey" and error is not None and error.field == "investigators" and picker.is_valid():
         picker.add_error("investigators", error.message)   # the service's reason, next to the picker
-    from safetynet.verification.reports import report_gaps
-
     result = rechecks.recheck_result(item)
     return render(request, "enrollments/changes/recheck.html", {
         "r": item, "e": item.enrollment, "result": result, "survey_needed": rechecks.survey_needed(item, result),

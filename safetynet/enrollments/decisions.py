@@ -18,15 +18,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safetynet.cases import clocks
+from safetynet.cases.snapshots import member_name
 from safetynet.core.audit import record_event
 from safetynet.core.errors import Conflict, NotFound, ValidationError
 from safetynet.core.money import parse_money
 from safetynet.core.scoping import Actor, get_in_scope
+from safetynet.programs.selectors import dibao_parameters, parameters_for
+from safetynet.publicity import services as publicity
+from safetynet.publicity.models import NoticeStatus
+from safetynet.registry.models import Person
 
-from . import reassessment, schedule
+from . import months, reassessment, schedule
 from .change_models import ChangeKind, EndingStatus, PendingEnding, WorkRefusalDeduction
 from .models import Enrollment, EnrollmentChange, EnrollmentStatus
 from .months import month_text, next_month, shift_month
@@ -60,10 +66,8 @@ def clean_reason(value, field: str = "reason") -> str:
 
 
 def parse_month(value, field: str = "effective_month") -> dt.date:
-    from safetynet.payroll.services import parse_month as parse
-
     try:
-        return parse(value)
+        return months.parse_month(value)
     except ValidationError as error:
         raise ValidationError(error.message, field=field)
 
@@ -216,10 +220,6 @@ def post_ending_notice(*, actor: Actor, enrollment: Enrollment, reason: str, mon
     """Special hardship ends only after a 7-day public notice (SH-2021 art. 26; POLICY.md §2):
     the notice goes on the village board (publicity, masked as every notice is: the name as
     surname plus one character, amount ¥0 meaning "support to end") and the ending waits."""
-    from safetynet.cases.snapshots import member_name
-    from safetynet.programs.selectors import parameters_for
-    from safetynet.publicity import services as publicity
-
     _require_live(enrollment)
     if PendingEnding.objects.filter(enrollment=enrollment, status=EndingStatus.NOTICE).exists():
         raise Conflict(_("An ending of this enrollment is already on public notice."), code="ending_on_notice")
@@ -229,8 +229,6 @@ def post_ending_notice(*, actor: Actor, enrollment: Enrollment, reason: str, mon
     person_id = enrollment.person_id or enrollment.household.head_id
     name = member_name(enrollment.case.snapshot, person_id) or ""
     if not name and person_id:
-        from safetynet.registry.models import Person
-
         name = Person.objects.filter(pk=person_id).values_list("name", flat=True).first() or ""
     notice = publicity.post_notice(case=enrollment.case, applicant_name=name, members_count=1, monthly_amount=Decimal("0.00"),
                                    starts_on=today, ends_on=ends_on, posted_by=actor.username)
@@ -259,9 +257,6 @@ def decide_work_refusal(*, actor: Actor, enrollment: Enrollment, person_id, refu
                         to_month: dt.date, reason: str) -> Written:
     """A member who refused suitable work the limit number of times (MLG-2021 art. 34: three)
     loses his own share for the months named (`from_month` to `to_month`, both included)."""
-    from safetynet.programs.selectors import dibao_parameters
-    from safetynet.registry.models import Person
-
     _require_live(enrollment)
     if enrollment.program_id != reassessment.DIBAO:
         raise ValidationError(_("Deductions for refused work apply to dibao."), field="person")
@@ -318,9 +313,7 @@ def decide_on_enrollment(*, actor: Actor, enrollment_id: int, kind: str, reason:
     reason = clean_reason(reason)
     month = effective_month_for(enrollment, effective_month)
     if kind in ("amount", "gradual_exit"):
-        from .rechecks import latest_result
-
-        facts = reassessment.current_facts(enrollment, result=latest_result(enrollment))
+        facts = reassessment.current_facts(enrollment, result=reassessment.latest_result(enrollment))
         if kind == "amount":
             return decide_amount(actor=actor, enrollment=enrollment, reason=reason, month=month, facts=facts,
                                  care_level=care_level).change
@@ -366,8 +359,6 @@ def _load_pending(actor: Actor, pending_id) -> PendingEnding:
 def apply_ending_after_notice(*, actor: Actor, pending_id: int) -> EnrollmentChange:
     """The notice ran its days: the special-hardship support ends, from the month after the
     notice closed (or the later month the decision named)."""
-    from safetynet.publicity import services as publicity
-
     actor.require(DECIDE)
     pending = _load_pending(actor, pending_id)
     if pending.status != EndingStatus.NOTICE:
@@ -391,11 +382,6 @@ def apply_ending_after_notice(*, actor: Actor, pending_id: int) -> EnrollmentCha
 @transaction.atomic(durable=True)
 def withdraw_ending(*, actor: Actor, pending_id: int, reason: str) -> PendingEnding:
     """An objection upheld, or facts corrected: the notice comes down and the support goes on."""
-    from django.utils import timezone
-
-    from safetynet.publicity import services as publicity
-    from safetynet.publicity.models import NoticeStatus
-
     actor.require(DECIDE)
     pending = _load_pending(actor, pending_id)
     reason = clean_reason(reason)

@@ -105,7 +105,24 @@ class EnrollmentChange(models.Model):
 
 # Issue 5 part 3: the amount history, re-checks, reports, signals, proposals and endings.
 from .change_models import (  # noqa: E402,F401
-    ChangeKind, ChangeProposal, ChangeReport, EndingStatus, EnrollmentTerm, Overpayment, OverpaymentSettlement,
-    OverpaymentStatus, PendingEnding, ProposalStatus, Recheck, RecheckOutcome, RecheckReason, RecheckStatus, RecoveryMethod,
-    ReportKind, SettlementKind, SignalKind, TriggerSignal, WorkRefusalDeduction,
+    ChangeKind,
+    ChangeProposal,
+    ChangeReport,
+    EndingStatus,
+    EnrollmentTerm,
+    Overpayment,
+    OverpaymentSettlement,
+    OverpaymentStatus,
+    PendingEnding,
+    ProposalStatus,
+    Recheck,
+    RecheckOutcome,
+    RecheckReason,
+    RecheckStatus,
+    RecoveryMethod,
+    ReportKind,
+    SettlementKind,
+    SignalKind,
+    TriggerSignal,
+    WorkRefusalDeduction,
 )

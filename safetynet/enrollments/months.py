@@ -3,6 +3,20 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext as _
+
+from safetynet.core.dates import parse_month as core_parse_month
+from safetynet.core.errors import ValidationError
+
+
+def parse_month(value) -> dt.date:
+    """'YYYY-MM' (or a date) → the first day of that month (core.dates, which refuses year 0
+    and the like with a ValidationError instead of a ValueError)."""
+    month = core_parse_month(value, field="month")
+    if month is None:
+        raise ValidationError(_("Write the month as YYYY-MM, e.g. 2025-10."), field="month")
+    return month
+
 
 def month_of(day: dt.date) -> dt.date:
     return day.replace(day=1)

@@ -25,7 +25,13 @@ from safetynet.core.audit import record_event
 from safetynet.core.errors import Conflict, NotFound, ValidationError
 from safetynet.core.scoping import Actor, get_in_scope
 
-from .change_models import Overpayment, OverpaymentSettlement, OverpaymentStatus, RecoveryMethod, SettlementKind
+from .change_models import (
+    Overpayment,
+    OverpaymentSettlement,
+    OverpaymentStatus,
+    RecoveryMethod,
+    SettlementKind,
+)
 from .decisions import amount_value, clean_reason
 
 SETTLE = "payments.settle_overpayment"

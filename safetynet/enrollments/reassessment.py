@@ -18,17 +18,43 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from safetynet.cases.models import Survey, VerificationReport
 from safetynet.cases.snapshots import facts_from_snapshot, take_household_snapshot
 from safetynet.cases.standards import jsonable
+from safetynet.cases.supporters import facts_for_case
 from safetynet.core.errors import ValidationError
 from safetynet.programs import rules
 from safetynet.programs import selectors as program_selectors
 from safetynet.programs.facts import Outcome
+from safetynet.verification.casefile import case_findings
+from safetynet.verification.models import HouseholdResult
+from safetynet.verification.selectors import findings_for_household
 
+from .change_models import Recheck, RecheckStatus
 from .models import Enrollment, EnrollmentChange
 
 DIBAO = "dibao"
 SPECIAL_HARDSHIP = "special_hardship"
+
+
+@dataclasses.dataclass
+class DeathEffect:
+    """What confirming a proposal would do to an enrollment (a death: triggers.death_effect; a
+    standard change: restandard.proposal_effect): from which month, the status and amount before
+    and after, the reason, the rule's assessment and the facts it rested on."""
+
+    month: dt.date
+    current_status: str
+    current_amount: Decimal
+    status: str
+    amount: Decimal
+    reason: str
+    assessment: dict
+    facts: dict
+
+    @property
+    def changes(self) -> bool:
+        return (self.status, self.amount) != (self.current_status, self.current_amount)
 
 
 def facts_in_force(enrollment: Enrollment) -> dict:
@@ -36,14 +62,20 @@ def facts_in_force(enrollment: Enrollment) -> dict:
               .order_by("-at", "-id").only("id", "facts").first())
     if change is not None:
         return change.facts
-    from safetynet.cases.models import VerificationReport
-
     case = enrollment.case
     if case.household_id != enrollment.household_id or not case.snapshot:   # enrolled outside a case of its own
         return current_facts(enrollment)
     report = VerificationReport.objects.filter(case_id=case.pk).only("id", "findings").order_by("-id").first()
     return {"snapshot": case.snapshot, "findings": report.findings if report else None,
             "source": f"case:{case.pk}" + (f";report:{report.pk}" if report else "")}
+
+
+def latest_result(enrollment: Enrollment, since=None):
+    """The household's latest verification result from a finished run (since `since`)."""
+    qs = HouseholdResult.objects.filter(household_id=enrollment.household_id, run__status="done").select_related("run")
+    if since is not None:
+        qs = qs.filter(run__created_at__gte=since)
+    return qs.order_by("-run_id").first()
 
 
 def current_facts(enrollment: Enrollment, *, result=None) -> dict:
@@ -53,9 +85,6 @@ def current_facts(enrollment: Enrollment, *, result=None) -> dict:
     findings = None
     source = "registry"
     if result is not None:
-        from safetynet.verification.casefile import case_findings
-        from safetynet.verification.selectors import findings_for_household
-
         findings = case_findings(result.run, result, findings_for_household(result.run, result.household_id), snapshot)
         source += f";verification:{result.run_id}"
     return jsonable({"snapshot": snapshot, "findings": findings, "source": source})
@@ -85,11 +114,6 @@ def _supporters_and_level(enrollment: Enrollment, care_level: str | None):
     """The supporters kept on the enrollment's case (cases/supporters.py: recorded on the case
     page, through the API or with the survey), and the care level: the one given, else the one
     the latest closed re-check's survey assessed, else the case survey's (SH-2021 art. 21–22)."""
-    from safetynet.cases.models import Survey
-    from safetynet.cases.supporters import facts_for_case
-
-    from .change_models import Recheck, RecheckStatus
-
     supporters = facts_for_case(enrollment.case_id, person_id=enrollment.person_id)
     level = care_level or (Recheck.objects.filter(enrollment=enrollment, status=RecheckStatus.CLOSED).exclude(care_level="")
                            .order_by("-closed_on", "-id").values_list("care_level", flat=True).first())

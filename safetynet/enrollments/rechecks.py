@@ -29,16 +29,25 @@ from safetynet.core.audit import record_event
 from safetynet.core.errors import Conflict, NotFound, ValidationError
 from safetynet.core.scoping import Actor, get_in_scope
 from safetynet.core.workdays import add_working_days
+from safetynet.programs import rules
 from safetynet.programs.selectors import parameters_for
+from safetynet.verification.models import HouseholdResult
+from safetynet.verification.reports import unexplained_gaps
+from safetynet.verification.services import verification_service_actor, verify_household
 from safetynet.workforce.selectors import resolve_investigators
 
 from . import decisions, reassessment
-from .reassessment import DIBAO, SPECIAL_HARDSHIP
 from .change_models import (
-    ChangeReport, Recheck, RecheckOutcome, RecheckReason, RecheckStatus, ReportKind,
+    ChangeReport,
+    Recheck,
+    RecheckOutcome,
+    RecheckReason,
+    RecheckStatus,
+    ReportKind,
 )
 from .models import LIVE_STATUSES, Enrollment
 from .months import month_of, next_month
+from .reassessment import DIBAO, SPECIAL_HARDSHIP, latest_result
 
 # Scheduled re-checks enter the queue this many working days before their date.
 SCHEDULED_LEAD_DAYS = 10
@@ -147,20 +156,8 @@ def _require_open(recheck: Recheck) -> None:
         raise Conflict(_("This re-check is closed."), code="recheck_closed")
 
 
-def latest_result(enrollment: Enrollment, since=None):
-    """The household's latest verification result from a finished run (since `since`)."""
-    from safetynet.verification.models import HouseholdResult
-
-    qs = HouseholdResult.objects.filter(household_id=enrollment.household_id, run__status="done").select_related("run")
-    if since is not None:
-        qs = qs.filter(run__created_at__gte=since)
-    return qs.order_by("-run_id").first()
-
-
 def recheck_result(recheck: Recheck):
     """The verification the re-check rests on: the one it ran, else a batch run's since it opened."""
-    from safetynet.verification.models import HouseholdResult
-
     if recheck.household_result_id:
         return HouseholdResult.objects.select_related("run").filter(pk=recheck.household_result_id).first()
     return latest_result(recheck.enrollment, since=recheck.created_at)
@@ -179,8 +176,6 @@ def _attach_report(actor: Actor, recheck: Recheck, result, action: str) -> None:
 def verify_recheck(*, actor: Actor, recheck_id: int) -> Recheck:
     """Run the household through the verification engine now (the county's verification service
     runs it for the town: `verification_service_actor`), and keep the report on the re-check."""
-    from safetynet.verification.services import verification_service_actor, verify_household
-
     actor.require(RECHECK)
     recheck = load_recheck(actor, recheck_id)
     _require_open(recheck)
@@ -197,8 +192,6 @@ def attach_due_run(*, actor: Actor, run) -> dict[str, int]:
     "due")`) files each household's report on its enrollment's open re-check that has none yet
     (one the town ran online is kept). Called by the run itself, as the verification service or
     the county officer who ran it; idempotent. Returns {re-check id: result id} of those filed."""
-    from safetynet.verification.models import HouseholdResult
-
     enrollments = {int(e): int(h) for e, h in ((run.notes or {}).get("enrollments") or {}).items()}
     if not enrollments:
         return {}
@@ -224,8 +217,6 @@ def record_recheck_survey(*, actor: Actor, recheck_id: int, conducted_on, invest
     """The home visit of a re-check: at least two investigators (MLG-2021 art. 15–16), what they
     found; for special hardship the six daily activities, which give the care level (SH-2021 art.
     21–22, rules.care_level)."""
-    from safetynet.programs import rules
-
     actor.require(RECHECK)
     recheck = load_recheck(actor, recheck_id, for_update=True)
     _require_open(recheck)
@@ -290,8 +281,6 @@ def require_complete_or_signed(result) -> None:
     """A re-check is never decided on a report that read nothing from a department (issue 15:
     missing or out-of-date data is not an all-clear): each such dataset needs the county
     officer's reason, given when signing the report (verification/coverage.require_reasons)."""
-    from safetynet.verification.reports import unexplained_gaps
-
     missing = unexplained_gaps(result)
     if missing:
         raise Conflict(_("The verification report lacks department data or read it out of date (%(datasets)s): a county "

@@ -66,13 +66,20 @@ from safetynet.programs import catalogue, rules
 from safetynet.programs.facts import DibaoParameters
 from safetynet.programs.models import Parameter
 from safetynet.programs.selectors import resolve_parameters
+from safetynet.registry.models import Household, IncomeItem
 
-from safetynet.payroll import generation
-from . import schedule, simulation
-from .change_models import ChangeKind, ChangeProposal, EnrollmentTerm, SignalKind, TriggerSignal
+from . import dues, schedule, simulation
+from .change_models import (
+    ChangeKind,
+    ChangeProposal,
+    EnrollmentTerm,
+    SignalKind,
+    TriggerSignal,
+)
+from .change_selectors import county_in_scope
 from .models import LIVE_STATUSES, Enrollment, EnrollmentChange, EnrollmentStatus
-from safetynet.payroll.models import PayrollRun, FROZEN_RUN_STATUSES
-from .months import month_of, month_text, shift_month
+from .months import month_of, month_text, parse_month, shift_month
+from .reassessment import DeathEffect
 
 REASSESS = "payments.reassess_standard"
 CHUNK_HOUSEHOLDS = 5_000
@@ -123,10 +130,8 @@ def changed_rows(county_code: str, month: dt.date) -> list[Parameter]:
 
 
 def _county(actor: Actor, county_code: str) -> Area:
-    from safetynet.payroll import services
-
     try:
-        return services._county(actor, county_code)
+        return county_in_scope(actor, county_code)
     except ValidationError:
         raise ValidationError(_("Give a county code (6 digits): the enrollments of a whole county are re-assessed."),
                               field="county")
@@ -135,8 +140,6 @@ def _county(actor: Actor, county_code: str) -> Area:
 def check_request(*, actor: Actor, county_code: str, month) -> StandardChange:
     """The change to re-assess after, so a page or the API can refuse a bad request before a job
     is queued. Permission first (403), then the area (404), then the input (422)."""
-    from safetynet.payroll.services import parse_month
-
     actor.require(REASSESS)
     county = _county(actor, county_code)
     month = parse_month(month)
@@ -234,7 +237,7 @@ def load_enrolled(county_code: str, first: int, last: int, month: dt.date, *, lo
     """The live dibao enrollments of the households first..last (or the one enrollment), with what
     each is due for `month` by the payroll's own expression and its terms from `month` on
     (locked when the chunk is to be written)."""
-    due = generation.due_amount_sql(Enrollment._meta.db_table, "%s")
+    due = dues.due_amount_sql(Enrollment._meta.db_table, "%s")
     qs = _live(county_code).filter(household_id__gte=first, household_id__lte=last)
     if enrollment_id is not None:
         qs = qs.filter(pk=enrollment_id)
@@ -275,8 +278,6 @@ def covered_incomes(households: list[int]) -> tuple[dict, dict]:
     """({household: {person or None: counted income}}, {household: head}) for households with an
     individually covered member: his own income is what counts (MLG-2021 art. 8), with the income
     tied to no living member when he is the one it falls to (cases.snapshots.facts_from_snapshot)."""
-    from safetynet.registry.models import Household, IncomeItem
-
     income: dict = {}
     for household_id, person_id, amount in (IncomeItem.objects.filter(household_id__in=households)
                                             .exclude(category__in=simulation.EXCLUDED_INCOME)
@@ -640,12 +641,6 @@ def _proposal(plan: Plan, change: StandardChange, signal_id: int) -> ChangePropo
 # ---------------------------------------------------------------------------------------------
 # The services
 # ---------------------------------------------------------------------------------------------
-def _frozen_months(county_code: str, month: dt.date) -> list[str]:
-    return [month_text(m) for m in PayrollRun.objects.filter(area_id=county_code, month__gte=month,
-                                                             status__in=FROZEN_RUN_STATUSES)
-            .order_by("month").values_list("month", flat=True)]
-
-
 def change_lines(change: StandardChange) -> list[dict]:
     """What changes from the month, for the county and for each area inside it with values of
     its own: [{"area", "area_name", "lines": describe(...)}], areas where nothing changes left out."""
@@ -670,7 +665,7 @@ def _result(change: StandardChange, figures: simulation.Figures, counts: Counts,
         "cost_before": shown["cost_before"], "cost_after": shown["cost_after"], "cost_change": shown["cost_change"],
         "raised_amount": shown["raised"]["amount"], "lowered_amount": shown["lowered"]["amount"],
         "to_review_amount": shown["leaving"]["amount"], "by_town": shown["by_town"], "figures": shown,
-        "approved_months": _frozen_months(county.code, change.month), "seconds": round(seconds, 2),
+        "approved_months": schedule.frozen_months(county.code, change.month), "seconds": round(seconds, 2),
     }
 
 
@@ -727,8 +722,6 @@ def proposal_effect(enrollment: Enrollment, proposal: ChangeProposal):
     """What confirming a standard proposal does now: the enrollment re-assessed once more, by the
     same facts and rule, with the values in force from the proposal's standard change; still not
     eligible → its ending from the proposal's month, with the reasons of now; else None (stale)."""
-    from .triggers import DeathEffect
-
     county = Area.objects.get(pk=enrollment.area_id[:6])
     month = proposal.signal.record_date or proposal.effective_month
     rows = changed_rows(county.code, month)
@@ -765,22 +758,3 @@ def standard_changes(actor: Actor, county_code: str, *, since: dt.date | None = 
         labels = sorted({str(catalogue.get_spec(catalogue.DIBAO, r.key).label) for r in rows})
         out.append({"month": month, "month_text": month_text(month), "labels": labels})
     return out
-
-
-# ---------------------------------------------------------------------------------------------
-# Jobs: the request is checked before anything is queued (403, 404, 422 at once)
-# ---------------------------------------------------------------------------------------------
-def start_preview(*, actor: Actor, county_code: str, month):
-    from . import jobs, restandard_tasks
-
-    change = check_request(actor=actor, county_code=county_code, month=month)
-    return jobs.start(actor=actor, kind=jobs.RESTANDARD_PREVIEW, county=change.county.code,
-                      params={"month": month_text(change.month)}, task=restandard_tasks.preview_reassessment_job)
-
-
-def start_reassessment(*, actor: Actor, county_code: str, month):
-    from . import jobs, restandard_tasks
-
-    change = check_request(actor=actor, county_code=county_code, month=month)
-    return jobs.start(actor=actor, kind=jobs.RESTANDARD, county=change.county.code,
-                      params={"month": month_text(change.month)}, task=restandard_tasks.reassess_after_standard_change_job)

@@ -16,8 +16,8 @@ from ninja import Router
 
 from safetynet.core.apischemas import InputSchema, responses
 
-from . import restandard
-from safetynet.payroll.api import CountyCode, JobOut, MonthText, _accepted
+from . import restandard_tasks
+from .job_api import CountyCode, JobOut, MonthText, accepted
 
 router = Router(tags=["payments"])
 
@@ -30,10 +30,10 @@ class ReassessmentIn(InputSchema):
 @router.post("/previews", response=responses(JobOut, ok_status=202),
              summary="What re-assessing the county's enrollments after its standard change from a month would do: a job")
 def preview(request, payload: ReassessmentIn):
-    return _accepted(restandard.start_preview(actor=request.auth, county_code=payload.county, month=payload.month))
+    return accepted(restandard_tasks.start_preview(actor=request.auth, county_code=payload.county, month=payload.month))
 
 
 @router.post("/applications", response=responses(JobOut, ok_status=202),
              summary="Re-assess the county's live dibao enrollments after its standard change from a month: a job")
 def apply(request, payload: ReassessmentIn):
-    return _accepted(restandard.start_reassessment(actor=request.auth, county_code=payload.county, month=payload.month))
+    return accepted(restandard_tasks.start_reassessment(actor=request.auth, county_code=payload.county, month=payload.month))

@@ -4,7 +4,7 @@ simulation's figures (how many amounts go up, down, stay, go to the town's queue
 cost before and after), the button that applies it, and the summary of what was done. Each step
 is a job (jobs.py) whose bar the page shows until it ends.
 
-Thin: restandard.start_preview / start_reassessment check and queue; restandard.py computes and
+Thin: restandard_tasks.start_preview / start_reassessment check and queue; restandard.py computes and
 writes; the figures are the job's result.
 """
 from __future__ import annotations
@@ -14,9 +14,9 @@ from django.views.decorators.http import require_http_methods
 
 from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError
 
-from . import jobs, restandard
-from safetynet.payroll.job_views import follow
-from safetynet.payroll.views import payments_view
+from . import jobs, restandard, restandard_tasks
+from .job_views import follow
+from .pages import payments_view
 
 KINDS = (jobs.RESTANDARD_PREVIEW, jobs.RESTANDARD)
 
@@ -33,7 +33,7 @@ def reassessment(request, actor, job_id=None):
     month = data.get("month") or (job.params.get("month", "") if job else "")
     error = change = None
     if request.method == "POST":
-        start = restandard.start_reassessment if request.POST.get("action") == "apply" else restandard.start_preview
+        start = restandard_tasks.start_reassessment if request.POST.get("action") == "apply" else restandard_tasks.start_preview
         try:
             return follow(request, start(actor=actor, county_code=county, month=month))
         except PermissionDenied:

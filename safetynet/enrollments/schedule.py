@@ -30,11 +30,14 @@ from django.utils.translation import gettext as _
 
 from safetynet.core.errors import Conflict
 
-from safetynet.payroll import generation
+# The one place the enrollments read the payroll's tables (enrollments/__init__.py): a dated
+# decision settles the money already generated for its months, in its own transaction.
+from safetynet.payroll.models import FROZEN_RUN_STATUSES, Payment, PayrollRun
+
+from . import dues
 from .change_models import PAID_TERM_STATUSES, EnrollmentTerm, Overpayment
 from .models import Enrollment, EnrollmentChange, EnrollmentStatus
-from safetynet.payroll.models import Payment, PayrollRun
-from .months import month_of, month_text
+from .months import month_of, month_text, next_month
 
 ZERO = Decimal("0.00")
 UNFROZEN_RUN_STATUSES = ("generating", "generated")
@@ -153,7 +156,7 @@ def _paid_rows_sql(count: int) -> str:
     """Each payment (not carried over) from a month on of `count` enrollments, with what its month
     is due now; parameters: the enrollment ids, then the month."""
     t_payment = Payment._meta.db_table
-    due = generation.due_amount_sql("e", "p.month")
+    due = dues.due_amount_sql("e", "p.month")
     listed = ", ".join(["%s"] * count)
     return (f"SELECT p.enrollment_id, e.area_id, p.month, p.amount, {due} AS due FROM {t_payment} p "
             f"JOIN {Enrollment._meta.db_table} e ON e.id = p.enrollment_id "
@@ -161,11 +164,11 @@ def _paid_rows_sql(count: int) -> str:
 
 
 def due_by_month(enrollment: Enrollment, months: list[dt.date]) -> dict[dt.date, Decimal]:
-    """What each month is due, by the payroll's own expression (generation.due_amount_sql)."""
+    """What each month is due, by the payroll's own expression (dues.due_amount_sql)."""
     if not months:
         return {}
     listed = " UNION ALL ".join(["SELECT %s AS month"] * len(months))
-    sql = (f"SELECT x.month, {generation.due_amount_sql('e', 'x.month')} FROM ({listed}) x "
+    sql = (f"SELECT x.month, {dues.due_amount_sql('e', 'x.month')} FROM ({listed}) x "
            f"JOIN {Enrollment._meta.db_table} e ON e.id = %s")
     with connection.cursor() as cursor:
         cursor.execute(sql, [*months, enrollment.pk])
@@ -242,11 +245,16 @@ def reconcile_payments_of(changes: dict[int, int], month: dt.date) -> dict:
     return {"released": released, "overpaid_months": overpaid}
 
 
+def frozen_months(county_code: str, month: dt.date) -> list[str]:
+    """The months from `month` on of the county's approved (frozen) runs."""
+    return [month_text(m) for m in PayrollRun.objects.filter(area_id=county_code, month__gte=month,
+                                                             status__in=FROZEN_RUN_STATUSES)
+            .order_by("month").values_list("month", flat=True)]
+
+
 def default_effective_month(enrollment: Enrollment, today: dt.date | None = None) -> dt.date:
     """The month after the last one generated for the enrollment (and, given `today`, not before
     next month): a decision takes effect from the next month not yet paid (MLG-2021 art. 25)."""
-    from .months import next_month
-
     last = (Payment.objects.filter(enrollment=enrollment).exclude(status="carried_over").order_by("-month")
             .values_list("month", flat=True).first())
     candidates = [enrollment.start_month] + ([next_month(today)] if today else [])

@@ -53,14 +53,26 @@ from safetynet.core.audit import record_event
 from safetynet.core.errors import ValidationError
 from safetynet.core.scoping import Actor
 from safetynet.programs import catalogue, rules
-from safetynet.programs.facts import AssetFacts, DibaoParameters, HouseholdFacts, MemberFacts
+from safetynet.programs.facts import (
+    AssetFacts,
+    DibaoParameters,
+    HouseholdFacts,
+    MemberFacts,
+)
 from safetynet.programs.models import Parameter
 from safetynet.programs.selectors import parameters_for
-from safetynet.registry.models import Asset, Household, IncomeCategory, IncomeItem, Person
+from safetynet.registry.models import (
+    Asset,
+    Household,
+    IncomeCategory,
+    IncomeItem,
+    Person,
+)
 
-from safetynet.payroll import generation, services
+from . import dues
+from .change_selectors import county_in_scope
 from .models import LIVE_STATUSES, Enrollment
-from safetynet.payroll.services import parse_month
+from .months import parse_month
 
 SIMULATE = "payments.simulate"
 PROGRAMS = (catalogue.DIBAO,)
@@ -309,11 +321,11 @@ def chunk_facts(households: list[tuple], urban: dict, on_date: dt.date, cache: d
 def _paid_enrollments(county_code: str, month: dt.date) -> tuple[dict[int, Decimal], set[int]]:
     """({household: what its live dibao enrollments are due for the month}, households enrolled
     but due nothing that month: suspended, starting later). What is due is the payroll's own
-    expression (generation.due_amount_sql: the amount in force for the month, less deductions)."""
+    expression (dues.due_amount_sql: the amount in force for the month, less deductions)."""
     paid: dict[int, Decimal] = {}
     enrolled: set[int] = set()
     live = ", ".join(["%s"] * len(LIVE_STATUSES))
-    sql = (f"SELECT e.household_id, e.start_month <= m.month, {generation.due_amount_sql('e', 'm.month')} "
+    sql = (f"SELECT e.household_id, e.start_month <= m.month, {dues.due_amount_sql('e', 'm.month')} "
            f"FROM {Enrollment._meta.db_table} e, (SELECT %s AS month) m "
            f"WHERE e.program_id = %s AND e.area_id LIKE %s AND e.status IN ({live})")
     for household_id, started, due in _fetch(sql, [month, catalogue.DIBAO, f"{county_code}%", *LIVE_STATUSES]):
@@ -328,10 +340,10 @@ def _paid_enrollments(county_code: str, month: dt.date) -> tuple[dict[int, Decim
 # The simulation
 # ---------------------------------------------------------------------------------------------
 def _county(actor: Actor, county_code: str) -> Area:
-    """The county, as the payroll finds it (services._county: out of scope is not found), with
+    """The county, as the payroll finds it (change_selectors.county_in_scope: out of scope is not found), with
     this page's words when the code is not a county's."""
     try:
-        return services._county(actor, county_code)
+        return county_in_scope(actor, county_code)
     except ValidationError:
         raise ValidationError(_("Give a county code (6 digits): a policy is simulated for a whole county."), field="county")
 

@@ -3,7 +3,7 @@
 monthly cost before and after, a chart by town (ECharts, drawn by static/safetynet/
 payments-simulation-chart.js: the CSP forbids inline scripts) and the table behind it.
 
-Thin: jobs.start_simulation checks and queues; simulation.py computes; the result is the job's.
+Thin: simulation_tasks.start_simulation checks and queues; simulation.py computes; the result is the job's.
 """
 from __future__ import annotations
 
@@ -17,11 +17,11 @@ from safetynet.core.errors import PermissionDenied, SafetyNetError
 from safetynet.programs import catalogue
 from safetynet.programs.selectors import parameters_for
 
-from . import jobs
-from safetynet.payroll.job_views import follow
-from .months import month_text, next_month
+from . import jobs, simulation_tasks
+from .job_views import follow
+from .months import month_text, next_month, parse_month
+from .pages import payments_view
 from .simulation import SIMULATE, simulated_specs
-from safetynet.payroll.views import payments_view
 
 
 def _chart(result: dict) -> str:
@@ -33,8 +33,6 @@ def _chart(result: dict) -> str:
 def _in_force(county: str, month: str) -> dict:
     """The value in force of each parameter for the form's choices ("¥720.00"), when the county
     and month are readable."""
-    from safetynet.payroll.services import parse_month
-
     try:
         values = parameters_for(catalogue.DIBAO, county, parse_month(month))
     except SafetyNetError:
@@ -57,7 +55,7 @@ def simulation(request, actor, job_id=None):
     error = None
     if request.method == "POST":
         try:
-            return follow(request, jobs.start_simulation(actor=actor, county_code=form["county"], program=form["program"],
+            return follow(request, simulation_tasks.start_simulation(actor=actor, county_code=form["county"], program=form["program"],
                                                          key=form["key"], value=form["value"], month=form["month"]))
         except PermissionDenied:
             raise

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from safetynet.areas.actors import system_actor
 from safetynet.core.workers import recoverable
+
+from .triggers import run_triggers
 
 
 @recoverable(retry=True)        # idempotent (above): run again if its worker died
 @task()
 def run_triggers_job(county_code: str) -> dict:
     """Run the triggers for a county as the system."""
-    from safetynet.areas.actors import system_actor
-
-    from .triggers import run_triggers
-
     return run_triggers(actor=system_actor(), county_code=county_code).as_dict()

@@ -26,6 +26,7 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
+import pyarrow as pa
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,13 +35,26 @@ from safetynet.cases import clocks
 from safetynet.core.audit import record_event
 from safetynet.core.errors import Conflict, NotFound, ValidationError
 from safetynet.core.scoping import Actor, get_in_scope
+from safetynet.registry.models import Person
+from safetynet.registry.services import update_member
+from safetynet.verification import engine, storage
+from safetynet.verification.expressions import findings_expr
+from safetynet.verification.selectors import current_snapshot_refs
 
 from . import decisions, reassessment, rechecks, schedule
 from .change_models import (
-    ChangeKind, ChangeProposal, ProposalStatus, RecheckReason, SignalKind, TriggerSignal,
+    ChangeKind,
+    ChangeProposal,
+    ProposalStatus,
+    RecheckReason,
+    SignalKind,
+    TriggerSignal,
 )
+from .change_selectors import county_in_scope
 from .models import LIVE_STATUSES, Enrollment, EnrollmentStatus
 from .months import month_text, next_month
+from .reassessment import DeathEffect
+from .restandard import proposal_effect
 
 TRIGGERS = "payments.triggers"
 CONFIRM = "payments.confirm_proposal"
@@ -73,10 +87,6 @@ class TriggerResult:
 # Reading department data
 # ---------------------------------------------------------------------------------------------
 def _members_table(enrollments: list[tuple]):
-    import pyarrow as pa
-
-    from safetynet.registry.models import Person
-
     households = sorted({row[1] for row in enrollments})
     cols = {"household_id": [], "person_id": [], "chunk": [], "id_number": []}
     for start in range(0, len(households), MEMBER_BATCH):
@@ -94,10 +104,6 @@ def _members_table(enrollments: list[tuple]):
 
 def find_facts(enrollments: list[tuple], as_of: dt.date) -> tuple[list[dict], dict]:
     """The findings of the trigger datasets for the enrollments' members, and {dataset: snapshot id}."""
-    from safetynet.verification import engine, storage
-    from safetynet.verification.expressions import findings_expr
-    from safetynet.verification.selectors import current_snapshot_refs
-
     refs = [r for r in current_snapshot_refs() if r.dataset in DATASETS]
     if not refs or not enrollments:
         return [], {}
@@ -150,22 +156,6 @@ def _signals(enrollments: list[tuple], rows: list[dict], snapshots: dict, today:
 # ---------------------------------------------------------------------------------------------
 # Acting on a signal
 # ---------------------------------------------------------------------------------------------
-@dataclass
-class DeathEffect:
-    month: dt.date
-    current_status: str
-    current_amount: Decimal
-    status: str
-    amount: Decimal
-    reason: str
-    assessment: dict
-    facts: dict
-
-    @property
-    def changes(self) -> bool:
-        return (self.status, self.amount) != (self.current_status, self.current_amount)
-
-
 def death_effect(enrollment: Enrollment, person_id: int, death_date: dt.date | None, name: str) -> DeathEffect | None:
     """What a member's death does to the enrollment from the month after it (None: the months
     from then are not paid anyway)."""
@@ -256,10 +246,8 @@ def handle_signal(signal_id: int, result: TriggerResult, today: dt.date) -> None
 def run_triggers(*, actor: Actor, county_code: str) -> TriggerResult:
     """Open the re-checks due, read department data for new facts, act on every unhandled signal,
     settle finished gradual exits. Safe to run as often as wanted (see the module's rules)."""
-    from safetynet.payroll.services import _county
-
     actor.require(TRIGGERS)
-    county = _county(actor, county_code)
+    county = county_in_scope(actor, county_code)
     today = clocks.today()
     result = TriggerResult(county=county.code)
     enrollments = list(Enrollment.objects.filter(area__code__startswith=county.code, status__in=LIVE_STATUSES)
@@ -309,9 +297,6 @@ def confirm_proposal(*, actor: Actor, proposal_id: int) -> ChangeProposal:
     death is then marked in the registry, when the post may edit it."""
     proposal = _confirm(actor=actor, proposal_id=proposal_id)
     if proposal.kind == ChangeKind.DEATH and proposal.person_id and actor.can("registry.edit"):
-        from safetynet.registry.models import Person
-        from safetynet.registry.services import update_member
-
         if Person.objects.filter(pk=proposal.person_id, is_deceased=False).exists():
             update_member(actor=actor, person_id=proposal.person_id, is_deceased=True)
     return proposal
@@ -325,8 +310,6 @@ def _confirm(*, actor: Actor, proposal_id: int) -> ChangeProposal:
     enrollment = decisions.load_enrollment(actor, proposal.enrollment_id)
     name = proposal.person.name if proposal.person_id else "?"
     if proposal.signal.kind == SignalKind.STANDARD:     # a standard change made it ineligible (restandard.py)
-        from .restandard import proposal_effect
-
         effect = proposal_effect(enrollment, proposal)
         stale = _("The enrollment has changed since: re-assessed now it is still eligible. Reject the proposal with "
                   "that reason.")

@@ -18,18 +18,29 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from ninja import Field, File, Path, Query, Router, Schema, Status
+from ninja import Field, File, Path, Query, Router, Schema
 from ninja.files import UploadedFile
 
-from safetynet.core.apischemas import InputSchema, PageQuery, refuse_unknown_form_fields, responses
+from safetynet.core.apischemas import (
+    InputSchema,
+    PageQuery,
+    refuse_unknown_form_fields,
+    responses,
+)
 from safetynet.core.privatefiles import answer_file
 from safetynet.core.tabular import OFFICE_CSV
-
-from safetynet.enrollments import jobs
-from . import selectors, services
+from safetynet.enrollments.job_api import (
+    CountyCode,
+    JobOut,
+    MonthText,
+    accepted,
+    job_out,
+)
 from safetynet.enrollments.models import EnrollmentStatus
-from .models import PayrollRun, RunStatus
 from safetynet.enrollments.simulation import KEYS
+
+from . import jobs, selectors, services
+from .models import PayrollRun, RunStatus
 
 router = Router(tags=["payments"])
 
@@ -38,8 +49,6 @@ RunId = Annotated[int, Path(..., ge=1, le=MAX_ID)]
 EnrollmentId = Annotated[int, Path(..., ge=1, le=MAX_ID)]
 JobId = Annotated[str, Path(..., pattern=r"^[0-9a-f]{32}$", description="the job's id, as the 202 answer gave it")]
 FileName = Annotated[str, Path(..., pattern=r"^[0-9A-Za-z_.-]{1,100}$")]
-CountyCode = Annotated[str, Field(..., pattern=r"^[0-9]{6}$", description="a county's 6-digit code")]
-MonthText = Annotated[str, Field(..., pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 
 
 # --------------------------------------------------------------------------------------------
@@ -145,27 +154,6 @@ class RunDetailOut(RunOut):
     export: ExportOut | None = Field(None, description="the bank files, once exported (county posts only)")
 
 
-class JobOut(Schema):
-    id: str
-    kind: str
-    status: Literal["queued", "running", "done", "failed"]
-    county: str
-    params: dict
-    step: str
-    done: int
-    total: int
-    percent: int
-    requested_by: str
-    created_at: str
-    started_at: str
-    finished_at: str
-    result: dict
-    error: str
-    error_code: str
-    error_rows: list[str]
-    url: str = Field(..., description="where to follow the job")
-
-
 class EnrollmentOut(Schema):
     id: int
     program: str
@@ -247,16 +235,6 @@ def _is_county(actor) -> bool:
     return actor.is_national or len(actor.area_code) <= 6
 
 
-def _job_out(job: jobs.Job) -> dict:
-    return {**{k: v for k, v in job.as_dict().items() if k not in ("post_id", "user_id", "task_id")},
-            "county": job.area, "percent": job.percent, "error_rows": [str(r) for r in job.error_rows],
-            "url": f"/api/v1/payments/jobs/{job.id}"}
-
-
-def _accepted(job: jobs.Job):
-    return Status(202, _job_out(job))
-
-
 def _enrollment_out(e) -> dict:
     return {"id": e.pk, "program": e.program_id, "status": e.status, "household": e.household_id, "person": e.person_id,
             "area": e.area_id, "case": e.case_id, "decision": e.decision_id, "monthly_amount": _money(e.monthly_amount),
@@ -321,7 +299,7 @@ class GenerateIn(InputSchema):
 
 @router.post("/runs", response=responses(JobOut, ok_status=202), summary="Generate (or complete) a county's run: a job")
 def generate_run(request, payload: GenerateIn):
-    return _accepted(jobs.start_generation(actor=request.auth, county_code=payload.county, month=payload.month))
+    return accepted(jobs.start_generation(actor=request.auth, county_code=payload.county, month=payload.month))
 
 
 @router.post("/runs/{run_id}/approve", response=responses(RunOut), summary="Approve a run (a county leader who did not generate it)")
@@ -332,14 +310,14 @@ def approve_run(request, run_id: RunId):
 
 @router.post("/runs/{run_id}/export", response=responses(JobOut, ok_status=202), summary="Write an approved run's bank files: a job")
 def export_run(request, run_id: RunId):
-    return _accepted(jobs.start_export(actor=request.auth, run_id=run_id))
+    return accepted(jobs.start_export(actor=request.auth, run_id=run_id))
 
 
 @router.post("/runs/{run_id}/returns", response=responses(JobOut, ok_status=202),
              summary="Import the bank's return file (reference, amount, result, reason): a job")
 def import_returns(request, run_id: RunId, file: File[UploadedFile]):
     refuse_unknown_form_fields(request, fields=set(), files={"file"})
-    return _accepted(jobs.start_returns(actor=request.auth, run_id=run_id, upload=file, filename=file.name or ""))
+    return accepted(jobs.start_returns(actor=request.auth, run_id=run_id, upload=file, filename=file.name or ""))
 
 
 _CSV = {"200": {"description": "the file (CSV)", "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}}}}
@@ -414,10 +392,10 @@ class SimulationIn(InputSchema):
 @router.post("/simulations", response=responses(JobOut, ok_status=202),
              summary="What if a standard, increment or asset limit changed from a month: a job")
 def simulate(request, payload: SimulationIn):
-    return _accepted(jobs.start_simulation(actor=request.auth, county_code=payload.county, program=payload.program,
+    return accepted(jobs.start_simulation(actor=request.auth, county_code=payload.county, program=payload.program,
                                            key=payload.key, value=payload.value, month=payload.month))
 
 
 @router.get("/jobs/{job_id}", response=responses(JobOut), summary="A payments job: where it is, what came out")
 def get_job(request, job_id: JobId):
-    return _job_out(jobs.get_job(request.auth, job_id))
+    return job_out(jobs.get_job(request.auth, job_id))

@@ -33,7 +33,7 @@ its status is paid, as before. A member's deduction for refused work (MLG-2021 a
 is subtracted. So a run across a standard change, a late decision's arrears, the months of a
 gradual exit and the month after a death each pay what that month was due, and a gradual exit
 stops by itself when its months are over. Each step still joins the history in its one
-statement; `due_amount_sql` is the same rule for the per-enrollment checks of schedule.py.
+statement; `due_amount_sql` (enrollments/dues.py) is the same rule for the per-enrollment checks of schedule.py.
 - arrears for changes: a term written after an earlier run was generated (a suspension lifted
   from an earlier month, say) can make a month of that run due that it did not pay; the next run
   adds an arrears row for it, at that month's amount (the same step as the late decisions').
@@ -44,9 +44,11 @@ import datetime as dt
 
 from django.db import connection
 
-from safetynet.enrollments.models import Enrollment, EnrollmentTerm, WorkRefusalDeduction
-from .models import Payment, PayrollRun
+from safetynet.enrollments.dues import covers, deducted, due_amount_sql, month_terms  # noqa: F401 (due_amount_sql: the rule the steps pay by)
+from safetynet.enrollments.models import Enrollment, EnrollmentTerm
 from safetynet.registry.models import Household, Person
+
+from .models import Payment, PayrollRun
 
 PAID_STATUSES = ("active", "gradual_exit")
 CARRY_STATUSES = ("failed", "no_account")
@@ -64,35 +66,7 @@ _COLUMNS = ("run_id, enrollment_id, household_id, program_id, area_id, month, ki
 def _tables() -> dict:
     return {"payment": Payment._meta.db_table, "enrollment": Enrollment._meta.db_table,
             "run": PayrollRun._meta.db_table, "household": Household._meta.db_table, "person": Person._meta.db_table,
-            "term": EnrollmentTerm._meta.db_table, "deduction": WorkRefusalDeduction._meta.db_table}
-
-
-def _covers(alias: str, month: str) -> str:
-    return f"{alias}.from_month <= {month} AND ({alias}.until_month IS NULL OR {alias}.until_month > {month})"
-
-
-def _month_terms(t: dict) -> str:
-    """The terms and the summed deductions in force in the run's month (four `%s`: the month), as
-    derived tables the regular step LEFT JOINs: at most one term and one sum per enrollment."""
-    return (f" LEFT JOIN (SELECT tt.enrollment_id, tt.status, tt.amount FROM {t['term']} tt WHERE {_covers('tt', '%s')}) t"
-            f" ON t.enrollment_id = e.id"
-            f" LEFT JOIN (SELECT dd.enrollment_id, SUM(dd.amount) AS amount FROM {t['deduction']} dd"
-            f" WHERE dd.from_month <= %s AND dd.until_month > %s GROUP BY dd.enrollment_id) d ON d.enrollment_id = e.id")
-
-
-def _deducted(e: str, month: str, t: dict) -> str:
-    return (f"COALESCE((SELECT SUM(dd.amount) FROM {t['deduction']} dd WHERE dd.enrollment_id = {e}.id "
-            f"AND dd.from_month <= {month} AND dd.until_month > {month}), 0)")
-
-
-def due_amount_sql(e: str, month: str) -> str:
-    """What enrollment `{e}` is due for the month `month` (SQL expressions), per the rules above:
-    0 when the term (or, without terms, the enrollment) is not in a paid status."""
-    t = _tables()
-    term = f"FROM {t['term']} tt WHERE tt.enrollment_id = {e}.id AND {_covers('tt', month)}"
-    status = f"COALESCE((SELECT tt.status {term}), {e}.status)"
-    amount = f"(COALESCE((SELECT tt.amount {term}), {e}.monthly_amount) - {_deducted(e, month, t)})"
-    return f"(CASE WHEN {status} IN ('active', 'gradual_exit') AND {amount} > 0 THEN {amount} ELSE 0 END)"
+            "term": EnrollmentTerm._meta.db_table}
 
 
 def _payee_join(t: dict) -> str:
@@ -122,7 +96,7 @@ def insert_regular_payments(run: PayrollRun) -> int:
         f"SELECT %s, e.id, e.household_id, e.program_id, e.area_id, %s, 'regular', {amount}, e.bank_account, "
         f"COALESCE(p.name, ''), %s || CAST(e.id AS TEXT), "
         f"CASE WHEN e.bank_account = '' THEN 'no_account' ELSE 'pending' END, NULL, '' "
-        f"FROM {t['enrollment']} e {_month_terms(t)} {_payee_join(t)} "
+        f"FROM {t['enrollment']} e {month_terms()} {_payee_join(t)} "
         f"WHERE e.area_id LIKE %s AND COALESCE(t.status, e.status) IN ('active', 'gradual_exit') AND e.start_month <= %s "
         f"AND {amount} > 0 "
         f"AND e.id NOT IN (SELECT x.enrollment_id FROM {t['payment']} x WHERE x.run_id IN "
@@ -143,7 +117,7 @@ def insert_arrears_payments(run: PayrollRun) -> int:
     Each row is paid at the amount due for ITS month (the term in force then, less deductions)."""
     t = _tables()
     due = due_amount_sql("e", "r.month")
-    changed = f"(t.amount - {_deducted('e', 'r.month', t)})"
+    changed = f"(t.amount - {deducted('e', 'r.month')})"
     columns = ("%s, e.id, e.household_id, e.program_id, e.area_id, r.month, 'arrears', {amount}, e.bank_account, "
                "COALESCE(p.name, ''), %s || CAST(e.id AS TEXT) || '-A' || r.code, "
                "CASE WHEN e.bank_account = '' THEN 'no_account' ELSE 'pending' END, CAST(NULL AS BIGINT), ''")
@@ -158,7 +132,7 @@ def insert_arrears_payments(run: PayrollRun) -> int:
         f"AND e.area_id LIKE %s AND {due} > 0 AND {unpaid} "
         f"UNION ALL "
         f"SELECT {columns.format(amount=changed)} "
-        f"FROM {t['term']} t JOIN {t['run']} r ON t.created_at > r.created_at AND {_covers('t', 'r.month')} "
+        f"FROM {t['term']} t JOIN {t['run']} r ON t.created_at > r.created_at AND {covers('t', 'r.month')} "
         f"JOIN {t['enrollment']} e ON e.id = t.enrollment_id AND e.start_month <= r.month "
         f"{_payee_join(t)} "
         f"WHERE r.area_id = %s AND r.month < %s AND r.id <> %s AND e.area_id LIKE %s "

@@ -3,10 +3,14 @@ the payments issue adds payroll reads)."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
+from safetynet.core.errors import NotFound
 from safetynet.core.scoping import Actor, get_in_scope, in_scope
-
 from safetynet.enrollments.models import LIVE_STATUSES, Enrollment
+from safetynet.enrollments.months import next_month
+
+from .models import FROZEN_RUN_STATUSES
 
 
 def enrollments_in_scope(actor: Actor, *, live_only: bool = False) -> QuerySet[Enrollment]:
@@ -26,11 +30,11 @@ def get_enrollment(actor: Actor, enrollment_id) -> Enrollment:
 # sees the runs of its county but only its own town's payments and figures (run_figures;
 # out-of-scope → 404).
 # ---------------------------------------------------------------------------------------------
-from . import summaries  # noqa: E402
 from safetynet.enrollments.models import EnrollmentChange  # noqa: E402
-from .models import Payment, PayrollRun  # noqa: E402
+from safetynet.enrollments.pages import PAYMENTS_VIEW  # noqa: E402
 
-PAYMENTS_VIEW = "payments.view"
+from . import summaries  # noqa: E402
+from .models import Payment, PayrollRun  # noqa: E402
 
 
 def _county_of(actor: Actor) -> str:
@@ -51,9 +55,6 @@ def get_run(actor: Actor, run_id) -> PayrollRun:
     try:
         return runs_in_scope(actor).get(pk=run_id)
     except (PayrollRun.DoesNotExist, ValueError, TypeError):
-        from safetynet.core.errors import NotFound
-        from django.utils.translation import gettext as _
-
         raise NotFound(_("Not found."))
 
 
@@ -98,8 +99,6 @@ def payroll_enrollment(actor: Actor, enrollment_id) -> Enrollment:
         return get_in_scope(Enrollment.objects.select_related("program", "household", "person", "decision", "area"),
                             actor, pk=int(enrollment_id))
     except (ValueError, TypeError):
-        from safetynet.core.errors import NotFound
-
         raise NotFound("Not found.")
 
 
@@ -123,9 +122,6 @@ def next_payroll_month(actor: Actor, county_code: str, today):
     usual month is one submit: a run not yet approved is that month's (generating it again adds
     what is missing); otherwise the month after the latest run; with no run yet, next month
     (when enrollments confirmed this month start, MLG-2021 art. 25)."""
-    from .models import FROZEN_RUN_STATUSES
-    from safetynet.enrollments.months import next_month
-
     latest = runs_in_scope(actor).filter(area_id=county_code).order_by("-month").values_list("month", "status").first()
     if latest is None:
         return next_month(today)

@@ -22,30 +22,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from safetynet.areas.models import Area, Level
+from safetynet.areas.models import Area
 from safetynet.core.audit import record_event
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from safetynet.core.dates import parse_month as core_parse_month
 from safetynet.core.money import format_yuan, parse_money
 from safetynet.core.privatefiles import private_root, unguessable
 from safetynet.core.scoping import Actor, get_in_scope
 from safetynet.core.tabular import office_csv, open_office_csv, read_table
+from safetynet.enrollments import decisions, schedule
+from safetynet.enrollments.change_selectors import county_in_scope as _county
+from safetynet.enrollments.models import EnrollmentChange, EnrollmentStatus
+from safetynet.enrollments.months import parse_month
+from safetynet.enrollments.schedule import Segment
 
 from . import generation, summaries
 from .banks import bank_for_account
-from safetynet.enrollments.models import EnrollmentChange, EnrollmentStatus
 from .models import Payment, PaymentStatus, PayrollRun, RunStatus
+from .selectors import get_run
 
 ProgressCallback = Callable[[str, int, int], None]
-
-
-def parse_month(value) -> dt.date:
-    """'YYYY-MM' (or a date) → the first day of that month (core.dates, which refuses year 0
-    and the like with a ValidationError instead of a ValueError)."""
-    month = core_parse_month(value, field="month")
-    if month is None:
-        raise ValidationError(_("Write the month as YYYY-MM, e.g. 2025-10."), field="month")
-    return month
 
 
 def export_directory(run: PayrollRun) -> Path:
@@ -74,9 +69,6 @@ def change_enrollment(*, actor: Actor, enrollment_id: int, reason: str, amount=N
     decisions of issue 5 part 3 (re-assessed amounts, suspension, gradual exit, ending) are in
     payments.decisions; this one writes through the same `write_decision`, so the payroll pays
     each month what was in force for it."""
-    from safetynet.enrollments import decisions, schedule
-    from safetynet.enrollments.schedule import Segment
-
     actor.require(decisions.DECIDE)
     enrollment = decisions.load_enrollment(actor, enrollment_id)
     reason = decisions.clean_reason(reason)
@@ -100,18 +92,6 @@ def change_enrollment(*, actor: Actor, enrollment_id: int, reason: str, amount=N
 # ---------------------------------------------------------------------------------------------
 # Generation
 # ---------------------------------------------------------------------------------------------
-def _county(actor: Actor, county_code: str) -> Area:
-    county_code = (county_code or "").strip()
-    actor.require_area(county_code)
-    county = Area.objects.filter(code=county_code).first()
-    if county is None:
-        raise NotFound(_("No such area in your scope: %(code)s.") % {"code": county_code}, field="county")
-    if county.level != Level.COUNTY:
-        raise ValidationError(_("%(name)s is not a county: payroll runs are per county.") % {"name": county.name},
-                              field="county")
-    return county
-
-
 def _frozen_message(run: PayrollRun) -> str:
     return (_("The payroll of %(month)s for %(county)s was approved by %(who)s on %(at)s: it is frozen and cannot be "
               "generated or edited again.")
@@ -307,8 +287,6 @@ def exported_file(*, actor: Actor, run_id: int, name: str) -> Path:
     """A bank file or the summary of an exported run, for a post that may read runs and sits at
     the county or above (a town post sees its town's payments, not the county's bank files): the
     one check behind the run page's and the API's download. NotFound for anything else."""
-    from .selectors import get_run
-
     run = get_run(actor, run_id)
     summary = run.export_summary or {}
     names = {b["file"] for b in summary.get("banks", [])} | {summary.get("summary_file")}

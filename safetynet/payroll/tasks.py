@@ -11,7 +11,11 @@ JOB_MAX_ATTEMPTS attempts (core/workers.py), and says so in its progress.
 """
 from __future__ import annotations
 
+from safetynet.enrollments import jobs
 from safetynet.enrollments.jobs import BOOK
+
+from . import services
+from .models import PayrollRun
 
 
 def run_figures(run) -> dict:
@@ -22,9 +26,6 @@ def run_figures(run) -> dict:
 
 @BOOK.task(retry=True)
 def generate_payroll_job(job_id: str) -> dict:
-    from safetynet.enrollments import jobs
-    from . import services
-
     with jobs.running(job_id) as job:
         run = services.generate_payroll_run(actor=job.actor(), county_code=job.params["county"],
                                             month=job.params["month"], progress=job.step)
@@ -42,10 +43,6 @@ def _one_step(job, name: str, action):
 
 @BOOK.task(retry=True)
 def approve_payroll_job(job_id: str) -> dict:
-    from safetynet.enrollments import jobs
-    from . import services
-    from .models import PayrollRun
-
     def approve():
         actor = job.actor()
         run = PayrollRun.objects.filter(pk=job.params["run"]).first()
@@ -61,10 +58,6 @@ def approve_payroll_job(job_id: str) -> dict:
 
 @BOOK.task(retry=True)
 def export_bank_files_job(job_id: str) -> dict:
-    from safetynet.enrollments import jobs
-    from . import services
-    from .models import PayrollRun
-
     with jobs.running(job_id) as job:
         summary = _one_step(job, "export", lambda: services.export_bank_files(actor=job.actor(), run_id=job.params["run"]))
         job.result = {**run_figures(PayrollRun.objects.get(pk=job.params["run"])), "export": summary}
@@ -73,10 +66,6 @@ def export_bank_files_job(job_id: str) -> dict:
 
 @BOOK.task(retry=True)
 def import_bank_returns_job(job_id: str) -> dict:
-    from safetynet.enrollments import jobs
-    from . import services
-    from .models import PayrollRun
-
     def apply():
         with job.job.upload_path.open("rb") as file:
             return services.import_bank_returns(actor=job.actor(), run_id=job.params["run"], file=file,
@@ -88,19 +77,3 @@ def import_bank_returns_job(job_id: str) -> dict:
                       "failed": outcome.failed, "failed_amount": f"{outcome.failed_amount:.2f}",
                       "reconciled": outcome.reconciled}
     return job.result
-
-
-@BOOK.task(retry=True)
-def simulate_policy_job(job_id: str) -> dict:
-    from safetynet.enrollments import jobs
-    from safetynet.enrollments.simulation import simulate_policy
-
-    with jobs.running(job_id) as job:
-        p = job.params
-        job.result = simulate_policy(actor=job.actor(), county_code=job.job.county, program=p["program"], key=p["key"],
-                                     value=p["value"], month=p["month"], progress=job.count)
-    return job.result
-
-
-TASKS = {"generate": generate_payroll_job, "approve": approve_payroll_job, "export": export_bank_files_job,
-         "import_returns": import_bank_returns_job, "simulate": simulate_policy_job}

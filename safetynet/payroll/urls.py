@@ -1,8 +1,9 @@
 """Payroll pages, mounted at /payments/."""
 from django.urls import path
 
-from . import job_views, views
-from safetynet.enrollments import restandard_views, simulation_views
+from safetynet.enrollments import job_views, restandard_views, simulation_views
+
+from . import views
 
 app_name = "payments"
 urlpatterns = [

@@ -16,23 +16,22 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError, ValidationError
-from safetynet.core.decorators import post_view
+from safetynet.cases import clocks
+from safetynet.core.errors import (
+    NotFound,
+    PermissionDenied,
+    SafetyNetError,
+    ValidationError,
+)
 from safetynet.core.privatefiles import answer_file, download_view
 from safetynet.core.tabular import OFFICE_CSV
+from safetynet.enrollments.job_views import follow
+from safetynet.enrollments.pages import payments_view
 
-from safetynet.cases import clocks
-
-from safetynet.enrollments import jobs
-from . import selectors, services
+from . import jobs, selectors, services
 from .models import PaymentStatus, RunStatus
 
 PAGE_SIZE = 50
-
-
-def payments_view(permission: str = selectors.PAYMENTS_VIEW):
-    """Login, an acting post holding `permission` (core/decorators.py)."""
-    return post_view(permission)
 
 
 def _page(request, queryset):
@@ -90,8 +89,6 @@ def run_detail(request, actor, run_id):
 
 
 def follow_job(request, job):
-    from .job_views import follow   # job_views uses this module's decorator
-
     return follow(request, job)
 
 

@@ -3,13 +3,17 @@ verification flags and datasets), in the page's language."""
 from django import template
 from django.utils.translation import gettext
 
+from safetynet.enrollments.change_models import ChangeKind
+from safetynet.enrollments.models import EnrollmentStatus
+from safetynet.programs.rules import CARE_LEVEL_LABELS
+from safetynet.verification.casefile import flag_label
+from safetynet.verification.reports import source_label
+
 register = template.Library()
 
 
 @register.filter
 def enrollment_status(value):
-    from safetynet.enrollments.models import EnrollmentStatus
-
     try:
         return EnrollmentStatus(value).label
     except ValueError:
@@ -18,8 +22,6 @@ def enrollment_status(value):
 
 @register.filter
 def change_kind(value):
-    from safetynet.enrollments.change_models import ChangeKind
-
     try:
         return ChangeKind(value).label
     except ValueError:
@@ -28,20 +30,14 @@ def change_kind(value):
 
 @register.filter
 def care_level(value):
-    from safetynet.programs.rules import CARE_LEVEL_LABELS
-
     return gettext(CARE_LEVEL_LABELS[value]) if value in CARE_LEVEL_LABELS else (value or "—")
 
 
 @register.filter
 def flag_labels(flags):
-    from safetynet.verification.casefile import flag_label
-
     return gettext(", ").join(flag_label(f) for f in flags or [])
 
 
 @register.filter
 def dataset(code):
-    from safetynet.verification.reports import source_label
-
     return source_label(code)

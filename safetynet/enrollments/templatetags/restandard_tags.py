@@ -2,14 +2,14 @@
 after a standard change (restandard.py), for the posts that may run it."""
 from django import template
 
+from safetynet.enrollments.restandard import standard_changes
+from safetynet.programs import catalogue
+
 register = template.Library()
 
 
 @register.inclusion_tag("enrollments/_restandard_links.html", takes_context=True)
 def restandard_links(context, program_code: str, area_code: str):
-    from safetynet.programs import catalogue
-    from safetynet.enrollments.restandard import standard_changes
-
     actor = getattr(context.get("request"), "actor", None)
     county = (area_code or "")[:6]
     if actor is None or program_code != catalogue.DIBAO or len(county) != 6:

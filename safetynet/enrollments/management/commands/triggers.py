@@ -14,6 +14,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from safetynet.areas.actors import system_actor
 from safetynet.core.errors import SafetyNetError
+from safetynet.enrollments.management.actors import actor_for_username
+from safetynet.enrollments.trigger_tasks import run_triggers_job
+from safetynet.enrollments.triggers import run_triggers
 
 
 class Command(BaseCommand):
@@ -26,14 +29,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, county, username, queue, **options):
         if queue:
-            from safetynet.enrollments.trigger_tasks import run_triggers_job
-
             result = run_triggers_job.enqueue(county)
             self.stdout.write(f"Queued the triggers of {county} (job {result.id}); `safetynet db_worker` runs it.")
             return
-        from safetynet.payroll.management.commands.payroll import actor_for_username
-        from safetynet.enrollments.triggers import run_triggers
-
         actor = actor_for_username(username, "payments.triggers", county) if username else system_actor()
         try:
             result = run_triggers(actor=actor, county_code=county)

@@ -20,26 +20,14 @@ import argparse
 import time
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from safetynet.areas.actors import actor_for_post, active_posts, system_actor
+from safetynet.areas.actors import system_actor
 from safetynet.core.errors import SafetyNetError
 from safetynet.core.money import format_yuan
-from safetynet.payroll import services
+from safetynet.enrollments.management.actors import actor_for_username
+from safetynet.payroll import jobs, services
 from safetynet.payroll.models import PayrollRun
-
-
-def actor_for_username(username: str, permission: str, area_code: str = ""):
-    """The user's post that holds `permission` (and covers `area_code`, when given)."""
-    user = get_user_model().objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise CommandError(f"No active user {username!r}.")
-    for post in active_posts(user):
-        actor = actor_for_post(post)
-        if actor.can(permission) and (not area_code or actor.covers(area_code)):
-            return actor
-    raise CommandError(f"{username} holds no post that may {permission} here.")
 
 
 def find_run(value: str) -> PayrollRun:
@@ -88,8 +76,6 @@ class Command(BaseCommand):
 
     # --- as a background job ------------------------------------------------------------------
     def queue(self, options):
-        from safetynet.enrollments import jobs
-
         action = options["action"]
         if action == "generate":
             actor = self._actor(options, "payments.generate", options["county"])
@@ -115,8 +101,6 @@ class Command(BaseCommand):
 
     def follow(self, job_id: str, interval: float):
         """The job's recorded progress, one line rewritten in place, until it ends."""
-        from safetynet.enrollments import jobs
-
         started = time.monotonic()
         while True:
             job = jobs.load(job_id)

@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from safetynet.enrollments import jobs
-from .views import payments_view
+from . import jobs
+from .pages import payments_view
 
 # Jobs whose outcome is read on a page of their own, which shows the bar while they run and
 # reloads when they end.
@@ -80,7 +80,7 @@ def job_detail(request, actor, job_id):
     job = jobs.get_job(actor, job_id)
     if job.kind in PAGE_KINDS:
         return redirect(_destination(job))
-    return render(request, "payroll/job.html", {**progress_context(job), "destination": _destination(job)})
+    return render(request, "enrollments/job.html", {**progress_context(job), "destination": _destination(job)})
 
 
 @payments_view()
