@@ -1,4 +1,4 @@
-"""Re-assessment of a county's enrollments after a standard change (payments/restandard.py), over
+"""Re-assessment of a county's enrollments after a standard change (enrollments/restandard.py), over
 the 1,000,000-household county of bench_simulation.py, SQLite and PostgreSQL side by side.
 
 The county is bench_simulation.py's (built by it when missing, else reused), COPIED before

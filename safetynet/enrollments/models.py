@@ -58,7 +58,7 @@ class Enrollment(models.Model):
             models.CheckConstraint(condition=models.Q(start_month__day=1), name="enrollment_start_first_of_month"),
         ]
         indexes = [models.Index(fields=["area", "status"], name="enrollment_area_status_idx"),
-                   # Arrears look only at enrollments created after an earlier run (payments/generation.py).
+                   # Arrears look only at enrollments created after an earlier run (payroll/generation.py).
                    models.Index(fields=["created_at"], name="enrollment_created_idx")]
 
     def __str__(self):

@@ -10,7 +10,7 @@ RUN is the run's number or its code (county + YYYYMM, e.g. 130123202510). Withou
 command acts as the system; approving always names the county leader who approves (maker-checker).
 
 Each action runs here, in the foreground, printing its progress (scripts wait for it and read its
-exit status). With --background it is queued as a job instead (payments/tasks.py; a worker,
+exit status). With --background it is queued as a job instead (payroll/tasks.py; a worker,
 `safetynet db_worker`, runs it; the page /payments/jobs/<id>/ follows it) and the command returns
 at once; --background --wait follows the job's recorded progress here until it ends.
 """
