@@ -295,8 +295,8 @@ def _database_for_workers(tmp_path: Path) -> str:
 def _figures_of_workers_database(database_url: str) -> tuple[int, Decimal]:
     if database_url.startswith("sqlite:///"):
         with sqlite3.connect(database_url[len("sqlite:///"):]) as db:
-            count = db.execute("SELECT COUNT(*) FROM payments_payment").fetchone()[0]
-            (total,) = db.execute("SELECT SUM(amount) FROM payments_payment").fetchone()
+            count = db.execute("SELECT COUNT(*) FROM payroll_payment").fetchone()[0]
+            (total,) = db.execute("SELECT SUM(amount) FROM payroll_payment").fetchone()
         return count, Decimal(str(total)).quantize(Decimal("0.01"))
     payments = Payment.objects.all()
     return payments.count(), sum((p.amount for p in payments), Decimal("0.00"))
