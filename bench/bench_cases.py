@@ -380,7 +380,7 @@ def measure(households: int, async_commit: bool = False, desks: int = 1, batch_s
     extra = extra[:1] if batch_size <= 1 else extra
     with CaptureQueriesContext(connection) as captured:
         drive(extra)
-    from safetynet.payments.models import Enrollment
+    from safetynet.enrollments.models import Enrollment
 
     enrollments = Enrollment.objects.count()
     statements = round(len(captured.captured_queries) / max(1, len(extra)), 1)

@@ -98,7 +98,7 @@ def build_county(cursor, vendor: str, county: str, count: int, offset: int, case
         f"CASE WHEN n % 100 = 7 THEN '' ELSE '621700' || {text} END, '', {stamp}, {stamp} "
         f"FROM {seq} JOIN bench_village v ON v.k = n % {v}")
     cursor.execute(
-        f"INSERT INTO payments_enrollment (program_id, household_id, person_id, area_id, case_id, decision_id, status, "
+        f"INSERT INTO enrollments_enrollment (program_id, household_id, person_id, area_id, case_id, decision_id, status, "
         f"monthly_amount, breakdown, start_month, next_recheck_date, bank_account, ended_on, end_reason, created_at, updated_at) "
         f"SELECT 'dibao', n, NULL, v.code, {case_id}, {decision_id}, "
         f"CASE WHEN n % 50 = 3 THEN 'gradual_exit' ELSE 'active' END, 300 + n % 700, '[]', '2025-01-01', '2026-01-01', "
@@ -121,8 +121,9 @@ def worker(enrollments: int, small: int) -> None:
     from safetynet.areas.models import Area
     from safetynet.areas.services import import_divisions
     from safetynet.cases.models import Case, Decision
-    from safetynet.payments import services
-    from safetynet.payments.models import Enrollment, EnrollmentTerm, Payment, PayrollRun, WorkRefusalDeduction
+    from safetynet.payroll import services
+    from safetynet.enrollments.models import Enrollment, EnrollmentTerm, WorkRefusalDeduction
+    from safetynet.payroll.models import Payment, PayrollRun
     from django.db.models import Q, Sum
     from safetynet.registry.models import Household, Person
 
@@ -160,7 +161,7 @@ def worker(enrollments: int, small: int) -> None:
         started = time.perf_counter()
         with transaction.atomic():
             cursor.execute("INSERT INTO bench_bare SELECT id, id, %s, monthly_amount, 'R' || CAST(id AS TEXT) "
-                           "FROM payments_enrollment WHERE area_id LIKE %s", [dt.date(2025, 10, 1), f"{COUNTY}%"])
+                           "FROM enrollments_enrollment WHERE area_id LIKE %s", [dt.date(2025, 10, 1), f"{COUNTY}%"])
         figures["bare"] = time.perf_counter() - started
         cursor.execute("DROP TABLE bench_bare")
     log(f"bare INSERT ... SELECT {figures['bare']:.2f} s")

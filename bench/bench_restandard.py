@@ -1,4 +1,4 @@
-"""Re-assessment of a county's enrollments after a standard change (payments/restandard.py), over
+"""Re-assessment of a county's enrollments after a standard change (enrollments/restandard.py), over
 the 1,000,000-household county of bench_simulation.py, SQLite and PostgreSQL side by side.
 
 The county is bench_simulation.py's (built by it when missing, else reused), COPIED before
@@ -71,8 +71,8 @@ def worker(mode: str, households: int) -> dict:
     from django.db import connection
 
     from safetynet.areas.actors import system_actor
-    from safetynet.payments import restandard
-    from safetynet.payments.models import Enrollment, EnrollmentChange, EnrollmentTerm
+    from safetynet.enrollments import restandard
+    from safetynet.enrollments.models import Enrollment, EnrollmentChange, EnrollmentTerm
     from safetynet.programs.models import Parameter
     from safetynet.programs.services import set_parameter
 

@@ -169,7 +169,7 @@ def build(households: int) -> dict:
                 f"INSERT INTO registry_asset (household_id, person_id, category, value, quantity, description, is_exempt) "
                 f"SELECT {offset} + n, NULL, '{category}', {value}, {quantity}, '', false FROM {seq} WHERE {where}")
         c.execute(
-            f"INSERT INTO payments_enrollment (program_id, household_id, person_id, area_id, case_id, decision_id, status, "
+            f"INSERT INTO enrollments_enrollment (program_id, household_id, person_id, area_id, case_id, decision_id, status, "
             f"monthly_amount, breakdown, start_month, next_recheck_date, bank_account, ended_on, end_reason, created_at, updated_at) "
             f"SELECT 'dibao', {offset} + n, NULL, v.code, {case.pk}, {decision.pk}, "
             f"CASE WHEN n % 50 = 3 THEN 'gradual_exit' ELSE 'active' END, 300 + n % 700, '[]', '2025-01-01', '2026-06-01', "
@@ -189,8 +189,8 @@ def measure() -> dict:
     from django.db import connection
 
     from safetynet.areas.actors import system_actor
-    from safetynet.payments.models import Enrollment
-    from safetynet.payments.simulation import simulate_policy
+    from safetynet.enrollments.models import Enrollment
+    from safetynet.enrollments.simulation import simulate_policy
     from safetynet.registry.models import Person
 
     vendor = connection.vendor

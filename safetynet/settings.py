@@ -53,7 +53,9 @@ INSTALLED_APPS = [
     "safetynet.workforce",
     "safetynet.cases",
     "safetynet.publicity",
-    "safetynet.payments",
+    "safetynet.payments",     # its migrations only: the history of the tables enrollments and payroll took over
+    "safetynet.enrollments",
+    "safetynet.payroll",
     "safetynet.verification",
 ]
 

@@ -19,8 +19,8 @@ urlpatterns = [
     path("cases/", include("safetynet.cases.urls")),
     path("notices/", include("safetynet.cases.public_board_urls")),
     path("verification/", include("safetynet.verification.urls")),
-    path("payments/changes/", include("safetynet.payments.change_urls")),
-    path("payments/", include("safetynet.payments.urls")),
+    path("payments/changes/", include("safetynet.enrollments.change_urls")),
+    path("payments/", include("safetynet.payroll.urls")),
 ]
 # No route serves MEDIA_ROOT, with DEBUG on or off: every stored file is private and leaves only
 # through a view that checks the post (core/privatefiles.py); core/checks.py refuses such a route.

@@ -23,7 +23,7 @@ class Payroll:
 
     def enroll(self, amount="1000.00", *, start=D(2025, 10, 1), status="active", account=None, area=None,
                program="dibao"):
-        from safetynet.payments.models import Enrollment
+        from safetynet.enrollments.models import Enrollment
         from safetynet.registry.models import Household, Person
 
         n = next(_n)

@@ -9,7 +9,7 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from safetynet.payments import services as payroll_services
+from safetynet.payroll import services as payroll_services
 from safetynet.verification import department_accounts as accounts
 from tests.conftest import COUNTY
 from tests.verification_helpers import csv_bytes

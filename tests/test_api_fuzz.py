@@ -49,7 +49,8 @@ def keep_test_connection():
 def world(payroll, settings, tmp_path):
     """The county with real objects behind every id a path takes."""
     from safetynet.cases import services as cases
-    from safetynet.payments import rechecks, services as payments
+    from safetynet.enrollments import rechecks
+    from safetynet.payroll import services as payments
 
     settings.DATA_DIR = tmp_path / "data"
     p = payroll

@@ -208,7 +208,7 @@ def test_a_county_level_post_in_dongguan_sees_its_towns_and_nothing_else(package
 
 def test_payroll_runs_for_dongguan_at_its_county_level(package, make_actor):
     from safetynet.core.errors import NotFound, ValidationError
-    from safetynet.payments.services import generate_payroll_run
+    from safetynet.payroll.services import generate_payroll_run
 
     run = generate_payroll_run(actor=make_actor("county_officer", DONGGUAN_COUNTY), county_code=DONGGUAN_COUNTY,
                                month=dt.date(2026, 1, 1))

@@ -45,7 +45,7 @@ def test_one_dibao_case_from_application_to_enrollment(browser, live_site, posts
     from django.core.cache import cache
 
     from safetynet.cases.models import Case
-    from safetynet.payments.models import Enrollment
+    from safetynet.enrollments.models import Enrollment
     from safetynet.workforce.models import StaffIdentity
 
     cache.clear()

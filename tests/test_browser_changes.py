@@ -14,8 +14,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_death_is_confirmed_in_the_queue_and_the_months_follow(browser, live_site, payroll, clock, vdata):
-    from safetynet.payments import triggers
-    from safetynet.payments.models import ChangeProposal, EnrollmentChange
+    from safetynet.enrollments import triggers
+    from safetynet.enrollments.models import ChangeProposal, EnrollmentChange
     from safetynet.registry.models import Person
 
     p = payroll
@@ -52,8 +52,9 @@ def test_a_death_is_confirmed_in_the_queue_and_the_months_follow(browser, live_s
 
 
 def test_an_overpayment_is_recovered_in_part_and_the_rest_waived(browser, live_site, payroll, clock):
-    from safetynet.payments import decisions, services
-    from safetynet.payments.models import Overpayment
+    from safetynet.enrollments import decisions
+    from safetynet.payroll import services
+    from safetynet.enrollments.models import Overpayment
 
     p = payroll
     e = p.enroll("800.00")

@@ -137,7 +137,7 @@ def _register_walk_in(office: Office, ledger: Ledger, village_code: str):
 def _case_to_enrollment(office: Office, ledger: Ledger, household, clock):
     """Every post's step, from the application to the enrollment, as few actions as the pages ask."""
     from safetynet.cases.models import Case
-    from safetynet.payments.models import Enrollment
+    from safetynet.enrollments.models import Enrollment
 
     ledger.phase = "case"
     base = office.base
@@ -225,7 +225,7 @@ def _csv(page, url: str) -> list[list[str]]:
 def _payroll(office: Office, ledger: Ledger, enrollment, tmp_path):
     """The month's payroll: generated (county officer), approved (county leader), exported, and
     reconciled with the bank's return file (county officer)."""
-    from safetynet.payments.models import Payment, PayrollRun
+    from safetynet.payroll.models import Payment, PayrollRun
 
     ledger.phase = "payroll"
     base = office.base

@@ -28,8 +28,8 @@ def demo_county(settings, tmp_path):
     from safetynet.areas.models import Area
     from safetynet.cases.models import Case, Decision
     from safetynet.demo.generator import generate_demo_county
-    from safetynet.payments.models import Enrollment
-    from safetynet.payments.simulation import chunk_facts, household_chunks
+    from safetynet.enrollments.models import Enrollment
+    from safetynet.enrollments.simulation import chunk_facts, household_chunks
     from safetynet.programs import rules
     from safetynet.programs.selectors import dibao_parameters
     from safetynet.registry.models import Household
@@ -75,7 +75,7 @@ def _csv(page, base_url: str, href: str) -> list[list[str]]:
 
 def test_officer_generates_leader_approves_officer_exports(browser, live_site, demo_county):
     from safetynet.demo.generator import DEFAULT_PASSWORD
-    from safetynet.payments.models import PayrollRun
+    from safetynet.payroll.models import PayrollRun
 
     base = live_site.url
     officer = browser.new_page(viewport=DESKTOP, locale="zh-CN")     # a Chinese office: its summary is Chinese

@@ -16,8 +16,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_county_officer_reassesses_after_raising_the_rural_standard(browser, live_site, demo_county):
     from safetynet.demo.generator import DEFAULT_PASSWORD
-    from safetynet.payments import schedule
-    from safetynet.payments.models import Enrollment, EnrollmentChange
+    from safetynet.enrollments import schedule
+    from safetynet.enrollments.models import Enrollment, EnrollmentChange
 
     base = live_site.url
     today = timezone.localdate()

@@ -7,7 +7,7 @@ import pytest
 
 from safetynet.cases import services
 from safetynet.cases.models import Case
-from safetynet.payments.models import Enrollment
+from safetynet.enrollments.models import Enrollment
 from tests.cases_helpers import investigators, make_poor_household, walk
 
 

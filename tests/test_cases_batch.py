@@ -12,7 +12,7 @@ from safetynet.cases import batch, statements
 from safetynet.cases.models import Case, CaseEvent
 from safetynet.core.errors import PermissionDenied, ValidationError
 from safetynet.core.models import AuditEvent
-from safetynet.payments.models import Enrollment
+from safetynet.enrollments.models import Enrollment
 from tests.cases_helpers import make_poor_household, walk
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from safetynet.cases.models import Case
-from safetynet.payments.models import Enrollment
+from safetynet.enrollments.models import Enrollment
 from tests.cases_helpers import investigators, make_poor_household
 
 

@@ -16,7 +16,7 @@ from safetynet.core import unitofwork
 from safetynet.core.audit import verify_chain
 from safetynet.core.errors import Conflict, PermissionDenied, SafetyNetError, ValidationError
 from safetynet.core.models import AuditEvent
-from safetynet.payments.models import Enrollment
+from safetynet.enrollments.models import Enrollment
 from safetynet.publicity.models import Notice
 from tests.cases_helpers import investigators, make_poor_household, walk
 

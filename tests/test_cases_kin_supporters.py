@@ -156,7 +156,7 @@ def test_the_worker_corrects_what_the_registry_does_not_know(posts, sh_case, clo
 def test_a_reassessment_with_kin_and_no_supporter_is_refused(posts, old_mother, clock, standards, village):
     """An enrollment decided before the registry knew the children: its re-assessment is refused
     until the supporters are recorded (payments.reassessment through supporters.facts_for_case)."""
-    from safetynet.payments import reassessment
+    from safetynet.enrollments import reassessment
 
     case = walk(posts, old_mother, clock, program="special_hardship")
     enrollment = case.enrollments.get()

@@ -11,7 +11,7 @@ from safetynet.cases.errors import StepMissing, TransitionNotAllowed
 from safetynet.cases.models import Case, Decision
 from safetynet.cases.selectors import queue_for
 from safetynet.core.errors import PermissionDenied, ValidationError
-from safetynet.payments.models import Enrollment
+from safetynet.enrollments.models import Enrollment
 from safetynet.registry.services import create_household
 from tests.cases_helpers import D, investigators, new_id, walk
 

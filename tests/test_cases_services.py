@@ -14,7 +14,7 @@ from safetynet.cases import services
 from safetynet.cases.errors import StepMissing, TransitionNotAllowed
 from safetynet.cases.models import Case, CaseEvent, Decision, Survey
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from safetynet.payments.models import Enrollment
+from safetynet.enrollments.models import Enrollment
 from safetynet.publicity.models import Notice, Objection
 from safetynet.publicity.selectors import public_notices
 from safetynet.registry.services import create_household, link_kinship, set_income_items

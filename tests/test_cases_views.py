@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from safetynet.cases import services
 from safetynet.cases.models import Case, CaseEvent
-from safetynet.payments.models import Enrollment
+from safetynet.enrollments.models import Enrollment
 from tests.cases_helpers import D, investigators, make_poor_household, walk
 from tests.conftest import OTHER_TOWN, TOWN
 

@@ -12,7 +12,7 @@ from safetynet.cases.errors import StaleCase, TransitionNotAllowed
 from safetynet.cases.models import Case, CaseEvent, Decision
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied
 from safetynet.core.models import AuditEvent
-from safetynet.payments.models import Enrollment
+from safetynet.enrollments.models import Enrollment
 from tests.cases_helpers import investigators, walk
 
 

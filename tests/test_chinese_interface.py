@@ -39,7 +39,7 @@ def office(posts, clock, standards, village, other_village, make_actor):
     in Chinese as a Chinese office works (a decision keeps the words it was taken in)."""
     from django.utils import translation
 
-    from safetynet.payments import services
+    from safetynet.payroll import services
 
     with translation.override("zh-hans"):
         household = make_poor_household(posts.worker, village.code)

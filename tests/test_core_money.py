@@ -60,7 +60,7 @@ def test_registry_income_refuses_a_decimal_comma_instead_of_storing_1234(make_ac
 
 
 def test_payments_decision_amounts_are_refused_not_rounded():
-    from safetynet.payments.decisions import amount_value
+    from safetynet.enrollments.decisions import amount_value
 
     assert amount_value("100.10") == Decimal("100.10")
     with pytest.raises(ValidationError) as caught:

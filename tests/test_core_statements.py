@@ -81,7 +81,7 @@ def test_db_value_passes_plain_values_and_converts_the_rest_as_the_field_would()
 
     from safetynet.cases.models import Case
     from safetynet.core.statements import db_value
-    from safetynet.payments.models import Enrollment
+    from safetynet.enrollments.models import Enrollment
 
     for model in (Case, Enrollment, Household, Person):
         for field in model._meta.concrete_fields:

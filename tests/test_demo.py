@@ -285,7 +285,7 @@ def test_the_programs_see_the_same_demo_standards_the_households_were_drawn_with
 
 
 def test_bank_cards_are_the_county_issuers_so_a_payroll_writes_one_file_per_bank(demo):
-    from safetynet.payments.banks import BANKS
+    from safetynet.payroll.banks import BANKS
     from safetynet.registry.models import Household
 
     accounts = list(Household.objects.exclude(bank_account="").values_list("bank_account", flat=True))
@@ -310,9 +310,9 @@ def test_the_demo_command_leaves_every_post_real_work(db, settings, tmp_path):
     from safetynet.cases import pages
     from safetynet.cases.models import Case, SurveyInvestigator
     from safetynet.cases.selectors import cases_in_scope
-    from safetynet.payments import change_views
-    from safetynet.payments.change_models import ChangeProposal
-    from safetynet.payments.models import PayrollRun
+    from safetynet.enrollments import change_views
+    from safetynet.enrollments.change_models import ChangeProposal
+    from safetynet.payroll.models import PayrollRun
     from safetynet.verification.models import VerificationRun
     from safetynet.workforce.models import StaffIdentity
 

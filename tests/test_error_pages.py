@@ -102,7 +102,7 @@ def test_with_debug_off_errors_are_the_sites_pages(settings):
 @pytest.mark.parametrize("debug", [True, False])
 @pytest.mark.parametrize("address", [NETWORK, "127.0.0.1"])
 def test_the_api_answers_json_without_traceback(client_for, county, settings, monkeypatch, debug, address):
-    from safetynet.payments import selectors
+    from safetynet.payroll import selectors
 
     def broken(actor):
         raise RuntimeError(SECRET)
@@ -123,7 +123,7 @@ def test_the_api_leaves_djangos_own_answers_to_django(client_for, county, settin
     500 with the traceback)."""
     from django.core.exceptions import PermissionDenied
 
-    from safetynet.payments import selectors
+    from safetynet.payroll import selectors
 
     def refused(actor):
         raise PermissionDenied("no")

@@ -24,8 +24,8 @@ from django_tasks import task
 
 from safetynet.core import workers
 from safetynet.core.models import WorkerHeartbeat
-from safetynet.payments import jobs
-from safetynet.payments.models import Payment, PayrollRun
+from safetynet.payroll import jobs
+from safetynet.payroll.models import Payment, PayrollRun
 from tests.conftest import COUNTY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,8 +104,8 @@ def test_the_retry_shows_on_the_job_page_and_in_the_command_line(payroll, job_di
     from django.urls import reverse
     from django.utils import translation
 
-    from safetynet.payments.management.commands.payroll import Command
-    from safetynet.payments.tasks import generate_payroll_job
+    from safetynet.payroll.management.commands.payroll import Command
+    from safetynet.payroll.tasks import generate_payroll_job
 
     officer = payroll.posts.officer
     job = jobs.start_generation(actor=officer, county_code=COUNTY, month="2025-10")
@@ -294,8 +294,8 @@ def _database_for_workers(tmp_path: Path) -> str:
 def _figures_of_workers_database(database_url: str) -> tuple[int, Decimal]:
     if database_url.startswith("sqlite:///"):
         with sqlite3.connect(database_url[len("sqlite:///"):]) as db:
-            count = db.execute("SELECT COUNT(*) FROM payments_payment").fetchone()[0]
-            (total,) = db.execute("SELECT SUM(amount) FROM payments_payment").fetchone()
+            count = db.execute("SELECT COUNT(*) FROM payroll_payment").fetchone()[0]
+            (total,) = db.execute("SELECT SUM(amount) FROM payroll_payment").fetchone()
         return count, Decimal(str(total)).quantize(Decimal("0.01"))
     payments = Payment.objects.all()
     return payments.count(), sum((p.amount for p in payments), Decimal("0.00"))
@@ -303,7 +303,7 @@ def _figures_of_workers_database(database_url: str) -> tuple[int, Decimal]:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_generation_is_replaced_and_the_run_comes_out_as_an_uninterrupted_one(payroll, job_dirs):
-    from safetynet.payments import services
+    from safetynet.payroll import services
 
     p = payroll
     for i in range(30):

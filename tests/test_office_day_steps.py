@@ -101,7 +101,7 @@ def _month_offered(client) -> str:
 
 
 def test_the_payroll_month_offered_follows_the_county_runs(login, posts, county, clock):
-    from safetynet.payments.models import PayrollRun
+    from safetynet.payroll.models import PayrollRun
 
     client = login(posts.officer)
     assert _month_offered(client) == "2025-10"                 # no run yet: next month (clock 2025-09-22)

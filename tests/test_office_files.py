@@ -11,7 +11,7 @@ import re
 
 from django.urls import reverse
 
-from safetynet.payments.models import PayrollRun
+from safetynet.payroll.models import PayrollRun
 from tests.conftest import TOWN
 from tests.conftest import COUNTY
 

@@ -137,7 +137,7 @@ def test_date_parser_returns_a_date_or_its_own_error(value):
 
 
 def _older_month_parsers():
-    from safetynet.payments.services import parse_month as payments_month
+    from safetynet.payroll.services import parse_month as payments_month
     from safetynet.programs.selfcheck import parse_month as selfcheck_month
 
     return [parse_month, payments_month, selfcheck_month]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from safetynet.payments.models import Payment, PayrollRun
+from safetynet.payroll.models import Payment, PayrollRun
 from tests.payments_helpers import returns_file
 from tests.conftest import COUNTY
 
@@ -171,7 +171,7 @@ def test_bad_input(api, world):
 
 
 def test_enrollments_are_scoped_and_have_their_history(api, world):
-    from safetynet.payments.services import change_enrollment
+    from safetynet.payroll.services import change_enrollment
 
     p = world
     change_enrollment(actor=p.posts.officer, enrollment_id=p.base.pk, reason="家庭收入变化", amount="1800.00")

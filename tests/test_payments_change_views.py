@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from django.urls import reverse
 
-from safetynet.payments import triggers
-from safetynet.payments.models import ChangeProposal, ChangeReport, EnrollmentChange, Recheck
+from safetynet.enrollments import triggers
+from safetynet.enrollments.models import ChangeProposal, ChangeReport, EnrollmentChange, Recheck
 from safetynet.registry.models import Person
 from safetynet.workforce.models import StaffIdentity
 from tests.cases_helpers import new_id
@@ -128,7 +128,7 @@ def test_proposals_are_confirmed_and_rejected_inline(client, payroll, clock, vda
 
 
 def test_my_work_shows_the_rechecks_due_and_the_proposals_to_confirm_of_the_post(client, payroll, clock, vdata):
-    from safetynet.payments import change_views, rechecks
+    from safetynet.enrollments import change_views, rechecks
 
     p = payroll
     clock.set(D(2025, 10, 20))

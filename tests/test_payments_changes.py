@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from safetynet.payments import decisions, services
-from safetynet.payments.models import (
-    EnrollmentChange, Overpayment, Payment, PayrollRun, PendingEnding, WorkRefusalDeduction,
-)
+from safetynet.enrollments import decisions
+from safetynet.payroll import services
+from safetynet.enrollments.models import EnrollmentChange, Overpayment, PendingEnding, WorkRefusalDeduction
+from safetynet.payroll.models import Payment, PayrollRun
 from tests.payments_helpers import D, walk
 from tests.conftest import COUNTY
 from tests.verification_helpers import import_other_datasets
@@ -83,7 +83,7 @@ def test_each_month_is_paid_the_amount_in_force_across_a_standard_change(payroll
 
 
 def test_gradual_exit_pays_its_months_then_stops(payroll, clock, posts):
-    from safetynet.payments.triggers import run_triggers
+    from safetynet.enrollments.triggers import run_triggers
     from safetynet.registry.services import set_income_items
 
     p = payroll
@@ -358,7 +358,7 @@ def enrolled_elder_with_supporter(posts, clock, village):
 
 
 def test_a_special_hardship_reassessment_reads_the_supporters_recorded_on_the_case(posts, clock, standards, village):
-    from safetynet.payments import reassessment
+    from safetynet.enrollments import reassessment
 
     enrollment = enrolled_elder_with_supporter(posts, clock, village)
     outcome = reassessment.assess(enrollment, reassessment.facts_in_force(enrollment), D(2025, 12, 1))
@@ -370,7 +370,7 @@ def test_a_special_hardship_reassessment_reads_the_supporters_recorded_on_the_ca
 def test_a_special_hardship_death_keeps_the_care_level_a_recheck_assessed(posts, clock, standards, village, vdata):
     """A re-check's survey found partial care and the amount rose by its care standard; a later
     re-assessment (here, the death of another member) starts from that level, not the case's."""
-    from safetynet.payments import rechecks, triggers
+    from safetynet.enrollments import rechecks, triggers
 
     enrollment = enrolled_elder(posts, clock, village, "周老汉", D(1939, 4, 1), spouse_born=D(1941, 2, 2))
     clock.set(D(2025, 11, 3))

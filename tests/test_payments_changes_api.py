@@ -3,7 +3,7 @@ may not, 404 outside the area, 409 with a code out of order, 422 with the field 
 from __future__ import annotations
 
 
-from safetynet.payments.models import ChangeProposal, Recheck
+from safetynet.enrollments.models import ChangeProposal, Recheck
 from safetynet.registry.models import Person
 from tests.payments_helpers import D
 from tests.conftest import COUNTY

@@ -2,7 +2,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from safetynet.payments.models import Payment, PayrollRun
+from safetynet.payroll.models import Payment, PayrollRun
 from tests.conftest import COUNTY
 
 

@@ -5,8 +5,8 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from safetynet.payments import services
-from safetynet.payments.models import Payment
+from safetynet.payroll import services
+from safetynet.payroll.models import Payment
 from tests.conftest import COUNTY
 
 

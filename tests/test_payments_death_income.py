@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from django.urls import reverse
 
-from safetynet.payments import triggers
-from safetynet.payments.models import ChangeProposal
+from safetynet.enrollments import triggers
+from safetynet.enrollments.models import ChangeProposal
 from safetynet.registry.models import Person
 from tests.payments_helpers import D, new_id, walk
 from tests.conftest import COUNTY
@@ -79,8 +79,8 @@ def test_the_simulation_and_the_restandard_leave_a_dead_members_income_out(payro
     policy simulation (and of the re-assessment after a standard change) count them no more than
     a case's snapshot does."""
     from safetynet.cases.snapshots import facts_from_snapshot, take_household_snapshot
-    from safetynet.payments import restandard
-    from safetynet.payments.simulation import chunk_facts
+    from safetynet.enrollments import restandard
+    from safetynet.enrollments.simulation import chunk_facts
     from safetynet.registry.services import update_member
 
     household, mother = _household_with_a_pensioner(payroll.posts.worker, payroll.village.code)

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 
 from safetynet.core.errors import NotFound, PermissionDenied, ValidationError
-from safetynet.payments import services
-from safetynet.payments.models import Payment, PayrollRun
+from safetynet.payroll import services
+from safetynet.payroll.models import Payment, PayrollRun
 from tests.payments_helpers import D
 from tests.conftest import COUNTY
 

@@ -5,8 +5,8 @@ import json
 import pytest
 from django.urls import reverse
 
-from safetynet.payments import jobs
-from safetynet.payments.models import PayrollRun
+from safetynet.payroll import jobs
+from safetynet.payroll.models import PayrollRun
 from tests.conftest import COUNTY
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
@@ -19,7 +19,7 @@ def job_dir(settings, tmp_path):
 
 
 def test_a_queued_generation_is_followed_until_its_run(payroll, login_site_language):
-    from safetynet.payments.tasks import generate_payroll_job
+    from safetynet.payroll.tasks import generate_payroll_job
 
     p = payroll
     officer = login_site_language(p.posts.officer)
@@ -87,7 +87,7 @@ def test_the_simulation_page(payroll, login_site_language, settings):
 
 def test_the_simulation_page_follows_a_queued_job_and_refuses_others(payroll, login_site_language, make_actor):
     from safetynet.areas.models import Area
-    from safetynet.payments.tasks import simulate_policy_job
+    from safetynet.enrollments.simulation_tasks import simulate_policy_job
 
     p = payroll
     leader = login_site_language(p.posts.county_leader)

@@ -6,8 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from safetynet.core.errors import NotFound, PermissionDenied, ValidationError
-from safetynet.payments import jobs
-from safetynet.payments.models import Payment, PayrollRun
+from safetynet.payroll import jobs
+from safetynet.payroll.models import Payment, PayrollRun
 from tests.conftest import COUNTY, OTHER_TOWN
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
@@ -35,7 +35,7 @@ def _user(actor):
 def test_a_queued_job_waits_for_a_worker_and_the_worker_runs_it(payroll, job_dirs):
     from django_tasks_db.models import DBTaskResult
 
-    from safetynet.payments.tasks import generate_payroll_job
+    from safetynet.payroll.tasks import generate_payroll_job
 
     p = payroll
     job = jobs.start_generation(actor=p.posts.officer, county_code=COUNTY, month="2025-10")
@@ -130,7 +130,7 @@ def test_a_simulation_job_records_its_progress_and_result(payroll, immediate):
 
 def test_a_job_whose_post_was_closed_does_not_act(payroll, job_dirs):
     from safetynet.areas.models import Post
-    from safetynet.payments.tasks import generate_payroll_job
+    from safetynet.payroll.tasks import generate_payroll_job
 
     p = payroll
     job = jobs.start_generation(actor=p.posts.officer, county_code=COUNTY, month="2025-10")

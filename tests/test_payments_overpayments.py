@@ -12,8 +12,9 @@ from django.urls import reverse
 
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from safetynet.core.models import AuditEvent
-from safetynet.payments import change_selectors, decisions, overpayments, services
-from safetynet.payments.models import Overpayment, OverpaymentSettlement
+from safetynet.enrollments import change_selectors, decisions, overpayments
+from safetynet.payroll import services
+from safetynet.enrollments.models import Overpayment, OverpaymentSettlement
 from tests.payments_helpers import D
 from tests.conftest import COUNTY, OTHER_TOWN, TOWN
 from tests.conftest import force_login

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from safetynet.payments import change_selectors, rechecks
-from safetynet.payments.models import ChangeReport, Enrollment, EnrollmentChange, Recheck
+from safetynet.enrollments import change_selectors, rechecks
+from safetynet.enrollments.models import ChangeReport, Enrollment, EnrollmentChange, Recheck
 from tests.payments_helpers import D
 from tests.conftest import COUNTY
 from tests.verification_helpers import import_other_datasets
@@ -65,7 +65,7 @@ def test_change_reports_refused_to_the_wrong_role_area_and_input(payroll, clock)
 
 
 def test_scheduled_rechecks_open_when_due_and_only_once(payroll, clock):
-    from safetynet.payments.triggers import run_triggers
+    from safetynet.enrollments.triggers import run_triggers
 
     p = payroll
     due = p.enroll("600.00")

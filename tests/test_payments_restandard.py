@@ -9,10 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from safetynet.payments import restandard, schedule, services
-from safetynet.payments.models import (
-    ChangeProposal, Enrollment, EnrollmentChange, EnrollmentTerm, Overpayment, Payment, PayrollRun, TriggerSignal,
-)
+from safetynet.enrollments import restandard, restandard_tasks, schedule
+from safetynet.payroll import services
+from safetynet.enrollments.models import ChangeProposal, Enrollment, EnrollmentChange, EnrollmentTerm, Overpayment, TriggerSignal
+from safetynet.payroll.models import Payment, PayrollRun
 from tests.cases_helpers import make_poor_household
 from tests.payments_helpers import D
 from tests.conftest import COUNTY
@@ -79,7 +79,7 @@ def test_a_household_made_ineligible_is_proposed_for_ending_not_ended(world, sys
     """¥250: per-capita ¥300 is above it: the walked household would leave. Its enrollment goes on
     at ¥2,070 and a proposal waits in the town's queue; confirming it ends the enrollment from
     November. The lone man: 1,000 + (250 − 900) = ¥350."""
-    from safetynet.payments.triggers import confirm_proposal
+    from safetynet.enrollments.triggers import confirm_proposal
 
     p = world
     set_value(system, "250.00")
@@ -94,7 +94,7 @@ def test_a_household_made_ineligible_is_proposed_for_ending_not_ended(world, sys
     assert proposal.proposed_status == "ended" and proposal.effective_month == NOV
     assert "no longer eligible" in proposal.reason and "¥900.00 → ¥250.00" in proposal.reason
     assert proposal.signal.kind == "standard" and proposal.signal.handled
-    from safetynet.payments.change_selectors import proposals_in_scope
+    from safetynet.enrollments.change_selectors import proposals_in_scope
 
     assert list(proposals_in_scope(p.posts.worker)) == [proposal]          # the town worker's queue
     assert not list(proposals_in_scope(p.posts.other_worker))
@@ -107,7 +107,7 @@ def test_a_household_made_ineligible_is_proposed_for_ending_not_ended(world, sys
 def test_a_stale_proposal_is_refused_on_confirmation(world, system):
     """The county corrected the standard back: the household is eligible again, so confirming
     the proposal is refused (the town rejects it with that reason)."""
-    from safetynet.payments.triggers import confirm_proposal
+    from safetynet.enrollments.triggers import confirm_proposal
 
     p = world
     set_value(system, "250.00")
@@ -144,7 +144,7 @@ def test_ineligible_twice_proposes_once(world, system):
 def test_an_amount_assessed_after_the_change_already_has_it(world, system, clock):
     """A re-check decided after the change was entered, from November, used the new values: left
     as it is (no second raise)."""
-    from safetynet.payments import decisions
+    from safetynet.enrollments import decisions
 
     p = world
     set_value(system, "1000.00")
@@ -362,7 +362,7 @@ def test_the_page_refuses_others(world, system, login_site_language, make_actor,
         client = login_site_language(actor)
         assert client.get(reverse("payments:restandard") + "?month=2025-11").status_code == 403
         assert client.post(reverse("payments:restandard"), {"month": "2025-11", "action": "apply"}).status_code == 403
-    job = restandard.start_preview(actor=p.posts.officer, county_code=COUNTY, month="2025-11")
+    job = restandard_tasks.start_preview(actor=p.posts.officer, county_code=COUNTY, month="2025-11")
     Area.objects.create(code="130124", name="栾城区", level="county", parent_id="1301")
     other = login_site_language(make_actor("county_officer", "130124"))
     assert other.get(reverse("payments:restandard_job", args=[job.id])).status_code == 404
@@ -373,13 +373,13 @@ def test_the_page_refuses_others(world, system, login_site_language, make_actor,
 
 
 def test_a_queued_job_reports_its_progress_and_a_refusal(world, system, settings, tmp_path):
-    from safetynet.payments import jobs
-    from safetynet.payments.restandard_tasks import reassess_after_standard_change_job
+    from safetynet.payroll import jobs
+    from safetynet.enrollments.restandard_tasks import reassess_after_standard_change_job
 
     settings.DATA_DIR = tmp_path / "data"
     p = world
     set_value(system, "1000.00")
-    job = restandard.start_reassessment(actor=p.posts.officer, county_code=COUNTY, month="2025-11")
+    job = restandard_tasks.start_reassessment(actor=p.posts.officer, county_code=COUNTY, month="2025-11")
     assert job.status == jobs.QUEUED and job.kind == "restandard" and job.params == {"month": "2025-11"}
     reassess_after_standard_change_job.call(job.id)
     job = jobs.load(job.id)
@@ -388,7 +388,7 @@ def test_a_queued_job_reports_its_progress_and_a_refusal(world, system, settings
     run = services.generate_payroll_run(actor=p.posts.officer, county_code=COUNTY, month="2025-11")
     services.approve_payroll_run(actor=p.posts.county_leader, run_id=run.pk)
     set_value(system, "1100.00")
-    job = restandard.start_reassessment(actor=p.posts.officer, county_code=COUNTY, month="2025-11")
+    job = restandard_tasks.start_reassessment(actor=p.posts.officer, county_code=COUNTY, month="2025-11")
     reassess_after_standard_change_job.call(job.id)
     job = jobs.load(job.id)
     assert job.status == jobs.FAILED and job.error_code == "month_already_paid"

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from safetynet.payments import selectors, services
+from safetynet.payroll import selectors, services
 from tests.payments_helpers import D
 from tests.conftest import COUNTY
 
@@ -78,7 +78,7 @@ def test_a_town_posts_figures_agree_with_the_countys_stored_ones_summed(runs):
 
 
 def test_a_household_moving_between_towns_ends_in_one_and_is_new_in_the_other(runs):
-    from safetynet.payments.models import Payment
+    from safetynet.payroll.models import Payment
 
     p = runs
     # The December payment of this town's enrollment is made in the other town (the household moved).

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from safetynet.payments import services
-from safetynet.payments.models import Payment, PayrollRun
+from safetynet.payroll import services
+from safetynet.payroll.models import Payment, PayrollRun
 from tests.payments_helpers import D, returns_file
 from tests.conftest import COUNTY
 
@@ -143,7 +143,7 @@ def test_failed_payments_are_carried_into_the_next_run(payroll, settings_media):
         [(failed_ref, failed_amount, "failed", "账户已销户")] + [(r, a, "paid", "") for r, a, _e in rows[1:]]))
     assert (result.failed, result.paid, result.reconciled) == (1, len(rows) - 1, True)
     # The household without an account gives one; November pays October's failed and unpaid money.
-    from safetynet.payments.models import Enrollment
+    from safetynet.enrollments.models import Enrollment
 
     Enrollment.objects.filter(pk=no_account.pk).update(bank_account="6217000000009999")
     nov = _generated(p, "2025-11")

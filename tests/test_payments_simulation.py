@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from safetynet.core.errors import NotFound, PermissionDenied, ValidationError
-from safetynet.payments.simulation import simulate_policy
+from safetynet.enrollments.simulation import simulate_policy
 from tests.payments_helpers import D, make_poor_household
 from tests.conftest import COUNTY
 
@@ -29,7 +29,8 @@ def county_world(payroll):
 
 
 def test_the_value_in_force_changes_nothing(county_world):
-    from safetynet.payments.models import Enrollment, Payment
+    from safetynet.enrollments.models import Enrollment
+    from safetynet.payroll.models import Payment
 
     before = list(Enrollment.objects.order_by("id").values_list("id", "status", "monthly_amount"))
     result = simulate(county_world.posts.county_leader, value="900.00")
@@ -46,7 +47,7 @@ def test_the_value_in_force_changes_nothing(county_world):
 def test_what_is_paid_is_what_the_payroll_would_pay_for_the_month(county_world):
     """The amount in force for the month (an amount decided from a later month, a suspension
     for the month), as the payroll's own expression says."""
-    from safetynet.payments.models import EnrollmentTerm
+    from safetynet.enrollments.models import EnrollmentTerm
 
     p = county_world
     EnrollmentTerm.objects.create(enrollment=p.out_of_step, from_month=D(2025, 10, 1), until_month=D(2025, 12, 1),
@@ -113,7 +114,7 @@ def test_the_facts_are_those_of_a_case_snapshot(county_world):
     """The set-based facts give the rule the same answer as the household's snapshot would."""
     from safetynet.areas.models import Area
     from safetynet.cases.snapshots import facts_from_snapshot, take_household_snapshot
-    from safetynet.payments.simulation import chunk_facts, household_chunks
+    from safetynet.enrollments.simulation import chunk_facts, household_chunks
     from safetynet.programs import rules
     from safetynet.programs.selectors import dibao_parameters
     from safetynet.registry.models import Household, IncomeItem

@@ -8,8 +8,10 @@ import pytest
 from django.core.management import call_command
 
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from safetynet.payments import services, triggers
-from safetynet.payments.models import ChangeProposal, Overpayment, Payment, Recheck, TriggerSignal
+from safetynet.payroll import services
+from safetynet.enrollments import triggers
+from safetynet.enrollments.models import ChangeProposal, Overpayment, Recheck, TriggerSignal
+from safetynet.payroll.models import Payment
 from safetynet.registry.models import Person
 from tests.payments_helpers import D
 from tests.conftest import COUNTY
@@ -100,7 +102,7 @@ def test_a_rejected_proposal_changes_nothing_and_is_not_proposed_again(payroll, 
 
 
 def test_a_death_during_a_gradual_exit_opens_a_recheck(payroll, clock, vdata):
-    from safetynet.payments import decisions
+    from safetynet.enrollments import decisions
     from safetynet.registry.services import set_income_items
 
     p = payroll
@@ -149,7 +151,7 @@ def test_new_vehicles_companies_and_properties_open_rechecks(payroll, clock, vda
     again = triggers.run_triggers(actor=officer, county_code=COUNTY)
     assert again.new_signals == 0 and again.rechecks_opened == 0 and Recheck.objects.count() == 3
     # The town sees its own re-checks only.
-    from safetynet.payments import change_selectors
+    from safetynet.enrollments import change_selectors
 
     assert set(change_selectors.rechecks_in_scope(p.posts.worker).values_list("enrollment_id", flat=True)) == {car.pk, shop.pk}
     assert set(change_selectors.rechecks_in_scope(p.posts.other_worker).values_list("enrollment_id", flat=True)) == {flat.pk}
@@ -170,7 +172,7 @@ def test_triggers_refused_to_the_wrong_role_and_county(payroll, make_actor):
 
 
 def test_the_command_and_the_job_run_the_triggers(payroll, clock, vdata, capsys):
-    from safetynet.payments.trigger_tasks import run_triggers_job
+    from safetynet.enrollments.trigger_tasks import run_triggers_job
 
     p = payroll
     report_death(p, spouse_of(p.base), "2025-10-15")

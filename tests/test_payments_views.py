@@ -3,8 +3,8 @@ enrollment page; wrong role 403, other county 404."""
 import pytest
 from django.urls import reverse
 
-from safetynet.payments import services
-from safetynet.payments.models import PayrollRun
+from safetynet.payroll import services
+from safetynet.payroll.models import PayrollRun
 from tests.conftest import COUNTY
 from tests.conftest import force_login
 

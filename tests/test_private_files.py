@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import clear_url_caches, reverse
 
-from safetynet.payments import services as payments
+from safetynet.payroll import services as payments
 from tests.payments_helpers import make_poor_household, new_id, walk
 from tests.conftest import COUNTY, OTHER_TOWN, TOWN
 from tests.test_areas_views import BAD_FILE as BAD_DIVISIONS
@@ -348,7 +348,11 @@ def test_files_stored_before_move_into_the_private_root(world, client, settings)
     import importlib
     import shutil
 
+    from types import SimpleNamespace
+
     from django.apps import apps
+
+    from safetynet.payroll.models import PayrollRun
 
     run, attachment, root = world.run, world.attachment, _root()
     legacy = Path(settings.DATA_DIR) / "media"
@@ -361,7 +365,10 @@ def test_files_stored_before_move_into_the_private_root(world, client, settings)
     shutil.move(str(root / attachment.file.name), str(legacy / old_name))
     type(attachment).objects.filter(pk=attachment.pk).update(file=old_name)
 
-    importlib.import_module("safetynet.payments.migrations.0008_private_bank_files").move_bank_files(apps, None)
+    # payments 0008 ran when PayrollRun was the payments app's; the model is payroll's now (issue 16).
+    moved = SimpleNamespace(get_model=lambda app, name: PayrollRun if (app, name) == ("payments", "PayrollRun")
+                            else apps.get_model(app, name))
+    importlib.import_module("safetynet.payments.migrations.0008_private_bank_files").move_bank_files(moved, None)
     importlib.import_module("safetynet.cases.migrations.0005_private_attachments").move_attachments(apps, None)
 
     run.refresh_from_db()

@@ -52,7 +52,7 @@ def test_the_next_recheck_falls_six_or_twelve_months_later_on_the_same_day_or_th
 def test_payments_sets_the_next_recheck_by_the_same_public_rule():
     from types import SimpleNamespace
 
-    from safetynet.payments import rechecks
+    from safetynet.enrollments import rechecks
 
     able = snapshot([member(D(1980, 5, 1))], ["wages"])
     enrollment = SimpleNamespace(program_id="dibao")

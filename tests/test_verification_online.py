@@ -138,7 +138,7 @@ def test_batch_of_cases_waiting_files_each_report(found_household, posts, clock)
 
 @pytest.mark.django_db
 def test_batch_of_enrollments_due_for_recheck(found_household, posts, clock):
-    from safetynet.payments.models import Enrollment
+    from safetynet.enrollments.models import Enrollment
     from safetynet.verification.models import HouseholdResult
     from safetynet.verification.services import run_verification, verification_service_actor
 

@@ -22,7 +22,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from safetynet.core.errors import SafetyNetError
-from safetynet.payments.models import LIVE_STATUSES, Enrollment
+from safetynet.enrollments.models import LIVE_STATUSES, Enrollment
 from safetynet.programs import rules
 from safetynet.programs.facts import SupporterFacts
 from safetynet.registry.models import Household, Kinship, Person

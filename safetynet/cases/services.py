@@ -52,7 +52,7 @@ from safetynet.core.scoping import Actor, get_in_scope
 from safetynet.core.statements import Prepared, objects_by_key, rows_by_key
 from safetynet.core.text import clean_text
 from safetynet.core.unitofwork import ImmediateWrite, UnitOfWork, unit_of_work
-from safetynet.payments.models import LIVE_STATUSES, Enrollment, EnrollmentStatus
+from safetynet.enrollments.models import LIVE_STATUSES, Enrollment, EnrollmentStatus
 from safetynet.programs import rules
 from safetynet.programs import selectors as program_selectors
 from safetynet.publicity import services as publicity
@@ -1019,7 +1019,7 @@ def close_notice(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads) -> Cas
 # --------------------------------------------------------------------------------------------
 
 def _enrolled_already(error: IntegrityError):
-    if _is_constraint(error, "enrollment_one_live_per", "payments_enrollment."):
+    if _is_constraint(error, "enrollment_one_live_per", "enrollments_enrollment."):
         return Conflict(_("The household is already enrolled in this program."), field="household")
     return None
 

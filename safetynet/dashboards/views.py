@@ -3,7 +3,7 @@ from django.shortcuts import render
 
 from safetynet.areas import selectors as area_selectors
 from safetynet.cases import pages as case_pages
-from safetynet.payments import change_views
+from safetynet.enrollments import change_views
 
 
 @login_required

@@ -52,9 +52,10 @@ from safetynet.core import workdays
 from safetynet.core.errors import SafetyNetError
 from safetynet.core.idnumbers import make_id_number
 from safetynet.core.scoping import Actor
-from safetynet.payments import rechecks, triggers
-from safetynet.payments import services as payments
-from safetynet.payments.models import Enrollment, Payment, PaymentStatus, PayrollRun
+from safetynet.enrollments import rechecks, triggers
+from safetynet.payroll import services as payments
+from safetynet.enrollments.models import Enrollment
+from safetynet.payroll.models import Payment, PaymentStatus, PayrollRun
 from safetynet.programs import rules
 from safetynet.programs.selectors import dibao_parameters
 from safetynet.registry import services as registry
@@ -689,8 +690,8 @@ class _Office:
     # ---- the counts -----------------------------------------------------------------------------
 
     def count(self) -> None:
-        from safetynet.payments.change_models import ChangeProposal
-        from safetynet.payments.change_models import Recheck
+        from safetynet.enrollments.change_models import ChangeProposal
+        from safetynet.enrollments.change_models import Recheck
 
         county = self.county
         self.result.cases = Case.objects.filter(area__code__startswith=county).count()

@@ -101,7 +101,7 @@ _DISABILITY_TYPE_CUMULATIVE = list(itertools.accumulate((45, 20, 12, 7, 8, 7, 1)
 _DISABILITY_GRADE_CUMULATIVE = list(itertools.accumulate((12, 23, 30, 35)))
 _PHONE_PREFIXES = ("130", "131", "132", "135", "136", "137", "138", "139", "150", "151", "152", "155",
                    "157", "158", "159", "166", "176", "177", "180", "181", "182", "183", "185", "186", "187", "188", "199")
-# Issuers of the county's social-security cards (payments/banks.py) and their cumulative shares, %.
+# Issuers of the county's social-security cards (payroll/banks.py) and their cumulative shares, %.
 BANK_SHARES = (("623166", 35), ("622848", 65), ("621799", 80), ("621700", 90), ("621282", 100))
 
 HOUSEHOLD_FIELDS = ["id", "area", "address", "registration_type", "head", "phone", "bank_account", "external_ref",
@@ -360,7 +360,7 @@ class _CountyBuilder:
         self._new_buffers()
 
     def _bank_account(self) -> str:
-        """A social-security card of one of the county's issuing banks (payments/banks.py; rural
+        """A social-security card of one of the county's issuing banks (payroll/banks.py; rural
         banks issue most of them), or none for three households in ten. Two draws, as before
         the banks were told apart, so a seed still gives the same county."""
         r = self.rnd.random

@@ -125,7 +125,7 @@ def case_of(result: HouseholdResult) -> int | None:
 def rechecks_of(actor: Actor, result: HouseholdResult) -> list[int]:
     """The re-checks this report was filed on (payments.rechecks), those the actor may open, so
     the report links back to the work that asked for it, as it does to its case."""
-    from safetynet.payments.change_models import Recheck
+    from safetynet.enrollments.change_models import Recheck
 
     if not actor.can("payments.view"):
         return []

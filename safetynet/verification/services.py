@@ -284,7 +284,7 @@ def attach_to_case(*, actor: Actor, run: VerificationRun, result: HouseholdResul
 
 def _batch_households(actor: Actor, kind: str, area_code: str, as_of: dt.date) -> tuple[list[int], dict]:
     """The households of a batch, with what the run notes about them (cases, enrollments, skipped)."""
-    from safetynet.payments.models import LIVE_STATUSES, Enrollment, Recheck, RecheckStatus
+    from safetynet.enrollments.models import LIVE_STATUSES, Enrollment, Recheck, RecheckStatus
 
     notes: dict = {}
     if kind == RunKind.CASES:
@@ -442,7 +442,7 @@ def _attach_cases(actor: Actor, run: VerificationRun) -> None:
 
 def _attach_rechecks(actor: Actor, run: VerificationRun) -> None:
     """File each report on the re-check that asked for it, through payments' own service."""
-    from safetynet.payments.rechecks import attach_due_run
+    from safetynet.enrollments.rechecks import attach_due_run
 
     attached = dict(run.notes.get("rechecks", {}), **attach_due_run(actor=actor, run=run))
     notes = dict(run.notes, rechecks=attached)
