@@ -240,24 +240,25 @@ class UnitOfWork:
                 self._pipeline.enter_context(self.connection.connection.pipeline())
 
     def _send(self, sql: str, rows: list, expected: int | None) -> None:
-        """Send ahead, between two cases (send_ready)."""
-        self._pipe(sql, rows, expected)
+        """Send ahead, between two cases (send_ready): one `executemany` for the rows of a shape."""
+        import psycopg    # here: SQLite-only installs have no psycopg, and only PostgreSQL sends ahead
+
+        cursor = psycopg.Cursor(self.connection.connection)     # server binding, prepared by executemany
+        cursor.executemany(sql, rows)                            # in the pipeline: sent, not awaited
+        self._sent.append((cursor, expected))
 
     def _pipe(self, sql: str, rows: list, expected: int | None) -> None:
-        import psycopg    # here: SQLite-only installs have no psycopg, and only PostgreSQL pipelines
+        """A small unit's flush: each row its own prepared statement in the pipeline (a one-row
+        `executemany` costs more than the statement)."""
+        import psycopg    # as in _send
 
         raw = self.connection.connection
-        if len(rows) <= PIPELINED_ROWS:
-            cursors = []
-            for row in rows:                      # prepared once per connection, as core.statements.cursor() does
-                cursor = psycopg.Cursor(raw)      # server binding; one a statement, each keeping its answer
-                cursor.execute(sql, row, prepare=True)
-                cursors.append(cursor)
-            self._sent.append((_Rows(cursors), expected))
-            return
-        cursor = psycopg.Cursor(raw)
-        cursor.executemany(sql, rows)             # in the pipeline: sent, not awaited
-        self._sent.append((cursor, expected))
+        cursors = []
+        for row in rows:                      # prepared once per connection, as core.statements.cursor() does
+            cursor = psycopg.Cursor(raw)      # server binding; one a statement, each keeping its answer
+            cursor.execute(sql, row, prepare=True)
+            cursors.append(cursor)
+        self._sent.append((_Rows(cursors), expected))
 
     def close_pipeline(self, error: BaseException | None = None) -> None:
         """Read every answer to what was sent ahead (an error in it raises here, as Django's)
