@@ -87,19 +87,9 @@ ATTACHMENT_TYPES = {"image/jpeg": (".jpg", ".jpeg"), "image/png": (".png",), "ap
 # --------------------------------------------------------------------------------------------
 
 def _load(actor: Actor, case_id, version: int | None = None) -> Case:
-    """The case, if it lies in the actor's area (NotFound otherwise); a `version` that is not the
-    current one means the user acted on a stale page. The same as core.scoping.get_in_scope,
-    through the prepared statement (statements.py)."""
-    try:
-        case_id = int(case_id)
-    except (TypeError, ValueError):
-        raise NotFound(_("Not found."))
-    case = statements.load_case(case_id)
-    if case is None or not actor.covers(case.area_id):
-        raise NotFound(_("Not found."))
-    if version is not None and int(version) != case.version:
-        raise StaleCase(_("Someone else changed this case a moment ago; reload it and try again."))
-    return case
+    """The case for a write that is not a step (a document attached): the same number, scope and
+    stale-page checks as a step's (`_case_number`, `_in_scope`), without a unit of work."""
+    return _in_scope(actor, statements.load_case(_case_number(case_id)), version)
 
 
 def _case_number(value) -> int:
