@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "safetynet.enrollments",
     "safetynet.payroll",
     "safetynet.verification",
+    "safetynet.discovery",
 ]
 
 MIDDLEWARE = [
@@ -212,3 +213,7 @@ LOGGING = {
 
 # Division codes and the demo county (正定县, Hebei): the extract lives in the repository.
 DEMO_COUNTY_CODE = os.environ.get("DEMO_COUNTY_CODE", "130123")
+
+# Active discovery (issue 17): the largest photo a grid report keeps (the phone shrinks photos to
+# well under this before sending; a larger one is refused and the report kept without it).
+DISCOVERY_PHOTO_MAX_BYTES = int(os.environ.get("DISCOVERY_PHOTO_MAX_BYTES", str(2 * 1024 * 1024)))

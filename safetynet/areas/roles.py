@@ -59,6 +59,10 @@ PERMISSION_LABELS = {
     "payments.settle_overpayment": _("record overpayments recovered or waived"),
     "payments.simulate": _("simulate a change of standard or limit"),
     "payments.reassess_standard": _("re-assess a county's enrollments after a standard change"),
+    "discovery.view": _("view leads, warnings and referrals"),
+    "discovery.report": _("report people in need"),
+    "discovery.work": _("acknowledge, visit, route and close leads; take people at the window; refer"),
+    "discovery.rules": _("edit warning rules, run warnings and edit the referral catalogue"),
 }
 
 _READ = {"areas.view", "registry.view", "programs.view"}
@@ -93,22 +97,29 @@ _CHANGES_TOWN = {"payments.report_change", "payments.recheck", "payments.confirm
 _CHANGES_TOWN_LEADER = {"payments.confirm_proposal", "payments.decide"}
 _CHANGES_COUNTY = {"payments.report_change", "payments.recheck", "payments.confirm_proposal", "payments.decide",
                    "payments.triggers", "payments.settle_overpayment", "payments.reassess_standard"}
+# Active discovery (issue 17, POLICY.md §6): grid workers and villages report from the field;
+# the town acknowledges, visits, takes people at its window and routes them (its leader too, as
+# overdue leads climb to him); the county sets the warning rules and the referral catalogue, runs
+# the warnings, and works leads that climbed to it; inspectors read.
+_DISCOVERY_FIELD = {"discovery.view", "discovery.report"}
+_DISCOVERY_TOWN = {"discovery.view", "discovery.report", "discovery.work"}
+_DISCOVERY_COUNTY = {"discovery.view", "discovery.work", "discovery.rules"}
 ROLE_PERMISSIONS: dict[str, frozenset] = {
-    Role.GRID_WORKER: frozenset(_READ),
-    Role.VILLAGE_CADRE: frozenset(_READ | _CASES_VILLAGE | _CHANGES_VILLAGE),
+    Role.GRID_WORKER: frozenset(_READ | _DISCOVERY_FIELD),
+    Role.VILLAGE_CADRE: frozenset(_READ | _CASES_VILLAGE | _CHANGES_VILLAGE | _DISCOVERY_FIELD),
     Role.TOWN_WORKER: frozenset(_READ | {"registry.edit", "registry.import", "registry.view_id_number", "verification.view"}
-                                | _CASES_TOWN | _PAYMENTS_VIEW | _CHANGES_TOWN),
+                                | _CASES_TOWN | _PAYMENTS_VIEW | _CHANGES_TOWN | _DISCOVERY_TOWN),
     Role.TOWN_LEADER: frozenset(_READ | {"registry.view_id_number", "verification.view"} | _CASES_TOWN_LEADER | _PAYMENTS_VIEW
-                                | _CHANGES_TOWN_LEADER),
+                                | _CHANGES_TOWN_LEADER | _DISCOVERY_TOWN),
     Role.COUNTY_OFFICER: frozenset(_READ | {"registry.edit", "registry.import", "registry.view_id_number",
                                             "areas.import", "areas.edit", "posts.manage", "calendar.edit", "audit.view",
                                             "programs.edit"}
                                    | _CASES_COUNTY | _VERIFICATION_COUNTY | _PAYMENTS_VIEW | {"payments.generate"}
-                                   | _CHANGES_COUNTY | _PAYMENTS_SIMULATE),
+                                   | _CHANGES_COUNTY | _PAYMENTS_SIMULATE | _DISCOVERY_COUNTY),
     Role.COUNTY_LEADER: frozenset(_READ | {"registry.view_id_number", "audit.view", "verification.view"} | _CASES_COUNTY_LEADER
                                   | _PAYMENTS_VIEW | {"payments.approve", "payments.decide"}
-                                  | _PAYMENTS_SIMULATE),
-    Role.INSPECTOR: frozenset(_READ | {"audit.view", "cases.view", "verification.view"} | _PAYMENTS_VIEW),
+                                  | _PAYMENTS_SIMULATE | {"discovery.view"}),
+    Role.INSPECTOR: frozenset(_READ | {"audit.view", "cases.view", "verification.view", "discovery.view"} | _PAYMENTS_VIEW),
     Role.PROVIDER_WORKER: frozenset({"programs.view"}),
     # Department logins hold this post too (verification/department_accounts.py): it must hold no
     # permission, so that a department's token uploads its datasets and reads nothing.

@@ -20,6 +20,7 @@ from safetynet.core.money import parse_money
 DIBAO = "dibao"
 SPECIAL_HARDSHIP = "special_hardship"
 TEMPORARY = "temporary"
+DISCOVERY = "discovery"   # not a program people apply for: the time limits of active discovery (POLICY.md §6)
 
 PROGRAMS: dict[str, dict] = {
     DIBAO: {"name": _("Minimum living guarantee (dibao)"),
@@ -28,7 +29,11 @@ PROGRAMS: dict[str, dict] = {
                        "description": _("Basic living and care for elderly, disabled or minor people with no ability to work, no livelihood and no able supporter (SH-2021).")},
     TEMPORARY: {"name": _("Temporary assistance"),
                 "description": _("One-off aid after an emergency or for expenses a household cannot bear (TA-2018, TA-2026).")},
+    DISCOVERY: {"name": _("Active discovery and monitoring"),
+                "description": _("Time limits for acting on reports of people in need and on warnings from department data (REFORM-2020).")},
 }
+# The programs a household applies for (DISCOVERY holds parameters only).
+ASSISTANCE_PROGRAMS = (DIBAO, SPECIAL_HARDSHIP, TEMPORARY)
 
 # Parameter types: how a value is entered, checked and shown.
 MONEY = "money"                # yuan, two places
@@ -190,6 +195,22 @@ SPECS: tuple[ParameterSpec, ...] = (
           "POLICY.md §3 · TA-2018", local=True, minimum=1, maximum=60),
     _spec(TEMPORARY, "quick_aid_days", WORKING_DAYS, _("Quick aid decided within"), 3,
           "POLICY.md §3 · TA-2026", minimum=1, maximum=30),
+    # --- active discovery (POLICY.md §6): how fast a lead is acted on, and when it climbs ---
+    _spec(DISCOVERY, "lead_acknowledge_days", WORKING_DAYS, _("A lead is acknowledged within"), 1,
+          "POLICY.md §6 · REFORM-2020 (active discovery; a local default)", local=True, minimum=1, maximum=10),
+    _spec(DISCOVERY, "lead_visit_days", WORKING_DAYS, _("A reported household is visited within"), 3,
+          "POLICY.md §6 · REFORM-2020 (active discovery; a local default)", local=True, minimum=1, maximum=30),
+    _spec(DISCOVERY, "lead_escalate_days", WORKING_DAYS,
+          _("An overdue lead climbs from the town leader to the county after"), 2,
+          "POLICY.md §6 (a local default)", local=True, minimum=1, maximum=30),
+    _spec(DISCOVERY, "warning_red_days", WORKING_DAYS, _("A red warning is checked by a visit within"), 1,
+          "POLICY.md §6 · each warning is checked by a visit (a local default)", local=True, minimum=1, maximum=30),
+    _spec(DISCOVERY, "warning_orange_days", WORKING_DAYS, _("An orange warning is checked by a visit within"), 3,
+          "POLICY.md §6 · each warning is checked by a visit (a local default)", local=True, minimum=1, maximum=30),
+    _spec(DISCOVERY, "warning_yellow_days", WORKING_DAYS, _("A yellow warning is checked by a visit within"), 5,
+          "POLICY.md §6 · each warning is checked by a visit (a local default)", local=True, minimum=1, maximum=60),
+    _spec(DISCOVERY, "referral_answer_days", WORKING_DAYS, _("A referred department answers within"), 10,
+          "POLICY.md §6 · REFORM-2020 (referral to other departments; a local default)", local=True, minimum=1, maximum=60),
 )
 
 SPEC_BY_KEY: dict[tuple[str, str], ParameterSpec] = {(s.program, s.key): s for s in SPECS}
