@@ -229,3 +229,6 @@ from safetynet.enrollments.restandard_api import router as restandard_router  # 
 
 api.add_router("/payments/restandard", restandard_router)
 api.add_router("/payments", payments_router)
+from safetynet.discovery.api import router as discovery_router  # noqa: E402
+
+api.add_router("/discovery", discovery_router)

@@ -1,0 +1,5 @@
+"""The pages of active discovery (`/discovery/`, namespace `discovery`). Each part keeps its own
+routes in its own module; this joins them."""
+app_name = "discovery"
+urlpatterns = [
+]
