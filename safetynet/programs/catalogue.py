@@ -30,7 +30,7 @@ PROGRAMS: dict[str, dict] = {
     TEMPORARY: {"name": _("Temporary assistance"),
                 "description": _("One-off aid after an emergency or for expenses a household cannot bear (TA-2018, TA-2026).")},
     DISCOVERY: {"name": _("Active discovery and monitoring"),
-                "description": _("Time limits for acting on reports of people in need and on warnings from department data (REFORM-2020).")},
+                "description": _("Time limits for acting on reports of people in need and on warnings from department data (Opinions on Reforming and Improving the Social Assistance System).")},
 }
 # The programs a household applies for (DISCOVERY holds parameters only).
 ASSISTANCE_PROGRAMS = (DIBAO, SPECIAL_HARDSHIP, TEMPORARY)
