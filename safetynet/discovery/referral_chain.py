@@ -95,7 +95,7 @@ def assistance_chain(actor: Actor, household_id: int, *, links: bool = True) -> 
             entries.append(ChainEntry(
                 on=e.start_month, kind=ENROLLMENT, id=e.pk, number=f"E{e.pk}", title=_program(e.program_id),
                 help_kind=f"program:{e.program_id}", help_label=_program(e.program_id), status=e.get_status_display(),
-                status_css="status-approved" if live else "status-closed",
+                status_css="status-approved" if live else "text-bg-light",
                 detail=_("¥%(amount)s a month") % {"amount": e.monthly_amount}, until=e.ended_on,
                 url=reverse("changes:enrollment", args=[e.pk]) if links else ""))
     referrals = list(Referral.objects.filter(household_id=household.pk).select_related("agency").order_by("sent_at", "id"))
@@ -117,7 +117,7 @@ def assistance_chain(actor: Actor, household_id: int, *, links: bool = True) -> 
         entries.append(ChainEntry(
             on=lead.opened_on, kind=LEAD, id=lead.pk, number=lead.number, title=str(Source(lead.source).label),
             help_kind="", help_label=causes, status=lead.get_status_display(),
-            status_css="status-new" if lead.status in OPEN_STATUSES else "status-closed",
+            status_css="status-new" if lead.status in OPEN_STATUSES else "text-bg-light",
             detail=_lead_ending(lead), until=lead.ended_at.date() if lead.ended_at else None,
             open_need=lead.status in OPEN_STATUSES,
             url=reverse("discovery:refer_lead", args=[lead.pk]) if links and lead.status in OPEN_STATUSES else ""))
@@ -130,7 +130,7 @@ def assistance_chain(actor: Actor, household_id: int, *, links: bool = True) -> 
 
 def _referral_css(r: Referral) -> str:
     if r.status == ReferralStatus.WITHDRAWN:
-        return "status-closed"
+        return "text-bg-light"
     if r.status == ReferralStatus.SENT:
         return "status-waiting"
     return "status-refused" if r.answer in UNMET_ANSWERS else "status-approved"
