@@ -132,7 +132,7 @@ def open_referral_kinds(*, household_id: int | None, area_code: str = "", name: 
     if household_id:
         qs = qs.filter(household_id=household_id)
     elif name and area_code:
-        qs = qs.filter(household__isnull=True, name=name, area_id__startswith=area_code[:12])
+        qs = qs.filter(household__isnull=True, name=name, area__code__startswith=area_code[:12])
     else:
         return {}
     return {r.kind: r for r in qs.order_by("sent_at")}
