@@ -119,6 +119,7 @@ class ReferralOut(Schema):
     answer: str
     answer_note: str
     answered_at: dt.datetime | None
+    answered_on: dt.date | None
     withdrawn_reason: str
 
 
@@ -127,7 +128,7 @@ def _referral(r, today: dt.date) -> dict:
             "area": r.area_id, "agency": r.agency_id, "agency_name": r.agency.name, "kind": r.kind, "need": r.need,
             "sent_on": r.sent_on, "due_on": r.due_on, "overdue": referrals.is_overdue(r, today), "status": r.status,
             "answer": r.answer, "answer_note": r.answer_note, "answered_at": r.answered_at,
-            "withdrawn_reason": r.withdrawn_reason}
+            "answered_on": r.answered_on, "withdrawn_reason": r.withdrawn_reason}
 
 
 class ReferralPage(Schema):

@@ -110,7 +110,7 @@ def assistance_chain(actor: Actor, household_id: int, *, links: bool = True) -> 
             on=r.sent_on, kind=REFERRAL, id=r.pk, number=r.number, title=r.agency.name,
             help_kind=f"agency:{r.kind}", help_label=str(AgencyKind(r.kind).label), status=status,
             status_css=_referral_css(r), detail=r.need[:200] + (f" — {r.answer_note}" if r.answer_note else ""),
-            until=r.answered_at.date() if r.answered_at else r.due_on, open_need=r.is_open or unmet,
+            until=r.answered_on or r.due_on, open_need=r.is_open or unmet,
             url=reverse("discovery:referral", args=[r.pk]) if links else ""))
     for lead in Lead.objects.filter(household_id=household.pk).order_by("opened_at", "id"):
         causes = "、".join(str(Cause(c).label) for c in lead.causes or [lead.cause])
@@ -118,7 +118,7 @@ def assistance_chain(actor: Actor, household_id: int, *, links: bool = True) -> 
             on=lead.opened_on, kind=LEAD, id=lead.pk, number=lead.number, title=str(Source(lead.source).label),
             help_kind="", help_label=causes, status=lead.get_status_display(),
             status_css="status-new" if lead.status in OPEN_STATUSES else "text-bg-light",
-            detail=_lead_ending(lead), until=lead.ended_at.date() if lead.ended_at else None,
+            detail=_lead_ending(lead),
             open_need=lead.status in OPEN_STATUSES,
             url=reverse("discovery:refer_lead", args=[lead.pk]) if links and lead.status in OPEN_STATUSES else ""))
     _mark_twice(chain)

@@ -90,6 +90,7 @@ class Referral(models.Model):
     answer = models.CharField(_("answer"), max_length=16, choices=ReferralAnswer.choices, blank=True)
     answer_note = models.CharField(_("answer note"), max_length=500, blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_on = models.DateField(_("answered on"), null=True, blank=True)     # the business date
     answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
     withdrawn_reason = models.CharField(_("why withdrawn"), max_length=500, blank=True)

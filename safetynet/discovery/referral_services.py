@@ -224,8 +224,8 @@ def record_referral_answer(*, actor: Actor, referral_id: int, answer: str, note:
                                                                              ReferralAnswer.NOT_THEIRS))
     before = _referral_snapshot(referral)
     referral.status, referral.answer, referral.answer_note = ReferralStatus.ANSWERED, answer, note
-    referral.answered_at, referral.answered_by_id = services._now(), actor.user_id
-    referral.save(update_fields=["status", "answer", "answer_note", "answered_at", "answered_by"])
+    referral.answered_at, referral.answered_on, referral.answered_by_id = services._now(), services.today(), actor.user_id
+    referral.save(update_fields=["status", "answer", "answer_note", "answered_at", "answered_on", "answered_by"])
     record_event(actor=actor, action="discovery.answer_referral", obj=referral, before=before,
                  after=_referral_snapshot(referral))
     return referral
