@@ -113,6 +113,7 @@ def test_referral_deadline_counts_working_days_across_the_national_day_and_turns
     assert [r.pk for r in overdue] == [employment.pk, education.pk]
     referrals.record_referral_answer(actor=posts.worker, referral_id=employment.pk, answer="in_progress",
                                      note="已登记求职")
+    assert Referral.objects.get(pk=employment.pk).answered_on == clock.day
     counts = referrals.referral_counts(posts.worker, dt.date(2025, 10, 11))
     assert (counts["overdue"], counts["in_progress"]) == (1, 1)
     assert [r.pk for r in referrals.referrals_in_scope(posts.worker, agency_id=catalogue["education"].pk)] == [education.pk]
@@ -141,8 +142,10 @@ def test_a_second_open_referral_of_one_kind_is_refused(posts, catalogue, clock, 
         referrals.record_referral_answer(actor=posts.worker, referral_id=first.pk, answer="helped")
     with pytest.raises(ValidationError):                                 # a refusal says why
         referrals.record_referral_answer(actor=posts.worker, referral_id=again.pk, answer="not_theirs")
+    referrals.record_referral_answer(actor=posts.worker, referral_id=again.pk, answer="in_progress")
     withdrawn = referrals.withdraw_referral(actor=posts.worker, referral_id=again.pk, reason="家庭已自行解决")
-    assert withdrawn.status == ReferralStatus.WITHDRAWN
+    assert withdrawn.status == ReferralStatus.WITHDRAWN and not withdrawn.is_open
+    assert "education" not in referrals.open_referral_kinds(household_id=poor_household.pk)
     with pytest.raises(Conflict):
         referrals.withdraw_referral(actor=posts.worker, referral_id=again.pk, reason="再撤")
 

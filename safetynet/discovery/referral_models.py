@@ -116,4 +116,5 @@ class Referral(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status == ReferralStatus.SENT or self.answer == ReferralAnswer.IN_PROGRESS
+        return self.status == ReferralStatus.SENT or (self.status == ReferralStatus.ANSWERED
+                                                      and self.answer == ReferralAnswer.IN_PROGRESS)

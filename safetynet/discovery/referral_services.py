@@ -216,7 +216,7 @@ def record_referral_answer(*, actor: Actor, referral_id: int, answer: str, note:
     """What the agency answered. "Accepted, in progress" keeps the referral open (it may be answered
     again when the help is given); a refusal says why."""
     referral = _referral_for_update(actor, referral_id)
-    if not referral.is_open or referral.status == ReferralStatus.WITHDRAWN:
+    if not referral.is_open:
         raise Conflict(_("This referral is settled (%(status)s).") % {"status": referral.get_status_display()},
                        field="status")
     answer = services._choice(answer, ReferralAnswer.values, "answer", _("Choose what the agency answered."))
