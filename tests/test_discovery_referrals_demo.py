@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import time
 
 import pytest
 
@@ -27,7 +28,9 @@ def test_a_month_at_the_window(monkeypatch, settings):
         day["now"] = d
         workdays.clear_cache()
 
+    started = time.monotonic()
     counts = build_referrals_month(county="130123", rnd=random.Random(7), day=dt.date(2026, 11, 2), at=at)
+    seconds = time.monotonic() - started
     assert counts["agencies"] == ReferralAgency.objects.count() == 10
     assert counts["routed_refer"] and counts["routed_close"] and counts["routed_apply"]
     assert counts["referrals"] == Referral.objects.count() > 5
@@ -35,4 +38,4 @@ def test_a_month_at_the_window(monkeypatch, settings):
     assert Lead.objects.filter(source__in=["walk_in", "phone"]).count() >= counts["window_walk_in"]
     assert not Lead.objects.filter(status__in=["new", "acknowledged", "visited"], source="walk_in").count() > counts.get(
         "refused", 0)
-    print(counts)
+    print(counts, f"{seconds:.1f} s")
