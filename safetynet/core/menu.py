@@ -32,6 +32,8 @@ MENU = (
     MenuEntry("payments:runs", _("Payroll")),
     MenuEntry("changes:queue", _("Changes and exits")),
     MenuEntry("changes:report_list", _("Report a change"), instead_of="changes:queue"),
+    MenuEntry("discovery:window", _("One-door acceptance")),
+    MenuEntry("discovery:referral_list", _("Referrals")),
     MenuEntry("calendar", _("Working-day calendar")),
 )
 

@@ -217,3 +217,8 @@ class GridReport(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-id"]
+
+
+from .referral_models import (  # noqa: E402,F401  (the referral part's models, registered with the app)
+    AgencyKind, Referral, ReferralAgency, ReferralAnswer, ReferralStatus,
+)

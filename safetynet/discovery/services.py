@@ -464,7 +464,9 @@ def record_visit(*, actor: Actor, lead_id: int, in_need: bool, note: str) -> Lea
     return lead
 
 
-def _end(lead: Lead, actor: Actor, status: str, at: dt.datetime) -> None:
+def end_lead(lead: Lead, actor: Actor, status: str, at: dt.datetime) -> None:
+    """Mark a lead (locked by the caller) as ended by `actor` at `at`; acknowledged too if nobody
+    had. The caller saves it, adds its LeadEvent and audit event (close, apply, refer)."""
     lead.status, lead.ended_at, lead.ended_by_id = status, at, actor.user_id
     if lead.acknowledged_at is None:
         lead.acknowledged_at, lead.acknowledged_by_id = at, actor.user_id
@@ -478,7 +480,7 @@ def close_lead(*, actor: Actor, lead_id: int, reason: str, note: str = "") -> Le
     reason = _choice(reason, CloseReason.values, "reason", _("Choose why the lead is closed."))
     note = _text(note, "note", max_length=500, required=reason == CloseReason.OTHER)
     at = _now()
-    _end(lead, actor, LeadStatus.CLOSED, at)
+    end_lead(lead, actor, LeadStatus.CLOSED, at)
     lead.close_reason, lead.close_note = reason, note
     lead.save(update_fields=["status", "ended_at", "ended_by", "acknowledged_at", "acknowledged_by", "close_reason",
                              "close_note"])
@@ -542,7 +544,7 @@ def apply_from_lead(*, actor: Actor, lead_id: int, program_code: str, applicant_
     with transaction.atomic(durable=True):
         lead = get_in_scope(Lead.objects.select_for_update(), actor, pk=lead_id)
         at = _now()
-        _end(lead, actor, LeadStatus.APPLIED, at)
+        end_lead(lead, actor, LeadStatus.APPLIED, at)
         lead.case = case
         lead.save(update_fields=["status", "ended_at", "ended_by", "acknowledged_at", "acknowledged_by", "case"])
         _event(lead, LeadEventKind.APPLIED, actor, at, case=case.pk, program=program_code)
