@@ -1,4 +1,7 @@
 """The API of active discovery (`/api/v1/discovery/`): each part's router, joined."""
 from ninja import Router
 
+from .report_api import router as report_router
+
 router = Router(tags=["discovery"])
+router.add_router("", report_router)
