@@ -32,6 +32,7 @@ MENU = (
     MenuEntry("payments:runs", _("Payroll")),
     MenuEntry("changes:queue", _("Changes and exits")),
     MenuEntry("changes:report_list", _("Report a change"), instead_of="changes:queue"),
+    MenuEntry("discovery:report", _("Report someone in need")),
     MenuEntry("calendar", _("Working-day calendar")),
 )
 
