@@ -69,9 +69,19 @@
     });
   }
 
+  var retryTimer = null, retryDelay = 5000;
+
+  /* Send what waits; after a server error, try again a little later while the page is open. */
   function sendNow() {
+    clearTimeout(retryTimer);
     if (!navigator.onLine) return render();
-    return Q.sendAll(sendConfig(), render).then(render, render);
+    return Q.sendAll(sendConfig(), render).then(function () {
+      return Q.all(Q.STORE).then(function (items) {
+        var again = items.some(function (i) { return i.state === "waiting" && i.error === "server"; });
+        if (again) { retryTimer = setTimeout(sendNow, retryDelay); retryDelay = Math.min(retryDelay * 2, 120000); }
+        else retryDelay = 5000;
+      });
+    }).then(render, render);
   }
 
   /* ---- who ---- */
@@ -247,6 +257,7 @@
     navigator.serviceWorker.register(config.worker, { scope: config.scope }).catch(function () {});
     navigator.serviceWorker.addEventListener("message", function (e) {
       if (e.data && e.data.type === "reports-changed") render();
+      if (e.data && e.data.type === "send-reports") sendNow();
     });
   }
   render().then(sendNow);

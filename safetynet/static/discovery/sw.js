@@ -46,8 +46,14 @@ function tellPages() {
 
 self.addEventListener("sync", function (event) {
   if (event.tag !== "send-reports") return;
-  event.waitUntil(ReportQueue.get(ReportQueue.META, "config").then(function (config) {
-    if (!config) return null;
-    return ReportQueue.sendAll(config, tellPages);
-  }).then(tellPages));
+  /* An open page sends itself (one sender at a time); with none open, the worker sends. */
+  event.waitUntil(self.clients.matchAll({ type: "window" }).then(function (pages) {
+    if (pages.length) {
+      pages.forEach(function (p) { p.postMessage({ type: "send-reports" }); });
+      return null;
+    }
+    return ReportQueue.get(ReportQueue.META, "config").then(function (config) {
+      return config ? ReportQueue.sendAll(config, tellPages) : null;
+    });
+  }));
 });
