@@ -218,3 +218,12 @@ def _town_worker_of(area):
 
     user = get_user_model().objects.create_user(f"tw{area.code}", password="x-long-password-1")
     return actor_for_post(Post.objects.create(user=user, role="town_worker", area_id=area.code[:9]))
+
+
+def test_blank_optional_numbers_are_not_given_and_a_text_photo_is_refused(api, grid_worker, village):
+    client = api(grid_worker)
+    form = _new_person(village, approximate_age="", latitude="", longitude="", written_at="")
+    response = client.post(URL, form)
+    assert response.status_code == 201, response.json()
+    response = client.post(URL, _new_person(village, photo="null"))
+    assert response.status_code == 422 and response.json()["field"] == "photo"

@@ -19,10 +19,13 @@ from typing import Annotated, Literal
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count
+from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile as NinjaUploadedFile
+from pydantic import BeforeValidator
 
 from safetynet.core.apischemas import InputSchema, PageQuery, refuse_unknown_form_fields, responses
+from safetynet.core.errors import ValidationError
 from safetynet.core.masking import mask_name
 from safetynet.core.pagination import api_page
 from safetynet.registry.models import Person
@@ -101,20 +104,28 @@ def _is_bearer(request) -> bool:
     return request.headers.get("Authorization", "").lower().startswith("bearer ")
 
 
+def _blank_is_none(value):
+    """A form sends an optional number or time left blank as an empty string: it was not given."""
+    return None if value == "" else value
+
+
+Blank = BeforeValidator(_blank_is_none)
+
+
 class ReportIn(InputSchema):
     """The report's text fields (the photo is the form's `photo` file)."""
     key: uuid.UUID = Field(description="made by the phone when the report was written; the same key again is a retry")
     cause: CauseCode
     urgency: UrgencyCode = Urgency.NORMAL
-    household: int | None = Field(None, ge=1, le=2**53, description="a registered household of the post's area")
+    household: Annotated[int | None, Blank] = Field(None, ge=1, le=2**53, description="a registered household of the post's area")
     name: str = Field("", max_length=50, description="the person, when no household is chosen")
-    approximate_age: int | None = Field(None, ge=0, le=120)
+    approximate_age: Annotated[int | None, Blank] = Field(None, ge=0, le=120)
     address: str = Field("", max_length=200, description="an address or a description of the place")
     area: str = Field("", max_length=18, description="the village, group or grid (code) where the person lives")
     note: str = Field("", max_length=2000)
-    latitude: Decimal | None = Field(None, ge=-90, le=90)
-    longitude: Decimal | None = Field(None, ge=-180, le=180)
-    written_at: dt.datetime | None = Field(None, description="when the report was written on the phone")
+    latitude: Annotated[Decimal | None, Blank] = Field(None, ge=-90, le=90)
+    longitude: Annotated[Decimal | None, Blank] = Field(None, ge=-180, le=180)
+    written_at: Annotated[dt.datetime | None, Blank] = Field(None, description="when the report was written on the phone")
 
 
 @router.post("/reports", response=responses(ReportOut, ok_status=201) | {200: ReportOut},
@@ -124,6 +135,8 @@ def file_report(request, payload: Form[ReportIn], photo: File[NinjaUploadedFile 
     """File a report of someone possibly in need: a registered household (`household`) or a
     person described (`name`, `area`, `address`, optionally `approximate_age`). Send the same
     `key` again after a lost answer: the answer is the report already received (200)."""
+    if "photo" in request.POST:
+        raise ValidationError(_("Send the photo as a file (multipart/form-data), not as text."), field="photo")
     refuse_unknown_form_fields(request, fields=set(ReportIn.model_fields), files={"photo"})
     content = _read_photo(photo)
     p = payload
