@@ -58,3 +58,36 @@ def test_a_report_written_offline_is_sent_once_when_the_network_returns(browser,
     assert Lead.objects.filter(area__code__startswith=TOWN).count() == 1 and GridReport.objects.count() == 1
     assert (lead.name, lead.cause, lead.urgency, lead.source) == ("张大山", "accident", "urgent", "grid_report")
     context.close()
+
+
+def test_a_household_kept_on_the_phone_is_chosen_offline(browser, live_site, make_actor, village):
+    from django.core.cache import cache
+
+    from safetynet.discovery.models import Lead
+    from tests.registry_helpers import make_household
+
+    cache.clear()
+    base = live_site.url
+    household = make_household(make_actor("town_worker", TOWN), village.code, address="正定镇东街 18 号")
+    grid_worker = make_actor("grid_worker", village.code)
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, base, grid_worker.username, PASSWORD)
+    page.goto(f"{base}/discovery/report/")
+    page.wait_for_function("document.getElementById('hh-note').textContent.includes('1')")   # one household kept
+    context.set_offline(True)
+    page.wait_for_selector("#net.off")
+    page.fill("#q", "东街")
+    page.wait_for_selector(f"[data-testid=household-results] button[data-household='{household.pk}']")
+    assert household.head.name not in page.text_content("#hh-results")            # masked on the phone
+    page.click(f"[data-testid=household-results] button[data-household='{household.pk}']")
+    page.check("input[name=cause][value=job_loss]")
+    page.click("[data-testid=save]")
+    page.wait_for_selector("#queue li[data-state=waiting]")
+    screenshot(page, "discovery-report-household-waiting")
+    context.set_offline(False)
+    page.wait_for_selector("#queue li[data-state=sent]", timeout=20_000)
+    lead = Lead.objects.get()
+    assert lead.household_id == household.pk and lead.cause == "job_loss"
+    assert "东街" not in page.text_content("#queue")                                 # sent: who is no longer kept
+    context.close()

@@ -74,7 +74,8 @@
           item.joined = !!(data.lead && data.lead.joined);
           item.photoRefused = data.photo_refused || "";
           item.sentAt = Date.now();
-          item.fields = {}; item.photo = null;     /* sent: the office has it; the phone keeps its label only */
+          /* sent: the office has it; the phone keeps what happened and the lead's number, not who */
+          item.fields = {}; item.photo = null; item.label = item.causeLabel || "";
         } else if (response.status === 401 || response.status === 403) {
           item.state = "waiting"; item.error = "login";
         } else if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {

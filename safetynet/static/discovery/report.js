@@ -215,18 +215,23 @@
     return "";
   }
 
+  function causeLabel() {
+    var cause = form.querySelector("input[name=cause]:checked");
+    return cause ? cause.parentNode.textContent.trim() : "";
+  }
+
   function label(f) {
     var who = f.household ? (chosen ? chosen.head_name + " · " + chosen.address : fill(W.unknownHousehold, { id: f.household }))
                           : fill(W.newPerson, { name: f.name });
-    var cause = form.querySelector("input[name=cause]:checked");
-    return who + " · " + (cause ? cause.parentNode.textContent.trim() : "");
+    return who + " · " + causeLabel();
   }
 
   function save(event) {
     event.preventDefault();
     var f = fields(), bad = problem(f);
     if (bad) return message(bad, true);
-    var item = { key: Q.newKey(), user: config.user, fields: f, photo: photoBlob, label: label(f), state: "waiting",
+    var item = { key: Q.newKey(), user: config.user, fields: f, photo: photoBlob, label: label(f), causeLabel: causeLabel(),
+                 state: "waiting",
                  created: Date.now(), error: "" };
     Q.put(Q.STORE, item).then(function () {
       form.reset(); choose(null); whoChanged(); photoBlob = null; position = null;
