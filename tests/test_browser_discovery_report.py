@@ -25,7 +25,6 @@ def test_a_report_written_offline_is_sent_once_when_the_network_returns(browser,
     log_in(page, base, grid_worker.username, PASSWORD)
     page.goto(f"{base}/discovery/report/")
     assert page.evaluate("navigator.serviceWorker.ready.then(r => !!r.active)")
-    page.wait_for_function("navigator.serviceWorker.controller !== null || true")
     page.wait_for_selector("#queue li")
     screenshot(page, "discovery-report-phone")
 
@@ -63,7 +62,10 @@ def test_a_report_written_offline_is_sent_once_when_the_network_returns(browser,
 def test_a_household_kept_on_the_phone_is_chosen_offline(browser, live_site, make_actor, village):
     from django.core.cache import cache
 
-    from safetynet.discovery.models import Lead
+    from PIL import Image
+
+    from safetynet.core.privatefiles import private_root
+    from safetynet.discovery.models import GridReport, Lead
     from tests.registry_helpers import make_household
 
     cache.clear()
@@ -74,7 +76,7 @@ def test_a_household_kept_on_the_phone_is_chosen_offline(browser, live_site, mak
     page = context.new_page()
     log_in(page, base, grid_worker.username, PASSWORD)
     page.goto(f"{base}/discovery/report/")
-    page.wait_for_function("document.getElementById('hh-note').textContent.includes('1')")   # one household kept
+    page.wait_for_selector("#hh-note:has-text('1')")                   # one household kept on the phone
     context.set_offline(True)
     page.wait_for_selector("#net.off")
     page.fill("#q", "东街")
@@ -82,6 +84,8 @@ def test_a_household_kept_on_the_phone_is_chosen_offline(browser, live_site, mak
     assert household.head.name not in page.text_content("#hh-results")            # masked on the phone
     page.click(f"[data-testid=household-results] button[data-household='{household.pk}']")
     page.check("input[name=cause][value=job_loss]")
+    page.set_input_files("#photo", files=[{"name": "big.jpg", "mimeType": "image/jpeg", "buffer": _big_photo()}])
+    page.wait_for_selector("#photo-preview:not([hidden])")              # shrunk on the phone (no blob: URL: the CSP)
     page.click("[data-testid=save]")
     page.wait_for_selector("#queue li[data-state=waiting]")
     screenshot(page, "discovery-report-household-waiting")
@@ -89,5 +93,19 @@ def test_a_household_kept_on_the_phone_is_chosen_offline(browser, live_site, mak
     page.wait_for_selector("#queue li[data-state=sent]", timeout=20_000)
     lead = Lead.objects.get()
     assert lead.household_id == household.pk and lead.cause == "job_loss"
+    report = GridReport.objects.get()
+    assert report.photo_type == "image/jpeg" and not report.photo_refused and report.photo_bytes < 200_000
+    with Image.open(private_root() / report.photo) as kept:
+        assert max(kept.size) == 640                                    # 1600×1200 shrunk to 640×480
     assert "东街" not in page.text_content("#queue")                                 # sent: who is no longer kept
     context.close()
+
+
+def _big_photo() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.radial_gradient("L").resize((1600, 1200)).convert("RGB").save(out, "JPEG", quality=90)
+    return out.getvalue()

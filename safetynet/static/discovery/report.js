@@ -155,20 +155,41 @@
   }
 
   /* ---- photo: shrunk to at most 640 px, JPEG, before it is queued ---- */
-  function shrink(file) {
+  /* The page's security policy allows images from itself and data: URLs only (no blob:), so the
+     photo is decoded with createImageBitmap, or read as a data: URL where that is missing. */
+  function decode(file) {
+    if (window.createImageBitmap) return createImageBitmap(file);
+    return dataUrl(file).then(function (url) {
+      return new Promise(function (resolve, reject) {
+        var img = new Image();
+        img.onload = function () { resolve(img); };
+        img.onerror = reject;
+        img.src = url;
+      });
+    });
+  }
+
+  function dataUrl(blob) {
     return new Promise(function (resolve, reject) {
-      var img = new Image(), url = URL.createObjectURL(file);
-      img.onload = function () {
-        var scale = Math.min(1, PHOTO_SIDE / Math.max(img.naturalWidth, img.naturalHeight));
-        var canvas = document.createElement("canvas");
-        canvas.width = Math.max(1, Math.round(img.naturalWidth * scale));
-        canvas.height = Math.max(1, Math.round(img.naturalHeight * scale));
-        canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
-        URL.revokeObjectURL(url);
+      var reader = new FileReader();
+      reader.onload = function () { resolve(reader.result); };
+      reader.onerror = reject;
+      reader.readAsDataURL(blob);
+    });
+  }
+
+  function shrink(file) {
+    return decode(file).then(function (img) {
+      var w = img.naturalWidth || img.width, h = img.naturalHeight || img.height;
+      var scale = Math.min(1, PHOTO_SIDE / Math.max(w, h));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.max(1, Math.round(w * scale));
+      canvas.height = Math.max(1, Math.round(h * scale));
+      canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
+      if (img.close) img.close();
+      return new Promise(function (resolve, reject) {
         canvas.toBlob(function (blob) { blob ? resolve(blob) : reject(); }, "image/jpeg", 0.7);
-      };
-      img.onerror = function () { URL.revokeObjectURL(url); reject(); };
-      img.src = url;
+      });
     });
   }
 
@@ -179,8 +200,8 @@
     shrink(file).then(function (blob) {
       photoBlob = blob;
       $("photo-note").textContent = fill(W.photoReady, { kb: Math.ceil(blob.size / 1024) });
-      $("photo-preview").src = URL.createObjectURL(blob); $("photo-preview").hidden = false;
-    }, function () { $("photo-note").textContent = W.photoFailed; });
+      return dataUrl(blob).then(function (url) { $("photo-preview").src = url; $("photo-preview").hidden = false; });
+    }).catch(function () { $("photo-note").textContent = W.photoFailed; });
   }
 
   function locate() {
