@@ -34,6 +34,7 @@ MENU = (
     MenuEntry("changes:report_list", _("Report a change"), instead_of="changes:queue"),
     MenuEntry("discovery:window", _("One-door acceptance")),
     MenuEntry("discovery:referral_list", _("Referrals")),
+    MenuEntry("discovery:report", _("Report someone in need")),
     MenuEntry("calendar", _("Working-day calendar")),
 )
 

@@ -2,6 +2,8 @@
 from ninja import Router
 
 from .referral_api import router as referral_router
+from .report_api import router as report_router
 
 router = Router(tags=["discovery"])
+router.add_router("", report_router)
 router.add_router("", referral_router)

@@ -1,8 +1,9 @@
 """The pages of active discovery (`/discovery/`, namespace `discovery`). Each part keeps its own
 routes in its own module; this joins them."""
-from . import referral_urls
+from . import referral_urls, report_urls
 
 app_name = "discovery"
 urlpatterns = [
+    *report_urls.urlpatterns,
     *referral_urls.urlpatterns,
 ]
