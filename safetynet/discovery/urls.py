@@ -1,5 +1,8 @@
 """The pages of active discovery (`/discovery/`, namespace `discovery`). Each part keeps its own
 routes in its own module; this joins them."""
+from . import lead_urls
+
 app_name = "discovery"
 urlpatterns = [
+    *lead_urls.urlpatterns,
 ]
