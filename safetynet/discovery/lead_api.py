@@ -228,7 +228,7 @@ class DashboardOut(Schema):
 
 
 class DashboardQuery(Schema):
-    days: Literal[30, 90, 365] = Field(30, description="leads opened in the last so many days")
+    days: int = Field(30, ge=1, le=366, description="leads opened in the last so many days (1-366)")
 
 
 @router.get("/dashboard", response=responses(DashboardOut), url_name="discovery_dashboard",
