@@ -285,6 +285,7 @@ class MergeIn(InputSchema):
 @router.post("/leads/{lead_id}/merge", response=responses(LeadDetailOut),
              summary="Merge the lead into another open lead (answers the lead it joined)")
 def merge(request, lead_id: Id, payload: MergeIn):
+    selectors.get_lead(request.auth, lead_id)          # the area first (404), then the input (422)
     into = services.merge_leads(actor=request.auth, lead_id=lead_id, into_id=payload.into)
     return _answer(request, into.pk)
 
