@@ -112,6 +112,9 @@ class _Month:
                           .values_list("code", flat=True))
         self.town_workers = {town: self._town_worker(town) for town in self.towns}
         self.officer = self._first_post("county_officer", county)
+        # The demo logins' towns get more of the month (someone logging in as them sees a queue).
+        self.login_towns = set(Post.objects.filter(user__username__in=("town_worker", "town_leader", "town_worker2"),
+                                                   area_id__in=self.towns).values_list("area_id", flat=True))
         # Each town its own pace: a couple of slow ones, whose leads climb.
         self.pace = {town: self.rnd.choice((0.7, 0.8, 0.9, 1.0, 1.0, 1.2, 1.8)) for town in self.towns}
         demo_grid = Post.objects.filter(user__username="grid_worker", role=Role.GRID_WORKER, is_active=True) \
@@ -179,7 +182,7 @@ class _Month:
     def report(self, d: dt.date, *, last: bool) -> None:
         """Two to five reports a working day across the county (fewer on the last, still going)."""
         for _ in range(self.rnd.randint(1, 2) if last else self.rnd.randint(2, 5)):
-            town = self.rnd.choice(self.towns)
+            town = self.rnd.choices(self.towns, weights=[3 if t in self.login_towns else 1 for t in self.towns])[0]
             if self.demo_grid and self.rnd.random() < 0.12:
                 grid = self.demo_grid
             elif self.grids.get(town):
@@ -248,7 +251,7 @@ class _Month:
     def _plan(self, lead: Lead, link: int | None) -> dict:
         """When the town will act on the lead (working days after it opened) and how it ends."""
         rnd, pace = self.rnd, self.pace[lead.area_id[:9]]
-        forgotten = rnd.random() < 0.05 * pace
+        forgotten = rnd.random() < 0.07 * pace
         acknowledge = 0 if rnd.random() < 0.55 / pace else round(rnd.uniform(0.5, 1.6) * pace)
         visit = acknowledge + max(1, round(rnd.uniform(0.6, 2.6) * pace))
         end = _pick(rnd, (("apply", 3), ("close", 5), ("wait", 2))) if lead.household_id or link else \
@@ -265,7 +268,7 @@ class _Month:
             actor = self.town_workers[lead.area_id[:9]]
             elapsed = workdays.working_days_between(plan["opened"], d)
             if plan["acknowledge"] is None:
-                if lead.escalation == "county" and self.officer and self.rnd.random() < 0.5:
+                if lead.escalation == "county" and self.officer and self.rnd.random() < 0.2:
                     self._moment(d, self.rnd.uniform(9, 11))
                     self._do("acknowledged", services.acknowledge_lead, actor=self.officer, lead_id=lead_id)
                     plan.update(acknowledge=elapsed, visit=elapsed + 1, end_after=elapsed + 2)

@@ -63,7 +63,7 @@ def lead_row(lead: Lead, actor, today) -> dict:
         "level_label": lead.get_level_display() if lead.level else "", "level_css": LEVEL_CSS.get(lead.level, ""), "opened_on": lead.opened_on,
         "acknowledge_due_on": lead.acknowledge_due_on if lead.acknowledged_at is None and lead.is_open else None,
         "visit_due_on": lead.visit_due_on if lead.visited_at is None and lead.is_open else None,
-        "overdue": overdue, "escalation": lead.escalation if lead.is_open else "",
+        "overdue": overdue, "is_open": lead.is_open, "escalation": lead.escalation if lead.is_open else "",
         "escalation_label": ESCALATION_TEXT.get(lead.escalation, "") if lead.is_open else "",
         "url": reverse("discovery:lead", args=[lead.pk]),
     }
