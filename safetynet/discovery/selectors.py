@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from safetynet.areas.models import Area
 from safetynet.cases.models import Status as CaseStatus
-from safetynet.core.errors import NotFound
+from safetynet.core.errors import NotFound, ValidationError
 from safetynet.core.scoping import Actor, get_in_scope, in_scope
 from safetynet.core.text import clean_text
 from safetynet.enrollments.models import LIVE_STATUSES, Enrollment
@@ -120,7 +120,10 @@ def filtered_leads(actor: Actor, filters: LeadFilter, today: dt.date) -> QuerySe
     if filters.due == "today":
         qs = qs.filter(due_today_q(today))
     if filters.q:
-        name = clean_text(filters.q, field="q")[:50]
+        try:
+            name = clean_text(filters.q, field="q")[:50]
+        except ValidationError:          # a control character cannot be in any name: nothing matches
+            return qs.none()
         if name:
             qs = qs.filter(Q(name__startswith=name) | Q(household__head__name__startswith=name))
     return qs
