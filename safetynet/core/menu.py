@@ -32,9 +32,12 @@ MENU = (
     MenuEntry("payments:runs", _("Payroll")),
     MenuEntry("changes:queue", _("Changes and exits")),
     MenuEntry("changes:report_list", _("Report a change"), instead_of="changes:queue"),
+    MenuEntry("discovery:mine", _("My leads")),
+    MenuEntry("discovery:leads", _("Leads")),
     MenuEntry("discovery:window", _("One-door acceptance")),
     MenuEntry("discovery:referral_list", _("Referrals")),
     MenuEntry("discovery:report", _("Report someone in need")),
+    MenuEntry("discovery:dashboard", _("Discovery dashboard")),
     MenuEntry("calendar", _("Working-day calendar")),
 )
 
