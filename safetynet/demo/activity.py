@@ -52,6 +52,8 @@ from safetynet.core import workdays
 from safetynet.core.errors import SafetyNetError
 from safetynet.core.idnumbers import make_id_number
 from safetynet.core.scoping import Actor
+from safetynet.demo.leads_month import build_leads_month
+from safetynet.demo.referrals_month import build_referrals_month
 from safetynet.enrollments import rechecks, triggers
 from safetynet.payroll import services as payments
 from safetynet.enrollments.models import Enrollment
@@ -90,6 +92,7 @@ class ActivityResult:
     verification_run: int | None = None
     rechecks: int = 0
     proposals: int = 0
+    discovery: dict = field(default_factory=dict)   # the month of active discovery, counted by part
     digest: str = ""        # of every case's household, program and status and every run's totals
     seconds: float = 0.0
 
@@ -138,6 +141,7 @@ def build_demo_activity(*, seed: int, county_code: str = "130123", progress: Pro
         office.choose_households()
         office.history(today)
         office.this_month(today)
+        office.discovery(today)
     office.result.seconds = round(time.monotonic() - started, 1)
     office.count()
     DemoNote.objects.update_or_create(key="activity", defaults={"value": {
@@ -688,6 +692,20 @@ class _Office:
         self.say("changes", f"{found.new_signals} signals from department data")
 
     # ---- the counts -----------------------------------------------------------------------------
+
+    # ---- 5. active discovery ------------------------------------------------------------------
+
+    def discovery(self, today: dt.date) -> None:
+        """The last month of active discovery (issue 17): the towns' windows and referrals, the
+        grid workers' reports and the leads they open, each through its part's services."""
+        rnd = random.Random(f"{self.seed}:discovery")
+        parts = {"referrals": lambda: build_referrals_month(county=self.county, rnd=rnd, day=today - dt.timedelta(days=29),
+                                                            at=self.at),
+                 "leads": lambda: build_leads_month(county=self.county, rnd=rnd, day=today, at=self.at)}
+        for name, build in parts.items():
+            self.result.discovery[name] = build()
+            self.say("discovery", f"{name}: " + ", ".join(f"{k} {v}" for k, v in sorted(self.result.discovery[name].items())))
+        self.at(today)
 
     def count(self) -> None:
         from safetynet.enrollments.change_models import ChangeProposal
