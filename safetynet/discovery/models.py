@@ -217,3 +217,9 @@ class GridReport(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-id"]
+
+
+# Part 4: the monitoring register and the warnings (their own module, imported by name).
+from .warning_models import (  # noqa: E402,F401
+    MonitorCategory, MonitoredHousehold, MonitorSource, Warning, WarningCause, WarningRule, WarningRun,
+)
