@@ -94,7 +94,7 @@ def _wanted(county_code: str, on: dt.date) -> dict[tuple[int, str], tuple[str, s
     """{(household, category): (area, source, reason, detail)} that the data says should hold."""
     wanted = {}
     enrolled = set()
-    for household_id, area_id, program in (Enrollment.objects.filter(area_id__startswith=county_code,
+    for household_id, area_id, program in (Enrollment.objects.filter(area__code__startswith=county_code,
                                                                        status__in=LIVE_STATUSES,
                                                                        program_id__in=(DIBAO, SPECIAL_HARDSHIP))
                                            .values_list("household_id", "household__area_id", "program_id")):
@@ -107,7 +107,7 @@ def _wanted(county_code: str, on: dt.date) -> dict[tuple[int, str], tuple[str, s
         if household_id in areas:
             wanted[(household_id, MonitorCategory.MARGIN)] = (areas[household_id], MonitorSource.VERIFICATION, "", detail)
     since = on - dt.timedelta(days=365)
-    for household_id, area_id, warning_id, amount in (Warning.objects.filter(area_id__startswith=county_code,
+    for household_id, area_id, warning_id, amount in (Warning.objects.filter(area__code__startswith=county_code,
                                                                                cause=WarningCause.MEDICAL,
                                                                                raised_on__gt=since)
                                                       .values_list("household_id", "area_id", "pk", "detail__total")):
@@ -127,7 +127,7 @@ def refresh_monitoring_register(actor: Actor, county_code: str, *, on: dt.date |
     with transaction.atomic():
         current = {}
         for pk, household_id, category, source in (MonitoredHousehold.objects.select_for_update()
-                                                   .filter(area_id__startswith=county.code, until__isnull=True)
+                                                   .filter(area__code__startswith=county.code, until__isnull=True)
                                                    .values_list("pk", "household_id", "category", "source")):
             current[(household_id, category)] = (pk, source)
         ended = [pk for key, (pk, source) in current.items() if source in AUTO_SOURCES and key not in wanted]
@@ -197,7 +197,7 @@ def register_rows(actor: Actor, *, town: str = "", category: str = "", q: str = 
     if current:
         rows = rows.filter(until__isnull=True)
     if town:
-        rows = rows.filter(area_id__startswith=town)
+        rows = rows.filter(area__code__startswith=town)
     if category:
         rows = rows.filter(category=category)
     q = clean_text(q or "", field="q")

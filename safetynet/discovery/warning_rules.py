@@ -274,7 +274,7 @@ def rule_stats(rules, *, area_code: str = "") -> dict[int, RuleStats]:
     """{rule id: raised, ended, in need, outcomes} over the rules' warnings (within `area_code`)."""
     warnings = Warning.objects.filter(rule__in=list(rules))
     if area_code:
-        warnings = warnings.filter(area_id__startswith=area_code)
+        warnings = warnings.filter(area__code__startswith=area_code)
     outcomes = outcomes_of(warnings)
     by_rule = dict(warnings.values_list("pk", "rule_id"))
     stats: dict[int, RuleStats] = {r.pk: RuleStats(outcomes=Counter()) for r in rules}

@@ -108,13 +108,13 @@ def _fetch(queryset, names: list[str], types: list) -> pa.Table:
 
 
 def county_persons(county_code: str) -> pa.Table:
-    return _fetch(Person.objects.filter(area_id__startswith=county_code, is_deceased=False)
+    return _fetch(Person.objects.filter(area__code__startswith=county_code, is_deceased=False)
                   .values_list("id", "household_id", "id_number"),
                   ["person_id", "household_id", "id_number"], [pa.int64(), pa.int64(), pa.string()])
 
 
 def county_households(county_code: str) -> pa.Table:
-    return _fetch(Household.objects.filter(area_id__startswith=county_code).values_list("id", "area_id", "address"),
+    return _fetch(Household.objects.filter(area__code__startswith=county_code).values_list("id", "area_id", "address"),
                   ["household_id", "area_code", "address"], [pa.int64(), pa.string(), pa.string()])
 
 
@@ -276,7 +276,7 @@ def run_warnings(actor: Actor, county_code: str, month, *, progress=None) -> Run
                         else find_causes(backend, tables, persons, households, rule, month))
                 if rule.parameters.get("population") == POPULATION_MONITORED:
                     if monitored is None:
-                        monitored = set(MonitoredHousehold.objects.filter(area_id__startswith=county.code,
+                        monitored = set(MonitoredHousehold.objects.filter(area__code__startswith=county.code,
                                                                           until__isnull=True)
                                         .values_list("household_id", flat=True))
                     rows = [r for r in rows if r["household_id"] in monitored]
