@@ -245,3 +245,75 @@ def test_manual_flag_and_unflag_are_area_checked(world, worker, make_actor):
         register.flag_household(actor=grid, household_id=world["control"].pk, category="at_risk", reason="x")
     ended = register.unflag_household(actor=worker, entry_id=row.pk, reason="已就业")
     assert ended.until is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages and API
+# ---------------------------------------------------------------------------------------------
+def test_rule_pages_and_api(world, officer, worker, client, settings):
+    from tests.conftest import force_login
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
+
+    force_login(client, officer)
+    page = client.get("/discovery/warnings/rules/")
+    assert page.status_code == 200
+    answer = client.post("/api/v1/discovery/warning-rules", {"county": COUNTY, "cause": "medical", "level": "red",
+                                                             "parameters": {"threshold": "-1"}},
+                         content_type="application/json")
+    assert answer.status_code == 422 and answer.json()["field"] == "parameters.threshold"
+    answer = client.post("/api/v1/discovery/warning-rules", {"county": COUNTY, "cause": "medical", "level": "red",
+                                                             "parameters": {"threshold": "1000"}, "surprise": 1},
+                         content_type="application/json")
+    assert answer.status_code == 422
+    form = client.post(f"/discovery/warnings/rules/medical/?county={COUNTY}", {"level": "red", "threshold": "0",
+                                                                             "months": "12", "population": "all",
+                                                                             "active": "on"})
+    assert form.status_code == 200 and "is-invalid" in form.content.decode()
+    started = client.post("/discovery/warnings/runs/", {"county": COUNTY, "month": MONTH.strftime("%Y-%m")})
+    assert started.status_code == 302
+    assert Warning.objects.count() == 7
+    job_id = started.url.rstrip("/").split("/")[-1]
+    followed = client.get(f"/api/v1/discovery/warning-runs/{job_id}")
+    assert followed.status_code == 200 and followed.json()["status"] == "done"
+    assert followed.json()["result"]["raised"] == 7
+    report = client.get(f"/discovery/warnings/runs/{job_id}/report")
+    assert report.status_code == 200
+    rules = client.get(f"/api/v1/discovery/warning-rules?county={COUNTY}").json()
+    assert sum(r["raised"] for r in rules) == 7
+    assert client.get("/discovery/warnings/rules/death/").status_code == 200
+    listed = client.get("/api/v1/discovery/warnings").json()
+    assert listed["count"] == 7 and {w["outcome"] for w in listed["items"]} == {"open"}
+
+    force_login(client, worker)
+    assert client.get("/discovery/warnings/rules/").status_code == 200       # a town worker reads the rules
+    assert client.post("/api/v1/discovery/warning-rules", {"county": COUNTY, "cause": "death", "level": "red"},
+                       content_type="application/json").status_code == 403
+    assert client.post("/discovery/warnings/runs/", {"county": COUNTY, "month": "2026-01"}).status_code == 403
+    assert client.get(f"/api/v1/discovery/warning-runs/{job_id}").status_code in (403, 404)
+    assert client.get("/api/v1/discovery/warnings").json()["count"] == 6     # the other town's is not his
+
+
+def test_register_page_and_api_mask_and_deny(world, officer, worker, make_actor, client):
+    from tests.conftest import force_login
+
+    register.refresh_monitoring_register(officer, COUNTY)
+    force_login(client, worker)
+    answer = client.post("/api/v1/discovery/register", {"household": world["control"].pk, "category": "at_risk",
+                                                        "reason": "突发重病"}, content_type="application/json")
+    assert answer.status_code == 201 and answer.json()["name"] == "户主control"
+    page = client.get("/discovery/register/?category=at_risk&q=control")
+    assert page.status_code == 200 and "户主control" in page.content.decode()
+    other = make_actor("town_worker", OTHER_TOWN)
+    force_login(client, other)
+    assert client.post("/api/v1/discovery/register", {"household": world["control"].pk, "category": "at_risk",
+                                                      "reason": "x"}, content_type="application/json").status_code == 404
+    assert client.post(f"/api/v1/discovery/register/{answer.json()['id']}/end", {"reason": "x"},
+                       content_type="application/json").status_code == 404
+    assert client.get("/api/v1/discovery/register").json()["count"] == 0
+    leader = make_actor("county_leader", COUNTY)
+    force_login(client, leader)
+    items = client.get("/api/v1/discovery/register?category=at_risk").json()["items"]
+    assert items and items[0]["name"] != "户主control"                       # masked for a post that only reads
+    assert client.post("/api/v1/discovery/register", {"household": world["control"].pk, "category": "at_risk",
+                                                      "reason": "x"}, content_type="application/json").status_code == 403

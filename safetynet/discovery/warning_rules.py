@@ -153,7 +153,10 @@ def rules_for_county(county_code: str) -> dict[str, WarningRule]:
 def rules_listed(actor: Actor, county_code: str) -> list[WarningRule]:
     """Every cause's rule as the county sees it (in force, or retired by the county)."""
     actor.require(VIEW)
-    _county(actor, county_code)
+    area = Area.objects.filter(code=county_code, level="county").first()
+    # A town's post reads the rules of its own county (their warnings reach its queue).
+    if area is None or not (actor.covers(area.code) or actor.area_code.startswith(area.code)):
+        raise NotFound(_("No such county in your scope."), field="county")
     national = {r.cause: r for r in WarningRule.objects.filter(area__isnull=True)}
     national.update({r.cause: r for r in WarningRule.objects.filter(area_id=county_code)})
     return [national[c] for c in WarningCause.values if c in national]
