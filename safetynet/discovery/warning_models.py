@@ -16,7 +16,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import WarningLevel
+# The levels of models.WarningLevel (this module is imported by models.py, so it cannot import it back).
+LEVEL_CHOICES = [("red", _("red")), ("orange", _("orange")), ("yellow", _("yellow"))]
 
 
 class MonitorCategory(models.TextChoices):
@@ -78,7 +79,7 @@ class WarningRule(models.Model):
     area = models.ForeignKey("areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("area"))
     cause = models.CharField(_("cause"), max_length=16, choices=WarningCause.choices)
-    level = models.CharField(_("warning level"), max_length=8, choices=WarningLevel.choices)
+    level = models.CharField(_("warning level"), max_length=8, choices=LEVEL_CHOICES)
     parameters = models.JSONField(_("parameters"), default=dict)
     active = models.BooleanField(_("active"), default=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
@@ -133,7 +134,7 @@ class Warning(models.Model):  # noqa: A001 (the domain's word; import it as a na
     rule = models.ForeignKey(WarningRule, on_delete=models.PROTECT, related_name="warnings", verbose_name=_("rule"))
     run = models.ForeignKey(WarningRun, on_delete=models.PROTECT, related_name="warnings", verbose_name=_("run"))
     cause = models.CharField(_("cause"), max_length=16, choices=WarningCause.choices)
-    level = models.CharField(_("warning level"), max_length=8, choices=WarningLevel.choices)
+    level = models.CharField(_("warning level"), max_length=8, choices=LEVEL_CHOICES)
     household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+",
                                   verbose_name=_("household"))
     person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
