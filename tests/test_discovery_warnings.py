@@ -317,3 +317,17 @@ def test_register_page_and_api_mask_and_deny(world, officer, worker, make_actor,
     assert items and items[0]["name"] != "户主control"                       # masked for a post that only reads
     assert client.post("/api/v1/discovery/register", {"household": world["control"].pk, "category": "at_risk",
                                                       "reason": "x"}, content_type="application/json").status_code == 403
+
+
+def test_the_command_prints_progress_and_is_idempotent(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("warnings", county=COUNTY, month=MONTH.strftime("%Y-%m"), refresh_register=True, stdout=out)
+    text = out.getvalue()
+    assert "rules 1/" in text and "7 raised" in text and "Register of 130123" in text
+    out = StringIO()
+    call_command("warnings", county=COUNTY, month=MONTH.strftime("%Y-%m"), stdout=out)
+    assert "0 raised" in out.getvalue()
