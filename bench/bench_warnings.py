@@ -61,7 +61,7 @@ def main() -> None:
         import django
 
         django.setup()
-        result = {"setup": step_setup, "run": step_run}[args.child](args)
+        result = {"setup": step_setup, "run": step_run, "reset": step_reset}[args.child](args)
         result["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         print(json.dumps(result, default=str))
         return
@@ -77,6 +77,7 @@ def main() -> None:
         setup["seconds_total"] = round(time.monotonic() - started, 1)
         (folder / "SETUP_DONE").write_text(json.dumps(setup, default=str))
     setup = json.loads((folder / "SETUP_DONE").read_text())
+    run_child("reset", args.persons)
     first = run_child("run", args.persons)
     second = run_child("run", args.persons)
     print(f"Monthly warning run, {setup['persons']:,} persons in {setup['households']:,} households, "
@@ -187,6 +188,17 @@ def step_setup(args) -> dict:
         counts[code] = table.num_rows
     return {"persons": len(numbers), "households": len(households), "rows": counts,
             "snapshot_rows": sum(counts.values())}
+
+
+def step_reset(args) -> dict:
+    """Forget the warnings and leads of earlier bench runs (bench scaffolding, not a service)."""
+    from safetynet.discovery.models import Lead, LeadEvent
+    from safetynet.discovery.warning_models import MonitoredHousehold, Warning, WarningRun
+
+    for model in (Warning, WarningRun, LeadEvent, MonitoredHousehold):
+        model.objects.all()._raw_delete("default")
+    Lead.objects.all()._raw_delete("default")
+    return {}
 
 
 def step_run(args) -> dict:

@@ -14,7 +14,7 @@ rule in force finds its households:
 
 Each finding has a fingerprint (the person; person+certificate; person+since; household+window;
 household+event; household+verification result) unique across runs, so a run raises only what no
-run raised before: running twice raises nothing new. One warning per household and cause per run;
+run raised before: running twice raises nothing new. One warning per household, cause and fact;
 each new warning opens a lead for the household's own area (its grid) through
 `services.open_leads`, or joins the household's open lead.
 """
@@ -305,12 +305,13 @@ def _raise(actor: Actor, run: WarningRun, found: list[tuple[WarningRule, dict]],
     """The new warnings (unseen fingerprints, one per household and cause), with their leads."""
     new = _new_fingerprints([r["fingerprint"] for _rule, r in found])
     result.already = len({r["fingerprint"] for _rule, r in found} - new)
+    # One warning per household and cause and fact: two members' deaths in one month are two
+    # warnings (each fingerprint is raised once), on the household's one lead (open_leads joins).
     pending, taken = [], set()
     for rule, row in found:
-        key = (row["household_id"], rule.cause)
-        if row["fingerprint"] not in new or key in taken:
+        if row["fingerprint"] not in new or row["fingerprint"] in taken:
             continue
-        taken.add(key)
+        taken.add(row["fingerprint"])
         pending.append((rule, row))
     areas = {}
     ids = sorted({row["household_id"] for _rule, row in pending})
