@@ -61,7 +61,7 @@ def main() -> None:
         import django
 
         django.setup()
-        result = {"setup": step_setup, "run": step_run, "reset": step_reset}[args.child](args)
+        result = {"setup": step_setup, "run": step_run, "reset": step_reset, "topup": step_topup}[args.child](args)
         result["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         print(json.dumps(result, default=str))
         return
@@ -77,6 +77,11 @@ def main() -> None:
         setup["seconds_total"] = round(time.monotonic() - started, 1)
         (folder / "SETUP_DONE").write_text(json.dumps(setup, default=str))
     setup = json.loads((folder / "SETUP_DONE").read_text())
+    if setup["persons"] < args.persons:
+        # A setup made before the ID numbers were kept unique: the missing persons are added
+        # (without department records, as most people have none).
+        setup["persons"] = run_child("topup", args.persons)["persons"]
+        (folder / "SETUP_DONE").write_text(json.dumps(setup, default=str))
     run_child("reset", args.persons)
     first = run_child("run", args.persons)
     second = run_child("run", args.persons)
@@ -114,6 +119,7 @@ def step_setup(args) -> dict:
     today = dt.date.today()
     persons: list[tuple] = []          # (id_number, household index)
     households = []
+    taken: set[str] = set()
     seq = 0
     while len(persons) < args.persons:
         index = len(households)
@@ -121,7 +127,12 @@ def step_setup(args) -> dict:
         for _ in range(rnd.randint(2, 4)):
             seq += 1
             birth = dt.date(1940, 1, 1) + dt.timedelta(days=rnd.randrange(0, 80 * 365))
-            persons.append((make_id_number("130123", birth, seq % 997, "male" if seq % 2 else "female"), index, birth))
+            number = make_id_number("130123", birth, seq % 997, "male" if seq % 2 else "female")
+            while number in taken:
+                birth += dt.timedelta(days=1)
+                number = make_id_number("130123", birth, seq % 997, "male" if seq % 2 else "female")
+            taken.add(number)
+            persons.append((number, index, birth))
     persons = persons[:args.persons]
     ids = []
     for start in range(0, len(households), 5000):
@@ -188,6 +199,35 @@ def step_setup(args) -> dict:
         counts[code] = table.num_rows
     return {"persons": len(numbers), "households": len(households), "rows": counts,
             "snapshot_rows": sum(counts.values())}
+
+
+def step_topup(args) -> dict:
+    import datetime as dt
+    import random
+
+    from safetynet.core.idnumbers import make_id_number
+    from safetynet.registry.models import Household, Person
+
+    rnd = random.Random(23)
+    have = Person.objects.count()
+    taken = set(Person.objects.values_list("id_number", flat=True))
+    homes = list(Household.objects.values_list("pk", "area_id"))
+    batch, n = [], 0
+    while have + n < args.persons:
+        birth = dt.date(1940, 1, 1) + dt.timedelta(days=rnd.randrange(0, 80 * 365))
+        number = make_id_number("130123", birth, rnd.randrange(1, 997), "female")
+        if number in taken:
+            continue
+        taken.add(number)
+        household, area = rnd.choice(homes)
+        batch.append(Person(household_id=household, area_id=area, name=f"补{n}", id_number=number, sex="female",
+                            birth_date=birth, relation_to_head="child"))
+        n += 1
+        if len(batch) == 10000:
+            Person.objects.bulk_create(batch)
+            batch = []
+    Person.objects.bulk_create(batch)
+    return {"persons": Person.objects.count()}
 
 
 def step_reset(args) -> dict:
