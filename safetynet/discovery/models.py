@@ -222,3 +222,7 @@ class GridReport(models.Model):
 from .referral_models import (  # noqa: E402,F401  (the referral part's models, registered with the app)
     AgencyKind, Referral, ReferralAgency, ReferralAnswer, ReferralStatus,
 )
+# Part 4: the monitoring register and the warnings (their own module, imported by name).
+from .warning_models import (  # noqa: E402,F401
+    MonitorCategory, MonitoredHousehold, MonitorSource, Warning, WarningCause, WarningRule, WarningRun,
+)

@@ -511,10 +511,11 @@ def merge_leads(*, actor: Actor, lead_id: int, into_id: int) -> Lead:
     into.acknowledge_due_on = min(into.acknowledge_due_on, lead.acknowledge_due_on)
     into.visit_due_on = min(into.visit_due_on, lead.visit_due_on)
     into.household_id = into.household_id or lead.household_id
-    into.save(update_fields=["causes", "urgency", "acknowledge_due_on", "visit_due_on", "household"])
-    GridReport.objects.filter(lead=lead).update(lead=into)
+    # The duplicate ends first: the household has one open lead at every moment (the constraint).
     lead.status, lead.merged_into, lead.ended_at, lead.ended_by_id = LeadStatus.MERGED, into, at, actor.user_id
     lead.save(update_fields=["status", "merged_into", "ended_at", "ended_by"])
+    into.save(update_fields=["causes", "urgency", "acknowledge_due_on", "visit_due_on", "household"])
+    GridReport.objects.filter(lead=lead).update(lead=into)
     _event(lead, LeadEventKind.MERGED, actor, at, into=into.pk)
     _event(into, LeadEventKind.REPORT_JOINED, actor, at, merged=lead.pk)
     record_event(actor=actor, action="discovery.merge_leads", obj=lead, after={"into": into.pk})

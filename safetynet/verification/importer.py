@@ -551,12 +551,14 @@ def _write_snapshot(con, dataset: Dataset, parquet: Path, index: Path) -> tuple[
 
 
 def build_index(parquet: Path, index: Path) -> None:
-    """The snapshot's rows in a DuckDB file with an ART index on `id_number` (online lookups)."""
+    """The snapshot's rows in a DuckDB file with an ART index on `id_number` (online lookups); a
+    dataset without persons (a disaster list of addresses) has no ID number to index."""
     storage.remove(index)
     con = storage.connect(str(index))
     try:
         con.execute(f"CREATE TABLE records AS SELECT * FROM read_parquet('{parquet}')")
-        con.execute("CREATE INDEX records_id_number ON records (id_number)")
+        if "id_number" in {row[0] for row in con.execute("DESCRIBE records").fetchall()}:
+            con.execute("CREATE INDEX records_id_number ON records (id_number)")
         con.execute("CHECKPOINT")
     finally:
         con.close()

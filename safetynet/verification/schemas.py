@@ -28,6 +28,8 @@ class Department(models.TextChoices):
     PROVIDENT_FUND = "provident_fund", _("housing provident fund")
     FINANCE = "finance", _("banks and finance")
     MEDICAL_INSURANCE = "medical_insurance", _("medical insurance")
+    DISABLED_PERSONS = "disabled_persons", _("disabled persons' federation")
+    EMERGENCY = "emergency", _("emergency management")
 
 
 # Column types.
@@ -100,6 +102,8 @@ FRESHNESS_PARAMETERS = {
     Department.FINANCE: "data_max_age_finance",
     Department.HOUSING: "data_max_age_property", Department.MARKET_REGULATION: "data_max_age_property",
     Department.VEHICLES: "data_max_age_property",
+    # Read by the warnings (discovery/warning_run.py), not by a verification: civil-status data.
+    Department.DISABLED_PERSONS: "data_max_age_civil", Department.EMERGENCY: "data_max_age_civil",
 }
 
 
@@ -123,6 +127,8 @@ PENSION_KINDS = ("enterprise", "public_institution", "resident_basic")
 EXCLUDED_PENSION_KINDS = ("resident_basic",)
 PROPERTY_USES = ("residential", "non_residential")
 BUSINESS_ROLES = ("legal_rep", "shareholder")
+DISABILITY_CATEGORIES = ("visual", "hearing", "speech", "physical", "intellectual", "mental", "multiple")
+DISABILITY_GRADES = ("1", "2", "3", "4")
 
 
 def _person(code, department, label, columns, key, finding, **extra) -> Dataset:
@@ -177,6 +183,19 @@ DATASETS: dict[str, Dataset] = {d.code: d for d in (
             ("insurer", "policy_no"), "insurance"),
     _person("medical_costs", D.MEDICAL_INSURANCE, _("self-paid medical costs"),
             [C("self_paid", MONEY), C("period_end", DATE)], (IDENTITY, "period_end"), "medical"),
+    # Read by the warnings only (no `finding`: a verification ignores them).
+    _person("disability_certificates", D.DISABLED_PERSONS, _("disability certificates"),
+            [C("certificate_no", STRING, max_length=40), C("category", CHOICE, choices=DISABILITY_CATEGORIES),
+             C("grade", CHOICE, choices=DISABILITY_GRADES), C("issued_on", DATE)],
+            (IDENTITY, "certificate_no"), "",
+            aliases={"残疾证号": "certificate_no", "残疾类别": "category", "残疾等级": "grade", "发证日期": "issued_on"}),
+    # Addresses and areas hit by a disaster: no person in it, so no identity columns (person=False);
+    # a row names an address, an area code (a village, town or county), or both.
+    Dataset("disaster_addresses", D.EMERGENCY, _("disaster list of addresses"),
+            (C("event", STRING, max_length=100), C("occurred_on", DATE), C("address", STRING, required=False),
+             C("area_code", STRING, required=False, max_length=18)),
+            ("event", "address", "area_code"), "", person=False,
+            aliases={"灾害事件": "event", "发生日期": "occurred_on", "地址": "address", "区划代码": "area_code"}),
 )}
 
 
