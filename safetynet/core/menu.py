@@ -37,6 +37,8 @@ MENU = (
     MenuEntry("discovery:window", _("One-door acceptance")),
     MenuEntry("discovery:referral_list", _("Referrals")),
     MenuEntry("discovery:report", _("Report someone in need")),
+    MenuEntry("discovery:register", _("Monitoring register")),
+    MenuEntry("discovery:warning_rules", _("Warning rules")),
     MenuEntry("discovery:dashboard", _("Discovery dashboard")),
     MenuEntry("calendar", _("Working-day calendar")),
 )

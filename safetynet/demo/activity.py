@@ -54,6 +54,7 @@ from safetynet.core.idnumbers import make_id_number
 from safetynet.core.scoping import Actor
 from safetynet.demo.leads_month import build_leads_month
 from safetynet.demo.referrals_month import build_referrals_month
+from safetynet.demo.warnings_month import warnings_month
 from safetynet.enrollments import rechecks, triggers
 from safetynet.payroll import services as payments
 from safetynet.enrollments.models import Enrollment
@@ -697,10 +698,12 @@ class _Office:
 
     def discovery(self, today: dt.date) -> None:
         """The last month of active discovery (issue 17): the towns' windows and referrals, the
-        grid workers' reports and the leads they open, each through its part's services."""
+        monthly warning run (a week ago) and the leads it opened, the grid workers' reports and the
+        towns' work on every lead, each through its part's services."""
         rnd = random.Random(f"{self.seed}:discovery")
         parts = {"referrals": lambda: build_referrals_month(county=self.county, rnd=rnd, day=today - dt.timedelta(days=29),
                                                             at=self.at),
+                 "warnings": lambda: warnings_month(county=self.county, rnd=rnd, day=today - dt.timedelta(days=6), at=self.at),
                  "leads": lambda: build_leads_month(county=self.county, rnd=rnd, day=today, at=self.at)}
         for name, build in parts.items():
             self.result.discovery[name] = build()
