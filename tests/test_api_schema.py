@@ -57,4 +57,10 @@ def test_api_conforms_to_its_schema(case, token):
         # report names a household of the caller's area or a person with an area and an address,
         # which OpenAPI cannot say either.
         excluded.append(positive_data_acceptance)
+    if case.operation.path.endswith("/discovery/window") and case.method.upper() == "POST":
+        # One door routes a person three ways, and each route needs its own fields (an application
+        # its program and applicant, a referral its agencies, a closure its reason): OpenAPI's
+        # one_of cannot be told apart here by a member, so a body valid for the schema may name a
+        # route without what it needs, and is rightly refused with 422 naming the missing field.
+        excluded.append(positive_data_acceptance)
     case.call_and_validate(excluded_checks=excluded)

@@ -58,6 +58,18 @@ def test_a_report_written_offline_is_sent_once_when_the_network_returns(browser,
     assert (lead.name, lead.cause, lead.urgency, lead.source) == ("张大山", "accident", "urgent", "grid_report")
     context.close()
 
+    # The town's queue, as its worker sees it on a phone: exactly that one lead.
+    town_worker = make_actor("town_worker", TOWN)
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, base, town_worker.username, PASSWORD)
+    page.goto(f"{base}/discovery/leads/?state=open")
+    rows = page.locator("tbody tr[data-testid^=lead-]")
+    assert rows.count() == 1
+    assert rows.first.get_attribute("data-testid") == f"lead-{lead.pk}" and lead.number in rows.first.text_content()
+    screenshot(page, "discovery-town-queue-phone")
+    context.close()
+
 
 def test_a_household_kept_on_the_phone_is_chosen_offline(browser, live_site, make_actor, village):
     from django.core.cache import cache

@@ -703,7 +703,7 @@ class _Office:
         rnd = random.Random(f"{self.seed}:discovery")
         parts = {"referrals": lambda: build_referrals_month(county=self.county, rnd=rnd, day=today - dt.timedelta(days=29),
                                                             at=self.at),
-                 "warnings": lambda: warnings_month(county=self.county, rnd=rnd, day=today - dt.timedelta(days=6), at=self.at),
+                 "warnings": lambda: warnings_month(county=self.county, rnd=rnd, day=today - dt.timedelta(days=4), at=self.at),
                  "leads": lambda: build_leads_month(county=self.county, rnd=rnd, day=today, at=self.at)}
         for name, build in parts.items():
             self.result.discovery[name] = build()

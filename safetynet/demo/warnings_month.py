@@ -83,9 +83,9 @@ def warnings_month(*, county: str, rnd: random.Random, day: dt.date, at: Callabl
                                     parameters={"lookback_months": 2, "population": "all"})
 
     people = list(Person.objects.filter(area__code__startswith=county, is_deceased=False)
-                  .values_list("id_number", "household_id"))
+                  .order_by("id").values_list("id_number", "household_id"))
     rnd.shuffle(people)
-    n = max(3, len(people) // 400)
+    n = max(3, len(people) // 1000)
     picks = iter(people)
 
     def take(k):
@@ -116,7 +116,7 @@ def warnings_month(*, county: str, rnd: random.Random, day: dt.date, at: Callabl
     refreshed = register.refresh_monitoring_register(officer, county, on=day)
     counts["register_added"] = refreshed.added
     flagged = 0
-    for household_id in (Household.objects.filter(area__code__startswith=worker.area_code).order_by("?")
+    for household_id in (Household.objects.filter(area__code__startswith=worker.area_code).order_by("pk")
                          .values_list("pk", flat=True)[:2]):
         try:
             register.flag_household(actor=worker, household_id=household_id, category="at_risk",

@@ -32,7 +32,7 @@ ShortNote = Annotated[str, StringConstraints(max_length=500, pattern=_NO_NUL)]
 # ---------------------------------------------------------------------------------------------
 # Output
 # ---------------------------------------------------------------------------------------------
-class ReportOut(Schema):
+class LeadReportOut(Schema):
     id: int
     received_at: dt.datetime
     reporter: str
@@ -45,7 +45,7 @@ class ReportOut(Schema):
     photo_refused: str
 
 
-class EventOut(Schema):
+class LeadEventOut(Schema):
     kind: str
     at: dt.datetime
     by: str
@@ -89,8 +89,8 @@ class LeadOut(Schema):
 
 
 class LeadDetailOut(LeadOut):
-    reports: list[ReportOut]
-    events: list[EventOut]
+    reports: list[LeadReportOut]
+    events: list[LeadEventOut]
 
 
 class LeadPage(Schema):
@@ -186,7 +186,7 @@ def leads_by_state_and_age(request):
             "ended": {e["state"]: e["count"] for e in table["ended"]}}
 
 
-class TownOut(Schema):
+class LeadTownOut(Schema):
     town: str
     town_name: str
     leads: int
@@ -219,8 +219,8 @@ class ConversionOut(Schema):
 class DashboardOut(Schema):
     since: dt.date
     today: dt.date
-    towns: list[TownOut]
-    all_towns: TownOut
+    towns: list[LeadTownOut]
+    all_towns: LeadTownOut
     by_cause: list[CountOut]
     by_source: list[CountOut]
     warnings_by_cause: list[CountOut]

@@ -30,6 +30,9 @@ _NO_NUL = r"^[^\x00]*$"
 Short = Annotated[str, StringConstraints(max_length=100, pattern=_NO_NUL)]
 Note = Annotated[str, StringConstraints(max_length=500, pattern=_NO_NUL)]
 Text = Annotated[str, StringConstraints(max_length=2000, pattern=_NO_NUL)]
+# What a person needs, in words: required, so at least one character that is not a space.
+Need = Annotated[str, StringConstraints(max_length=2000,
+                                        pattern=r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
 AreaCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{12,15}$")]
 AgencyId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
@@ -163,7 +166,7 @@ def get_referral(request, referral_id: Id):
 
 class ReferIn(InputSchema):
     agencies: list[AgencyId] = Field(..., min_length=1, max_length=referrals.MAX_AGENCIES)
-    need: Text
+    need: Need
 
 
 @router.post("/leads/{lead_id}/referrals", response=responses(list[ReferralOut], ok_status=201),
@@ -202,7 +205,7 @@ def withdraw_referral(request, referral_id: Id, payload: WithdrawIn):
 class WindowIn(InputSchema):
     source: Literal["walk_in", "phone"]
     cause: Literal[tuple(Cause.values)]
-    need: Text
+    need: Need
     route: Literal["apply", "refer", "close"]
     household: int | None = Field(None, ge=1, le=MAX_ID, description="a registered household; or name, area, address")
     name: Annotated[str, StringConstraints(max_length=50, pattern=_NO_NUL)] = ""

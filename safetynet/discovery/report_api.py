@@ -48,7 +48,7 @@ class ReportLeadOut(Schema):
     joined: bool = Field(description="the report joined the household's open lead instead of opening one")
 
 
-class ReportOut(Schema):
+class GridReportOut(Schema):
     key: uuid.UUID
     id: int
     created: bool = Field(description="false: this key had already arrived (a retry); nothing new was opened")
@@ -128,7 +128,7 @@ class ReportIn(InputSchema):
     written_at: Annotated[dt.datetime | None, Blank] = Field(None, description="when the report was written on the phone")
 
 
-@router.post("/reports", response=responses(ReportOut, ok_status=201) | {200: ReportOut},
+@router.post("/reports", response=responses(GridReportOut, ok_status=201) | {200: GridReportOut},
              operation_id="discovery_file_report",
              url_name="discovery_file_report")
 def file_report(request, payload: Form[ReportIn], photo: File[NinjaUploadedFile | None] = None):

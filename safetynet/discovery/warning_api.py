@@ -22,6 +22,11 @@ MAX_ID = 2_147_483_647
 Id = Annotated[int, Path(..., ge=1, le=MAX_ID)]
 _NO_NUL = r"^[^\x00]*$"
 Reason = Annotated[str, StringConstraints(max_length=500, pattern=_NO_NUL)]
+# A reason that must say something: one character that is neither a space nor a control character.
+GivenReason = Annotated[str, StringConstraints(max_length=500,
+                                               pattern=r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
+# A search or a town code as typed: no control character (the services refuse one).
+SearchText = Annotated[str, StringConstraints(max_length=50, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")]
 County = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 Month = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
 
@@ -67,7 +72,7 @@ class RunIn(InputSchema):
     county: County
     month: Month
 
-class JobOut(Schema):
+class WarningJobOut(Schema):
     id: str
     status: str
     done: int
@@ -79,11 +84,11 @@ def _job(job) -> dict:
     return {"id": job.id, "status": job.status, "done": job.done or 0, "total": job.total or 0,
             "result": job.result or {}, "error": job.error or ""}
 
-@router.post("/warning-runs", response=responses(JobOut, ok_status=202), summary="Start the monthly warning run")
+@router.post("/warning-runs", response=responses(WarningJobOut, ok_status=202), summary="Start the monthly warning run")
 def start_run(request, payload: RunIn):
     return 202, _job(tasks.start_warning_run(actor=request.auth, county_code=payload.county, month=payload.month))
 
-@router.get("/warning-runs/{job_id}", response=responses(JobOut), summary="Follow a warning run")
+@router.get("/warning-runs/{job_id}", response=responses(WarningJobOut), summary="Follow a warning run")
 def follow_run(request, job_id: Annotated[str, Path(..., max_length=32, pattern=r"^[0-9a-f]{32}$")]):
     return _job(tasks.get_job(request.auth, job_id))
 
@@ -140,14 +145,14 @@ class EntryPage(Schema):
     items: list[EntryOut]
 
 @router.get("/register", response=responses(EntryPage), summary="The monitoring register in your area")
-def list_register(request, page: Query[PageQuery], town: str = "", category: str = "", q: str = ""):
+def list_register(request, page: Query[PageQuery], town: SearchText = "", category: SearchText = "", q: SearchText = ""):
     rows = register.register_rows(request.auth, town=town, category=category, q=q)
     return api_page(rows, offset=page.offset, limit=page.limit, items=lambda r: register.register_items(request.auth, r))
 
 class FlagIn(InputSchema):
     household: int = Field(..., ge=1, le=MAX_ID)
     category: Literal["rigid_expenses", "at_risk"]
-    reason: Reason
+    reason: GivenReason
 
 @router.post("/register", response=responses(EntryOut, ok_status=201), summary="Flag a household (town worker)")
 def flag(request, payload: FlagIn):
@@ -156,7 +161,7 @@ def flag(request, payload: FlagIn):
     return 201, register.register_items(request.auth, [row])[0]
 
 class UnflagIn(InputSchema):
-    reason: Reason
+    reason: GivenReason
 
 @router.post("/register/{entry_id}/end", response=responses(EntryOut), summary="End a town worker's flag")
 def unflag(request, entry_id: Id, payload: UnflagIn):

@@ -284,6 +284,8 @@ def run_warnings(actor: Actor, county_code: str, month, *, progress=None) -> Run
                     months = rule.parameters.get("months", 12)
                     recent = _recently_warned(cause, [r["household_id"] for r in rows], add_months(month, 1 - months))
                     rows = [r for r in rows if r["household_id"] not in recent]
+                # DuckDB answers in no set order; leads open (and are numbered) in the facts' order.
+                rows.sort(key=lambda r: r["fingerprint"])
                 result.found[cause] = len({r["household_id"] for r in rows})
                 found.extend((rule, r) for r in rows)
                 progress(number, steps)
