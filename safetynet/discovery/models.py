@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .levels import WarningLevel
+
 
 class Cause(models.TextChoices):
     ILLNESS = "illness", _("serious illness")
@@ -48,12 +50,6 @@ class Source(models.TextChoices):
     WALK_IN = "walk_in", _("walk-in at the town's window")
     PHONE = "phone", _("phone call")
     HOTLINE = "hotline", _("hotline or app (API)")
-
-
-class WarningLevel(models.TextChoices):
-    RED = "red", _("red")
-    ORANGE = "orange", _("orange")
-    YELLOW = "yellow", _("yellow")
 
 
 LEVEL_RANK = {WarningLevel.RED: 0, WarningLevel.ORANGE: 1, WarningLevel.YELLOW: 2, "": 3}

@@ -16,8 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-# The levels of models.WarningLevel (this module is imported by models.py, so it cannot import it back).
-LEVEL_CHOICES = [("red", _("red")), ("orange", _("orange")), ("yellow", _("yellow"))]
+from .levels import WarningLevel
 
 
 class MonitorCategory(models.TextChoices):
@@ -79,7 +78,7 @@ class WarningRule(models.Model):
     area = models.ForeignKey("areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("area"))
     cause = models.CharField(_("cause"), max_length=16, choices=WarningCause.choices)
-    level = models.CharField(_("warning level"), max_length=8, choices=LEVEL_CHOICES)
+    level = models.CharField(_("warning level"), max_length=8, choices=WarningLevel.choices)
     parameters = models.JSONField(_("parameters"), default=dict)
     active = models.BooleanField(_("active"), default=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
@@ -134,7 +133,7 @@ class Warning(models.Model):  # noqa: A001 (the domain's word; import it as a na
     rule = models.ForeignKey(WarningRule, on_delete=models.PROTECT, related_name="warnings", verbose_name=_("rule"))
     run = models.ForeignKey(WarningRun, on_delete=models.PROTECT, related_name="warnings", verbose_name=_("run"))
     cause = models.CharField(_("cause"), max_length=16, choices=WarningCause.choices)
-    level = models.CharField(_("warning level"), max_length=8, choices=LEVEL_CHOICES)
+    level = models.CharField(_("warning level"), max_length=8, choices=WarningLevel.choices)
     household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+",
                                   verbose_name=_("household"))
     person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
