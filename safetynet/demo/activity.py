@@ -40,6 +40,7 @@ from typing import Callable
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Sum
+from django.utils import timezone
 
 from safetynet.areas.actors import actor_for_post, system_actor
 from safetynet.areas.models import Area, Level, Post
@@ -52,6 +53,7 @@ from safetynet.core import workdays
 from safetynet.core.errors import SafetyNetError
 from safetynet.core.idnumbers import make_id_number
 from safetynet.core.scoping import Actor
+from safetynet.discovery import services as discovery_services
 from safetynet.demo.leads_month import build_leads_month
 from safetynet.demo.referrals_month import build_referrals_month
 from safetynet.demo.warnings_month import warnings_month
@@ -701,6 +703,25 @@ class _Office:
         monthly warning run (a week ago) and the leads it opened, the grid workers' reports and the
         towns' work on every lead, each through its part's services."""
         rnd = random.Random(f"{self.seed}:discovery")
+        # The leads' times follow the business date as their dates do (a working day from 09:00,
+        # 20 seconds between two writes of one day), as `cases.clocks.today` is replaced for the
+        # whole demo: response times then read as an office's, not as the seconds the demo took.
+        writes: Counter = Counter()
+        zone = timezone.get_current_timezone()
+        real_now = discovery_services._now
+
+        def demo_now() -> dt.datetime:
+            day = clocks.today()
+            writes[day] += 1
+            return dt.datetime.combine(day, dt.time(9), zone) + dt.timedelta(seconds=20 * writes[day])
+
+        discovery_services._now = demo_now
+        try:
+            self._discovery_parts(rnd, today)
+        finally:
+            discovery_services._now = real_now
+
+    def _discovery_parts(self, rnd: random.Random, today: dt.date) -> None:
         parts = {"referrals": lambda: build_referrals_month(county=self.county, rnd=rnd, day=today - dt.timedelta(days=29),
                                                             at=self.at),
                  "warnings": lambda: warnings_month(county=self.county, rnd=rnd, day=today - dt.timedelta(days=4), at=self.at),

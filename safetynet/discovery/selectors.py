@@ -276,8 +276,10 @@ def dashboard(actor: Actor, *, today: dt.date, days: int = 30) -> Dashboard:
         f.open, f.overdue, f.with_town_leader, f.with_county = row["open"], row["overdue"], row["leader"], row["county"]
     acknowledge: dict[str, list[float]] = {}
     visit: dict[str, list[float]] = {}
-    for area, opened, acked, visited in period.filter(acknowledged_at__isnull=False).values_list(
-            "area_id", "opened_at", "acknowledged_at", "visited_at"):
+    # Response times are of leads someone had to respond to: a person taken at the town's window
+    # (walk-in or call) is acknowledged as the lead opens, and would only pull the figures to 0.
+    responded = period.filter(acknowledged_at__isnull=False).exclude(source__in=(Source.WALK_IN, Source.PHONE))
+    for area, opened, acked, visited in responded.values_list("area_id", "opened_at", "acknowledged_at", "visited_at"):
         acknowledge.setdefault(area[:9], []).append(_hours(opened, acked))
         if visited is not None:
             visit.setdefault(area[:9], []).append(_hours(opened, visited))
