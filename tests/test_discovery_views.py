@@ -399,6 +399,9 @@ def test_menu_offers_the_lead_pages_to_the_posts_that_may_open_them(posts):
 
     assert {"discovery:mine", "discovery:leads"} <= {e["url_name"] for e in menu_for(posts.grid)}
     assert "discovery:mine" not in {e["url_name"] for e in menu_for(posts.inspector)}
+    # A town post works the town's list; "My leads" would be the same leads again.
+    town = {e["url_name"] for e in menu_for(posts.worker)}
+    assert "discovery:leads" in town and "discovery:mine" not in town
     assert "discovery:dashboard" in {e["url_name"] for e in menu_for(posts.county_leader)}
 
 

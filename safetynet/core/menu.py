@@ -20,6 +20,7 @@ class MenuEntry:
     url_name: str
     label: str
     instead_of: str = ""     # shown only when the entry of this URL name is not
+    unless: str = ""         # not shown to a post holding this permission (it has a wider page)
 
 
 MENU = (
@@ -32,7 +33,7 @@ MENU = (
     MenuEntry("payments:runs", _("Payroll")),
     MenuEntry("changes:queue", _("Changes and exits")),
     MenuEntry("changes:report_list", _("Report a change"), instead_of="changes:queue"),
-    MenuEntry("discovery:mine", _("My leads")),
+    MenuEntry("discovery:mine", _("My leads"), unless="discovery.work"),   # a town post works the town's list
     MenuEntry("discovery:leads", _("Leads")),
     MenuEntry("discovery:window", _("One-door acceptance")),
     MenuEntry("discovery:referral_list", _("Referrals")),
@@ -65,6 +66,8 @@ def menu_for(actor) -> list[dict]:
     entries = []
     for entry in MENU:
         if entry.instead_of and entry.instead_of in shown:
+            continue
+        if entry.unless and actor is not None and actor.can(entry.unless):
             continue
         if may_open(actor, entry.url_name):
             shown.add(entry.url_name)
