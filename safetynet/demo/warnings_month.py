@@ -7,7 +7,8 @@ self-paid medical costs, each added to the current snapshot the verification dem
 planted facts stay) and imported again through `verification.services.import_snapshot`. The
 register is refreshed, a town worker flags two households at risk, the monthly run raises the
 warnings and opens the leads, and over the next working days about half of the leads are visited
-and ended (helped, not in need, not found), so the rule pages show hit rates.
+and ended (helped, not in need, not found), a quarter acknowledged with the visit to come and a
+quarter not yet seen, so the rule pages show hit rates and the queues some work left.
 """
 from __future__ import annotations
 
@@ -134,11 +135,18 @@ def warnings_month(*, county: str, rnd: random.Random, day: dt.date, at: Callabl
     ended = Counter()
     later = day
     for number, lead in enumerate(leads):
-        if number % 2:
-            continue          # the other half is still being worked on
+        if number % 4 == 3:
+            continue          # a quarter not yet seen (they climb when overdue)
         later = day + dt.timedelta(days=1 + number % 3)
         at(later)
         actor = worker if worker.covers(lead.area_id) else officer
+        if number % 4 == 1:   # a quarter acknowledged, the visit still to come
+            try:
+                services.acknowledge_lead(actor=actor, lead_id=lead.pk)
+                counts["acknowledged"] = counts.get("acknowledged", 0) + 1
+            except SafetyNetError:
+                ended["refused"] += 1
+            continue
         roll = rnd.random()
         try:
             if roll < 0.55:
