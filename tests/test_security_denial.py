@@ -9,6 +9,10 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 PUBLIC_PREFIXES = ("login/", "logout/", "healthz", "i18n/", "check/", "notices/", "api/v1/", "static/", "media/")
+# Static files served by a view only so that their scope is the page's folder (the grid report's
+# service worker and web app manifest: code and the app's name, no data); a browser fetches them
+# without asking, the manifest without cookies.
+PUBLIC_FILES = ("discovery/report/sw.js", "discovery/report/manifest.webmanifest")
 
 
 def _patterns(resolver=None, prefix=""):
@@ -26,7 +30,8 @@ def _sample_path(route: str) -> str:
     return "/" + path.lstrip("^").rstrip("$")
 
 
-STAFF_PAGES = sorted({_sample_path(r) for r, _ in _patterns() if not r.startswith(PUBLIC_PREFIXES) and "(?P" not in r})
+STAFF_PAGES = sorted({_sample_path(r) for r, _ in _patterns()
+                      if not r.startswith(PUBLIC_PREFIXES) and r not in PUBLIC_FILES and "(?P" not in r})
 
 
 @pytest.mark.parametrize("path", STAFF_PAGES)

@@ -48,7 +48,9 @@ def _rule(rule, stats) -> dict:
             "active": rule.active, "raised": s.raised, "ended": s.ended, "in_need": s.in_need, "hit_rate": s.hit_rate}
 
 @router.get("/warning-rules", response=responses(list[RuleOut]), summary="The county's warning rules with hit rates")
-def list_rules(request, county: County):
+def list_rules(request, county: County | None = None):
+    """`county`: the post's own county when not given."""
+    county = county or request.auth.area_code[:6]
     rules = warning_rules.rules_listed(request.auth, county)
     stats = warning_rules.rule_stats(rules, area_code=county)
     return [_rule(r, stats) for r in rules]
