@@ -708,18 +708,18 @@ class _Office:
         # whole demo: response times then read as an office's, not as the seconds the demo took.
         writes: Counter = Counter()
         zone = timezone.get_current_timezone()
-        real_now = discovery_services._now
+        real_now = discovery_services.now
 
         def demo_now() -> dt.datetime:
             day = clocks.today()
             writes[day] += 1
             return dt.datetime.combine(day, dt.time(9), zone) + dt.timedelta(seconds=20 * writes[day])
 
-        discovery_services._now = demo_now
+        discovery_services.now = demo_now
         try:
             self._discovery_parts(rnd, today)
         finally:
-            discovery_services._now = real_now
+            discovery_services.now = real_now
 
     def _discovery_parts(self, rnd: random.Random, today: dt.date) -> None:
         parts = {"referrals": lambda: build_referrals_month(county=self.county, rnd=rnd, day=today - dt.timedelta(days=29),

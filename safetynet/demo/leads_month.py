@@ -74,13 +74,13 @@ def _photo(rnd: random.Random) -> bytes:
 
 @contextmanager
 def _service_clock(now: list):
-    """The services' `_now` follows the demo's time of day (`now[0]`) while the month is told."""
-    real = services._now
-    services._now = lambda: now[0]
+    """The services' `now` follows the demo's time of day (`now[0]`) while the month is told."""
+    real = services.now
+    services.now = lambda: now[0]
     try:
         yield
     finally:
-        services._now = real
+        services.now = real
 
 
 def build_leads_month(*, county: str, rnd: random.Random, day: dt.date, at: Callable[[dt.date], None]) -> dict:

@@ -54,11 +54,13 @@ def today() -> dt.date:
     return case_clocks.today()
 
 
-def _now() -> dt.datetime:
+def now() -> dt.datetime:
+    """The time a lead's write records (the demo replaces it, as it replaces the business date)."""
     return timezone.now()
 
 
-def _text(value, name: str, *, max_length: int, required: bool = False, multiline: bool = False) -> str:
+def clean_field(value, name: str, *, max_length: int, required: bool = False, multiline: bool = False) -> str:
+    """Text a person typed, normalised and checked (`core.text.clean_text`, line by line if `multiline`)."""
     value = _multiline(value, name) if multiline else clean_text(value or "", field=name)
     if required and not value:
         raise ValidationError(_("This field is required."), field=name)
@@ -72,7 +74,8 @@ def _multiline(value, name: str) -> str:
     return "\n".join(lines).strip()
 
 
-def _choice(value, choices, name: str, message: str) -> str:
+def checked_choice(value, choices, name: str, message: str) -> str:
+    """`value` if it is one of `choices`, else a refusal naming the field."""
     if value not in [str(c) for c in choices]:
         raise ValidationError(message, field=name)
     return str(value)
@@ -150,15 +153,15 @@ def connection_is_postgres() -> bool:
 def _checked(actor: Actor, item: LeadInput, reads: _Reads) -> LeadInput:
     """The item with its text cleaned and its household, person and area resolved, or a refusal."""
     actor.require(SOURCE_PERMISSION.get(item.source, WORK))
-    _choice(item.source, Source.values, "source", _("Choose where the lead came from."))
-    _choice(item.cause, Cause.values, "cause", _("Choose what happened."))
-    _choice(item.urgency, Urgency.values, "urgency", _("Choose how urgent it is."))
+    checked_choice(item.source, Source.values, "source", _("Choose where the lead came from."))
+    checked_choice(item.cause, Cause.values, "cause", _("Choose what happened."))
+    checked_choice(item.urgency, Urgency.values, "urgency", _("Choose how urgent it is."))
     if item.level:
-        _choice(item.level, WarningLevel.values, "level", _("Choose red, orange or yellow."))
-    item.name = _text(item.name, "name", max_length=50)
-    item.address = _text(item.address, "address", max_length=200)
-    item.phone = _text(item.phone, "phone", max_length=30)
-    item.description = _text(item.description, "description", max_length=2000, multiline=True)
+        checked_choice(item.level, WarningLevel.values, "level", _("Choose red, orange or yellow."))
+    item.name = clean_field(item.name, "name", max_length=50)
+    item.address = clean_field(item.address, "address", max_length=200)
+    item.phone = clean_field(item.phone, "phone", max_length=30)
+    item.description = clean_field(item.description, "description", max_length=2000, multiline=True)
     if item.approximate_age is not None and not 0 <= int(item.approximate_age) <= 120:
         raise ValidationError(_("An age between 0 and 120."), field="approximate_age")
     if item.person_id:
@@ -215,7 +218,7 @@ def _joined(lead: Lead, item: LeadInput) -> dict:
 def open_leads(uow: UnitOfWork, actor: Actor, items: list[LeadInput], *, at: dt.datetime | None = None) -> list[Opened]:
     """Open a lead for each item, or join it to the household's open lead; a refused item holds
     back no other. Two items of the list for one household make one lead."""
-    at = at or _now()
+    at = at or now()
     day = today()
     reads = _read(items)
     results: list[Opened] = []
@@ -379,7 +382,7 @@ def file_grid_report(actor: Actor, *, key, cause: str, urgency: str = Urgency.NO
                         address=item.address, cause=cause, urgency=item.urgency, note=item.description,
                         latitude=latitude, longitude=longitude, photo=stored, photo_type=photo_type,
                         photo_bytes=len(photo) if stored else 0, photo_refused=refused, written_at=written_at,
-                        received_at=_now()))
+                        received_at=now()))
                     uow.record_event(actor=actor, action="discovery.file_report", obj=report,
                                      after={"lead": lead.pk, "cause": cause, "urgency": item.urgency, "photo": bool(stored),
                                             "photo_refused": refused, "joined": opened.joined})
@@ -413,16 +416,19 @@ def _remove(stored: str) -> None:
 # ---------------------------------------------------------------------------------------------
 # Acting on a lead
 # ---------------------------------------------------------------------------------------------
-def _lead_for_update(actor: Actor, lead_id: int) -> Lead:
+def lead_for_update(actor: Actor, lead_id: int) -> Lead:
+    """The lead, locked, if the post may work leads and the lead is in its area (else 403 / 404)."""
     actor.require(WORK)
     return get_in_scope(Lead.objects.select_for_update(), actor, pk=lead_id)
 
 
-def _event(lead: Lead, kind: str, actor: Actor, at: dt.datetime, note: str = "", **data) -> None:
+def add_lead_event(lead: Lead, kind: str, actor: Actor, at: dt.datetime, note: str = "", **data) -> None:
+    """A line of the lead's timeline (the audit event is the caller's)."""
     LeadEvent.objects.create(lead=lead, kind=kind, at=at, by_id=actor.user_id, note=note[:500], data=data)
 
 
-def _require_open(lead: Lead) -> None:
+def require_open(lead: Lead) -> None:
+    """Refuse an action on a lead that has ended."""
     if lead.status not in OPEN_STATUSES:
         raise Conflict(_("This lead has ended (%(status)s).") % {"status": lead.get_status_display()}, field="status")
 
@@ -430,16 +436,16 @@ def _require_open(lead: Lead) -> None:
 @transaction.atomic(durable=True)
 def acknowledge_lead(*, actor: Actor, lead_id: int) -> Lead:
     """The town (or whoever it climbed to) has seen the lead and owns it."""
-    lead = _lead_for_update(actor, lead_id)
-    _require_open(lead)
+    lead = lead_for_update(actor, lead_id)
+    require_open(lead)
     if lead.acknowledged_at is not None:
         return lead
-    at = _now()
+    at = now()
     lead.acknowledged_at, lead.acknowledged_by_id = at, actor.user_id
     if lead.status == LeadStatus.NEW:
         lead.status = LeadStatus.ACKNOWLEDGED
     lead.save(update_fields=["acknowledged_at", "acknowledged_by", "status"])
-    _event(lead, LeadEventKind.ACKNOWLEDGED, actor, at)
+    add_lead_event(lead, LeadEventKind.ACKNOWLEDGED, actor, at)
     record_event(actor=actor, action="discovery.acknowledge_lead", obj=lead, after={"status": lead.status})
     return lead
 
@@ -447,19 +453,19 @@ def acknowledge_lead(*, actor: Actor, lead_id: int) -> Lead:
 @transaction.atomic(durable=True)
 def record_visit(*, actor: Actor, lead_id: int, in_need: bool, note: str) -> Lead:
     """The household was visited: what was found. Acknowledges the lead too if nobody had."""
-    lead = _lead_for_update(actor, lead_id)
-    _require_open(lead)
+    lead = lead_for_update(actor, lead_id)
+    require_open(lead)
     if in_need not in (True, False):
         raise ValidationError(_("Say whether the household is in need."), field="in_need")
-    note = _text(note, "note", max_length=2000, required=True, multiline=True)
-    at = _now()
+    note = clean_field(note, "note", max_length=2000, required=True, multiline=True)
+    at = now()
     if lead.acknowledged_at is None:
         lead.acknowledged_at, lead.acknowledged_by_id = at, actor.user_id
     lead.visited_at, lead.visited_by_id, lead.in_need, lead.visit_note = at, actor.user_id, in_need, note
     lead.status = LeadStatus.VISITED
     lead.save(update_fields=["acknowledged_at", "acknowledged_by", "visited_at", "visited_by", "in_need", "visit_note",
                              "status"])
-    _event(lead, LeadEventKind.VISITED, actor, at, note, in_need=in_need)
+    add_lead_event(lead, LeadEventKind.VISITED, actor, at, note, in_need=in_need)
     record_event(actor=actor, action="discovery.record_visit", obj=lead, after={"in_need": in_need, "status": lead.status})
     return lead
 
@@ -475,16 +481,16 @@ def end_lead(lead: Lead, actor: Actor, status: str, at: dt.datetime) -> None:
 @transaction.atomic(durable=True)
 def close_lead(*, actor: Actor, lead_id: int, reason: str, note: str = "") -> Lead:
     """End a lead without an application or a referral, saying why."""
-    lead = _lead_for_update(actor, lead_id)
-    _require_open(lead)
-    reason = _choice(reason, CloseReason.values, "reason", _("Choose why the lead is closed."))
-    note = _text(note, "note", max_length=500, required=reason == CloseReason.OTHER)
-    at = _now()
+    lead = lead_for_update(actor, lead_id)
+    require_open(lead)
+    reason = checked_choice(reason, CloseReason.values, "reason", _("Choose why the lead is closed."))
+    note = clean_field(note, "note", max_length=500, required=reason == CloseReason.OTHER)
+    at = now()
     end_lead(lead, actor, LeadStatus.CLOSED, at)
     lead.close_reason, lead.close_note = reason, note
     lead.save(update_fields=["status", "ended_at", "ended_by", "acknowledged_at", "acknowledged_by", "close_reason",
                              "close_note"])
-    _event(lead, LeadEventKind.CLOSED, actor, at, note, reason=reason)
+    add_lead_event(lead, LeadEventKind.CLOSED, actor, at, note, reason=reason)
     record_event(actor=actor, action="discovery.close_lead", obj=lead, after={"reason": reason, "note": note})
     return lead
 
@@ -500,11 +506,11 @@ def merge_leads(*, actor: Actor, lead_id: int, into_id: int) -> Lead:
     if len(leads) != 2:
         raise NotFound(_("No such lead in your scope."), field="into")
     lead, into = leads[lead_id], leads[into_id]
-    _require_open(lead)
-    _require_open(into)
+    require_open(lead)
+    require_open(into)
     if lead.household_id and into.household_id and lead.household_id != into.household_id:
         raise ValidationError(_("These leads are about two different households."), field="into")
-    at = _now()
+    at = now()
     into.causes = [*into.causes, *[c for c in lead.causes if c not in into.causes]]
     if URGENCY_RANK[Urgency(lead.urgency)] < URGENCY_RANK[Urgency(into.urgency)]:
         into.urgency = lead.urgency
@@ -516,8 +522,8 @@ def merge_leads(*, actor: Actor, lead_id: int, into_id: int) -> Lead:
     lead.save(update_fields=["status", "merged_into", "ended_at", "ended_by"])
     into.save(update_fields=["causes", "urgency", "acknowledge_due_on", "visit_due_on", "household"])
     GridReport.objects.filter(lead=lead).update(lead=into)
-    _event(lead, LeadEventKind.MERGED, actor, at, into=into.pk)
-    _event(into, LeadEventKind.REPORT_JOINED, actor, at, merged=lead.pk)
+    add_lead_event(lead, LeadEventKind.MERGED, actor, at, into=into.pk)
+    add_lead_event(into, LeadEventKind.REPORT_JOINED, actor, at, merged=lead.pk)
     record_event(actor=actor, action="discovery.merge_leads", obj=lead, after={"into": into.pk})
     return into
 
@@ -533,8 +539,8 @@ def apply_from_lead(*, actor: Actor, lead_id: int, program_code: str, applicant_
     lead", the lead's description as the reason unless one is given), the case linked."""
     actor.require(WORK)
     with transaction.atomic(durable=True):
-        lead = _lead_for_update(actor, lead_id)
-        _require_open(lead)
+        lead = lead_for_update(actor, lead_id)
+        require_open(lead)
         if not lead.household_id:
             raise ValidationError(_("Register the household first: an application is filed for a registered household."),
                                   field="household")
@@ -544,11 +550,11 @@ def apply_from_lead(*, actor: Actor, lead_id: int, program_code: str, applicant_
                                 accept=accept, **fields)
     with transaction.atomic(durable=True):
         lead = get_in_scope(Lead.objects.select_for_update(), actor, pk=lead_id)
-        at = _now()
+        at = now()
         end_lead(lead, actor, LeadStatus.APPLIED, at)
         lead.case = case
         lead.save(update_fields=["status", "ended_at", "ended_by", "acknowledged_at", "acknowledged_by", "case"])
-        _event(lead, LeadEventKind.APPLIED, actor, at, case=case.pk, program=program_code)
+        add_lead_event(lead, LeadEventKind.APPLIED, actor, at, case=case.pk, program=program_code)
         record_event(actor=actor, action="discovery.apply_from_lead", obj=lead, after={"case": case.pk,
                                                                                        "program": program_code})
     return lead
@@ -557,8 +563,8 @@ def apply_from_lead(*, actor: Actor, lead_id: int, program_code: str, applicant_
 @transaction.atomic(durable=True)
 def link_household(*, actor: Actor, lead_id: int, household_id: int) -> Lead:
     """A lead about someone not yet registered, once the household is registered (or found)."""
-    lead = _lead_for_update(actor, lead_id)
-    _require_open(lead)
+    lead = lead_for_update(actor, lead_id)
+    require_open(lead)
     household = get_in_scope(Household.objects.all(), actor, pk=household_id)
     if Lead.objects.filter(household=household, status__in=OPEN_STATUSES).exclude(pk=lead.pk).exists():
         raise Conflict(_("This household already has an open lead: merge the two."), field="household")
@@ -594,7 +600,7 @@ def escalate_overdue_leads(*, actor: Actor, on: dt.date | None = None) -> Escala
     ids = list(overdue.values_list("pk", flat=True).distinct())
     for start in range(0, len(ids), 500):
         with transaction.atomic(durable=True):
-            at = _now()
+            at = now()
             events = []
             for lead in Lead.objects.select_for_update().filter(pk__in=ids[start:start + 500]):
                 result.checked += 1
