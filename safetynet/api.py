@@ -232,3 +232,6 @@ api.add_router("/payments", payments_router)
 from safetynet.discovery.api import router as discovery_router  # noqa: E402
 
 api.add_router("/discovery", discovery_router)
+from safetynet.oversight.api import router as oversight_router  # noqa: E402
+
+api.add_router("/oversight", oversight_router)

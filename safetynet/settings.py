@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "safetynet.payroll",
     "safetynet.verification",
     "safetynet.discovery",
+    "safetynet.oversight",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,7 @@ urlpatterns = [
     path("payments/changes/", include("safetynet.enrollments.change_urls")),
     path("payments/", include("safetynet.payroll.urls")),
     path("discovery/", include("safetynet.discovery.urls")),
+    path("oversight/", include("safetynet.oversight.urls")),
 ]
 # No route serves MEDIA_ROOT, with DEBUG on or off: every stored file is private and leaves only
 # through a view that checks the post (core/privatefiles.py); core/checks.py refuses such a route.

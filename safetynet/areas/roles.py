@@ -11,6 +11,7 @@ class Role(models.TextChoices):
     COUNTY_OFFICER = "county_officer", _("county officer")
     COUNTY_LEADER = "county_leader", _("county leader")
     INSPECTOR = "inspector", _("inspector")
+    SUPERVISOR = "supervisor", _("supervision inspector")
     PROVIDER_WORKER = "provider_worker", _("provider worker")
     INSTITUTION = "institution", _("institution")
     SUPERUSER = "superuser", _("system administrator")
@@ -63,6 +64,16 @@ PERMISSION_LABELS = {
     "discovery.report": _("report people in need"),
     "discovery.work": _("acknowledge, visit, route and close leads; take people at the window; refer"),
     "discovery.rules": _("edit warning rules, run warnings and edit the referral catalogue"),
+    "oversight.view": _("view complaints, spot checks, anomaly reports and inspection findings"),
+    "oversight.take": _("take complaints from the hotline, letters and visits"),
+    "oversight.handle": _("assign, investigate, decide and answer complaints"),
+    "oversight.reporter_identity": _("see who filed a complaint"),
+    "oversight.spot_check": _("run spot-check campaigns and record their re-visits"),
+    "oversight.anomalies": _("run anomaly reports and record what each finding was"),
+    "oversight.relatives": _("keep the close-relative register"),
+    "oversight.inspect": _("record inspection findings"),
+    "oversight.rectify": _("answer inspection findings"),
+    "oversight.export": _("export what the post sees"),
 }
 
 _READ = {"areas.view", "registry.view", "programs.view"}
@@ -104,22 +115,36 @@ _CHANGES_COUNTY = {"payments.report_change", "payments.recheck", "payments.confi
 _DISCOVERY_FIELD = {"discovery.view", "discovery.report"}
 _DISCOVERY_TOWN = {"discovery.view", "discovery.report", "discovery.work"}
 _DISCOVERY_COUNTY = {"discovery.view", "discovery.work", "discovery.rules"}
+# Transparency and supervision (issue 18, POLICY.md §1, §7): the town takes and handles the
+# complaints about it (sensitive ones go past it, to the county), keeps its staff's close
+# relatives and answers the findings made on it; the county runs spot checks and anomaly reports
+# and handles what climbs to it. Inspectors (finance, audit, people's deputies) and the
+# supervision inspector read everything in their scope, export it and record findings, and
+# write nothing else; only the supervision inspector sees who filed a complaint
+# (`oversight.complaints.may_see_reporter`: at a county or above).
+_OVERSIGHT_TOWN = {"oversight.view", "oversight.take", "oversight.handle", "oversight.relatives", "oversight.rectify"}
+_OVERSIGHT_COUNTY = _OVERSIGHT_TOWN | {"oversight.spot_check", "oversight.anomalies", "oversight.export"}
+_INSPECT = {"oversight.view", "oversight.inspect", "oversight.export", "audit.view", "cases.view", "verification.view",
+            "discovery.view", "payments.view"}
 ROLE_PERMISSIONS: dict[str, frozenset] = {
     Role.GRID_WORKER: frozenset(_READ | _DISCOVERY_FIELD),
     Role.VILLAGE_CADRE: frozenset(_READ | _CASES_VILLAGE | _CHANGES_VILLAGE | _DISCOVERY_FIELD),
     Role.TOWN_WORKER: frozenset(_READ | {"registry.edit", "registry.import", "registry.view_id_number", "verification.view"}
-                                | _CASES_TOWN | _PAYMENTS_VIEW | _CHANGES_TOWN | _DISCOVERY_TOWN),
+                                | _CASES_TOWN | _PAYMENTS_VIEW | _CHANGES_TOWN | _DISCOVERY_TOWN | _OVERSIGHT_TOWN),
     Role.TOWN_LEADER: frozenset(_READ | {"registry.view_id_number", "verification.view"} | _CASES_TOWN_LEADER | _PAYMENTS_VIEW
-                                | _CHANGES_TOWN_LEADER | _DISCOVERY_TOWN),
+                                | _CHANGES_TOWN_LEADER | _DISCOVERY_TOWN | {"oversight.view", "oversight.handle",
+                                                                             "oversight.rectify"}),
     Role.COUNTY_OFFICER: frozenset(_READ | {"registry.edit", "registry.import", "registry.view_id_number",
                                             "areas.import", "areas.edit", "posts.manage", "calendar.edit", "audit.view",
                                             "programs.edit"}
                                    | _CASES_COUNTY | _VERIFICATION_COUNTY | _PAYMENTS_VIEW | {"payments.generate"}
-                                   | _CHANGES_COUNTY | _PAYMENTS_SIMULATE | _DISCOVERY_COUNTY),
+                                   | _CHANGES_COUNTY | _PAYMENTS_SIMULATE | _DISCOVERY_COUNTY | _OVERSIGHT_COUNTY),
     Role.COUNTY_LEADER: frozenset(_READ | {"registry.view_id_number", "audit.view", "verification.view"} | _CASES_COUNTY_LEADER
                                   | _PAYMENTS_VIEW | {"payments.approve", "payments.decide"}
-                                  | _PAYMENTS_SIMULATE | {"discovery.view"}),
-    Role.INSPECTOR: frozenset(_READ | {"audit.view", "cases.view", "verification.view", "discovery.view"} | _PAYMENTS_VIEW),
+                                  | _PAYMENTS_SIMULATE | {"discovery.view", "oversight.view", "oversight.handle",
+                                                         "oversight.rectify", "oversight.export"}),
+    Role.INSPECTOR: frozenset(_READ | _INSPECT),
+    Role.SUPERVISOR: frozenset(_READ | _INSPECT | {"oversight.reporter_identity"}),
     Role.PROVIDER_WORKER: frozenset({"programs.view"}),
     # Department logins hold this post too (verification/department_accounts.py): it must hold no
     # permission, so that a department's token uploads its datasets and reads nothing.
@@ -133,6 +158,7 @@ ROLE_PERMISSIONS: dict[str, frozenset] = {
 ROLE_LEVELS = {
     Role.GRID_WORKER: "village", Role.VILLAGE_CADRE: "village", Role.TOWN_WORKER: "town", Role.TOWN_LEADER: "town",
     Role.COUNTY_OFFICER: "county", Role.COUNTY_LEADER: "county", Role.INSPECTOR: "county",
+    Role.SUPERVISOR: "county",
 }
 
 

@@ -61,3 +61,25 @@ def clean_text(value, *, field: str, max_length: int | None = None) -> str:
     if max_length is not None and len(text) > max_length:
         raise ValidationError(_("At most %(n)d characters.") % {"n": max_length}, field=field)
     return text
+
+
+def clean_field(value, name: str, *, max_length: int, required: bool = False, multiline: bool = False) -> str:
+    """Text a person typed, normalised and checked (`clean_text`, line by line if `multiline`)."""
+    value = _multiline(value, name) if multiline else clean_text(value or "", field=name)
+    if required and not value:
+        raise ValidationError(_("This field is required."), field=name)
+    if len(value) > max_length:
+        raise ValidationError(_("At most %(n)s characters.") % {"n": max_length}, field=name)
+    return value
+
+
+def _multiline(value, name: str) -> str:
+    lines = [clean_text(line, field=name) for line in str(value or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return "\n".join(lines).strip()
+
+
+def checked_choice(value, choices, name: str, message: str) -> str:
+    """`value` if it is one of `choices`, else a refusal naming the field."""
+    if value not in [str(c) for c in choices]:
+        raise ValidationError(message, field=name)
+    return str(value)

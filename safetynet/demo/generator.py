@@ -78,6 +78,8 @@ DEMO_STAFF = (
     ("provider_worker", Role.PROVIDER_WORKER, "other_town"),
     ("town_worker2", Role.TOWN_WORKER, "town"),
     ("town_worker2", Role.TOWN_WORKER, "other_town"),
+    ("supervisor", Role.SUPERVISOR, "county"),
+    ("deputy", Role.INSPECTOR, "town"),
 )
 # Staff who are also residents of the county, each with a relative in another household.
 STAFF_RESIDENTS = ("grid_worker", "village_cadre", "town_worker", "town_leader", "county_officer")

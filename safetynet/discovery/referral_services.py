@@ -21,7 +21,7 @@ from safetynet.areas.models import Area
 from safetynet.core.audit import record_event
 from safetynet.core.errors import Conflict, SafetyNetError, ValidationError
 from safetynet.core.scoping import Actor, get_in_scope, in_scope
-from safetynet.core.text import clean_text
+from safetynet.core.text import checked_choice, clean_field, clean_text
 from safetynet.core.workdays import add_working_days
 from safetynet.programs.catalogue import ASSISTANCE_PROGRAMS
 from safetynet.registry.models import Household, Person
@@ -57,7 +57,7 @@ def default_answer_days(county_code: str, on: dt.date | None = None) -> int:
 
 
 def check_phone(value, name: str = "phone") -> str:
-    phone = services.clean_field(value, name, max_length=30)
+    phone = clean_field(value, name, max_length=30)
     if phone and (not _PHONE.match(phone) or not 7 <= sum(c.isdigit() for c in phone) <= 15):
         raise ValidationError(_("A phone number of 7 to 15 digits (a dash, spaces and a leading + allowed)."), field=name)
     return phone
@@ -91,11 +91,11 @@ def save_agency(*, actor: Actor, agency_id: int | None = None, kind: str, name: 
             raise ValidationError(_("The catalogue belongs to a county: act from a county post."), field="county")
         actor.require_area(county)
         agency, before = ReferralAgency(area_id=county), None
-    agency.kind = services.checked_choice(kind, AgencyKind.values, "kind", _("Choose the kind of help the agency gives."))
-    agency.name = services.clean_field(name, "name", max_length=100, required=True)
-    agency.contact_person = services.clean_field(contact_person, "contact_person", max_length=50)
+    agency.kind = checked_choice(kind, AgencyKind.values, "kind", _("Choose the kind of help the agency gives."))
+    agency.name = clean_field(name, "name", max_length=100, required=True)
+    agency.contact_person = clean_field(contact_person, "contact_person", max_length=50)
     agency.phone = check_phone(phone)
-    agency.address = services.clean_field(address, "address", max_length=200)
+    agency.address = clean_field(address, "address", max_length=200)
     agency.answer_days = _answer_days(answer_days, county)
     agency.active = bool(active)
     if ReferralAgency.objects.filter(area_id=county, name=agency.name).exclude(pk=agency.pk).exists():
@@ -173,7 +173,7 @@ def refer_lead(actor: Actor, lead_id: int, agency_ids, need: str) -> list[Referr
     the agency's working days. Refused when the household already has an open referral of one of
     the kinds chosen."""
     actor.require(WORK)
-    need = services.clean_field(need, "need", max_length=2000, required=True, multiline=True)
+    need = clean_field(need, "need", max_length=2000, required=True, multiline=True)
     try:
         with transaction.atomic(durable=True):
             lead = services.lead_for_update(actor, lead_id)
@@ -219,8 +219,8 @@ def record_referral_answer(*, actor: Actor, referral_id: int, answer: str, note:
     if not referral.is_open:
         raise Conflict(_("This referral is settled (%(status)s).") % {"status": referral.get_status_display()},
                        field="status")
-    answer = services.checked_choice(answer, ReferralAnswer.values, "answer", _("Choose what the agency answered."))
-    note = services.clean_field(note, "note", max_length=500, required=answer in (ReferralAnswer.DECLINED,
+    answer = checked_choice(answer, ReferralAnswer.values, "answer", _("Choose what the agency answered."))
+    note = clean_field(note, "note", max_length=500, required=answer in (ReferralAnswer.DECLINED,
                                                                              ReferralAnswer.NOT_THEIRS))
     before = _referral_snapshot(referral)
     referral.status, referral.answer, referral.answer_note = ReferralStatus.ANSWERED, answer, note
@@ -238,7 +238,7 @@ def withdraw_referral(*, actor: Actor, referral_id: int, reason: str) -> Referra
     if not referral.is_open:
         raise Conflict(_("This referral is settled (%(status)s).") % {"status": referral.get_status_display()},
                        field="status")
-    reason = services.clean_field(reason, "reason", max_length=500, required=True)
+    reason = clean_field(reason, "reason", max_length=500, required=True)
     before = _referral_snapshot(referral)
     referral.status, referral.withdrawn_reason = ReferralStatus.WITHDRAWN, reason
     referral.save(update_fields=["status", "withdrawn_reason"])
@@ -356,7 +356,7 @@ def _check_route(actor: Actor, intake: WindowIntake) -> None:
         raise ValidationError(_("At the window: a walk-in or a phone call."), field="source")
     if intake.route not in ROUTES:
         raise ValidationError(_("Choose where it goes: an application, a referral, or recorded and closed."), field="route")
-    services.clean_field(intake.need, "need", max_length=2000, required=True, multiline=True)
+    clean_field(intake.need, "need", max_length=2000, required=True, multiline=True)
     if intake.household_id:
         get_in_scope(Household.objects.all(), actor, pk=intake.household_id)     # another town's: 404
     if intake.phone:
@@ -375,7 +375,7 @@ def _check_route(actor: Actor, intake: WindowIntake) -> None:
         _refuse_second(chosen, open_referral_kinds(household_id=intake.household_id, area_code=intake.area_code,
                                                    name=clean_text(intake.name or "", field="name")))
     else:
-        services.checked_choice(intake.close_reason, CloseReason.values, "close_reason", _("Choose why the lead is closed."))
+        checked_choice(intake.close_reason, CloseReason.values, "close_reason", _("Choose why the lead is closed."))
         if intake.close_reason == CloseReason.OTHER and not clean_text(intake.close_note or "", field="close_note"):
             raise ValidationError(_("This field is required."), field="close_note")
 
@@ -404,7 +404,7 @@ def take_at_window(actor: Actor, intake: WindowIntake) -> WindowResult:
                 extra["requested_amount"] = intake.requested_amount
             lead = services.apply_from_lead(actor=actor, lead_id=lead.pk, program_code=intake.program_code,
                                             applicant_id=intake.applicant_id, accept=intake.accept,
-                                            reason=services.clean_field(intake.need, "need", max_length=500, multiline=True),
+                                            reason=clean_field(intake.need, "need", max_length=500, multiline=True),
                                             **extra)
             result.case_id = lead.case_id
         elif intake.route == REFER:

@@ -29,7 +29,7 @@ from safetynet.core.audit import record_event
 from safetynet.core.errors import Conflict, NotFound, ValidationError
 from safetynet.core.privatefiles import private_root, unguessable
 from safetynet.core.scoping import Actor, get_in_scope
-from safetynet.core.text import clean_text
+from safetynet.core.text import checked_choice, clean_field, clean_text
 from safetynet.core.unitofwork import UnitOfWork, unit_of_work
 from safetynet.registry.models import Household, Person
 
@@ -57,28 +57,6 @@ def today() -> dt.date:
 def now() -> dt.datetime:
     """The time a lead's write records (the demo replaces it, as it replaces the business date)."""
     return timezone.now()
-
-
-def clean_field(value, name: str, *, max_length: int, required: bool = False, multiline: bool = False) -> str:
-    """Text a person typed, normalised and checked (`core.text.clean_text`, line by line if `multiline`)."""
-    value = _multiline(value, name) if multiline else clean_text(value or "", field=name)
-    if required and not value:
-        raise ValidationError(_("This field is required."), field=name)
-    if len(value) > max_length:
-        raise ValidationError(_("At most %(n)s characters.") % {"n": max_length}, field=name)
-    return value
-
-
-def _multiline(value, name: str) -> str:
-    lines = [clean_text(line, field=name) for line in str(value or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    return "\n".join(lines).strip()
-
-
-def checked_choice(value, choices, name: str, message: str) -> str:
-    """`value` if it is one of `choices`, else a refusal naming the field."""
-    if value not in [str(c) for c in choices]:
-        raise ValidationError(message, field=name)
-    return str(value)
 
 
 # ---------------------------------------------------------------------------------------------

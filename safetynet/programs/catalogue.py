@@ -21,6 +21,7 @@ DIBAO = "dibao"
 SPECIAL_HARDSHIP = "special_hardship"
 TEMPORARY = "temporary"
 DISCOVERY = "discovery"   # not a program people apply for: the time limits of active discovery (POLICY.md §6)
+OVERSIGHT = "oversight"   # not a program either: the limits and thresholds of transparency and supervision
 
 PROGRAMS: dict[str, dict] = {
     DIBAO: {"name": _("Minimum living guarantee (dibao)"),
@@ -31,8 +32,10 @@ PROGRAMS: dict[str, dict] = {
                 "description": _("One-off aid after an emergency or for expenses a household cannot bear (TA-2018, TA-2026).")},
     DISCOVERY: {"name": _("Active discovery and monitoring"),
                 "description": _("Time limits for acting on reports of people in need and on warnings from department data (Opinions on Reforming and Improving the Social Assistance System).")},
+    OVERSIGHT: {"name": _("Transparency and supervision"),
+                "description": _("Time limits for complaints and inspection findings, spot-check sizes and the thresholds of the anomaly reports.")},
 }
-# The programs a household applies for (DISCOVERY holds parameters only).
+# The programs a household applies for (DISCOVERY and OVERSIGHT hold parameters only).
 ASSISTANCE_PROGRAMS = (DIBAO, SPECIAL_HARDSHIP, TEMPORARY)
 
 # Parameter types: how a value is entered, checked and shown.
@@ -211,6 +214,33 @@ SPECS: tuple[ParameterSpec, ...] = (
           "POLICY.md §6 · each warning is checked by a visit (a local default)", local=True, minimum=1, maximum=60),
     _spec(DISCOVERY, "referral_answer_days", WORKING_DAYS, _("A referred department answers within"), 10,
           "POLICY.md §6 · REFORM-2020 (referral to other departments; a local default)", local=True, minimum=1, maximum=60),
+    # --- transparency and supervision (POLICY.md §1, §7; issue 18) ---
+    _spec(OVERSIGHT, "complaint_at_risk_days", WORKING_DAYS,
+          _("A complaint is at risk when its deadline is this many working days away or fewer"), 2,
+          "Regulations on Letters and Visits Work (2022) art. 31–35 (a local default)", local=True, minimum=0, maximum=30),
+    _spec(OVERSIGHT, "appeal_days", WORKING_DAYS, _("A reporter may ask for a review of the answer within"), 30,
+          "Regulations on Letters and Visits Work (2022) art. 35 (30 days)", minimum=1, maximum=90),
+    _spec(OVERSIGHT, "finding_rectify_days", WORKING_DAYS, _("An inspection finding is answered within"), 20,
+          "POLICY.md §1 · REFORM-2020 (joint inspection with supervision, finance and audit; a local default)",
+          local=True, minimum=1, maximum=120),
+    _spec(OVERSIGHT, "spot_check_ratio", RATIO, _("Spot checks sample at least (share of cases)"), "0.30",
+          "POLICY.md §2 · SH-2021 art. 15 (the county spot-checks at least 30 %)", minimum=_D("0.01"), maximum=_D("1")),
+    _spec(OVERSIGHT, "spot_check_confidence", RATIO, _("Spot-check sample size: confidence level"), "0.95",
+          "sample size by confidence and margin of error (a local default)", local=True, minimum=_D("0.80"),
+          maximum=_D("0.999")),
+    _spec(OVERSIGHT, "spot_check_margin", RATIO, _("Spot-check sample size: margin of error"), "0.05",
+          "sample size by confidence and margin of error (a local default)", local=True, minimum=_D("0.01"),
+          maximum=_D("0.25")),
+    _spec(OVERSIGHT, "near_limit_ratio", RATIO,
+          _("An amount or income within this share of its limit counts as near the limit"), "0.10",
+          "issue 18 part 4: risk weighting of a spot check (a local default)", local=True, minimum=_D("0"), maximum=_D("0.5")),
+    _spec(OVERSIGHT, "short_survey_minutes", INTEGER, _("A household survey shorter than this is short (minutes)"), 20,
+          "POLICY.md §1 step 3 · MLG-2021 art. 15–16 (a local default)", local=True, minimum=1, maximum=480),
+    _spec(OVERSIGHT, "outlier_ratio", RATIO,
+          _("A worker's average approved amount counts as unusually high above this multiple of the county's"), "1.5",
+          "issue 18 part 6 (a local default)", local=True, minimum=_D("1"), maximum=_D("10")),
+    _spec(OVERSIGHT, "outlier_min_cases", INTEGER, _("Cases a worker must have before their averages are compared"), 5,
+          "issue 18 part 6 (a local default)", local=True, minimum=1, maximum=1000),
 )
 
 SPEC_BY_KEY: dict[tuple[str, str], ParameterSpec] = {(s.program, s.key): s for s in SPECS}

@@ -21,6 +21,7 @@ from safetynet.core.masking import mask_name
 from safetynet.core.statements import Prepared, rows_by_key
 
 from .models import Notice, NoticeStatus, Objection, ObjectionState
+from .signals import objection_filed
 
 
 def post_notice(uow, *, case, applicant_name: str, members_count: int, monthly_amount: Decimal, starts_on: dt.date,
@@ -47,10 +48,13 @@ def end_notice(uow, *, case, status: str = NoticeStatus.CLOSED) -> None:
 
 def file_objection(uow, *, case, notice: Notice, content: str, received_on: dt.date, objector_name: str = "",
                    objector_contact: str = "", recorded_by: str) -> Objection:
-    """Keep the objection; the notice stays posted, marked as under objection."""
+    """Keep the objection; the notice stays posted, marked as under objection. The apps above
+    hear of it in the same unit of work (`signals.objection_filed`)."""
     uow.update_where(Notice, {"objection_state": ObjectionState.UNDER_OBJECTION}, id=notice.pk)
-    return uow.insert(Objection(notice=notice, case_id=case.pk, received_on=received_on, objector_name=objector_name,
-                                objector_contact=objector_contact, content=content, recorded_by=recorded_by))
+    objection = uow.insert(Objection(notice=notice, case_id=case.pk, received_on=received_on, objector_name=objector_name,
+                                     objector_contact=objector_contact, content=content, recorded_by=recorded_by))
+    objection_filed.send(sender=Objection, uow=uow, objection=objection, case=case, notice=notice)
+    return objection
 
 
 _UNRESOLVED = Prepared(lambda ids: Objection.objects.filter(case_id__in=ids, resolved_at__isnull=True).order_by("id")

@@ -1,0 +1,2 @@
+"""Routes of oversight's anomaly pages (filled by that part)."""
+urlpatterns: list = []

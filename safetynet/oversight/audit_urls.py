@@ -1,0 +1,2 @@
+"""Routes of oversight's audit pages (filled by that part)."""
+urlpatterns: list = []

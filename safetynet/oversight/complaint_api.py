@@ -1,0 +1,4 @@
+"""The API of oversight's complaint part."""
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,2 @@
+"""Routes of oversight's complaint pages (filled by that part)."""
+urlpatterns: list = []

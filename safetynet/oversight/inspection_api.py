@@ -1,0 +1,4 @@
+"""The API of oversight's inspection part."""
+from ninja import Router
+
+router = Router()

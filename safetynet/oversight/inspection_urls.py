@@ -1,0 +1,2 @@
+"""Routes of oversight's inspection pages (filled by that part)."""
+urlpatterns: list = []

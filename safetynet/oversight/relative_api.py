@@ -1,0 +1,4 @@
+"""The API of oversight's relative part."""
+from ninja import Router
+
+router = Router()

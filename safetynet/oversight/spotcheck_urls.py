@@ -1,0 +1,2 @@
+"""Routes of oversight's spotcheck pages (filled by that part)."""
+urlpatterns: list = []
