@@ -216,3 +216,6 @@ class ComplaintAttachment(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+
+from .anomaly_models import AnomalyFinding, AnomalyKind, AnomalyRun, AnomalyRunStatus, AnomalyStatus  # noqa: E402,F401
