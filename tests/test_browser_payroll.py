@@ -133,7 +133,7 @@ def test_county_leader_simulates_a_higher_standard(browser, live_site, demo_coun
     leader = browser.new_page(viewport=DESKTOP)
     log_in(leader, base, "county_leader", DEFAULT_PASSWORD)
     leader.goto(f"{base}/payments/")
-    leader.click(f"a[href='/payments/simulation/']")
+    leader.click("a[href='/payments/simulation/']")
     leader.select_option("#id_key", "rural_standard")
     leader.fill("#id_value", "800")
     leader.fill("#id_month", "2026-01")

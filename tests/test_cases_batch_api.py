@@ -3,7 +3,6 @@ step's own endpoint plus its id, answered per case; the whole batch refused (403
 role without the step or a bad body, with nothing touched."""
 from __future__ import annotations
 
-import pytest
 
 from safetynet.cases.models import Case
 from safetynet.enrollments.models import Enrollment

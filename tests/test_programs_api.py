@@ -62,7 +62,7 @@ def test_county_officer_sets_a_value(client_for, standards):
         "reason": "县民政局通知"}, content_type="application/json")
     assert response.status_code == 201, response.content
     assert response.json()["value"] == "780.00" and response.json()["effective_to"] is None
-    history = client.get(f"/api/v1/programs/dibao/parameters/rural_standard/history").json()
+    history = client.get("/api/v1/programs/dibao/parameters/rural_standard/history").json()
     assert [row["value"] for row in history["items"]] == ["780.00", "720.00"]
     assert history["items"][1]["effective_to"] == month.isoformat()
     boolean = client.post("/api/v1/programs/dibao/parameters", data={

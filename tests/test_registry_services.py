@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from safetynet.core.errors import NotFound, PermissionDenied, ValidationError
 from safetynet.core.idnumbers import check_character
 from safetynet.core.models import AuditEvent
 from safetynet.registry import services

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
