@@ -51,5 +51,5 @@ def postings_in_scope(actor: Actor, *, month: dt.date | None = None, kind: str =
         rows = rows.filter(kind=kind)
     q = normalise_text(q or "").strip()[:50]
     if q:
-        rows = rows.filter(Q(area__name__icontains=q) | Q(area_id__startswith=q))
+        rows = rows.filter(Q(area__name__icontains=q) | Q(area__code__startswith=q))
     return rows.order_by("-month", "area_id", "kind")

@@ -83,7 +83,7 @@ def _enrollment_rows(village_codes: list[str], month: dt.date) -> dict[str, dict
     live_at_end = Q(start_month__lt=end) & (Q(ended_on__isnull=True, status__in=LIVE_STATUSES) | Q(ended_on__gte=end))
     added = Q(start_month=month)
     removed = Q(status=EnrollmentStatus.ENDED, ended_on__gte=month, ended_on__lt=end)
-    rows = (Enrollment.objects.filter(program_id__in=ROSTER_PROGRAMS, area_id__startswith=prefix)
+    rows = (Enrollment.objects.filter(program_id__in=ROSTER_PROGRAMS, area__code__startswith=prefix)
             .filter(live_at_end | added | removed)
             .values("id", "program_id", "household_id", "person_id", "person__name", "case__applicant__name",
                     "monthly_amount", "area_id", "status", "start_month", "ended_on")
