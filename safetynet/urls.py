@@ -17,7 +17,7 @@ urlpatterns = [
     path("programs/", include("safetynet.programs.urls")),
     path("check/", include("safetynet.programs.public_urls")),
     path("cases/", include("safetynet.cases.urls")),
-    path("notices/", include("safetynet.cases.public_board_urls")),
+    path("notices/", include("safetynet.oversight.public_board_urls")),
     path("verification/", include("safetynet.verification.urls")),
     path("payments/changes/", include("safetynet.enrollments.change_urls")),
     path("payments/", include("safetynet.payroll.urls")),

@@ -257,7 +257,9 @@ def file_complaint(actor: Actor | None, item: ComplaintInput) -> Filed:
 def file_objection_complaint(sender, *, uow, objection, case, notice, **kwargs) -> None:
     """An objection to a public notice is also a complaint (category `notice_objection`) on the
     case, handled by the town (receiver of `publicity.signals.objection_filed`, in the objection's
-    own unit of work)."""
+    own unit of work). The token is left on the objection and the case for the page that filed
+    it to show the objector once (`follow_token`; `objection_follow_token` on the case, which the
+    case step returns)."""
     [filed] = file_complaints(uow, None, [ComplaintInput(
         channel=ComplaintChannel.OBJECTION, category=CategoryCode.NOTICE_OBJECTION, content=objection.content,
         area_code=notice.area_id, case_id=case.pk, objection_id=objection.pk,
@@ -266,3 +268,5 @@ def file_objection_complaint(sender, *, uow, objection, case, notice, **kwargs) 
         received_on=objection.received_on)])
     if filed.error:
         raise filed.error
+    objection.follow_token = case.objection_follow_token = filed.token
+    case.objection_complaint_reference = filed.complaint.reference

@@ -219,3 +219,4 @@ class ComplaintAttachment(models.Model):
 
 
 from .anomaly_models import AnomalyFinding, AnomalyKind, AnomalyRun, AnomalyRunStatus, AnomalyStatus  # noqa: E402,F401
+from .roster_models import BoardChange, BoardKind, BoardPosting, BoardRow  # noqa: E402,F401

@@ -241,6 +241,10 @@ SPECS: tuple[ParameterSpec, ...] = (
           "issue 18 part 6 (a local default)", local=True, minimum=_D("1"), maximum=_D("10")),
     _spec(OVERSIGHT, "outlier_min_cases", INTEGER, _("Cases a worker must have before their averages are compared"), 5,
           "issue 18 part 6 (a local default)", local=True, minimum=1, maximum=1000),
+    _spec(OVERSIGHT, "board_notice_days", CALENDAR_DAYS,
+          _("The village roster and its monthly changes stay posted for"), 7,
+          "POLICY.md §7 · MLG-2021 art. 24 (roster and monthly changes noticed; 7 days a local default)", local=True,
+          minimum=1, maximum=90),
 )
 
 SPEC_BY_KEY: dict[tuple[str, str], ParameterSpec] = {(s.program, s.key): s for s in SPECS}
