@@ -219,3 +219,6 @@ class ComplaintAttachment(models.Model):
 
 
 from .anomaly_models import AnomalyFinding, AnomalyKind, AnomalyRun, AnomalyRunStatus, AnomalyStatus  # noqa: E402,F401
+from .spotcheck_models import (  # noqa: E402,F401
+    CampaignStatus, ConfirmedBy, ItemReason, SizeMethod, SpotCheckCampaign, SpotCheckItem, Verdict,
+)
