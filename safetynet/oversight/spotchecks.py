@@ -85,7 +85,7 @@ def _decimal(value, name: str, low: Decimal, high: Decimal) -> Decimal | None:
         number = Decimal(str(value).strip().rstrip("%"))
     except InvalidOperation:
         raise ValidationError(_("Give a number, such as 0.30."), field=name)
-    if str(value).strip().endswith("%") or number > 1:
+    if str(value).strip().endswith("%"):
         number = number / 100
     if not low <= number <= high:
         raise ValidationError(_("Give a share between %(low)s and %(high)s.") % {"low": low, "high": high}, field=name)
