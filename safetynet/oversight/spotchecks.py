@@ -574,10 +574,10 @@ def sample_table(actor: Actor, campaign: SpotCheckCampaign) -> tuple[list[str], 
     for item in campaign.items.select_related("household__head", "town", "area").order_by("position"):
         rows.append([item.position, item.town.name, item.area.name, head_name(actor, item),
                      item.household.address if whole else "", item.program, item.case_id or "", item.enrollment_id or "",
-                     f"{item.amount:.2f}" if item.amount is not None else "", ItemReason(item.reason).label,
+                     f"{item.amount:.2f}" if item.amount is not None else "", str(ItemReason(item.reason).label),
                      "、".join(str(risk_labels.get(r, r)) for r in item.risks), item.worker,
                      item.visited_on.isoformat() if item.visited_on else "",
-                     Verdict(item.verdict).label if item.verdict else ""])
+                     str(Verdict(item.verdict).label) if item.verdict else ""])
     return header, rows
 
 
