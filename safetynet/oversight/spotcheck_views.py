@@ -134,7 +134,7 @@ def item_page(request, actor, item_id: int):
     return render(request, "oversight/spotchecks/item.html", {
         "item": item, "name": spotchecks.head_name(actor, item), "address_shown": spotchecks.may_see_names(actor),
         "values": values, "error": error, "verdicts": Verdict.choices, "may_record": actor.can(spotchecks.SPOT_CHECK),
-        "risks": [spotchecks.risk_names().get(r, r) for r in item.risks], "today": spotchecks.today().isoformat()})
+        "program": spotchecks.program_name(item.program), "risks": [spotchecks.risk_names().get(r, r) for r in item.risks], "today": spotchecks.today().isoformat()})
 
 
 @post_view(EXPORT)

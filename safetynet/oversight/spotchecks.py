@@ -39,7 +39,7 @@ from safetynet.core.scoping import Actor, get_in_scope, in_scope
 from safetynet.core.text import checked_choice, clean_field
 from safetynet.core.unitofwork import unit_of_work
 from safetynet.enrollments.models import LIVE_STATUSES, Enrollment
-from safetynet.programs.catalogue import ASSISTANCE_PROGRAMS, DIBAO, OVERSIGHT
+from safetynet.programs.catalogue import ASSISTANCE_PROGRAMS, DIBAO, OVERSIGHT, PROGRAMS
 from safetynet.programs.selectors import area_path, dibao_parameters, parameters_for, urban_for
 
 from . import sampling
@@ -573,7 +573,7 @@ def sample_table(actor: Actor, campaign: SpotCheckCampaign) -> tuple[list[str], 
     rows = []
     for item in campaign.items.select_related("household__head", "town", "area").order_by("position"):
         rows.append([item.position, item.town.name, item.area.name, head_name(actor, item),
-                     item.household.address if whole else "", item.program, item.case_id or "", item.enrollment_id or "",
+                     item.household.address if whole else "", program_name(item.program), item.case_id or "", item.enrollment_id or "",
                      f"{item.amount:.2f}" if item.amount is not None else "", str(ItemReason(item.reason).label),
                      "、".join(str(risk_labels.get(r, r)) for r in item.risks), item.worker,
                      item.visited_on.isoformat() if item.visited_on else "",
@@ -584,3 +584,7 @@ def sample_table(actor: Actor, campaign: SpotCheckCampaign) -> tuple[list[str], 
 def risk_names() -> dict[str, str]:
     return {RISK_ANOMALY: _("open anomaly finding"), RISK_SHORT_SURVEY: _("short household survey"),
             RISK_NEAR_LIMIT: _("near the limits")}
+
+
+def program_name(code: str) -> str:
+    return str(PROGRAMS[code]["name"]) if code in PROGRAMS else code
