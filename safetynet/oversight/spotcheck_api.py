@@ -8,7 +8,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from ninja import Path, Query, Router, Schema
+from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field, StringConstraints
 
 from safetynet.core.apischemas import InputSchema, PageQuery, responses
@@ -176,7 +176,7 @@ def preview_campaign(request, payload: SpotCheckCampaignIn):
 @router.post("/spot-checks", response=responses(SpotCheckCampaignOut, ok_status=201), summary="Draw and start a campaign")
 def start_campaign(request, payload: SpotCheckCampaignIn):
     campaign = spotchecks.start_campaign(request.auth, county_code=request.auth.area_code[:6], item=payload.as_input())
-    return 201, _campaign(campaign)
+    return Status(201, _campaign(campaign))
 
 
 @router.get("/spot-checks/{campaign_id}", response=responses(SpotCheckCampaignOut), summary="One campaign")
