@@ -42,6 +42,7 @@ MENU = (
     MenuEntry("discovery:warning_rules", _("Warning rules")),
     MenuEntry("discovery:dashboard", _("Discovery dashboard")),
     MenuEntry("oversight:boards", _("Village boards")),
+    MenuEntry("oversight:spotcheck_list", _("Spot checks")),
     MenuEntry("calendar", _("Working-day calendar")),
 )
 

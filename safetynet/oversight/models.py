@@ -220,3 +220,6 @@ class ComplaintAttachment(models.Model):
 
 from .anomaly_models import AnomalyFinding, AnomalyKind, AnomalyRun, AnomalyRunStatus, AnomalyStatus  # noqa: E402,F401
 from .roster_models import BoardChange, BoardKind, BoardPosting, BoardRow  # noqa: E402,F401
+from .spotcheck_models import (  # noqa: E402,F401
+    CampaignStatus, ConfirmedBy, ItemReason, SizeMethod, SpotCheckCampaign, SpotCheckItem, Verdict,
+)
