@@ -4,6 +4,7 @@ the page for each role, the categories page, and the daily command."""
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -99,8 +100,8 @@ def test_reporter_identity_on_the_page_and_api_by_role(login, make_actor, posts,
     c = public(village.code, anonymous=False, reporter_name="王大明", reporter_contact="13800001111").complaint
     client = login(actor)
     html = client.get(reverse("oversight:complaint", args=[c.pk])).content.decode()
-    api = client.get(f"/api/v1/oversight/complaints/{c.pk}").content.decode()
-    listing = client.get("/api/v1/oversight/complaints").content.decode()
+    api = json.dumps(client.get(f"/api/v1/oversight/complaints/{c.pk}").json(), ensure_ascii=False)
+    listing = json.dumps(client.get("/api/v1/oversight/complaints").json(), ensure_ascii=False)
     for text in (html, api, listing):
         assert ("王大明" in text) == sees and ("13800001111" in text) == sees
 
@@ -163,3 +164,37 @@ def test_home_page_shows_complaint_lines(login, posts, village, clock):
     public(village.code)
     html = login(posts.worker).get(reverse("home")).content.decode()
     assert "Complaints due soon" in html or "Complaints past their deadline" in html
+
+
+# ---- the API -------------------------------------------------------------------------------------
+def test_api_files_and_walks_a_complaint(api, posts, village, clock):
+    client = api(posts.worker)
+    r = client.post("/api/v1/oversight/complaints", {"channel": "hotline", "category": "amount", "content": "金额不对",
+                                                     "area": village.code}, content_type="application/json")
+    assert r.status_code == 201, r.content
+    body = r.json()
+    cid = body["id"]
+    assert body["token"] and body["clock_state"] in ("on_track", "at_risk")
+    post = lambda path, data: client.post(f"/api/v1/oversight/complaints/{cid}/{path}", data,  # noqa: E731
+                                          content_type="application/json")
+    assert post("assign", {"assignee": posts.worker.user_id}).status_code == 200
+    assert post("decide", {"finding": "partly", "result": "x"}).status_code == 409
+    assert post("investigate", {}).status_code == 200
+    assert post("note", {"note": "内部"}).status_code == 200
+    assert post("decide", {"finding": "partly", "result": "部分属实"}).status_code == 200
+    assert post("reply", {"answer": "已处理"}).status_code == 200
+    r = post("close", {})
+    assert r.status_code == 200 and r.json()["status"] == "closed"
+    assert post("note", {"note": "x", "extra": 1}).status_code == 422
+    assert client.get("/api/v1/oversight/complaints", {"status": "closed"}).json()["count"] == 1
+
+
+def test_api_denies_by_role_and_area(api, posts, village, other_village, clock):
+    c = public(village.code).complaint
+    assert api(posts.inspector).post(f"/api/v1/oversight/complaints/{c.pk}/note", {"note": "x"},
+                                     content_type="application/json").status_code == 403
+    assert api(posts.other_worker).get(f"/api/v1/oversight/complaints/{c.pk}").status_code == 404
+    assert api(posts.other_worker).post(f"/api/v1/oversight/complaints/{c.pk}/investigate", {},
+                                        content_type="application/json").status_code == 404
+    assert api(posts.inspector).post("/api/v1/oversight/complaints", {"channel": "hotline", "category": "amount",
+                                     "content": "x", "area": village.code}, content_type="application/json").status_code == 403
