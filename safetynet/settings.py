@@ -218,3 +218,4 @@ DEMO_COUNTY_CODE = os.environ.get("DEMO_COUNTY_CODE", "130123")
 # Active discovery (issue 17): the largest photo a grid report keeps (the phone shrinks photos to
 # well under this before sending; a larger one is refused and the report kept without it).
 DISCOVERY_PHOTO_MAX_BYTES = int(os.environ.get("DISCOVERY_PHOTO_MAX_BYTES", str(2 * 1024 * 1024)))
+COMPLAINT_ATTACHMENT_MAX_BYTES = int(os.environ.get("COMPLAINT_ATTACHMENT_MAX_BYTES", str(5 * 1024 * 1024)))

@@ -43,6 +43,7 @@ MENU = (
     MenuEntry("discovery:dashboard", _("Discovery dashboard")),
     MenuEntry("oversight:boards", _("Village boards")),
     MenuEntry("oversight:spotcheck_list", _("Spot checks")),
+    MenuEntry("oversight:complaints", _("Complaints and reports")),
     MenuEntry("calendar", _("Working-day calendar")),
 )
 

@@ -99,6 +99,14 @@ class ComplaintFinding(models.TextChoices):
     UNSUBSTANTIATED = "unsubstantiated", _("not substantiated")
 
 
+class ComplaintFollowUp(models.TextChoices):
+    """What a substantiated complaint did to the case or enrollment it concerns."""
+    CASE_REOPENED = "case_reopened", _("the case was re-opened")
+    CASE_NOTED = "case_noted", _("recorded on the open case")
+    RECHECK_OPENED = "recheck_opened", _("a re-check of the enrollment was opened")
+    COUNTY_TO_REOPEN = "county_to_reopen", _("the county is to re-open the case")
+
+
 class ClockState(models.TextChoices):
     """Where a complaint stands against its deadline (computed, `complaints.clock_state`)."""
     ON_TRACK = "on_track", _("on track")
@@ -142,6 +150,10 @@ class Complaint(models.Model):
     assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+", verbose_name=_("assigned to"))
     escalations = models.PositiveSmallIntegerField(default=0, verbose_name=_("times climbed"))
+    # The deadline the complaint last climbed for: a breached deadline moves it once.
+    escalated_for = models.DateField(null=True, blank=True, verbose_name=_("climbed for the deadline of"))
+    follow_up = models.CharField(max_length=16, choices=ComplaintFollowUp.choices, blank=True,
+                                 verbose_name=_("follow-up on the case or enrollment"))
     finding = models.CharField(max_length=16, choices=ComplaintFinding.choices, blank=True, verbose_name=_("finding"))
     result = models.TextField(blank=True, verbose_name=_("result of the investigation"))
     decided_on = models.DateField(null=True, blank=True, verbose_name=_("decided on"))
