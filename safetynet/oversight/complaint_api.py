@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
 from safetynet.core.apischemas import InputSchema, PageQuery, responses
@@ -178,7 +178,7 @@ def file_complaint(request, payload: ComplaintFileIn):
     except NotFound:       # a sensitive complaint went past the town that typed it in
         filed.complaint.refresh_from_db()
         out = {**_detail_defaults(), **_complaint(filed.complaint, actor, svc.today())}
-    return 201, {**out, "token": filed.token}
+    return Status(201, {**out, "token": filed.token})
 
 
 def _detail_defaults() -> dict:
