@@ -219,3 +219,5 @@ class ComplaintAttachment(models.Model):
 
 
 from .anomaly_models import AnomalyFinding, AnomalyKind, AnomalyRun, AnomalyRunStatus, AnomalyStatus  # noqa: E402,F401
+from .inspection_models import FindingEvent, FindingStatus, InspectionFinding  # noqa: E402,F401
+from .relative_models import CloseRelativeFiling  # noqa: E402,F401
