@@ -41,6 +41,11 @@ MENU = (
     MenuEntry("discovery:register", _("Monitoring register")),
     MenuEntry("discovery:warning_rules", _("Warning rules")),
     MenuEntry("discovery:dashboard", _("Discovery dashboard")),
+    MenuEntry("oversight:inspection_overview", _("Supervision overview")),
+    MenuEntry("oversight:finding_list", _("Inspection findings")),
+    MenuEntry("oversight:relative_filings", _("Close relatives")),
+    MenuEntry("oversight:my_relatives", _("My close relatives"), unless="oversight.view"),  # the register's tabs link it
+    MenuEntry("oversight:audit", _("Audit ledger")),
     MenuEntry("calendar", _("Working-day calendar")),
 )
 

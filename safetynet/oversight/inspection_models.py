@@ -70,3 +70,11 @@ class FindingEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    @property
+    def from_label(self) -> str:
+        return str(FindingStatus(self.from_status).label) if self.from_status in FindingStatus.values else ""
+
+    @property
+    def to_label(self) -> str:
+        return str(FindingStatus(self.to_status).label) if self.to_status in FindingStatus.values else self.to_status

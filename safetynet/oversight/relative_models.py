@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from safetynet.areas.models import Area
+from safetynet.registry.models import KinshipRelation
 
 
 class CloseRelativeFiling(models.Model):
@@ -34,3 +35,11 @@ class CloseRelativeFiling(models.Model):
         verbose_name = _("close-relative filing")
         verbose_name_plural = _("close-relative filings")
         indexes = [models.Index(fields=["area", "at_acceptance"], name="closerelfiling_area_idx")]
+
+    @property
+    def relation_label(self) -> str:
+        """The staff member's relation to the member, in words ("self": the member is staff)."""
+        try:
+            return str(KinshipRelation(self.relation).label)
+        except ValueError:
+            return ""
