@@ -9,9 +9,9 @@ import pytest
 from django.db import connection
 
 from safetynet.core.audit import record_event
+from safetynet.core.errors import PermissionDenied
 from safetynet.core.ledger_guard import install_guard, remove_guard
 from safetynet.core.models import AuditEvent
-from safetynet.core.errors import PermissionDenied
 from safetynet.oversight import auditlog
 from tests.conftest import COUNTY, OTHER_TOWN, TOWN
 

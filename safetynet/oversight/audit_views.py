@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from safetynet.areas.roles import Role
 from safetynet.core.decorators import post_view
@@ -22,6 +23,7 @@ def _cursor(value) -> int | None:
     return number if number > 0 else None
 
 
+@require_safe
 @post_view(auditlog.VIEW)
 def ledger(request, actor):
     error = None

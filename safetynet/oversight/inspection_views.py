@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
 from safetynet.core.dates import parse_month
 from safetynet.core.decorators import post_view
@@ -52,6 +53,7 @@ def _links(actor) -> list[dict]:
     return found
 
 
+@require_safe
 @post_view(VIEW)
 def overview(request, actor):
     on = today()
@@ -60,6 +62,7 @@ def overview(request, actor):
         "may_export": actor.can(EXPORT), "may_inspect": actor.can(INSPECT)})
 
 
+@require_safe
 @post_view(EXPORT)
 def export(request, actor, kind: str):
     if kind not in inspection_exports.KINDS:
@@ -80,6 +83,7 @@ def _status_choices():
     return [("", _("all")), *FindingStatus.choices]
 
 
+@require_safe
 @post_view(VIEW)
 def finding_list(request, actor):
     status = request.GET.get("status", "")

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from safetynet.core.decorators import post_view
 from safetynet.core.masking import mask_id_number
@@ -36,6 +36,7 @@ def _shown_id(actor, number: str) -> str:
     return number if actor.can("registry.view_id_number") else mask_id_number(number)
 
 
+@require_safe
 @post_view(VIEW)
 def filing_list(request, actor):
     """The county's filings (found later first), or a town's own: the same page, scoped."""
@@ -135,6 +136,7 @@ def my_relatives(request):
         status=422 if error else 200)
 
 
+@require_safe
 @post_view(VIEW)
 def comparison(request, actor):
     towns = relatives.compare_register(actor)
