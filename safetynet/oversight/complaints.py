@@ -37,15 +37,8 @@ from safetynet.programs.catalogue import OVERSIGHT
 from safetynet.programs.selectors import parameters_for
 
 from .models import (
-    STAFF_CHANNELS,
-    CategoryCode,
-    ClockState,
-    Complaint,
-    ComplaintCategory,
-    ComplaintChannel,
-    ComplaintEvent,
-    ComplaintEventKind,
-    ComplaintStatus,
+    STAFF_CHANNELS, CategoryCode, ClockState, Complaint, ComplaintCategory, ComplaintChannel, ComplaintEvent,
+    ComplaintEventKind, ComplaintStatus,
 )
 
 VIEW = "oversight.view"

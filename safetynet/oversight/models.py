@@ -218,12 +218,6 @@ class ComplaintAttachment(models.Model):
         ordering = ["id"]
 
 
-from .anomaly_models import (  # noqa: E402,F401
-    AnomalyFinding,
-    AnomalyKind,
-    AnomalyRun,
-    AnomalyRunStatus,
-    AnomalyStatus,
-)
+from .anomaly_models import AnomalyFinding, AnomalyKind, AnomalyRun, AnomalyRunStatus, AnomalyStatus  # noqa: E402,F401
 from .inspection_models import FindingEvent, FindingStatus, InspectionFinding  # noqa: E402,F401
 from .relative_models import CloseRelativeFiling  # noqa: E402,F401
