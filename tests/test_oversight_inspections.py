@@ -135,3 +135,27 @@ def test_the_pages_and_the_api(posts, clock, inspector, payroll, login, api):
                                content_type="application/json")
     assert back.status_code == 200 and back.json()["status"] == "open"
     assert api(inspector).get("/api/v1/oversight/inspections/overview").json()["counts"]["findings_open"] == 1
+
+
+def test_the_pages_speak_chinese(posts, clock, inspector, payroll, client):
+    """Every page of the three parts, in the Chinese interface, shows no English but the logins."""
+    from django.contrib.auth import get_user_model
+
+    from tests.untranslated import ALLOWED, english_in_context
+
+    finding = inspections.record_finding(actor=inspector, office_code=TOWN, subject="台账", text="缺页", on=clock())
+    inspections.answer_finding(actor=posts.worker, finding_id=finding.pk, answer="已补", on=clock())
+    logins = {u.username for u in get_user_model().objects.all()}
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    pages = ["/oversight/inspections/", "/oversight/inspections/findings/", "/oversight/inspections/findings/new/",
+             f"/oversight/inspections/findings/{finding.pk}/", "/oversight/relatives/", "/oversight/relatives/register/",
+             "/oversight/relatives/comparison/", "/oversight/relatives/mine/", "/oversight/audit/?verify=1"]
+    for actor in (inspector, posts.worker, posts.officer):
+        client.force_login(get_user_model().objects.get(pk=actor.user_id))
+        for url in pages:
+            response = client.get(url)
+            if response.status_code == 403:
+                continue
+            assert response.status_code == 200, (actor.role, url)
+            assert english_in_context(response.content.decode(), ALLOWED | logins) == [], (actor.role, url)
+        assert "检查发现" in client.get("/oversight/inspections/findings/").content.decode()
