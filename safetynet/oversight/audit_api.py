@@ -44,7 +44,7 @@ class AuditEventFilter(Schema):
     area: Annotated[str, StringConstraints(pattern=r"^([0-9]{2,18})?$")] = ""
     since: dt.date | None = None
     until: dt.date | None = None
-    before: int | None = Field(None, ge=1, description="the cursor the previous page gave (next_before)")
+    before: int | None = Field(None, ge=1, le=2**62, description="the cursor the previous page gave (next_before)")
     limit: int = Field(50, ge=1, le=500)
 
 

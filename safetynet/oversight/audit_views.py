@@ -20,7 +20,7 @@ def _cursor(value) -> int | None:
         number = int(value)
     except (TypeError, ValueError):
         return None
-    return number if number > 0 else None
+    return number if 0 < number < 2**62 else None
 
 
 @require_safe

@@ -58,8 +58,12 @@ def ledger_in_scope(actor: Actor) -> QuerySet[AuditEvent]:
     return qs if actor.is_national else qs.filter(area_code__startswith=actor.area_code)
 
 
+EARLIEST, LATEST = dt.date(1970, 1, 1), dt.date(2999, 12, 31)
+
+
 def _start_of(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    """The first moment of `day` (a date outside the ledger's possible years is its nearest end)."""
+    return timezone.make_aware(dt.datetime.combine(min(max(day, EARLIEST), LATEST), dt.time.min))
 
 
 def search_ledger(actor: Actor, filters: LedgerFilter, *, before: int | None = None,
@@ -79,7 +83,7 @@ def search_ledger(actor: Actor, filters: LedgerFilter, *, before: int | None = N
     if filters.since:
         qs = qs.filter(at__gte=_start_of(filters.since))
     if filters.until:
-        qs = qs.filter(at__lt=_start_of(filters.until + dt.timedelta(days=1)))
+        qs = qs.filter(at__lt=_start_of(min(filters.until, LATEST) + dt.timedelta(days=1)))
     if before:
         qs = qs.filter(sequence__lt=before)
     rows = list(qs.order_by("-sequence").only(
