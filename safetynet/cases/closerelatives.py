@@ -6,9 +6,11 @@ a county or town staff member who handles or supervises assistance, or a village
 member: anyone registered as an active `workforce.StaffIdentity`.
 
 Matching is by ID number, the one key the registry and the staff register share: the members'
-own numbers (a staff member in the household) and the numbers of every person the registry's
+own numbers (a staff member in the household), the numbers of every person the registry's
 kinship links to a member (kinship is stored in both directions, so a relative registered in
-another household is found too). Three queries whatever the household's size.
+another household is found too), and the relatives the staff declared themselves
+(`workforce.DeclaredRelative`, in force): a declared relative counts exactly like a kinship link,
+whether or not the registry knows the link. Four queries whatever the number of households.
 
 A match files the case separately (`Case.is_close_relative`), forces the county's own home visit,
 and bars from confirming it the related staff member and anyone whose post is in that staff
@@ -19,8 +21,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from safetynet.core.statements import Prepared, rows_by_key
-from safetynet.registry.models import Kinship, Person
-from safetynet.workforce.models import StaffIdentity
+from safetynet.registry.models import INVERSE_KINSHIP, Kinship, Person
+from safetynet.workforce.models import DeclaredRelative, StaffIdentity
 
 # Read on every acceptance, for all the cases of the step at once: prepared once per connection
 # (core/statements.py).
@@ -30,6 +32,11 @@ _KIN_OF_EACH = Prepared(lambda person_ids: Kinship.objects.filter(person_id__in=
                         .values_list("person_id", "relation", "relative__id_number"))
 _ACTIVE_STAFF_EACH = Prepared(lambda numbers: StaffIdentity.objects.filter(is_active=True, id_number__in=numbers).order_by()
                               .values_list("id_number", "id", "name", "kind", "area_id", "user_id"))
+# Declarations in force naming one of these people, of active staff: (relative's number, relation
+# of the relative to the staff member, the staff member's number).
+_DECLARED_EACH = Prepared(lambda numbers: DeclaredRelative.objects.filter(
+    is_active=True, staff_identity__is_active=True, id_number__in=numbers).order_by()
+    .values_list("id_number", "relation", "staff_identity__id_number"))
 
 
 @dataclass(frozen=True)
@@ -67,19 +74,26 @@ def find_close_relatives_of(member_lists: list[list[dict]]) -> list[list[Match]]
     kin = rows_by_key(_KIN_OF_EACH, people) if people else {}
     numbers = {m["id_number"] for members in member_lists for m in members}
     numbers |= {number for rows in kin.values() for _relation, number in rows}
+    member_numbers = sorted({m["id_number"] for members in member_lists for m in members if m["id_number"]})
+    declared = {number: rows for number, rows in rows_by_key(_DECLARED_EACH, member_numbers).items() if rows} \
+        if member_numbers else {}
+    numbers |= {staff_number for rows in declared.values() for _relation, staff_number in rows}
     numbers = sorted(n for n in numbers if n)
     staff = {number: rows[0] for number, rows in rows_by_key(_ACTIVE_STAFF_EACH, numbers).items() if rows} \
         if numbers else {}
-    return [_matches(members, kin, staff) for members in member_lists]
+    return [_matches(members, kin, staff, declared) for members in member_lists]
 
 
-def _matches(members: list[dict], kin: dict, staff: dict) -> list[Match]:
+def _matches(members: list[dict], kin: dict, staff: dict, declared: dict | None = None) -> list[Match]:
     if not members or not staff:
         return []
     by_id = {m["person_id"]: m for m in members}
     # (member person id, relation of the other person to the member, the other's ID number)
     links: list[tuple[int, str, str]] = [(m["person_id"], "self", m["id_number"]) for m in members]
     links += [(person_id, relation, number) for person_id in sorted(by_id) for relation, number in kin.get(person_id, ())]
+    # A member declared as a staff member's <relation>: the staff member is the member's inverse.
+    links += [(m["person_id"], str(INVERSE_KINSHIP[relation]), staff_number) for m in members
+              for relation, staff_number in (declared or {}).get(m["id_number"], ())]
     matches: list[Match] = []
     seen = set()
     for person_id, relation, number in links:

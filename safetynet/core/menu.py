@@ -44,6 +44,11 @@ MENU = (
     MenuEntry("oversight:boards", _("Village boards")),
     MenuEntry("oversight:spotcheck_list", _("Spot checks")),
     MenuEntry("oversight:complaints", _("Complaints and reports")),
+    MenuEntry("oversight:inspection_overview", _("Supervision overview")),
+    MenuEntry("oversight:finding_list", _("Inspection findings")),
+    MenuEntry("oversight:relative_filings", _("Close relatives")),
+    MenuEntry("oversight:my_relatives", _("My close relatives"), unless="oversight.view"),  # the register's tabs link it
+    MenuEntry("oversight:audit", _("Audit ledger")),
     MenuEntry("calendar", _("Working-day calendar")),
 )
 

@@ -235,3 +235,5 @@ from .roster_models import BoardChange, BoardKind, BoardPosting, BoardRow  # noq
 from .spotcheck_models import (  # noqa: E402,F401
     CampaignStatus, ConfirmedBy, ItemReason, SizeMethod, SpotCheckCampaign, SpotCheckItem, Verdict,
 )
+from .inspection_models import FindingEvent, FindingStatus, InspectionFinding  # noqa: E402,F401
+from .relative_models import CloseRelativeFiling  # noqa: E402,F401

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from safetynet.areas.models import Area
+from safetynet.registry.models import KinshipRelation
 
 
 class StaffKind(models.TextChoices):
@@ -49,3 +50,39 @@ class StaffIdentity(models.Model):
         """The town whose posts may not confirm a relative's case ("" for county staff: only the
         staff member himself is excluded there, the county visit being the safeguard)."""
         return self.area_id[:9] if len(self.area_id) >= 9 else ""
+
+
+class DeclaredRelative(models.Model):
+    """A close relative a staff member or village cadre declared (POLICY.md §1 step 2; MLG-2021
+    art. 11). `relative` is the staff member's <relation>, read as `registry.Kinship` reads.
+
+    Kept here, below cases, because acceptance-time detection (`cases.closerelatives`) counts an
+    active declaration as it counts a registry kinship link; withdrawn declarations are kept for
+    history and no longer matched."""
+
+    staff_identity = models.ForeignKey(StaffIdentity, on_delete=models.PROTECT, related_name="declared_relatives",
+                                       verbose_name=_("staff member"))
+    # Copied from the staff identity, so the register is scoped by one indexed prefix like the rest.
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("works at"))
+    name = models.CharField(max_length=50, verbose_name=_("relative's name"))
+    id_number = models.CharField(max_length=18, db_index=True, verbose_name=_("relative's ID number"))
+    relation = models.CharField(max_length=16, choices=KinshipRelation.choices, verbose_name=_("relation"))
+    declared_on = models.DateField(verbose_name=_("declared on"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("recorded by"))
+    is_active = models.BooleanField(default=True, verbose_name=_("in force"))
+    withdrawn_on = models.DateField(null=True, blank=True, verbose_name=_("withdrawn on"))
+    withdrawn_reason = models.CharField(max_length=200, blank=True, verbose_name=_("why withdrawn"))
+
+    class Meta:
+        ordering = ["area_id", "staff_identity_id", "id"]
+        verbose_name = _("declared close relative")
+        verbose_name_plural = _("declared close relatives")
+        constraints = [
+            # A relative is declared once per staff member while the declaration is in force.
+            models.UniqueConstraint(fields=["staff_identity", "id_number"], condition=models.Q(is_active=True),
+                                    name="declaredrelative_once_in_force"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_relation_display()})"
