@@ -41,6 +41,7 @@ MENU = (
     MenuEntry("discovery:register", _("Monitoring register")),
     MenuEntry("discovery:warning_rules", _("Warning rules")),
     MenuEntry("discovery:dashboard", _("Discovery dashboard")),
+    MenuEntry("oversight:anomaly_runs", _("Anomaly reports")),
     MenuEntry("calendar", _("Working-day calendar")),
 )
 
