@@ -108,3 +108,17 @@ def test_the_api_lists_runs_and_findings_and_sets_a_status(reported, payroll, ap
     assert stranger.post("/api/v1/oversight/anomalies/runs", {"county": COUNTY, "month": "2025-09"},
                          content_type="application/json").status_code == 404
     assert stranger.get("/api/v1/oversight/anomalies/findings").json()["count"] == 0
+
+
+def test_the_pages_speak_chinese(reported, payroll, login_site_language):  # noqa: F811
+    from tests.untranslated import english_words_in
+
+    client = login_site_language(payroll.posts.officer)
+    findings = [f"/oversight/anomalies/findings/{pk}/" for pk in AnomalyFinding.objects.values_list("pk", flat=True)]
+    for url in ("/oversight/anomalies/", f"/oversight/anomalies/runs/{reported.pk}/",
+                f"/oversight/anomalies/runs/{reported.pk}/progress", "/oversight/anomalies/findings/", *findings):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        html = page.content.decode()
+        body = html.split('id="mainnav"', 1)[-1].split("</ul>", 1)[-1] if 'id="mainnav"' in html else html
+        assert english_words_in(body) == [], url

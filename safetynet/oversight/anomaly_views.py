@@ -15,6 +15,7 @@ from safetynet.areas.models import Area
 from safetynet.core.decorators import post_view
 from safetynet.core.errors import SafetyNetError
 from safetynet.core.pagination import numbered_page
+from safetynet.registry.models import KinshipRelation
 
 from . import anomaly_services as services
 from .anomaly_models import AnomalyKind, AnomalyRunStatus, AnomalyStatus
@@ -104,6 +105,51 @@ def finding_list(request, actor):
         "kinds": AnomalyKind.choices, "statuses": AnomalyStatus.choices})
 
 
+def fact_labels() -> dict:
+    return {
+        "payment": _("payroll line"), "month": _("month paid for"), "death_on": _("date of death"),
+        "source": _("death recorded by"), "run": _("payroll run"), "status": _("line status"), "amount": _("amount"),
+        "enrollments": _("enrollments"), "counties": _("counties"), "result": _("verification result"),
+        "over": _("over the limits in"), "per_capita_income": _("income per head"), "standard": _("standard"),
+        "financial_assets": _("financial assets"), "financial_limit": _("financial asset limit"), "homes": _("homes"),
+        "non_residential": _("non-residential properties"), "vehicles": _("vehicles"), "businesses": _("businesses"),
+        "decision": _("decision"), "decided_on": _("decided on"), "decided_by": _("decided by"), "worker": _("worker"),
+        "program": _("program"), "cases": _("cases"), "average": _("average approved amount"),
+        "county_average": _("county's average"), "ratio": _("threshold multiple"), "from": _("from"), "to": _("to"),
+        "survey": _("survey"), "minutes": _("minutes"), "limit": _("shorter than (minutes)"),
+        "conducted_on": _("date of visit")}
+
+
+def fact_values() -> dict:
+    return {"public_security": _("public security"), "registry": _("registry"), "income": _("income"),
+            "financial_assets": _("financial assets"), "homes": _("homes"), "vehicles": _("vehicles"),
+            "businesses": _("businesses"), "non_residential": _("non-residential properties"), "dibao": _("dibao"),
+            "special_hardship": _("special hardship"), "paid": _("paid"), "pending": _("pending"),
+            "exported": _("sent to bank"), "no_account": _("no bank account")}
+
+
+def fact_rows(facts: dict) -> list[tuple[str, str]]:
+    """What was found, in the reader's words: (label, value) with known codes named."""
+    labels, values = fact_labels(), fact_values()
+    rows = []
+    for key, value in facts.items():
+        if key == "matches" or key not in labels:
+            continue
+        items = value if isinstance(value, list) else [value]
+        text = ", ".join(str(values.get(v, v)) if isinstance(v, str) else str(v) for v in items if v is not None)
+        rows.append((labels[key], text))
+    return rows
+
+
+def _relation_label(relation: str) -> str:
+    if relation == "self":
+        return _("the staff member himself")
+    try:
+        return str(KinshipRelation(relation).label)
+    except ValueError:
+        return relation
+
+
 @post_view(VIEW)
 def finding_page(request, actor, finding_id: int):
     finding = services.get_finding(actor, finding_id)
@@ -117,9 +163,9 @@ def finding_page(request, actor, finding_id: int):
             return redirect("oversight:anomaly_finding", finding_id=finding.pk)
         except SafetyNetError as exc:
             error = exc
-    facts = [(key, ", ".join(map(str, value)) if isinstance(value, list) and not any(isinstance(v, dict) for v in value)
-              else value) for key, value in (finding.facts or {}).items() if key != "matches"]
+    facts = fact_rows(finding.facts or {})
+    matches = [{**m, "relation": _relation_label(m.get("relation", ""))} for m in (finding.facts or {}).get("matches", [])]
     return render(request, "oversight/anomalies/finding.html", {
-        "f": finding, "facts": facts, "matches": (finding.facts or {}).get("matches", []), "error": error,
+        "f": finding, "facts": facts, "matches": matches, "error": error,
         "can_set": actor.can(RUN), "statuses": AnomalyStatus.choices,
         "status_value": request.POST.get("status", finding.status), "note_value": request.POST.get("note", finding.note)})
