@@ -37,8 +37,10 @@ from decimal import Decimal
 
 import ibis
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401 (pa.compute)
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, Max
+from django.db import connection
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -119,17 +121,40 @@ def _rows(expr, backend) -> list[dict]:
 # ---------------------------------------------------------------------------------------------
 # The county's tables, read once
 # ---------------------------------------------------------------------------------------------
+def read_columns(queryset, names: list[str], types: list) -> pa.Table:
+    """A queryset's values as an Arrow table, read in one `fetchall` and turned into columns at
+    once: for the county's millions of persons about half the time of `fetch_arrow`'s batches,
+    at the cost of holding the rows once in memory."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    columns = list(zip(*rows)) if rows else [() for _n in names]
+    del rows
+    return pa.table({n: pa.array(c, t) for n, c, t in zip(names, columns, types)})
+
+
 def read_persons(county: str, more_households: list[int]) -> pa.Table:
     """Every person (living or not) of the county's households and of the households outside it
-    that an enrollment of the county names."""
-    names = ["person_id", "household_id", "id_number", "is_deceased", "updated_on"]
-    types = [pa.int64(), pa.int64(), pa.string(), pa.bool_(), pa.timestamp("us", tz="UTC")]
-    cols = ("id", "household_id", "id_number", "is_deceased", "updated_at")
-    tables = [fetch_arrow(Person.objects.filter(area__code__startswith=county).order_by().values_list(*cols), names, types)]
+    that an enrollment of the county names; the day a death was entered in the registry is read
+    for the dead only (`registry_deaths`)."""
+    names = ["person_id", "household_id", "id_number", "is_deceased"]
+    types = [pa.int64(), pa.int64(), pa.string(), pa.bool_()]
+    cols = ("id", "household_id", "id_number", "is_deceased")
+    tables = [read_columns(Person.objects.filter(area__code__startswith=county).order_by().values_list(*cols), names, types)]
     for chunk in _chunks(more_households):
         tables.append(fetch_arrow(Person.objects.filter(household_id__in=chunk).exclude(area__code__startswith=county)
                                   .order_by().values_list(*cols), names, types))
     return pa.concat_tables(tables)
+
+
+def registry_deaths(person_ids: list[int]) -> pa.Table:
+    """(person, the day the registry learned of the death) for the dead among `person_ids`."""
+    rows = []
+    for chunk in _chunks(person_ids):
+        rows += list(Person.objects.filter(pk__in=chunk).values_list("id", "updated_at"))
+    return pa.table({"person_id": pa.array([r[0] for r in rows], pa.int64()),
+                     "entered_on": pa.array([timezone.localtime(r[1]).date() for r in rows], pa.date32())})
 
 
 def read_live_enrollments(county: str) -> pa.Table:
@@ -139,7 +164,7 @@ def read_live_enrollments(county: str) -> pa.Table:
     types = [pa.int64(), pa.int64(), pa.int64(), pa.string(), pa.string(), pa.int64()]
     cols = ("id", "household_id", "person_id", "program_id", "area_id", "case_id")
     live = Enrollment.objects.filter(status__in=LIVE_STATUSES).order_by()
-    own = fetch_arrow(live.filter(area__code__startswith=county).values_list(*cols), names, types)
+    own = read_columns(live.filter(area__code__startswith=county).values_list(*cols), names, types)
     elsewhere = fetch_arrow(live.filter(household__area__code__startswith=county).exclude(area__code__startswith=county)
                             .values_list(*cols), names, types)
     individual = fetch_arrow(live.filter(person__area__code__startswith=county).exclude(area__code__startswith=county)
@@ -152,8 +177,10 @@ def read_live_enrollments(county: str) -> pa.Table:
 # ---------------------------------------------------------------------------------------------
 def find_deceased_paid(scope: Scope) -> list[Found]:
     p, backend = scope.persons, scope.backend
-    registry = p.filter(p.is_deceased).select(person_id=p.person_id, household_id=p.household_id,
-                                              death_on=p.updated_on.cast("date"), source=ibis.literal("registry"))
+    entered = scope.tables["registry_deaths"]
+    registry = p.filter(p.is_deceased).join(entered, "person_id")
+    registry = registry.select(person_id=registry.person_id, household_id=registry.household_id,
+                               death_on=registry.entered_on, source=ibis.literal("registry"))
     deaths = [registry]
     t = scope.tables.get(DEATHS)
     if t is not None:
@@ -229,7 +256,7 @@ def _coverage(scope: Scope):
 
 
 def find_incompatible(scope: Scope) -> list[Found]:
-    cov = _coverage(scope)
+    cov = _coverage(scope).cache()   # both checks read it: computed once
     both = cov.filter(cov.program.isin([DIBAO, SPECIAL_HARDSHIP]))
     g = both.group_by(["person_id", "id_number"]).aggregate(
         programs=both.program.nunique(), enrollments=both.enrollment_id.collect(), areas=both.area_code.collect(),
@@ -242,7 +269,6 @@ def find_incompatible(scope: Scope) -> list[Found]:
         out.append(Found(AnomalyKind.INCOMPATIBLE_PROGRAMS, f"incompatible:{row['person_id']}:{'-'.join(map(str, ids))}",
                          min(areas), person_id=row["person_id"], household_id=row["households"][0],
                          enrollment_id=ids[0], facts={"enrollments": ids}))
-    cov = _coverage(scope)
     g = cov.group_by(["person_id", "id_number"]).aggregate(
         counties=cov.area_code.substr(0, 6).nunique(), enrollments=cov.enrollment_id.collect(),
         areas=cov.area_code.collect(), households=cov.household_id.collect())
@@ -393,13 +419,18 @@ def find_workers(scope: Scope) -> list[Found]:
     start, end = add_months(scope.month, -11), month_end(scope.month)
     approved = Decision.objects.filter(outcome=DecisionOutcome.APPROVED, decided_on__gte=start, decided_on__lte=end,
                                        case__area__code__startswith=scope.county).exclude(case__created_by="")
-    county_avg = dict(approved.values("case__program_id").annotate(avg=Avg("monthly_amount"))
-                      .values_list("case__program_id", "avg"))
-    workers = (approved.values("case__created_by", "case__program_id")
-               .annotate(n=Count("id"), avg=Avg("monthly_amount"))
-               .filter(n__gte=minimum))
+    workers = list(approved.values("case__created_by", "case__program_id")
+                   .annotate(n=Count("id"), total=Sum("monthly_amount")).order_by())
+    sums, counts = Counter(), Counter()
+    for row in workers:
+        sums[row["case__program_id"]] += Decimal(str(row["total"]))
+        counts[row["case__program_id"]] += row["n"]
+    county_avg = {program: sums[program] / counts[program] for program in counts}
     high = []
     for row in workers:
+        if row["n"] < minimum:
+            continue
+        row["avg"] = Decimal(str(row["total"])) / row["n"]
         program, base = row["case__program_id"], county_avg.get(row["case__program_id"])
         if not base or Decimal(str(row["avg"])) <= Decimal(str(base)) * ratio:
             continue
@@ -471,7 +502,10 @@ def run_anomalies(actor: Actor, county_code: str, month, progress=None, *, run: 
             tables = engine.bind_parquet(con, refs)
             con.register("anomaly_persons", persons)
             con.register("anomaly_enrollments", enrollments)
+            dead = pa.compute.filter(persons.column("person_id"), persons.column("is_deceased")).to_pylist()
+            con.register("anomaly_registry_deaths", registry_deaths(dead))
             backend = engine.duckdb_backend(con)
+            tables["registry_deaths"] = backend.table("anomaly_registry_deaths")
             scope = Scope(county.code, month, params, backend, tables, backend.table("anomaly_persons"),
                           backend.table("anomaly_enrollments"))
             step(1, AnomalyKind.DECEASED_PAID)
