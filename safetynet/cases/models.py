@@ -206,6 +206,9 @@ class Survey(models.Model):
     findings = models.TextField(verbose_name=_("findings"))
     signed_by_household = models.BooleanField(default=False, verbose_name=_("signed by the household"))
     signed_at = models.DateTimeField(null=True, blank=True)
+    # How long the visit took, as the investigators record it (empty on older records): a short
+    # survey is an anomaly (oversight, `short_survey_minutes`).
+    duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("length of the visit (minutes)"))
     # Special hardship (POLICY.md §2): the six daily activities (True = able) give the care level.
     # `supporters` is what the survey's sender said about supporters before they were kept on the
     # case (`Supporter`, which the rule reads); new surveys leave it empty.

@@ -733,7 +733,7 @@ def _relative_among(member_ids: list[int], numbers: set[str], kin_numbers: dict)
 
 
 def _create_survey(uow: UnitOfWork, case: Case, actor: Actor, reads: Reads, *, kind: str, conducted_on, investigators, findings, signed_by_household,
-                   daily_activities=None, supporters=None) -> Survey:
+                   daily_activities=None, supporters=None, duration_minutes=None) -> Survey:
     conducted_on = _past_date(conducted_on, "conducted_on", case)
     findings = _text(findings, "findings", max_length=20000)
     if not signed_by_household:
@@ -748,9 +748,11 @@ def _create_survey(uow: UnitOfWork, case: Case, actor: Actor, reads: Reads, *, k
                                     "toileting, walking indoors, bathing)."), field="daily_activities")
     elif case.program_id == SPECIAL_HARDSHIP and kind == SurveyKind.HOUSEHOLD:
         raise ValidationError(_("Assess the six daily activities for the care level (SH-2021 art. 21)."), field="daily_activities")
+    duration_minutes = _duration(duration_minutes)
     survey = uow.insert(Survey(
         case_id=case.pk, kind=kind, conducted_on=conducted_on, findings=findings, signed_by_household=True,
-        signed_at=timezone.now(), daily_activities=daily_activities, care_level=care_level, recorded_by=actor.username))
+        signed_at=timezone.now(), daily_activities=daily_activities, care_level=care_level, recorded_by=actor.username,
+        duration_minutes=duration_minutes))
     if supporters:
         if case.program_id != SPECIAL_HARDSHIP:
             raise ValidationError(_("Supporters are recorded for special hardship applications only."), field="supporters")
@@ -761,9 +763,23 @@ def _create_survey(uow: UnitOfWork, case: Case, actor: Actor, reads: Reads, *, k
     return survey
 
 
+def _duration(value) -> int | None:
+    """The visit's length in whole minutes (empty: not recorded)."""
+    if value in (None, ""):
+        return None
+    try:
+        minutes = int(value)
+    except (TypeError, ValueError):
+        minutes = -1
+    if not 1 <= minutes <= 1440:
+        raise ValidationError(_("Give the length of the visit in minutes (1 to 1440)."), field="duration_minutes")
+    return minutes
+
+
 @case_step(read=_read_investigators)
 def record_survey(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, conducted_on, investigators, findings: str,
-                  signed_by_household: bool, daily_activities: dict | None = None, supporters=None) -> Survey:
+                  signed_by_household: bool, daily_activities: dict | None = None, supporters=None,
+                  duration_minutes: int | None = None) -> Survey:
     """Record the household survey (MLG-2021 art. 15–16): at least two investigators, neither a
     relative of the household; both sides sign. Also the re-survey after an objection, and the
     visit record after emergency aid. For special hardship the six daily activities give the care
@@ -773,7 +789,7 @@ def record_survey(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, co
     kind = {Status.CONTESTED: SurveyKind.RESURVEY, Status.PAID_FIRST: SurveyKind.EMERGENCY_RECORD}.get(case.status, SurveyKind.HOUSEHOLD)
     survey = _create_survey(uow, case, actor, reads, kind=kind, conducted_on=conducted_on, investigators=investigators,
                             findings=findings, signed_by_household=signed_by_household,
-                            daily_activities=daily_activities, supporters=supporters)
+                            daily_activities=daily_activities, supporters=supporters, duration_minutes=duration_minutes)
     changes = {"surveyed_on": survey.conducted_on}
     if kind == SurveyKind.HOUSEHOLD:
         changes["verification_requested_on"] = clocks.today()

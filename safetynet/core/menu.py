@@ -49,6 +49,7 @@ MENU = (
     MenuEntry("oversight:relative_filings", _("Close relatives")),
     MenuEntry("oversight:my_relatives", _("My close relatives"), unless="oversight.view"),  # the register's tabs link it
     MenuEntry("oversight:audit", _("Audit ledger")),
+    MenuEntry("oversight:anomaly_runs", _("Anomaly reports")),
     MenuEntry("calendar", _("Working-day calendar")),
 )
 

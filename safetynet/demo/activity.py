@@ -60,6 +60,11 @@ from safetynet.demo.warnings_month import warnings_month
 from safetynet.enrollments import rechecks, triggers
 from safetynet.payroll import services as payments
 from safetynet.enrollments.models import Enrollment
+from safetynet.oversight.anomaly_demo import build_anomaly_report
+from safetynet.oversight.complaint_demo import build_complaints_month
+from safetynet.oversight.roster_demo import build_boards_month
+from safetynet.oversight.spotcheck_demo import build_finished_campaign
+from safetynet.oversight.supervision_demo import build_supervision_demo
 from safetynet.payroll.models import Payment, PaymentStatus, PayrollRun
 from safetynet.programs import rules
 from safetynet.programs.selectors import dibao_parameters
@@ -96,6 +101,7 @@ class ActivityResult:
     rechecks: int = 0
     proposals: int = 0
     discovery: dict = field(default_factory=dict)   # the month of active discovery, counted by part
+    oversight: dict = field(default_factory=dict)   # transparency and supervision, counted by part
     digest: str = ""        # of every case's household, program and status and every run's totals
     seconds: float = 0.0
 
@@ -145,6 +151,7 @@ def build_demo_activity(*, seed: int, county_code: str = "130123", progress: Pro
         office.history(today)
         office.this_month(today)
         office.discovery(today)
+        office.oversight(today)
     office.result.seconds = round(time.monotonic() - started, 1)
     office.count()
     DemoNote.objects.update_or_create(key="activity", defaults={"value": {
@@ -730,6 +737,39 @@ class _Office:
             self.result.discovery[name] = build()
             self.say("discovery", f"{name}: " + ", ".join(f"{k} {v}" for k, v in sorted(self.result.discovery[name].items())))
         self.at(today)
+
+    # ---- 6. transparency and supervision ----------------------------------------------------
+
+    def oversight(self, today: dt.date) -> None:
+        """Issue 18, each part through its own services: the staff declare their close relatives
+        and the county sweeps the old cases for relatives' filings, inspectors record findings
+        (one answered); each town posts the month's village boards; complaints come in from every
+        door and stand in every state; the county runs the month's anomaly report (findings, each
+        with its control complaint) and, three weeks ago, drew a spot-check campaign it has since
+        finished (a few wrong verdicts, each with its complaint)."""
+        actor_of = self._actor_of
+        officer = actor_of("county_officer")
+        parts: dict[str, Callable[[], dict]] = {
+            "supervision": lambda: build_supervision_demo(county=self.county, rnd=random.Random(f"{self.seed}:supervision"),
+                                                          day=today),
+            "boards": lambda: build_boards_month(month=today.replace(day=1), county_code=self.county),
+            "complaints": lambda: {k: v for k, v in build_complaints_month(actor_of, today, seed=self.seed).items()
+                                   if k != "token"},
+            "anomalies": lambda: build_anomaly_report(officer, today, county=self.county, seed=self.seed),
+            "spot_check": lambda: self._spot_check(officer, today),
+        }
+        for name, build in parts.items():
+            self.result.oversight[name] = build()
+            self.say("oversight", f"{name}: " + ", ".join(f"{k} {v}" for k, v in sorted(self.result.oversight[name].items())))
+        self.at(today)
+
+    def _actor_of(self, username: str) -> Actor:
+        return actor_for_post(self._post(username))
+
+    def _spot_check(self, officer: Actor, today: dt.date) -> dict:
+        campaign = build_finished_campaign(officer, today)
+        verdicts = Counter(campaign.items.values_list("verdict", flat=True))
+        return {"campaign": campaign.pk, "items": sum(verdicts.values()), **{f"verdict_{k}": v for k, v in verdicts.items()}}
 
     def count(self) -> None:
         from safetynet.enrollments.change_models import ChangeProposal

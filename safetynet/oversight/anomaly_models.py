@@ -38,12 +38,16 @@ class AnomalyRun(models.Model):
                               verbose_name=_("status"))
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
+    # The post that started it: a background run acts as that post, checked again when it runs.
+    post = models.ForeignKey("areas.Post", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     progress = models.JSONField(default=dict, blank=True)    # {"step": ..., "done": n, "total": n}
     counts = models.JSONField(default=dict, blank=True)      # kind -> findings new in this run
     error = models.TextField(blank=True)
+    found = models.JSONField(default=dict, blank=True)       # kind -> facts found this run (new or not)
+    seconds = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -80,6 +84,8 @@ class AnomalyFinding(models.Model):
     resolved_by = models.CharField(max_length=150, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     found_at = models.DateTimeField(verbose_name=_("found at"))
+    complaint = models.ForeignKey("oversight.Complaint", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("complaint opened"))
 
     class Meta:
         ordering = ["kind", "area_id", "id"]
