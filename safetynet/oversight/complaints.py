@@ -88,10 +88,8 @@ def complaints_in_scope(actor: Actor) -> QuerySet[Complaint]:
 
 def category_for(code: str, area_code: str) -> ComplaintCategory | None:
     """The county's own row for the code, else the national one (None: no such category in use)."""
-    rows = {c.area_id: c for c in ComplaintCategory.objects.filter(code=code).filter(
-        Q(area__isnull=True) | Q(area_id=area_code[:6]))}
-    found = rows.get(area_code[:6]) or rows.get(None)
-    return found if found is not None and found.is_active else None
+    return _category_in({c.area_id: c for c in ComplaintCategory.objects.filter(code=code).filter(
+        Q(area__isnull=True) | Q(area_id=area_code[:6]))}, area_code)
 
 
 def categories_for(area_code: str) -> list[ComplaintCategory]:
@@ -221,7 +219,48 @@ class Filed:
     stored: list[str] = field(default_factory=list)   # the attachments' private files, removed if the unit fails
 
 
-def _checked(actor: Actor | None, item: ComplaintInput) -> tuple[ComplaintInput, ComplaintCategory]:
+@dataclass
+class _Reads:
+    """What checking a list of items needs, read for all of them at once (a control files
+    thousands): the enrollments' and cases' areas, the areas that exist, the categories in use."""
+    enrollments: dict = field(default_factory=dict)     # id -> (area code, case id)
+    cases: dict = field(default_factory=dict)           # id -> area code
+    areas: set = field(default_factory=set)
+    categories: dict = field(default_factory=dict)      # code -> {county code or None: category}
+
+
+_CHUNK = 5000
+
+
+def _chunks(values: set) -> list[list]:
+    ordered = sorted(values)
+    return [ordered[i:i + _CHUNK] for i in range(0, len(ordered), _CHUNK)]
+
+
+def _read(items: list[ComplaintInput]) -> _Reads:
+    reads = _Reads()
+    for chunk in _chunks({i.enrollment_id for i in items if i.enrollment_id}):
+        reads.enrollments.update((pk, (area, case)) for pk, area, case
+                                 in Enrollment.objects.filter(pk__in=chunk).values_list("pk", "area_id", "case_id"))
+    for chunk in _chunks({i.case_id for i in items if i.case_id}):
+        reads.cases.update(Case.objects.filter(pk__in=chunk).values_list("pk", "area_id"))
+    codes = {i.area_code for i in items if i.area_code} | {a for a, _c in reads.enrollments.values()} \
+        | set(reads.cases.values())
+    for chunk in _chunks(codes):
+        reads.areas.update(Area.objects.filter(code__in=chunk).values_list("code", flat=True))
+    counties = {code[:6] for code in codes}
+    for row in ComplaintCategory.objects.filter(Q(area__isnull=True) | Q(area_id__in=counties)):
+        reads.categories.setdefault(row.code, {})[row.area_id] = row
+    return reads
+
+
+def _category_in(rows: dict, area_code: str) -> ComplaintCategory | None:
+    """The county's own row, else the national one; None when the one that applies is retired."""
+    found = rows.get(area_code[:6]) or rows.get(None)
+    return found if found is not None and found.is_active else None
+
+
+def _checked(actor: Actor | None, item: ComplaintInput, reads: _Reads) -> tuple[ComplaintInput, ComplaintCategory]:
     checked_choice(item.channel, ComplaintChannel.values, "channel", _("Choose how the complaint arrived."))
     if item.channel in STAFF_CHANNELS:
         if actor is None:
@@ -239,19 +278,19 @@ def _checked(actor: Actor | None, item: ComplaintInput) -> tuple[ComplaintInput,
         item.reporter_name = item.reporter_contact = ""
     if not item.subject:
         item.subject = item.content.split("\n", 1)[0][:60]
-    case_area = _concerned_area(item)
+    case_area = _concerned_area(item, reads)
     item.area_code = item.area_code or case_area
     if not item.area_code:
         raise ValidationError(_("Choose the village or town the complaint is about."), field="area")
     if case_area and not case_area.startswith(item.area_code) and not item.area_code.startswith(case_area[:9]):
         raise ValidationError(_("The case or enrollment concerned is not in the area chosen."), field="area")
-    if not Area.objects.filter(code=item.area_code).exists():
+    if item.area_code not in reads.areas:
         raise NotFound(_("No such area: %(code)s.") % {"code": item.area_code}, field="area")
     if len(item.area_code) < 9:
         raise ValidationError(_("Choose a town, or a village in it, not a whole county."), field="area")
     if actor is not None and item.channel in STAFF_CHANNELS:
         actor.require_area(item.area_code)
-    category = category_for(item.category, item.area_code)
+    category = _category_in(reads.categories.get(item.category, {}), item.area_code)
     if category is None:
         raise ValidationError(_("Choose a category in use in this county."), field="category")
     if item.category == CategoryCode.CONTROL_FINDING and item.channel != ComplaintChannel.CONTROL:
@@ -260,16 +299,16 @@ def _checked(actor: Actor | None, item: ComplaintInput) -> tuple[ComplaintInput,
     return item, category
 
 
-def _concerned_area(item: ComplaintInput) -> str:
+def _concerned_area(item: ComplaintInput, reads: _Reads) -> str:
     """The area of the case or enrollment the complaint names ("" when it names none)."""
     if item.enrollment_id:
-        row = Enrollment.objects.filter(pk=item.enrollment_id).values_list("area_id", "case_id").first()
+        row = reads.enrollments.get(item.enrollment_id)
         if row is None:
             raise NotFound(_("No such enrollment."), field="enrollment")
         item.case_id = item.case_id or row[1]
         return row[0]
     if item.case_id:
-        area = Case.objects.filter(pk=item.case_id).values_list("area_id", flat=True).first()
+        area = reads.cases.get(item.case_id)
         if area is None:
             raise NotFound(_("No such case."), field="case")
         return area
@@ -282,7 +321,8 @@ def file_complaints(uow: UnitOfWork, actor: Actor | None, items: list[ComplaintI
     complaint answers that complaint (`existing`)."""
     at = now()
     keys = [i.source_key for i in items if i.source_key]
-    existing = {c.source_key: c for c in Complaint.objects.filter(source_key__in=keys)} if keys else {}
+    existing = {c.source_key: c for chunk in _chunks(set(keys)) for c in Complaint.objects.filter(source_key__in=chunk)}
+    reads = _read([i for i in items if not (i.source_key and i.source_key in existing)])
     results: list[Filed] = []
     for item in items:
         if item.source_key and item.source_key in existing:
@@ -290,7 +330,7 @@ def file_complaints(uow: UnitOfWork, actor: Actor | None, items: list[ComplaintI
             continue
         mark = uow.mark()
         try:
-            item, category = _checked(actor, item)
+            item, category = _checked(actor, item, reads)
             received_on = item.received_on or today()
             due = deadlines(category, received_on)
             token = secrets.token_urlsafe(18)

@@ -37,6 +37,7 @@ LINKS = (
     ("oversight:complaints", gettext_lazy("Complaints")),
     ("oversight:spotcheck_list", gettext_lazy("Spot checks")),
     ("oversight:boards", gettext_lazy("Village boards")),
+    ("oversight:anomaly_runs", gettext_lazy("Anomaly reports")),
     ("oversight:relative_filings", gettext_lazy("Close-relative filings")),
     ("oversight:finding_list", gettext_lazy("Inspection findings")),
     ("oversight:audit", gettext_lazy("Audit ledger")),
