@@ -245,3 +245,16 @@ def test_resume_after_materials(api, posts, poor_household, clock, standards):
     assert post(api(posts.worker), case.pk, "resume").json()["status"] == "accepted"
     again = post(api(posts.worker), case.pk, "resume")
     assert again.status_code == 409 and again.json()["code"] == "transition_not_allowed"
+
+
+def test_a_survey_records_the_visits_length_and_refuses_an_impossible_one(api, posts, poor_household, clock, standards):
+    """The length of the visit is what the anomaly report and the spot check read as a short
+    survey (issue 18): kept when given, refused outside 1–1440 minutes, optional."""
+    from safetynet.cases.models import Survey
+
+    case = walk(posts, poor_household, clock, to="accepted")
+    for bad in (0, 1441, "45"):
+        response = post(api(posts.worker), case.pk, "survey", {**_survey(), "duration_minutes": bad})
+        assert response.status_code == 422 and "duration_minutes" in response.content.decode()
+    assert post(api(posts.worker), case.pk, "survey", {**_survey(), "duration_minutes": 45}).status_code == 200
+    assert Survey.objects.get(case=case).duration_minutes == 45

@@ -10,7 +10,7 @@ import pytest
 
 from safetynet.areas.models import Area
 from safetynet.cases import services as case_services
-from safetynet.cases.models import Case, CaseEvent
+from safetynet.cases.models import Case, Survey
 from safetynet.core.errors import NotFound, PermissionDenied, ValidationError
 from safetynet.oversight import spotchecks
 from safetynet.oversight.anomaly_models import AnomalyFinding, AnomalyRun
@@ -120,8 +120,7 @@ def test_near_the_limit_and_short_surveys_are_risks(payroll, clock):
     members = {m.key: m for m in plan.members}
     assert "near_limit" in members[f"enrollment:{near.pk}"].risks
     assert "near_limit" not in members[f"enrollment:{p.base.pk}"].risks   # per-capita ¥300 against ¥900
-    event = CaseEvent.objects.filter(case_id=p.case.pk, action="record_survey").get()
-    CaseEvent.objects.filter(pk=event.pk).update(data={**event.data, "minutes": 12})
+    Survey.objects.filter(case_id=p.case.pk, kind="household").update(duration_minutes=12)
     plan = spotchecks.plan_campaign(p.posts.officer, county_code="130123", item=enrollments_only(seed=1))
     assert "short_survey" in {m.key: m for m in plan.members}[f"enrollment:{p.base.pk}"].risks
 

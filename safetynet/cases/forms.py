@@ -74,8 +74,11 @@ class SurveyForm(InvestigatorFields, ActionForm):
 
     conducted_on = forms.DateField(label=_("Date of visit"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
     findings = forms.CharField(label=_("Findings"), max_length=20000, widget=forms.Textarea(attrs={"rows": 4}))
+    duration_minutes = forms.IntegerField(
+        label=_("Length of the visit (minutes)"), required=False, min_value=1, max_value=1440,
+        help_text=_("From arriving to leaving; a very short visit is flagged to the county."))
     signed_by_household = forms.BooleanField(label=_("The household and the investigators signed the record"), required=False)
-    field_order = ["version", "conducted_on", "investigators", "findings", "signed_by_household"]
+    field_order = ["version", "conducted_on", "duration_minutes", "investigators", "findings", "signed_by_household"]
 
     def __init__(self, *args, with_activities: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -92,7 +95,8 @@ class SurveyForm(InvestigatorFields, ActionForm):
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
         kwargs = {"version": data["version"], "conducted_on": data["conducted_on"], "investigators": self.investigator_items(),
-                  "findings": data["findings"], "signed_by_household": data["signed_by_household"]}
+                  "findings": data["findings"], "signed_by_household": data["signed_by_household"],
+                  "duration_minutes": data.get("duration_minutes")}
         if self.with_activities:
             kwargs["daily_activities"] = {name: bool(data.get(f"able_{name}")) for name in DAILY_ACTIVITIES}
         return kwargs

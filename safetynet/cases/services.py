@@ -802,12 +802,13 @@ def record_survey(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, co
 
 @case_step(read=_read_investigators)
 def record_county_visit(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, conducted_on, investigators, findings: str,
-                        signed_by_household: bool) -> Survey:
+                        signed_by_household: bool, duration_minutes: int | None = None) -> Survey:
     """The county's own home visit: required for close-relative filings (MLG-2021 art. 20) and
     for special-hardship cases drawn for the spot check (SH-2021 art. 16). Returns the Survey."""
     check_transition(case, "record_county_visit", actor)
     survey = _create_survey(uow, case, actor, reads, kind=SurveyKind.COUNTY_VISIT, conducted_on=conducted_on,
-                            investigators=investigators, findings=findings, signed_by_household=signed_by_household)
+                            investigators=investigators, findings=findings, signed_by_household=signed_by_household,
+                            duration_minutes=duration_minutes)
     transition(uow, case, "record_county_visit", actor, changes={"county_visited_on": survey.conducted_on},
                data={"survey": survey.pk})
     return survey

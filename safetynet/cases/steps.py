@@ -121,7 +121,8 @@ def _investigators(items) -> list[dict]:
 
 def _visit_inputs(body: Mapping) -> dict:
     return {"conducted_on": body["conducted_on"], "investigators": _investigators(body["investigators"]),
-            "findings": body["findings"], "signed_by_household": body["signed_by_household"]}
+            "findings": body["findings"], "signed_by_household": body["signed_by_household"],
+            "duration_minutes": body.get("duration_minutes")}
 
 
 def _survey_inputs(body: Mapping) -> dict:
@@ -227,7 +228,8 @@ _TABLE = [
          _today("conducted_on"), _SURVEY,
          endpoint=Endpoint("survey", "survey", "Record the household survey (two investigators, not relatives; signed)",
                            SurveyIn),
-         many=ManyCases(("conducted_on", "investigators", "findings", "signed_by_household", "daily_activities"),
+         many=ManyCases(("conducted_on", "investigators", "findings", "signed_by_household", "daily_activities",
+                         "duration_minutes"),
                         endpoint=BatchEndpoint("survey", "survey_batch", "Survey", "Record many household surveys at once",
                                                "Each case the body of `POST /cases/{id}/survey` with its `id`, without "
                                                "supporters (a\nspecial-hardship survey with supporters is recorded on "

@@ -8,9 +8,8 @@ why taken in any case) with its SHA-256, the seed is recorded (from `secrets` wh
 and `sampling.draw` is pure, so `redraw(campaign)` repeats it from the record and compares.
 
 Risks that weigh the draw (`sampling.risk_weight`): an open anomaly finding on the case or
-enrollment; a short household survey (the survey step's recorded length in minutes, under
-`short_survey_minutes`: read from the survey step's timeline data `minutes`, since the survey
-record keeps a date and no times); an income or amount near the limits (within
+enrollment; a short household survey (the visit's recorded length, `Survey.duration_minutes`,
+under `short_survey_minutes`, as the anomaly report counts it); an income or amount near the limits (within
 `near_limit_ratio` of the standard). Every close-relative filing and every case or enrollment
 complained about is taken on top of the draw.
 """
@@ -186,14 +185,13 @@ def workers_of(case_ids: list[int]) -> dict[int, str]:
 
 
 def survey_minutes_of(case_ids: list[int]) -> dict[int, int]:
-    """The length of each case's household survey in minutes where the survey step recorded one
-    (its timeline data `minutes`); the survey record itself keeps a date only."""
+    """The length of each case's shortest household survey in minutes, where the investigators
+    recorded one (`Survey.duration_minutes`)."""
     found: dict[int, int] = {}
-    for case_id, data in (CaseEvent.objects.filter(case_id__in=case_ids, action="record_survey")
-                          .order_by("case_id", "id").values_list("case_id", "data")):
-        minutes = (data or {}).get("minutes")
-        if isinstance(minutes, (int, float)) and case_id not in found:
-            found[case_id] = int(minutes)
+    for case_id, minutes in (Survey.objects.filter(case_id__in=case_ids, kind=SurveyKind.HOUSEHOLD,
+                                                   duration_minutes__isnull=False)
+                             .order_by("case_id", "duration_minutes").values_list("case_id", "duration_minutes")):
+        found.setdefault(case_id, minutes)
     return found
 
 
