@@ -755,8 +755,9 @@ class _Office:
             "supervision": lambda: build_supervision_demo(county=self.county, rnd=random.Random(f"{self.seed}:supervision"),
                                                           day=today),
             "boards": lambda: build_boards_month(month=today.replace(day=1), county_code=self.county),
+            # (the anonymous reporter's token is not kept: it is the reporter's alone)
             "complaints": lambda: {k: v for k, v in build_complaints_month(actor_of, today, seed=self.seed).items()
-                                   if k != "token"},
+                                   if not k.endswith("token")},
             "anomalies": lambda: build_anomaly_report(officer, today, county=self.county, seed=self.seed),
             "spot_check": lambda: self._spot_check(officer, today),
         }
