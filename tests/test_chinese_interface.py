@@ -22,11 +22,12 @@ def _in_chinese(client, actor):
 
 
 def _menu_links(html: str) -> list[str]:
-    """The links of the main menu as the page shows them (the bar's first list)."""
+    """The links of the main menu as the page shows them (the bar's first list, its drop-downs
+    included; a drop-down's own toggle is no link)."""
     import re
 
-    menu = html.split('id="mainnav"', 1)[1].split("</ul>", 1)[0]
-    return re.findall(r'href="([^"]+)"', menu)
+    menu = html.split('id="mainnav"', 1)[1].split('<ul class="navbar-nav">', 1)[0]   # up to the user menu
+    return [href for href in re.findall(r'href="([^"]+)"', menu) if href != "#"]
 
 
 def _untranslated(response) -> list[tuple[str, str]]:

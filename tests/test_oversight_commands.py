@@ -34,3 +34,19 @@ def test_overdue_findings_marks_once_and_says_how_many(posts, make_actor, county
 def test_bad_options_are_refused(db, options):
     with pytest.raises(CommandError):
         call_command("overdue_findings", **options)
+
+
+def test_the_menu_bar_groups_discovery_and_supervision_in_drop_downs(posts, make_actor, county):
+    """A county officer's pages fit one bar: discovery's and supervision's pages in a drop-down
+    each, in the menu's order; a group with one entry for the post is shown as that entry."""
+    from safetynet.core.menu import menu_bar, menu_for
+
+    bar = menu_bar(menu_for(posts.officer))
+    groups = {item["group"]: item for item in bar if "entries" in item}
+    assert set(groups) == {"discovery", "oversight"}
+    assert [e["url_name"] for e in groups["oversight"]["entries"]][:2] == ["oversight:complaints", "oversight:boards"]
+    flat = [e for item in bar for e in item.get("entries", [item])]
+    assert flat == menu_for(posts.officer)
+    assert len(bar) < len(flat) - 10
+    grid = menu_bar(menu_for(posts.grid))
+    assert "discovery:report" in [item.get("url_name") for item in grid]      # on the bar itself

@@ -1,4 +1,4 @@
-from safetynet.core.menu import menu_for
+from safetynet.core.menu import menu_bar, menu_for
 
 from .actors import active_posts
 
@@ -11,5 +11,5 @@ def actor(request):
     return {
         "actor": actor if actor else None,
         "user_posts": lambda: list(active_posts(user)),
-        "menu": lambda: menu_for(actor),
+        "menu": lambda: menu_bar(menu_for(actor)),
     }

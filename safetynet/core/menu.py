@@ -21,6 +21,14 @@ class MenuEntry:
     label: str
     instead_of: str = ""     # shown only when the entry of this URL name is not
     unless: str = ""         # not shown to a post holding this permission (it has a wider page)
+    group: str = ""          # a key of GROUPS: shown in that group's drop-down, not on the bar
+
+
+# The bar's drop-downs, so that a county post's dozens of pages fit one line.
+GROUPS = {
+    "discovery": _("Discovery"),
+    "oversight": _("Supervision"),
+}
 
 
 MENU = (
@@ -33,23 +41,23 @@ MENU = (
     MenuEntry("payments:runs", _("Payroll")),
     MenuEntry("changes:queue", _("Changes and exits")),
     MenuEntry("changes:report_list", _("Report a change"), instead_of="changes:queue"),
-    MenuEntry("discovery:mine", _("My leads"), unless="discovery.work"),   # a town post works the town's list
-    MenuEntry("discovery:leads", _("Leads")),
-    MenuEntry("discovery:window", _("One-door acceptance")),
-    MenuEntry("discovery:referral_list", _("Referrals")),
-    MenuEntry("discovery:report", _("Report someone in need")),
-    MenuEntry("discovery:register", _("Monitoring register")),
-    MenuEntry("discovery:warning_rules", _("Warning rules")),
-    MenuEntry("discovery:dashboard", _("Discovery dashboard")),
-    MenuEntry("oversight:boards", _("Village boards")),
-    MenuEntry("oversight:spotcheck_list", _("Spot checks")),
-    MenuEntry("oversight:complaints", _("Complaints and reports")),
-    MenuEntry("oversight:inspection_overview", _("Supervision overview")),
-    MenuEntry("oversight:finding_list", _("Inspection findings")),
-    MenuEntry("oversight:relative_filings", _("Close relatives")),
-    MenuEntry("oversight:my_relatives", _("My close relatives"), unless="oversight.view"),  # the register's tabs link it
-    MenuEntry("oversight:audit", _("Audit ledger")),
-    MenuEntry("oversight:anomaly_runs", _("Anomaly reports")),
+    MenuEntry("discovery:report", _("Report someone in need")),   # the grid worker's first action: on the bar
+    MenuEntry("discovery:mine", _("My leads"), unless="discovery.work", group="discovery"),   # a town post works the town's list
+    MenuEntry("discovery:leads", _("Leads"), group="discovery"),
+    MenuEntry("discovery:window", _("One-door acceptance"), group="discovery"),
+    MenuEntry("discovery:referral_list", _("Referrals"), group="discovery"),
+    MenuEntry("discovery:register", _("Monitoring register"), group="discovery"),
+    MenuEntry("discovery:warning_rules", _("Warning rules"), group="discovery"),
+    MenuEntry("discovery:dashboard", _("Discovery dashboard"), group="discovery"),
+    MenuEntry("oversight:complaints", _("Complaints and reports"), group="oversight"),
+    MenuEntry("oversight:boards", _("Village boards"), group="oversight"),
+    MenuEntry("oversight:spotcheck_list", _("Spot checks"), group="oversight"),
+    MenuEntry("oversight:anomaly_runs", _("Anomaly reports"), group="oversight"),
+    MenuEntry("oversight:relative_filings", _("Close relatives"), group="oversight"),
+    MenuEntry("oversight:my_relatives", _("My close relatives"), unless="oversight.view", group="oversight"),  # the register's tabs link it
+    MenuEntry("oversight:finding_list", _("Inspection findings"), group="oversight"),
+    MenuEntry("oversight:inspection_overview", _("Supervision overview"), group="oversight"),
+    MenuEntry("oversight:audit", _("Audit ledger"), group="oversight"),
     MenuEntry("calendar", _("Working-day calendar")),
 )
 
@@ -70,7 +78,7 @@ def may_open(actor, url_name: str) -> bool:
 
 
 def menu_for(actor) -> list[dict]:
-    """The menu entries `actor` may open, in order: [{"url", "label", "url_name"}]."""
+    """The menu entries `actor` may open, in order: [{"url", "label", "url_name", "group"}]."""
     shown: set[str] = set()
     entries = []
     for entry in MENU:
@@ -80,5 +88,22 @@ def menu_for(actor) -> list[dict]:
             continue
         if may_open(actor, entry.url_name):
             shown.add(entry.url_name)
-            entries.append({"url_name": entry.url_name, "url": reverse(entry.url_name), "label": entry.label})
+            entries.append({"url_name": entry.url_name, "url": reverse(entry.url_name), "label": entry.label,
+                            "group": entry.group})
     return entries
+
+
+def menu_bar(entries: list[dict]) -> list[dict]:
+    """The bar as the page draws it: each entry without a group, and each group the post has
+    entries in, at its first entry's place ({"label", "entries"}); a group of one is an entry."""
+    bar: list[dict] = []
+    groups: dict[str, dict] = {}
+    for entry in entries:
+        if not entry["group"]:
+            bar.append(entry)
+        elif entry["group"] in groups:
+            groups[entry["group"]]["entries"].append(entry)
+        else:
+            groups[entry["group"]] = {"group": entry["group"], "label": GROUPS[entry["group"]], "entries": [entry]}
+            bar.append(groups[entry["group"]])
+    return [item["entries"][0] if "entries" in item and len(item["entries"]) == 1 else item for item in bar]
