@@ -28,7 +28,7 @@ from safetynet.core.models import AuditEvent
 from safetynet.discovery import referral_services
 from safetynet.discovery import services as discovery_services
 from safetynet.discovery.warning_models import WarningCause
-from safetynet.oversight import inspections
+from safetynet.oversight import complaints, inspections
 from safetynet.payroll import services as payroll_services
 from safetynet.workforce import relatives as register
 from safetynet.workforce.services import register_staff_identity
@@ -63,6 +63,8 @@ def world(payroll, clock, make_actor):
                                               declared_on=clock())
     author = make_actor("inspector", COUNTY)
     p.finding = inspections.record_finding(actor=author, office_code=TOWN, subject="抽查", text="台账", on=clock())
+    p.complaint = complaints.file_complaint(worker, complaints.ComplaintInput(
+        channel="hotline", category="procedure", content="申请两个月没有人来入户", area_code=p.village.code)).complaint
     return p
 
 
@@ -84,7 +86,8 @@ def _path_values(p) -> dict[str, object]:
             "attachment_id": 1, "cause": WarningCause.values[0], "village_code": p.village.code,
             "notice_id": _first_pk("publicity.Notice"), "relative_id": household.head_id,
             "account_id": _first_pk("verification.DepartmentAccount"), "token_id": _first_pk("areas.ApiToken"),
-            "report_id": _first_pk("discovery.GridReport")}
+            "report_id": _first_pk("discovery.GridReport"), "complaint_id": p.complaint.pk,
+            "campaign_id": _first_pk("oversight.SpotCheckCampaign"), "item_id": _first_pk("oversight.SpotCheckItem")}
 
 
 # ---------------------------------------------------------------------------------------------
