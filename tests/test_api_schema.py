@@ -63,4 +63,9 @@ def test_api_conforms_to_its_schema(case, token):
         # one_of cannot be told apart here by a member, so a body valid for the schema may name a
         # route without what it needs, and is rightly refused with 422 naming the missing field.
         excluded.append(positive_data_acceptance)
+    if case.operation.path.endswith("/oversight/complaints") and case.method.upper() == "POST":
+        # A complaint names where the matter is: a village or town, or the case or enrollment it
+        # concerns (whose area it takes). OpenAPI cannot say "one of these three", so a body with
+        # none is schema-valid and rightly refused with 422 naming `area`.
+        excluded.append(positive_data_acceptance)
     case.call_and_validate(excluded_checks=excluded)

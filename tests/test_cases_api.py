@@ -253,7 +253,7 @@ def test_a_survey_records_the_visits_length_and_refuses_an_impossible_one(api, p
     from safetynet.cases.models import Survey
 
     case = walk(posts, poor_household, clock, to="accepted")
-    for bad in (0, 1441, "45"):
+    for bad in (0, 1441, 45.5):
         response = post(api(posts.worker), case.pk, "survey", {**_survey(), "duration_minutes": bad})
         assert response.status_code == 422 and "duration_minutes" in response.content.decode()
     assert post(api(posts.worker), case.pk, "survey", {**_survey(), "duration_minutes": 45}).status_code == 200

@@ -73,7 +73,6 @@ def test_clock_states_follow_the_working_day_calendar(posts, village, clock):
     ({"content": "  "}, "content"),
     ({"content": "含有\x07控制字符"}, "content"),
     ({"anonymous": False, "reporter_name": ""}, "reporter_name"),
-    ({"category": "no_such"}, "category"),
     ({"channel": "fax"}, "channel"),
 ])
 def test_bad_input_is_refused_naming_the_field(posts, village, kw, field):
@@ -81,6 +80,16 @@ def test_bad_input_is_refused_naming_the_field(posts, village, kw, field):
         file_complaint(posts.worker, _item(village, **kw))
     assert error.value.field == field
     assert not Complaint.objects.exists()
+
+
+def test_an_unknown_category_is_not_found_and_holds_back_no_other_item(posts, village):
+    with pytest.raises(NotFound) as error:
+        file_complaint(posts.worker, _item(village, category="no_such"))
+    assert error.value.field == "category"
+    with unit_of_work() as uow:
+        refused, filed = file_complaints(uow, posts.worker, [_item(village, category="no_such"), _item(village)])
+    assert refused.error.field == "category" and filed.complaint is not None
+    assert Complaint.objects.count() == 1
 
 
 def test_staff_channels_need_the_permission_and_the_area(posts, village, other_village):

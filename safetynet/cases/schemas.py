@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from annotated_types import Interval
 from ninja import Field
-from pydantic import BeforeValidator, StrictBool, StrictInt, StringConstraints, model_validator
+from pydantic import BeforeValidator, StrictBool, StringConstraints, model_validator
 
 from safetynet.core.apischemas import InputSchema
 from safetynet.registry.models import AssetCategory, DisabilityType, IncomeCategory
@@ -119,7 +119,7 @@ class CountyVisitIn(VersionIn):
     investigators: list[InvestigatorIn] = Field(..., max_length=20)
     findings: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=_NO_NUL)]
     signed_by_household: StrictBool
-    duration_minutes: StrictInt | None = Field(None, ge=1, le=1440, description="the visit's length in minutes")
+    duration_minutes: int | None = Field(None, ge=1, le=1440, description="the visit's length in minutes")
 
 
 class SurveyRecordIn(CountyVisitIn):

@@ -251,7 +251,7 @@ class _Office:
             name = self.names.surname(rnd) + self.names.given_name(rnd, sex, int(number[6:10]))
             return register(name, number, area, kind)
 
-        for username in ("county_officer", "county_leader", "inspector"):
+        for username in ("county_officer", "county_leader", "inspector", "supervisor"):
             login(username, self.county, StaffKind.COUNTY_STAFF)
         grid = self._post("grid_worker").area_id
         login("village_cadre", self.cadre_village, StaffKind.VILLAGE_COMMITTEE)

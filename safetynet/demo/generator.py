@@ -81,6 +81,9 @@ DEMO_STAFF = (
     ("supervisor", Role.SUPERVISOR, "county"),
     ("deputy", Role.INSPECTOR, "town"),
 )
+# Logins added after the county's first draws (issue 18) take their names from a random stream
+# of their own, so that adding a login changes nothing else the seed gives.
+OWN_STREAM_LOGINS = ("supervisor", "deputy")
 # Staff who are also residents of the county, each with a relative in another household.
 STAFF_RESIDENTS = ("grid_worker", "village_cadre", "town_worker", "town_leader", "county_officer")
 
@@ -730,9 +733,10 @@ class _CountyBuilder:
         for username, role, where in DEMO_STAFF:
             user = users.get(username) or User.objects.filter(username=username).first()
             if user is None:
-                sex = "male" if rnd.random() < 0.55 else "female"
-                surname = self.names.surname(rnd)
-                given = self.names.given_name(rnd, sex, rnd.randint(1968, 1998))
+                draw = random.Random(f"{self.seed}:staff:{username}") if username in OWN_STREAM_LOGINS else rnd
+                sex = "male" if draw.random() < 0.55 else "female"
+                surname = self.names.surname(draw)
+                given = self.names.given_name(draw, sex, draw.randint(1968, 1998))
                 user = User.objects.create(username=username, first_name=given, last_name=surname,
                                            password=password_hash)
                 user.demo_sex = sex

@@ -18,6 +18,7 @@ from safetynet.core.apischemas import InputSchema, PageQuery, responses
 from safetynet.core.errors import NotFound
 from safetynet.core.pagination import api_page
 from safetynet.core.scoping import get_in_scope
+from safetynet.core.text import normalise_text
 
 from . import complaints as svc
 from .complaint_selectors import ComplaintFilter, filtered_complaints
@@ -35,6 +36,7 @@ router = Router(tags=["oversight"])
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Path(..., ge=1, le=MAX_ID)]
 _NO_NUL = r"^[^\x00]*$"
+_SOMETHING = r"^[^\x00]*[^\s\x00][^\x00]*$"   # something besides spaces
 Text = Annotated[str, StringConstraints(max_length=5000, pattern=_NO_NUL)]
 Note = Annotated[str, StringConstraints(max_length=2000, pattern=_NO_NUL)]
 
@@ -148,12 +150,13 @@ def get_complaint(request, complaint_id: Id):
 class ComplaintFileIn(InputSchema):
     channel: Literal[tuple(c.value for c in STAFF_CHANNELS)]  # type: ignore[valid-type]
     category: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,40}$")]
-    content: Text = Field(..., description="what is reported")
+    content: Annotated[str, StringConstraints(min_length=1, max_length=5000, pattern=_SOMETHING)] = Field(
+        ..., description="what is reported")
     area: Annotated[str, StringConstraints(pattern=r"^[0-9]{9,18}$")] | None = Field(
         None, description="the village or town concerned (empty: the case's or enrollment's)")
     subject: Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)] = ""
-    anonymous: bool = True
-    reporter_name: Annotated[str, StringConstraints(max_length=50, pattern=_NO_NUL)] = ""
+    reporter_name: Annotated[str, StringConstraints(max_length=50, pattern=_NO_NUL)] = Field(
+        "", description="the reporter's name; empty: filed anonymously (the contact is then not kept)")
     reporter_contact: Annotated[str, StringConstraints(max_length=100, pattern=_NO_NUL)] = ""
     case: int | None = Field(None, ge=1, le=MAX_ID)
     enrollment: int | None = Field(None, ge=1, le=MAX_ID)
@@ -170,7 +173,7 @@ def file_complaint(request, payload: ComplaintFileIn):
     actor = request.auth
     filed = svc.file_complaint(actor, svc.ComplaintInput(
         channel=payload.channel, category=payload.category, content=payload.content, area_code=payload.area or "",
-        subject=payload.subject, anonymous=payload.anonymous, reporter_name=payload.reporter_name,
+        subject=payload.subject, anonymous=not normalise_text(payload.reporter_name), reporter_name=payload.reporter_name,
         reporter_contact=payload.reporter_contact, case_id=payload.case, enrollment_id=payload.enrollment,
         received_on=payload.received_on))
     try:

@@ -37,7 +37,7 @@ from safetynet.cases import statements as case_statements
 from safetynet.cases.models import Case
 from safetynet.cases.services import reopen_case, take_step
 from safetynet.core.audit import record_event
-from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from safetynet.core.errors import Conflict, NotFound, PermissionDenied, SafetyNetError, ValidationError
 from safetynet.core.privatefiles import private_root, unguessable
 from safetynet.core.scoping import Actor, get_in_scope, in_scope
 from safetynet.core.text import checked_choice, clean_field, clean_text
@@ -215,7 +215,7 @@ class Filed:
     complaint: Complaint | None
     token: str = ""                 # given once, at filing; only its hash is kept
     existing: bool = False          # a control's finding that already had its complaint
-    error: ValidationError | None = None
+    error: SafetyNetError | None = None
     stored: list[str] = field(default_factory=list)   # the attachments' private files, removed if the unit fails
 
 
@@ -292,7 +292,7 @@ def _checked(actor: Actor | None, item: ComplaintInput, reads: _Reads) -> tuple[
         actor.require_area(item.area_code)
     category = _category_in(reads.categories.get(item.category, {}), item.area_code)
     if category is None:
-        raise ValidationError(_("Choose a category in use in this county."), field="category")
+        raise NotFound(_("No such category in use in this county: %(code)s.") % {"code": item.category}, field="category")
     if item.category == CategoryCode.CONTROL_FINDING and item.channel != ComplaintChannel.CONTROL:
         raise ValidationError(_("This category is for what a control found: choose another."), field="category")
     checked_attachments(item.attachments)
@@ -364,7 +364,7 @@ def file_complaints(uow: UnitOfWork, actor: Actor | None, items: list[ComplaintI
             if item.source_key:
                 existing[item.source_key] = complaint
             results.append(Filed(complaint, token=token, stored=stored_files))
-        except ValidationError as error:
+        except SafetyNetError as error:       # refused (422), or what it names is not there (404)
             uow.discard(mark)
             results.append(Filed(None, error=error))
     return results

@@ -36,9 +36,10 @@ class SpotCheckCampaignIn(InputSchema):
     period_to: dt.date | None = None
     include_enrollments: bool = True
     size_method: Literal["ratio", "confidence"] = "ratio"
-    ratio: Decimal | None = Field(None, ge=Decimal("0.01"), le=Decimal("1"))
-    confidence: Decimal | None = Field(None, ge=Decimal("0.80"), le=Decimal("0.999"))
-    margin: Decimal | None = Field(None, ge=Decimal("0.01"), le=Decimal("0.25"))
+    # Shares, not money: numbers in the body, read as decimals by the service (`Decimal(str(x))`).
+    ratio: float | None = Field(None, ge=0.01, le=1)
+    confidence: float | None = Field(None, ge=0.80, le=0.999)
+    margin: float | None = Field(None, ge=0.01, le=0.25)
     seed: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,30}$")] | None = None
 
     def as_input(self) -> CampaignInput:
