@@ -136,3 +136,14 @@ def test_a_controls_finding_opens_one_complaint(posts, village):
     with unit_of_work() as uow:
         [refused] = file_complaints(uow, posts.officer, [_item(village, channel="control", category="control_finding")])
     assert refused.error.field == "source_key"
+
+
+def test_the_categories_the_system_files_under_cannot_be_retired(posts, county):
+    """An objection to a notice is a citizen's right (MLG-2021 art. 19): the category it is filed
+    under as a complaint, like the controls' one, stays in use whatever a county does."""
+    for code in ("notice_objection", "control_finding"):
+        with pytest.raises(ValidationError) as error:
+            complaints.save_county_category(actor=posts.officer, county_code=county.code, code=code,
+                                            response_days=3, resolution_days=10, is_active=False)
+        assert error.value.field == "is_active"
+    assert not ComplaintCategory.objects.filter(area=county).exists()

@@ -17,11 +17,13 @@ def test_the_public_objects_to_a_notice_and_the_town_sees_it_on_the_case(browser
                                                                         clock, standards, village):
     from django.core.cache import cache
 
+    from safetynet.oversight.categories import seed_categories
     from safetynet.oversight.complaints import hash_token
-    from safetynet.oversight.models import Complaint
+    from safetynet.oversight.models import Complaint, ComplaintCategory
     from safetynet.oversight.roster_services import post_monthly_boards
 
     cache.clear()
+    seed_categories(ComplaintCategory)   # as the migration did (an earlier live test flushed the tables)
     base = live_site.url
     case = walk(posts, poor_household, clock, to="in_notice")
     post_monthly_boards(actor=posts.worker, month=clock().replace(day=1), area_code=village.code)

@@ -61,7 +61,9 @@ from safetynet.enrollments import rechecks, triggers
 from safetynet.payroll import services as payments
 from safetynet.enrollments.models import Enrollment
 from safetynet.oversight.anomaly_demo import build_anomaly_report
+from safetynet.oversight.categories import seed_categories
 from safetynet.oversight.complaint_demo import build_complaints_month
+from safetynet.oversight.models import ComplaintCategory
 from safetynet.oversight.roster_demo import build_boards_month
 from safetynet.oversight.spotcheck_demo import build_finished_campaign
 from safetynet.oversight.supervision_demo import build_supervision_demo
@@ -749,6 +751,7 @@ class _Office:
         door and stand in every state; the county runs the month's anomaly report (findings, each
         with its control complaint) and, three weeks ago, drew a spot-check campaign it has since
         finished (a few wrong verdicts, each with its complaint)."""
+        seed_categories(ComplaintCategory)   # as the migration does (a flushed test database has none)
         actor_of = self._actor_of
         officer = actor_of("county_officer")
         parts: dict[str, Callable[[], dict]] = {

@@ -54,6 +54,8 @@ from .models import (
     ComplaintChannel, ComplaintEvent, ComplaintEventKind, ComplaintFinding, ComplaintFollowUp, ComplaintStatus,
 )
 
+# What the system files by itself (an objection to a notice, a control's finding): never retired.
+SYSTEM_CATEGORIES = (CategoryCode.NOTICE_OBJECTION, CategoryCode.CONTROL_FINDING)
 VIEW = "oversight.view"
 TAKE = "oversight.take"
 HANDLE = "oversight.handle"
@@ -817,6 +819,9 @@ def save_county_category(*, actor: Actor, county_code: str, code: str, name: str
         raise ValidationError(_("The time to resolve cannot be shorter than the time to answer."), field="resolution_days")
     if resolution_days > 365:
         raise ValidationError(_("At most 365 working days."), field="resolution_days")
+    if not is_active and code in SYSTEM_CATEGORIES:
+        raise ValidationError(_("This category is the one objections to notices and the controls' findings are "
+                                "filed under: it cannot be retired."), field="is_active")
     national = ComplaintCategory.objects.filter(area__isnull=True, code=code).first()
     if national is None and not name:
         raise ValidationError(_("Name the county's own category."), field="name")
