@@ -12,16 +12,14 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from safetynet.areas.forms import AreaSearchInput
 from safetynet.areas.selectors import resolve_area_input
 from safetynet.cases.pages import PROGRAM_SHORT
+from safetynet.core.pagewrites import attempt
 from safetynet.core.decorators import post_view
-from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError
 from safetynet.core.masking import mask_id_number
 from safetynet.core.pagination import numbered_page
 from safetynet.core.scoping import get_in_scope
@@ -39,16 +37,6 @@ PAGE_SIZE = 25
 PLACE_LEVELS = ("village", "group", "grid")
 
 
-def _attempt(action):
-    """Run a write; (result, None) or (None, error). 403/404 propagate as such."""
-    try:
-        return action(), None
-    except PermissionDenied as exc:
-        raise DjangoPermissionDenied(exc.message)
-    except NotFound:
-        raise Http404(_("Not found in your area."))
-    except SafetyNetError as exc:
-        return None, exc
 
 
 # ---------------------------------------------------------------------------------------------
@@ -79,7 +67,7 @@ def agency_edit(request, actor, agency_id: int | None = None):
                                                  "answer_days": referrals.default_answer_days(actor.area_code[:6])}
     error = None
     if request.method == "POST":
-        saved, error = _attempt(lambda: referrals.save_agency(actor=actor, agency_id=agency_id, **form))
+        saved, error = attempt(lambda: referrals.save_agency(actor=actor, agency_id=agency_id, **form))
         if saved is not None:
             messages.success(request, _("Saved: %(name)s.") % {"name": saved.name})
             return redirect("discovery:agency_list")
@@ -138,10 +126,10 @@ def referral_detail(request, actor, referral_id: int):
     action, error = request.POST.get("action", ""), None
     if request.method == "POST":
         if action == "answer":
-            done, error = _attempt(lambda: referrals.record_referral_answer(
+            done, error = attempt(lambda: referrals.record_referral_answer(
                 actor=actor, referral_id=referral.pk, answer=form["answer"], note=form["note"]))
         else:
-            done, error = _attempt(lambda: referrals.withdraw_referral(actor=actor, referral_id=referral.pk,
+            done, error = attempt(lambda: referrals.withdraw_referral(actor=actor, referral_id=referral.pk,
                                                                        reason=form["reason"]))
         if done is not None:
             messages.success(request, _("Referral %(number)s: %(status)s.") % {
@@ -159,7 +147,7 @@ def refer_lead(request, actor, lead_id: int):
     form = {"need": request.POST.get("need", lead.description), "agencies": chosen}
     error = None
     if request.method == "POST":
-        made, error = _attempt(lambda: referrals.refer_lead(actor, lead.pk, chosen, form["need"]))
+        made, error = attempt(lambda: referrals.refer_lead(actor, lead.pk, chosen, form["need"]))
         if made is not None:
             messages.success(request, _("Referred: %(list)s.") % {
                 "list": "、".join(f"{r.number} {r.agency.name}" for r in made)})
@@ -196,7 +184,7 @@ def window(request, actor):
         form["program"] = form["program"] or "dibao"
         form["applicant"] = form["applicant"] or str(household.head_id or "")
     if request.method == "POST":
-        result, error = _attempt(lambda: referrals.take_at_window(actor, _intake(actor, form, household_id)))
+        result, error = attempt(lambda: referrals.take_at_window(actor, _intake(actor, form, household_id)))
         if result is not None:
             messages.success(request, _window_message(result))
             return redirect("discovery:window")

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,10 +18,8 @@ from django.utils.translation import gettext_lazy as _l
 
 from safetynet.cases import clocks
 from safetynet.cases.forms import ACTIVITY_LABELS
+from safetynet.core.pagewrites import attempt
 from safetynet.core.errors import (
-    NotFound,
-    PermissionDenied,
-    SafetyNetError,
     ValidationError,
 )
 from safetynet.registry.models import Person
@@ -43,16 +39,6 @@ def _decision_choices():
             ("resumption", _l("resumption")), ("gradual_exit", _l("gradual exit")), ("ending", _l("ending"))]
 
 
-def _attempt(request, action):
-    """Run a write; (result, None) or (None, error). 403/404 propagate as such."""
-    try:
-        return action(), None
-    except PermissionDenied as exc:
-        raise DjangoPermissionDenied(exc.message)
-    except NotFound:
-        raise Http404(_("Not found in your area."))
-    except SafetyNetError as exc:
-        return None, exc
 
 
 # ---------------------------------------------------------------------------------------------
@@ -67,7 +53,7 @@ def queue(request, actor):
         if action in ("confirm", "reject"):
             return _proposal_action(request, actor, action)
         if action == "triggers":
-            result, error = _attempt(request, lambda: triggers.run_triggers(
+            result, error = attempt(lambda: triggers.run_triggers(
                 actor=actor, county_code=request.POST.get("county", "")))
             if result is not None:
                 messages.success(request, _("Triggers run: %(proposals)s changes proposed, %(opened)s re-checks opened, "
@@ -93,9 +79,9 @@ def queue(request, actor):
 def _proposal_action(request, actor, action):
     proposal_id = request.POST.get("proposal", "")
     if action == "confirm":
-        done, error = _attempt(request, lambda: triggers.confirm_proposal(actor=actor, proposal_id=proposal_id))
+        done, error = attempt(lambda: triggers.confirm_proposal(actor=actor, proposal_id=proposal_id))
     else:
-        done, error = _attempt(request, lambda: triggers.reject_proposal(
+        done, error = attempt(lambda: triggers.reject_proposal(
             actor=actor, proposal_id=proposal_id, reason=request.POST.get("reason", "")))
     if request.headers.get("HX-Request"):
         proposal = selectors.get_proposal(actor, proposal_id)
@@ -129,7 +115,7 @@ def report_new(request, actor, enrollment_id):
             "reported_on": request.POST.get("reported_on", "")}
     error = None
     if request.method == "POST":
-        report, error = _attempt(request, lambda: rechecks.record_change_report(
+        report, error = attempt(lambda: rechecks.record_change_report(
             actor=actor, enrollment_id=enrollment.pk, kind=form["kind"], description=form["description"],
             reported_on=form["reported_on"] or None))
         if report is not None:
@@ -153,14 +139,14 @@ def enrollment(request, actor, enrollment_id):
     error, action = None, request.POST.get("action", "")
     if request.method == "POST":
         if action == "decide":
-            done, error = _attempt(request, lambda: decisions.decide_on_enrollment(
+            done, error = attempt(lambda: decisions.decide_on_enrollment(
                 actor=actor, enrollment_id=enrollment_id, kind=form["kind"], reason=form["reason"],
                 effective_month=form["effective_month"] or None))
             if done is not None:
                 messages.success(request, _("Decision recorded."))
                 return redirect("changes:enrollment", enrollment_id=enrollment_id)
         elif action == "work_refusal":
-            done, error = _attempt(request, lambda: decisions.record_work_refusal(
+            done, error = attempt(lambda: decisions.record_work_refusal(
                 actor=actor, enrollment_id=enrollment_id, person_id=form["person"], refusals=form["refusals"],
                 from_month=form["from_month"], to_month=form["to_month"], reason=form["refusal_reason"]))
             if done is not None:
@@ -168,11 +154,11 @@ def enrollment(request, actor, enrollment_id):
                 return redirect("changes:enrollment", enrollment_id=enrollment_id)
         elif action in ("recover", "waive"):
             if action == "recover":
-                done, error = _attempt(request, lambda: overpayments.record_recovery(
+                done, error = attempt(lambda: overpayments.record_recovery(
                     actor=actor, overpayment_id=form["overpayment"], amount=form["amount"],
                     recovered_on=form["recovered_on"] or None, method=form["method"], note=form["note"]))
             else:
-                done, error = _attempt(request, lambda: overpayments.waive_overpayment(
+                done, error = attempt(lambda: overpayments.waive_overpayment(
                     actor=actor, overpayment_id=form["overpayment"], reason=form["waive_reason"], leader=form["leader"],
                     decided_on=form["decided_on"] or None))
             if done is not None:
@@ -183,9 +169,9 @@ def enrollment(request, actor, enrollment_id):
         elif action in ("apply_ending", "withdraw_ending"):
             pending = request.POST.get("pending", "")
             if action == "apply_ending":
-                done, error = _attempt(request, lambda: decisions.apply_ending_after_notice(actor=actor, pending_id=pending))
+                done, error = attempt(lambda: decisions.apply_ending_after_notice(actor=actor, pending_id=pending))
             else:
-                done, error = _attempt(request, lambda: decisions.withdraw_ending(
+                done, error = attempt(lambda: decisions.withdraw_ending(
                     actor=actor, pending_id=pending, reason=form["reason"]))
             if done is not None:
                 messages.success(request, _("Done."))
@@ -220,12 +206,12 @@ def recheck(request, actor, recheck_id):
                                 prefix="survey")
     if request.method == "POST":
         if action == "verify":
-            done, error = _attempt(request, lambda: rechecks.verify_recheck(actor=actor, recheck_id=recheck_id))
+            done, error = attempt(lambda: rechecks.verify_recheck(actor=actor, recheck_id=recheck_id))
         elif action == "survey":
             activities = ({a: request.POST.get(f"activity_{a}") == "able" for a in ACTIVITY_LABELS}
                           if request.POST.get("activities_shown") else None)
             if picker.is_valid():
-                done, error = _attempt(request, lambda: rechecks.record_recheck_survey(
+                done, error = attempt(lambda: rechecks.record_recheck_survey(
                     actor=actor, recheck_id=recheck_id, conducted_on=form["conducted_on"],
                     investigators=picker.investigator_items(),
                     findings=form["findings"], signed_by_household=form["signed"], daily_activities=activities))
@@ -233,7 +219,7 @@ def recheck(request, actor, recheck_id):
                 done = None
                 error = ValidationError(_("Check the investigators."), field="investigators")
         elif action == "close":
-            done, error = _attempt(request, lambda: rechecks.close_recheck(
+            done, error = attempt(lambda: rechecks.close_recheck(
                 actor=actor, recheck_id=recheck_id, outcome=form["outcome"], reason=form["reason"],
                 effective_month=form["effective_month"] or None))
         else:

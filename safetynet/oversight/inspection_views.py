@@ -22,7 +22,7 @@ from safetynet.core.privatefiles import answer_file
 from . import inspection_exports, inspection_overview, inspections
 from .complaints import today
 from .inspection_models import FindingStatus
-from .page_writes import attempt
+from safetynet.core.pagewrites import attempt
 
 VIEW, INSPECT, RECTIFY, EXPORT = inspections.VIEW, inspections.INSPECT, inspections.RECTIFY, inspection_exports.EXPORT
 PAGE_SIZE = 25

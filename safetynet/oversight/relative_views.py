@@ -25,7 +25,7 @@ from safetynet.workforce.selectors import staff_identities_in_scope
 
 from . import relatives
 from .complaints import today
-from .page_writes import attempt
+from safetynet.core.pagewrites import attempt
 
 VIEW, KEEP = relatives.VIEW, relatives.KEEP
 PAGE_SIZE = 25

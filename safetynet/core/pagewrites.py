@@ -1,4 +1,4 @@
-"""How oversight's pages run a write: the service's refusal of the input comes back to the form
+"""How a page runs a write: the service's refusal of the input comes back to the form
 (422, by its field, with what was typed); a refusal by role or area is the 403 or 404 page."""
 from __future__ import annotations
 
