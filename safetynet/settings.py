@@ -58,7 +58,10 @@ INSTALLED_APPS = [
     "safetynet.payroll",
     "safetynet.verification",
     "safetynet.discovery",
+    "safetynet.workload",
     "safetynet.oversight",
+    "safetynet.services",
+    "safetynet.funding",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +87,8 @@ ROOT_URLCONF = "safetynet.urls"
 # What the network tree, the home page and the area API count under each area (areas/selectors.py):
 # tables with an `area` foreign key, by app label, as AUTH_USER_MODEL names the user model. The
 # registry is above areas in the import order (docs/architecture.md), so the project names them.
+# Narrows what a post that sees only its assigned work finds (core.scoping.in_scope; issue 19).
+ASSIGNED_WORK_SCOPE = "safetynet.workload.scope.assigned_work"
 AREA_COUNTED_MODELS = {"households": "registry.Household", "people": "registry.Person"}
 WSGI_APPLICATION = "safetynet.wsgi.application"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from safetynet.core.scoping import Actor
 
 from .models import Post
-from .roles import PERMISSION_LABELS, ROLE_PERMISSIONS, Role
+from .roles import ASSIGNED_ONLY_ROLES, PERMISSION_LABELS, ROLE_PERMISSIONS, Role
 
 SESSION_KEY = "safetynet_post_id"
 
@@ -16,7 +16,8 @@ def build_actor(**fields) -> Actor:
         role_name = Role(fields["role"]).label
     except ValueError:
         role_name = ""
-    return Actor(**fields, role_name=role_name, permission_names=PERMISSION_LABELS)
+    return Actor(**fields, role_name=role_name, permission_names=PERMISSION_LABELS,
+                 assigned_only=fields["role"] in ASSIGNED_ONLY_ROLES)
 
 
 def actor_for_post(post: Post) -> Actor:

@@ -145,12 +145,20 @@ ROLE_PERMISSIONS: dict[str, frozenset] = {
                                                          "oversight.rectify", "oversight.export"}),
     Role.INSPECTOR: frozenset(_READ | _INSPECT),
     Role.SUPERVISOR: frozenset(_READ | _INSPECT | {"oversight.reporter_identity"}),
-    Role.PROVIDER_WORKER: frozenset({"programs.view"}),
+    # A purchased service's worker (issue 19) surveys, visits and re-checks what was assigned to
+    # it by name, and sees nothing else (ASSIGNED_ONLY_ROLES).
+    Role.PROVIDER_WORKER: frozenset({"programs.view", "registry.view", "cases.view", "cases.survey", "discovery.view",
+                                     "discovery.work", "payments.view", "payments.recheck"}),
     # Department logins hold this post too (verification/department_accounts.py): it must hold no
     # permission, so that a department's token uploads its datasets and reads nothing.
     Role.INSTITUTION: frozenset(),
     Role.SUPERUSER: frozenset(PERMISSION_LABELS),
 }
+
+
+# Roles whose posts see only the work assigned to them by name, within their area
+# (core.scoping.in_scope narrows them through workload.scope.assigned_work).
+ASSIGNED_ONLY_ROLES = frozenset({Role.PROVIDER_WORKER})
 
 
 # The level each role's posts are held at (DESIGN.md §1), so that a step's acting level

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 
+from django.conf import settings
 from django.db.models import Model, QuerySet
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from .errors import NotFound, PermissionDenied
@@ -31,6 +34,9 @@ class Actor:
     # areas' table); an actor built without them shows the codes. Not part of equality.
     role_name: object = field(default="", compare=False, repr=False)
     permission_names: Mapping[str, object] = field(default_factory=dict, compare=False, repr=False)
+    # A post that sees only the work assigned to it by name (a purchased service's worker, issue 19):
+    # `in_scope` narrows every queryset further through `settings.ASSIGNED_WORK_SCOPE`.
+    assigned_only: bool = False
 
     @property
     def is_national(self) -> bool:
@@ -64,10 +70,21 @@ def in_scope(queryset: QuerySet, actor: Actor, area_path: str = "area") -> Query
     """Narrow `queryset` to rows whose area (reached by `area_path`) lies under the actor's area.
 
     `area_path` names the foreign key to Area (whose primary key is its code), e.g. "area" or
-    "household__area"; the filter is `<path>__code__startswith=<code>`, which Django turns into a LIKE on the local column (no join)."""
-    if actor.is_national:
-        return queryset
-    return queryset.filter(**{f"{area_path}__code__startswith": actor.area_code})
+    "household__area"; the filter is `<path>__code__startswith=<code>`, which Django turns into a LIKE on the local column (no join).
+
+    An actor that sees only its assigned work (`assigned_only`) is narrowed further by the function
+    `settings.ASSIGNED_WORK_SCOPE` names (the app that keeps assignments, above core, supplies it
+    as `AUTH_USER_MODEL` names the user model); it answers nothing for a table it does not know."""
+    if not actor.is_national:
+        queryset = queryset.filter(**{f"{area_path}__code__startswith": actor.area_code})
+    if actor.assigned_only:
+        queryset = assigned_work_scope()(queryset, actor)
+    return queryset
+
+
+@cache
+def assigned_work_scope():
+    return import_string(settings.ASSIGNED_WORK_SCOPE)
 
 
 def get_in_scope(queryset: QuerySet, actor: Actor, area_path: str = "area", **lookup) -> Model:

@@ -22,6 +22,7 @@ SPECIAL_HARDSHIP = "special_hardship"
 TEMPORARY = "temporary"
 DISCOVERY = "discovery"   # not a program people apply for: the time limits of active discovery (POLICY.md §6)
 OVERSIGHT = "oversight"   # not a program either: the limits and thresholds of transparency and supervision
+WORKFORCE = "workforce"   # nor this: training hours, staffing norms, work subsidies, budgets and purchased services
 
 PROGRAMS: dict[str, dict] = {
     DIBAO: {"name": _("Minimum living guarantee (dibao)"),
@@ -34,8 +35,10 @@ PROGRAMS: dict[str, dict] = {
                 "description": _("Time limits for acting on reports of people in need and on warnings from department data (Opinions on Reforming and Improving the Social Assistance System).")},
     OVERSIGHT: {"name": _("Transparency and supervision"),
                 "description": _("Time limits for complaints and inspection findings, spot-check sizes and the thresholds of the anomaly reports.")},
+    WORKFORCE: {"name": _("Workforce, subsidies and purchased services"),
+                "description": _("Training hours required each year, staffing norms, the rates of the work subsidies, budget warnings and the scale of project evaluations.")},
 }
-# The programs a household applies for (DISCOVERY and OVERSIGHT hold parameters only).
+# The programs a household applies for (DISCOVERY, OVERSIGHT and WORKFORCE hold parameters only).
 ASSISTANCE_PROGRAMS = (DIBAO, SPECIAL_HARDSHIP, TEMPORARY)
 
 # Parameter types: how a value is entered, checked and shown.
@@ -245,6 +248,35 @@ SPECS: tuple[ParameterSpec, ...] = (
           _("The village roster and its monthly changes stay posted for"), 7,
           "POLICY.md §7 · MLG-2021 art. 24 (roster and monthly changes noticed; 7 days a local default)", local=True,
           minimum=1, maximum=90),
+    # --- workforce, subsidies and purchased services (issue 19) ---
+    _spec(WORKFORCE, "training_hours_civil_servant", INTEGER, _("Training hours a year: civil servants"), 40,
+          "POLICY.md §6 · REFORM-2020 (grass-roots capacity: staff matched to the caseload, training; a local default)", local=True, minimum=0, maximum=400),
+    _spec(WORKFORCE, "training_hours_contracted_assistant", INTEGER, _("Training hours a year: contracted assistants"), 40,
+          "POLICY.md §6 · REFORM-2020 (grass-roots capacity: staff matched to the caseload, training; a local default)", local=True, minimum=0, maximum=400),
+    _spec(WORKFORCE, "training_hours_village_cadre", INTEGER, _("Training hours a year: village cadres"), 16,
+          "POLICY.md §6 · REFORM-2020 (grass-roots capacity: staff matched to the caseload, training; a local default)", local=True, minimum=0, maximum=400),
+    _spec(WORKFORCE, "training_hours_grid_worker", INTEGER, _("Training hours a year: grid workers"), 12,
+          "POLICY.md §6 · REFORM-2020 (grass-roots capacity: staff matched to the caseload, training; a local default)", local=True, minimum=0, maximum=400),
+    _spec(WORKFORCE, "training_hours_provider_worker", INTEGER, _("Training hours a year: providers' workers"), 24,
+          "POLICY.md §6 · REFORM-2020 (grass-roots capacity: staff matched to the caseload, training; a local default)", local=True, minimum=0, maximum=400),
+    _spec(WORKFORCE, "caseload_per_worker", INTEGER, _("Staffing norm: enrolled households per full-time worker"), 200,
+          "POLICY.md §6 · REFORM-2020 (grass-roots capacity: staff matched to the caseload, training; a local default)", local=True, minimum=1, maximum=5000),
+    _spec(WORKFORCE, "open_items_per_worker", INTEGER, _("Staffing norm: open work items per full-time worker"), 25,
+          "POLICY.md §6 · REFORM-2020 (grass-roots capacity: staff matched to the caseload, training; a local default)", local=True, minimum=1, maximum=1000),
+    _spec(WORKFORCE, "min_workers_per_town", INTEGER, _("Staffing norm: full-time workers a town needs at least"), 2,
+          "POLICY.md §6 · REFORM-2020 (grass-roots capacity: staff matched to the caseload, training; a local default)", local=True, minimum=1, maximum=100),
+    _spec(WORKFORCE, "survey_lost_time_subsidy", MONEY, _("Lost-time subsidy per investigator per household survey"), "50.00",
+          "POLICY.md §1 step 3 · REFORM-2020 (work funds: lost-time and transport subsidies for household surveys, subsidies for deliberation meetings; a local default)", local=True, minimum=_D("0"), maximum=_D("1000")),
+    _spec(WORKFORCE, "survey_transport_subsidy", MONEY, _("Transport subsidy per investigator per household survey"), "20.00",
+          "POLICY.md §1 step 3 · REFORM-2020 (work funds: lost-time and transport subsidies for household surveys, subsidies for deliberation meetings; a local default)", local=True, minimum=_D("0"), maximum=_D("1000")),
+    _spec(WORKFORCE, "meeting_subsidy", MONEY, _("Subsidy per participant per deliberation meeting"), "30.00",
+          "POLICY.md §1 step 3 · REFORM-2020 (work funds: lost-time and transport subsidies for household surveys, subsidies for deliberation meetings; a local default)", local=True, minimum=_D("0"), maximum=_D("1000")),
+    _spec(WORKFORCE, "budget_warning_ratio", RATIO, _("A budget line warns when its spending reaches this share"), "0.90",
+          "POLICY.md §1 step 3 · REFORM-2020 (work funds: lost-time and transport subsidies for household surveys, subsidies for deliberation meetings; a local default)", local=True, minimum=_D("0.5"), maximum=_D("1")),
+    _spec(WORKFORCE, "project_score_max", INTEGER, _("Project evaluations score out of"), 100,
+          "POLICY.md §6 · BUY-2017 (government purchase of services; a local default)", local=True, minimum=5, maximum=1000),
+    _spec(WORKFORCE, "project_pass_score", INTEGER, _("A project passes its evaluation with an average score of at least"), 60,
+          "POLICY.md §6 · BUY-2017 (government purchase of services; a local default)", local=True, minimum=1, maximum=1000),
 )
 
 SPEC_BY_KEY: dict[tuple[str, str], ParameterSpec] = {(s.program, s.key): s for s in SPECS}
