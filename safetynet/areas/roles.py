@@ -74,6 +74,21 @@ PERMISSION_LABELS = {
     "oversight.inspect": _("record inspection findings"),
     "oversight.rectify": _("answer inspection findings"),
     "oversight.export": _("export what the post sees"),
+    "workforce.view": _("view the staff register, training and workload"),
+    "workforce.training": _("record training courses, sessions, attendance and mentoring"),
+    "workload.assign": _("assign open work to a named worker"),
+    "workload.reassign": _("re-assign work from one worker to another"),
+    "workload.lend": _("lend a town's work to a purchased service"),
+    "funding.view": _("view work subsidies and budgets"),
+    "funding.subsidies": _("generate and pay the monthly work subsidies"),
+    "funding.budget": _("set budget lines"),
+    "funding.approve_overrun": _("approve spending past a budget line"),
+    "services.view": _("view providers, contracts and their work"),
+    "services.manage": _("register providers, sign contracts and assign work to them"),
+    "services.accept": _("accept or reject a provider's tasks"),
+    "projects.view": _("view service projects"),
+    "projects.manage": _("design, approve, fund and follow service projects"),
+    "projects.evaluate": _("score service projects on an evaluation panel"),
 }
 
 _READ = {"areas.view", "registry.view", "programs.view"}
@@ -126,25 +141,42 @@ _OVERSIGHT_TOWN = {"oversight.view", "oversight.take", "oversight.handle", "over
 _OVERSIGHT_COUNTY = _OVERSIGHT_TOWN | {"oversight.spot_check", "oversight.anomalies", "oversight.export"}
 _INSPECT = {"oversight.view", "oversight.inspect", "oversight.export", "audit.view", "cases.view", "verification.view",
             "discovery.view", "payments.view"}
+# Workforce, funding and purchased services (issue 19): the town keeps its staff and training,
+# assigns its work and reads its subsidies and budget; the town leader re-assigns; the county
+# does all that for the county, sets budgets, generates the subsidies, keeps providers,
+# contracts and projects, and lends an overloaded town's work to a provider; the county leader
+# approves spending past a budget line and sits on evaluation panels; the inspectors read
+# everything and write nothing (issue 18).
+_WORKFORCE_READ = {"workforce.view", "funding.view", "services.view", "projects.view"}
+_WORKFORCE_TOWN = _WORKFORCE_READ | {"workforce.training", "workload.assign"}
+_WORKFORCE_TOWN_LEADER = _WORKFORCE_READ | {"workload.assign", "workload.reassign"}
+_WORKFORCE_COUNTY = _WORKFORCE_READ | {"workforce.training", "workload.assign", "workload.reassign", "workload.lend",
+                                       "funding.subsidies", "funding.budget", "services.manage", "services.accept",
+                                       "projects.manage", "projects.evaluate"}
+_WORKFORCE_COUNTY_LEADER = _WORKFORCE_READ | {"workload.reassign", "funding.approve_overrun", "projects.evaluate"}
 ROLE_PERMISSIONS: dict[str, frozenset] = {
     Role.GRID_WORKER: frozenset(_READ | _DISCOVERY_FIELD),
     Role.VILLAGE_CADRE: frozenset(_READ | _CASES_VILLAGE | _CHANGES_VILLAGE | _DISCOVERY_FIELD),
     Role.TOWN_WORKER: frozenset(_READ | {"registry.edit", "registry.import", "registry.view_id_number", "verification.view"}
-                                | _CASES_TOWN | _PAYMENTS_VIEW | _CHANGES_TOWN | _DISCOVERY_TOWN | _OVERSIGHT_TOWN),
+                                | _CASES_TOWN | _PAYMENTS_VIEW | _CHANGES_TOWN | _DISCOVERY_TOWN | _OVERSIGHT_TOWN
+                                | _WORKFORCE_TOWN),
     Role.TOWN_LEADER: frozenset(_READ | {"registry.view_id_number", "verification.view"} | _CASES_TOWN_LEADER | _PAYMENTS_VIEW
                                 | _CHANGES_TOWN_LEADER | _DISCOVERY_TOWN | {"oversight.view", "oversight.handle",
-                                                                             "oversight.rectify"}),
+                                                                             "oversight.rectify"}
+                                | _WORKFORCE_TOWN_LEADER),
     Role.COUNTY_OFFICER: frozenset(_READ | {"registry.edit", "registry.import", "registry.view_id_number",
                                             "areas.import", "areas.edit", "posts.manage", "calendar.edit", "audit.view",
                                             "programs.edit"}
                                    | _CASES_COUNTY | _VERIFICATION_COUNTY | _PAYMENTS_VIEW | {"payments.generate"}
-                                   | _CHANGES_COUNTY | _PAYMENTS_SIMULATE | _DISCOVERY_COUNTY | _OVERSIGHT_COUNTY),
+                                   | _CHANGES_COUNTY | _PAYMENTS_SIMULATE | _DISCOVERY_COUNTY | _OVERSIGHT_COUNTY
+                                   | _WORKFORCE_COUNTY),
     Role.COUNTY_LEADER: frozenset(_READ | {"registry.view_id_number", "audit.view", "verification.view"} | _CASES_COUNTY_LEADER
                                   | _PAYMENTS_VIEW | {"payments.approve", "payments.decide"}
                                   | _PAYMENTS_SIMULATE | {"discovery.view", "oversight.view", "oversight.handle",
-                                                         "oversight.rectify", "oversight.export"}),
-    Role.INSPECTOR: frozenset(_READ | _INSPECT),
-    Role.SUPERVISOR: frozenset(_READ | _INSPECT | {"oversight.reporter_identity"}),
+                                                         "oversight.rectify", "oversight.export"}
+                                  | _WORKFORCE_COUNTY_LEADER),
+    Role.INSPECTOR: frozenset(_READ | _INSPECT | _WORKFORCE_READ),
+    Role.SUPERVISOR: frozenset(_READ | _INSPECT | _WORKFORCE_READ | {"oversight.reporter_identity"}),
     # A purchased service's worker (issue 19) surveys, visits and re-checks what was assigned to
     # it by name, and sees nothing else (ASSIGNED_ONLY_ROLES).
     Role.PROVIDER_WORKER: frozenset({"programs.view", "registry.view", "cases.view", "cases.survey", "discovery.view",
