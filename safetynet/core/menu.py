@@ -28,6 +28,8 @@ class MenuEntry:
 GROUPS = {
     "discovery": _("Discovery"),
     "oversight": _("Supervision"),
+    "workforce": _("Workforce"),
+    "services": _("Purchased services"),
 }
 
 
