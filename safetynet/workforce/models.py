@@ -29,6 +29,8 @@ class StaffIdentity(models.Model):
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("works at"))
     kind = models.CharField(max_length=20, choices=StaffKind.choices, verbose_name=_("kind"))
     is_active = models.BooleanField(default=True, verbose_name=_("active"))
+    # Where the work subsidies are paid (funding; issue 19 part 3). Empty: paid as "no account".
+    bank_account = models.CharField(max_length=32, blank=True, verbose_name=_("bank account"))
     created_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
 
