@@ -104,6 +104,7 @@ class ActivityResult:
     proposals: int = 0
     discovery: dict = field(default_factory=dict)   # the month of active discovery, counted by part
     oversight: dict = field(default_factory=dict)   # transparency and supervision, counted by part
+    workforce: dict = field(default_factory=dict)   # workforce, funding and purchased services, counted by part
     digest: str = ""        # of every case's household, program and status and every run's totals
     seconds: float = 0.0
 
@@ -154,6 +155,7 @@ def build_demo_activity(*, seed: int, county_code: str = "130123", progress: Pro
         office.this_month(today)
         office.discovery(today)
         office.oversight(today)
+        office.workforce(today)
     office.result.seconds = round(time.monotonic() - started, 1)
     office.count()
     DemoNote.objects.update_or_create(key="activity", defaults={"value": {
@@ -767,6 +769,20 @@ class _Office:
         for name, build in parts.items():
             self.result.oversight[name] = build()
             self.say("oversight", f"{name}: " + ", ".join(f"{k} {v}" for k, v in sorted(self.result.oversight[name].items())))
+        self.at(today)
+
+    # ---- 7. workforce, funding and purchased services ---------------------------------------
+
+    def workforce(self, today: dt.date) -> None:
+        """Issue 19, each part through its own services: the staff register with training
+        records, work assigned by capacity, a month of work subsidies from the demo's surveys and
+        meetings paid through the payroll machinery, a budget with spending, a provider with a
+        contract and assigned work, and service projects."""
+        parts: dict[str, Callable[[], dict]] = {
+        }
+        for name, build in parts.items():
+            self.result.workforce[name] = build()
+            self.say("workforce", f"{name}: " + ", ".join(f"{k} {v}" for k, v in sorted(self.result.workforce[name].items())))
         self.at(today)
 
     def _actor_of(self, username: str) -> Actor:
