@@ -60,6 +60,10 @@ MENU = (
     MenuEntry("oversight:finding_list", _("Inspection findings"), group="oversight"),
     MenuEntry("oversight:inspection_overview", _("Supervision overview"), group="oversight"),
     MenuEntry("oversight:audit", _("Audit ledger"), group="oversight"),
+    MenuEntry("workforce:staff_list", _("Staff register"), group="workforce"),
+    MenuEntry("workforce:courses", _("Training courses"), group="workforce"),
+    MenuEntry("workforce:behind", _("Behind on training"), group="workforce"),
+    MenuEntry("workforce:mentoring", _("Mentoring"), group="workforce"),
     MenuEntry("calendar", _("Working-day calendar")),
 )
 
