@@ -321,3 +321,22 @@ def test_api_records_attendance_per_row(api, worker, session):
     too_many = api(worker).post(f"/api/v1/workforce/sessions/{session.pk}/attendance", {"staff": [a.pk], "hours": "9"},
                                 content_type="application/json")
     assert too_many.status_code == 422
+
+
+def test_the_demo_builds_training_through_the_services_once(county, make_actor):
+    from safetynet.workforce.training_demo import build_training_demo
+
+    officer = make_actor("county_officer", COUNTY, username="county_officer")
+    worker = make_actor("town_worker", TOWN, username="town_worker")
+    register_staff_identity(actor=officer, name="县干", id_number=new_id(), area_code=COUNTY, kind="county_staff",
+                            user_id=officer.user_id)
+    register_staff_identity(actor=officer, name="镇干", id_number=new_id(), area_code=TOWN, kind="town_staff",
+                            user_id=worker.user_id)
+    for n in range(3):
+        register_staff_identity(actor=officer, name=f"新人{n}", id_number=new_id(), area_code=TOWN, kind="town_staff")
+    actors = {"county_officer": officer, "town_worker": worker}
+    counts = build_training_demo(county=COUNTY, day=today(), seed=7, actor_of=actors.__getitem__)
+    assert counts["courses"] == 2 and counts["mentoring_pairs"] == 1 and counts["attendance"] >= 1
+    assert build_training_demo(county=COUNTY, day=today(), seed=7, actor_of=actors.__getitem__) == {"already": 1}
+    pair = MentoringPair.objects.get()
+    assert pair.mentor.user_id == worker.user_id and pair.mentee.name == "新人0"
