@@ -235,3 +235,6 @@ api.add_router("/discovery", discovery_router)
 from safetynet.oversight.api import router as oversight_router  # noqa: E402
 
 api.add_router("/oversight", oversight_router)
+from safetynet.services.project_api import router as projects_router  # noqa: E402
+
+api.add_router("/projects", projects_router)

@@ -60,6 +60,8 @@ MENU = (
     MenuEntry("oversight:finding_list", _("Inspection findings"), group="oversight"),
     MenuEntry("oversight:inspection_overview", _("Supervision overview"), group="oversight"),
     MenuEntry("oversight:audit", _("Audit ledger"), group="oversight"),
+    MenuEntry("projects:list", _("Service projects"), group="services"),
+    MenuEntry("projects:evaluations", _("My project evaluations"), group="services"),
     MenuEntry("calendar", _("Working-day calendar")),
 )
 

@@ -72,6 +72,7 @@ from safetynet.programs import rules
 from safetynet.programs.selectors import dibao_parameters
 from safetynet.registry import services as registry
 from safetynet.registry.models import EXCLUDED_INCOME, Household, IncomeItem, Person
+from safetynet.services.project_demo import build_projects_demo
 from safetynet.workforce.models import StaffKind
 from safetynet.workforce.services import register_staff_identity
 
@@ -779,6 +780,7 @@ class _Office:
         meetings paid through the payroll machinery, a budget with spending, a provider with a
         contract and assigned work, and service projects."""
         parts: dict[str, Callable[[], dict]] = {
+            "projects": lambda: build_projects_demo(self._actor_of, today),
         }
         for name, build in parts.items():
             self.result.workforce[name] = build()
