@@ -154,8 +154,10 @@ def test_funding_milestones_and_households_through_the_page(client, login, posts
     assert "¥30,000.00" in page and "开班" in page
 
 
-def test_the_api_flow_and_its_refusals(api, posts, project, village):
+def test_the_api_flow_and_its_refusals(api, client, posts, project, village):
     from tests.cases_helpers import make_poor_household
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
     base = f"/api/v1/projects/{project.pk}"
     client = api(posts.officer)
@@ -210,3 +212,24 @@ def test_the_api_flow_and_its_refusals(api, posts, project, village):
                                   content_type="application/json").status_code == 403
     assert api(posts.worker).get("/api/v1/projects/overview").json()["projects"] == 1     # the town's own
     assert OTHER_TOWN not in api(posts.worker).get("/api/v1/projects").content.decode()
+
+
+def test_the_project_pages_are_chinese(client, login_site_language, posts, project):
+    from tests.untranslated import english_in_context
+
+    svc.set_panel(actor=posts.officer, project_id=project.pk, user_ids=[posts.verifier.user_id])
+    pages = {posts.officer: ["/projects/", f"/projects/{project.pk}/", f"/projects/{project.pk}/panel/", "/projects/new/"],
+             posts.verifier: ["/projects/evaluations/", f"/projects/{project.pk}/evaluate/"],
+             posts.worker: [f"/projects/{project.pk}/"]}
+    for actor, urls in pages.items():
+        login_site_language(actor)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert english_in_context(response.content.decode()) == [], url
+    client.logout()
+    proposed = client.post("/projects/propose/", {**FORM, "q": "正定"})
+    assert english_in_context(proposed.content.decode()) == []
+    for response in (client.get("/projects/propose/", {"q": "正定"}), client.post("/projects/follow/", {"token": project.token}),
+                     client.post("/projects/propose/", {**FORM, "q": "正定", "budget": "8万"})):
+        assert english_in_context(response.content.decode()) == [], response.request["PATH_INFO"]

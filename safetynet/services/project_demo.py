@@ -8,7 +8,7 @@ the pass score. Deterministic.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
+from collections.abc import Callable
 
 from safetynet.core.scoping import Actor
 from safetynet.registry.models import Household

@@ -7,6 +7,7 @@ a panel member's queue and score form. Thin adapters over `projects` (writes) an
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404
@@ -46,7 +47,7 @@ def project_list(request, actor):
     status = status if status in ProjectStatus.values else ""
     q = (request.GET.get("q") or "").strip()[:50]
     page = numbered_page(selectors.projects_in_scope(actor, status=status, q=q), request.GET.get("page"), PAGE_SIZE)
-    query = "&".join(f"{k}={v}" for k, v in (("status", status), ("q", q)) if v)
+    query = urlencode({k: v for k, v in (("status", status), ("q", q)) if v})
     context = {"page": page, "status": status, "q": q, "statuses": _status_choices(), "query_string": query,
                "css": STATUS_CSS, "may_design": actor.can(MANAGE), "may_evaluate": actor.can(EVALUATE)}
     partial = bool(request.headers.get("HX-Request"))
@@ -133,15 +134,16 @@ def project_detail(request, actor, project_id: int):
             return redirect("projects:detail", project_id=project.pk)
         project = selectors.get_project(actor, project_id)
     figures = selectors.project_figures(project)
+    panel = selectors.panel_rows(project)
     return render(request, "services/projects/detail.html", {
         "p": project, "css": STATUS_CSS.get(project.status, ""), "contact": selectors.contact_of(actor, project),
-        "panel": selectors.panel_rows(project), "figures": figures, "standing": figures["standing"],
+        "panel": panel, "figures": figures, "standing": figures["standing"],
         "fundings": project.fundings.all(), "milestones": project.milestones.all(),
         "beneficiaries": selectors.beneficiary_rows(project), "outcome": getattr(project, "outcome", None),
         "events": project.events.all(), "actions": svc.allowed_actions(project, actor), "action": action,
         "form": form, "error": error, "today": svc.today(),
         "may_score": actor.can(EVALUATE) and project.status == ProjectStatus.UNDER_EVALUATION
-        and any(r["user_id"] == actor.user_id and r["score"] is None for r in selectors.panel_rows(project)),
+        and any(r["user_id"] == actor.user_id and r["score"] is None for r in panel),
     }, status=422 if error else 200)
 
 

@@ -342,7 +342,6 @@ def design_project(*, actor: Actor, item: ProjectInput, on: dt.date | None = Non
     """A project the county designs itself, to be evaluated like a proposal (its designer may not
     sit on its panel)."""
     actor.require(MANAGE)
-    actor.require_area((item.area_code or "").strip())
     item, area = _checked(item, proposed=False)
     actor.require_area(area.code)
     project = _new(item, area, origin=ProjectOrigin.DESIGNED, on=on or today(), designed_by=actor.user_id)
