@@ -238,3 +238,6 @@ api.add_router("/oversight", oversight_router)
 from safetynet.workforce.api import router as workforce_router  # noqa: E402
 
 api.add_router("/workforce", workforce_router)
+from safetynet.services.project_api import router as projects_router  # noqa: E402
+
+api.add_router("/projects", projects_router)

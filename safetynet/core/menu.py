@@ -64,6 +64,8 @@ MENU = (
     MenuEntry("workforce:courses", _("Training courses"), group="workforce"),
     MenuEntry("workforce:behind", _("Behind on training"), group="workforce"),
     MenuEntry("workforce:mentoring", _("Mentoring"), group="workforce"),
+    MenuEntry("projects:list", _("Service projects"), group="services"),
+    MenuEntry("projects:evaluations", _("My project evaluations"), group="services"),
     MenuEntry("calendar", _("Working-day calendar")),
 )
 

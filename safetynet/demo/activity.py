@@ -72,6 +72,7 @@ from safetynet.programs import rules
 from safetynet.programs.selectors import dibao_parameters
 from safetynet.registry import services as registry
 from safetynet.registry.models import EXCLUDED_INCOME, Household, IncomeItem, Person
+from safetynet.services.project_demo import build_projects_demo
 from safetynet.workforce.models import StaffKind
 from safetynet.workforce.services import register_staff_identity
 from safetynet.workforce.training_demo import build_training_demo
@@ -781,6 +782,7 @@ class _Office:
         contract and assigned work, and service projects."""
         parts: dict[str, Callable[[], dict]] = {
             "training": lambda: build_training_demo(county=self.county, day=today, seed=self.seed, actor_of=self._actor_of),
+            "projects": lambda: build_projects_demo(self._actor_of, today),
         }
         for name, build in parts.items():
             self.result.workforce[name] = build()
