@@ -235,3 +235,6 @@ api.add_router("/discovery", discovery_router)
 from safetynet.oversight.api import router as oversight_router  # noqa: E402
 
 api.add_router("/oversight", oversight_router)
+from safetynet.services.api import router as services_router  # noqa: E402
+
+api.add_router("/services", services_router)

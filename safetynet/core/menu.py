@@ -60,6 +60,11 @@ MENU = (
     MenuEntry("oversight:finding_list", _("Inspection findings"), group="oversight"),
     MenuEntry("oversight:inspection_overview", _("Supervision overview"), group="oversight"),
     MenuEntry("oversight:audit", _("Audit ledger"), group="oversight"),
+    MenuEntry("services:my_tasks", _("My tasks"), unless="services.view", group="services"),  # a provider's worker
+    MenuEntry("services:providers", _("Service providers"), group="services"),
+    MenuEntry("services:contracts", _("Service contracts"), group="services"),
+    MenuEntry("services:lend", _("Lend work to a provider"), group="services"),
+    MenuEntry("services:queue", _("Tasks to accept"), group="services"),
     MenuEntry("calendar", _("Working-day calendar")),
 )
 
