@@ -79,6 +79,7 @@ class MyTaskFilter(PageQuery):
 
 @router.get("/tasks/mine", response=responses(TaskPage), summary="A provider worker's own tasks")
 def my_tasks(request, filters: Query[MyTaskFilter]):
+    tasks.require_worker_post(request.auth)
     qs = selectors.tasks_of_worker(request.auth, status=filters.status or "").select_related("worker__staff_identity")
     return api_page(qs.order_by("status", "due_on", "id"), offset=filters.offset, limit=filters.limit, item=_task)
 

@@ -271,18 +271,23 @@ def transition(uow: UnitOfWork, task: ServiceTask, to: str, *, actor: Actor, not
     return task
 
 
+def require_worker_post(actor: Actor) -> None:
+    """A post that may work none of the kinds of work has no tasks of its own (403)."""
+    if not any(actor.can(p) for p in WORK_PERMISSION.values()):
+        actor.require(WORK_PERMISSION[WorkKind.CASE])
+
+
 def submit_task(*, actor: Actor, task_id: int, note: str = "") -> ServiceTask:
     """The provider's worker hands the work in (what was done, in a few words). A post that may
     work none of the kinds of work is refused (403) before any task is looked for; another
     worker's task is not found (404)."""
-    if not any(actor.can(p) for p in WORK_PERMISSION.values()):
-        actor.require(WORK_PERMISSION[WorkKind.CASE])
-    note = clean_field(note, "note", max_length=2000, multiline=True)
+    require_worker_post(actor)
     with unit_of_work(size_hint=2) as uow:
         task = tasks_of_worker(actor).select_for_update(of=("self",)).select_related("worker__staff_identity") \
             .filter(pk=task_id).first()
         if task is None:
             raise NotFound(_("No such task of yours."))
+        note = clean_field(note, "note", max_length=2000, multiline=True)
         transition(uow, task, T.SUBMITTED, actor=actor, note=note, submitted_on=today(), submission_note=note)
     return task
 
@@ -342,11 +347,11 @@ def accept_task(*, actor: Actor, task_id: int) -> ServiceTask:
 def reject_task(*, actor: Actor, task_id: int, reason: str) -> ServiceTask:
     """The county rejects a submitted task (or takes back one not done), saying why; it is not
     paid, and the work goes back to the town (no current assignment: it may be given again)."""
-    reason = clean_field(reason, "reason", max_length=500, required=True)
     with unit_of_work(size_hint=2) as uow:
         task = _tasks_for_decision(actor, [task_id]).get(task_id)
         if task is None:
             raise NotFound(_("No such task in your area."))
+        reason = clean_field(reason, "reason", max_length=500, required=True)
         transition(uow, task, T.REJECTED, actor=actor, note=reason, decided_on=today(), decided_by=actor.username,
                    reject_reason=reason)
         end_lent_work(uow, assignment_ids=[task.assignment_id])
