@@ -314,3 +314,20 @@ def test_the_lending_page_lists_towns_and_gives_ticked_work(world, client):
     force_login(client, w.posts.officer)
     assert client.post(reverse("services:queue"), {"action": "accept", "tasks": [task.pk]}).status_code == 302
     assert ServiceTask.objects.get(pk=task.pk).status == "accepted"
+
+
+def test_the_county_pages_open_and_register_through_the_services(world, client):
+    w = world
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    force_login(client, w.posts.officer)
+    for url in (reverse("services:providers") + "?q=阳光", reverse("services:provider", args=[w.provider.pk]),
+                reverse("services:contracts") + "?status=active", reverse("services:contract_new"),
+                reverse("services:queue")):
+        assert client.get(url).status_code == 200, url
+    bad = client.post(reverse("services:providers"), {"name": "新中心", "uscc": "123", "registration_authority": "县民政局",
+                                                      "contact_person": "李", "phone": "13800000009"})
+    assert bad.status_code == 422 and "18 characters" in bad.content.decode()
+    made = client.post(reverse("services:contract_new"), {
+        "provider": w.provider.pk, "reference": "ZD-9", "area": COUNTY, "scopes": ["care"], "starts_on": "2025-10-01",
+        "ends_on": "2025-12-31", "pricing": "lump_sum", "lump_sum": "3000.00", "quality_target": "0.9"})
+    assert made.status_code == 302
