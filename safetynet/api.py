@@ -241,3 +241,6 @@ api.add_router("/workforce", workforce_router)
 from safetynet.services.project_api import router as projects_router  # noqa: E402
 
 api.add_router("/projects", projects_router)
+from safetynet.services.api import router as services_router  # noqa: E402
+
+api.add_router("/services", services_router)

@@ -66,6 +66,11 @@ MENU = (
     MenuEntry("workforce:mentoring", _("Mentoring"), group="workforce"),
     MenuEntry("projects:list", _("Service projects"), group="services"),
     MenuEntry("projects:evaluations", _("My project evaluations"), group="services"),
+    MenuEntry("services:my_tasks", _("My tasks"), unless="services.view", group="services"),  # a provider's worker
+    MenuEntry("services:providers", _("Service providers"), group="services"),
+    MenuEntry("services:contracts", _("Service contracts"), group="services"),
+    MenuEntry("services:lend", _("Lend work to a provider"), group="services"),
+    MenuEntry("services:queue", _("Tasks to accept"), group="services"),
     MenuEntry("calendar", _("Working-day calendar")),
 )
 

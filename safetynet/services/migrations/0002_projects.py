@@ -7,9 +7,9 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    initial = True
 
     dependencies = [
+        ('services', '0001_initial'),
         ('areas', '0003_alter_post_role'),
         ('registry', '0004_normalise_names_and_addresses'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
