@@ -235,3 +235,6 @@ api.add_router("/discovery", discovery_router)
 from safetynet.oversight.api import router as oversight_router  # noqa: E402
 
 api.add_router("/oversight", oversight_router)
+from safetynet.funding.api import router as funding_router  # noqa: E402
+
+api.add_router("/funding", funding_router)

@@ -60,6 +60,9 @@ MENU = (
     MenuEntry("oversight:finding_list", _("Inspection findings"), group="oversight"),
     MenuEntry("oversight:inspection_overview", _("Supervision overview"), group="oversight"),
     MenuEntry("oversight:audit", _("Audit ledger"), group="oversight"),
+    MenuEntry("funding:subsidies", _("Work subsidies"), group="workforce"),
+    MenuEntry("funding:budgets", _("Budgets"), group="workforce"),
+    MenuEntry("funding:spending", _("Spending against budgets"), group="workforce"),
     MenuEntry("calendar", _("Working-day calendar")),
 )
 
