@@ -61,7 +61,7 @@ class SubsidyRunOut(Schema):
     bank_files: list[str]
 
 
-def _run(actor, run) -> dict:
+def _run(actor, run, *, warnings: bool = True) -> dict:
     figures = selectors.run_figures(actor, run)
     summary = run.summary or {}
     return {"id": run.pk, "code": run.code, "county": run.area_id, "month": run.month.strftime("%Y-%m"),
@@ -70,7 +70,8 @@ def _run(actor, run) -> dict:
             "no_account_amount": _money(figures["no_account_amount"]), "generated_by": run.generated_by_username,
             "approved_by": run.approved_by_username, "by_kind": figures["by_kind"],
             "added": getattr(run, "added", None) or summary.get("added") or {},
-            "budget_warnings": summary.get("budget_warnings", []),
+            "budget_warnings": getattr(run, "budget_warnings", None)
+            or (subsidy_runs.run_budget_warnings(actor, run, clocks.today()) if run.is_frozen and warnings else []),
             "bank_files": [b["file"] for b in (run.export_summary or {}).get("banks", [])] if actor.covers(run.area_id) else []}
 
 
@@ -91,7 +92,7 @@ def list_runs(request, filters: Query[SubsidyRunFilter]):
     if filters.month:
         qs = qs.filter(month=dt.date(int(filters.month[:4]), int(filters.month[5:]), 1))
     return api_page(qs.order_by("-month", "area_id"), offset=filters.offset, limit=filters.limit,
-                    item=lambda run: _run(request.auth, run))
+                    item=lambda run: _run(request.auth, run, warnings=False))
 
 
 class GenerateIn(InputSchema):

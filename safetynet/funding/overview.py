@@ -8,20 +8,26 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Count, Sum
+from django.utils.translation import gettext as _
 
+from safetynet.areas.models import Area, Level
 from safetynet.cases import clocks
+from safetynet.core.errors import NotFound
 from safetynet.core.scoping import Actor, in_scope
 
 from . import budgets, forecast
 from .models import BudgetKind, SubsidyLine
-from .scope import VIEW, county_in_scope
+from .scope import VIEW
 
 
 def funding_at_a_glance(actor: Actor, county_code: str, year: int, *, today: dt.date | None = None) -> dict:
     """{"county", "year", "month", "subsidies": {"month": {...}, "year": {...}}, "budget": {kind: {...}},
     "lines": {"total", "warned", "exhausted"}, "warnings": [text]}; amounts are Decimal."""
     actor.require(VIEW)
-    county = county_in_scope(actor, county_code)
+    county_code = (county_code or "").strip()
+    county = Area.objects.filter(code=county_code, level=Level.COUNTY).first() if county_code else None
+    if county is None or not (actor.covers(county.code) or actor.area_code.startswith(county.code)):
+        raise NotFound(_("No such area in your scope: %(code)s.") % {"code": county_code or "—"}, field="county")
     today = today or clocks.today()
     month = today.replace(day=1)
     lines = in_scope(SubsidyLine.objects.filter(run__area=county), actor).order_by()

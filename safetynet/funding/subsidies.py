@@ -136,40 +136,82 @@ def _id_filter(column: str, ids: Sequence[int] | None) -> tuple[str, list]:
 # ---------------------------------------------------------------------------------------------
 _LINE_COLUMNS = ("run_id, area_id, case_id, kind, survey_investigator_id, deliberation_participant_id, worked_on, "
                  "payee_id_number, payee_name, amount, budget_charged, statement_id")
+_STATEMENT_COLUMNS = ("run_id, id_number, name, area_id, staff_identity_id, bank_account, amount, line_count, reference, "
+                      "status, return_reason")
+_NEW = "new-{run}-"   # a new statement's reference until it has its number (build_statements)
 
 
-def insert_survey_lines(run: SubsidyRun, month: dt.date, rates: dict, survey_ids: Sequence[int] | None) -> int:
-    """The lost-time and transport subsidy of each investigator of each survey of the month."""
-    if not rates or survey_ids == []:
-        return 0
+def _survey_work(run: SubsidyRun, month: dt.date, rates: dict, survey_ids) -> tuple[str, str, list, list]:
+    """(rate table, FROM … WHERE, their parameters) of the investigators' subsidies of the month
+    not generated yet: one row per investigator (`i`), survey (`s`), case (`c`) and kind (`k`),
+    the amount as `amount`."""
     t = _tables()
     rate_sql, rate_params = _rate_table(rates)
     ids_sql, ids_params = _id_filter("s.id", survey_ids)
     amount = "CASE k.kind WHEN 'lost_time' THEN r.lost_time ELSE r.transport END"
-    sql = (f"INSERT INTO {t['line']} ({_LINE_COLUMNS}) {rate_sql}"
-           f"SELECT %s, c.area_id, s.case_id, k.kind, i.id, NULL, s.conducted_on, i.id_number, i.name, {amount}, %s, NULL "
-           f"FROM {t['investigator']} i JOIN {t['survey']} s ON s.id = i.survey_id JOIN {t['case']} c ON c.id = s.case_id "
-           f"JOIN rate r ON r.area_id = c.area_id "
-           f"CROSS JOIN (SELECT 'lost_time' AS kind UNION ALL SELECT 'transport') k "
-           f"WHERE c.area_id LIKE %s AND s.conducted_on >= %s AND s.conducted_on < %s AND {amount} > 0{ids_sql} "
-           f"AND NOT EXISTS (SELECT 1 FROM {t['line']} x WHERE x.survey_investigator_id = i.id AND x.kind = k.kind)")
-    return _execute(sql, [*rate_params, run.pk, False, f"{run.area_id}%", month, next_month(month), *ids_params])
+    source = (f"FROM {t['investigator']} i JOIN {t['survey']} s ON s.id = i.survey_id JOIN {t['case']} c ON c.id = s.case_id "
+              f"JOIN rate r ON r.area_id = c.area_id "
+              f"CROSS JOIN (SELECT 'lost_time' AS kind UNION ALL SELECT 'transport') k "
+              f"WHERE c.area_id LIKE %s AND s.conducted_on >= %s AND s.conducted_on < %s AND {amount} > 0{ids_sql} "
+              f"AND NOT EXISTS (SELECT 1 FROM {t['line']} x WHERE x.survey_investigator_id = i.id AND x.kind = k.kind)")
+    return rate_sql, source, rate_params, [f"{run.area_id}%", month, next_month(month), *ids_params]
+
+
+def _meeting_work(run: SubsidyRun, month: dt.date, rates: dict, deliberation_ids) -> tuple[str, str, list, list]:
+    """The same for the participants (`p`) on the rolls of the month's meetings (`d`)."""
+    t = _tables()
+    rate_sql, rate_params = _rate_table(rates)
+    ids_sql, ids_params = _id_filter("d.id", deliberation_ids)
+    source = (f"FROM {t['participant']} p JOIN {t['meeting']} d ON d.id = p.deliberation_id "
+              f"JOIN {t['case']} c ON c.id = d.case_id JOIN rate r ON r.area_id = c.area_id "
+              f"WHERE c.area_id LIKE %s AND d.held_on >= %s AND d.held_on < %s AND r.meeting > 0{ids_sql} "
+              f"AND NOT EXISTS (SELECT 1 FROM {t['line']} x WHERE x.deliberation_participant_id = p.id)")
+    return rate_sql, source, rate_params, [f"{run.area_id}%", month, next_month(month), *ids_params]
+
+
+def _new_statements(run: SubsidyRun, work: tuple, person: str) -> int:
+    """A statement for each person of the new work who has none in the run yet (summed later)."""
+    t = _tables()
+    rate_sql, source, rate_params, params = work
+    return _execute(
+        f"INSERT INTO {t['statement']} ({_STATEMENT_COLUMNS}) {rate_sql}"
+        f"SELECT %s, {person}.id_number, MIN({person}.name), MIN(c.area_id), NULL, '', 0, 0, %s || {person}.id_number, "
+        f"'pending', '' {source} AND NOT EXISTS (SELECT 1 FROM {t['statement']} y WHERE y.run_id = %s "
+        f"AND y.id_number = {person}.id_number) GROUP BY {person}.id_number",
+        [*rate_params, run.pk, _NEW.format(run=run.pk), *params, run.pk])
+
+
+def _statement_of(person: str) -> str:
+    t = _tables()
+    return f"(SELECT st.id FROM {t['statement']} st WHERE st.run_id = %s AND st.id_number = {person}.id_number)"
+
+
+def insert_survey_lines(run: SubsidyRun, month: dt.date, rates: dict, survey_ids: Sequence[int] | None) -> int:
+    """The lost-time and transport subsidy of each investigator of each survey of the month, each
+    on its person's statement (created first, so no line is written twice)."""
+    if not rates or survey_ids == []:
+        return 0
+    work = _survey_work(run, month, rates, survey_ids)
+    _new_statements(run, work, "i")
+    rate_sql, source, rate_params, params = work
+    amount = "CASE k.kind WHEN 'lost_time' THEN r.lost_time ELSE r.transport END"
+    sql = (f"INSERT INTO {_tables()['line']} ({_LINE_COLUMNS}) {rate_sql}"
+           f"SELECT %s, c.area_id, s.case_id, k.kind, i.id, NULL, s.conducted_on, i.id_number, i.name, {amount}, %s, "
+           f"{_statement_of('i')} {source}")
+    return _execute(sql, [*rate_params, run.pk, False, run.pk, *params])
 
 
 def insert_meeting_lines(run: SubsidyRun, month: dt.date, rates: dict, deliberation_ids: Sequence[int] | None) -> int:
     """The meeting subsidy of each participant named on the roll of a meeting of the month."""
     if not rates or deliberation_ids == []:
         return 0
-    t = _tables()
-    rate_sql, rate_params = _rate_table(rates)
-    ids_sql, ids_params = _id_filter("d.id", deliberation_ids)
-    sql = (f"INSERT INTO {t['line']} ({_LINE_COLUMNS}) {rate_sql}"
-           f"SELECT %s, c.area_id, d.case_id, 'meeting', NULL, p.id, d.held_on, p.id_number, p.name, r.meeting, %s, NULL "
-           f"FROM {t['participant']} p JOIN {t['meeting']} d ON d.id = p.deliberation_id "
-           f"JOIN {t['case']} c ON c.id = d.case_id JOIN rate r ON r.area_id = c.area_id "
-           f"WHERE c.area_id LIKE %s AND d.held_on >= %s AND d.held_on < %s AND r.meeting > 0{ids_sql} "
-           f"AND NOT EXISTS (SELECT 1 FROM {t['line']} x WHERE x.deliberation_participant_id = p.id)")
-    return _execute(sql, [*rate_params, run.pk, False, f"{run.area_id}%", month, next_month(month), *ids_params])
+    work = _meeting_work(run, month, rates, deliberation_ids)
+    _new_statements(run, work, "p")
+    rate_sql, source, rate_params, params = work
+    sql = (f"INSERT INTO {_tables()['line']} ({_LINE_COLUMNS}) {rate_sql}"
+           f"SELECT %s, c.area_id, d.case_id, 'meeting', NULL, p.id, d.held_on, p.id_number, p.name, r.meeting, %s, "
+           f"{_statement_of('p')} {source}")
+    return _execute(sql, [*rate_params, run.pk, False, run.pk, *params])
 
 
 def carry_unpaid(run: SubsidyRun) -> int:
@@ -185,28 +227,28 @@ def carry_unpaid(run: SubsidyRun) -> int:
 
 
 def build_statements(run: SubsidyRun) -> int:
-    """One statement per person of the run: created for the people of new lines, then every
-    statement of the run summed from its lines and given its payee's account. Returns the
-    statements created."""
+    """Every statement of the run: one for each person of lines with none yet (the lines carried
+    in), the new ones numbered, then each summed from its lines and given its payee's account.
+    Returns the statements numbered (made by this generation)."""
     t = _tables()
-    created = _execute(
-        f"INSERT INTO {t['statement']} (run_id, id_number, name, area_id, staff_identity_id, bank_account, amount, "
-        f"line_count, reference, status, return_reason) "
-        f"SELECT %s, l.payee_id_number, MIN(l.payee_name), MIN(l.area_id), NULL, '', 0, 0, "
-        f"%s || l.payee_id_number, 'pending', '' FROM {t['line']} l "
-        f"WHERE l.run_id = %s AND l.statement_id IS NULL AND NOT EXISTS "
+    new = _NEW.format(run=run.pk)
+    _execute(
+        f"INSERT INTO {t['statement']} ({_STATEMENT_COLUMNS}) "
+        f"SELECT %s, l.payee_id_number, MIN(l.payee_name), MIN(l.area_id), NULL, '', 0, 0, %s || l.payee_id_number, "
+        f"'pending', '' FROM {t['line']} l WHERE l.run_id = %s AND l.statement_id IS NULL AND NOT EXISTS "
         f"(SELECT 1 FROM {t['statement']} x WHERE x.run_id = %s AND x.id_number = l.payee_id_number) "
-        f"GROUP BY l.payee_id_number", [run.pk, f"new-{run.pk}-", run.pk, run.pk])
-    if created:   # the bank's reference: the run's code and the statement's number, never the ID number
-        _execute(f"UPDATE {t['statement']} SET reference = %s || CAST(id AS TEXT) WHERE run_id = %s AND reference LIKE %s",
-                 [f"{run.code}-", run.pk, f"new-{run.pk}-%"])
+        f"GROUP BY l.payee_id_number", [run.pk, new, run.pk, run.pk])
     _execute(f"UPDATE {t['line']} SET statement_id = (SELECT st.id FROM {t['statement']} st WHERE st.run_id = %s "
              f"AND st.id_number = {t['line']}.payee_id_number) WHERE run_id = %s AND statement_id IS NULL", [run.pk, run.pk])
-    mine = f"FROM {t['line']} l WHERE l.statement_id = {t['statement']}.id"
-    _execute(f"UPDATE {t['statement']} SET amount = COALESCE((SELECT SUM(l.amount) {mine}), 0), "
-             f"line_count = (SELECT COUNT(*) {mine}), area_id = COALESCE((SELECT MIN(l.area_id) {mine}), area_id), "
-             f"staff_identity_id = (SELECT MIN(w.id) FROM {t['staff']} w WHERE w.id_number = {t['statement']}.id_number "
-             f"AND w.is_active = %s), status = 'pending' WHERE run_id = %s", [True, run.pk])
+    # the bank's reference: the run's code and the statement's number, never the ID number
+    created = _execute(f"UPDATE {t['statement']} SET reference = %s || CAST(id AS TEXT) WHERE run_id = %s "
+                       f"AND reference LIKE %s", [f"{run.code}-", run.pk, f"{new}%"])
+    _execute(f"UPDATE {t['statement']} SET amount = g.total, line_count = g.n, area_id = g.area, status = 'pending' "
+             f"FROM (SELECT l.statement_id, SUM(l.amount) AS total, COUNT(*) AS n, MIN(l.area_id) AS area "
+             f"FROM {t['line']} l WHERE l.run_id = %s GROUP BY l.statement_id) g "
+             f"WHERE g.statement_id = {t['statement']}.id", [run.pk])
+    _execute(f"UPDATE {t['statement']} SET staff_identity_id = (SELECT MIN(w.id) FROM {t['staff']} w "
+             f"WHERE w.id_number = {t['statement']}.id_number AND w.is_active = %s) WHERE run_id = %s", [True, run.pk])
     staff = f"FROM {t['staff']} w WHERE w.id = {t['statement']}.staff_identity_id"
     roll = (f"SELECT MAX(p.bank_account) FROM {t['line']} l JOIN {t['participant']} p ON p.id = l.deliberation_participant_id "
             f"WHERE l.statement_id = {t['statement']}.id AND p.bank_account <> ''")
@@ -230,13 +272,18 @@ def refresh_totals(run: SubsidyRun) -> None:
     run.total_amount = sum((row["total"] or Decimal("0.00") for row in by_status.values()), Decimal("0.00"))
     run.payable_count, run.payable_amount = figure("pending", "n"), figure("pending", "total")
     run.no_account_count, run.no_account_amount = figure("no_account", "n"), figure("no_account", "total")
-    lines = SubsidyLine.objects.filter(run=run).order_by()
-    run.line_count = lines.count()
-    by_kind = {row["kind"]: {"count": row["n"], "total": f"{row['total']:.2f}"}
-               for row in lines.values("kind").annotate(n=Count("id"), total=Sum("amount"))}
-    by_town = [{"town": row["town"], "count": row["n"], "total": f"{row['total']:.2f}"}
-               for row in lines.annotate(town=Substr("area_id", 1, 9)).values("town").annotate(n=Count("id"), total=Sum("amount"))
-               .order_by("town")]
+    groups = list(SubsidyLine.objects.filter(run=run).order_by().annotate(town=Substr("area_id", 1, 9))
+                  .values("kind", "town").annotate(n=Count("id"), total=Sum("amount")))
+    run.line_count = sum(row["n"] for row in groups)
+    by_kind: dict[str, dict] = {}
+    towns: dict[str, dict] = {}
+    for row in groups:
+        for key, into in ((row["kind"], by_kind), (row["town"], towns)):
+            slot = into.setdefault(key, {"count": 0, "total": Decimal("0.00")})
+            slot["count"] += row["n"]
+            slot["total"] += row["total"]
+    by_kind = {kind: {"count": v["count"], "total": f"{v['total']:.2f}"} for kind, v in by_kind.items()}
+    by_town = [{"town": town, "count": v["count"], "total": f"{v['total']:.2f}"} for town, v in sorted(towns.items())]
     names = dict(Area.objects.filter(code__in=[row["town"] for row in by_town]).values_list("code", "name"))
     for row in by_town:
         row["name"] = names.get(row["town"], row["town"])

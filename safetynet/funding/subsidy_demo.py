@@ -109,7 +109,8 @@ def _pay(run: SubsidyRun, *, officer: Actor, leader: Actor, on: dt.date, reconci
     if run.status == "approved":
         subsidy_runs.export_subsidy_run(actor=officer, run_id=run.pk)
         run.refresh_from_db()
-    if reconcile and run.status == "exported":
+    awaiting = SubsidyStatement.objects.filter(run=run, status=StatementStatus.EXPORTED)
+    if reconcile and run.status == "exported" and awaiting.exists():
         subsidy_runs.import_subsidy_returns(actor=officer, run_id=run.pk, file=_returns_file(run, seed),
                                             filename=f"{run.code}-returns.csv")
         run.refresh_from_db()

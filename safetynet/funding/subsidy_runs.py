@@ -19,14 +19,13 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from safetynet.areas.models import Area
 from safetynet.core.audit import record_event
 from safetynet.core.errors import Conflict, ValidationError
 from safetynet.core.scoping import Actor, get_in_scope
 from safetynet.payroll import bankfiles
 
 from . import budgets
-from .models import BudgetKind, OverrunApproval, StatementStatus, SubsidyLine, SubsidyRun, SubsidyRunStatus, SubsidyStatement
+from .models import BudgetCharge, BudgetKind, OverrunApproval, StatementStatus, SubsidyLine, SubsidyRun, SubsidyRunStatus, SubsidyStatement
 from .scope import APPROVE_OVERRUN, APPROVE_RUN, SUBSIDIES
 from .selectors import get_run
 from .subsidies import check_totals, frozen_message, statement_status_label
@@ -97,14 +96,13 @@ def approve_subsidy_run(*, actor: Actor, run_id: int, on: dt.date, overrun_reaso
     for town, amount in charges_of(run):
         result = budgets.charge_budget(actor=actor, area_code=town, kind=BudgetKind.SUBSIDIES, amount=amount,
                                        source_kind=SOURCE, source_key=f"{run.code}:{town}", on=on, year=run.month.year,
-                                       description=_("Work subsidies of %(month)s") % {"month": run.month.strftime("%Y-%m")})
+                                       description=run.code)
         if result.warning:
             warnings.append(result.warning)
     SubsidyLine.objects.filter(run=run, budget_charged=False).update(budget_charged=True)
     run.status, run.approved_by_id, run.approved_by_username = SubsidyRunStatus.APPROVED, actor.user_id, actor.username
     run.approved_at = timezone.now()
-    run.summary = {**(run.summary or {}), "budget_warnings": warnings}
-    run.save(update_fields=["status", "approved_by", "approved_by_username", "approved_at", "summary"])
+    run.save(update_fields=["status", "approved_by", "approved_by_username", "approved_at"])
     record_event(actor=actor, action="funding.approve_subsidy_run", obj=run, before={"status": SubsidyRunStatus.GENERATED},
                  after={"status": run.status, "total": run.total_amount, "people": run.statement_count,
                         "charged": {town: amount for town, amount in [(c["town"], c["amount"]) for c in checks]},
@@ -195,5 +193,12 @@ def import_subsidy_returns(*, actor: Actor, run_id: int, file, filename: str) ->
     return result
 
 
-def town_names(codes) -> dict[str, str]:
-    return dict(Area.objects.filter(code__in=list(codes)).values_list("code", "name"))
+def run_budget_warnings(actor: Actor, run: SubsidyRun, on: dt.date) -> list[str]:
+    """The warnings, as they stand on `on` and in the reader's language, of the budget lines the
+    run was charged to (each line near or past its end)."""
+    lines = set(BudgetCharge.objects.filter(source_kind=SOURCE, source_key__startswith=f"{run.code}:")
+                .values_list("line_id", flat=True))
+    if not lines:
+        return []
+    return [s.warning for s in budgets.spending(actor, year=run.month.year, on=on, kind=BudgetKind.SUBSIDIES)
+            if s.line.pk in lines and s.state != "ok"]

@@ -30,11 +30,13 @@ PAGE_SIZE = 30
 
 
 def _month_asked(request, actor, county: str) -> dt.date:
+    """The month asked for; by default the county's latest run's, else the one to generate next."""
     try:
-        month = parse_month(request.GET.get("month") or request.POST.get("month") or None, field="month")
+        month = parse_month(request.POST.get("month") or request.GET.get("month") or None, field="month")
     except ValidationError:
         month = None
-    return month or selectors.next_subsidy_month(actor, county, clocks.today())
+    latest = selectors.runs_in_scope(actor).filter(area_id=county).order_by("-month").values_list("month", flat=True).first()
+    return month or latest or selectors.next_subsidy_month(actor, county, clocks.today())
 
 
 def _errors(request, error) -> None:
@@ -62,7 +64,9 @@ def month_page(request, actor):
     q, status = request.GET.get("q", ""), request.GET.get("status", "")
     status = status if status in StatementStatus.values else ""
     context = {"month": month, "run": run, "q": q, "status": status, "statuses": StatementStatus.choices,
-               "may_generate": actor.can(SUBSIDIES) and county and not (run and run.is_frozen),
+               "to_generate": month if run is None or not run.is_frozen else selectors.next_subsidy_month(
+                   actor, county, clocks.today()),
+               "may_generate": actor.can(SUBSIDIES) and bool(county),
                "previous": (month - dt.timedelta(days=1)).replace(day=1), "next": subsidies.next_month(month)}
     if run is not None:
         page = numbered_page(selectors.statements_in_scope(actor, run, q=q, status=status), request.GET.get("page"), PAGE_SIZE)
@@ -82,6 +86,8 @@ def month_page(request, actor):
         })
         if run.status == SubsidyRunStatus.GENERATED and actor.covers(run.area_id):
             context["budget_checks"] = subsidy_runs.budget_checks(run, clocks.today())
+        elif run.is_frozen:
+            context["budget_warnings"] = subsidy_runs.run_budget_warnings(actor, run, clocks.today())
     template = "funding/_statements.html" if request.headers.get("HX-Request") and run else "funding/month.html"
     return render(request, template, context)
 
