@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from django.utils.translation import gettext as _
 from ninja import Field, Path, Router, Schema, Status
 from pydantic import StrictBool, StringConstraints
 
@@ -58,7 +59,7 @@ def _roll(actor, meeting) -> dict:
 def _meeting(actor, case_id: int, deliberation_id: int):
     meeting = rolls.get_deliberation(actor, deliberation_id)
     if meeting.case_id != case_id:
-        raise NotFound("Not found.")
+        raise NotFound(_("Not found."))
     return meeting
 
 

@@ -114,8 +114,8 @@ def approve_subsidy_run(*, actor: Actor, run_id: int, on: dt.date, overrun_reaso
 @transaction.atomic(durable=True)
 def export_subsidy_run(*, actor: Actor, run_id: int) -> dict:
     """One CSV per bank and the summary for an approved run (payroll/bankfiles.py); its pending
-    statements become `exported`; those without an account are listed apart. Exporting again
-    returns the same summary."""
+    statements become `exported`; those without an account are listed apart (a run with nobody to
+    pay through a bank is reconciled at once). Exporting again returns the same summary."""
     actor.require(SUBSIDIES)
     run = _locked(actor, run_id)
     if run.status in (SubsidyRunStatus.EXPORTED, SubsidyRunStatus.RECONCILED):
@@ -133,7 +133,9 @@ def export_subsidy_run(*, actor: Actor, run_id: int) -> dict:
         mark_exported=lambda: pending.update(status=StatementStatus.EXPORTED))
     run.export_summary = summary
     run.status, run.exported_at = SubsidyRunStatus.EXPORTED, timezone.now()
-    run.save(update_fields=["status", "exported_at", "export_summary"])
+    if not summary["files_count"]:   # nobody to pay through a bank (all without an account): nothing awaits it
+        run.status, run.reconciled_at = SubsidyRunStatus.RECONCILED, run.exported_at
+    run.save(update_fields=["status", "exported_at", "reconciled_at", "export_summary"])
     record_event(actor=actor, action="funding.export_subsidy_run", obj=run, before={"status": SubsidyRunStatus.APPROVED},
                  after={"files": [b["file"] for b in summary["banks"]], "total": Decimal(summary["files_total"]),
                         "count": summary["files_count"], "summary_sha256": summary["summary_sha256"]})
