@@ -51,16 +51,20 @@ def record_rolls(cadre: Actor, county: str, rnd: random.Random) -> int:
     meetings = (Deliberation.objects.filter(case__area__code__startswith=county).exclude(
         pk__in=DeliberationParticipant.objects.values("deliberation_id")).select_related("case").order_by("id"))
     for meeting in meetings:
-        people = []
+        n, pool = meeting.participants, None
         for place in (meeting.case.area_id[:12], meeting.case.area_id[:9]):   # the village, else its town
             people = list(Person.objects.filter(area__code__startswith=place, is_deceased=False)
                           .exclude(household_id=meeting.case.household_id).order_by("id")
                           .values_list("name", "id_number", "household__bank_account")[:400])
-            if len(people) >= meeting.participants:
+            carded = [p for p in people if p[2]]   # people with a card are paid through it
+            if len(carded) >= n:
+                pool = carded
                 break
-        if len(people) < meeting.participants:
+            if pool is None and len(people) >= n:
+                pool = people
+        if pool is None:
             continue
-        chosen = rnd.sample(people, meeting.participants)
+        chosen = rnd.sample(pool, n)
         rows = [{"name": name, "id_number": number, "bank_account": account or "",
                  "is_village_representative": i < meeting.village_representatives}
                 for i, (name, number, account) in enumerate(chosen)]
