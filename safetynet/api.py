@@ -244,3 +244,6 @@ api.add_router("/projects", projects_router)
 from safetynet.services.api import router as services_router  # noqa: E402
 
 api.add_router("/services", services_router)
+from safetynet.funding.api import router as funding_router  # noqa: E402
+
+api.add_router("/funding", funding_router)

@@ -28,6 +28,7 @@ urlpatterns = [
     path("complaints/", include("safetynet.oversight.public_complaint_urls")),
     path("projects/", include("safetynet.services.public_project_urls")),
     path("projects/", include("safetynet.services.project_urls")),
+    path("funding/", include("safetynet.funding.urls")),
 ]
 # No route serves MEDIA_ROOT, with DEBUG on or off: every stored file is private and leaves only
 # through a view that checks the post (core/privatefiles.py); core/checks.py refuses such a route.

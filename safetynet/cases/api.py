@@ -506,3 +506,8 @@ def record_proposed_supporters(request, case_id: CaseId):
 def remove_supporter(request, case_id: CaseId, supporter_id: Annotated[int, Path(..., ge=1, le=MAX_ID)]):
     supporters.remove_supporter(actor=request.auth, case_id=case_id, supporter_id=supporter_id)
     return Status(204, None)
+
+
+from .roll_api import router as roll_router  # noqa: E402
+
+router.add_router("", roll_router)

@@ -413,3 +413,6 @@ class Supporter(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.relation})"
+
+
+from .deliberation_models import DeliberationParticipant  # noqa: E402,F401

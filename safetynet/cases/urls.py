@@ -1,7 +1,7 @@
 """Case pages, mounted at /cases/."""
 from django.urls import path
 
-from . import views
+from . import roll_views, views
 
 app_name = "cases"
 urlpatterns = [
@@ -19,4 +19,5 @@ urlpatterns = [
     path("<int:case_id>/supporters/<int:supporter_id>/remove/", views.supporter_remove, name="supporter_remove"),
     path("<int:case_id>/supporters/proposed/", views.supporters_record_proposed, name="supporters_record_proposed"),
     path("<int:case_id>/supporters/<int:supporter_id>/reason/", views.supporter_reason, name="supporter_reason"),
+    path("<int:case_id>/deliberations/<int:deliberation_id>/roll/", roll_views.roll, name="deliberation_roll"),
 ]

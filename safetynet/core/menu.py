@@ -71,6 +71,9 @@ MENU = (
     MenuEntry("services:contracts", _("Service contracts"), group="services"),
     MenuEntry("services:lend", _("Lend work to a provider"), group="services"),
     MenuEntry("services:queue", _("Tasks to accept"), group="services"),
+    MenuEntry("funding:subsidies", _("Work subsidies"), group="workforce"),
+    MenuEntry("funding:budgets", _("Budgets"), group="workforce"),
+    MenuEntry("funding:spending", _("Spending against budgets"), group="workforce"),
     MenuEntry("calendar", _("Working-day calendar")),
 )
 

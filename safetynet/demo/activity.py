@@ -58,6 +58,7 @@ from safetynet.demo.leads_month import build_leads_month
 from safetynet.demo.referrals_month import build_referrals_month
 from safetynet.demo.warnings_month import warnings_month
 from safetynet.enrollments import rechecks, triggers
+from safetynet.funding.subsidy_demo import build_funding_demo
 from safetynet.payroll import services as payments
 from safetynet.enrollments.models import Enrollment
 from safetynet.oversight.anomaly_demo import build_anomaly_report
@@ -789,6 +790,8 @@ class _Office:
             "services": lambda: build_provider_demo(
                 officer=officer, county_code=self.county, today=today, seed=self.seed,
                 users={username: self._post(username).user for username, _title in PROVIDER_LOGINS}),
+            "funding": lambda: build_funding_demo(county=self.county, today=today, seed=self.seed, actor_of=self._actor_of,
+                                                  at=self.at),
         }
         for name, build in parts.items():
             self.result.workforce[name] = build()

@@ -12,6 +12,8 @@ from safetynet.areas.models import Area
 from safetynet.enrollments.models import Enrollment
 from safetynet.registry.models import Household
 
+from .bankfiles import maker_is_not_checker
+
 
 class RunStatus(models.TextChoices):
     GENERATING = "generating", _("generating")
@@ -61,10 +63,7 @@ class PayrollRun(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["area", "month"], name="payrollrun_one_per_county_month"),
             models.CheckConstraint(condition=models.Q(month__day=1), name="payrollrun_month_first_day"),
-            models.CheckConstraint(
-                condition=models.Q(approved_by__isnull=True) | models.Q(generated_by__isnull=True)
-                | ~models.Q(approved_by=models.F("generated_by")),
-                name="payrollrun_maker_is_not_checker"),
+            maker_is_not_checker("payrollrun_maker_is_not_checker"),
             models.CheckConstraint(
                 condition=~models.Q(status__in=["approved", "exported", "reconciled"]) | models.Q(approved_at__isnull=False),
                 name="payrollrun_frozen_means_approved"),

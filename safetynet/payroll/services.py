@@ -9,8 +9,6 @@ total equals the run's payable total; each service checks it before it commits.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import shutil
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -20,23 +18,20 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from safetynet.areas.models import Area
 from safetynet.core.audit import record_event
-from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from safetynet.core.money import format_yuan, parse_money
-from safetynet.core.privatefiles import private_root, unguessable
+from safetynet.core.errors import Conflict, ValidationError
+from safetynet.core.money import format_yuan
+from safetynet.core.privatefiles import private_root
 from safetynet.core.scoping import Actor, get_in_scope
-from safetynet.core.tabular import office_csv, open_office_csv, read_table
 from safetynet.enrollments import decisions, schedule
 from safetynet.enrollments.change_selectors import county_in_scope as _county
 from safetynet.enrollments.models import EnrollmentChange, EnrollmentStatus
 from safetynet.enrollments.months import parse_month
 from safetynet.enrollments.schedule import Segment
 
-from . import generation, summaries
-from .banks import bank_for_account
+from . import bankfiles, generation, summaries
 from .models import Payment, PaymentStatus, PayrollRun, RunStatus
 from .selectors import get_run
 
@@ -184,9 +179,7 @@ def approve_payroll_run(*, actor: Actor, run_id: int) -> PayrollRun:
         raise Conflict(_frozen_message(run), code="run_frozen")
     if run.status != RunStatus.GENERATED:
         raise Conflict(_("The run is still being generated: finish the generation before approving."))
-    if run.generated_by_id is not None and run.generated_by_id == actor.user_id:
-        raise PermissionDenied(_("You generated this run: another person must approve it (maker-checker)."),
-                               code="maker_checker")
+    bankfiles.require_other_checker(generated_by_id=run.generated_by_id, actor=actor)
     _check_totals(run)
     run.status, run.approved_by_id, run.approved_by_username = RunStatus.APPROVED, actor.user_id, actor.username
     run.approved_at = timezone.now()
@@ -199,36 +192,27 @@ def approve_payroll_run(*, actor: Actor, run_id: int) -> PayrollRun:
 # ---------------------------------------------------------------------------------------------
 # Bank files
 # ---------------------------------------------------------------------------------------------
-# The bank's own layout: its system reads these column names, whatever the office's language.
-# The file is still a CSV people open in Excel before sending it, so it carries the BOM.
-BANK_FILE_COLUMNS = ["account", "name", "amount", "reference"]
-# The summary is for people: its headers in the language of the post that exported.
-SUMMARY_COLUMNS = [gettext_lazy("Run"), gettext_lazy("Bank code"), gettext_lazy("Bank"), gettext_lazy("File"),
-                   gettext_lazy("Payments"), gettext_lazy("Total (yuan)"), gettext_lazy("SHA-256")]
-
-
 @transaction.atomic(durable=True)
 def export_bank_files(*, actor: Actor, run_id: int) -> dict:
     """Write one CSV per bank (account, name, amount, reference) and a summary (files, counts,
     totals, SHA-256 of each file) for an approved run; its pending payments become `exported`.
     Payments without a bank account are not in any file; the summary lists them apart. Exporting
-    again returns the same summary (the files are written once)."""
+    again returns the same summary (the files are written once). The files: `bankfiles.py`."""
     actor.require("payments.generate")
     run = get_in_scope(PayrollRun.objects.select_for_update().select_related("area"), actor, pk=run_id)
     if run.status in (RunStatus.EXPORTED, RunStatus.RECONCILED):
         return run.export_summary
     if run.status != RunStatus.APPROVED:
         raise Conflict(_("Only an approved run can be exported: the county leader approves it first."))
-    totals = _check_totals(run)
-    folder = unguessable(run.code)
-    directory = private_root() / "payroll" / folder
-    directory.mkdir(parents=True)
-    try:
-        summary = _write_bank_files(run, directory, totals)
-    except BaseException:
-        shutil.rmtree(directory, ignore_errors=True)   # nothing half-written stays behind
-        raise
-    run.export_summary = {**summary, "directory": folder}
+    _check_totals(run)
+    pending = Payment.objects.filter(run=run, status=PaymentStatus.PENDING)
+    summary = bankfiles.export_to_banks(
+        folder="payroll", code=run.code,
+        rows=pending.order_by("id").values_list("bank_account", "payee_name", "amount", "reference").iterator(chunk_size=5000),
+        payable=(run.payable_count, run.payable_amount), no_account=(run.no_account_count, run.no_account_amount),
+        whole=(run.payment_count, run.total_amount),
+        mark_exported=lambda: pending.update(status=PaymentStatus.EXPORTED))
+    run.export_summary = summary
     run.status, run.exported_at = RunStatus.EXPORTED, timezone.now()
     run.save(update_fields=["status", "exported_at", "export_summary"])
     record_event(actor=actor, action="payments.export_bank_files", obj=run, before={"status": RunStatus.APPROVED},
@@ -237,75 +221,17 @@ def export_bank_files(*, actor: Actor, run_id: int) -> dict:
     return run.export_summary
 
 
-def _write_bank_files(run: PayrollRun, directory: Path, totals: dict) -> dict:
-    """The bank files and the summary written into `directory`; their pending payments marked
-    exported. Refuses (Conflict) when the files do not add up to the run."""
-    writers: dict[str, tuple] = {}
-    banks: dict[str, dict] = {}
-    rows = (Payment.objects.filter(run=run, status=PaymentStatus.PENDING).order_by("id")
-            .values_list("bank_account", "payee_name", "amount", "reference"))
-    for account, name, amount, reference in rows.iterator(chunk_size=5000):
-        code, bank_name = bank_for_account(account)
-        if code not in writers:
-            writers[code] = open_office_csv(directory / f"{run.code}-{code}.csv", BANK_FILE_COLUMNS)
-            banks[code] = {"bank": code, "bank_name": bank_name, "file": f"{run.code}-{code}.csv", "count": 0,
-                           "total": Decimal("0.00")}
-        writers[code][1].writerow([account, name, f"{amount:.2f}", reference])
-        banks[code]["count"] += 1
-        banks[code]["total"] += amount
-    for handle, _writer in writers.values():
-        handle.close()
-    files_total = sum((b["total"] for b in banks.values()), Decimal("0.00"))
-    files_count = sum(b["count"] for b in banks.values())
-    if files_total != run.payable_amount or files_count != run.payable_count \
-            or run.payable_amount + run.no_account_amount != run.total_amount:
-        raise Conflict(_("The bank files (%(files)s) do not add up to the run's payable total (%(run)s): nothing was "
-                         "exported.") % {"files": format_yuan(files_total), "run": format_yuan(run.payable_amount)})
-    for bank in banks.values():
-        bank["sha256"] = hashlib.sha256((directory / bank["file"]).read_bytes()).hexdigest()
-        bank["total"] = f"{bank['total']:.2f}"
-    summary_rows = sorted(banks.values(), key=lambda b: b["bank"])
-    rows = [[run.code, bank["bank"], bank["bank_name"], bank["file"], bank["count"], bank["total"], bank["sha256"]]
-            for bank in summary_rows]
-    rows += [[run.code, "", _("Total in the bank files"), "", files_count, f"{files_total:.2f}", ""],
-             [run.code, "", _("Without a bank account"), "", run.no_account_count, f"{run.no_account_amount:.2f}", ""],
-             [run.code, "", _("Whole run"), "", run.payment_count, f"{run.total_amount:.2f}", ""]]
-    summary_bytes = office_csv(SUMMARY_COLUMNS, rows)
-    (directory / f"{run.code}-summary.csv").write_bytes(summary_bytes)
-    exported = Payment.objects.filter(run=run, status=PaymentStatus.PENDING).update(status=PaymentStatus.EXPORTED)
-    if exported != files_count:
-        raise Conflict(_("The run changed while its files were written: export again."))
-    return {
-        "banks": summary_rows, "files_count": files_count, "files_total": f"{files_total:.2f}",
-        "no_account_count": run.no_account_count, "no_account_total": f"{run.no_account_amount:.2f}",
-        "run_total": f"{run.total_amount:.2f}", "payment_count": totals["payment_count"],
-        "summary_file": f"{run.code}-summary.csv", "summary_sha256": hashlib.sha256(summary_bytes).hexdigest(),
-    }
-
-
 def exported_file(*, actor: Actor, run_id: int, name: str) -> Path:
     """A bank file or the summary of an exported run, for a post that may read runs and sits at
     the county or above (a town post sees its town's payments, not the county's bank files): the
     one check behind the run page's and the API's download. NotFound for anything else."""
     run = get_run(actor, run_id)
-    summary = run.export_summary or {}
-    names = {b["file"] for b in summary.get("banks", [])} | {summary.get("summary_file")}
-    path = export_directory(run) / str(name)
-    if not (actor.is_national or len(actor.area_code) <= 6) or not name or name not in names or not path.is_file():
-        raise NotFound(_("Not found."))
-    return path
+    return bankfiles.exported_path(actor=actor, folder="payroll", code=run.code, summary=run.export_summary, name=name)
 
 
 # ---------------------------------------------------------------------------------------------
 # Bank returns
 # ---------------------------------------------------------------------------------------------
-RETURN_ALIASES = {"流水号": "reference", "参考号": "reference", "金额": "amount", "结果": "result", "原因": "reason",
-                  "status": "result", "账号": "account"}
-RESULTS = {"paid": PaymentStatus.PAID, "ok": PaymentStatus.PAID, "success": PaymentStatus.PAID, "成功": PaymentStatus.PAID,
-           "failed": PaymentStatus.FAILED, "fail": PaymentStatus.FAILED, "失败": PaymentStatus.FAILED}
-MAX_ROW_ERRORS = 50
-
-
 @dataclass
 class ReturnsResult:
     paid: int = 0
@@ -315,78 +241,27 @@ class ReturnsResult:
     errors: list = field(default_factory=list)
 
 
+def _payments_by_reference(references: list[str]) -> dict[str, tuple]:
+    return {ref: (run_pk, run_code, amount, status) for ref, run_pk, run_code, amount, status in
+            Payment.objects.filter(reference__in=references).values_list("reference", "run_id", "run__code", "amount", "status")}
+
+
 @transaction.atomic(durable=True)
 def import_bank_returns(*, actor: Actor, run_id: int, file, filename: str) -> ReturnsResult:
     """Apply the bank's return file (reference, amount, result paid/failed, reason) to an exported
-    run. Every row is checked first: a file for another run, an unknown reference, an amount that
-    does not match, a payment not sent to the bank, or a reference listed twice refuses the WHOLE
-    file with each bad row named; nothing is half-applied. Failed payments are carried into the
-    next run generated. The run is reconciled when no payment is left awaiting the bank."""
+    run. Every row is checked first (`bankfiles.check_returns`): a file for another run, an unknown
+    reference, an amount that does not match, a payment not sent to the bank, or a reference
+    listed twice refuses the WHOLE file with each bad row named; nothing is half-applied. Failed
+    payments are carried into the next run generated. The run is reconciled when no payment is
+    left awaiting the bank."""
     actor.require("payments.generate")
     run = get_in_scope(PayrollRun.objects.select_for_update().select_related("area"), actor, pk=run_id)
     if run.status != RunStatus.EXPORTED:
         raise Conflict(_("Returns are imported for an exported run; this run is %(status)s.")
                        % {"status": RunStatus(run.status).label})
-    table = read_table(file, filename=filename, required=["reference", "amount", "result"], aliases=RETURN_ALIASES)
-    if not table.rows:
-        raise ValidationError(_("The file has no rows."), field="file")
-    references = [values["reference"] for _n, values in table.rows]
-    found: dict[str, tuple] = {}
-    for start in range(0, len(references), 500):
-        chunk = references[start:start + 500]
-        for ref, run_pk, run_code, amount, status in (Payment.objects.filter(reference__in=chunk)
-                                                        .values_list("reference", "run_id", "run__code", "amount", "status")):
-            found[ref] = (run_pk, run_code, amount, status)
-    errors: list[str] = []
-    seen: set[str] = set()
-    other_runs: set[str] = set()
-    updates: dict[tuple, list[str]] = {}
-    for number, values in table.rows:
-        ref = values["reference"]
-        if not ref:
-            errors.append(_("Row %(row)s: the reference is empty.") % {"row": number})
-            continue
-        if ref in seen:
-            errors.append(_("Row %(row)s: reference %(ref)s is listed twice.") % {"row": number, "ref": ref})
-            continue
-        seen.add(ref)
-        payment = found.get(ref)
-        if payment is None:
-            errors.append(_("Row %(row)s: unknown reference %(ref)s.") % {"row": number, "ref": ref})
-            continue
-        run_pk, run_code, amount, status = payment
-        if run_pk != run.pk:
-            other_runs.add(run_code)
-            errors.append(_("Row %(row)s: reference %(ref)s belongs to run %(other)s, not to run %(run)s.")
-                          % {"row": number, "ref": ref, "other": run_code, "run": run.code})
-            continue
-        try:
-            returned = parse_money(values["amount"], field="amount")
-        except ValidationError as error:
-            errors.append(_("Row %(row)s: %(reason)s") % {"row": number, "reason": error.message})
-            continue
-        if returned != amount:
-            errors.append(_("Row %(row)s: amount %(returned)s does not match the payment's %(amount)s (reference %(ref)s).")
-                          % {"row": number, "returned": f"{returned:.2f}", "amount": f"{amount:.2f}", "ref": ref})
-            continue
-        result = RESULTS.get(values["result"].strip().lower())
-        if result is None:
-            errors.append(_("Row %(row)s: the result must be paid or failed, not %(value)s.")
-                          % {"row": number, "value": values["result"] or "—"})
-            continue
-        if status != PaymentStatus.EXPORTED:
-            errors.append(_("Row %(row)s: payment %(ref)s was not awaiting the bank (it is %(status)s).")
-                          % {"row": number, "ref": ref, "status": PaymentStatus(status).label})
-            continue
-        reason = (values.get("reason") or "")[:200] if result == PaymentStatus.FAILED else ""
-        updates.setdefault((result, reason), []).append(ref)
-    if errors:
-        if other_runs and len(other_runs) == 1 and all(r in found and found[r][0] != run.pk for r in seen):
-            message = _("This file is for run %(other)s, not for run %(run)s: nothing was applied.") \
-                % {"other": next(iter(other_runs)), "run": run.code}
-        else:
-            message = _("%(count)s rows are wrong, nothing was applied. %(first)s") % {"count": len(errors), "first": errors[0]}
-        raise ValidationError(message, field="file", code="bad_returns", details={"rows": errors[:MAX_ROW_ERRORS]})
+    updates = bankfiles.check_returns(file=file, filename=filename, run_pk=run.pk, run_code=run.code,
+                                      lookup=_payments_by_reference,
+                                      status_label=lambda status: PaymentStatus(status).label)
     result = ReturnsResult()
     for (status, reason), refs in updates.items():
         for start in range(0, len(refs), 500):

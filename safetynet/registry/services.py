@@ -219,10 +219,17 @@ def validate_household(*, address, registration_type, phone="", bank_account="")
     registration = _text(registration_type)
     if registration not in RegistrationType.values:
         raise ValidationError(_("Choose urban or rural household registration."), field="registration_type")
-    account = normalise_text(bank_account).replace(" ", "")
+    return {"address": address, "registration_type": registration, "phone": validate_phone(phone),
+            "bank_account": clean_bank_account(bank_account)}
+
+
+def clean_bank_account(value, *, field: str = "bank_account") -> str:
+    """A bank account number as typed (spaces and full-width digits allowed): up to 32 digits, or
+    empty. The households' accounts and a deliberation roll's read it the same way."""
+    account = normalise_text(value).replace(" ", "")
     if len(account) > 32 or (account and not (account.isascii() and account.isdigit())):
-        raise ValidationError(_("A bank account number is up to 32 digits."), field="bank_account")
-    return {"address": address, "registration_type": registration, "phone": validate_phone(phone), "bank_account": account}
+        raise ValidationError(_("A bank account number is up to 32 digits."), field=field)
+    return account
 
 
 def validate_external_ref(value, field: str = "external_ref") -> str:
