@@ -15,7 +15,7 @@ from safetynet.core.apischemas import InputSchema, PageQuery, responses
 from safetynet.core.masking import mask_id_number
 from safetynet.core.pagination import api_page
 
-from . import budgets, overview, selectors, subsidies, subsidy_runs
+from . import budgets, overview, purchases, selectors, subsidies, subsidy_runs
 from .models import BudgetKind, StatementStatus, SubsidyKind
 from .scope import county_of
 
@@ -401,6 +401,35 @@ def approve_overrun(request, payload: OverrunIn):
                                 reason=payload.reason)
     return Status(201, {"id": o.pk, "line": o.line_id, "source_kind": o.source_kind, "source_key": o.source_key,
                         "amount": _money(o.amount), "reason": o.reason, "approved_by": o.approved_by_username})
+
+
+class PurchasesIn(InputSchema):
+    county: CountyCode
+    month: MonthText
+
+
+class PurchaseRowOut(Schema):
+    source: str
+    key: str
+    area: str
+    amount: str
+    warning: str = ""
+    reason: str = ""
+    code: str = ""
+
+
+class PurchasesOut(Schema):
+    charged: list[PurchaseRowOut]
+    refused: list[PurchaseRowOut]
+
+
+@router.post("/purchased-services/charge", response=responses(PurchasesOut),
+             summary="Charge a month's provider statements and project tranches to the purchased-services lines "
+                     "(each once; a refused one holds back no other)")
+def charge_purchases(request, payload: PurchasesIn):
+    done = purchases.charge_purchased_services(actor=request.auth, county_code=payload.county, month=payload.month)
+    return {"charged": [{**row, "amount": _money(row["amount"])} for row in done.charged],
+            "refused": [{**row, "amount": _money(row["amount"])} for row in done.refused]}
 
 
 class OverviewFilter(Schema):

@@ -4,6 +4,8 @@ against spending per town and kind and the monthly spending, as ECharts charts f
 view, with each line's warning and forecast. Thin adapters over budgets.py."""
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -17,7 +19,7 @@ from safetynet.core.decorators import post_view
 from safetynet.core.pagewrites import attempt
 from safetynet.core.pagination import numbered_page
 
-from . import budgets, forecast
+from . import budgets, forecast, purchases
 from .models import BudgetKind
 from .scope import APPROVE_OVERRUN, BUDGET, VIEW
 
@@ -86,7 +88,9 @@ def spending(request, actor):
     states = budgets.spending(actor, year=year, on=clocks.today())
     return render(request, "funding/spending.html", {
         "year": year, "rows": _rows(states), "warnings": [s for s in states if s.state != forecast.OK],
-        "data_url": f"{reverse('funding:spending_data')}?year={year}"})
+        "data_url": f"{reverse('funding:spending_data')}?year={year}",
+        "last_month": (clocks.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m"),
+        "may_charge": actor.can(BUDGET) and len(actor.area_code) == 6})
 
 
 @require_GET
@@ -104,6 +108,26 @@ def spending_data(request, actor):
         "months": [f"{year}-{m:02d}" for m in range(1, 13)],
         "monthly": {kind: [float(v) for v in values] for kind, values in monthly.items()},
         "labels": {"budget": _("Budget"), "spent": _("Spent")}})
+
+
+@require_POST
+@post_view(BUDGET)
+def charge_purchases(request, actor):
+    """Charge a month's provider statements and project tranches to the purchased-services lines."""
+    county = actor.area_code[:6]
+    done, error = attempt(lambda: purchases.charge_purchased_services(actor=actor, county_code=county,
+                                                                      month=request.POST.get("month", "")))
+    if error is not None:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Purchased services of %(month)s: %(charged)d charged, %(refused)d refused.")
+                         % {"month": request.POST.get("month", ""), "charged": len(done.charged), "refused": len(done.refused)})
+        for row in done.refused:
+            messages.warning(request, row["reason"])
+        for row in done.charged:
+            if row["warning"]:
+                messages.warning(request, row["warning"])
+    return redirect("funding:spending")
 
 
 @require_POST

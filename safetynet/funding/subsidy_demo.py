@@ -31,7 +31,7 @@ from safetynet.core.errors import SafetyNetError
 from safetynet.core.scoping import Actor
 from safetynet.registry.models import Person
 
-from . import budgets, subsidies, subsidy_runs
+from . import budgets, purchases, subsidies, subsidy_runs
 from .models import BudgetKind, BudgetLine, StatementStatus, SubsidyRun, SubsidyStatement
 
 # Yearly budget of a town and of the county's own spending, by kind (yuan).
@@ -155,10 +155,14 @@ def build_funding_demo(*, county: str, today: dt.date, seed: int, actor_of: Call
     at(today)
     current = _generate(officer, county, this_month)   # again: last month's refused cards carried in
     current = _pay(current, officer=officer, leader=leader, on=today, reconcile=False, seed=seed)
+    # The year's purchased services: provider statements and project tranches, month by month.
+    bought = [purchases.charge_purchased_services(actor=officer, county_code=county, month=dt.date(today.year, m, 1))
+              for m in range(1, today.month + 1)]
     states = budgets.spending(leader, year=this_month.year, on=today)
     paid = (last, current)
     return {"roll_participants": rolled, "runs": len(paid), "carried": (current.summary.get("added") or {}).get("carried", 0),
             "subsidies": sum(run.line_count for run in paid), "people": sum(run.statement_count for run in paid),
             "total": f"{sum((run.total_amount for run in paid), Decimal('0.00')):.2f}",
             "budget_lines": len(states), "lines_warned": sum(s.state != "ok" for s in states),
-            "reconciled": sum(run.status == "reconciled" for run in paid)}
+            "reconciled": sum(run.status == "reconciled" for run in paid),
+            "purchases_charged": sum(len(b.charged) for b in bought), "purchases_refused": sum(len(b.refused) for b in bought)}

@@ -15,5 +15,6 @@ urlpatterns = [
     path("budgets/", budget_views.budget_lines, name="budgets"),
     path("budgets/<int:line_id>/remove/", budget_views.line_remove, name="budget_remove"),
     path("spending/", budget_views.spending, name="spending"),
+    path("spending/purchased-services/", budget_views.charge_purchases, name="charge_purchases"),
     path("spending/data.json", budget_views.spending_data, name="spending_data"),
 ]
