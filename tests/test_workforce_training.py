@@ -306,7 +306,7 @@ def test_training_writes_refused_by_role_403_and_by_town_404(client, api, office
                       content_type=j).status_code == status
     assert not TrainingAttendance.objects.exists() and MentoringPair.objects.get().ended_on is None
     assert api(other).get(f"/api/v1/workforce/sessions/{session.pk}").status_code == 404
-    assert api(other).get(f"/api/v1/workforce/mentoring").json()["count"] == 0
+    assert api(other).get("/api/v1/workforce/mentoring").json()["count"] == 0
 
 
 def test_api_records_attendance_per_row(api, worker, session):
