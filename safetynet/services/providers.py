@@ -12,8 +12,6 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from stdnum.cn import uscc as uscc_number
-from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError as NumberError
 
 from safetynet.areas.models import Area, Level
 from safetynet.cases import clocks
@@ -21,6 +19,7 @@ from safetynet.core.audit import record_event
 from safetynet.core.errors import Conflict, NotFound, ValidationError
 from safetynet.core.scoping import Actor
 from safetynet.core.text import clean_field
+from safetynet.core.uscc import parse_uscc
 from safetynet.discovery.referral_services import check_phone
 from safetynet.workforce.models import StaffIdentity
 
@@ -28,23 +27,6 @@ from .models import OPEN_TASK_STATUSES, Provider, ProviderWorker, ServiceTask
 from .selectors import get_near, providers_for
 
 MANAGE = "services.manage"
-
-
-def check_uscc(value, field: str = "uscc") -> str:
-    """A unified social credit code as registered (upper case, no spaces), or a refusal saying
-    what is wrong with it."""
-    code = clean_field(value, field, max_length=40, required=True).replace(" ", "").replace("-", "").upper()
-    try:
-        return uscc_number.validate(code)
-    except InvalidLength:
-        raise ValidationError(_("A unified social credit code has 18 characters (this one has %(n)s).") % {
-            "n": len(code)}, field=field, code="uscc_length")
-    except InvalidChecksum:
-        raise ValidationError(_("%(code)s: the last character does not match: check the code as printed on the "
-                                "registration certificate.") % {"code": code}, field=field, code="uscc_checksum")
-    except (InvalidFormat, InvalidComponent, NumberError):
-        raise ValidationError(_("%(code)s is not a unified social credit code: digits and capital letters (no I, O, "
-                                "S, V or Z).") % {"code": code}, field=field, code="uscc_format")
 
 
 def _snapshot(provider: Provider) -> dict:
@@ -71,7 +53,7 @@ def register_provider(*, actor: Actor, county_code: str, name: str, uscc: str, r
     actor.require(MANAGE)
     county = _county(actor, county_code)
     name = clean_field(name, "name", max_length=100, required=True)
-    code = check_uscc(uscc)
+    code = parse_uscc(uscc)
     authority = clean_field(registration_authority, "registration_authority", max_length=100, required=True)
     contact = clean_field(contact_person, "contact_person", max_length=50, required=True)
     phone = check_phone(phone)
