@@ -1,0 +1,224 @@
+"""Reads of open work and of who holds it, set-based and through the actor's scope.
+
+What counts as open work, one definition per kind (`SOURCES`), shared by the overview, the
+proposals, the assignment service and the benchmark:
+- a case to survey: open, its next step the household survey (`cases.clocks.next_step`:
+  accepted or reopened), due on its stored `next_due`;
+- a re-check: open, due on its `due_on`;
+- a lead: open (new, acknowledged, visited), due on the earliest deadline it has not met
+  (acknowledge by, visit by), so "overdue" here is `discovery.selectors.overdue_q`.
+
+An assignment stays current after its work is done (it is the record of who did it); a worker's
+load counts only the items still open.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import (
+    Case, Count, DateField, DecimalField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When,
+)
+from django.db.models.functions import Least, Substr
+from django.utils.translation import gettext as _
+
+from safetynet.cases.models import Case as CaseModel
+from safetynet.core.errors import NotFound
+from safetynet.core.scoping import Actor, in_scope
+from safetynet.discovery.models import OPEN_STATUSES as LEAD_OPEN_STATUSES
+from safetynet.discovery.models import Lead
+from safetynet.enrollments.change_models import Recheck, RecheckStatus
+from safetynet.workforce.models import StaffIdentity, StaffKind
+
+from . import capacity
+from .models import WorkAssignment, WorkKind
+
+VIEW = "workforce.view"
+ASSIGN = "workload.assign"
+REASSIGN = "workload.reassign"
+LEND = "workload.lend"
+
+
+# ---- who works, and how much of a post ----------------------------------------------------------
+
+def full_time_share():
+    """The share of a full-time post a staff identity works, as an expression (`.annotate(share=
+    full_time_share())`), the one place it is read, for Python and SQL alike. The register's
+    `full_time_share` field (workforce, issue 19 part 1) is not merged yet: until it is, every
+    identity counts as one full post. At the merge this becomes `return F("full_time_share")`."""
+    if any(f.name == "full_time_share" for f in StaffIdentity._meta.concrete_fields):
+        return F("full_time_share")
+    return Value(Decimal("1.00"), output_field=DecimalField(max_digits=4, decimal_places=2))
+
+
+def town_staff_q() -> Q:
+    """The staff a town's work is proposed to: its active town staff (civil servants and
+    contracted assistants; the register keeps both as town staff at the town)."""
+    return Q(is_active=True, kind=StaffKind.TOWN_STAFF)
+
+
+def town_workers(town_codes: Iterable[str]) -> QuerySet[StaffIdentity]:
+    towns = sorted(set(town_codes))
+    if not towns:
+        return StaffIdentity.objects.none()
+    return StaffIdentity.objects.filter(town_staff_q(), area_id__in=towns).annotate(share=full_time_share())
+
+
+# ---- open work, by kind -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Source:
+    kind: str
+    model: type
+    column: str           # the WorkAssignment column naming an item of this kind
+    household: str        # the path from an item to its household id
+    open_filter: tuple    # ((lookup, value), ...) that an open item matches
+
+    def open_q(self, prefix: str = "") -> Q:
+        return Q(**{f"{prefix}{lookup}": value for lookup, value in self.open_filter})
+
+    def due(self, prefix: str = ""):
+        """The item's live due date (the module docstring), as an expression."""
+        if self.kind == WorkKind.CASE:
+            return F(f"{prefix}next_due")
+        if self.kind == WorkKind.RECHECK:
+            return F(f"{prefix}due_on")
+        return Case(
+            When(**{f"{prefix}acknowledged_at__isnull": True, f"{prefix}visited_at__isnull": True},
+                 then=Least(f"{prefix}acknowledge_due_on", f"{prefix}visit_due_on")),
+            When(**{f"{prefix}visited_at__isnull": True}, then=F(f"{prefix}visit_due_on")),
+            default=Value(None), output_field=DateField())
+
+
+SOURCES: dict[str, Source] = {
+    WorkKind.CASE: Source(WorkKind.CASE, CaseModel, "case", "household_id",
+                          (("is_open", True), ("next_action", "record_survey"))),
+    WorkKind.RECHECK: Source(WorkKind.RECHECK, Recheck, "recheck", "enrollment__household_id",
+                             (("status", RecheckStatus.OPEN),)),
+    WorkKind.LEAD: Source(WorkKind.LEAD, Lead, "lead", "household_id",
+                          (("status__in", tuple(LEAD_OPEN_STATUSES)),)),
+}
+
+
+def weight_expression(today: dt.date, due: str = "due"):
+    """`capacity.item_weight` as SQL over the annotation `due` (tests hold the two equal)."""
+    soon = today + dt.timedelta(days=capacity.DUE_SOON_DAYS)
+    return Case(When(**{f"{due}__isnull": True}, then=Value(capacity.BASE_WEIGHT)),
+                When(**{f"{due}__lt": today}, then=Value(capacity.OVERDUE_WEIGHT)),
+                When(**{f"{due}__lte": soon}, then=Value(capacity.DUE_SOON_WEIGHT)),
+                default=Value(capacity.BASE_WEIGHT), output_field=IntegerField())
+
+
+def assigned_q(source: Source) -> Exists:
+    return Exists(WorkAssignment.objects.filter(is_current=True, **{source.column: OuterRef("pk")}))
+
+
+def open_items(source: Source, area_prefix: str) -> QuerySet:
+    """The open items of a kind under an area, annotated with `due`, `town` and `household`."""
+    qs = source.model.objects.filter(source.open_q())
+    if area_prefix:
+        qs = qs.filter(area__code__startswith=area_prefix)
+    return qs.annotate(due=source.due(), town=Substr("area_id", 1, 9), hh=F(source.household))
+
+
+def scope_prefix(actor: Actor, area_code: str) -> str:
+    """The narrower of the actor's area and the area asked for (one must contain the other; an
+    area outside the post's answers 404)."""
+    area_code = area_code or ""
+    if area_code.startswith(actor.area_code):
+        return area_code
+    if actor.area_code.startswith(area_code):
+        return actor.area_code
+    raise NotFound(_("No such area in your scope: %(code)s.") % {"code": area_code}, field="area")
+
+
+# ---- loads --------------------------------------------------------------------------------------
+
+@dataclass
+class WorkerFigures:
+    items: int = 0
+    overdue: int = 0
+    weight: int = 0
+    cases: int = 0
+    rechecks: int = 0
+    leads: int = 0
+
+
+def worker_figures(worker_ids: Iterable[int], today: dt.date) -> dict[int, WorkerFigures]:
+    """Open items, overdue and weight (`capacity.item_weight` summed) of each worker's current
+    assignments, still-open items only: one grouped query per kind."""
+    ids = sorted(set(worker_ids))
+    figures = {pk: WorkerFigures() for pk in ids}
+    if not ids:
+        return figures
+    for source in SOURCES.values():
+        prefix = f"{source.column}__"
+        rows = (WorkAssignment.objects.filter(source.open_q(prefix), is_current=True, kind=source.kind,
+                                              worker_id__in=ids)
+                .annotate(due=source.due(prefix)).values("worker_id").order_by()
+                .annotate(n=Count("id"), late=Count("id", filter=Q(due__lt=today)), weight=Sum(weight_expression(today))))
+        for row in rows:
+            f = figures[row["worker_id"]]
+            f.items += row["n"]
+            f.overdue += row["late"]
+            f.weight += row["weight"] or 0
+            setattr(f, {"case": "cases", "recheck": "rechecks", "lead": "leads"}[source.kind], row["n"])
+    return figures
+
+
+def candidate_workers(town_codes: Iterable[str], today: dt.date, *, extra_ids: Iterable[int] = ()) -> dict[int, dict]:
+    """The town staff of these towns and any other identities named (`extra_ids`: a chosen
+    worker), each {"id", "name", "town", "area", "kind", "is_active", "share", "weight"}."""
+    towns = sorted(set(town_codes))
+    q = Q(pk__in=list(extra_ids))
+    if towns:
+        q |= town_staff_q() & Q(area_id__in=towns)
+    rows = list(StaffIdentity.objects.filter(q).annotate(share=full_time_share())
+                .values("id", "name", "area_id", "kind", "is_active", "share", "user_id"))
+    figures = worker_figures([r["id"] for r in rows], today)
+    return {r["id"]: {**r, "town": r["area_id"][:9] if len(r["area_id"]) >= 9 else "",
+                      "weight": figures[r["id"]].weight} for r in rows}
+
+
+def as_worker(row: dict) -> capacity.Worker:
+    return capacity.Worker(id=row["id"], town=row["town"], full_time_share=Decimal(row["share"]),
+                           is_active=row["is_active"], open_weight=row["weight"],
+                           is_town_staff=row["kind"] == StaffKind.TOWN_STAFF)
+
+
+# ---- assignments --------------------------------------------------------------------------------
+
+def assignments_in_scope(actor: Actor, *, current_only: bool = True) -> QuerySet[WorkAssignment]:
+    actor.require(VIEW)
+    qs = in_scope(WorkAssignment.objects.select_related("worker", "area"), actor)
+    return qs.filter(is_current=True) if current_only else qs
+
+
+def get_assignment(actor: Actor, assignment_id: int) -> WorkAssignment:
+    actor.require(VIEW)
+    try:
+        return assignments_in_scope(actor, current_only=False).get(pk=int(assignment_id))
+    except (WorkAssignment.DoesNotExist, TypeError, ValueError):
+        raise NotFound(_("Not found."))
+
+
+def my_assignments(actor: Actor) -> QuerySet[WorkAssignment]:
+    """The current assignments of the actor's own staff identities (any post: the worker's own
+    list), open work first by due date."""
+    if not actor.user_id:
+        return WorkAssignment.objects.none()
+    return (WorkAssignment.objects.filter(is_current=True, worker__user_id=actor.user_id, worker__is_active=True)
+            .select_related("worker", "area", "case", "recheck", "lead", "household")
+            .order_by(F("due_on").asc(nulls_last=True), "id"))
+
+
+def current_holders(kind: str, ids: Iterable[int]) -> dict[int, WorkAssignment]:
+    """The current assignment of each item of a kind (by item id)."""
+    source = SOURCES[kind]
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    rows = WorkAssignment.objects.filter(is_current=True, **{f"{source.column}_id__in": ids}).select_related("worker")
+    return {getattr(a, f"{source.column}_id"): a for a in rows}
