@@ -23,6 +23,7 @@ urlpatterns = [
     path("payments/", include("safetynet.payroll.urls")),
     path("discovery/", include("safetynet.discovery.urls")),
     path("oversight/", include("safetynet.oversight.urls")),
+    path("workload/", include("safetynet.workload.urls")),
     path("complaints/", include("safetynet.oversight.public_complaint_urls")),
 ]
 # No route serves MEDIA_ROOT, with DEBUG on or off: every stored file is private and leaves only

@@ -60,6 +60,8 @@ MENU = (
     MenuEntry("oversight:finding_list", _("Inspection findings"), group="oversight"),
     MenuEntry("oversight:inspection_overview", _("Supervision overview"), group="oversight"),
     MenuEntry("oversight:audit", _("Audit ledger"), group="oversight"),
+    MenuEntry("workload:overview", _("Workload"), group="workforce"),
+    MenuEntry("workload:mine", _("My assigned work"), group="workforce"),
     MenuEntry("calendar", _("Working-day calendar")),
 )
 

@@ -68,6 +68,7 @@ class Outcome:
     assignment: WorkAssignment | None = None
     ended: WorkAssignment | None = None        # the row a re-assignment or lending ended
     error: SafetyNetError | None = None
+    row: dict | None = None                    # the item as read: area, household, due date
 
     @property
     def ok(self) -> bool:
@@ -189,9 +190,35 @@ def assign_work(uow, *, actor: Actor, items: list[WorkRef], reason: str = "", no
         actor.require(ASSIGN)
     else:
         raise ValidationError(_("Choose how the work is assigned."), field="reason")
-    note = clean_text(note or "", field="note")[:200]
-    on = today()
+    note = clean_text(note or "", field="note")
+    if len(note) > 200:
+        raise ValidationError(_("A note has at most 200 characters."), field="note")
     at = timezone.now()
+    outcomes, accepted = _decide_all(actor, items, reason)
+    # The rows ended first, all of them, then the new ones: one current row per item at any time
+    # (the unique constraints), whichever order the unit of work sends a table's statements in.
+    for outcome, _worker, _used in accepted:
+        if outcome.ended is not None:
+            uow.update_where(WorkAssignment, {"is_current": False, "ended_at": at}, id=outcome.ended.pk)
+    for outcome, worker_id, used in accepted:
+        ref, holder = outcome.ref, outcome.ended
+        row = outcome.row
+        column = SOURCES[ref.kind].column
+        outcome.assignment = uow.insert(WorkAssignment(
+            kind=ref.kind, **{f"{column}_id": ref.id}, household_id=row["hh"], area_id=row["area_id"], worker_id=worker_id,
+            due_on=row["due"], reason=used, note=note, assigned_by_id=actor.user_id, assigned_at=at, is_current=True))
+        uow.record_event(actor=actor, action="workload.reassign" if holder is not None else "workload.assign",
+                         obj=outcome.assignment, before={"worker": holder.worker_id} if holder is not None else None,
+                         after={"kind": ref.kind, "item": ref.id, "worker": worker_id, "reason": used,
+                                "due_on": row["due"].isoformat() if row["due"] else None, "area": row["area_id"],
+                                "note": note})
+    return outcomes
+
+
+def _decide_all(actor: Actor, items: list[WorkRef], reason: str) -> tuple[list[Outcome], list[tuple[Outcome, int, str]]]:
+    """Every item decided on one set of reads, in the list's order, each placement adding to its
+    worker's load before the next: the outcomes, and (outcome, worker, reason) of those accepted."""
+    on = today()
     reads = _read(actor, items, on)
     weights: Counter = Counter({pk: w["weight"] for pk, w in reads.workers.items()})
     seen: set = set()
@@ -214,25 +241,18 @@ def assign_work(uow, *, actor: Actor, items: list[WorkRef], reason: str = "", no
             weights[holder.worker_id] -= weight
             outcome.ended = holder
         weights[worker_id] += weight
+        outcome.row = reads.items[(ref.kind, ref.id)]
         accepted.append((outcome, worker_id, used))
-    # The rows ended first, all of them, then the new ones: one current row per item at any time
-    # (the unique constraints), whichever order the unit of work sends a table's statements in.
-    for outcome, _worker, _used in accepted:
-        if outcome.ended is not None:
-            uow.update_where(WorkAssignment, {"is_current": False, "ended_at": at}, id=outcome.ended.pk)
-    for outcome, worker_id, used in accepted:
-        ref, holder = outcome.ref, outcome.ended
-        row = reads.items[(ref.kind, ref.id)]
-        column = SOURCES[ref.kind].column
-        outcome.assignment = uow.insert(WorkAssignment(
-            kind=ref.kind, **{f"{column}_id": ref.id}, household_id=row["hh"], area_id=row["area_id"], worker_id=worker_id,
-            due_on=row["due"], reason=used, note=note, assigned_by_id=actor.user_id, assigned_at=at, is_current=True))
-        uow.record_event(actor=actor, action="workload.reassign" if holder is not None else "workload.assign",
-                         obj=outcome.assignment, before={"worker": holder.worker_id} if holder is not None else None,
-                         after={"kind": ref.kind, "item": ref.id, "worker": worker_id, "reason": used,
-                                "due_on": row["due"].isoformat() if row["due"] else None, "area": row["area_id"],
-                                "note": note})
-    return outcomes
+    return outcomes, accepted
+
+
+def propose(*, actor: Actor, items: list[WorkRef]) -> dict[tuple[str, int], int | None]:
+    """Who assigning these items as proposed would name, in the list's order, writing nothing
+    (the town page shows it beside the unassigned work): worker id, or None when refused."""
+    actor.require(ASSIGN)
+    outcomes, accepted = _decide_all(actor, [WorkRef(r.kind, r.id) for r in items], "")
+    chosen = {(o.ref.kind, o.ref.id): worker_id for o, worker_id, _used in accepted}
+    return {(o.ref.kind, o.ref.id): chosen.get((o.ref.kind, o.ref.id)) for o in outcomes}
 
 
 def reassign_work(uow, *, actor: Actor, items: list[WorkRef], note: str = "") -> list[Outcome]:

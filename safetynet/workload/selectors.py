@@ -222,3 +222,65 @@ def current_holders(kind: str, ids: Iterable[int]) -> dict[int, WorkAssignment]:
         return {}
     rows = WorkAssignment.objects.filter(is_current=True, **{f"{source.column}_id__in": ids}).select_related("worker")
     return {getattr(a, f"{source.column}_id"): a for a in rows}
+
+
+# ---- what the pages show of an item -------------------------------------------------------------
+
+@dataclass
+class ItemView:
+    kind: str
+    id: int
+    label: str            # who it concerns
+    area_name: str
+    due: dt.date | None
+    url_name: str         # the item's own page
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}-{self.id}"
+
+
+_ITEM_FIELDS = {
+    WorkKind.CASE: ("applicant__name", "cases:detail"),
+    WorkKind.RECHECK: ("enrollment__household__head__name", "changes:recheck"),
+    WorkKind.LEAD: ("name", "discovery:lead"),
+}
+
+
+def describe_items(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], ItemView]:
+    """Who each item concerns, where, when due, and its page: one query per kind."""
+    keys = list(keys)
+    found: dict[tuple[str, int], ItemView] = {}
+    for kind, source in SOURCES.items():
+        ids = [i for k, i in keys if k == kind]
+        if not ids:
+            continue
+        name_field, url_name = _ITEM_FIELDS[kind]
+        extra = ("household__head__name",) if kind == WorkKind.LEAD else ()
+        rows = (source.model.objects.filter(pk__in=ids).annotate(due=source.due())
+                .values("id", name_field, "area__name", "due", *extra))
+        for row in rows:
+            label = row[name_field] or (row.get("household__head__name") or "")
+            found[(kind, row["id"])] = ItemView(kind=kind, id=row["id"], label=label, area_name=row["area__name"],
+                                                due=row["due"], url_name=url_name)
+    return found
+
+
+def held_work(town_code: str) -> QuerySet[WorkAssignment]:
+    """The current assignments of a town whose work is still open, soonest due first."""
+    q = Q()
+    for source in SOURCES.values():
+        q |= Q(kind=source.kind) & source.open_q(f"{source.column}__")
+    return (WorkAssignment.objects.filter(q, is_current=True, area__code__startswith=town_code)
+            .select_related("worker").order_by(F("due_on").asc(nulls_last=True), "id"))
+
+
+def open_keys(keys: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:
+    """Which of these items are still open work: one query per kind."""
+    keys = list(keys)
+    found = set()
+    for kind, source in SOURCES.items():
+        ids = [i for k, i in keys if k == kind]
+        if ids:
+            found |= {(kind, pk) for pk in source.model.objects.filter(source.open_q(), pk__in=ids).values_list("id", flat=True)}
+    return found
