@@ -235,3 +235,6 @@ api.add_router("/discovery", discovery_router)
 from safetynet.oversight.api import router as oversight_router  # noqa: E402
 
 api.add_router("/oversight", oversight_router)
+from safetynet.workload.api import router as workload_router  # noqa: E402
+
+api.add_router("/workload", workload_router)
