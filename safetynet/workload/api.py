@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from ninja import Field, Path, Query, Router, Schema
 from django.utils.translation import gettext as _
-from pydantic import StringConstraints
+from pydantic import StrictBool, StringConstraints
 
 from safetynet.core.apischemas import InputSchema, PageQuery, responses
 from safetynet.core.errors import ValidationError
@@ -27,7 +27,7 @@ router = Router(tags=["workload"])
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Path(..., ge=1, le=MAX_ID)]
 TownCode = Annotated[str, Path(..., pattern=r"^[0-9]{9}$")]
-Note = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00]*$")]
+Note = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")]   # one line
 Kind = Literal[tuple(WorkKind.values)]
 
 
@@ -161,7 +161,7 @@ class WorkItemIn(InputSchema):
 
 class AssignIn(InputSchema):
     items: list[WorkItemIn] = Field(..., min_length=1, max_length=500)
-    lend: bool = Field(False, description="lend to a purchased service's worker (the county; each item names the worker)")
+    lend: StrictBool = Field(False, description="lend to a purchased service's worker (the county; each item names the worker)")
     note: Note = ""
 
 
