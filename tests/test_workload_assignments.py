@@ -174,3 +174,21 @@ def test_a_towns_new_work_is_assigned_once(work):
 def test_unassigned_refs_are_in_due_order(work):
     refs = assignments.unassigned_refs(TOWN)
     assert {(r.kind, r.id) for r in refs} == {("case", work.case.pk), ("recheck", work.recheck.pk), ("lead", work.lead.pk)}
+
+
+def test_the_command_assigns_a_countys_new_work_once(work):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("assign_work", county=COUNTY, stdout=out)
+    assert f"{TOWN}: 3 open items nobody held, 3 assigned" in out.getvalue()
+    assert "10 towns: 3 items assigned, 0 could not be." in out.getvalue()
+    again = io.StringIO()
+    call_command("assign_work", town=TOWN, stdout=again)
+    assert "1 towns: 0 items assigned" in again.getvalue()
+    with pytest.raises(CommandError):
+        call_command("assign_work", town="1301231", stdout=io.StringIO())
+    with pytest.raises(CommandError):
+        call_command("assign_work", county="999999", stdout=io.StringIO())
