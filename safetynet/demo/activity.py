@@ -74,6 +74,7 @@ from safetynet.registry import services as registry
 from safetynet.registry.models import EXCLUDED_INCOME, Household, IncomeItem, Person
 from safetynet.workforce.models import StaffKind
 from safetynet.workforce.services import register_staff_identity
+from safetynet.workload.assignment_demo import build_assignment_demo
 
 from .generator import DEMO_STANDARD
 from .models import DemoNote
@@ -779,6 +780,7 @@ class _Office:
         meetings paid through the payroll machinery, a budget with spending, a provider with a
         contract and assigned work, and service projects."""
         parts: dict[str, Callable[[], dict]] = {
+            "workload": lambda: build_assignment_demo(town_actors=self.town_actor, actor_of=self._actor_of, day=today),
         }
         for name, build in parts.items():
             self.result.workforce[name] = build()
