@@ -21,7 +21,7 @@ from .assignments import WorkRef, assign_new_work, reassign
 from .models import AssignmentReason, WorkAssignment
 from .selectors import held_work
 
-REASSIGN_NOTE = "负担过重，调整给他人"
+REASSIGN_NOTE = "负担过重 调整给他人"   # as `core.text.clean_text` keeps it
 
 
 def build_assignment_demo(*, town_actors: Mapping[str, Actor], actor_of: Callable[[str], Actor], day: dt.date) -> dict:
