@@ -235,6 +235,15 @@ api.add_router("/discovery", discovery_router)
 from safetynet.oversight.api import router as oversight_router  # noqa: E402
 
 api.add_router("/oversight", oversight_router)
+from safetynet.workforce.api import router as workforce_router  # noqa: E402
+
+api.add_router("/workforce", workforce_router)
+from safetynet.services.project_api import router as projects_router  # noqa: E402
+
+api.add_router("/projects", projects_router)
+from safetynet.services.api import router as services_router  # noqa: E402
+
+api.add_router("/services", services_router)
 from safetynet.workload.api import router as workload_router  # noqa: E402
 
 api.add_router("/workload", workload_router)

@@ -23,8 +23,12 @@ urlpatterns = [
     path("payments/", include("safetynet.payroll.urls")),
     path("discovery/", include("safetynet.discovery.urls")),
     path("oversight/", include("safetynet.oversight.urls")),
+    path("workforce/", include("safetynet.workforce.urls")),
+    path("services/", include("safetynet.services.urls")),
     path("workload/", include("safetynet.workload.urls")),
     path("complaints/", include("safetynet.oversight.public_complaint_urls")),
+    path("projects/", include("safetynet.services.public_project_urls")),
+    path("projects/", include("safetynet.services.project_urls")),
 ]
 # No route serves MEDIA_ROOT, with DEBUG on or off: every stored file is private and leaves only
 # through a view that checks the post (core/privatefiles.py); core/checks.py refuses such a route.

@@ -37,7 +37,10 @@ def _values(p) -> dict[str, str]:
             "run_id": p.run.pk, "enrollment_id": p.base.pk, "key": "urban_standard", "name": "x.csv",
             "job_id": "0" * 32, "supporter_id": 1, "recheck_id": 1, "overpayment_id": 1, "proposal_id": 1, "pending_id": 1,
             "result_id": 1, "lead_id": 1, "referral_id": 1, "agency_id": 1, "entry_id": 1,
-            "declaration_id": 1, "finding_id": 1, "complaint_id": 1, "campaign_id": 1, "item_id": 1, "assignment_id": 1}
+            "declaration_id": 1, "finding_id": 1, "complaint_id": 1, "campaign_id": 1, "item_id": 1,
+            "staff_id": 1, "course_id": 1, "session_id": 1, "pair_id": 1,
+            "project_id": 1, "milestone_id": 1,
+            "provider_id": 1, "contract_id": 1, "task_id": 1, "worker_id": 1, "assignment_id": 1}
 
 
 def _operations(client):

@@ -87,7 +87,12 @@ def _path_values(p) -> dict[str, object]:
             "notice_id": _first_pk("publicity.Notice"), "relative_id": household.head_id,
             "account_id": _first_pk("verification.DepartmentAccount"), "token_id": _first_pk("areas.ApiToken"),
             "report_id": _first_pk("discovery.GridReport"), "complaint_id": p.complaint.pk,
-            "campaign_id": _first_pk("oversight.SpotCheckCampaign"), "item_id": _first_pk("oversight.SpotCheckItem")}
+            "campaign_id": _first_pk("oversight.SpotCheckCampaign"), "item_id": _first_pk("oversight.SpotCheckItem"),
+            "provider_id": _first_pk("services.Provider"), "contract_id": _first_pk("services.Contract"),
+            "task_id": _first_pk("services.ServiceTask"), "worker_id": _first_pk("services.ProviderWorker"),
+            "staff_id": p.identity.pk, "course_id": _first_pk("workforce.TrainingCourse"),
+            "session_id": _first_pk("workforce.TrainingSession"), "pair_id": _first_pk("workforce.MentoringPair"),
+            "project_id": _first_pk("services.ServiceProject"), "milestone_id": _first_pk("services.Milestone")}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -25,3 +25,13 @@ def mask_phone(phone: str | None) -> str:
     if len(phone) < 7:
         return "*" * len(phone)
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def mask_email(email: str | None) -> str:
+    """The first character of the name and the whole domain: z***@example.org."""
+    if not email:
+        return ""
+    name, at, domain = email.partition("@")
+    if not at:
+        return mask_phone(email)
+    return (name[:1] + "***") + "@" + domain

@@ -60,8 +60,19 @@ MENU = (
     MenuEntry("oversight:finding_list", _("Inspection findings"), group="oversight"),
     MenuEntry("oversight:inspection_overview", _("Supervision overview"), group="oversight"),
     MenuEntry("oversight:audit", _("Audit ledger"), group="oversight"),
+    MenuEntry("workforce:staff_list", _("Staff register"), group="workforce"),
+    MenuEntry("workforce:courses", _("Training courses"), group="workforce"),
+    MenuEntry("workforce:behind", _("Behind on training"), group="workforce"),
+    MenuEntry("workforce:mentoring", _("Mentoring"), group="workforce"),
     MenuEntry("workload:overview", _("Workload"), group="workforce"),
     MenuEntry("workload:mine", _("My assigned work"), group="workforce"),
+    MenuEntry("projects:list", _("Service projects"), group="services"),
+    MenuEntry("projects:evaluations", _("My project evaluations"), group="services"),
+    MenuEntry("services:my_tasks", _("My tasks"), unless="services.view", group="services"),  # a provider's worker
+    MenuEntry("services:providers", _("Service providers"), group="services"),
+    MenuEntry("services:contracts", _("Service contracts"), group="services"),
+    MenuEntry("services:lend", _("Lend work to a provider"), group="services"),
+    MenuEntry("services:queue", _("Tasks to accept"), group="services"),
     MenuEntry("calendar", _("Working-day calendar")),
 )
 

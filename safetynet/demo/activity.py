@@ -72,8 +72,12 @@ from safetynet.programs import rules
 from safetynet.programs.selectors import dibao_parameters
 from safetynet.registry import services as registry
 from safetynet.registry.models import EXCLUDED_INCOME, Household, IncomeItem, Person
+from safetynet.services.project_demo import build_projects_demo
+from safetynet.services.provider_demo import LOGINS as PROVIDER_LOGINS
+from safetynet.services.provider_demo import build_provider_demo
 from safetynet.workforce.models import StaffKind
 from safetynet.workforce.services import register_staff_identity
+from safetynet.workforce.training_demo import build_training_demo
 from safetynet.workload.assignment_demo import build_assignment_demo
 
 from .generator import DEMO_STANDARD
@@ -779,8 +783,14 @@ class _Office:
         records, work assigned by capacity, a month of work subsidies from the demo's surveys and
         meetings paid through the payroll machinery, a budget with spending, a provider with a
         contract and assigned work, and service projects."""
+        officer = self._actor_of("county_officer")
         parts: dict[str, Callable[[], dict]] = {
+            "training": lambda: build_training_demo(county=self.county, day=today, seed=self.seed, actor_of=self._actor_of),
             "workload": lambda: build_assignment_demo(town_actors=self.town_actor, actor_of=self._actor_of, day=today),
+            "projects": lambda: build_projects_demo(self._actor_of, today),
+            "services": lambda: build_provider_demo(
+                officer=officer, county_code=self.county, today=today, seed=self.seed,
+                users={username: self._post(username).user for username, _title in PROVIDER_LOGINS}),
         }
         for name, build in parts.items():
             self.result.workforce[name] = build()

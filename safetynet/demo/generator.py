@@ -80,10 +80,12 @@ DEMO_STAFF = (
     ("town_worker2", Role.TOWN_WORKER, "other_town"),
     ("supervisor", Role.SUPERVISOR, "county"),
     ("deputy", Role.INSPECTOR, "town"),
+    ("social_worker", Role.PROVIDER_WORKER, "county"),     # a purchased service's social workers (issue 19)
+    ("social_worker2", Role.PROVIDER_WORKER, "county"),
 )
 # Logins added after the county's first draws (issue 18) take their names from a random stream
 # of their own, so that adding a login changes nothing else the seed gives.
-OWN_STREAM_LOGINS = ("supervisor", "deputy")
+OWN_STREAM_LOGINS = ("supervisor", "deputy", "social_worker", "social_worker2")
 # Staff who are also residents of the county, each with a relative in another household.
 STAFF_RESIDENTS = ("grid_worker", "village_cadre", "town_worker", "town_leader", "county_officer")
 

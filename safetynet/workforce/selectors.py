@@ -1,15 +1,21 @@
 """Reads of the workforce register, through the actor's scope."""
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from safetynet.areas.models import Area, Level, Post
 from safetynet.core.errors import ValidationError
 from safetynet.core.idnumbers import parse_id_number
-from safetynet.core.scoping import Actor, in_scope
-from safetynet.core.text import clean_text
+from safetynet.core.masking import mask_id_number
+from safetynet.core.scoping import Actor, get_in_scope, in_scope
+from safetynet.core.text import clean_text, normalise_text
 
-from .models import StaffIdentity
+from .models import Employment, Qualification, StaffIdentity
+
+VIEW = "workforce.view"
+WHOLE_ID = "registry.view_id_number"
 
 INVESTIGATOR_CHOICES_LIMIT = 200
 
@@ -17,6 +23,63 @@ INVESTIGATOR_CHOICES_LIMIT = 200
 def staff_identities_in_scope(actor: Actor, *, active_only: bool = True) -> QuerySet[StaffIdentity]:
     qs = in_scope(StaffIdentity.objects.select_related("area"), actor)
     return qs.filter(is_active=True) if active_only else qs
+
+
+def staff_register(actor: Actor, *, town: str = "", employment: str = "", q: str = "",
+                   active_only: bool = True) -> QuerySet[StaffIdentity]:
+    """The register a post reads (`workforce.view`): its area's staff, narrowed to a town, an
+    employment, and a name or its beginning (or an ID number's beginning)."""
+    actor.require(VIEW)
+    qs = staff_identities_in_scope(actor, active_only=active_only)
+    if town:
+        qs = qs.filter(area__code__startswith=town)
+    if employment:
+        qs = qs.filter(employment=employment)
+    q = normalise_text(q).replace(" ", "")[:50]
+    if q:
+        qs = qs.filter(Q(name__startswith=q) | Q(name__contains=q) | Q(id_number__startswith=q.upper()))
+    return qs.order_by("area_id", "name", "id")
+
+
+def get_staff(actor: Actor, staff_id: int) -> StaffIdentity:
+    actor.require(VIEW)
+    return get_in_scope(StaffIdentity.objects.select_related("area", "user"), actor, pk=staff_id)
+
+
+def towns_for(actor: Actor) -> list[tuple[str, str]]:
+    """The towns a post may filter by (a town's post: its own)."""
+    code = actor.area_code
+    qs = Area.objects.filter(level=Level.TOWN)
+    if code:
+        qs = qs.filter(code__startswith=code[:9] if len(code) >= 9 else code)
+    return list(qs.order_by("code").values_list("code", "name")[:500])
+
+
+def checked_filters(actor: Actor, *, town: str = "", employment: str = "") -> tuple[str, str]:
+    """A town outside the post's area is "no such town" (404); an unknown employment is ignored
+    by pages and refused by the API's schema."""
+    town = (town or "").strip()
+    if town:
+        actor.require_area(town)
+    employment = employment if employment in Employment.values else ""
+    return town, employment
+
+
+def shown_id_number(actor: Actor, number: str) -> str:
+    """Whole for a post that may see ID numbers, masked otherwise (DESIGN.md §5)."""
+    return number if actor.can(WHOLE_ID) else mask_id_number(number)
+
+
+def posts_of(identity: StaffIdentity) -> list[Post]:
+    """The active posts of the identity's login (none without one)."""
+    if identity.user_id is None:
+        return []
+    return list(Post.objects.filter(user_id=identity.user_id, is_active=True).select_related("area").order_by("id"))
+
+
+def qualifications_of(actor: Actor, identity: StaffIdentity) -> QuerySet[Qualification]:
+    actor.require(VIEW)
+    return in_scope(Qualification.objects.filter(staff_identity=identity), actor)
 
 
 def investigator_choices(actor: Actor, area_code: str) -> tuple[list[tuple[str, str]], list[int]]:
@@ -85,3 +148,12 @@ def resolve_investigators(items, *, actor: Actor) -> list[dict]:
     for r in resolved + named:
         distinct.setdefault(r["id_number"], r)
     return list(distinct.values())
+
+
+def user_id_for(username: str) -> int:
+    """The login a register entry links to, by its user name (a refusal naming `user` if none)."""
+    user_id = get_user_model().objects.filter(username=(username or "").strip()).values_list("pk", flat=True).first()
+    if user_id is None:
+        raise ValidationError(_("No login with the user name %(name)s.") % {"name": (username or "").strip()[:50]},
+                              field="user")
+    return user_id
