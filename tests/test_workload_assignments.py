@@ -142,7 +142,8 @@ def test_the_county_lends_work_to_a_providers_worker(work, make_actor):
     w = work
     assign(actor=w.posts.worker, items=[WorkRef("case", w.case.pk)])
     provider_post = make_actor("provider_worker", TOWN)
-    provider = staff(w.posts.officer, "周服务", COUNTY, kind="county_staff", user_id=provider_post.user_id)
+    provider = staff(w.posts.officer, "周服务", COUNTY, kind="county_staff", user_id=provider_post.user_id,
+                     employment="provider_worker")
     # Not by the office's ordinary choice: the provider's worker is no town staff.
     [ordinary] = assign(actor=w.posts.officer, items=[WorkRef("lead", w.lead.pk, provider.pk)])
     assert ordinary.error.code == "worker_not_town_staff"
@@ -192,3 +193,27 @@ def test_the_command_assigns_a_countys_new_work_once(work):
         call_command("assign_work", town="1301231", stdout=io.StringIO())
     with pytest.raises(CommandError):
         call_command("assign_work", county="999999", stdout=io.StringIO())
+
+
+def test_who_counts_as_the_towns_staff(work, village):
+    """A contracted assistant placed at a village of the town takes its work; a provider's worker
+    registered as town staff is never proposed nor chosen, only lent to; a half-time worker with
+    the same items carries twice the load."""
+    w = work
+    StaffIdentity.objects.filter(pk__in=[w.wang.pk, w.li.pk]).update(is_active=False)
+    assistant = staff(w.posts.officer, "钱协理", village.code, kind="village_committee", employment="contracted_assistant",
+                      full_time_share="0.5")
+    provider = staff(w.posts.officer, "吴服务", TOWN, employment="provider_worker")
+    outcomes = assign(actor=w.posts.worker, items=_refs(w))
+    assert [o.assignment.worker_id for o in outcomes] == [assistant.pk] * 3
+    [chosen] = reassign(actor=w.posts.officer, items=[WorkRef("case", w.case.pk, provider.pk)])
+    assert chosen.error.code == "worker_not_town_staff"
+    # Lending wants a provider's worker; the assistant is none.
+    [lent_to_staff] = assign(actor=w.posts.officer, items=[WorkRef("lead", w.lead.pk, assistant.pk)], reason="lent")
+    assert lent_to_staff.error.code == "worker_not_provider"
+    [lent] = assign(actor=w.posts.officer, items=[WorkRef("lead", w.lead.pk, provider.pk)], reason="lent")
+    assert lent.ok and lent.ended.worker_id == assistant.pk
+    from safetynet.workload.overview import worker_loads
+
+    [load] = worker_loads(w.posts.worker, TOWN, on=assignments.today())
+    assert load.id == assistant.pk and load.items == 2 and load.load == 2 * load.weight

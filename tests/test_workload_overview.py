@@ -126,3 +126,16 @@ def test_an_assignment_whose_work_is_done_no_longer_loads_its_worker(work, clock
     loads = {l.id: l for l in worker_loads(w.posts.worker, TOWN, on=clock())}
     assert loads[w.wang.pk].items == 0
     assert overview.town_loads(w.posts.officer, COUNTY, on=clock())[0].cases == 0
+
+
+def test_the_full_time_equivalent_sums_the_shares(work, clock, village):
+    from safetynet.workforce.models import StaffIdentity
+
+    w = work
+    StaffIdentity.objects.filter(pk=w.li.pk).update(full_time_share=Decimal("0.5"))
+    staff(w.posts.officer, "钱协理", village.code, kind="village_committee", employment="contracted_assistant",
+          full_time_share="0.8")
+    staff(w.posts.officer, "吴服务", TOWN, employment="provider_worker")      # not the town's own staff
+    town = _town(town_loads(w.posts.officer, COUNTY, on=clock()), TOWN)
+    assert (town.workers, town.fte) == (3, Decimal("2.30"))
+    assert town.items_per_fte == Decimal("1.3")

@@ -16,7 +16,8 @@ def provider(work, make_actor, village, clock):
     stays with the town."""
     w = work
     actor = make_actor("provider_worker", TOWN)
-    identity = staff(w.posts.officer, "周服务", COUNTY, kind="county_staff", user_id=actor.user_id)
+    identity = staff(w.posts.officer, "周服务", COUNTY, kind="county_staff", user_id=actor.user_id,
+                     employment="provider_worker")
     [lent] = assign(actor=w.posts.officer, items=[WorkRef("case", w.case.pk, identity.pk)], reason="lent")
     assert lent.ok
     w.other_case = make_case_to_survey(w.posts, village, clock)

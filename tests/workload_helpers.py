@@ -27,9 +27,9 @@ class Work:
     cadre: object       # a village committee member of the town
 
 
-def staff(officer, name: str, area: str, kind: str = "town_staff", user_id=None, birth=D(1980, 1, 1)):
+def staff(officer, name: str, area: str, kind: str = "town_staff", user_id=None, birth=D(1980, 1, 1), **more):
     return register_staff_identity(actor=officer, name=name, id_number=new_id(birth), area_code=area, kind=kind,
-                                   user_id=user_id)
+                                   user_id=user_id, **more)
 
 
 def make_case_to_survey(posts, village, clock):

@@ -19,14 +19,15 @@ why:
     duplicate (409)          the same item twice in one list
     worker not_found (404)   no such staff identity in the post's area
     worker_inactive, worker_not_town_staff, worker_no_share, worker_other_town,
-    worker_is_relative, worker_other_county, same_worker, no_eligible_worker (422)
+    worker_is_relative, worker_not_provider, worker_other_county, same_worker,
+    no_eligible_worker (422)
 
 Who may: `workload.assign` (town workers, the county) assigns; `workload.reassign` (the town
 leader, the county) re-assigns, ending the current row (kept, `is_current` false); lending to a
 purchased service (`reason=LENT`) is the county's (`workload.lend`, a post at a county or
-above): its worker may be any active staff identity of the item's county (a provider's worker
-is registered there by the purchased-services part), not only the town's staff, and it takes the
-item over from whoever held it. The relative and active rules hold for every reason.
+above): its worker is a purchased service's worker (employment `provider_worker`, registered by
+the purchased-services part) anywhere in the item's county, never proposed, and it takes the
+item over from whoever held it. The relative, active and share rules hold for every reason.
 """
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ from safetynet.core.scoping import Actor, in_scope
 from safetynet.core.text import clean_text
 from safetynet.core.unitofwork import unit_of_work
 from safetynet.registry.models import Person
+from safetynet.workforce.models import Employment
 
 from . import capacity
 from .models import AssignmentReason, WorkAssignment, WorkKind
@@ -153,11 +155,14 @@ def _decide(actor: Actor, ref: WorkRef, reads: _Reads, weights: Counter, *, reas
         worker = as_worker(worker_row)
         worker = capacity.Worker(**{**worker.__dict__, "open_weight": weights[worker.id]})
         if reason == AssignmentReason.LENT:
-            # A purchased service's worker: any active identity of the item's county.
-            worker = capacity.Worker(**{**worker.__dict__, "town": item.town, "is_town_staff": True})
+            # A purchased service's worker registered in the item's county, wherever in it.
+            if worker_row["employment"] != Employment.PROVIDER_WORKER:
+                raise ValidationError(_("Work is lent only to a purchased service's worker."), field="worker",
+                                      code="worker_not_provider")
             if worker_row["area_id"][:6] != row["area_id"][:6]:
                 raise ValidationError(_("The provider's worker must be registered in the county of this item."),
                                       field="worker", code="worker_other_county")
+            worker = capacity.Worker(**{**worker.__dict__, "town": item.town, "is_town_staff": True})
         refused = capacity.refusal(item, worker, reads.relatives)
         if refused:
             raise _worker_error(refused)

@@ -18,8 +18,9 @@ available people.
 
 Eligible for an item (the town's own staff; a purchased service's worker takes work only when
 the county lends it, `assignments.assign_work(reason=LENT)`, never by proposal):
-- an active staff identity of the item's town (town staff, civil servants and contracted
-  assistants alike; `selectors.town_workers` says who they are),
+- an active staff identity working in the item's town: its town staff (civil servants and
+  contracted assistants) and contracted assistants placed at its villages; never a purchased
+  service's worker (`selectors.town_staff_q` says who they are),
 - working a share of a post above zero,
 - not a close relative of a member of the item's household, nor a member himself
   (`cases.closerelatives.find_close_relatives_of`, the one rule of who is a close relative:

@@ -158,7 +158,7 @@ def worker_loads(actor: Actor, town_code: str, *, on: dt.date) -> list[WorkerLoa
     """The town's staff, each with what they hold, heaviest load first."""
     actor.require(VIEW)
     actor.require_area(town_code)
-    rows = list(StaffIdentity.objects.filter(town_staff_q(), area_id=town_code).annotate(share=full_time_share())
+    rows = list(StaffIdentity.objects.filter(town_staff_q(), area__code__startswith=town_code).annotate(share=full_time_share())
                 .values("id", "name", "user_id", "share"))
     figures = worker_figures([r["id"] for r in rows], on)
     loads = []

@@ -30,7 +30,7 @@ from safetynet.core.scoping import Actor, in_scope
 from safetynet.discovery.models import OPEN_STATUSES as LEAD_OPEN_STATUSES
 from safetynet.discovery.models import Lead
 from safetynet.enrollments.change_models import Recheck, RecheckStatus
-from safetynet.workforce.models import StaffIdentity, StaffKind
+from safetynet.workforce.models import Employment, StaffIdentity, StaffKind
 
 from . import capacity
 from .models import WorkAssignment, WorkKind
@@ -44,26 +44,32 @@ LEND = "workload.lend"
 # ---- who works, and how much of a post ----------------------------------------------------------
 
 def full_time_share():
-    """The share of a full-time post a staff identity works, as an expression (`.annotate(share=
-    full_time_share())`), the one place it is read, for Python and SQL alike. The register's
-    `full_time_share` field (workforce, issue 19 part 1) is not merged yet: until it is, every
-    identity counts as one full post. At the merge this becomes `return F("full_time_share")`."""
-    if any(f.name == "full_time_share" for f in StaffIdentity._meta.concrete_fields):
-        return F("full_time_share")
-    return Value(Decimal("1.00"), output_field=DecimalField(max_digits=4, decimal_places=2))
+    """The share of a full-time post a staff identity works (the register's `full_time_share`,
+    0 to 1), as an expression (`.annotate(share=full_time_share())`): the one place it is read,
+    for Python and SQL alike."""
+    return F("full_time_share")
 
 
 def town_staff_q() -> Q:
-    """The staff a town's work is proposed to: its active town staff (civil servants and
-    contracted assistants; the register keeps both as town staff at the town)."""
-    return Q(is_active=True, kind=StaffKind.TOWN_STAFF)
+    """The staff a town's work is proposed to, as a filter (`is_town_worker` in Python): active,
+    town staff or a contracted assistant placed in the town (at a village or grid of it), never a
+    purchased service's worker (they take work only when the county lends it)."""
+    return (Q(is_active=True) & ~Q(employment=Employment.PROVIDER_WORKER)
+            & (Q(kind=StaffKind.TOWN_STAFF) | Q(employment=Employment.CONTRACTED_ASSISTANT)))
 
 
-def town_workers(town_codes: Iterable[str]) -> QuerySet[StaffIdentity]:
-    towns = sorted(set(town_codes))
-    if not towns:
-        return StaffIdentity.objects.none()
-    return StaffIdentity.objects.filter(town_staff_q(), area_id__in=towns).annotate(share=full_time_share())
+def is_town_worker(kind: str, employment: str) -> bool:
+    """`town_staff_q` for one identity's kind and employment (activity is the capacity rule's)."""
+    return employment != Employment.PROVIDER_WORKER and (
+        kind == StaffKind.TOWN_STAFF or employment == Employment.CONTRACTED_ASSISTANT)
+
+
+def in_towns_q(town_codes: Iterable[str]) -> Q:
+    """Identities working in one of these towns (at the town, or a village or grid of it)."""
+    q = Q(pk__in=[])
+    for code in sorted(set(town_codes)):
+        q |= Q(area__code__startswith=code)
+    return q
 
 
 # ---- open work, by kind -------------------------------------------------------------------------
@@ -174,9 +180,9 @@ def candidate_workers(town_codes: Iterable[str], today: dt.date, *, extra_ids: I
     towns = sorted(set(town_codes))
     q = Q(pk__in=list(extra_ids))
     if towns:
-        q |= town_staff_q() & Q(area_id__in=towns)
+        q |= town_staff_q() & in_towns_q(towns)
     rows = list(StaffIdentity.objects.filter(q).annotate(share=full_time_share())
-                .values("id", "name", "area_id", "kind", "is_active", "share", "user_id"))
+                .values("id", "name", "area_id", "kind", "employment", "is_active", "share", "user_id"))
     figures = worker_figures([r["id"] for r in rows], today)
     return {r["id"]: {**r, "town": r["area_id"][:9] if len(r["area_id"]) >= 9 else "",
                       "weight": figures[r["id"]].weight} for r in rows}
@@ -185,7 +191,7 @@ def candidate_workers(town_codes: Iterable[str], today: dt.date, *, extra_ids: I
 def as_worker(row: dict) -> capacity.Worker:
     return capacity.Worker(id=row["id"], town=row["town"], full_time_share=Decimal(row["share"]),
                            is_active=row["is_active"], open_weight=row["weight"],
-                           is_town_staff=row["kind"] == StaffKind.TOWN_STAFF)
+                           is_town_staff=is_town_worker(row["kind"], row["employment"]))
 
 
 # ---- assignments --------------------------------------------------------------------------------
