@@ -26,7 +26,9 @@ router = Router(tags=["workload"])
 
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Path(..., ge=1, le=MAX_ID)]
-TownCode = Annotated[str, Path(..., pattern=r"^[0-9]{9}$")]
+# Any area code: a post without the permission is refused (403) before the code is judged, an
+# area outside the post's answers 404, one that is no town 404 (reads) or 422 (assigning).
+TownCode = Annotated[str, Path(..., pattern=r"^[0-9]{1,18}$")]
 Note = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")]   # one line
 Kind = Literal[tuple(WorkKind.values)]
 

@@ -23,9 +23,11 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Substr
+from django.utils.translation import gettext as _
 
 from safetynet.areas.models import Area, Level
 from safetynet.cases import clocks
+from safetynet.core.errors import NotFound
 from safetynet.core.scoping import Actor
 from safetynet.enrollments.models import LIVE_STATUSES, Enrollment
 from safetynet.programs.catalogue import WORKFORCE
@@ -158,6 +160,8 @@ def worker_loads(actor: Actor, town_code: str, *, on: dt.date) -> list[WorkerLoa
     """The town's staff, each with what they hold, heaviest load first."""
     actor.require(VIEW)
     actor.require_area(town_code)
+    if len(town_code) != 9:
+        raise NotFound(_("No such town in your area."), field="town")
     rows = list(StaffIdentity.objects.filter(town_staff_q(), area__code__startswith=town_code).annotate(share=full_time_share())
                 .values("id", "name", "user_id", "share"))
     figures = worker_figures([r["id"] for r in rows], on)
