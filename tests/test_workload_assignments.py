@@ -166,8 +166,8 @@ def test_a_towns_new_work_is_assigned_once(work):
     again = assign_new_work(actor=w.posts.worker, town_code=TOWN)
     assert (again.open, again.assigned) == (0, 0)
     assert WorkAssignment.objects.filter(is_current=True).count() == 3
-    with pytest.raises(ValidationError):
-        assign_new_work(actor=w.posts.worker, town_code="13012")
+    with pytest.raises(NotFound):
+        assign_new_work(actor=w.posts.officer, town_code="130123999")
     # The other town has no open work: nothing to do there.
     assert assign_new_work(actor=w.posts.officer, town_code=OTHER_TOWN).open == 0
 

@@ -40,6 +40,7 @@ from django.db.models import BooleanField, ExpressionWrapper, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from safetynet.areas.models import Area, Level
 from safetynet.cases import clocks
 from safetynet.cases.closerelatives import find_close_relatives_of
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied, SafetyNetError, ValidationError
@@ -320,9 +321,9 @@ def assign_new_work(*, actor: Actor, town_code: str, progress=None) -> NewWorkRe
     hundred a unit of work (idempotent: what is held is left alone; run again, nothing new)."""
     actor.require(ASSIGN)
     town_code = (town_code or "").strip()
-    if len(town_code) != 9 or not town_code.isdigit():
-        raise ValidationError(_("Give a town's 9-digit code."), field="town")
     actor.require_area(town_code)
+    if not Area.objects.filter(code=town_code, level=Level.TOWN).exists():
+        raise NotFound(_("No such town in your area."), field="town")
     refs = unassigned_refs(town_code)
     result = NewWorkResult(town=town_code, open=len(refs))
     for start in range(0, len(refs), CHUNK):
