@@ -247,3 +247,6 @@ api.add_router("/services", services_router)
 from safetynet.funding.api import router as funding_router  # noqa: E402
 
 api.add_router("/funding", funding_router)
+from safetynet.workload.api import router as workload_router  # noqa: E402
+
+api.add_router("/workload", workload_router)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("oversight/", include("safetynet.oversight.urls")),
     path("workforce/", include("safetynet.workforce.urls")),
     path("services/", include("safetynet.services.urls")),
+    path("workload/", include("safetynet.workload.urls")),
     path("complaints/", include("safetynet.oversight.public_complaint_urls")),
     path("projects/", include("safetynet.services.public_project_urls")),
     path("projects/", include("safetynet.services.project_urls")),

@@ -40,7 +40,7 @@ def _values(p) -> dict[str, str]:
             "declaration_id": 1, "finding_id": 1, "complaint_id": 1, "campaign_id": 1, "item_id": 1,
             "staff_id": 1, "course_id": 1, "session_id": 1, "pair_id": 1,
             "project_id": 1, "milestone_id": 1,
-            "provider_id": 1, "contract_id": 1, "task_id": 1, "worker_id": 1,
+            "provider_id": 1, "contract_id": 1, "task_id": 1, "worker_id": 1, "assignment_id": 1,
             "deliberation_id": 1, "statement_id": 1, "line_id": 1}
 
 

@@ -64,6 +64,8 @@ MENU = (
     MenuEntry("workforce:courses", _("Training courses"), group="workforce"),
     MenuEntry("workforce:behind", _("Behind on training"), group="workforce"),
     MenuEntry("workforce:mentoring", _("Mentoring"), group="workforce"),
+    MenuEntry("workload:overview", _("Workload"), group="workforce"),
+    MenuEntry("workload:mine", _("My assigned work"), group="workforce"),
     MenuEntry("projects:list", _("Service projects"), group="services"),
     MenuEntry("projects:evaluations", _("My project evaluations"), group="services"),
     MenuEntry("services:my_tasks", _("My tasks"), unless="services.view", group="services"),  # a provider's worker

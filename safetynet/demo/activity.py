@@ -79,6 +79,7 @@ from safetynet.services.provider_demo import build_provider_demo
 from safetynet.workforce.models import StaffKind
 from safetynet.workforce.services import register_staff_identity
 from safetynet.workforce.training_demo import build_training_demo
+from safetynet.workload.assignment_demo import build_assignment_demo
 
 from .generator import DEMO_STANDARD
 from .models import DemoNote
@@ -786,6 +787,7 @@ class _Office:
         officer = self._actor_of("county_officer")
         parts: dict[str, Callable[[], dict]] = {
             "training": lambda: build_training_demo(county=self.county, day=today, seed=self.seed, actor_of=self._actor_of),
+            "workload": lambda: build_assignment_demo(town_actors=self.town_actor, actor_of=self._actor_of, day=today),
             "projects": lambda: build_projects_demo(self._actor_of, today),
             "services": lambda: build_provider_demo(
                 officer=officer, county_code=self.county, today=today, seed=self.seed,
