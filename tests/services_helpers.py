@@ -51,7 +51,7 @@ def provider_worker(officer, make_actor, provider, name: str):
     actor = make_actor("provider_worker", COUNTY)
     user = get_user_model().objects.get(pk=actor.user_id)
     identity = register_staff_identity(actor=officer, name=name, id_number=new_id(D(1990, 1, 1)), area_code=COUNTY,
-                                       kind="county_staff", user_id=user.pk)
+                                       kind="county_staff", employment="provider_worker", user_id=user.pk)
     return providers.register_provider_worker(actor=officer, provider_id=provider.pk, staff_identity_id=identity.pk), actor
 
 

@@ -1,62 +1,40 @@
 """Lending a town's open work to a purchased service's worker, and taking it back (issue 19).
 
-The one place this app writes `workload.WorkAssignment` rows: `lend_work` ends the work's current
-assignment (a town worker's) and gives it, with reason "lent", to the provider's worker, whose
-post (`assigned_only`) then opens exactly that work through `workload.scope`; `end_lent_work`
-ends the lent rows when the county accepts or rejects the task, and the work is closed to the
-worker again.
-
-Until workload's own `assign_work` (issue 19 part 2) is merged, these write the assignment rows
-directly; at the merge they call it instead (the same unit of work, reason LENT).
+Lending is workload's `assign_work` with reason "lent" (the one way work gets a worker: the same
+checks of the item, of the worker's county and of the household's relatives); the provider's
+worker's post (`assigned_only`) then opens exactly that work through `workload.scope`.
+`end_lent_work` ends the lent rows when the county accepts or rejects the task, and the work is
+closed to the worker again.
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from django.utils import timezone
 
 from safetynet.core.scoping import Actor
 from safetynet.core.unitofwork import UnitOfWork
+from safetynet.workload.assignments import Outcome, WorkRef, assign_work
 from safetynet.workload.models import AssignmentReason, WorkAssignment
-
-LEND = "workload.lend"
-_COLUMN = {"case": "case_id", "recheck": "recheck_id", "lead": "lead_id"}
 
 
 @dataclass(frozen=True)
 class LentWork:
-    """One piece of work to lend: its kind ("case", "recheck", "lead"), id, area and household."""
+    """One piece of work to lend: its kind ("case", "recheck", "lead") and id."""
     kind: str
     id: int
-    area_id: str
-    household_id: int | None
 
 
-def lend_work(uow: UnitOfWork, *, actor: Actor, items: list[LentWork], worker_id: int, due_on: dt.date,
-              note: str = "") -> dict[tuple[str, int], WorkAssignment]:
-    """Lend every item to the staff identity `worker_id` through the unit of work: the current
-    assignment of each (if any) ends, a current "lent" one is inserted. The caller has checked
-    the items (in scope, open, not already with a provider). Answers the new rows by (kind, id)."""
-    actor.require(LEND)
+def lend_work(uow: UnitOfWork, *, actor: Actor, items: list[LentWork], worker_id: int,
+              note: str = "") -> dict[tuple[str, int], Outcome]:
+    """Lend every item to the staff identity `worker_id` through the unit of work (workload's
+    `assign_work`, reason LENT: the current assignment of each ends, a current "lent" one is
+    inserted). Answers each item's outcome by (kind, id): its new row, or its refusal."""
     if not items:
         return {}
-    at = timezone.now()
-    for kind in _COLUMN:
-        ids = [i.id for i in items if i.kind == kind]
-        if ids:
-            for pk in WorkAssignment.objects.filter(is_current=True, **{f"{_COLUMN[kind]}__in": ids}) \
-                    .values_list("pk", flat=True):
-                uow.update_where(WorkAssignment, {"is_current": False, "ended_at": at}, id=pk)
-    made = {}
-    for item in items:
-        made[(item.kind, item.id)] = uow.insert(WorkAssignment(
-            kind=item.kind, **{_COLUMN[item.kind]: item.id}, household_id=item.household_id, area_id=item.area_id,
-            worker_id=worker_id, due_on=due_on, reason=AssignmentReason.LENT, note=note[:200],
-            assigned_by_id=actor.user_id, assigned_at=at, is_current=True))
-    uow.record_event(actor=actor, action="workload.lend_work", object_type="workforce.staffidentity",
-                     object_id=worker_id, after={"items": [f"{i.kind}:{i.id}" for i in items], "due_on": due_on})
-    return made
+    outcomes = assign_work(uow, actor=actor, items=[WorkRef(i.kind, i.id, worker_id) for i in items],
+                           reason=AssignmentReason.LENT, note=note[:200])
+    return {(o.ref.kind, o.ref.id): o for o in outcomes}
 
 
 def end_lent_work(uow: UnitOfWork, *, assignment_ids: list[int]) -> None:

@@ -224,17 +224,21 @@ def assign_to_provider(*, actor: Actor, contract_id: int, worker_id: int, kind: 
             results.append(Assigned(item, error=error))
             if error is None:
                 chosen[item] = facts[item]
-        lent = lend_work(uow, actor=actor, worker_id=worker.staff_identity_id, due_on=due, note=note or contract.reference,
-                         items=[LentWork(i.kind, i.id, f.area_id, f.household_id) for i, f in chosen.items()])
+        lent = lend_work(uow, actor=actor, worker_id=worker.staff_identity_id, note=note or contract.reference,
+                         items=[LentWork(i.kind, i.id) for i in chosen])
         at = timezone.now()
         for result in results:
             if not result.ok:
                 continue
             item, f = result.item, chosen[result.item]
+            outcome = lent[(item.kind, item.id)]
+            if not outcome.ok:          # workload's own refusal (e.g. the worker is a relative of the household)
+                result.error = outcome.error
+                continue
             task = uow.insert(ServiceTask(
                 contract_id=contract.pk, kind=kind, work_kind=item.kind, **{f"{item.kind}_id": item.id},
                 household_id=f.household_id, area_id=f.area_id, worker_id=worker.pk,
-                assignment_id=lent[(item.kind, item.id)].pk, assigned_on=on, due_on=due, status=T.ASSIGNED,
+                assignment_id=outcome.assignment.pk, assigned_on=on, due_on=due, status=T.ASSIGNED,
                 assigned_by_id=actor.user_id))
             uow.insert_unkeyed(ServiceTaskEvent(task_id=task.pk, from_status="", to_status=T.ASSIGNED, at=at,
                                                 by=actor.username, note=note))
