@@ -3,6 +3,7 @@ from django.urls import include, path
 from safetynet.api import api
 from safetynet.areas import views as area_views
 from safetynet.core import views as core_views
+from safetynet.dashboards import overview as dashboard_overview
 from safetynet.dashboards import views as dashboard_views
 
 urlpatterns = [
@@ -10,6 +11,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", dashboard_views.home, name="home"),
+    path("overview/", dashboard_overview.county_overview, name="county_overview"),
     path("switch-post/", area_views.switch_post, name="switch_post"),
     path("", include("safetynet.core.urls")),
     path("areas/", include("safetynet.areas.urls")),

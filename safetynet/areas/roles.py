@@ -75,6 +75,7 @@ PERMISSION_LABELS = {
     "oversight.rectify": _("answer inspection findings"),
     "oversight.export": _("export what the post sees"),
     "workforce.view": _("view the staff register, training and workload"),
+    "workforce.overview": _("see the county overview of staffing, training, subsidies and budgets"),
     "workforce.training": _("record training courses, sessions, attendance and mentoring"),
     "workload.assign": _("assign open work to a named worker"),
     "workload.reassign": _("re-assign work from one worker to another"),
@@ -146,14 +147,15 @@ _INSPECT = {"oversight.view", "oversight.inspect", "oversight.export", "audit.vi
 # does all that for the county, sets budgets, generates the subsidies, keeps providers,
 # contracts and projects, and lends an overloaded town's work to a provider; the county leader
 # approves spending past a budget line and sits on evaluation panels; the inspectors read
-# everything and write nothing (issue 18).
+# everything and write nothing (issue 18). The county overview is for the posts of a county or
+# above (the county's officer and leader, the supervision inspector; an inspector may sit at a town).
 _WORKFORCE_READ = {"workforce.view", "funding.view", "services.view", "projects.view"}
 _WORKFORCE_TOWN = _WORKFORCE_READ | {"workforce.training", "workload.assign"}
 _WORKFORCE_TOWN_LEADER = _WORKFORCE_READ | {"workload.assign", "workload.reassign"}
-_WORKFORCE_COUNTY = _WORKFORCE_READ | {"workforce.training", "workload.assign", "workload.reassign", "workload.lend",
+_WORKFORCE_COUNTY = _WORKFORCE_READ | {"workforce.overview", "workforce.training", "workload.assign", "workload.reassign", "workload.lend",
                                        "funding.subsidies", "funding.budget", "services.manage", "services.accept",
                                        "projects.manage", "projects.evaluate"}
-_WORKFORCE_COUNTY_LEADER = _WORKFORCE_READ | {"workload.reassign", "funding.approve_overrun", "projects.evaluate"}
+_WORKFORCE_COUNTY_LEADER = _WORKFORCE_READ | {"workforce.overview", "workload.reassign", "funding.approve_overrun", "projects.evaluate"}
 ROLE_PERMISSIONS: dict[str, frozenset] = {
     Role.GRID_WORKER: frozenset(_READ | _DISCOVERY_FIELD),
     Role.VILLAGE_CADRE: frozenset(_READ | _CASES_VILLAGE | _CHANGES_VILLAGE | _DISCOVERY_FIELD),
@@ -176,7 +178,7 @@ ROLE_PERMISSIONS: dict[str, frozenset] = {
                                                          "oversight.rectify", "oversight.export"}
                                   | _WORKFORCE_COUNTY_LEADER),
     Role.INSPECTOR: frozenset(_READ | _INSPECT | _WORKFORCE_READ),
-    Role.SUPERVISOR: frozenset(_READ | _INSPECT | _WORKFORCE_READ | {"oversight.reporter_identity"}),
+    Role.SUPERVISOR: frozenset(_READ | _INSPECT | _WORKFORCE_READ | {"workforce.overview", "oversight.reporter_identity"}),
     # A purchased service's worker (issue 19) surveys, visits and re-checks what was assigned to
     # it by name, and sees nothing else (ASSIGNED_ONLY_ROLES).
     Role.PROVIDER_WORKER: frozenset({"programs.view", "registry.view", "cases.view", "cases.survey", "discovery.view",

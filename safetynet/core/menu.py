@@ -60,6 +60,7 @@ MENU = (
     MenuEntry("oversight:finding_list", _("Inspection findings"), group="oversight"),
     MenuEntry("oversight:inspection_overview", _("Supervision overview"), group="oversight"),
     MenuEntry("oversight:audit", _("Audit ledger"), group="oversight"),
+    MenuEntry("county_overview", _("County overview"), group="workforce"),
     MenuEntry("workforce:staff_list", _("Staff register"), group="workforce"),
     MenuEntry("workforce:courses", _("Training courses"), group="workforce"),
     MenuEntry("workforce:behind", _("Behind on training"), group="workforce"),

@@ -22,7 +22,11 @@ SURVEY_COURSE = ("入户调查与家庭经济状况核对", "入户调查要点�
 TITLES = {StaffKind.COUNTY_STAFF: "社会救助股科员", StaffKind.TOWN_STAFF: "社会救助专干"}
 
 
-def _joined(rnd: random.Random, first: int, last: int) -> dt.date:
+def _joined(rnd: random.Random, first: int, last: int, born: dt.date | None = None) -> dt.date:
+    """A first of the month in a year from `first` to `last`, never before the person is 18 (the
+    register refuses a joining before working age)."""
+    if born is not None:
+        first = min(max(first, born.year + 19), last)
     return dt.date(rnd.randint(first, last), rnd.randint(1, 12), 1)
 
 
@@ -50,7 +54,8 @@ def build_training_demo(*, county: str, day: dt.date, seed: int, actor_of: Calla
         update_staff_identity(actor=officer, identity_id=s.pk, post_title="社会救助协理员" if contracted else TITLES[s.kind],
                               employment=Employment.CONTRACTED_ASSISTANT if contracted else Employment.CIVIL_SERVANT,
                               full_time_share="0.50" if contracted and rnd.random() < 0.5 else "1.00",
-                              joined_on=_joined(rnd, day.year - 1, day.year - 1) if newcomer else _joined(rnd, 2005, 2018))
+                              joined_on=_joined(rnd, day.year - 1, day.year - 1, s.birth_date) if newcomer
+                              else _joined(rnd, 2005, 2018, s.birth_date))
         counts["registered"] += 1
     for s in offices[:: max(1, len(offices) // 4)]:
         record_qualification(actor=officer, staff_identity_id=s.pk, name="社会工作者职业资格",
