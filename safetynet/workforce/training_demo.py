@@ -87,7 +87,7 @@ def build_training_demo(*, county: str, day: dt.date, seed: int, actor_of: Calla
         counts["refused"] += sum(not r.ok for r in results)
     for username in ("town_worker", "town_worker2"):
         mentor = StaffIdentity.objects.filter(user__username=username, is_active=True).first()
-        mentee = partners.get(mentor.area_id) if mentor else None
+        mentee = partners.pop(mentor.area_id, None) if mentor else None    # one mentor a newcomer
         if mentor is None or mentee is None:
             continue
         mentee.refresh_from_db()
