@@ -92,7 +92,9 @@ def _path_values(p) -> dict[str, object]:
             "task_id": _first_pk("services.ServiceTask"), "worker_id": _first_pk("services.ProviderWorker"),
             "staff_id": p.identity.pk, "course_id": _first_pk("workforce.TrainingCourse"),
             "session_id": _first_pk("workforce.TrainingSession"), "pair_id": _first_pk("workforce.MentoringPair"),
-            "project_id": _first_pk("services.ServiceProject"), "milestone_id": _first_pk("services.Milestone")}
+            "project_id": _first_pk("services.ServiceProject"), "milestone_id": _first_pk("services.Milestone"),
+            "deliberation_id": _first_pk("cases.Deliberation"), "statement_id": _first_pk("funding.SubsidyStatement"),
+            "line_id": _first_pk("funding.BudgetLine"), "assignment_id": _first_pk("workload.WorkAssignment")}
 
 
 # ---------------------------------------------------------------------------------------------

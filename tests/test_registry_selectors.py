@@ -77,7 +77,9 @@ def test_get_household_scope_and_role(worker, make_actor, households):
     with pytest.raises(NotFound):
         selectors.get_person(worker, theirs.head_id)
     with pytest.raises(PermissionDenied):
-        selectors.households_in_scope(make_actor("provider_worker", TOWN))
+        selectors.households_in_scope(make_actor("institution", TOWN))
+    # A provider's worker reads households, but only those of the work assigned to it: none here.
+    assert not selectors.households_in_scope(make_actor("provider_worker", TOWN)).exists()
 
 
 def test_person_display_id(worker, make_actor, households):

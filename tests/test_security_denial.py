@@ -8,7 +8,8 @@ import sys
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-PUBLIC_PREFIXES = ("login/", "logout/", "healthz", "i18n/", "check/", "notices/", "complaints/", "api/v1/", "static/",
+PUBLIC_PREFIXES = ("login/", "logout/", "healthz", "i18n/", "check/", "notices/", "complaints/", "projects/propose/",
+                   "projects/follow/", "api/v1/", "static/",
                    "media/")
 # Static files served by a view only so that their scope is the page's folder (the grid report's
 # service worker and web app manifest: code and the app's name, no data); a browser fetches them

@@ -67,6 +67,9 @@ MENU = (
     MenuEntry("workforce:mentoring", _("Mentoring"), group="workforce"),
     MenuEntry("workload:overview", _("Workload"), group="workforce"),
     MenuEntry("workload:mine", _("My assigned work"), group="workforce"),
+    MenuEntry("funding:subsidies", _("Work subsidies"), group="workforce"),
+    MenuEntry("funding:budgets", _("Budgets"), group="workforce"),
+    MenuEntry("funding:spending", _("Spending against budgets"), group="workforce"),
     MenuEntry("projects:list", _("Service projects"), group="services"),
     MenuEntry("projects:evaluations", _("My project evaluations"), group="services"),
     MenuEntry("services:my_tasks", _("My tasks"), unless="services.view", group="services"),  # a provider's worker
@@ -74,9 +77,6 @@ MENU = (
     MenuEntry("services:contracts", _("Service contracts"), group="services"),
     MenuEntry("services:lend", _("Lend work to a provider"), group="services"),
     MenuEntry("services:queue", _("Tasks to accept"), group="services"),
-    MenuEntry("funding:subsidies", _("Work subsidies"), group="workforce"),
-    MenuEntry("funding:budgets", _("Budgets"), group="workforce"),
-    MenuEntry("funding:spending", _("Spending against budgets"), group="workforce"),
     MenuEntry("calendar", _("Working-day calendar")),
 )
 

@@ -95,7 +95,7 @@ def list_runs(request, filters: Query[SubsidyRunFilter]):
                     item=lambda run: _run(request.auth, run, warnings=False))
 
 
-class GenerateIn(InputSchema):
+class SubsidyGenerateIn(InputSchema):
     county: CountyCode
     month: MonthText
     surveys: Ids | None = Field(None, max_length=subsidies.MAX_IDS, description="only these surveys (default: all)")
@@ -105,7 +105,7 @@ class GenerateIn(InputSchema):
 
 @router.post("/runs", response=responses(SubsidyRunOut, ok_status=201),
              summary="Generate (or complete) a county's subsidies of a month from the recorded work")
-def generate(request, payload: GenerateIn):
+def generate(request, payload: SubsidyGenerateIn):
     run = subsidies.generate_subsidies(actor=request.auth, county_code=payload.county, month=payload.month,
                                        survey_ids=payload.surveys, deliberation_ids=payload.deliberations)
     return Status(201, _run(request.auth, run))
@@ -129,7 +129,7 @@ def approve(request, run_id: Id, payload: ApproveIn):
     return _run(request.auth, run)
 
 
-class ExportOut(Schema):
+class SubsidyExportOut(Schema):
     files_count: int
     files_total: str
     no_account_count: int
@@ -138,7 +138,7 @@ class ExportOut(Schema):
     summary_file: str
 
 
-@router.post("/runs/{run_id}/export", response=responses(ExportOut),
+@router.post("/runs/{run_id}/export", response=responses(SubsidyExportOut),
              summary="Write an approved run's bank files (downloaded from the run's page)")
 def export(request, run_id: Id):
     run = selectors.get_run(request.auth, run_id)
@@ -162,7 +162,7 @@ class SubsidyLineOut(Schema):
     amount: str
 
 
-class StatementOut(Schema):
+class SubsidyStatementOut(Schema):
     id: int
     run: int
     month: str
@@ -195,7 +195,7 @@ class StatementPage(Schema):
     count: int
     limit: int
     offset: int
-    items: list[StatementOut]
+    items: list[SubsidyStatementOut]
 
 
 class StatementFilter(PageQuery):
@@ -211,7 +211,7 @@ def list_statements(request, run_id: Id, filters: Query[StatementFilter]):
     return api_page(qs, offset=filters.offset, limit=filters.limit, item=lambda s: _statement(request.auth, s))
 
 
-class StatementDetailOut(StatementOut):
+class StatementDetailOut(SubsidyStatementOut):
     lines: list[SubsidyLineOut]
 
 
@@ -437,7 +437,7 @@ class OverviewFilter(Schema):
     year: int | None = Field(None, ge=budgets.MIN_YEAR, le=budgets.MAX_YEAR, description="default: this year")
 
 
-class OverviewOut(Schema):
+class FundingOverviewOut(Schema):
     county: str
     year: int
     subsidies_month: str
@@ -448,7 +448,7 @@ class OverviewOut(Schema):
     warnings: list[str]
 
 
-@router.get("/overview", response=responses(OverviewOut), summary="A county's subsidies and budgets at a glance")
+@router.get("/overview", response=responses(FundingOverviewOut), summary="A county's subsidies and budgets at a glance")
 def glance(request, filters: Query[OverviewFilter]):
     d = overview.funding_at_a_glance(request.auth, filters.county or county_of(request.auth),
                                      filters.year or clocks.today().year)

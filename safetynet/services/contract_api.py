@@ -249,7 +249,7 @@ def quality(request, contract_id: Id):
 
 # ---- statements ---------------------------------------------------------------------------------
 
-class StatementOut(Schema):
+class ProviderStatementOut(Schema):
     id: int
     contract: int
     month: str
@@ -266,7 +266,7 @@ def _statement(s) -> dict:
             "paid_on": s.paid_on}
 
 
-@router.get("/contracts/{contract_id}/statements", response=responses(list[StatementOut]),
+@router.get("/contracts/{contract_id}/statements", response=responses(list[ProviderStatementOut]),
             summary="A contract's monthly statements")
 def list_statements(request, contract_id: Id):
     contract = selectors.get_contract(request.auth, contract_id)
@@ -278,7 +278,7 @@ class StatementsIn(InputSchema):
     month: Month
 
 
-@router.post("/statements", response=responses(list[StatementOut]),
+@router.post("/statements", response=responses(list[ProviderStatementOut]),
              summary="Draw up the county's statements of a month (idempotent)")
 def generate(request, payload: StatementsIn):
     return [_statement(s) for s in statements.generate_statements(actor=request.auth, county_code=payload.county,

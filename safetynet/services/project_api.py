@@ -102,12 +102,12 @@ def list_projects(request, filters: Query[ProjectFilter]):
     return api_page(qs, offset=filters.offset, limit=filters.limit, item=lambda p: _project(request.auth, p))
 
 
-class OverviewQuery(Schema):
+class ProjectOverviewQuery(Schema):
     county: str = Field("", pattern=r"^([0-9]{6})?$", description="the county (empty: the post's own)")
     year: int | None = Field(None, ge=2000, le=2099, description="the year (empty: this year)")
 
 
-class OverviewOut(Schema):
+class ProjectOverviewOut(Schema):
     county: str
     year: int
     projects: int
@@ -118,8 +118,8 @@ class OverviewOut(Schema):
     people_served: int
 
 
-@router.get("/overview", response=responses(OverviewOut), summary="A county's projects of a year, counted")
-def overview(request, query: Query[OverviewQuery]):
+@router.get("/overview", response=responses(ProjectOverviewOut), summary="A county's projects of a year, counted")
+def overview(request, query: Query[ProjectOverviewQuery]):
     actor = request.auth
     return projects_at_a_glance(actor, query.county or actor.area_code[:6], query.year or svc.today().year)
 
@@ -221,7 +221,7 @@ class DecisionIn(InputSchema):
     note: Note = ""
 
 
-class ReasonIn(InputSchema):
+class ProjectReasonIn(InputSchema):
     reason: Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=_SOME_TEXT)]
 
 
@@ -232,12 +232,12 @@ def approve(request, project_id: ProjectId, payload: DecisionIn):
 
 
 @router.post("/{project_id}/reject", response=responses(ProjectOut), summary="Reject, with the reason")
-def reject(request, project_id: ProjectId, payload: ReasonIn):
+def reject(request, project_id: ProjectId, payload: ProjectReasonIn):
     return _project(request.auth, svc.reject_project(actor=request.auth, project_id=project_id, reason=payload.reason))
 
 
 @router.post("/{project_id}/cancel", response=responses(ProjectOut), summary="Cancel, with the reason")
-def cancel(request, project_id: ProjectId, payload: ReasonIn):
+def cancel(request, project_id: ProjectId, payload: ProjectReasonIn):
     return _project(request.auth, svc.cancel_project(actor=request.auth, project_id=project_id, reason=payload.reason))
 
 
@@ -340,7 +340,7 @@ class OutcomeIn(InputSchema):
     text: LongText
 
 
-class OutcomeOut(Schema):
+class ProjectOutcomeOut(Schema):
     project: int
     text: str
     households_served: int
@@ -350,7 +350,7 @@ class OutcomeOut(Schema):
     submitted_on: dt.date
 
 
-@router.post("/{project_id}/outcome", response=responses(OutcomeOut, ok_status=201),
+@router.post("/{project_id}/outcome", response=responses(ProjectOutcomeOut, ok_status=201),
              summary="Submit the outcome report (completes the project)")
 def submit_outcome(request, project_id: ProjectId, payload: OutcomeIn):
     r = svc.submit_outcome(actor=request.auth, project_id=project_id, text=payload.text)

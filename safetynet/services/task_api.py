@@ -84,7 +84,7 @@ def my_tasks(request, filters: Query[MyTaskFilter]):
     return api_page(qs.order_by("status", "due_on", "id"), offset=filters.offset, limit=filters.limit, item=_task)
 
 
-class AcceptIn(InputSchema):
+class TaskAcceptIn(InputSchema):
     tasks: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(..., min_length=1, max_length=500)
 
 
@@ -97,7 +97,7 @@ class DecidedOut(Schema):
 
 @router.post("/tasks/accept", response=responses(list[DecidedOut]),
              summary="Accept submitted tasks (each answered): they count for payment")
-def accept(request, payload: AcceptIn):
+def accept(request, payload: TaskAcceptIn):
     return [{"task": r.task_id, "ok": r.ok, "code": r.error.code if r.error else None,
              "message": r.error.message if r.error else None}
             for r in tasks.accept_tasks(actor=request.auth, task_ids=payload.tasks)]
@@ -108,16 +108,16 @@ def get_task(request, task_id: Id):
     return _task(selectors.get_task(request.auth, task_id))
 
 
-class WorkItemIn(InputSchema):
+class TaskWorkItemIn(InputSchema):
     kind: Literal["case", "recheck", "lead"]
     id: int = Field(..., ge=1, le=MAX_ID)
 
 
-class AssignIn(InputSchema):
+class TaskAssignIn(InputSchema):
     contract: int = Field(..., ge=1, le=MAX_ID)
     worker: int = Field(..., ge=1, le=MAX_ID)
     kind: Literal[tuple(ServiceScope.values)]  # type: ignore[valid-type]
-    items: list[WorkItemIn] = Field(..., min_length=1, max_length=500)
+    items: list[TaskWorkItemIn] = Field(..., min_length=1, max_length=500)
     due_on: dt.date | None = None
     note: Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)] = ""
 
@@ -139,7 +139,7 @@ class AssignOut(Schema):
 
 @router.post("/tasks", response=responses(AssignOut),
              summary="Give cases, re-checks or leads to a provider's worker under a contract (each answered)")
-def assign(request, payload: AssignIn):
+def assign(request, payload: TaskAssignIn):
     results = tasks.assign_to_provider(actor=request.auth, contract_id=payload.contract, worker_id=payload.worker,
                                        kind=payload.kind, items=[WorkRef(i.kind, i.id) for i in payload.items],
                                        due_on=payload.due_on, note=payload.note)

@@ -58,7 +58,7 @@ class TownLoadOut(Schema):
     reasons: list[str]
 
 
-class OverviewQuery(Schema):
+class WorkloadOverviewQuery(Schema):
     county: str = Field("", pattern=r"^([0-9]{6})?$", description="empty: the post's county")
 
 
@@ -70,7 +70,7 @@ def _town(t) -> dict:
 
 @router.get("/overview", response=responses(list[TownLoadOut]),
             summary="Open work, overdue, staff and the staffing norms' flags of each town of a county")
-def county_overview(request, filters: Query[OverviewQuery]):
+def county_overview(request, filters: Query[WorkloadOverviewQuery]):
     actor = request.auth
     actor.require(selectors.VIEW)
     county = filters.county or actor.area_code[:6]
@@ -155,20 +155,20 @@ def get_assignment(request, assignment_id: Id):
     return _assignment(selectors.get_assignment(request.auth, assignment_id))
 
 
-class WorkItemIn(InputSchema):
+class AssignmentItemIn(InputSchema):
     kind: Kind
     id: int = Field(..., ge=1, le=MAX_ID)
     worker: int | None = Field(None, ge=1, le=MAX_ID, description="empty: the worker the capacity rule proposes")
 
 
-class AssignIn(InputSchema):
-    items: list[WorkItemIn] = Field(..., min_length=1, max_length=500)
+class AssignmentsIn(InputSchema):
+    items: list[AssignmentItemIn] = Field(..., min_length=1, max_length=500)
     lend: StrictBool = Field(False, description="lend to a purchased service's worker (the county; each item names the worker)")
     note: Note = ""
 
 
 class ReassignIn(InputSchema):
-    items: list[WorkItemIn] = Field(..., min_length=1, max_length=500)
+    items: list[AssignmentItemIn] = Field(..., min_length=1, max_length=500)
     note: Note = ""
 
 
@@ -178,7 +178,7 @@ class RefusalOut(Schema):
     field: str | None
 
 
-class OutcomeOut(Schema):
+class AssignmentOutcomeOut(Schema):
     kind: str
     id: int
     ok: bool
@@ -199,14 +199,14 @@ def _refs(items) -> list[WorkRef]:
     return [WorkRef(i.kind, i.id, i.worker) for i in items]
 
 
-@router.post("/assignments", response=responses(list[OutcomeOut]),
+@router.post("/assignments", response=responses(list[AssignmentOutcomeOut]),
              summary="Assign a list of open items (each to its named worker or as the capacity rule proposes)")
-def assign(request, payload: AssignIn):
+def assign(request, payload: AssignmentsIn):
     reason = AssignmentReason.LENT if payload.lend else ""
     return _outcomes(assignments.assign(actor=request.auth, items=_refs(payload.items), reason=reason, note=payload.note))
 
 
-@router.post("/reassignments", response=responses(list[OutcomeOut]),
+@router.post("/reassignments", response=responses(list[AssignmentOutcomeOut]),
              summary="Re-assign held items (the town leader, the county); the current rows are ended and kept")
 def reassign(request, payload: ReassignIn):
     return _outcomes(assignments.reassign(actor=request.auth, items=_refs(payload.items), note=payload.note))
