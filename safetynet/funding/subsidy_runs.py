@@ -9,7 +9,6 @@ can be marked paid.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -148,15 +147,6 @@ def exported_file(*, actor: Actor, run_id: int, name: str) -> Path:
     return bankfiles.exported_path(actor=actor, folder=FOLDER, code=run.code, summary=run.export_summary, name=name)
 
 
-@dataclass
-class ReturnsResult:
-    paid: int = 0
-    failed: int = 0
-    failed_amount: Decimal = Decimal("0.00")
-    reconciled: bool = False
-    errors: list = field(default_factory=list)
-
-
 def _statements_by_reference(references: list[str]) -> dict[str, tuple]:
     return {ref: (run_pk, code, amount, status) for ref, run_pk, code, amount, status in
             SubsidyStatement.objects.filter(reference__in=references).values_list("reference", "run_id", "run__code",
@@ -164,7 +154,7 @@ def _statements_by_reference(references: list[str]) -> dict[str, tuple]:
 
 
 @transaction.atomic(durable=True)
-def import_subsidy_returns(*, actor: Actor, run_id: int, file, filename: str) -> ReturnsResult:
+def import_subsidy_returns(*, actor: Actor, run_id: int, file, filename: str) -> bankfiles.ReturnsResult:
     """The bank's return file applied to an exported run: all rows or none (each bad row named);
     failed statements are carried into the next run generated; reconciled when none awaits the bank."""
     actor.require(SUBSIDIES)
@@ -174,21 +164,8 @@ def import_subsidy_returns(*, actor: Actor, run_id: int, file, filename: str) ->
                        % {"status": SubsidyRunStatus(run.status).label}, code="not_exported")
     updates = bankfiles.check_returns(file=file, filename=filename, run_pk=run.pk, run_code=run.code,
                                       lookup=_statements_by_reference, status_label=statement_status_label)
-    result = ReturnsResult()
-    for (status, reason), refs in updates.items():
-        for start in range(0, len(refs), 500):
-            count = SubsidyStatement.objects.filter(run=run, reference__in=refs[start:start + 500],
-                                                    status=StatementStatus.EXPORTED).update(status=status, return_reason=reason)
-            if status == StatementStatus.PAID:
-                result.paid += count
-            else:
-                result.failed += count
-    result.failed_amount = (SubsidyStatement.objects.filter(run=run, status=StatementStatus.FAILED)
-                            .aggregate(total=Sum("amount"))["total"] or Decimal("0.00"))
-    if not SubsidyStatement.objects.filter(run=run, status=StatementStatus.EXPORTED).exists():
-        run.status, run.reconciled_at = SubsidyRunStatus.RECONCILED, timezone.now()
-        run.save(update_fields=["status", "reconciled_at"])
-        result.reconciled = True
+    result = bankfiles.apply_returns(run=run, rows=SubsidyStatement.objects.filter(run=run), updates=updates, exported=StatementStatus.EXPORTED,
+                                     paid=StatementStatus.PAID, failed=StatementStatus.FAILED, reconciled=SubsidyRunStatus.RECONCILED)
     record_event(actor=actor, action="funding.import_subsidy_returns", obj=run,
                  after={"file": filename, "paid": result.paid, "failed": result.failed,
                         "failed_amount": result.failed_amount, "reconciled": result.reconciled})

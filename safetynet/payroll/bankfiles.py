@@ -17,10 +17,13 @@ from __future__ import annotations
 import hashlib
 import shutil
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 from django.db import models
+from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -210,3 +213,33 @@ def check_returns(*, file, filename: str, run_pk: int, run_code: str,
             message = _("%(count)s rows are wrong, nothing was applied. %(first)s") % {"count": len(errors), "first": errors[0]}
         raise ValidationError(message, field="file", code="bad_returns", details={"rows": errors[:MAX_ROW_ERRORS]})
     return updates
+
+
+@dataclass
+class ReturnsResult:
+    paid: int = 0
+    failed: int = 0
+    failed_amount: Decimal = Decimal("0.00")
+    reconciled: bool = False
+    errors: list = field(default_factory=list)
+
+
+def apply_returns(*, run, rows, updates: dict, exported: str, paid: str, failed: str, reconciled: str) -> ReturnsResult:
+    """Write the bank's answers (`check_returns`' updates) to the run's `rows` (a queryset of its
+    payments or statements) still exported, in chunks; the run is reconciled once none is left
+    exported. The one code for payroll runs and subsidy runs; the caller records the audit event."""
+    result = ReturnsResult()
+    for (status, reason), refs in updates.items():
+        for start in range(0, len(refs), 500):
+            count = rows.filter(reference__in=refs[start:start + 500], status=exported).update(
+                status=status, return_reason=reason)
+            if status == paid:
+                result.paid += count
+            else:
+                result.failed += count
+    result.failed_amount = rows.filter(status=failed).aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+    if not rows.filter(status=exported).exists():
+        run.status, run.reconciled_at = reconciled, timezone.now()
+        run.save(update_fields=["status", "reconciled_at"])
+        result.reconciled = True
+    return result

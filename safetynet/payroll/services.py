@@ -9,13 +9,11 @@ total equals the run's payable total; each service checks it before it commits.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -232,22 +230,13 @@ def exported_file(*, actor: Actor, run_id: int, name: str) -> Path:
 # ---------------------------------------------------------------------------------------------
 # Bank returns
 # ---------------------------------------------------------------------------------------------
-@dataclass
-class ReturnsResult:
-    paid: int = 0
-    failed: int = 0
-    failed_amount: Decimal = Decimal("0.00")
-    reconciled: bool = False
-    errors: list = field(default_factory=list)
-
-
 def _payments_by_reference(references: list[str]) -> dict[str, tuple]:
     return {ref: (run_pk, run_code, amount, status) for ref, run_pk, run_code, amount, status in
             Payment.objects.filter(reference__in=references).values_list("reference", "run_id", "run__code", "amount", "status")}
 
 
 @transaction.atomic(durable=True)
-def import_bank_returns(*, actor: Actor, run_id: int, file, filename: str) -> ReturnsResult:
+def import_bank_returns(*, actor: Actor, run_id: int, file, filename: str) -> bankfiles.ReturnsResult:
     """Apply the bank's return file (reference, amount, result paid/failed, reason) to an exported
     run. Every row is checked first (`bankfiles.check_returns`): a file for another run, an unknown
     reference, an amount that does not match, a payment not sent to the bank, or a reference
@@ -262,21 +251,8 @@ def import_bank_returns(*, actor: Actor, run_id: int, file, filename: str) -> Re
     updates = bankfiles.check_returns(file=file, filename=filename, run_pk=run.pk, run_code=run.code,
                                       lookup=_payments_by_reference,
                                       status_label=lambda status: PaymentStatus(status).label)
-    result = ReturnsResult()
-    for (status, reason), refs in updates.items():
-        for start in range(0, len(refs), 500):
-            count = Payment.objects.filter(run=run, reference__in=refs[start:start + 500],
-                                           status=PaymentStatus.EXPORTED).update(status=status, return_reason=reason)
-            if status == PaymentStatus.PAID:
-                result.paid += count
-            else:
-                result.failed += count
-    result.failed_amount = (Payment.objects.filter(run=run, status=PaymentStatus.FAILED)
-                            .aggregate(total=Sum("amount"))["total"] or Decimal("0.00"))
-    if not Payment.objects.filter(run=run, status=PaymentStatus.EXPORTED).exists():
-        run.status, run.reconciled_at = RunStatus.RECONCILED, timezone.now()
-        run.save(update_fields=["status", "reconciled_at"])
-        result.reconciled = True
+    result = bankfiles.apply_returns(run=run, rows=Payment.objects.filter(run=run), updates=updates, exported=PaymentStatus.EXPORTED,
+                                     paid=PaymentStatus.PAID, failed=PaymentStatus.FAILED, reconciled=RunStatus.RECONCILED)
     record_event(actor=actor, action="payments.import_bank_returns", obj=run,
                  after={"file": filename, "paid": result.paid, "failed": result.failed,
                         "failed_amount": result.failed_amount, "reconciled": result.reconciled})
