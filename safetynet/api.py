@@ -247,6 +247,11 @@ api.add_router("/services", services_router)
 from safetynet.funding.api import router as funding_router  # noqa: E402
 
 api.add_router("/funding", funding_router)
+from safetynet.medical.api import institution_router as medical_institution_router  # noqa: E402
+from safetynet.medical.api import router as medical_router  # noqa: E402
+
+api.add_router("/medical/institution", medical_institution_router)
+api.add_router("/medical", medical_router)
 from safetynet.workload.api import router as workload_router  # noqa: E402
 
 api.add_router("/workload", workload_router)

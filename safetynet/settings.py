@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "safetynet.oversight",
     "safetynet.services",
     "safetynet.funding",
+    "safetynet.medical",
 ]
 
 MIDDLEWARE = [

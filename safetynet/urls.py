@@ -32,6 +32,7 @@ urlpatterns = [
     path("projects/", include("safetynet.services.public_project_urls")),
     path("projects/", include("safetynet.services.project_urls")),
     path("funding/", include("safetynet.funding.urls")),
+    path("medical/", include("safetynet.medical.urls")),
 ]
 # No route serves MEDIA_ROOT, with DEBUG on or off: every stored file is private and leaves only
 # through a view that checks the post (core/privatefiles.py); core/checks.py refuses such a route.

@@ -14,7 +14,8 @@ settings.load_profile("safetynet")
 
 # The fixtures of the case, payments and verification tests, for every test module (no module
 # imports them): clock, login, standards, posts, poor_household; payroll; vdata; browser, live_site.
-pytest_plugins = ("tests.cases_helpers", "tests.payments_helpers", "tests.verification_helpers", "tests.browser")
+pytest_plugins = ("tests.cases_helpers", "tests.payments_helpers", "tests.verification_helpers", "tests.browser",
+                  "tests.medical_helpers")
 
 DIVISIONS = Path(__file__).resolve().parent.parent / "safetynet" / "areas" / "data" / "divisions-130123.csv"
 COUNTY = "130123"

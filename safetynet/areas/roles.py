@@ -87,6 +87,13 @@ PERMISSION_LABELS = {
     "services.view": _("view providers, contracts and their work"),
     "services.manage": _("register providers, sign contracts and assign work to them"),
     "services.accept": _("accept or reject a provider's tasks"),
+    "medical.view": _("view medical assistance: ledgers, settlements, institutions and statements"),
+    "medical.certify": _("certify a person for a medical assistance category"),
+    "medical.categories": _("edit the medical assistance categories and their terms"),
+    "medical.institutions": _("register designated institutions and issue, rotate and revoke their keys"),
+    "medical.statements": _("generate and reconcile institutions' monthly statements and pay them"),
+    "medical.approve_payment": _("approve the payment of institutions' statements"),
+    "medical.reimburse": _("decide manual medical reimbursements"),
     "projects.view": _("view service projects"),
     "projects.manage": _("design, approve, fund and follow service projects"),
     "projects.evaluate": _("score service projects on an evaluation panel"),
@@ -156,29 +163,40 @@ _WORKFORCE_COUNTY = _WORKFORCE_READ | {"workforce.overview", "workforce.training
                                        "funding.subsidies", "funding.budget", "services.manage", "services.accept",
                                        "projects.manage", "projects.evaluate"}
 _WORKFORCE_COUNTY_LEADER = _WORKFORCE_READ | {"workforce.overview", "workload.reassign", "funding.approve_overrun", "projects.evaluate"}
+# Medical assistance (issue 20): the town reads its people's ledgers and certifies them for a
+# category (returned to poverty, impoverished by illness); the county keeps the categories and
+# their terms, the designated institutions and their keys, generates and reconciles the
+# statements and decides manual reimbursements; the county leader approves a statement's payment
+# (maker-checker); inspectors read. A designated institution's cashier system has no post: it
+# authenticates with its institution's key (`medical/keys.py`).
+_MEDICAL_READ = {"medical.view"}
+_MEDICAL_TOWN = _MEDICAL_READ | {"medical.certify"}
+_MEDICAL_COUNTY = _MEDICAL_READ | {"medical.certify", "medical.categories", "medical.institutions", "medical.statements",
+                                   "medical.reimburse"}
+_MEDICAL_COUNTY_LEADER = _MEDICAL_READ | {"medical.approve_payment", "medical.reimburse"}
 ROLE_PERMISSIONS: dict[str, frozenset] = {
     Role.GRID_WORKER: frozenset(_READ | _DISCOVERY_FIELD),
     Role.VILLAGE_CADRE: frozenset(_READ | _CASES_VILLAGE | _CHANGES_VILLAGE | _DISCOVERY_FIELD),
     Role.TOWN_WORKER: frozenset(_READ | {"registry.edit", "registry.import", "registry.view_id_number", "verification.view"}
                                 | _CASES_TOWN | _PAYMENTS_VIEW | _CHANGES_TOWN | _DISCOVERY_TOWN | _OVERSIGHT_TOWN
-                                | _WORKFORCE_TOWN),
+                                | _WORKFORCE_TOWN | _MEDICAL_TOWN),
     Role.TOWN_LEADER: frozenset(_READ | {"registry.view_id_number", "verification.view"} | _CASES_TOWN_LEADER | _PAYMENTS_VIEW
                                 | _CHANGES_TOWN_LEADER | _DISCOVERY_TOWN | {"oversight.view", "oversight.handle",
                                                                              "oversight.rectify"}
-                                | _WORKFORCE_TOWN_LEADER),
+                                | _WORKFORCE_TOWN_LEADER | _MEDICAL_READ),
     Role.COUNTY_OFFICER: frozenset(_READ | {"registry.edit", "registry.import", "registry.view_id_number",
                                             "areas.import", "areas.edit", "posts.manage", "calendar.edit", "audit.view",
                                             "programs.edit"}
                                    | _CASES_COUNTY | _VERIFICATION_COUNTY | _PAYMENTS_VIEW | {"payments.generate"}
                                    | _CHANGES_COUNTY | _PAYMENTS_SIMULATE | _DISCOVERY_COUNTY | _OVERSIGHT_COUNTY
-                                   | _WORKFORCE_COUNTY),
+                                   | _WORKFORCE_COUNTY | _MEDICAL_COUNTY),
     Role.COUNTY_LEADER: frozenset(_READ | {"registry.view_id_number", "audit.view", "verification.view"} | _CASES_COUNTY_LEADER
                                   | _PAYMENTS_VIEW | {"payments.approve", "payments.decide"}
                                   | _PAYMENTS_SIMULATE | {"discovery.view", "oversight.view", "oversight.handle",
                                                          "oversight.rectify", "oversight.export"}
-                                  | _WORKFORCE_COUNTY_LEADER),
-    Role.INSPECTOR: frozenset(_READ | _INSPECT | _WORKFORCE_READ),
-    Role.SUPERVISOR: frozenset(_READ | _INSPECT | _WORKFORCE_READ | {"workforce.overview", "oversight.reporter_identity"}),
+                                  | _WORKFORCE_COUNTY_LEADER | _MEDICAL_COUNTY_LEADER),
+    Role.INSPECTOR: frozenset(_READ | _INSPECT | _WORKFORCE_READ | _MEDICAL_READ),
+    Role.SUPERVISOR: frozenset(_READ | _INSPECT | _WORKFORCE_READ | _MEDICAL_READ | {"workforce.overview", "oversight.reporter_identity"}),
     # A purchased service's worker (issue 19) surveys, visits and re-checks what was assigned to
     # it by name, and sees nothing else (ASSIGNED_ONLY_ROLES).
     Role.PROVIDER_WORKER: frozenset({"programs.view", "registry.view", "cases.view", "cases.survey", "discovery.view",

@@ -30,6 +30,7 @@ GROUPS = {
     "oversight": _("Supervision"),
     "workforce": _("Workforce"),
     "services": _("Purchased services"),
+    "medical": _("Medical assistance"),
 }
 
 

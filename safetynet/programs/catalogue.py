@@ -23,6 +23,7 @@ TEMPORARY = "temporary"
 DISCOVERY = "discovery"   # not a program people apply for: the time limits of active discovery (POLICY.md §6)
 OVERSIGHT = "oversight"   # not a program either: the limits and thresholds of transparency and supervision
 WORKFORCE = "workforce"   # nor this: training hours, staffing norms, work subsidies, budgets and purchased services
+MEDICAL = "medical"       # medical assistance: its categories' terms are medical.CategoryTerms; here its area figures and limits
 
 PROGRAMS: dict[str, dict] = {
     DIBAO: {"name": _("Minimum living guarantee (dibao)"),
@@ -37,6 +38,8 @@ PROGRAMS: dict[str, dict] = {
                 "description": _("Time limits for complaints and inspection findings, spot-check sizes and the thresholds of the anomaly reports.")},
     WORKFORCE: {"name": _("Workforce, subsidies and purchased services"),
                 "description": _("Training hours required each year, staffing norms, the rates of the work subsidies, budget warnings and the scale of project evaluations.")},
+    MEDICAL: {"name": _("Medical assistance"),
+              "description": _("Assistance with the self-paid part of a medical bill after basic medical insurance and critical-illness insurance, settled at designated hospitals or reimbursed on application (MA-2021).")},
 }
 # The programs a household applies for (DISCOVERY, OVERSIGHT and WORKFORCE hold parameters only).
 ASSISTANCE_PROGRAMS = (DIBAO, SPECIAL_HARDSHIP, TEMPORARY)
@@ -277,6 +280,20 @@ SPECS: tuple[ParameterSpec, ...] = (
           "POLICY.md §6 · BUY-2017 (government purchase of services; a local default)", local=True, minimum=5, maximum=1000),
     _spec(WORKFORCE, "project_pass_score", INTEGER, _("A project passes its evaluation with an average score of at least"), 60,
           "POLICY.md §6 · BUY-2017 (government purchase of services; a local default)", local=True, minimum=1, maximum=1000),
+    # --- medical assistance (issue 20) ---
+    _spec(MEDICAL, "disposable_income_per_capita", MONEY,
+          _("Per-capita disposable income of the previous year (the base of the medical deductibles and the illness threshold)"),
+          "41314.00",
+          "POLICY.md §4 · MA-2021 (deductibles set against the local per-capita disposable income; national figure for 2024, National Bureau of Statistics, a default until the area sets its own)",
+          local=True, minimum=_D("1000"), maximum=_D("1000000")),
+    _spec(MEDICAL, "reimbursement_decision_days", WORKING_DAYS,
+          _("A manual medical reimbursement is decided within"), 10,
+          "POLICY.md §4 · MA-2021 (reimbursement on application for bills not settled at a designated institution; a local default)",
+          local=True, minimum=1, maximum=60),
+    _spec(MEDICAL, "statement_payment_days", WORKING_DAYS,
+          _("A designated institution's monthly statement is paid within"), 20,
+          "POLICY.md §4 · MA-2021 (one-stop settlement: the assistance fund pays the institution monthly; a local default)",
+          local=True, minimum=1, maximum=90),
 )
 
 SPEC_BY_KEY: dict[tuple[str, str], ParameterSpec] = {(s.program, s.key): s for s in SPECS}

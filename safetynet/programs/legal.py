@@ -34,6 +34,9 @@ REGULATIONS: dict[str, Regulation] = {
     "TA-2018": Regulation("关于进一步加强和改进临时救助工作的意见",
                           "Opinions on Further Strengthening and Improving Temporary Assistance", "民发〔2018〕23号"),
     "TA-2026": Regulation("2026年小额临时救助意见", "2026 Opinion on Small-Amount Quick Temporary Assistance"),
+    "MA-2021": Regulation("关于健全重特大疾病医疗保险和救助制度的意见",
+                          "Opinions on Improving the Medical Insurance and Assistance System for Major and Serious Diseases",
+                          "国办发〔2021〕42号"),
     "BUY-2017": Regulation("关于积极推行政府购买服务加强基层社会救助经办服务能力的意见",
                            "Opinions on Actively Promoting Government Purchase of Services to Strengthen Grass-roots "
                            "Social Assistance Capacity", "民发〔2017〕153号"),

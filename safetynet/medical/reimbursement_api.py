@@ -1,0 +1,4 @@
+"""Placeholder: filled by its part."""
+from ninja import Router
+
+router = Router()
