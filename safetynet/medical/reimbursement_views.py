@@ -141,8 +141,7 @@ def _quote_view(row, quote) -> dict:
     return {"ok": True, "category": _named(zh, en), "deductible_left": _yuan(best.deductible_left),
             "deductible_applied": _yuan(best.deductible_applied), "rate": f"{(best.rate * 100).normalize():f}",
             "annual_cap": _yuan(best.cap), "cap_left": _yuan(best.cap_left), "computed": _yuan(best.computed),
-            "assistance": _yuan(best.assistance), "remaining_cap": _yuan(best.remaining_cap), "capped": best.capped,
-            "considered": len(quote.every)}
+            "assistance": _yuan(best.assistance), "remaining_cap": _yuan(best.remaining_cap), "capped": best.capped}
 
 
 def case_card(actor: Actor, case: Case) -> dict | None:
