@@ -51,7 +51,7 @@ def _attempt_form(action):
             return None, exc, 404
         raise Http404(_("Not found in your area."))
     except SafetyNetError as exc:
-        return None, exc, 422
+        return None, exc, exc.status
 
 
 def _year(request, default: int) -> int:
