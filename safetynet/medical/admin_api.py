@@ -444,11 +444,11 @@ class MedicalPersonOut(Schema):
 
 
 class MedicalPeopleQuery(Schema):
-    q: Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=_SOMETHING)]
+    q: Search = ""
 
 
 @router.get("/people", response=responses(list[MedicalPersonOut]),
-            summary="People of the post's area by ID number or name (or their beginning), at most 50")
+            summary="People of the post's area by ID number or name (or their beginning), at most 50; none for an empty q")
 def find_people(request, filters: Query[MedicalPeopleQuery]):
     return [{"id": r.person.pk, "name": r.person.name, "id_number": r.id_number, "area": r.person.area_id,
              "area_name": r.person.area.name, "household": r.person.household_id}
