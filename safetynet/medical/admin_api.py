@@ -32,7 +32,7 @@ CategoryCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{1,39}
 Amount = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,9}(\.[0-9]{1,2})?$")]
 Share = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,3}(\.[0-9]{1,4})?%?$")]
 Year = Annotated[int, Field(..., ge=category_services.FIRST_YEAR, le=category_services.LAST_YEAR)]
-MonthText = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+MonthText = Annotated[str, StringConstraints(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$")]
 Search = Annotated[str, StringConstraints(max_length=50, pattern=_NO_CONTROL)]
 
 
@@ -259,8 +259,11 @@ def list_certifications(request, filters: Query[MedicalCertificationFilter]):
     return api_page(qs, offset=filters.offset, limit=filters.limit, item=lambda r: _certification(actor, r))
 
 
+IdNumber = Annotated[str, StringConstraints(pattern=r"^([0-9]{17}[0-9Xx]|[0-9]{15})$")]
+
+
 class MedicalCertificationIn(InputSchema):
-    id_number: _line(40)
+    id_number: IdNumber
     category: CategoryCode
     valid_from: dt.date
     valid_until: dt.date
