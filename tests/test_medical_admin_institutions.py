@@ -197,7 +197,7 @@ def test_the_api_refuses_an_inspector_and_a_town_worker_the_writes(med, login):
 
 def test_the_page_shows_a_new_secret_once_with_its_warning(med, login):
     c = login(med.posts.officer)
-    page = c.post(f"/medical/institutions/{med.hospital.pk}/", {"action": "issue"})
+    page = c.post(f"/medical/institutions/{med.hospital.pk}/", {"action": "issue", "newest_key": str(med.key_row.pk)})
     body = page.content.decode()
     assert page.status_code == 200 and page["Cache-Control"] == "no-store"
     secret = body.split('data-testid="secret">', 1)[1].split("</code>", 1)[0]
@@ -205,7 +205,12 @@ def test_the_page_shows_a_new_secret_once_with_its_warning(med, login):
     assert "will not be shown again" in body
     again = c.get(f"/medical/institutions/{med.hospital.pk}/").content.decode()
     assert secret not in again and med.key_row.prefix in again
-    rotated = c.post(f"/medical/institutions/{med.hospital.pk}/", {"action": "rotate", "overlap_hours": "99"})
+    resent = c.post(f"/medical/institutions/{med.hospital.pk}/", {"action": "issue", "newest_key": str(med.key_row.pk)})
+    assert resent.status_code == 409 and 'data-testid="secret"' not in resent.content.decode()
+    assert med.hospital.keys.count() == 2                       # the form sent twice issued one key
+    newest = str(med.hospital.keys.order_by("-created_at", "-id").first().pk)
+    rotated = c.post(f"/medical/institutions/{med.hospital.pk}/", {"action": "rotate", "overlap_hours": "99",
+                                                                    "newest_key": newest})
     assert rotated.status_code == 422 and 'data-testid="secret"' not in rotated.content.decode()
     revoked = c.post(f"/medical/institutions/{med.hospital.pk}/", {"action": "revoke", "key": str(med.key_row.pk)})
     assert revoked.status_code == 302 and keys.authenticate_key(med.key) is None
@@ -240,5 +245,6 @@ def test_the_institution_pages_are_chinese(med, client):
     for url in ("/medical/institutions/", f"/medical/institutions/{med.hospital.pk}/"):
         page = client.get(url)
         assert page.status_code == 200 and english_in_context(page.content.decode()) == [], url
-    issued = client.post(f"/medical/institutions/{med.hospital.pk}/", {"action": "issue"})
+    issued = client.post(f"/medical/institutions/{med.hospital.pk}/", {"action": "issue",
+                                                                       "newest_key": str(med.key_row.pk)})
     assert english_in_context(issued.content.decode()) == [] and "不会再次显示" in issued.content.decode()

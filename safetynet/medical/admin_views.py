@@ -20,7 +20,7 @@ from django.views.decorators.http import require_safe
 from safetynet.cases import clocks
 from safetynet.core.dates import parse_month
 from safetynet.core.decorators import post_view
-from safetynet.core.errors import NotFound, PermissionDenied, SafetyNetError, ValidationError
+from safetynet.core.errors import Conflict, NotFound, PermissionDenied, SafetyNetError, ValidationError
 from safetynet.core.pagewrites import attempt
 from safetynet.core.pagination import numbered_page
 from safetynet.core.privatefiles import answer_file
@@ -245,6 +245,13 @@ def institution_list(request, actor):
         status=status)
 
 
+def _newest_key(institution) -> str:
+    """The newest key's id as the page shows it ("0": none), which the issue and rotate forms
+    send back, so that a form sent twice issues one key."""
+    newest = institution.keys.order_by("-created_at", "-id").values_list("pk", flat=True).first()
+    return str(newest or 0)
+
+
 @post_view(VIEW)
 def institution_detail(request, actor, institution_id: int):
     row = institutions.get_institution(actor, institution_id)
@@ -263,6 +270,12 @@ def institution_detail(request, actor, institution_id: int):
             if done is not None:
                 messages.success(request, _("Saved."))
                 return redirect("medical:institution", institution_id=row.pk)
+        elif (action in ("issue", "rotate") and institutions.may_manage(actor, row)
+              and request.POST.get("newest_key", "") != _newest_key(row)):
+            # The page was opened before the newest key was issued: a reload re-sending this form,
+            # or a second tab. Issuing again would leave a live key whose secret nobody kept.
+            error, status = Conflict(_("A key was issued since this page was opened (its secret was shown once): "
+                                       "open the page again before issuing another."), code="stale_page"), 409
         elif action in ("issue", "rotate"):
             if action == "issue":
                 issued, error = attempt(lambda: keys.issue_key(actor=actor, institution_id=row.pk))
@@ -285,10 +298,12 @@ def institution_detail(request, actor, institution_id: int):
         row = institutions.get_institution(actor, institution_id)
     now = timezone.now()
     key_rows = [{"k": k, "state": institutions.key_state(k, now)} for k in institutions.keys_of(row)]
+    newest_key = _newest_key(row)
     response = render(request, "medical/institution.html", {
         "institution": row, "form": form, "error": error, "issued": issued, "keys": key_rows,
         "kinds": InstitutionKind.choices, "areas": institutions.areas_for_institutions(actor),
         "may_manage": institutions.may_manage(actor, row), "max_overlap": keys.MAX_OVERLAP_HOURS,
+        "newest_key": newest_key,
         "in_contract": row.contract_from <= clocks.today() <= row.contract_until}, status=status)
     if issued is not None:
         response["Cache-Control"] = "no-store"     # the secret is on this page once: no cache keeps it

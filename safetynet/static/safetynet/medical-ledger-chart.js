@@ -11,7 +11,7 @@
     chart.setOption({
       animation: false,
       tooltip: { trigger: "axis" },
-      grid: { left: 8, right: 8, bottom: 8, top: 16, containLabel: true },
+      grid: { left: 8, right: 8, bottom: 8, top: 36, containLabel: true },
       xAxis: { type: "category", data: data.months },
       yAxis: { type: "value", name: data.label },
       series: [{ name: data.label, type: "bar", barMaxWidth: 28, itemStyle: { color: "#0d6efd" }, data: data.assistance }]
