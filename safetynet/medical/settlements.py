@@ -8,14 +8,18 @@ Why it is built this way:
   every category the person qualifies under (`qualification.qualifications`) with the terms in
   force (`terms.terms_for`), and the answer is stored as given.
 - Never twice: (institution, visit number) is unique in the database. A retry of the same bill
-  answers the stored answer; another bill under the same visit number is refused (409
-  `visit_conflict`), whoever wins a race (the unique index decides, the loser re-reads).
-- The cap never exceeded: the person's `PersonYear` row is locked (SELECT ... FOR UPDATE on
-  PostgreSQL) before the year's totals are read, so two cashiers settling for one person at the
-  same moment are taken one after the other, the second seeing what the first took.
-- Fast: about ten queries a bill and no audit-chain write (the settlement row, append-only and
-  reversed rather than deleted, names its institution, key-holder and time; it is the record).
-  An audit event is written for the staff's writes around it (keys, terms, manual decisions).
+  answers the stored answer (with the settlement's current status); another bill under the same
+  visit number is refused (409 `visit_conflict`), whoever wins a race (the unique index decides,
+  the loser rolls back and re-reads).
+- The cap never exceeded: the person's `PersonYear` row is locked (created or touched by one
+  INSERT ... ON CONFLICT DO UPDATE, which locks it on PostgreSQL as SELECT ... FOR UPDATE would)
+  before the year's totals are read, so two cashiers settling for one person at the same moment
+  are taken one after the other, the second seeing what the first took.
+- Fast: ten statements a bill (the key, the visit, the person, the year's lock, the reference
+  cache's token, who qualifies in three, the settlement with its answer, the year's totals; a
+  retry or a read: two) and no audit-chain write (the settlement row, append-only and reversed
+  rather than deleted, names its institution and time; it is the record). An audit event is
+  written for the staff's writes around it (keys, terms, manual decisions).
 """
 from __future__ import annotations
 
