@@ -1,6 +1,7 @@
 """A schema-driven fuzz of the whole API (issue 14 item 16): schemathesis generates requests for
 every operation of /api/v1/openapi.json, the schema's own (positive) and ones the schema forbids
-(negative), as a superuser and as a town post, against a county with a household, an open and a
+(negative), as a superuser and as a town post (a designated institution's operations with a
+hospital's key: a staff token is not one), against a county with a household, an open and a
 confirmed case, an enrollment, a re-check and a payroll run whose ids the paths use; no request
 may answer 5xx (`not_a_server_error`).
 
@@ -11,6 +12,7 @@ the failures are reported together, each with the request that caused it. Confor
 to the schema is test_api_schema.py's."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 
@@ -62,8 +64,30 @@ def world(payroll, settings, tmp_path):
                                               description="务工收入增加").recheck
     household = p.base.household
     p.ids = {"household_id": household.pk, "person_id": household.head_id, "case_id": p.open_case.pk,
-             "run_id": p.run.pk, "enrollment_id": p.base.pk, "recheck_id": p.recheck.pk}
+             "run_id": p.run.pk, "enrollment_id": p.base.pk, "recheck_id": p.recheck.pk, "visit_number": "ZY-FUZZ-1"}
+    p.institution_key = _designated_hospital(p)
     return p
+
+
+INSTITUTION_PATHS = "/api/v1/medical/institution/"
+
+
+def _designated_hospital(p) -> str:
+    """A designated hospital of the county with a settled visit: the institution-facing
+    operations take its key, not a staff token (tests/test_medical_settlement_fuzz.py checks
+    their answers against the document too)."""
+    from safetynet.medical import keys, settlements
+    from safetynet.medical.models import Institution
+
+    hospital = Institution.objects.create(code="H13012300009", name="正定县人民医院", kind="hospital",
+                                          area_id=COUNTY, contract_from=dt.date(2025, 1, 1),
+                                          contract_until=dt.date(2027, 12, 31))
+    secret = keys.issue_key(actor=p.posts.officer, institution_id=hospital.pk)[1]
+    settlements.settle_bill(hospital, {
+        "visit_number": "ZY-FUZZ-1", "id_number": p.base.household.head.id_number, "admitted_on": "2025-09-10",
+        "discharged_on": "2025-09-18", "total_cost": "5000.00", "basic_insurance_paid": "3000.00",
+        "critical_illness_paid": "0.00", "eligible_self_paid": "1500.00", "ineligible_self_paid": "500.00"})
+    return secret
 
 
 @pytest.fixture(params=["superuser", "town_worker"])
@@ -108,8 +132,9 @@ def test_no_request_to_the_api_answers_a_server_error(world, bearer):
     assert len(operations) > 80
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            token = world.institution_key if operation.path.startswith(INSTITUTION_PATHS) else bearer
             try:
-                _fuzz(operation, mode, world.ids, bearer, answers.setdefault(operation.label, set()))
+                _fuzz(operation, mode, world.ids, token, answers.setdefault(operation.label, set()))
             except (Exception, BaseExceptionGroup) as error:   # every operation runs; all failures are reported together
                 failures.append(f"{operation.label} ({mode.value}): {error}")
     assert not failures, "\n\n".join(failures)
