@@ -78,6 +78,7 @@ MENU = (
     MenuEntry("services:contracts", _("Service contracts"), group="services"),
     MenuEntry("services:lend", _("Lend work to a provider"), group="services"),
     MenuEntry("services:queue", _("Tasks to accept"), group="services"),
+    MenuEntry("medical:statements", _("Institutions' statements"), group="medical"),
     MenuEntry("calendar", _("Working-day calendar")),
 )
 

@@ -24,8 +24,6 @@ from django.utils.translation import gettext_lazy as _
 from safetynet.areas.models import Area
 from safetynet.payroll.bankfiles import maker_is_not_checker
 
-from .models import Institution
-
 
 class MedicalPaymentRunStatus(models.TextChoices):
     OPEN = "open", _("open: statements being reconciled and approved")
@@ -91,7 +89,7 @@ FROZEN_STATEMENT_STATUSES = ("approved", "carried", "no_account", "exported", "p
 class MedicalStatement(models.Model):
     run = models.ForeignKey(MedicalPaymentRun, on_delete=models.PROTECT, related_name="statements",
                             verbose_name=_("payment run"))
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="statements",
+    institution = models.ForeignKey("medical.Institution", on_delete=models.PROTECT, related_name="statements",
                                     verbose_name=_("institution"))
     month = models.DateField(verbose_name=_("month"))   # the first day of the month
     status = models.CharField(max_length=12, choices=MedicalStatementStatus.choices, default=MedicalStatementStatus.DRAFT,
@@ -166,7 +164,7 @@ class MedicalStatement(models.Model):
 class MedicalClaim(models.Model):
     """What the institution's own system says it settled in a month (the last claim sent)."""
 
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="claims",
+    institution = models.ForeignKey("medical.Institution", on_delete=models.PROTECT, related_name="claims",
                                     verbose_name=_("institution"))
     month = models.DateField(verbose_name=_("month"))
     settlements_count = models.PositiveIntegerField(verbose_name=_("settlements claimed"))

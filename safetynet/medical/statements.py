@@ -34,7 +34,7 @@ from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.utils import timezone
@@ -415,6 +415,18 @@ def _claim_visits(visits, *, settlements: int, total: Decimal) -> list[tuple[str
     return rows
 
 
+def _insert_visits(claim: MedicalClaim, rows: list[tuple[str, Decimal]]) -> None:
+    """The claim's visits written in chunks of plain rows: 50,000 in a fraction of a second, where
+    building 50,000 model instances took seconds (the values are checked already)."""
+    meta = MedicalClaimVisit._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in ("claim", "visit_number", "assistance"))
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES (%s, %s, %s)"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(sql, [(claim.pk, visit, amount) for visit, amount in rows[start:start + 5000]])
+
+
 @transaction.atomic(durable=True)
 def submit_claim(*, institution: Institution, month, settlements, assistance_total, visits=None) -> MedicalClaim:
     """The institution's claim for a month that has ended (its own counts, total, and optionally
@@ -449,8 +461,7 @@ def submit_claim(*, institution: Institution, month, settlements, assistance_tot
         claim.settlements_count, claim.assistance_total, claim.visits_count = settlements, total, len(rows)
         claim.submissions, claim.submitted_at = claim.submissions + 1, now
         claim.save()
-    MedicalClaimVisit.objects.bulk_create((MedicalClaimVisit(claim=claim, visit_number=v, assistance=a) for v, a in rows),
-                                          batch_size=5000)
+    _insert_visits(claim, rows)
     if statement is not None:
         compare_with_claim(statement, claim)
         statement.save(update_fields=["claimed_count", "claimed_total", "differences", "status", "reconciled_at"])
