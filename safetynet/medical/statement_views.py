@@ -107,10 +107,12 @@ def _approval_check(statement, today) -> dict:
 
 
 def _differences(statement) -> dict:
-    d = statement.differences or {}
-    not_ours = d.get("not_ours") or {}
-    return {**d, "not_ours": {**not_ours, "visits": [{**row, "label": statements.why_label(row)}
-                                                     for row in not_ours.get("visits", [])]} if not_ours else {}}
+    """The statement's differences, each visit claimed and not on it with its reason in words."""
+    d = dict(statement.differences or {})
+    if d.get("not_ours"):
+        d["not_ours"] = {**d["not_ours"], "visits": [{**row, "label": statements.why_label(row)}
+                                                     for row in d["not_ours"].get("visits", [])]}
+    return d
 
 
 @require_GET
