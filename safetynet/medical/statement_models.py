@@ -26,7 +26,7 @@ from safetynet.payroll.bankfiles import maker_is_not_checker
 
 
 class MedicalPaymentRunStatus(models.TextChoices):
-    OPEN = "open", _("open: statements being reconciled and approved")
+    OPEN = "open", _("being reconciled and approved")
     EXPORTED = "exported", _("sent to the bank")
     RECONCILED = "reconciled", _("reconciled with the bank's returns")
 
