@@ -236,7 +236,8 @@ def _state_month(actor: Actor, run: MedicalPaymentRun, progress) -> dict:
     after = _figures(open_statements)
     now = timezone.now()
     changed, emptied = [], []
-    for statement in open_statements.select_related("institution"):
+    # Locked while summed and compared: a claim arriving meanwhile waits, then compares the new figures.
+    for statement in open_statements.select_related("institution").select_for_update(of=("self",)):
         figures = after.get(statement.pk, _NOTHING)
         if figures == _NOTHING:
             emptied.append(statement.pk)
