@@ -183,6 +183,9 @@ MEDIA_ROOT = DATA_DIR / "private"
 MEDIA_ROOT.mkdir(mode=0o700, exist_ok=True)   # the app's own user alone reads it
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# A request body besides uploaded files (core.middleware.RequestTooLargeMiddleware answers 413 past it):
+# 8 MB, so that a designated institution's monthly claim listing its 50,000 visits as JSON fits (issue 20).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 STORAGES = {
     "default": {"BACKEND": "safetynet.core.privatefiles.PrivateStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -42,7 +42,7 @@ def _values(p) -> dict[str, str]:
             "project_id": 1, "milestone_id": 1,
             "provider_id": 1, "contract_id": 1, "task_id": 1, "worker_id": 1, "assignment_id": 1,
             "deliberation_id": 1, "statement_id": 1, "line_id": 1,
-            "category_code": "dibao", "certification_id": 1, "institution_id": 1, "key_id": 1, "visit_number": "ZY-1"}
+            "category_code": "dibao", "certification_id": 1, "institution_id": 1, "key_id": 1, "visit_number": "ZY-1", "month": "2025-09"}
 
 
 def _operations(client):

@@ -84,6 +84,7 @@ MENU = (
     MenuEntry("medical:certifications", _("Medical certifications"), group="medical"),
     MenuEntry("medical:categories", _("Medical categories and terms"), group="medical"),
     MenuEntry("medical:institutions", _("Designated institutions"), group="medical"),
+    MenuEntry("medical:statements", _("Institutions' statements"), group="medical"),
     MenuEntry("calendar", _("Working-day calendar")),
 )
 

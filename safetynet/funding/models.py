@@ -185,6 +185,7 @@ class BudgetKind(models.TextChoices):
     WORK_EXPENSES = "work_expenses", _("work expenses")
     SUBSIDIES = "subsidies", _("work subsidies")
     PURCHASED_SERVICES = "purchased_services", _("purchased services")
+    MEDICAL_ASSISTANCE = "medical_assistance", _("medical assistance")   # institutions' statements (issue 20)
 
 
 class BudgetLine(models.Model):

@@ -243,6 +243,12 @@ class Settlement(models.Model):
     reversed_at = models.DateTimeField(null=True, blank=True)
     reversed_on = models.DateField(null=True, blank=True)
     reversal_reason = models.CharField(max_length=500, blank=True)
+    # The monthly statement that pays it to the institution, and the one that deducts its reversal
+    # when it was reversed after its own statement was approved (statement_models.py).
+    statement = models.ForeignKey("medical.MedicalStatement", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="settlements", verbose_name=_("statement"))
+    reversal_statement = models.ForeignKey("medical.MedicalStatement", null=True, blank=True, on_delete=models.PROTECT,
+                                           related_name="reversals", verbose_name=_("statement deducting the reversal"))
 
     class Meta:
         ordering = ["-settled_at", "-id"]
@@ -269,3 +275,6 @@ class Settlement(models.Model):
 
 
 from .reimbursement_models import *  # noqa: E402,F401,F403
+# The monthly statements, claims and payment runs (issue 20 part 3) keep their models in
+# statement_models.py, imported here.
+from .statement_models import *  # noqa: E402,F401,F403

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('areas', '0003_alter_post_role'),
         ('cases', '0008_deliberation_participant'),
-        ('medical', '0002_seed_catalogue'),
+        ('medical', '0003_statements'),
         ('registry', '0004_normalise_names_and_addresses'),
     ]
 
