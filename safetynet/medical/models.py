@@ -234,7 +234,9 @@ class Settlement(models.Model):
     patient_pays = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("the patient pays"))
     remaining_cap = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("remaining annual cap"))
     capped = models.BooleanField(default=False, verbose_name=_("limited by the annual cap"))
-    answer = models.JSONField(default=dict)   # exactly what was answered (a retry gets it again)
+    # Exactly what was answered (a retry gets it again), but for the row's id and current status,
+    # which `settlements.stored_answer` adds.
+    answer = models.JSONField(default=dict)
     status = models.CharField(max_length=10, choices=SettlementStatus.choices, default=SettlementStatus.SETTLED)
     settled_at = models.DateTimeField()
     settled_on = models.DateField()

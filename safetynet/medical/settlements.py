@@ -8,14 +8,18 @@ Why it is built this way:
   every category the person qualifies under (`qualification.qualifications`) with the terms in
   force (`terms.terms_for`), and the answer is stored as given.
 - Never twice: (institution, visit number) is unique in the database. A retry of the same bill
-  answers the stored answer; another bill under the same visit number is refused (409
-  `visit_conflict`), whoever wins a race (the unique index decides, the loser re-reads).
-- The cap never exceeded: the person's `PersonYear` row is locked (SELECT ... FOR UPDATE on
-  PostgreSQL) before the year's totals are read, so two cashiers settling for one person at the
-  same moment are taken one after the other, the second seeing what the first took.
-- Fast: about ten queries a bill and no audit-chain write (the settlement row, append-only and
-  reversed rather than deleted, names its institution, key-holder and time; it is the record).
-  An audit event is written for the staff's writes around it (keys, terms, manual decisions).
+  answers the stored answer (with the settlement's current status); another bill under the same
+  visit number is refused (409 `visit_conflict`), whoever wins a race (the unique index decides,
+  the loser rolls back and re-reads).
+- The cap never exceeded: the person's `PersonYear` row is locked (created or touched by one
+  INSERT ... ON CONFLICT DO UPDATE, which locks it on PostgreSQL as SELECT ... FOR UPDATE would)
+  before the year's totals are read, so two cashiers settling for one person at the same moment
+  are taken one after the other, the second seeing what the first took.
+- Fast: ten statements a bill (the key, the visit, the person, the year's lock, the reference
+  cache's token, who qualifies in three, the settlement with its answer, the year's totals; a
+  retry or a read: two) and no audit-chain write (the settlement row, append-only and reversed
+  rather than deleted, names its institution and time; it is the record). An audit event is
+  written for the staff's writes around it (keys, terms, manual decisions).
 """
 from __future__ import annotations
 
@@ -26,7 +30,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,7 +41,7 @@ from safetynet.core.errors import Conflict, NotFound, PermissionDenied, Validati
 from safetynet.core.idnumbers import parse_id_number
 from safetynet.core.masking import mask_name
 from safetynet.core.money import format_yuan, parse_money
-from safetynet.core.text import normalise_text
+from safetynet.core.text import clean_field, normalise_text
 from safetynet.registry.models import Person
 
 from .models import Institution, PersonYear, Settlement, SettlementSource, SettlementStatus
@@ -142,9 +147,18 @@ def find_patient(id_number: str, county_code: str) -> Patient:
 
 
 def _lock_year(person_id: int, year: int) -> PersonYear:
-    """The person's year row, created when missing, locked until the transaction ends."""
-    PersonYear.objects.bulk_create([PersonYear(person_id=person_id, year=year)], ignore_conflicts=True)
-    return PersonYear.objects.select_for_update().get(person_id=person_id, year=year)
+    """The person's year row, created when missing, locked until the transaction ends: one
+    statement, `INSERT ... ON CONFLICT (person, year) DO UPDATE ... RETURNING` (PostgreSQL locks
+    the row it inserts or updates, as SELECT ... FOR UPDATE would, and a second inserter waits for
+    the first to commit, then reads its totals; SQLite has one writer at a time anyway). Read
+    through the model, so the amounts come back as Decimal."""
+    table = PersonYear._meta.db_table
+    quote = connection.ops.quote_name
+    sql = (f"INSERT INTO {quote(table)} (person_id, year, eligible_total, assistance_total, settlements, updated_at) "
+           f"VALUES (%s, %s, 0, 0, 0, %s) ON CONFLICT (person_id, year) DO UPDATE SET updated_at = excluded.updated_at "
+           f"RETURNING id, person_id, year, eligible_total, assistance_total, settlements, updated_at")
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    return list(PersonYear.objects.raw(sql, [person_id, year, now]))[0]
 
 
 def assess(patient: Patient, bill: Bill, year_row: PersonYear | None, on: dt.date) -> tuple[Assessment, list[Assessment], dict]:
@@ -164,17 +178,19 @@ def assess(patient: Patient, bill: Bill, year_row: PersonYear | None, on: dt.dat
     return best, every, found[best.category_code]
 
 
-def _answer(settlement_pk: int, patient: Patient, bill: Bill, best: Assessment, every: list[Assessment], evidence: dict,
+def _answer(patient: Patient, bill: Bill, best: Assessment, every: list[Assessment], evidence: dict,
             now: dt.datetime) -> dict:
+    """The answer as stored: all but the settlement's id and current status, which
+    `stored_answer` adds (so the row is written once, with its answer, in one INSERT)."""
     category = categories_for(patient.area_id)[best.category_code]
     patient_pays = bill.eligible_self_paid + bill.ineligible_self_paid - best.assistance
     answer = {
-        "settlement_id": settlement_pk, "visit_number": bill.visit_number, "status": SettlementStatus.SETTLED.value,
-        "person": mask_name(patient.name), "year": bill.year,
+        "visit_number": bill.visit_number, "person": mask_name(patient.name), "year": bill.year,
         "category": best.category_code, "category_name": category.name_zh, "category_name_en": category.name_en,
         "qualified_by": evidence.get("basis", ""),
         "assistance": f"{best.assistance:.2f}", "patient_pays": f"{patient_pays:.2f}",
         "annual_cap": f"{best.cap:.2f}", "remaining_cap": f"{best.remaining_cap:.2f}", "capped": best.capped,
+        "cap_note": None, "cap_note_en": None,
         "breakdown": best.as_dict(),
         "considered": [{"category": a.category_code, "assistance": f"{a.assistance:.2f}"} for a in every],
         "settled_at": now.isoformat(),
@@ -187,25 +203,29 @@ def _answer(settlement_pk: int, patient: Patient, bill: Bill, best: Assessment, 
     return answer
 
 
+def stored_answer(settlement: Settlement) -> dict:
+    """The answer given when the bill was settled, with the settlement's id and its current
+    status (a retry of a reversed bill is told it is reversed)."""
+    return {"settlement_id": settlement.pk, **settlement.answer, "status": settlement.status}
+
+
 def _replay(existing: Settlement, bill: Bill) -> dict:
     if existing.bill_hash != bill.digest():
         raise Conflict(_("Visit %(visit)s was already settled with a different bill. Send the same bill to get the same "
                          "answer, or reverse the settlement first and send the corrected bill under a new visit number.")
                        % {"visit": bill.visit_number}, field="visit_number", code="visit_conflict")
-    return existing.answer
+    return stored_answer(existing)
 
 
 def _write(patient: Patient, bill: Bill, *, source: str, institution: Institution | None, case_id: int | None,
            on: dt.date, visit_number: str) -> dict:
-    """Inside a transaction: lock the year, re-check the visit, assess, write; the answer."""
+    """Inside a transaction: lock the year, assess, write; the answer. A visit number settled
+    meanwhile by another request is refused by the unique index (IntegrityError: the caller
+    re-reads it)."""
     year_row = _lock_year(patient.id, bill.year)
-    if institution is not None:
-        existing = Settlement.objects.filter(institution=institution, visit_number=visit_number).first()
-        if existing is not None:
-            return _replay(existing, bill)
     best, every, evidence = assess(patient, bill, year_row, on)
     now = timezone.now()
-    settlement = Settlement(
+    settlement = Settlement.objects.create(
         source=source, institution=institution, visit_number=visit_number, case_id=case_id, person_id=patient.id,
         household_id=patient.household_id, area_id=patient.area_id, year=bill.year, admitted_on=bill.admitted_on,
         discharged_on=bill.discharged_on, total_cost=bill.total_cost, basic_insurance=bill.basic_insurance_paid,
@@ -213,15 +233,12 @@ def _write(patient: Patient, bill: Bill, *, source: str, institution: Institutio
         ineligible_self_paid=bill.ineligible_self_paid, bill_hash=bill.digest(), category_code=best.category_code,
         rate=best.rate, deductible_applied=best.deductible_applied, assistance=best.assistance,
         patient_pays=bill.eligible_self_paid + bill.ineligible_self_paid - best.assistance,
-        remaining_cap=best.remaining_cap, capped=best.capped, settled_at=now, settled_on=on)
-    settlement.save()
-    settlement.answer = _answer(settlement.pk, patient, bill, best, every, evidence, now)
-    Settlement.objects.filter(pk=settlement.pk).update(answer=settlement.answer)
+        remaining_cap=best.remaining_cap, capped=best.capped, settled_at=now, settled_on=on,
+        answer=_answer(patient, bill, best, every, evidence, now))
     PersonYear.objects.filter(pk=year_row.pk).update(
-        eligible_total=year_row.eligible_total + bill.eligible_self_paid,
-        assistance_total=year_row.assistance_total + best.assistance, settlements=year_row.settlements + 1,
-        updated_at=now)
-    return settlement.answer
+        eligible_total=F("eligible_total") + bill.eligible_self_paid,
+        assistance_total=F("assistance_total") + best.assistance, settlements=F("settlements") + 1, updated_at=now)
+    return stored_answer(settlement)
 
 
 def _check_contract(institution: Institution, bill: Bill, on: dt.date) -> None:
@@ -288,31 +305,44 @@ def settle_manual(*, case_id: int, person_id: int, data: dict, on: dt.date | Non
                       visit_number=visit)
 
 
+def _unknown_settlement(visit_number: str) -> NotFound:
+    return NotFound(_("No settlement of this institution has visit number %(visit)s.") % {"visit": visit_number[:64]},
+                    field="visit_number", code="unknown_settlement")
+
+
+def _find_settlement(institution: Institution, visit_number: str) -> Settlement:
+    """One of the institution's settlements by its visit number; a visit number that cannot be
+    one (a slash-free garbage, a control character) is as unknown as a missing one."""
+    visit_number = normalise_text(visit_number or "")
+    if not VISIT_NUMBER.fullmatch(visit_number):
+        raise _unknown_settlement(visit_number)
+    settlement = Settlement.objects.filter(institution=institution, visit_number=visit_number).first()
+    if settlement is None:
+        raise _unknown_settlement(visit_number)
+    return settlement
+
+
 def reverse_settlement(institution: Institution, visit_number: str, *, reason: str = "") -> dict:
     """Undo a settlement (the patient was refunded, the bill was wrong): the cap and the
-    deductible it used are given back. Reversing again answers the same; an unknown visit is
-    refused (404 `unknown_settlement`)."""
-    visit_number = normalise_text(visit_number or "")
-    reason = normalise_text(reason or "")[:500]
+    deductible it used are given back to the person's year. Reversing again answers the same
+    (nothing more is given back); an unknown visit is refused (404 `unknown_settlement`); the
+    reason is required (it is what the county reads on the month's claim)."""
+    reason = clean_field(reason, "reason", max_length=500, required=True)
     with transaction.atomic():
-        settlement = (Settlement.objects.select_related("person")
-                      .filter(institution=institution, visit_number=visit_number).first())
-        if settlement is None:
-            raise NotFound(_("No settlement of this institution has visit number %(visit)s.") % {"visit": visit_number[:64]},
-                           field="visit_number", code="unknown_settlement")
+        settlement = _find_settlement(institution, visit_number)
         year_row = _lock_year(settlement.person_id, settlement.year)
         settlement.refresh_from_db(fields=["status", "reversed_at", "reversed_on", "reversal_reason"])
         if settlement.status == SettlementStatus.SETTLED:
             now = timezone.now()
-            Settlement.objects.filter(pk=settlement.pk).update(status=SettlementStatus.REVERSED, reversed_at=now,
-                                                                reversed_on=clocks.today(), reversal_reason=reason)
+            settlement.status, settlement.reversed_at = SettlementStatus.REVERSED, now
+            settlement.reversed_on, settlement.reversal_reason = clocks.today(), reason
+            settlement.save(update_fields=["status", "reversed_at", "reversed_on", "reversal_reason"])
             year_row.eligible_total -= settlement.eligible_self_paid
             year_row.assistance_total -= settlement.assistance
             year_row.settlements -= 1
             PersonYear.objects.filter(pk=year_row.pk).update(eligible_total=year_row.eligible_total,
                                                              assistance_total=year_row.assistance_total,
                                                              settlements=year_row.settlements, updated_at=now)
-            settlement.refresh_from_db()
         cap = Decimal(settlement.answer.get("annual_cap", "0"))
         return {"settlement_id": settlement.pk, "visit_number": settlement.visit_number,
                 "status": SettlementStatus.REVERSED.value, "assistance_restored": f"{settlement.assistance:.2f}",
@@ -322,8 +352,4 @@ def reverse_settlement(institution: Institution, visit_number: str, *, reason: s
 
 def settlement_answer(institution: Institution, visit_number: str) -> dict:
     """The stored answer of one of the institution's settlements (its current status)."""
-    settlement = Settlement.objects.filter(institution=institution, visit_number=normalise_text(visit_number or "")).first()
-    if settlement is None:
-        raise NotFound(_("No settlement of this institution has visit number %(visit)s.") % {"visit": (visit_number or "")[:64]},
-                       field="visit_number", code="unknown_settlement")
-    return {**settlement.answer, "status": settlement.status}
+    return stored_answer(_find_settlement(institution, visit_number))

@@ -1,5 +1,6 @@
 """Which categories a county uses and the terms in force for an area and year (cached per process
-through `core.refcache`, name MEDICAL: a category or terms write anywhere bumps it).
+through `core.refcache` under the reference parameters' token, `MEDICAL`: a category or terms
+write anywhere bumps it, as a parameter's write does).
 
 - `categories_for(county)`: the national categories, each replaced by the county's own row of the
   same code, plus the county's own additions; retired ones (`active=False`) left out.
@@ -20,7 +21,10 @@ from safetynet.programs.selectors import parameters_for
 from .models import CategoryTerms, MedicalCategory
 from .rules import Terms, resolve_deductible
 
-MEDICAL = "medical"
+# Not a token of its own: inside a transaction (where a settlement reads the terms, under its
+# lock) `refcache.current_tokens` reads only the PARAMETERS and AREAS tokens, once, so a "medical"
+# token would read as never written there and a county's new terms would never be seen.
+MEDICAL = refcache.PARAMETERS
 
 
 def _county_of(area_code: str) -> str:
@@ -77,4 +81,4 @@ def terms_for(area_code: str, year: int, codes) -> dict[str, Terms]:
                               row.annual_cap, positions.get(code, 999), row.source)
         return out
 
-    return refcache.cached((MEDICAL, refcache.PARAMETERS), ("terms", area_code, year, codes), compute)
+    return refcache.cached((MEDICAL,), ("terms", area_code, year, codes), compute)
