@@ -8,7 +8,8 @@ the whole DATABASE_URL), migrated; the demo county's division list; `--people` p
 households of 1-3, each household enrolled in dibao (50 %) or special hardship (20 %) or on the
 monitoring register as low-income margin, at risk or heavy rigid expenses (30 %), one dibao
 household in eight also at risk; a designated hospital and its key (`medical.keys.issue_key`);
-all set-based (bulk_create). Then `gunicorn safetynet.wsgi -w <workers>` (DEBUG off), a warm-up
+all set-based (bulk_create). Then `gunicorn safetynet.wsgi -w <workers> -k gthread --threads 2`
+(DEBUG off; `--worker-class sync` for gunicorn's default worker), a warm-up
 of a few settlements per worker, and
 
     wrk -t<threads> -c<connections> -d<duration>s --latency -s bench/wrk_settlement.lua
@@ -21,7 +22,7 @@ process, through Django's test client on the same database). The database is dro
 (`--keep` keeps it).
 
     .venv/bin/python bench/bench_settlement_load.py [--people 20000] [--duration 60] [--connections 6]
-        [--workers 2×cores] [--worker-class sync] [--threads 2] [--port 8731] [--keep] [--template]
+        [--workers 2×cores] [--worker-class gthread] [--gunicorn-threads 2] [--threads 2] [--port 8731] [--keep] [--template]
 
 Needs `wrk` (`make bench-tools`).
 """
@@ -56,8 +57,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=6, help="wrk -c: requests in flight at once")
     parser.add_argument("--threads", type=int, default=2, help="wrk -t")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn -w")
-    parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
-    parser.add_argument("--gunicorn-threads", type=int, default=4, help="--threads of gthread workers")
+    parser.add_argument("--worker-class", default="gthread", choices=("sync", "gthread"),
+                        help="gthread (docs/deployment.md) keeps connections alive; sync closes each after its answer")
+    parser.add_argument("--gunicorn-threads", type=int, default=2, help="--threads of gthread workers")
     parser.add_argument("--port", type=int, default=8731)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--template", action="store_true",
@@ -78,8 +80,9 @@ def main() -> None:
     ids_file = WORK / "ids.txt"
     ids_file.write_text("\n".join(world.ids) + "\n")
     statements = count_statements(world)
-    print(f"  SQL statements of one settlement (a new bill, through the whole request): {statements['new']}; "
-          f"of a retry of it: {statements['retry']}")
+    print(f"  SQL statements of one settlement through the whole request: {statements['new']} for a process's first "
+          f"bill (its caches cold), {statements['warm']} for the next bill of the same person; {statements['retry']} "
+          f"for a retry")
     gunicorn = start_gunicorn(url, workers=args.workers, port=args.port, worker_class=args.worker_class,
                               threads=args.gunicorn_threads, log=WORK / "gunicorn.log")
     try:
@@ -95,7 +98,10 @@ def main() -> None:
                              text=True, timeout=args.duration + 120)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         wrk_cpu = after.ru_utime + after.ru_stime - wrk_cpu.ru_utime - wrk_cpu.ru_stime
-        app_cpu, server_cpu = cpu_seconds(app) - app_cpu, cpu_seconds(server) - server_cpu
+        # A gthread worker's thread opens its connection on its first request: backends that came
+        # during the run count whole.
+        app_cpu = cpu_seconds(app) - app_cpu
+        server_cpu = cpu_seconds(set(server) | set(postgres_backends(url))) - server_cpu
         load_at_end = os.getloadavg()[0]
     finally:
         stop_gunicorn(gunicorn)
@@ -154,18 +160,20 @@ def count_statements(world) -> dict:
                        "discharged_on": discharged, "total_cost": "3000.00", "basic_insurance_paid": "1500.00",
                        "critical_illness_paid": "0.00", "eligible_self_paid": "1200.00", "ineligible_self_paid": "300.00"})
     client = Client(HTTP_AUTHORIZATION=f"Bearer {world.key}", HTTP_HOST="127.0.0.1")
+    second = json.dumps({**json.loads(body), "visit_number": "COUNT-2"})
     counts = {}
-    for label in ("new", "retry"):
+    for label, sent in (("new", body), ("retry", body), ("warm", second)):
         with CaptureQueriesContext(connection) as queries:
-            response = client.post(SETTLE_PATH, body, content_type="application/json")
+            response = client.post(SETTLE_PATH, sent, content_type="application/json")
         if response.status_code != 200:
             raise SystemExit(f"the counted settlement answered {response.status_code}: {response.content[:300]!r}")
         counts[label] = len(queries)
-    # The counted settlement is not one of the run's: reverse it out of the checks' way.
+    # The counted settlements are not the run's: reversed out of the checks' way.
     from safetynet.medical.models import Institution
     from safetynet.medical.settlements import reverse_settlement
 
-    reverse_settlement(Institution.objects.get(pk=world.institution_id), "COUNT-1", reason="bench: counted only")
+    for visit in ("COUNT-1", "COUNT-2"):
+        reverse_settlement(Institution.objects.get(pk=world.institution_id), visit, reason="bench: counted only")
     connection.close()
     return counts
 

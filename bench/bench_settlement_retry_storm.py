@@ -4,7 +4,8 @@ answers must be the same, and the annual caps must hold exactly.
 
 Setup as bench_settlement_load.py (a fresh PostgreSQL database `bench_medical`, the demo county,
 `--people` persons enrolled or on the register, a designated hospital and its key; gunicorn with
-the production settings). Then `--bills` distinct bills (default 1,000): `--bills-per-person` (4)
+the production settings, gthread workers as docs/deployment.md has them, so that the clients'
+connections are kept alive). Then `--bills` distinct bills (default 1,000): `--bills-per-person` (4)
 for each of bills/4 persons drawn at random, a third of them heavy (eligible 8,000-16,000 yuan a
 bill, so that four bills go past the person's annual cap: 30,000 for dibao and special hardship,
 10,000 for the register's categories) and the rest light (200-3,000). Every bill is sent three
@@ -23,7 +24,8 @@ persons whose total differs, persons at their cap, person-years whose totals dif
 settlements.
 
     .venv/bin/python bench/bench_settlement_retry_storm.py [--people 20000] [--bills 1000]
-        [--bills-per-person 4] [--concurrency 48] [--workers 2×cores] [--port 8732] [--keep] [--template]
+        [--bills-per-person 4] [--concurrency 48] [--workers 2×cores] [--worker-class gthread]
+        [--gunicorn-threads 2] [--port 8732] [--keep] [--template]
 """
 from __future__ import annotations
 
@@ -159,6 +161,9 @@ def main() -> None:
     parser.add_argument("--bills-per-person", type=int, default=4)
     parser.add_argument("--concurrency", type=int, default=48, help="client threads, each with its own connection")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn -w")
+    parser.add_argument("--worker-class", default="gthread", choices=("sync", "gthread"),
+                        help="gthread (docs/deployment.md) keeps connections alive; sync closes each after its answer")
+    parser.add_argument("--gunicorn-threads", type=int, default=2, help="--threads of gthread workers")
     parser.add_argument("--port", type=int, default=8732)
     parser.add_argument("--seed", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
@@ -167,14 +172,17 @@ def main() -> None:
     args = parser.parse_args()
     url = database_url()
     print(f"One-stop settlement, retry storm: {args.bills:,} bills × {COPIES} copies at once, {args.concurrency} client "
-          f"threads, gunicorn -w {args.workers}, {args.people:,} people, database {url.rsplit('/', 1)[1]}")
+          f"threads, gunicorn -w {args.workers} -k {args.worker_class}"
+          + (f" --threads {args.gunicorn_threads}" if args.worker_class == "gthread" else "")
+          + f", {args.people:,} people, database {url.rsplit('/', 1)[1]}")
     print(f"  {host_yardstick()}; load average {os.getloadavg()[0]:.1f} at start")
     world = prepare(url, args.people, template=args.template)
     print(f"  setup (not timed{', copied from the template' if world.seconds['from_template'] else ''}): "
           f"migrate {world.seconds['migrate']} s, seed {world.seconds['seed']} s")
     rnd = random.Random(args.seed)
     bills = make_bills(world, args, rnd)
-    gunicorn = start_gunicorn(url, workers=args.workers, port=args.port, log=WORK / "gunicorn.log")
+    gunicorn = start_gunicorn(url, workers=args.workers, port=args.port, worker_class=args.worker_class,
+                              threads=args.gunicorn_threads, log=WORK / "gunicorn.log")
     try:
         results, elapsed = storm(args.port, world.key, bills, args.concurrency, rnd)
     finally:
