@@ -192,7 +192,8 @@ def main() -> None:
     print(f"  requests: {len(results):,} in {elapsed:.1f} s ({len(results) / elapsed:,.0f}/s); answers by status: "
           + ", ".join(f"{status}: {count:,}" for status, count in sorted(statuses.items(), key=str))
           + f"; latency ms p50 {latencies[len(latencies) // 2] * 1000:.0f}, p99 "
-          f"{latencies[int(len(latencies) * 0.99)] * 1000:.0f}, max {latencies[-1] * 1000:.0f}")
+          f"{latencies[int(len(latencies) * 0.99)] * 1000:.0f}, max {latencies[-1] * 1000:.0f}; over 1 s: "
+          f"{sum(s > 1 for s in latencies)}")
     copies = defaultdict(list)
     for index, status, raw, _seconds in results:
         copies[index].append((status, raw))
