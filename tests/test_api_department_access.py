@@ -41,7 +41,8 @@ def _values(p) -> dict[str, str]:
             "staff_id": 1, "course_id": 1, "session_id": 1, "pair_id": 1,
             "project_id": 1, "milestone_id": 1,
             "provider_id": 1, "contract_id": 1, "task_id": 1, "worker_id": 1, "assignment_id": 1,
-            "deliberation_id": 1, "statement_id": 1, "line_id": 1}
+            "deliberation_id": 1, "statement_id": 1, "line_id": 1,
+            "category_code": "dibao", "certification_id": 1, "institution_id": 1, "key_id": 1}
 
 
 def _operations(client):

@@ -94,7 +94,9 @@ def _path_values(p) -> dict[str, object]:
             "session_id": _first_pk("workforce.TrainingSession"), "pair_id": _first_pk("workforce.MentoringPair"),
             "project_id": _first_pk("services.ServiceProject"), "milestone_id": _first_pk("services.Milestone"),
             "deliberation_id": _first_pk("cases.Deliberation"), "statement_id": _first_pk("funding.SubsidyStatement"),
-            "line_id": _first_pk("funding.BudgetLine"), "assignment_id": _first_pk("workload.WorkAssignment")}
+            "line_id": _first_pk("funding.BudgetLine"), "assignment_id": _first_pk("workload.WorkAssignment"),
+            "category_code": "dibao", "certification_id": _first_pk("medical.Certification"),
+            "institution_id": _first_pk("medical.Institution"), "key_id": _first_pk("medical.InstitutionKey")}
 
 
 # ---------------------------------------------------------------------------------------------

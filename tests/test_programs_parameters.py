@@ -64,7 +64,7 @@ def next_month(month: dt.date, n: int = 1) -> dt.date:
 
 def test_programs_and_national_defaults_are_seeded(db):
     assert set(Program.objects.values_list("code", flat=True)) == {"dibao", "special_hardship", "temporary", "discovery",
-                                                                    "oversight", "workforce"}
+                                                                    "oversight", "workforce", "medical"}
     national = Parameter.objects.filter(area__isnull=True)
     expected = [s for s in catalogue.SPECS if s.default is not None]
     assert national.count() == len(expected)

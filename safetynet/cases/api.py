@@ -28,7 +28,7 @@ from .schemas import MAX_ID, Id, Money, NonBlank, ShortText, SupporterIn, Versio
 router = Router(tags=["cases"])
 
 CaseId = Annotated[int, Path(..., ge=1, le=MAX_ID)]
-ProgramCode = Literal["dibao", "special_hardship", "temporary"]
+ProgramCode = Literal["dibao", "special_hardship", "temporary", "medical"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -454,10 +454,10 @@ def _step_endpoint(step: steps.Step) -> None:
                 summary=step.endpoint.summary)(take)
 
 
-for _step in steps.STEPS.values():
+for _step in steps.sealed().values():
     if _step.many and _step.many.endpoint:
         _batch_endpoint(_step)
-for _step in steps.STEPS.values():
+for _step in steps.sealed().values():
     if _step.endpoint:
         _step_endpoint(_step)
 

@@ -13,7 +13,10 @@ not move the deadlines of cases already running. Defaults (POLICY.md §1–3):
 - a refusal is explained in writing within 3 working days (art. 21);
 - the whole case within 30 working days of acceptance, 45 when extended with a reason (art. 22);
 - temporary assistance: quick aid decided within 3 working days (TA-2026); emergency paperwork
-  completed within 10 working days of paying first (TA-2018, local default).
+  completed within 10 working days of paying first (TA-2018, local default);
+- a manual medical reimbursement decided within 10 working days of acceptance (the medical
+  parameter `reimbursement_decision_days`, a local default), the town's opinion and the county's
+  decision both inside it.
 
 The next re-check date of an enrollment (`recheck_date`) is kept here too: a confirmation sets it
 and the closing of every re-check (payments/rechecks.py) sets it again, by this one rule.
@@ -51,6 +54,7 @@ _PROGRAM_KEYS = {
     "dibao": _DIBAO_KEYS,
     "special_hardship": {"survey_days": "survey_days", "notice_days": "notice_days", "confirmation_days": "decision_days"},
     "temporary": {"paperwork_days": "paperwork_days", "quick_aid_days": "quick_aid_days"},
+    "medical": {"case_days": "reimbursement_decision_days"},
 }
 
 
@@ -113,6 +117,13 @@ def next_step(case) -> Step:
             action, due = "pay_first", add_working_days(case.applied_on, 0)
         else:
             action = "accept"
+    elif path == "medical":
+        # A bill, not a household's means: no survey, verification or notice; the town's opinion and
+        # the county's decision run within the whole case's limit.
+        action = {"accepted": "review_reimbursement", "town_reviewed": "approve_reimbursement",
+                  "returned_for_supplement": "resume"}.get(status, "")
+        if not action:
+            return Step("", None, None)
     elif status == "accepted":
         action, due = "record_survey", add_working_days(case.clock_started_on or case.accepted_on, _limit(case, "survey_days"))
     elif status == "reopened":
@@ -177,6 +188,7 @@ STEP_LABELS = {
     "survey": _l("household survey"), "verification": _l("economic verification"), "notice": _l("public notice"),
     "confirmation": _l("county decision"), "case": _l("whole case"), "refusal_letter": _l("refusal letter"),
     "quick_aid": _l("quick aid decision"), "paperwork": _l("emergency paperwork"),
+    "reimbursement": _l("reimbursement decision"),
 }
 
 
@@ -195,7 +207,10 @@ def case_deadlines(case, *, decisions=None) -> list[Deadline]:
             add("paperwork", add_working_days(case.paid_first_on, _limit(case, "paperwork_days")), case.decided_on)
         return rows
     start = case.clock_started_on or case.accepted_on
-    if start:
+    if case.path == "medical":
+        if start:
+            add("reimbursement", case_due(case), case.decided_on)
+    elif start:
         add("survey", add_working_days(start, _limit(case, "survey_days")), case.surveyed_on)
     if case.verification_requested_on:
         add("verification", add_working_days(case.verification_requested_on, _limit(case, "verification_days")), case.verified_on)
@@ -203,7 +218,7 @@ def case_deadlines(case, *, decisions=None) -> list[Deadline]:
         add("notice", case.notice_ends_on, case.notice_closed_on)
     if case.notice_closed_on:
         add("confirmation", add_working_days(case.notice_closed_on, _limit(case, "confirmation_days")), case.decided_on)
-    if start:
+    if start and case.path != "medical":
         add("case", case_due(case), case.decided_on)
     if case.status == "refused" and case.decided_on:
         issued = None

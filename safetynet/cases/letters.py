@@ -9,6 +9,8 @@ wording is the fixed Chinese of such letters whatever the language of the page t
   art. 25), the number of people covered, and the breakdown line by line (what, figure, rule).
 - Refusal: the reasons in writing (MLG-2021 art. 21: within 3 working days), the right to
   object to the verification with evidence (art. 18), and to administrative review or a lawsuit.
+- A manual medical reimbursement (one-off, like temporary aid): the patient, the amount and the
+  settlement's breakdown, decided under MA-2021, which the letter names (programs/legal.py).
 
 WeasyPrint needs Pango (libpango-1.0-0, libpangoft2-1.0-0), HarfBuzz with its subsetter
 (libharfbuzz-subset0: without it a page takes seconds) and the fonts; nothing else.
@@ -25,13 +27,20 @@ from django.utils import timezone, translation
 from safetynet.areas.models import Area
 from safetynet.core.money import format_yuan
 from safetynet.core.scoping import Actor
+from safetynet.programs import legal
 from safetynet.programs.facts import texts_in
 
 from .models import Case, Decision, DecisionOutcome
 from .snapshots import living_members, member_name
 
 ISSUING_PERMISSIONS = ("cases.confirm", "cases.temporary_town", "cases.temporary_approve")
-PROGRAM_TITLES = {"dibao": "最低生活保障", "special_hardship": "特困人员救助供养", "temporary": "临时救助"}
+PROGRAM_TITLES = {"dibao": "最低生活保障", "special_hardship": "特困人员救助供养", "temporary": "临时救助",
+                  "medical": "医疗救助"}
+# The regulation a letter decides under, cited by its name (programs/legal.py); the others' letters
+# have always named the dibao measures.
+PROGRAM_REGULATIONS = {"medical": "MA-2021"}
+# Programs whose decision is a one-off amount, not a monthly one.
+ONE_OFF = ("temporary", "medical")
 CHINESE_DIGITS = "〇一二三四五六七八九"
 
 
@@ -58,8 +67,8 @@ def issuing_authority(decision: Decision, case: Case) -> str:
 def letter_context(case: Case, decision: Decision) -> dict:
     assessment = decision.assessment or {}
     members = living_members(case.snapshot)
-    covered = 1 if (case.covered_person_id and case.program_id in ("special_hardship", "dibao")
-                    and (case.program_id == "special_hardship" or case.kind == "individual")) else len(members)
+    covered = 1 if (case.covered_person_id and case.program_id in ("special_hardship", "dibao", "medical")
+                    and (case.program_id != "dibao" or case.kind == "individual")) else len(members)
     # The letter is the household's: always in the official language, whatever the interface was.
     breakdown, reasons = texts_in(assessment, settings.LANGUAGE_CODE)
     lines = []
@@ -80,7 +89,8 @@ def letter_context(case: Case, decision: Decision) -> dict:
         [str(r) for r in reasons],
         "authority": issuing_authority(decision, case),
         "printed_at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
-        "one_off": case.program_id == "temporary",
+        "one_off": case.program_id in ONE_OFF,
+        "regulation": legal.title(PROGRAM_REGULATIONS.get(case.program_id, "MLG-2021"), "zh-hans"),
     }
 
 

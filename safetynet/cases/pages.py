@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Callable
 
 from django.urls import reverse
 from django.utils import timezone
@@ -34,8 +35,40 @@ PROGRAM_LABELS = {
     "dibao": _l("dibao (minimum living guarantee)"),
     "special_hardship": _l("special hardship support"),
     "temporary": _l("temporary assistance"),
+    "medical": _l("medical assistance (manual reimbursement)"),
 }
-PROGRAM_SHORT = {"dibao": _l("dibao"), "special_hardship": _l("special hardship"), "temporary": _l("temporary aid")}
+PROGRAM_SHORT = {"dibao": _l("dibao"), "special_hardship": _l("special hardship"), "temporary": _l("temporary aid"),
+                 "medical": _l("medical reimbursement")}
+# The programs the application form here files; a medical reimbursement is filed with its bill on
+# the medical pages (medical/reimbursement_views.py).
+APPLIED_HERE = ("dibao", "special_hardship", "temporary")
+
+
+@dataclass(frozen=True)
+class CaseCard:
+    """A card an app above cases adds to the case page of its program's cases (medical: the bill,
+    the quote before the decision, the settlement after): `template` is included with `card`, the
+    dict `context(actor, case)` answers (None: no card)."""
+
+    template: str
+    context: Callable[[Actor, Case], dict | None]
+
+
+CASE_CARDS: dict[str, list[CaseCard]] = {}
+
+
+def register_case_card(program_code: str, card: CaseCard) -> None:
+    """From the higher app's `AppConfig.ready()`: cases reads the card without importing the app."""
+    CASE_CARDS.setdefault(program_code, []).append(card)
+
+
+def case_cards(actor: Actor, case: Case) -> list[dict]:
+    cards = []
+    for card in CASE_CARDS.get(case.program_id, ()):
+        context = card.context(actor, case)
+        if context is not None:
+            cards.append({"template": card.template, "card": context})
+    return cards
 
 _WAITING = {Status.RETURNED_FOR_SUPPLEMENT, Status.IN_NOTICE, Status.CONTESTED, Status.PAID_FIRST}
 STATUS_CSS = {
@@ -340,6 +373,7 @@ def case_page(actor: Actor, case_id) -> dict:
         "reports": [{"report": r, "income": yuan(r.total_monthly_income), "assets": yuan(r.total_financial_assets),
                      "note": (r.findings or {}).get("note", "")} for r in file.verification_reports],
         "notices": [{"notice": n, "amount": yuan(n.monthly_amount)} for n in file.notices],
+        "cards": case_cards(actor, case),
     }
 
 
@@ -382,7 +416,7 @@ def apply_options(actor: Actor, household, members, on_date: dt.date) -> list[Ap
     open_programs = set(selectors.open_cases_of_household(actor, household.pk).values_list("program_id", flat=True))
     base = reverse("cases:new")
     options = []
-    for code in PROGRAM_LABELS:
+    for code in APPLIED_HERE:
         if code in open_programs:
             continue
         covered = None

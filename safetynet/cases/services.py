@@ -73,10 +73,13 @@ from .snapshots import (
 from .supporters import require_recorded, supporter_rows_of
 from .supporters import save_supporter
 from .workflow import (
-    DIBAO, ORDINARY, QUICK, SPECIAL_HARDSHIP, check_transition, path_of, record_creation, reviewers_of, transition,
+    DIBAO, MEDICAL, ORDINARY, QUICK, SPECIAL_HARDSHIP, check_transition, path_of, record_creation, reviewers_of,
+    transition,
 )
 
-PROGRAMS = ("dibao", "special_hardship", "temporary")
+# The programs applied for through a case. A medical reimbursement is filed with its bill by
+# medical/reimbursement.py (through `apply_for_assistance`, the bill written by its `attach`).
+PROGRAMS = ("dibao", "special_hardship", "temporary", MEDICAL)
 MAX_AMOUNT = Decimal("9999999999.99")
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 ATTACHMENT_TYPES = {"image/jpeg": (".jpg", ".jpeg"), "image/png": (".png",), "application/pdf": (".pdf",)}
@@ -341,6 +344,17 @@ def _letter_number(case: Case, on: dt.date) -> str:
     return f"{case.area_id[:6]}-{on.year}-{case.pk:06d}-{case.version}"
 
 
+def record_decision(uow: UnitOfWork, case: Case, actor: Actor, *, outcome: str, amount: Decimal, today: dt.date,
+                    assessment: dict | None, parameters: dict | None = None, reasons: str = "",
+                    letter_due: dt.date | None = None) -> Decision:
+    """The Decision of a step a higher app takes on a case (medical's settlement of a
+    reimbursement), written through the step's unit of work as the steps here write theirs: the
+    outcome and amount, the assessment and parameters it rested on, who decided, the letter's
+    number. Call it after `workflow.transition` moved the case."""
+    return _decide(uow, case, actor, outcome=outcome, amount=amount, today=today, assessment=assessment,
+                   parameters=parameters, reasons=reasons, letter_due=letter_due)
+
+
 def _decide(uow: UnitOfWork, case: Case, actor: Actor, *, outcome: str, amount: Decimal, today: dt.date, assessment: dict | None,
             parameters: dict | None = None, report: VerificationReport | None = None, reasons: str = "",
             start_month: dt.date | None = None, letter_due: dt.date | None = None) -> Decision:
@@ -398,7 +412,8 @@ def _covered_for_gap(case: Case) -> int | None:
 
 def apply_for_assistance(*, actor: Actor, program_code: str, household_id: int, applicant_id: int, channel: str,
                          entrusted_by: str = "", requested_amount=None, kind: str | None = None,
-                         covered_person_id: int | None = None, reason: str = "", accept: bool = False) -> Case:
+                         covered_person_id: int | None = None, reason: str = "", accept: bool = False,
+                         attach=None) -> Case:
     """File an application (MLG-2021 art. 4, 6) and take the household snapshot.
 
     The same person cannot have two open applications for the same program (a database
@@ -411,14 +426,19 @@ def apply_for_assistance(*, actor: Actor, program_code: str, household_id: int, 
     `accept`: the application is taken at the town's window by a post that accepts (materials
     complete, the promise and the authorization signed there): it is accepted in the same
     transaction by the acceptance step itself (its checks, the close-relative detection, its
-    timeline row and audit event), so the case starts at "accepted"."""
+    timeline row and audit event), so the case starts at "accepted".
+
+    `attach(uow, case)`: what a higher app keeps with the application, written through the same
+    unit of work once the case has its key (medical's bill of a reimbursement, whose
+    `covered_person_id` is the patient and `requested_amount` what the bill asks): the case and
+    its record are filed together or not at all."""
     actor.require("cases.apply")
     try:
         with unit_of_work(size_hint=1) as uow:
             [result] = file_applications(uow, actor, [dict(
                 program_code=program_code, household_id=household_id, applicant_id=applicant_id, channel=channel,
                 entrusted_by=entrusted_by, requested_amount=requested_amount, kind=kind,
-                covered_person_id=covered_person_id, reason=reason, accept=accept)])
+                covered_person_id=covered_person_id, reason=reason, accept=accept, attach=attach)])
             if result.error is not None:
                 raise result.error
         return result.value
@@ -506,9 +526,11 @@ def file_applications(uow: UnitOfWork, actor: Actor, applications: list[dict]) -
 
 def _apply(uow: UnitOfWork, actor: Actor, reads: _ApplicationReads, *, program_code, household_id, applicant_id,
            channel, entrusted_by="", requested_amount=None, kind=None, covered_person_id=None, reason="",
-           accept=False) -> Case:
+           accept=False, attach=None) -> Case:
     actor.require("cases.apply")
-    if program_code not in PROGRAMS:   # the programs seeded by programs/migrations/0002 (primary key = code)
+    # The programs seeded by programs/migrations/0002 and 0007 (primary key = code); a medical
+    # reimbursement only with its bill.
+    if program_code not in PROGRAMS or (program_code == MEDICAL and attach is None):
         raise ValidationError(_("Choose dibao, special hardship or temporary assistance."), field="program")
     if channel not in Channel.values:
         raise ValidationError(_("Choose how the application came in."), field="channel")
@@ -534,6 +556,10 @@ def _apply(uow: UnitOfWork, actor: Actor, reads: _ApplicationReads, *, program_c
     if program_code == "temporary":
         if kind not in TemporaryKind.values:
             raise ValidationError(_("Choose emergency, quick aid or ordinary temporary assistance."), field="kind")
+        amount = _amount(requested_amount, "requested_amount")
+    elif program_code == MEDICAL:
+        kind = ""
+        covered = member(covered_person_id, "covered_person", _("The patient must be a living member of the household."))
         amount = _amount(requested_amount, "requested_amount")
     elif program_code == DIBAO:
         kind = kind or DibaoKind.HOUSEHOLD
@@ -590,6 +616,8 @@ def _apply(uow: UnitOfWork, actor: Actor, reads: _ApplicationReads, *, program_c
     uow.insert(case)
     record_creation(uow, case, actor, data={"program": program_code, "kind": kind, "channel": channel,
                                        "household": household.pk, "snapshot_hash": case.snapshot_hash})
+    if attach is not None:
+        attach(uow, case)
     if accept:
         check_transition(case, "accept", actor)
         _accept(uow, case, actor, reads.close_relatives[household.pk])
@@ -1075,8 +1103,8 @@ def refuse_case(uow: UnitOfWork, actor: Actor, case: Case, reads: Reads, *, reas
     """Refuse, with the reasons in words the applicant is told (MLG-2021 art. 21): the letter is
     due within 3 working days. Works on every path at its deciding step (dibao and special
     hardship by the county or delegated town; temporary aid at its approving level; quick aid by
-    the town). Returns the Decision."""
-    action = {ORDINARY: "refuse_temporary_aid", QUICK: "refuse_quick_aid"}.get(case.path, "refuse")
+    the town; a medical reimbursement by the county). Returns the Decision."""
+    action = {ORDINARY: "refuse_temporary_aid", QUICK: "refuse_quick_aid", MEDICAL: "refuse_reimbursement"}.get(case.path, "refuse")
     check_transition(case, action, actor)
     reasons = _text(reasons, "reasons", max_length=20000)
     today = clocks.today()

@@ -11,6 +11,13 @@ workflow's transition table. The services keep every rule; nothing here decides 
 
 Imports go one way: this module names services, forms and schemas; cases/views.py, cases/api.py and
 cases/batch.py read it; cases/workflow.py reads the labels only when it writes a message.
+
+A step whose service needs an app above cases (a manual medical reimbursement is settled by
+medical's formula, which cases may not import) is registered by that app from its
+`AppConfig.ready()` (`register`): its row is in the workflow's table like any other, and the case
+page and the API read it from `STEPS` like any other. Django runs every `ready()` before the
+first request loads the URLs, which is when the page and the API read the table (`sealed`); a step
+registered after that, or twice, or for an action the table does not have, is refused at start-up.
 """
 from __future__ import annotations
 
@@ -18,6 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable, Mapping
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -314,8 +322,37 @@ _TABLE = [
     # Over the API a temporary-aid refusal is POST /refuse: the service takes the case's own row.
     Step("refuse_temporary_aid", services.refuse_case, _fields("reasons"), ReasonsForm,
          done=_refused),
+    # A medical reimbursement refused (over the API: POST /refuse); its approval is medical's (registered).
+    Step("refuse_reimbursement", services.refuse_case, _fields("reasons"), ReasonsForm, done=_refused),
 ]
 STEPS: dict[str, Step] = {step.action: step for step in _TABLE}
 assert len(STEPS) == len(_TABLE) and set(STEPS) <= workflow.ACTIONS
 # The steps the queue offers for the ticked cases (they ask nothing but the decision to take them).
 ON_THE_QUEUE = tuple(a for a, step in STEPS.items() if step.many and step.many.button)
+
+_sealed = False
+
+
+def register(step: Step) -> None:
+    """Add a step whose service lives in an app above cases, from that app's `AppConfig.ready()`
+    (see the module docstring). Its action must be a row of the workflow's table; it is taken one
+    case at a time (no `many`: the queue's and the batches' lists are made before any app is
+    ready); its service a `services.case_step`, writing through the step's unit of work."""
+    if _sealed:
+        raise ImproperlyConfigured(f"step {step.action!r} registered after the case pages and API read the steps")
+    if step.action not in workflow.ACTIONS:
+        raise ImproperlyConfigured(f"step {step.action!r} has no row in cases/workflow.py's table")
+    if step.action in STEPS:
+        raise ImproperlyConfigured(f"step {step.action!r} is registered already")
+    if step.many is not None or not isinstance(step.service, services.CaseStep):
+        raise ImproperlyConfigured(f"step {step.action!r}: a registered step is one case step (services.case_step), "
+                                   "without `many`")
+    STEPS[step.action] = step
+
+
+def sealed() -> dict[str, Step]:
+    """The table, complete: what the case page and the API read when they are loaded (after every
+    app's `ready()`); no step can be registered after."""
+    global _sealed
+    _sealed = True
+    return STEPS

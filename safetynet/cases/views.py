@@ -31,7 +31,9 @@ from . import batch, clocks, letters, pages, selectors, services, supporters, wo
 from .forms import ApplicationForm, DocumentForm, IncomeRowFormSet, OpinionForm, SupporterForm, SurveyForm
 from .snapshots import counted_income_total
 from .models import Attachment, Case, Status, SupporterInability
-from .steps import STEPS
+from .steps import sealed
+
+STEPS = sealed()
 
 PAGE_SIZE = 25
 LIST_PAGE_SIZE = 50
@@ -183,7 +185,7 @@ def case_new(request, actor):
     registry cannot know."""
     household_id = request.GET.get("household") or request.POST.get("household")
     program = request.GET.get("program") or ""
-    program = program if program in services.PROGRAMS else ""
+    program = program if program in pages.APPLIED_HERE else ""
     if not household_id:
         return _pick_household(request, actor, program)
     try:
@@ -237,8 +239,9 @@ def _put_error(form, exc: SafetyNetError, aliases: dict | None = None) -> None:
 # The case page and its steps
 # --------------------------------------------------------------------------------------------
 
-# The steps a case page offers: those of the one table (cases/steps.py) with a form; a step
-# offered only inside another step's form (`offered_in`) has no form of its own.
+# The steps a case page offers: those of the one table (cases/steps.py, with the steps higher apps
+# registered) with a form; a step offered only inside another step's form (`offered_in`) has no
+# form of its own.
 ON_THE_PAGE = {action: step for action, step in STEPS.items() if step.form is not None}
 
 

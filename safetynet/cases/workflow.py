@@ -19,7 +19,11 @@ one transaction, so a failure anywhere leaves the case as it was.
 Paths: "dibao", "special_hardship", and temporary assistance as "temporary:emergency" (the town
 pays first, the paperwork follows), "temporary:quick" (decided within 3 working days, no means
 check or notice) and "temporary:ordinary" (survey, verification, town opinion, then the level
-the amount calls for approves).
+the amount calls for approves); "medical", a manual medical reimbursement (POLICY.md §4: a bill
+not settled at a designated institution's cashier): accepted, the town's opinion on the bill,
+then the county settles it or refuses. The medical steps' services are medical's (they need its
+formula, which cases may not import): medical registers them in cases/steps.py's table
+(`steps.register`), while their rows, with the permission and the guards, are here like any other.
 """
 from __future__ import annotations
 
@@ -46,8 +50,12 @@ EMERGENCY = "temporary:emergency"
 QUICK = "temporary:quick"
 ORDINARY = "temporary:ordinary"
 MEANS = frozenset({DIBAO, SPECIAL_HARDSHIP})
+MEDICAL = "medical"
 MEANS_AND_ORDINARY = MEANS | {ORDINARY}
-ALL_PATHS = MEANS_AND_ORDINARY | {EMERGENCY, QUICK}
+ALL_PATHS = MEANS_AND_ORDINARY | {EMERGENCY, QUICK, MEDICAL}
+# The paths whose application is accepted at the town, may wait for missing materials and may be
+# returned to the town for supplement.
+ACCEPTED_PATHS = MEANS_AND_ORDINARY | {MEDICAL}
 
 VILLAGE, TOWN, COUNTY = "village", "town", "county"
 
@@ -90,9 +98,9 @@ _TC = frozenset({TOWN, COUNTY})
 
 _ROWS: list[Transition] = [
     # --- dibao, special hardship and ordinary temporary assistance (POLICY.md §1 steps 1–7) ---
-    _T(S.APPLIED, "accept", S.ACCEPTED, "cases.accept", (), MEANS_AND_ORDINARY),
-    _T(S.ACCEPTED, "request_materials", S.RETURNED_FOR_SUPPLEMENT, "cases.accept", ("materials_not_pending",), MEANS_AND_ORDINARY),
-    _T(S.RETURNED_FOR_SUPPLEMENT, "resume", S.ACCEPTED, "cases.accept", (), MEANS_AND_ORDINARY),
+    _T(S.APPLIED, "accept", S.ACCEPTED, "cases.accept", (), ACCEPTED_PATHS),
+    _T(S.ACCEPTED, "request_materials", S.RETURNED_FOR_SUPPLEMENT, "cases.accept", ("materials_not_pending",), ACCEPTED_PATHS),
+    _T(S.RETURNED_FOR_SUPPLEMENT, "resume", S.ACCEPTED, "cases.accept", (), ACCEPTED_PATHS),
     _T(S.ACCEPTED, "record_survey", S.SURVEYED, "cases.survey", (), MEANS_AND_ORDINARY),
     _T(S.REOPENED, "record_survey", S.SURVEYED, "cases.survey", (), MEANS_AND_ORDINARY),
     _T(S.SURVEYED, "verify", S.VERIFIED, "cases.verify_manual", (), MEANS_AND_ORDINARY, _C),
@@ -126,6 +134,14 @@ _ROWS: list[Transition] = [
     _T(S.APPLIED, "switch_to_ordinary", S.APPLIED, "cases.temporary_town", (), frozenset({EMERGENCY})),
     _T(S.APPLIED, "approve_quick_aid", S.CONFIRMED, "cases.temporary_town", (), frozenset({QUICK})),
     _T(S.APPLIED, "refuse_quick_aid", S.REFUSED, "cases.temporary_town", (), frozenset({QUICK})),
+    # --- manual medical reimbursement (POLICY.md §4; MA-2021): the town gives its opinion on the
+    # bill and its receipts, the county settles it (the same formula and annual cap as the cashier)
+    # or refuses; services in medical/reimbursement.py (registered), the refusal cases' own ---
+    _T(S.ACCEPTED, "review_reimbursement", S.TOWN_REVIEWED, "cases.town_opinion", (), frozenset({MEDICAL})),
+    _T(S.TOWN_REVIEWED, "approve_reimbursement", S.CONFIRMED, "medical.reimburse", ("no_conflict_of_interest",),
+       frozenset({MEDICAL}), _C),
+    _T(S.TOWN_REVIEWED, "refuse_reimbursement", S.REFUSED, "medical.reimburse", ("no_conflict_of_interest",),
+       frozenset({MEDICAL}), _C),
     # --- re-opening after a complaint ---
     _T(S.CONFIRMED, "reopen", S.REOPENED, "cases.reopen", (), MEANS_AND_ORDINARY, _C),
     _T(S.REFUSED, "reopen", S.REOPENED, "cases.reopen", (), MEANS_AND_ORDINARY, _C),
@@ -134,7 +150,7 @@ _ROWS: list[Transition] = [
 _ROWS += [_T(s, "withdraw", S.WITHDRAWN, "cases.withdraw", (), ALL_PATHS) for s in _OPEN_BEFORE_DECISION]
 _ROWS += [_T(s, "extend", s, "cases.extend", ("not_extended",), MEANS_AND_ORDINARY, _TC) for s in _AFTER_ACCEPTANCE]
 _ROWS += [_T(s, "record_county_visit", s, "cases.survey", ("actor_is_county",), MEANS, _C) for s in _AFTER_ACCEPTANCE]
-_ROWS += [_T(s, "return_for_supplement", S.RETURNED_FOR_SUPPLEMENT, "cases.return", (), MEANS_AND_ORDINARY, _TC)
+_ROWS += [_T(s, "return_for_supplement", S.RETURNED_FOR_SUPPLEMENT, "cases.return", (), ACCEPTED_PATHS, _TC)
           for s in _RETURNABLE]
 
 TRANSITIONS: dict[tuple[str, str], Transition] = {}
@@ -473,6 +489,9 @@ ACTION_LABELS = {
     "refuse_quick_aid": _l("refuse quick aid"),
     "approve_temporary_aid": _l("approve temporary aid"),
     "refuse_temporary_aid": _l("refuse temporary aid"),
+    "review_reimbursement": _l("give the town opinion on the medical bill"),
+    "approve_reimbursement": _l("approve and settle the medical reimbursement"),
+    "refuse_reimbursement": _l("refuse the medical reimbursement"),
 }
 
 

@@ -78,6 +78,12 @@ MENU = (
     MenuEntry("services:contracts", _("Service contracts"), group="services"),
     MenuEntry("services:lend", _("Lend work to a provider"), group="services"),
     MenuEntry("services:queue", _("Tasks to accept"), group="services"),
+    MenuEntry("medical:reimbursements", _("Manual reimbursements"), group="medical"),
+    MenuEntry("medical:people", _("People's medical ledgers"), group="medical"),
+    MenuEntry("medical:settlements", _("Medical settlements"), group="medical"),
+    MenuEntry("medical:certifications", _("Medical certifications"), group="medical"),
+    MenuEntry("medical:categories", _("Medical categories and terms"), group="medical"),
+    MenuEntry("medical:institutions", _("Designated institutions"), group="medical"),
     MenuEntry("calendar", _("Working-day calendar")),
 )
 

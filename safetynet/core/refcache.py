@@ -30,11 +30,10 @@ MAX_ENTRIES = 4096
 PARAMETERS = "parameters"
 AREAS = "areas"
 
-_select_sql: str | None = None
 _caches: dict[str, OrderedDict] = {}
 
 
-# Per thread, like Django's connections: (the transaction's marker, {name: token read in it}).
+# Per thread, like Django's connections: (the transaction's marker, {name: token read in it}, {names read}).
 _local = threading.local()
 
 
@@ -48,24 +47,33 @@ def _transaction_marker():
 
 def current_tokens(names: tuple[str, ...]) -> tuple[str, ...]:
     """The tokens of `names` ("" for data never written since the database was made). Inside a
-    transaction both tokens are read once, with its first use: a case step resolves standards
-    and areas several times, and one read per step sees the same data (as of the step's start)."""
-    global _select_sql
+    transaction each token is read once, with its first use: a case step resolves standards
+    and areas several times, and one read per step sees the same data (as of the step's start).
+    A name first asked for later in the transaction (an app's own name, such as medical's) is
+    read then and remembered with the others, never answered "" unread."""
     marker = _transaction_marker()
     memo = getattr(_local, "memo", None)
     if marker is not None and memo is not None and memo[0] is marker:
+        missing = tuple(name for name in dict.fromkeys(names) if name not in memo[2])
+        if not missing:
+            return tuple(memo[1].get(name, "") for name in names)
+        memo[1].update(_read_tokens(missing))
+        memo[2].update(missing)
         return tuple(memo[1].get(name, "") for name in names)
-    if _select_sql is None:
-        quote = connection.ops.quote_name
-        _select_sql = (f"SELECT {quote('name')}, {quote('token')} FROM {quote(ReferenceVersion._meta.db_table)} "
-                       f"WHERE {quote('name')} IN (%s, %s)")
-    wanted = (PARAMETERS, AREAS) if marker is not None else (names[0], names[-1])
-    with statement_cursor() as cursor:
-        cursor.execute(_select_sql, list(wanted))
-        found = dict(cursor.fetchall())
+    wanted = tuple(dict.fromkeys((PARAMETERS, AREAS, *names))) if marker is not None else tuple(dict.fromkeys(names))
+    found = _read_tokens(wanted)
     if marker is not None:
-        _local.memo = (marker, found)
+        _local.memo = (marker, found, set(wanted))
     return tuple(found.get(name, "") for name in names)
+
+
+def _read_tokens(names: tuple[str, ...]) -> dict[str, str]:
+    quote = connection.ops.quote_name
+    sql = (f"SELECT {quote('name')}, {quote('token')} FROM {quote(ReferenceVersion._meta.db_table)} "
+           f"WHERE {quote('name')} IN ({', '.join(['%s'] * len(names))})")
+    with statement_cursor() as cursor:
+        cursor.execute(sql, list(names))
+        return dict(cursor.fetchall())
 
 
 def watch(model, name: str) -> None:

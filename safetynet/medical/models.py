@@ -266,3 +266,6 @@ class Settlement(models.Model):
                                               | Q(source="manual", case__isnull=False)),
                                    name="medical_settlement_source_named"),
         ]
+
+
+from .reimbursement_models import *  # noqa: E402,F401,F403
