@@ -12,7 +12,7 @@ DEMO_PASSWORD ?= demo-pass-2026
 PYTEST_ARGS ?=
 export DJANGO_SETTINGS_MODULE := safetynet.settings
 
-.PHONY: run test test-fast test-browser test-spark install browser messages demo bench clean lock
+.PHONY: run test test-fast test-browser test-spark install browser bench-tools messages demo bench clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,15 @@ browser:
 	  echo "Installing Debian packages: $(DEBIAN_PACKAGES) ..."; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
+	fi
+
+# The load generator of the HTTP benchmarks (bench/bench_settlement_load.py drives gunicorn with it).
+BENCH_DEBIAN_PACKAGES := wrk
+bench-tools:
+	@if ! command -v wrk >/dev/null; then \
+	  echo "Installing Debian packages: $(BENCH_DEBIAN_PACKAGES) ..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(BENCH_DEBIAN_PACKAGES) >/dev/null; \
 	fi
 
 messages: install
@@ -68,7 +77,7 @@ demo: install
 	$(SN) migrate --no-input -v 0
 	$(SN) demo --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --password $(DEMO_PASSWORD)
 
-bench: install
+bench: install bench-tools
 	$(BIN)/python bench/run_all.py
 
 lock:

@@ -90,6 +90,9 @@ ROOT_URLCONF = "safetynet.urls"
 # registry is above areas in the import order (docs/architecture.md), so the project names them.
 # Narrows what a post that sees only its assigned work finds (core.scoping.in_scope; issue 19).
 ASSIGNED_WORK_SCOPE = "safetynet.workload.scope.assigned_work"
+# Self-paid medical costs the warning run's medical rule reads beside the department's data
+# (discovery/warning_run.py `medical_feeds`): functions (county_code, start, end) -> pyarrow.Table.
+MEDICAL_COSTS_FEEDS = ["safetynet.medical.feeds.self_paid_rows"]
 AREA_COUNTED_MODELS = {"households": "registry.Household", "people": "registry.Person"}
 WSGI_APPLICATION = "safetynet.wsgi.application"
 

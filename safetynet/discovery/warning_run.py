@@ -7,7 +7,10 @@ rule in force finds its households:
 - death: a member's death in the look-back months (public security);
 - disability: a certificate of a chosen grade issued in the look-back months (disabled persons' federation);
 - unemployment: an unemployment registration starting in the look-back months (HRSS);
-- medical: the household's self-paid medical costs over the threshold in the last `months` months;
+- medical: the household's self-paid medical costs over the threshold in the last `months` months,
+  from the medical insurance department's data and from each feed `settings.MEDICAL_COSTS_FEEDS`
+  names (the settlements of medical assistance, `medical/feeds.py`): totalled per household for
+  each source separately, and the larger total taken (they describe the same bills: never added);
 - disaster: the household's address, or an area containing it, on a disaster list of the look-back months;
 - income: the newest verification result's per-capita income under `margin_multiple` × standard
   (households not on dibao or special hardship).
@@ -27,8 +30,10 @@ from decimal import Decimal
 
 import ibis
 import pyarrow as pa
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from safetynet.core.errors import ValidationError
@@ -50,6 +55,10 @@ DATASETS = {WarningCause.DEATH: "public_security_deaths", WarningCause.DISABILIT
             WarningCause.DISASTER: "disaster_addresses"}
 LEAD_BATCH = 500
 FETCH = 50_000
+# What a feed of self-paid medical costs answers (`settings.MEDICAL_COSTS_FEEDS`): the columns of the
+# department's `medical_costs` rows the medical rule reads.
+MEDICAL_FEED_SCHEMA = pa.schema([("id_number", pa.string()), ("period_end", pa.date32()),
+                                 ("self_paid", pa.decimal128(18, 2))])
 
 
 @dataclass
@@ -121,6 +130,29 @@ def county_households(county_code: str) -> pa.Table:
                   ["household_id", "area_code", "address"], [pa.int64(), pa.string(), pa.string()])
 
 
+def medical_feeds(county_code: str, start: dt.date, end: dt.date) -> dict[str, pa.Table]:
+    """{dotted path: its rows} of each feed `settings.MEDICAL_COSTS_FEEDS` names, for the county's
+    self-paid costs of periods ending from `start` to `end`.
+
+    Why a setting: the settlements of medical assistance are in an app above discovery (the import
+    order, docs/architecture.md), so the project names the functions, as it names
+    `ASSIGNED_WORK_SCOPE`; each is `(county_code, start, end) -> pyarrow.Table` with the columns of
+    `MEDICAL_FEED_SCHEMA` (cast to it here: a feed answering other columns fails the run loudly)."""
+    out = {}
+    for path in getattr(settings, "MEDICAL_COSTS_FEEDS", ()):
+        table = import_string(path)(county_code, start, end)
+        out[path] = table.select(MEDICAL_FEED_SCHEMA.names).cast(MEDICAL_FEED_SCHEMA)
+    return out
+
+
+def _feed_label(source: str) -> str:
+    """A feed's name for people: its function's `feed_label`, else its dotted path."""
+    try:
+        return str(getattr(import_string(source), "feed_label", source))
+    except ImportError:
+        return source
+
+
 # ---------------------------------------------------------------------------------------------
 # One query per cause
 # ---------------------------------------------------------------------------------------------
@@ -138,8 +170,10 @@ def _person_rows(t, persons, *, date_col: str, extra: dict, start: dt.date, end:
                     **{k: j[v].cast("string") for k, v in extra.items()})
 
 
-def find_causes(con, tables: dict, persons, households, rule: WarningRule, month: dt.date) -> list[dict]:
-    """The rule's findings for the month: dicts with household_id, person_id, fingerprint, detail."""
+def find_causes(con, tables: dict, persons, households, rule: WarningRule, month: dt.date,
+                feeds: dict | None = None) -> list[dict]:
+    """The rule's findings for the month: dicts with household_id, person_id, fingerprint, detail.
+    `feeds`: {source: Ibis table} of the medical feeds, for the medical rule (`medical_feeds`)."""
     p = rule.parameters
     cause = rule.cause
     out = []
@@ -167,21 +201,33 @@ def find_causes(con, tables: dict, persons, households, rule: WarningRule, month
             out.append({"household_id": row["household_id"], "person_id": row["person_id"], "fingerprint": key,
                         "detail": detail})
     elif cause == WarningCause.MEDICAL:
-        t = tables.get(DATASETS[cause])
-        if t is None:
-            return []
+        # The department's data and each feed are totalled per household separately; a household
+        # is taken at its largest total (the department and our settlements describe the same bills:
+        # adding them would count a bill twice). On equal totals the department's data names it.
+        sources = {}
+        if tables.get(DATASETS[cause]) is not None:
+            sources[DATASETS[cause]] = tables[DATASETS[cause]]
+        sources.update(feeds or {})
         start, end = _window(month, p["months"])
         threshold = Decimal(p["threshold"])
-        t = t.filter((t.period_end >= start) & (t.period_end <= end))
-        j = t.join(persons, "id_number")
-        g = j.group_by("household_id").aggregate(total=j.self_paid.sum(), persons=j.person_id.nunique(),
-                                                  records=j.count())
-        g = g.filter(g.total > ibis.literal(threshold, type="decimal(18,2)"))
-        for row in con.to_pyarrow(g).to_pylist():
-            out.append({"household_id": row["household_id"], "person_id": None,
-                        "fingerprint": f"medical:{row['household_id']}:{start:%Y-%m}:{end:%Y-%m}",
-                        "detail": {"total": f"{row['total']:.2f}", "threshold": p["threshold"], "persons": row["persons"],
-                                   "records": row["records"], "from": str(start), "to": str(end)}})
+        best: dict[int, dict] = {}
+        for source, t in sources.items():
+            t = t.filter((t.period_end >= start) & (t.period_end <= end))
+            j = t.join(persons, "id_number")
+            g = j.group_by("household_id").aggregate(total=j.self_paid.sum(), persons=j.person_id.nunique(),
+                                                      records=j.count())
+            g = g.filter(g.total > ibis.literal(threshold, type="decimal(18,2)"))
+            for row in con.to_pyarrow(g).to_pylist():
+                held = best.get(row["household_id"])
+                if held is None or row["total"] > held["total"]:
+                    best[row["household_id"]] = {**row, "source": source}
+        for household_id, row in sorted(best.items()):
+            detail = {"total": f"{row['total']:.2f}", "threshold": p["threshold"], "persons": row["persons"],
+                      "records": row["records"], "from": str(start), "to": str(end), "source": row["source"]}
+            if row["source"] != DATASETS[cause]:
+                detail["source_label"] = _feed_label(row["source"])
+            out.append({"household_id": household_id, "person_id": None,
+                        "fingerprint": f"medical:{household_id}:{start:%Y-%m}:{end:%Y-%m}", "detail": detail})
     elif cause == WarningCause.DISASTER:
         t = tables.get(DATASETS[cause])
         if t is None:
@@ -235,6 +281,9 @@ def _new_fingerprints(fingerprints: list[str]) -> set[str]:
 
 def _description(cause: str, detail: dict) -> str:
     if cause == WarningCause.MEDICAL:
+        if detail.get("source_label"):
+            return _("Self-paid medical costs ¥%(total)s from %(start)s to %(end)s (%(source)s).") % {
+                "total": detail["total"], "start": detail["from"], "end": detail["to"], "source": detail["source_label"]}
         return _("Self-paid medical costs ¥%(total)s from %(start)s to %(end)s.") % {
             "total": detail["total"], "start": detail["from"], "end": detail["to"]}
     if cause == WarningCause.INCOME:
@@ -274,9 +323,15 @@ def run_warnings(actor: Actor, county_code: str, month, *, progress=None) -> Run
             con.register("warn_households", households_arrow)
             backend = engine.duckdb_backend(con)
             persons, households = backend.table("warn_persons"), backend.table("warn_households")
+            feeds = {}
+            if WarningCause.MEDICAL in rules:
+                start, end = _window(month, rules[WarningCause.MEDICAL].parameters["months"])
+                for number, (source, table) in enumerate(medical_feeds(county.code, start, end).items()):
+                    con.register(f"warn_medical_feed_{number}", table)
+                    feeds[source] = backend.table(f"warn_medical_feed_{number}")
             for number, (cause, rule) in enumerate(sorted(rules.items()), start=1):
                 rows = (income_causes(county.code, rule, month) if cause == WarningCause.INCOME
-                        else find_causes(backend, tables, persons, households, rule, month))
+                        else find_causes(backend, tables, persons, households, rule, month, feeds=feeds))
                 if rule.parameters.get("population") == POPULATION_MONITORED:
                     if monitored is None:
                         monitored = set(MonitoredHousehold.objects.filter(area__code__startswith=county.code,

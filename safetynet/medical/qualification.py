@@ -14,6 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
+from safetynet.core.statements import Prepared
 from safetynet.discovery.warning_models import MonitoredHousehold
 from safetynet.enrollments.models import LIVE_STATUSES, Enrollment
 
@@ -28,27 +29,39 @@ class PersonRef:
     area_id: str
 
 
+# Compiled once per connection and prepared on the server (core/statements.py): a one-stop
+# settlement asks this for one person, and through the queryset API building the three reads cost
+# more CPU than running them (bench/bench_settlement_load.py). Prepared reads take ints and texts,
+# so the day is compared here, not in SQL.
+_ENROLLMENTS = Prepared(lambda households: Enrollment.objects.filter(household_id__in=households,
+                                                                     status__in=LIVE_STATUSES)
+                        .values_list("pk", "household_id", "person_id", "program_id"))
+_REGISTER = Prepared(lambda households: MonitoredHousehold.objects.filter(household_id__in=households,
+                                                                          until__isnull=True)
+                     .values_list("pk", "household_id", "category", "since"))
+_CERTIFIED = Prepared(lambda persons: Certification.objects.filter(person_id__in=persons, revoked_at__isnull=True)
+                      .values_list("pk", "person_id", "category_code", "valid_until", "valid_from"))
+
+
 def qualifications(persons: list[PersonRef], on: dt.date) -> dict[int, dict[str, dict]]:
     """{person id: {category code: evidence}} for each person, by the categories of the person's
     county; a person qualifying for nothing maps to {}."""
     out: dict[int, dict[str, dict]] = {p.id: {} for p in persons}
     if not persons:
         return out
-    households = {p.household_id for p in persons}
-    person_ids = [p.id for p in persons]
+    households = sorted({p.household_id for p in persons})
+    person_ids = sorted({p.id for p in persons})
     by_household: dict[int, list[tuple]] = defaultdict(list)
-    for row in (Enrollment.objects.filter(household_id__in=households, status__in=LIVE_STATUSES)
-                .values_list("pk", "household_id", "person_id", "program_id")):
+    for row in _ENROLLMENTS.rows(households):
         by_household[row[1]].append(row)
     register: dict[int, list[tuple]] = defaultdict(list)
-    for row in (MonitoredHousehold.objects.filter(household_id__in=households, until__isnull=True, since__lte=on)
-                .values_list("pk", "household_id", "category")):
-        register[row[1]].append(row)
+    for pk, household_id, category, since in _REGISTER.rows(households):
+        if since <= on:
+            register[household_id].append((pk, household_id, category))
     certified: dict[int, list[tuple]] = defaultdict(list)
-    for row in (Certification.objects.filter(person_id__in=person_ids, revoked_at__isnull=True, valid_from__lte=on,
-                                             valid_until__gte=on)
-                .values_list("pk", "person_id", "category_code", "valid_until")):
-        certified[row[1]].append(row)
+    for pk, person_id, code, until, since in _CERTIFIED.rows(person_ids):
+        if since <= on <= until:
+            certified[person_id].append((pk, person_id, code, until))
     for person in persons:
         found = out[person.id]
         categories = categories_for(person.area_id)

@@ -31,11 +31,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safetynet.cases import clocks
+from safetynet.core import statements
 from safetynet.core.dates import parse_date
 from safetynet.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from safetynet.core.idnumbers import parse_id_number
@@ -132,10 +132,24 @@ class Patient:
     name: str
 
 
+# The hot reads and writes of a bill, compiled once per connection and prepared on the server
+# (core/statements.py): through the queryset API, building each statement cost more CPU than the
+# database spent running it, and a bill makes ten (bench/bench_settlement_load.py).
+_SETTLEMENT_BY_VISIT = statements.Prepared(lambda institution_id, visit_number: Settlement.objects.filter(
+    institution_id=institution_id, visit_number=visit_number).order_by()[:1])
+_PATIENT = statements.Prepared(lambda id_number: Person.objects.filter(id_number=id_number).order_by()
+                               .values_list("pk", "household_id", "area_id", "name", "is_deceased")[:1])
+_YEAR_FIELDS = [PersonYear._meta.get_field(name) for name in ("eligible_total", "assistance_total", "updated_at")]
+
+
+def _settlement_by_visit(institution: Institution, visit_number: str) -> Settlement | None:
+    found = _SETTLEMENT_BY_VISIT.objects(institution.pk, visit_number)
+    return found[0] if found else None
+
+
 def find_patient(id_number: str, county_code: str) -> Patient:
     """The registered person, living, of the county; else a refusal the cashier can show."""
-    row = (Person.objects.filter(id_number=id_number)
-           .values_list("pk", "household_id", "area_id", "name", "is_deceased").first())
+    row = _PATIENT.first(id_number)
     if row is None or not row[2].startswith(county_code):
         raise NotFound(_("No person with this ID number is registered for medical assistance in this county: the "
                          "patient pays the self-paid part; the family may apply at the town office."),
@@ -225,7 +239,7 @@ def _write(patient: Patient, bill: Bill, *, source: str, institution: Institutio
     year_row = _lock_year(patient.id, bill.year)
     best, every, evidence = assess(patient, bill, year_row, on)
     now = timezone.now()
-    settlement = Settlement.objects.create(
+    settlement = statements.insert_row(Settlement(
         source=source, institution=institution, visit_number=visit_number, case_id=case_id, person_id=patient.id,
         household_id=patient.household_id, area_id=patient.area_id, year=bill.year, admitted_on=bill.admitted_on,
         discharged_on=bill.discharged_on, total_cost=bill.total_cost, basic_insurance=bill.basic_insurance_paid,
@@ -234,11 +248,21 @@ def _write(patient: Patient, bill: Bill, *, source: str, institution: Institutio
         rate=best.rate, deductible_applied=best.deductible_applied, assistance=best.assistance,
         patient_pays=bill.eligible_self_paid + bill.ineligible_self_paid - best.assistance,
         remaining_cap=best.remaining_cap, capped=best.capped, settled_at=now, settled_on=on,
-        answer=_answer(patient, bill, best, every, evidence, now))
-    PersonYear.objects.filter(pk=year_row.pk).update(
-        eligible_total=F("eligible_total") + bill.eligible_self_paid,
-        assistance_total=F("assistance_total") + best.assistance, settlements=F("settlements") + 1, updated_at=now)
+        answer=_answer(patient, bill, best, every, evidence, now)))
+    _add_to_year(year_row.pk, bill.eligible_self_paid, best.assistance, now)
     return stored_answer(settlement)
+
+
+def _add_to_year(year_pk: int, eligible: Decimal, assistance: Decimal, now: dt.datetime) -> None:
+    """The year's totals += the bill's (under the year's lock), one statement compiled once."""
+    quote = connection.ops.quote_name
+    columns = [quote(f.column) for f in _YEAR_FIELDS]
+    sql = (f"UPDATE {quote(PersonYear._meta.db_table)} SET {columns[0]} = {columns[0]} + %s, "
+           f"{columns[1]} = {columns[1]} + %s, {quote('settlements')} = {quote('settlements')} + 1, {columns[2]} = %s "
+           f"WHERE {quote('id')} = %s")
+    params = [statements.db_value(f, v, connection) for f, v in zip(_YEAR_FIELDS, (eligible, assistance, now))]
+    with statements.cursor() as cursor:
+        cursor.execute(sql, [*params, year_pk])
 
 
 def _check_contract(institution: Institution, bill: Bill, on: dt.date) -> None:
@@ -259,7 +283,7 @@ def settle_bill(institution: Institution, data: dict) -> dict:
     breakdown). The same bill again answers the same; see the module's docstring."""
     on = clocks.today()
     bill = read_bill(data, today=on)
-    existing = Settlement.objects.filter(institution=institution, visit_number=bill.visit_number).first()
+    existing = _settlement_by_visit(institution, bill.visit_number)
     if existing is not None:          # a retry: answered without a lock
         return _replay(existing, bill)
     _check_contract(institution, bill, on)
@@ -271,7 +295,7 @@ def settle_bill(institution: Institution, data: dict) -> dict:
     except IntegrityError:
         # Another request settled the same visit number between our reads (for another person,
         # or on a database without row locks): its bill decides.
-        existing = Settlement.objects.filter(institution=institution, visit_number=bill.visit_number).first()
+        existing = _settlement_by_visit(institution, bill.visit_number)
         if existing is None:
             raise
         return _replay(existing, bill)
@@ -316,7 +340,7 @@ def _find_settlement(institution: Institution, visit_number: str) -> Settlement:
     visit_number = normalise_text(visit_number or "")
     if not VISIT_NUMBER.fullmatch(visit_number):
         raise _unknown_settlement(visit_number)
-    settlement = Settlement.objects.filter(institution=institution, visit_number=visit_number).first()
+    settlement = _settlement_by_visit(institution, visit_number)
     if settlement is None:
         raise _unknown_settlement(visit_number)
     return settlement

@@ -52,6 +52,20 @@ def _ancestors(area_code: str) -> list[str]:
     return [area_code[:n] for n in lengths]
 
 
+def _terms_rows(year: int) -> dict[str | None, list[CategoryTerms]]:
+    """Every terms row from `year` or before, by area (None: national), in one query remembered
+    like the terms: the answer for each village and set of categories is then picked in Python.
+    (Per village, two queries a first settlement cost a quarter of a cashier's requests' CPU while
+    a worker's cache was warming: a county has hundreds of villages, bench_settlement_load.py.)"""
+    def load():
+        by_area: dict[str | None, list[CategoryTerms]] = {}
+        for row in CategoryTerms.objects.filter(from_year__lte=year).order_by("-from_year"):
+            by_area.setdefault(row.area_id, []).append(row)
+        return by_area
+
+    return refcache.cached((MEDICAL,), ("terms-rows", year), load)
+
+
 def terms_for(area_code: str, year: int, codes) -> dict[str, Terms]:
     """{code: Terms} in force for a person of `area_code` in `year`; a code with no terms row
     anywhere is left out (it cannot be applied)."""
@@ -60,10 +74,8 @@ def terms_for(area_code: str, year: int, codes) -> dict[str, Terms]:
 
     def compute():
         ancestors = _ancestors(area_code)
-        rows = list(CategoryTerms.objects.filter(category_code__in=codes, from_year__lte=year)
-                    .filter(area_id__in=ancestors) .order_by("-from_year"))
-        rows += list(CategoryTerms.objects.filter(category_code__in=codes, from_year__lte=year, area__isnull=True)
-                     .order_by("-from_year"))
+        by_area = _terms_rows(year)
+        rows = [row for area in [*ancestors, None] for row in by_area.get(area, ()) if row.category_code in codes]
         rank = {code: i for i, code in enumerate(ancestors)}
         chosen: dict[str, CategoryTerms] = {}
         for row in rows:
