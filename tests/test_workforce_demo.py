@@ -1,7 +1,10 @@
-"""Issue 19 in the demo county, on one run of the demo (`build_demo_activity`, what `make run` does):
-the staff register with training, work assigned by capacity, a month of work subsidies paid
-against budgets, a provider with a contract and assigned work, service projects, and the county
-overview that shows them side by side."""
+"""Issues 19 and 20 in the demo county, on one run of the demo (`build_demo_activity`, what `make
+run` does; one run for both, since each run of the demo costs the suite a minute): the staff
+register with training, work assigned by capacity, a month of work subsidies paid against
+budgets, a provider with a contract and assigned work, service projects, the county overview
+that shows them side by side; and medical assistance: two designated institutions with a month
+of one-stop settlements and their statements, manual reimbursements, and the warning the
+settlements' self-paid amounts raise."""
 from __future__ import annotations
 
 import pytest
@@ -48,6 +51,33 @@ def test_the_demo_county_shows_its_workforce_funding_and_purchased_services(demo
     assert set(ServiceProject.objects.values_list("status", flat=True)) >= {"approved", "rejected"}
     assert demo.workforce["funding"]["purchases_charged"] >= 1
     _check_overview(client)
+    _check_medical(demo, client)
+
+
+def _check_medical(demo, client):
+    from safetynet.discovery.warning_models import Warning
+    from safetynet.medical.models import Institution, MedicalStatement, Settlement
+
+    m = demo.medical
+    assert Institution.objects.count() == 2 and m["keys_issued"] == 2 and m["keys_rotated"] == 1
+    assert m["settlements_last_month"] >= 20 and m["retried"] == 1 and m["conflicting_bill_refused"] == 1
+    assert m["reversed"] == 1 and Settlement.objects.filter(status="reversed").count() == 1
+    # Nothing settled twice: one settlement a visit, and the year totals equal the settlements'.
+    assert Settlement.objects.filter(source="one_stop").count() == m["settled"]
+    statuses = set(MedicalStatement.objects.values_list("status", flat=True))
+    assert "approved" in statuses and "discrepant" in statuses, statuses
+    assert m["reimbursement_approved"] == 1 and Settlement.objects.filter(source="manual").count() == 1
+    assert m["reimbursement_reviewed"] == 1
+    # The feed: a household's self-paid amounts from the settlements raised the medical warning.
+    assert Warning.objects.filter(cause="medical", detail__source="safetynet.medical.feeds.self_paid_rows").exists()
+    officer = force_login(client, _actor("county_officer"))
+    for url in ("/medical/statements/", "/medical/institutions/", "/medical/settlements/", "/medical/categories/",
+                "/medical/reimbursements/"):
+        page = officer.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert page.status_code == 200, url
+    settled = Settlement.objects.filter(status="settled", source="one_stop").order_by("pk").first()
+    page = officer.get(f"/medical/people/{settled.person_id}/{settled.year}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200 and settled.institution.name in page.content.decode()
 
 
 def _check_overview(client):

@@ -75,6 +75,7 @@ from safetynet.registry import services as registry
 from safetynet.registry.models import EXCLUDED_INCOME, Household, IncomeItem, Person
 from safetynet.services.project_demo import build_projects_demo
 from safetynet.services.provider_demo import LOGINS as PROVIDER_LOGINS
+from safetynet.medical.demo import build_medical_demo
 from safetynet.services.provider_demo import build_provider_demo
 from safetynet.workforce.models import StaffKind
 from safetynet.workforce.services import register_staff_identity
@@ -111,6 +112,7 @@ class ActivityResult:
     discovery: dict = field(default_factory=dict)   # the month of active discovery, counted by part
     oversight: dict = field(default_factory=dict)   # transparency and supervision, counted by part
     workforce: dict = field(default_factory=dict)   # workforce, funding and purchased services, counted by part
+    medical: dict = field(default_factory=dict)     # medical assistance: institutions, settlements, statements
     digest: str = ""        # of every case's household, program and status and every run's totals
     seconds: float = 0.0
 
@@ -161,6 +163,7 @@ def build_demo_activity(*, seed: int, county_code: str = "130123", progress: Pro
         office.this_month(today)
         office.discovery(today)
         office.oversight(today)
+        office.medical(today)      # before the workload's assignment, which then covers its new work
         office.workforce(today)
     office.result.seconds = round(time.monotonic() - started, 1)
     office.count()
@@ -798,6 +801,17 @@ class _Office:
         for name, build in parts.items():
             self.result.workforce[name] = build()
             self.say("workforce", f"{name}: " + ", ".join(f"{k} {v}" for k, v in sorted(self.result.workforce[name].items())))
+        self.at(today)
+
+    # ---- 8. medical assistance ------------------------------------------------------------------
+
+    def medical(self, today: dt.date) -> None:
+        """Issue 20 through its services: two designated institutions with keys, a month of
+        one-stop settlements at their cashiers, claims and statements, manual reimbursements,
+        and the warning run that reads the settlements' self-paid amounts."""
+        self.result.medical = build_medical_demo(county=self.county, today=today, seed=self.seed, actor_of=self._actor_of,
+                                                 at=self.at)
+        self.say("medical", ", ".join(f"{k} {v}" for k, v in sorted(self.result.medical.items())))
         self.at(today)
 
     def _actor_of(self, username: str) -> Actor:

@@ -143,7 +143,7 @@ def build_funding_demo(*, county: str, today: dt.date, seed: int, actor_of: Call
     at(today)
     current = _generate(officer, county, this_month)
     for year in sorted({last_month.year, this_month.year}):
-        if not BudgetLine.objects.filter(area_id=county, year=year).exists():
+        if not BudgetLine.objects.filter(area__code__startswith=county, year=year, kind=BudgetKind.SUBSIDIES).exists():
             spend: dict[str, Decimal] = {}
             for run in (last, current):
                 if run.month.year == year:

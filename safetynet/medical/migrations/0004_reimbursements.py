@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'reimbursement bills',
                 'ordering': ['-id'],
                 'indexes': [models.Index(fields=['area', 'discharged_on'], name='medical_reimb_area_day')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('discharged_on__gte', models.F('admitted_on'))), name='medical_reimb_dates_in_order'), models.CheckConstraint(condition=models.Q(('basic_insurance_paid__gte', 0), ('critical_illness_paid__gte', 0), ('eligible_self_paid__gte', 0), ('ineligible_self_paid__gte', 0)), name='medical_reimb_not_negative'), models.CheckConstraint(condition=models.Q(('total_cost', django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('basic_insurance_paid'), '+', models.F('critical_illness_paid')), '+', models.F('eligible_self_paid')), '+', models.F('ineligible_self_paid')))), name='medical_reimb_adds_up')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('discharged_on__gte', models.F('admitted_on'))), name='medical_reimb_dates_in_order'), models.CheckConstraint(condition=models.Q(('basic_insurance_paid__gte', 0), ('critical_illness_paid__gte', 0), ('eligible_self_paid__gte', 0), ('ineligible_self_paid__gte', 0)), name='medical_reimb_not_negative')],
             },
         ),
     ]
