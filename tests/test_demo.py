@@ -339,7 +339,7 @@ def test_the_demo_command_leaves_every_post_real_work(db, settings, tmp_path):
     statuses = set(Case.objects.values_list("status", flat=True))
     assert statuses >= {"applied", "accepted", "town_reviewed", "in_notice", "contested", "deliberated", "notice_closed",
                         "confirmed", "refused", "paid_first", "verified"}, statuses
-    assert set(Case.objects.values_list("program_id", flat=True)) == {"dibao", "special_hardship", "temporary"}
+    assert set(Case.objects.values_list("program_id", flat=True)) == {"dibao", "special_hardship", "temporary", "medical"}
     assert Case.objects.filter(is_open=True, next_due__lt=clocks.today()).exists()   # some are overdue
     runs = list(PayrollRun.objects.order_by("month").values_list("status", flat=True))
     assert runs == ["reconciled", "reconciled", "reconciled", "generated"]

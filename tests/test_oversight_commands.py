@@ -43,7 +43,7 @@ def test_the_menu_bar_groups_discovery_and_supervision_in_drop_downs(posts, make
 
     bar = menu_bar(menu_for(posts.officer))
     groups = {item["group"]: item for item in bar if "entries" in item}
-    assert set(groups) == {"discovery", "oversight", "workforce", "services"}
+    assert set(groups) == {"discovery", "oversight", "workforce", "services", "medical"}
     assert [e["url_name"] for e in groups["oversight"]["entries"]][:2] == ["oversight:complaints", "oversight:boards"]
     flat = [e for item in bar for e in item.get("entries", [item])]
     assert flat == menu_for(posts.officer)

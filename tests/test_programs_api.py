@@ -33,7 +33,7 @@ def test_needs_login(client, standards):
 def test_list_programs(client_for, standards):
     client = client_for("grid_worker", TOWN + "201")
     data = client.get("/api/v1/programs").json()
-    assert [p["code"] for p in data] == ["dibao", "discovery", "oversight", "special_hardship", "temporary", "workforce"]
+    assert [p["code"] for p in data] == ["dibao", "discovery", "medical", "oversight", "special_hardship", "temporary", "workforce"]
 
 
 def test_values_in_force_for_the_callers_area(client_for, standards):

@@ -543,7 +543,7 @@ def person_ledger(request, person_id: Id, filters: Query[MedicalLedgerQuery]):
 
 # ---- settlements --------------------------------------------------------------------------------
 
-class MedicalSettlementOut(MedicalLedgerSettlementOut):
+class MedicalAreaSettlementOut(MedicalLedgerSettlementOut):
     person: int
     name: str
     id_number: str
@@ -555,7 +555,7 @@ class MedicalSettlementPage(Schema):
     count: int
     limit: int
     offset: int
-    items: list[MedicalSettlementOut]
+    items: list[MedicalAreaSettlementOut]
 
 
 class MedicalSettlementFilter(PageQuery):

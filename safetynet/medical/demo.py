@@ -32,7 +32,7 @@ from safetynet.funding import budgets
 from safetynet.funding.models import BudgetKind
 
 from . import catalogue, certifications, institutions, keys, reimbursement, settlements, statements
-from .models import Settlement, SettlementStatus
+from .models import CategoryTerms, MedicalCategory, Settlement, SettlementStatus
 
 CENT = Decimal("0.01")
 
@@ -76,6 +76,7 @@ def _bill(rnd: random.Random, id_number: str, visit: str, day: dt.date, *, big: 
 def build_medical_demo(*, county: str, today: dt.date, seed: int, actor_of: Callable[[str], Actor],
                        at: Callable[[dt.date], None]) -> dict:
     rnd = random.Random(f"{seed}:medical")
+    catalogue.seed(MedicalCategory, CategoryTerms)   # as the migration does (a flushed test database has none)
     officer, leader, worker = actor_of("county_officer"), actor_of("county_leader"), actor_of("town_worker")
     counts: Counter = Counter()
     month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
