@@ -84,3 +84,8 @@ def format_yuan(value) -> str:
     if value is None:
         return ""
     return f"¥{to_money(value):,.2f}"
+
+
+def money_text(value) -> str | None:
+    """An amount as the API answers it: text with two decimals ("1234.50"), None for none."""
+    return None if value is None else f"{value:.2f}"

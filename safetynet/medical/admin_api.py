@@ -16,6 +16,7 @@ from safetynet.cases import clocks
 from safetynet.core.apischemas import InputSchema, PageQuery, responses
 from safetynet.core.dates import parse_month
 from safetynet.core.errors import NotFound
+from safetynet.core.money import money_text
 from safetynet.core.pagination import api_page
 
 from . import category_services, certifications, institutions, keys, ledger
@@ -40,9 +41,6 @@ def _line(n: int, *, required: bool = True):
     return Annotated[str, StringConstraints(min_length=1 if required else 0, max_length=n,
                                             pattern=_SOMETHING if required else _NO_CONTROL)]
 
-
-def _money(value) -> str | None:
-    return None if value is None else f"{value:.2f}"
 
 
 def _share(value) -> str | None:
@@ -95,8 +93,8 @@ def _terms(t) -> dict | None:
         return None
     r = t.row
     return {"origin": t.origin, "area": r.area_id, "area_name": t.area_name, "from_year": r.from_year,
-            "rate": _share(r.rate), "deductible": _money(r.deductible), "deductible_ratio": _share(r.deductible_ratio),
-            "deductible_yuan": _money(t.deductible_yuan), "annual_cap": _money(r.annual_cap), "source": r.source}
+            "rate": _share(r.rate), "deductible": money_text(r.deductible), "deductible_ratio": _share(r.deductible_ratio),
+            "deductible_yuan": money_text(t.deductible_yuan), "annual_cap": money_text(r.annual_cap), "source": r.source}
 
 
 def _category_row(row) -> dict:
@@ -204,8 +202,8 @@ def save_terms(request, category_code: Annotated[str, Path(..., pattern=r"^[a-z]
                                        deductible_ratio=payload.deductible_ratio, annual_cap=payload.annual_cap,
                                        source=payload.source)
     return {"category": row.category_code, "area": row.area_id, "from_year": row.from_year, "rate": _share(row.rate),
-            "deductible": _money(row.deductible), "deductible_ratio": _share(row.deductible_ratio),
-            "annual_cap": _money(row.annual_cap), "source": row.source}
+            "deductible": money_text(row.deductible), "deductible_ratio": _share(row.deductible_ratio),
+            "annual_cap": money_text(row.annual_cap), "source": row.source}
 
 
 # ---- certifications -----------------------------------------------------------------------------
@@ -487,11 +485,11 @@ def _settlement(s) -> dict:
     return {"id": s.pk, "source": s.source, "institution": s.institution_id,
             "institution_name": s.institution.name if s.institution else "", "visit_number": s.visit_number,
             "case": s.case_id, "settled_on": s.settled_on, "admitted_on": s.admitted_on,
-            "discharged_on": s.discharged_on, "total_cost": _money(s.total_cost),
-            "basic_insurance": _money(s.basic_insurance), "critical_illness": _money(s.critical_illness),
-            "eligible_self_paid": _money(s.eligible_self_paid), "ineligible_self_paid": _money(s.ineligible_self_paid),
-            "category": s.category_code, "rate": _share(s.rate), "deductible_applied": _money(s.deductible_applied),
-            "assistance": _money(s.assistance), "patient_pays": _money(s.patient_pays), "capped": s.capped,
+            "discharged_on": s.discharged_on, "total_cost": money_text(s.total_cost),
+            "basic_insurance": money_text(s.basic_insurance), "critical_illness": money_text(s.critical_illness),
+            "eligible_self_paid": money_text(s.eligible_self_paid), "ineligible_self_paid": money_text(s.ineligible_self_paid),
+            "category": s.category_code, "rate": _share(s.rate), "deductible_applied": money_text(s.deductible_applied),
+            "assistance": money_text(s.assistance), "patient_pays": money_text(s.patient_pays), "capped": s.capped,
             "status": s.status, "reversed_on": s.reversed_on}
 
 
@@ -530,14 +528,14 @@ class MedicalLedgerQuery(Schema):
 def person_ledger(request, person_id: Id, filters: Query[MedicalLedgerQuery]):
     book = ledger.person_ledger(request.auth, person_id, filters.year or _this_year())
     return {"person": book.person.pk, "name": book.person.name, "id_number": book.id_number,
-            "area": book.person.area_id, "year": book.year, "eligible_total": _money(book.eligible_total),
-            "assistance_total": _money(book.assistance_total), "settlement_count": book.settlement_count,
-            "months": [_money(m) for m in book.months], "qualifies_on": book.on,
+            "area": book.person.area_id, "year": book.year, "eligible_total": money_text(book.eligible_total),
+            "assistance_total": money_text(book.assistance_total), "settlement_count": book.settlement_count,
+            "months": [money_text(m) for m in book.months], "qualifies_on": book.on,
             "qualifications": [{"category": s.code, "name": s.category.name, "basis": s.evidence.get("basis", ""),
                                 "evidence": s.evidence, "rate": _share(s.terms.rate) if s.terms else None,
-                                "deductible": _money(s.terms.deductible) if s.terms else None,
-                                "annual_cap": _money(s.terms.annual_cap) if s.terms else None,
-                                "remaining_cap": _money(s.remaining_cap)} for s in book.standings],
+                                "deductible": money_text(s.terms.deductible) if s.terms else None,
+                                "annual_cap": money_text(s.terms.annual_cap) if s.terms else None,
+                                "remaining_cap": money_text(s.remaining_cap)} for s in book.standings],
             "settlements": [_settlement(s) for s in book.settlements]}
 
 

@@ -14,6 +14,7 @@ from ninja import Field, Path, Query, Router, Schema
 from pydantic import StringConstraints
 
 from safetynet.core.apischemas import InputSchema, PageQuery, responses
+from safetynet.core.money import money_text
 from safetynet.core.pagination import api_page
 
 from . import statement_selectors as selectors
@@ -30,9 +31,6 @@ Amount = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,12}(\.[0-9]{1,2})?$
 def _month(text: str) -> dt.date:
     return dt.date(int(text[:4]), int(text[5:7]), 1)
 
-
-def _money(value) -> str | None:
-    return None if value is None else f"{value:.2f}"
 
 
 class MedicalClaimVisitIn(InputSchema):
@@ -74,12 +72,12 @@ def statement_for_institution(statement) -> dict:
     paid = statement.status in ("exported", "paid", "failed")
     return {"month": f"{statement.month:%Y-%m}", "status": statement.status,
             "status_label": statements.status_label(statement.status), "reference": statement.reference or "",
-            "settlements_count": statement.settlements_count, "assistance_total": _money(statement.assistance_total),
-            "reversals_count": statement.reversals_count, "reversals_total": _money(statement.reversals_total),
-            "carried_total": _money(statement.carried_total), "net_total": _money(statement.net_total),
-            "claimed_count": statement.claimed_count, "claimed_total": _money(statement.claimed_total),
+            "settlements_count": statement.settlements_count, "assistance_total": money_text(statement.assistance_total),
+            "reversals_count": statement.reversals_count, "reversals_total": money_text(statement.reversals_total),
+            "carried_total": money_text(statement.carried_total), "net_total": money_text(statement.net_total),
+            "claimed_count": statement.claimed_count, "claimed_total": money_text(statement.claimed_total),
             "differences": statement.differences or {}, "approved_at": statement.approved_at,
-            "paid_amount": _money(statement.amount) if paid else None, "paid_at": statement.paid_at,
+            "paid_amount": money_text(statement.amount) if paid else None, "paid_at": statement.paid_at,
             "return_reason": statement.return_reason}
 
 
@@ -96,7 +94,7 @@ class MedicalClaimOut(Schema):
 
 def _claim(claim, statement) -> dict:
     return {"month": f"{claim.month:%Y-%m}", "settlements": claim.settlements_count,
-            "assistance_total": _money(claim.assistance_total), "visits": claim.visits_count,
+            "assistance_total": money_text(claim.assistance_total), "visits": claim.visits_count,
             "submissions": claim.submissions, "submitted_at": claim.submitted_at,
             "replaced": bool(getattr(claim, "replaced", False)),
             "statement": statement_for_institution(statement) if statement is not None else None}

@@ -21,12 +21,17 @@ from pydantic import StringConstraints
 from safetynet.cases.models import Channel
 from safetynet.core.apischemas import InputSchema, PageQuery, responses
 from safetynet.core.errors import NotFound, ValidationError
+from safetynet.core.money import money_text
 from safetynet.core.pagination import api_page
 
 from . import reimbursement
 from .models import NotSettledBecause, ReimbursementBill, SettlementStatus
 from .reimbursement_selectors import (
-    category_names, get_reimbursement, quote_reimbursement, reimbursements_in_scope, settlement_of,
+    category_names,
+    get_reimbursement,
+    quote_reimbursement,
+    reimbursements_in_scope,
+    settlement_of,
 )
 
 router = Router()
@@ -128,9 +133,6 @@ class MedicalReimbursementFilter(PageQuery):
     open: bool | None = Field(None, description="true: open cases only; false: decided or withdrawn")
 
 
-def _money(value) -> str | None:
-    return None if value is None else f"{value:.2f}"
-
 
 def _out(row: ReimbursementBill, *, full: bool = False) -> dict:
     case = row.case
@@ -138,9 +140,9 @@ def _out(row: ReimbursementBill, *, full: bool = False) -> dict:
            "next_action": case.next_action, "next_due": case.next_due, "household": row.household_id,
            "person": row.person_id, "person_name": row.person.name, "applicant": case.applicant_id, "area": row.area_id,
            "treated_at": row.treated_at, "not_settled_because": row.not_settled_because, "admitted_on": row.admitted_on,
-           "discharged_on": row.discharged_on, "requested_amount": _money(case.requested_amount),
+           "discharged_on": row.discharged_on, "requested_amount": money_text(case.requested_amount),
            "filed_by": row.filed_by, "filed_at": row.filed_at, "quote": None, "settlement": None,
-           **{name: _money(getattr(row, name)) for name in (
+           **{name: money_text(getattr(row, name)) for name in (
                "total_cost", "basic_insurance_paid", "critical_illness_paid", "eligible_self_paid",
                "ineligible_self_paid")}}
     if not full:
@@ -161,8 +163,8 @@ def _out(row: ReimbursementBill, *, full: bool = False) -> dict:
         out["settlement"] = {
             "id": settlement.pk, "status": settlement.status, "category": settlement.category_code,
             "category_name": category_names(row.area_id, settlement.category_code)[0],
-            "assistance": _money(settlement.assistance), "patient_pays": _money(settlement.patient_pays),
-            "remaining_cap": _money(settlement.remaining_cap), "capped": settlement.capped,
+            "assistance": money_text(settlement.assistance), "patient_pays": money_text(settlement.patient_pays),
+            "remaining_cap": money_text(settlement.remaining_cap), "capped": settlement.capped,
             "settled_on": settlement.settled_on,
             "reversed_on": settlement.reversed_on if settlement.status == SettlementStatus.REVERSED else None}
     return out

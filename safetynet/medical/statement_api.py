@@ -12,14 +12,21 @@ from ninja import Field, File, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import StringConstraints
 
-from safetynet.core.apischemas import InputSchema, PageQuery, refuse_unknown_form_fields, responses
+from safetynet.core.apischemas import (
+    InputSchema,
+    PageQuery,
+    refuse_unknown_form_fields,
+    responses,
+)
 from safetynet.core.masking import mask_name
+from safetynet.core.money import money_text
 from safetynet.core.pagination import api_page
 from safetynet.core.privatefiles import answer_file
 from safetynet.core.tabular import OFFICE_CSV
 
 from . import statement_selectors as selectors
 from . import statements
+from .claim_api import MedicalStatementForInstitutionOut, statement_for_institution
 from .statement_models import MedicalStatementStatus
 
 router = Router()
@@ -37,52 +44,29 @@ def _month(text: str) -> dt.date:
     return dt.date(int(text[:4]), int(text[5:7]), 1)
 
 
-def _money(value) -> str | None:
-    return None if value is None else f"{value:.2f}"
-
 
 # ---------------------------------------------------------------------------------------------
 # Statements
 # ---------------------------------------------------------------------------------------------
-class MedicalStatementOut(Schema):
+class MedicalStatementOut(MedicalStatementForInstitutionOut):
+    """What the institution reads of its statement (claim_api.py), and the office's own figures."""
+
     id: int
     run: int
     institution: int
     institution_code: str
     institution_name: str
-    month: str
-    status: str
-    status_label: str
-    reference: str
-    settlements_count: int
-    assistance_total: str
-    reversals_count: int
-    reversals_total: str
-    carried_total: str
-    net_total: str
-    claimed_count: int | None
-    claimed_total: str | None
-    differences: dict
     generated_by: str
     approved_by: str
     approval_note: str
     charged_amount: str
-    paid_amount: str | None
-    return_reason: str
 
 
 def _statement(s) -> dict:
-    paid = s.status in ("exported", "paid", "failed", "no_account")
-    return {"id": s.pk, "run": s.run_id, "institution": s.institution_id, "institution_code": s.institution.code,
-            "institution_name": s.institution.name, "month": f"{s.month:%Y-%m}", "status": s.status,
-            "status_label": statements.status_label(s.status), "reference": s.reference or "",
-            "settlements_count": s.settlements_count, "assistance_total": _money(s.assistance_total),
-            "reversals_count": s.reversals_count, "reversals_total": _money(s.reversals_total),
-            "carried_total": _money(s.carried_total), "net_total": _money(s.net_total), "claimed_count": s.claimed_count,
-            "claimed_total": _money(s.claimed_total), "differences": s.differences or {},
+    return {**statement_for_institution(s), "id": s.pk, "run": s.run_id, "institution": s.institution_id,
+            "institution_code": s.institution.code, "institution_name": s.institution.name,
             "generated_by": s.generated_by_username, "approved_by": s.approved_by_username,
-            "approval_note": s.approval_note, "charged_amount": _money(s.charged_amount),
-            "paid_amount": _money(s.amount) if paid else None, "return_reason": s.return_reason}
+            "approval_note": s.approval_note, "charged_amount": money_text(s.charged_amount)}
 
 
 class MedicalStatementPage(Schema):
@@ -137,7 +121,7 @@ class MedicalStatementLineFilter(PageQuery):
 def _line(settlement) -> dict:
     return {"id": settlement.pk, "visit_number": settlement.visit_number, "person": mask_name(settlement.person.name),
             "settled_on": settlement.settled_on, "reversed_on": settlement.reversed_on,
-            "assistance": _money(settlement.assistance), "status": settlement.status,
+            "assistance": money_text(settlement.assistance), "status": settlement.status,
             "paid_on_statement": settlement.statement_id}
 
 
@@ -196,9 +180,9 @@ class MedicalStatementRunOut(Schema):
 
 def _run(run) -> dict:
     return {"id": run.pk, "code": run.code, "county": run.area_id, "month": f"{run.month:%Y-%m}", "status": run.status,
-            "statement_count": run.statement_count, "net_total": _money(run.net_total),
-            "payable_count": run.payable_count, "payable_amount": _money(run.payable_amount),
-            "no_account_count": run.no_account_count, "no_account_amount": _money(run.no_account_amount),
+            "statement_count": run.statement_count, "net_total": money_text(run.net_total),
+            "payable_count": run.payable_count, "payable_amount": money_text(run.payable_amount),
+            "no_account_count": run.no_account_count, "no_account_amount": money_text(run.no_account_amount),
             "added": getattr(run, "added", None) or (run.summary or {}).get("added") or {},
             "bank_files": [b["file"] for b in (run.export_summary or {}).get("banks", [])]}
 
@@ -273,7 +257,7 @@ def returns(request, run_id: Id, file: File[UploadedFile]):
     refuse_unknown_form_fields(request, fields=set(), files={"file"})
     file.seek(0)   # read from its start, whatever read the request's parts before (as discovery reads a photo)
     result = statements.import_payment_returns(actor=request.auth, run_id=run_id, file=file, filename=file.name or "")
-    return {"paid": result.paid, "failed": result.failed, "failed_amount": _money(result.failed_amount),
+    return {"paid": result.paid, "failed": result.failed, "failed_amount": money_text(result.failed_amount),
             "reconciled": result.reconciled}
 
 
