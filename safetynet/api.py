@@ -17,7 +17,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError as Ninj
 
 from safetynet.areas.apiauth import BearerTokenAuth
 from safetynet.core.apiauth import SessionActorAuth
-from safetynet.core.apischemas import NO_BRANCH, branch_names, unknown_fields_message, validation_message
+from safetynet.core.apischemas import NO_BRANCH, NO_NUL, branch_names, unknown_fields_message, validation_message
 from safetynet.core.errors import SafetyNetError
 from safetynet.core.middleware import too_large_response
 
@@ -46,7 +46,7 @@ def _nul_error(locations) -> NinjaValidationError:
                                  for loc in locations])
 
 
-NUL_FREE = r"^[^\x00]*$"
+NUL_FREE = NO_NUL          # (core.apischemas: the pattern every router uses)
 
 
 def forbid_nul_in_strings(document: dict) -> None:

@@ -46,3 +46,43 @@ def test_the_keys_of_a_map_in_a_request_are_nul_free_in_the_document(client_for,
     reasons = document["components"]["schemas"][ref]["properties"]["reasons"]
     maps = [s for s in [reasons, *reasons.get("anyOf", [])] if s.get("type") == "object"]
     assert maps and all(s["propertyNames"] == {"pattern": "^[^\\x00]*$"} for s in maps)
+
+
+def _request_string_patterns(document: dict) -> list[tuple[str, str]]:
+    """(operation, pattern) of every string a request may send, through $refs."""
+    components = document["components"]["schemas"]
+    found: list[tuple[str, str]] = []
+
+    def walk(node, label, seen):
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref and ref not in seen:
+                walk(components[ref.rsplit("/", 1)[1]], label, seen | {ref})
+            if node.get("type") == "string" and "pattern" in node:
+                found.append((label, node["pattern"]))
+            for value in node.values():
+                walk(value, label, seen)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, label, seen)
+
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            label = f"{method.upper()} {path}"
+            walk(operation.get("parameters", []), label, frozenset())
+            walk(operation.get("requestBody", {}), label, frozenset())
+    return found
+
+
+def test_no_pattern_a_request_is_told_to_follow_lets_a_nul_through(client_for, county):
+    """Stop 26's CI: workforce's names were `^[^\\x00]*\\S[^\\x00]*$`, and `\\S` matches a NUL, so the
+    document called a name of one NUL character valid while the API refused it (422). The patterns
+    now come from core.apischemas; this holds every router to them."""
+    import re
+
+    document = client_for("county_officer", COUNTY).get("/api/v1/openapi.json").json()
+    patterns = _request_string_patterns(document)
+    assert len(patterns) > 200
+    leaking = sorted({(label, p) for label, p in patterns
+                      for text in ("\x00", "a\x00", "\x00a", "a\x00b") if re.fullmatch(p, text)})
+    assert leaking == []

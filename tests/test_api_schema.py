@@ -1,6 +1,11 @@
 """Schema-driven API test (DESIGN.md §7): schemathesis generates requests from the OpenAPI
-document and checks every answer against it: no 500s, documented status codes and bodies."""
+document and checks every answer against it: no 500s, documented status codes and bodies.
+
+Derandomized, as test_api_fuzz.py is: the same requests each run, so the gate does not flake on a
+new example that lands on a known, documented refusal (stop 26's CI failed on a name of one NUL
+character). `SAFETYNET_SCHEMA_RANDOM=1` draws new examples each run, to explore by hand."""
 import datetime as dt
+import os
 
 import pytest
 import schemathesis
@@ -10,6 +15,10 @@ from schemathesis.specs.openapi.checks import ignored_auth, positive_data_accept
 from safetynet.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+# Text with a NUL character is refused with 422 on purpose (Django's ProhibitNullCharactersValidator,
+# tested in test_core_text.py), which OpenAPI cannot say: schema-valid bodies carry none.
+schema.config.generation.update(allow_x00=False)
+RANDOM = os.environ.get("SAFETYNET_SCHEMA_RANDOM") == "1"
 
 
 @pytest.fixture(autouse=True)
@@ -43,7 +52,8 @@ def token(county, make_actor):
 
 @pytest.mark.django_db
 @schema.parametrize()
-@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=8, deadline=None, derandomize=not RANDOM, database=None if not RANDOM else settings.default.database,
+          suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case, token):
     # Real credentials replace whatever auth schemathesis generated, so its "ignored auth"
     # check does not apply here; bad and missing tokens are tested in test_api_auth.py.

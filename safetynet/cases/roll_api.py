@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Path, Router, Schema, Status
 from pydantic import StrictBool, StringConstraints
 
-from safetynet.core.apischemas import InputSchema, responses
+from safetynet.core.apischemas import NO_NUL, SOME_TEXT, InputSchema, responses
 from safetynet.core.errors import NotFound
 from safetynet.core.masking import mask_id_number
 
@@ -17,13 +17,12 @@ from .schemas import MAX_ID
 
 router = Router(tags=["cases"])
 Id = Annotated[int, Path(..., ge=1, le=MAX_ID)]
-_NO_NUL = r"^[^\x00]*$"
 
 
 class ParticipantIn(InputSchema):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"^[^\x00]*[^\s\x00][^\x00]*$")]
-    id_number: Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[^\x00]*[^\s\x00][^\x00]*$")]
-    bank_account: Annotated[str, StringConstraints(max_length=40, pattern=_NO_NUL)] = ""
+    name: Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=SOME_TEXT)]
+    id_number: Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=SOME_TEXT)]
+    bank_account: Annotated[str, StringConstraints(max_length=40, pattern=NO_NUL)] = ""
     is_village_representative: StrictBool = False
 
 

@@ -12,17 +12,16 @@ from annotated_types import Interval
 from ninja import Field
 from pydantic import BeforeValidator, StrictBool, StringConstraints, model_validator
 
-from safetynet.core.apischemas import InputSchema
+from safetynet.core.apischemas import NO_NUL, InputSchema
 from safetynet.registry.models import AssetCategory, DisabilityType, IncomeCategory
 
 from .models import SupporterInability, SupporterRelation
 
 MAX_ID = 2_147_483_647
 # Text without NUL characters (PostgreSQL cannot store them); lengths as the services allow.
-_NO_NUL = r"^[^\x00]*$"
-Text = Annotated[str, StringConstraints(max_length=20000, pattern=_NO_NUL)]
-ShortText = Annotated[str, StringConstraints(max_length=2000, pattern=_NO_NUL)]
-Name = Annotated[str, StringConstraints(max_length=100, pattern=_NO_NUL)]
+Text = Annotated[str, StringConstraints(max_length=20000, pattern=NO_NUL)]
+ShortText = Annotated[str, StringConstraints(max_length=2000, pattern=NO_NUL)]
+Name = Annotated[str, StringConstraints(max_length=100, pattern=NO_NUL)]
 # An amount as the services take it: more than zero, at most two decimal places (a string, so the
 # schema says exactly which texts are amounts).
 Money = Annotated[str, StringConstraints(pattern=r"^(0\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,9}(\.[0-9]{1,2})?)$")]
@@ -62,21 +61,21 @@ class NoteIn(VersionIn):
 
 
 class ReasonIn(VersionIn):
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=_NO_NUL)]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=NO_NUL)]
 
 
 class ReasonsIn(VersionIn):
-    reasons: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=_NO_NUL)]
+    reasons: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=NO_NUL)]
 
 
 class AcceptIn(NoteIn):
-    missing_materials: list[Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)]] = Field([], max_length=50)
+    missing_materials: list[Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)]] = Field([], max_length=50)
     promise_signed: StrictBool = True         # JSON true or false only, as the schema says
     authorization_signed: StrictBool = True
 
 
 class MaterialsIn(VersionIn):
-    items: list[Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)]] = Field(..., min_length=1, max_length=50)
+    items: list[Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)]] = Field(..., min_length=1, max_length=50)
 
 
 class InvestigatorIn(InputSchema):
@@ -85,8 +84,8 @@ class InvestigatorIn(InputSchema):
 
     staff_identity_id: Id | None = None
     user_id: Id | None = None
-    name: Annotated[str, StringConstraints(max_length=50, pattern=_NO_NUL)] = ""
-    id_number: Annotated[str, StringConstraints(max_length=20, pattern=_NO_NUL)] = ""
+    name: Annotated[str, StringConstraints(max_length=50, pattern=NO_NUL)] = ""
+    id_number: Annotated[str, StringConstraints(max_length=20, pattern=NO_NUL)] = ""
 
     @model_validator(mode="before")
     @classmethod
@@ -105,11 +104,11 @@ class SupporterIn(InputSchema):
     name: Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"^[^\x00]*[^\s\x00-\x1f\x85][^\x00]*$")]
     relation: Literal[tuple(SupporterRelation.values)]  # type: ignore[valid-type]
     inability: Literal[tuple(SupporterInability.values)] = "none"  # type: ignore[valid-type]
-    id_number: Annotated[str, StringConstraints(max_length=20, pattern=_NO_NUL)] = ""
+    id_number: Annotated[str, StringConstraints(max_length=20, pattern=NO_NUL)] = ""
     birth_date: dt.date | None = None
     disability_type: Literal[tuple(DisabilityType.values)] | None = None  # type: ignore[valid-type]
     disability_grade: int | None = Field(None, ge=1, le=4)
-    note: Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)] = ""
+    note: Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)] = ""
 
 
 class CountyVisitIn(VersionIn):
@@ -117,7 +116,7 @@ class CountyVisitIn(VersionIn):
 
     conducted_on: DateText = Field(None, description="the day of the visit (default today)")
     investigators: list[InvestigatorIn] = Field(..., max_length=20)
-    findings: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=_NO_NUL)]
+    findings: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=NO_NUL)]
     signed_by_household: StrictBool
     duration_minutes: int | None = Field(None, ge=1, le=1440, description="the visit's length in minutes")
 
@@ -134,7 +133,7 @@ class IncomeItemIn(InputSchema):
     person_id: Id | None = None
     category: Literal[tuple(IncomeCategory.values)]  # type: ignore[valid-type]
     monthly_amount: Amount
-    description: Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)] = ""
+    description: Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)] = ""
 
 
 class AssetItemIn(InputSchema):
@@ -143,11 +142,11 @@ class AssetItemIn(InputSchema):
     value: AssetValue = "0.00"
     quantity: Annotated[int, Interval(ge=1, le=1000), BeforeValidator(_not_boolean)] = 1
     is_exempt: StrictBool = False
-    description: Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)] = ""
+    description: Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)] = ""
 
 
 class VerificationIn(VersionIn):
-    summary: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=_NO_NUL)]
+    summary: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=NO_NUL)]
     income: list[IncomeItemIn] | None = Field(None, max_length=100, description="verified income items; replace the declared ones")
     assets: list[AssetItemIn] | None = Field(None, max_length=100, description="verified assets; replace the declared ones")
     note: Text = ""
@@ -162,7 +161,7 @@ class DeliberationIn(VersionIn):
     votes_for: int = Field(0, ge=0, le=10000)
     votes_against: int = Field(0, ge=0, le=10000)
     votes_abstaining: int = Field(0, ge=0, le=10000)
-    opinion: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=_NO_NUL)]
+    opinion: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=NO_NUL)]
 
 
 class OpinionIn(VersionIn):
@@ -174,15 +173,15 @@ class NoticeIn(VersionIn):
 
 
 class ObjectionIn(VersionIn):
-    content: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=_NO_NUL)]
-    objector_name: Annotated[str, StringConstraints(max_length=50, pattern=_NO_NUL)] = ""
-    objector_contact: Annotated[str, StringConstraints(max_length=50, pattern=_NO_NUL)] = ""
+    content: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=NO_NUL)]
+    objector_name: Annotated[str, StringConstraints(max_length=50, pattern=NO_NUL)] = ""
+    objector_contact: Annotated[str, StringConstraints(max_length=50, pattern=NO_NUL)] = ""
     received_on: dt.date | None = None
 
 
 class ObjectionAnswerIn(VersionIn):
     finding: Literal["upheld", "not_upheld"] = Field(..., description="upheld: the objection is founded")
-    answer: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=_NO_NUL)] = Field(
+    answer: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=NO_NUL)] = Field(
         ..., description="what the objector is told")
 
 

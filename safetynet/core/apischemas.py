@@ -12,6 +12,13 @@ from .errors import ValidationError
 
 ERROR_STATUSES = (400, 401, 403, 404, 409, 413, 422)
 
+# What a text field of a body may hold, as OpenAPI patterns, so the document tells clients (and
+# schemathesis) what InputSchema.refuse_nul and the services refuse. One place for every router.
+NO_NUL = r"^[^\x00]*$"                                   # any text without a NUL character
+SOME_TEXT = r"^[^\x00]*[^\s\x00][^\x00]*$"              # ...and something besides spaces
+NO_CONTROL = r"^[^\x00-\x1f\x7f-\x9f]*$"                 # one line: no control character at all
+SOME_LINE = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"   # ...and not blank
+
 
 def _no_null_default_where_null_is_refused(schema: dict, model) -> None:
     # A field that may be left out but not sent as null (a PATCH's `name: str = None`) is written

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from ninja import Field, Path, Query, Router, Schema
 from pydantic import StringConstraints
 
-from safetynet.core.apischemas import InputSchema, PageQuery, responses
+from safetynet.core.apischemas import NO_NUL, InputSchema, PageQuery, responses
 from safetynet.core.masking import mask_name, mask_phone
 from safetynet.core.pagination import api_page
 
@@ -24,9 +24,8 @@ router = Router(tags=["discovery"])
 
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Path(..., ge=1, le=MAX_ID)]
-_NO_NUL = r"^[^\x00]*$"
-Note = Annotated[str, StringConstraints(max_length=2000, pattern=_NO_NUL)]
-ShortNote = Annotated[str, StringConstraints(max_length=500, pattern=_NO_NUL)]
+Note = Annotated[str, StringConstraints(max_length=2000, pattern=NO_NUL)]
+ShortNote = Annotated[str, StringConstraints(max_length=500, pattern=NO_NUL)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -149,7 +148,7 @@ class LeadQuery(PageQuery):
         None, description="only leads under this area code (a village, group or grid)")
     age: Literal[tuple(k for k, _a, _b in selectors.AGE_BANDS)] | None = Field(  # type: ignore[valid-type]
         None, description="days since opened")
-    q: Annotated[str, StringConstraints(max_length=50, pattern=_NO_NUL)] | None = Field(None, description="a name or its beginning")
+    q: Annotated[str, StringConstraints(max_length=50, pattern=NO_NUL)] | None = Field(None, description="a name or its beginning")
 
 
 @router.get("/leads", response=responses(LeadPage), summary="Leads in scope (open first, sooner deadline first)")

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
-from safetynet.core.apischemas import InputSchema, PageQuery, responses
+from safetynet.core.apischemas import NO_NUL, SOME_LINE, InputSchema, PageQuery, responses
 from safetynet.core.pagination import api_page
 
 from . import referral_chain, referral_services as referrals
@@ -26,13 +26,12 @@ router = Router(tags=["discovery"])
 
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Path(..., ge=1, le=MAX_ID)]
-_NO_NUL = r"^[^\x00]*$"
-Short = Annotated[str, StringConstraints(max_length=100, pattern=_NO_NUL)]
-Note = Annotated[str, StringConstraints(max_length=500, pattern=_NO_NUL)]
-Text = Annotated[str, StringConstraints(max_length=2000, pattern=_NO_NUL)]
+Short = Annotated[str, StringConstraints(max_length=100, pattern=NO_NUL)]
+Note = Annotated[str, StringConstraints(max_length=500, pattern=NO_NUL)]
+Text = Annotated[str, StringConstraints(max_length=2000, pattern=NO_NUL)]
 # What a person needs, in words: required, so at least one character that is not a space.
 Need = Annotated[str, StringConstraints(max_length=2000,
-                                        pattern=r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
+                                        pattern=SOME_LINE)]
 AreaCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{12,15}$")]
 AgencyId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
@@ -84,8 +83,8 @@ class AgencyIn(InputSchema):
     kind: Literal[tuple(AgencyKind.values)]
     name: Short
     contact_person: Short = ""
-    phone: Annotated[str, StringConstraints(max_length=30, pattern=_NO_NUL)] = ""
-    address: Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)] = ""
+    phone: Annotated[str, StringConstraints(max_length=30, pattern=NO_NUL)] = ""
+    address: Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)] = ""
     answer_days: int | None = Field(None, ge=1, le=60, description="empty: the catalogue's referral_answer_days")
     active: bool = True
 
@@ -208,10 +207,10 @@ class WindowIn(InputSchema):
     need: Need
     route: Literal["apply", "refer", "close"]
     household: int | None = Field(None, ge=1, le=MAX_ID, description="a registered household; or name, area, address")
-    name: Annotated[str, StringConstraints(max_length=50, pattern=_NO_NUL)] = ""
+    name: Annotated[str, StringConstraints(max_length=50, pattern=NO_NUL)] = ""
     area: AreaCode | None = Field(None, description="the village (or group, grid) of a person not registered")
-    address: Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)] = ""
-    phone: Annotated[str, StringConstraints(max_length=30, pattern=_NO_NUL)] = ""
+    address: Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)] = ""
+    phone: Annotated[str, StringConstraints(max_length=30, pattern=NO_NUL)] = ""
     urgency: Literal[tuple(Urgency.values)] = "normal"
     program: Literal["dibao", "special_hardship", "temporary"] | None = Field(None, description="route apply")
     applicant: int | None = Field(None, ge=1, le=MAX_ID, description="route apply: a member of the household")

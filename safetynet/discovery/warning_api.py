@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Path, Query, Router, Schema
 from pydantic import StringConstraints
 
-from safetynet.core.apischemas import InputSchema, PageQuery, responses
+from safetynet.core.apischemas import NO_CONTROL, NO_NUL, SOME_LINE, InputSchema, PageQuery, responses
 from safetynet.core.pagination import api_page
 from safetynet.core.scoping import in_scope
 
@@ -20,13 +20,12 @@ from .warning_models import Warning
 router = Router(tags=["discovery"])
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Path(..., ge=1, le=MAX_ID)]
-_NO_NUL = r"^[^\x00]*$"
-Reason = Annotated[str, StringConstraints(max_length=500, pattern=_NO_NUL)]
+Reason = Annotated[str, StringConstraints(max_length=500, pattern=NO_NUL)]
 # A reason that must say something: one character that is neither a space nor a control character.
 GivenReason = Annotated[str, StringConstraints(max_length=500,
-                                               pattern=r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
+                                               pattern=SOME_LINE)]
 # A search or a town code as typed: no control character (the services refuse one).
-SearchText = Annotated[str, StringConstraints(max_length=50, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")]
+SearchText = Annotated[str, StringConstraints(max_length=50, pattern=NO_CONTROL)]
 County = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 Month = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
 

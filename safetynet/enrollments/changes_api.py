@@ -17,7 +17,7 @@ from pydantic import StringConstraints
 
 from safetynet.cases import clocks
 from safetynet.cases.api import Money
-from safetynet.core.apischemas import InputSchema, PageQuery, responses
+from safetynet.core.apischemas import NO_NUL, InputSchema, PageQuery, responses
 from safetynet.core.pagination import api_page
 
 from . import change_selectors as selectors
@@ -28,11 +28,10 @@ router = Router(tags=["changes"])
 
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Path(..., ge=1, le=MAX_ID)]
-_NO_NUL = r"^[^\x00]*$"
-Reason = Annotated[str, StringConstraints(max_length=500, pattern=_NO_NUL)]
-Text = Annotated[str, StringConstraints(max_length=2000, pattern=_NO_NUL)]
-Name = Annotated[str, StringConstraints(max_length=50, pattern=_NO_NUL)]
-Username = Annotated[str, StringConstraints(max_length=150, pattern=_NO_NUL)]
+Reason = Annotated[str, StringConstraints(max_length=500, pattern=NO_NUL)]
+Text = Annotated[str, StringConstraints(max_length=2000, pattern=NO_NUL)]
+Name = Annotated[str, StringConstraints(max_length=50, pattern=NO_NUL)]
+Username = Annotated[str, StringConstraints(max_length=150, pattern=NO_NUL)]
 Month = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
 County = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 

@@ -11,7 +11,7 @@ from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
 from safetynet.cases import clocks
-from safetynet.core.apischemas import InputSchema, PageQuery, responses
+from safetynet.core.apischemas import NO_NUL, SOME_TEXT, InputSchema, PageQuery, responses
 from safetynet.core.masking import mask_id_number
 from safetynet.core.pagination import api_page
 
@@ -23,8 +23,7 @@ router = Router(tags=["funding"])
 
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Path(..., ge=1, le=MAX_ID)]
-_NO_NUL = r"^[^\x00]*$"
-_WORDS = r"^[^\x00]*[^\s\x00][^\x00]*$"
+_WORDS = SOME_TEXT
 CountyCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 AreaCode = Annotated[str, StringConstraints(pattern=r"^([0-9]{6}|[0-9]{9})$")]
 MonthText = Annotated[str, StringConstraints(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$")]
@@ -117,7 +116,7 @@ def get_run(request, run_id: Id):
 
 
 class ApproveIn(InputSchema):
-    overrun_reason: Annotated[str, StringConstraints(max_length=500, pattern=_NO_NUL)] = ""
+    overrun_reason: Annotated[str, StringConstraints(max_length=500, pattern=NO_NUL)] = ""
 
 
 @router.post("/runs/{run_id}/approve", response=responses(SubsidyRunOut),
@@ -199,7 +198,7 @@ class StatementPage(Schema):
 
 
 class StatementFilter(PageQuery):
-    q: Annotated[str, StringConstraints(max_length=50, pattern=_NO_NUL)] = ""
+    q: Annotated[str, StringConstraints(max_length=50, pattern=NO_NUL)] = ""
     status: Literal[tuple(StatementStatus.values)] | None = None
 
 
@@ -296,7 +295,7 @@ class BudgetLineIn(InputSchema):
     area: AreaCode
     kind: Kind
     amount: Amount
-    note: Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)] = ""
+    note: Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)] = ""
 
 
 @router.post("/budget-lines", response=responses(BudgetLineOut, ok_status=201),
@@ -314,7 +313,7 @@ def get_budget_line(request, line_id: Id):
 
 class BudgetLinePatch(InputSchema):
     amount: Amount | None = None
-    note: Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)] | None = None
+    note: Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)] | None = None
 
 
 @router.patch("/budget-lines/{line_id}", response=responses(BudgetLineOut), summary="Change a budget line's amount or note")

@@ -13,7 +13,7 @@ from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field, StringConstraints
 
 from safetynet.cases import clocks
-from safetynet.core.apischemas import InputSchema, PageQuery, responses
+from safetynet.core.apischemas import NO_CONTROL, SOME_TEXT, InputSchema, PageQuery, responses
 from safetynet.core.dates import parse_month
 from safetynet.core.errors import NotFound
 from safetynet.core.money import money_text
@@ -25,8 +25,6 @@ from .models import InstitutionKind, QualifyBy, SettlementSource, SettlementStat
 router = Router(tags=["medical"])
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Path(..., ge=1, le=MAX_ID)]
-_SOMETHING = r"^[^\x00]*[^\s\x00][^\x00]*$"
-_NO_CONTROL = r"^[^\x00-\x1f\x7f-\x9f]*$"
 CountyCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 AreaCode = Annotated[str, StringConstraints(pattern=r"^([0-9]{6}|[0-9]{9})$")]
 CategoryCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{1,39}$")]
@@ -34,12 +32,12 @@ Amount = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,9}(\.[0-9]{1,2})?$"
 Share = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,3}(\.[0-9]{1,4})?%?$")]
 Year = Annotated[int, Field(..., ge=category_services.FIRST_YEAR, le=category_services.LAST_YEAR)]
 MonthText = Annotated[str, StringConstraints(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$")]
-Search = Annotated[str, StringConstraints(max_length=50, pattern=_NO_CONTROL)]
+Search = Annotated[str, StringConstraints(max_length=50, pattern=NO_CONTROL)]
 
 
 def _line(n: int, *, required: bool = True):
     return Annotated[str, StringConstraints(min_length=1 if required else 0, max_length=n,
-                                            pattern=_SOMETHING if required else _NO_CONTROL)]
+                                            pattern=SOME_TEXT if required else NO_CONTROL)]
 
 
 
@@ -265,7 +263,7 @@ class MedicalCertificationIn(InputSchema):
     category: CategoryCode
     valid_from: dt.date
     valid_until: dt.date
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=r"^[^\x00]*[^\s\x00][^\x00]*$")]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=SOME_TEXT)]
 
 
 @router.post("/certifications", response=responses(MedicalCertificationOut, ok_status=201),

@@ -13,7 +13,7 @@ from typing import Annotated
 from ninja import Field, Path, Query, Router, Schema
 from pydantic import StringConstraints
 
-from safetynet.core.apischemas import InputSchema, PageQuery, responses
+from safetynet.core.apischemas import NO_NUL, InputSchema, PageQuery, responses
 from safetynet.core.money import money_text
 from safetynet.core.pagination import api_page
 
@@ -34,7 +34,7 @@ def _month(text: str) -> dt.date:
 
 
 class MedicalClaimVisitIn(InputSchema):
-    visit_number: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00]*$")]
+    visit_number: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=NO_NUL)]
     assistance: Amount
 
 

@@ -19,7 +19,7 @@ from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
 from safetynet.cases.models import Channel
-from safetynet.core.apischemas import InputSchema, PageQuery, responses
+from safetynet.core.apischemas import NO_NUL, InputSchema, PageQuery, responses
 from safetynet.core.errors import NotFound, ValidationError
 from safetynet.core.money import money_text
 from safetynet.core.pagination import api_page
@@ -37,17 +37,16 @@ from .reimbursement_selectors import (
 router = Router()
 
 MAX_ID = 2_147_483_647
-_NO_NUL = r"^[^\x00]*$"
 CaseId = Annotated[int, Path(..., ge=1, le=MAX_ID)]
-BillAmount = Annotated[str, StringConstraints(max_length=40, pattern=_NO_NUL)] | int | float
-BillDate = Annotated[str, StringConstraints(max_length=10, pattern=_NO_NUL)]
+BillAmount = Annotated[str, StringConstraints(max_length=40, pattern=NO_NUL)] | int | float
+BillDate = Annotated[str, StringConstraints(max_length=10, pattern=NO_NUL)]
 
 
 class MedicalReimbursementIn(InputSchema):
     household: int = Field(..., ge=1, le=MAX_ID)
     person: int = Field(..., ge=1, le=MAX_ID, description="the patient, a living member of the household")
     applicant: int | None = Field(None, ge=1, le=MAX_ID, description="who applies (a living member; default the patient)")
-    treated_at: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_NO_NUL)] = Field(
+    treated_at: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NO_NUL)] = Field(
         ..., description="where the patient was treated (the hospital's name)")
     not_settled_because: Literal[tuple(NotSettledBecause.values)]   # type: ignore[valid-type]
     admitted_on: BillDate = Field(..., description="YYYY-MM-DD")
@@ -58,8 +57,8 @@ class MedicalReimbursementIn(InputSchema):
     eligible_self_paid: BillAmount = Field(..., description="within the insurance catalogue: what the formula counts")
     ineligible_self_paid: BillAmount
     channel: Literal[tuple(Channel.values)] = Channel.WALK_IN.value   # type: ignore[valid-type]
-    entrusted_by: Annotated[str, StringConstraints(max_length=100, pattern=_NO_NUL)] = ""
-    reason: Annotated[str, StringConstraints(max_length=2000, pattern=_NO_NUL)] = ""
+    entrusted_by: Annotated[str, StringConstraints(max_length=100, pattern=NO_NUL)] = ""
+    reason: Annotated[str, StringConstraints(max_length=2000, pattern=NO_NUL)] = ""
 
 
 class MedicalReimbursementQuoteOut(Schema):

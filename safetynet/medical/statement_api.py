@@ -12,12 +12,7 @@ from ninja import Field, File, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import StringConstraints
 
-from safetynet.core.apischemas import (
-    InputSchema,
-    PageQuery,
-    refuse_unknown_form_fields,
-    responses,
-)
+from safetynet.core.apischemas import NO_NUL, InputSchema, PageQuery, refuse_unknown_form_fields, responses
 from safetynet.core.masking import mask_name
 from safetynet.core.money import money_text
 from safetynet.core.pagination import api_page
@@ -37,7 +32,6 @@ _MONTH = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"
 MonthText = Annotated[str, StringConstraints(pattern=_MONTH)]
 CountyCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 FileName = Annotated[str, Path(..., pattern=r"^[0-9A-Za-z_.-]{1,100}$")]
-_NO_NUL = r"^[^\x00]*$"
 
 
 def _month(text: str) -> dt.date:
@@ -80,7 +74,7 @@ class MedicalStatementFilter(PageQuery):
     month: MonthText | None = None
     status: Literal[tuple(MedicalStatementStatus.values)] | None = None  # type: ignore[valid-type]
     county: CountyCode | None = None
-    q: Annotated[str, StringConstraints(max_length=50, pattern=_NO_NUL)] = ""
+    q: Annotated[str, StringConstraints(max_length=50, pattern=NO_NUL)] = ""
 
 
 @router.get("/statements", response=responses(MedicalStatementPage),
@@ -140,9 +134,9 @@ def reconcile(request, statement_id: Id):
 
 
 class MedicalStatementApproveIn(InputSchema):
-    note: Annotated[str, StringConstraints(max_length=500, pattern=_NO_NUL)] = Field(
+    note: Annotated[str, StringConstraints(max_length=500, pattern=NO_NUL)] = Field(
         "", description="why a statement that differs from the claim is approved as it is (required then)")
-    overrun_reason: Annotated[str, StringConstraints(max_length=500, pattern=_NO_NUL)] = Field(
+    overrun_reason: Annotated[str, StringConstraints(max_length=500, pattern=NO_NUL)] = Field(
         "", description="only to pass the county's medical assistance budget line")
 
 

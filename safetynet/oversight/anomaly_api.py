@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from ninja import Path, Query, Router, Schema
 from pydantic import StringConstraints
 
-from safetynet.core.apischemas import InputSchema, PageQuery, responses
+from safetynet.core.apischemas import NO_NUL, InputSchema, PageQuery, responses
 from safetynet.core.pagination import api_page
 
 from . import anomaly_services as services
@@ -22,7 +22,7 @@ Id = Annotated[int, Path(..., ge=1, le=MAX_ID)]
 County = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 Month = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
 Town = Annotated[str, StringConstraints(pattern=r"^([0-9]{9})?$")]
-Note = Annotated[str, StringConstraints(max_length=2000, pattern=r"^[^\x00]*$")]
+Note = Annotated[str, StringConstraints(max_length=2000, pattern=NO_NUL)]
 Kind = Literal["", "deceased_paid", "incompatible", "two_counties", "over_limits", "unfiled_relative",
                "confirmed_by_relative", "high_amounts", "short_surveys"]
 Status = Literal["", "open", "explained", "rectified"]

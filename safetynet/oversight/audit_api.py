@@ -9,13 +9,12 @@ from typing import Annotated
 from ninja import Field, Query, Router, Schema
 from pydantic import StringConstraints
 
-from safetynet.core.apischemas import responses
+from safetynet.core.apischemas import NO_NUL, responses
 
 from . import auditlog
 
 router = Router(tags=["oversight"])
-_NO_NUL = r"^[^\x00]*$"
-Short = Annotated[str, StringConstraints(max_length=64, pattern=_NO_NUL)]
+Short = Annotated[str, StringConstraints(max_length=64, pattern=NO_NUL)]
 
 
 class AuditEventOut(Schema):
@@ -37,7 +36,7 @@ class AuditEventPage(Schema):
 
 
 class AuditEventFilter(Schema):
-    username: Annotated[str, StringConstraints(max_length=150, pattern=_NO_NUL)] = ""
+    username: Annotated[str, StringConstraints(max_length=150, pattern=NO_NUL)] = ""
     object_type: Short = ""
     object_id: Short = ""
     action: Short = ""

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
-from safetynet.core.apischemas import InputSchema, PageQuery, responses
+from safetynet.core.apischemas import NO_NUL, SOME_TEXT, InputSchema, PageQuery, responses
 from safetynet.core.errors import NotFound
 from safetynet.core.pagination import api_page
 from safetynet.core.scoping import get_in_scope
@@ -35,10 +35,8 @@ router = Router(tags=["oversight"])
 
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Path(..., ge=1, le=MAX_ID)]
-_NO_NUL = r"^[^\x00]*$"
-_SOMETHING = r"^[^\x00]*[^\s\x00][^\x00]*$"   # something besides spaces
-Text = Annotated[str, StringConstraints(max_length=5000, pattern=_NO_NUL)]
-Note = Annotated[str, StringConstraints(max_length=2000, pattern=_NO_NUL)]
+Text = Annotated[str, StringConstraints(max_length=5000, pattern=NO_NUL)]
+Note = Annotated[str, StringConstraints(max_length=2000, pattern=NO_NUL)]
 
 
 class ComplaintEventOut(Schema):
@@ -127,7 +125,7 @@ class ComplaintQuery(PageQuery):
     category: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,40}$")] | None = None
     channel: Literal[tuple(ComplaintChannel.values)] | None = None  # type: ignore[valid-type]
     town: Annotated[str, StringConstraints(pattern=r"^[0-9]{9}$")] | None = Field(None, description="the town of the matter")
-    q: Annotated[str, StringConstraints(max_length=60, pattern=_NO_NUL)] | None = Field(
+    q: Annotated[str, StringConstraints(max_length=60, pattern=NO_NUL)] | None = Field(
         None, description="a reference (TS...) or words of the subject")
 
 
@@ -150,14 +148,14 @@ def get_complaint(request, complaint_id: Id):
 class ComplaintFileIn(InputSchema):
     channel: Literal[tuple(c.value for c in STAFF_CHANNELS)]  # type: ignore[valid-type]
     category: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,40}$")]
-    content: Annotated[str, StringConstraints(min_length=1, max_length=5000, pattern=_SOMETHING)] = Field(
+    content: Annotated[str, StringConstraints(min_length=1, max_length=5000, pattern=SOME_TEXT)] = Field(
         ..., description="what is reported")
     area: Annotated[str, StringConstraints(pattern=r"^[0-9]{9,18}$")] | None = Field(
         None, description="the village or town concerned (empty: the case's or enrollment's)")
-    subject: Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)] = ""
-    reporter_name: Annotated[str, StringConstraints(max_length=50, pattern=_NO_NUL)] = Field(
+    subject: Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)] = ""
+    reporter_name: Annotated[str, StringConstraints(max_length=50, pattern=NO_NUL)] = Field(
         "", description="the reporter's name; empty: filed anonymously (the contact is then not kept)")
-    reporter_contact: Annotated[str, StringConstraints(max_length=100, pattern=_NO_NUL)] = ""
+    reporter_contact: Annotated[str, StringConstraints(max_length=100, pattern=NO_NUL)] = ""
     case: int | None = Field(None, ge=1, le=MAX_ID)
     enrollment: int | None = Field(None, ge=1, le=MAX_ID)
     received_on: dt.date | None = None
@@ -210,7 +208,7 @@ def investigate(request, complaint_id: Id, payload: ComplaintNoteIn):
 
 
 class ComplaintRequiredNoteIn(InputSchema):
-    note: Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=_NO_NUL)]
+    note: Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=NO_NUL)]
 
 
 @router.post("/complaints/{complaint_id}/note", response=responses(ComplaintDetailOut),
@@ -222,7 +220,7 @@ def note(request, complaint_id: Id, payload: ComplaintRequiredNoteIn):
 
 class ComplaintDecideIn(InputSchema):
     finding: Literal[tuple(ComplaintFinding.values)]  # type: ignore[valid-type]
-    result: Annotated[str, StringConstraints(min_length=1, max_length=5000, pattern=_NO_NUL)]
+    result: Annotated[str, StringConstraints(min_length=1, max_length=5000, pattern=NO_NUL)]
 
 
 @router.post("/complaints/{complaint_id}/decide", response=responses(ComplaintDetailOut),
@@ -233,7 +231,7 @@ def decide(request, complaint_id: Id, payload: ComplaintDecideIn):
 
 
 class ComplaintReplyIn(InputSchema):
-    answer: Annotated[str, StringConstraints(min_length=1, max_length=5000, pattern=_NO_NUL)]
+    answer: Annotated[str, StringConstraints(min_length=1, max_length=5000, pattern=NO_NUL)]
 
 
 @router.post("/complaints/{complaint_id}/reply", response=responses(ComplaintDetailOut),

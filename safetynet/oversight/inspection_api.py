@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
-from safetynet.core.apischemas import InputSchema, PageQuery, responses
+from safetynet.core.apischemas import NO_NUL, InputSchema, PageQuery, responses
 from safetynet.core.pagination import api_page
 
 from . import inspection_overview, inspections
@@ -22,10 +22,9 @@ router = Router(tags=["oversight"])
 
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Path(..., ge=1, le=MAX_ID)]
-_NO_NUL = r"^[^\x00]*$"
-Subject = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_NO_NUL)]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=5000, pattern=_NO_NUL)]
-Note = Annotated[str, StringConstraints(max_length=2000, pattern=_NO_NUL)]
+Subject = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NO_NUL)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=5000, pattern=NO_NUL)]
+Note = Annotated[str, StringConstraints(max_length=2000, pattern=NO_NUL)]
 
 
 class InspectionOverviewOut(Schema):

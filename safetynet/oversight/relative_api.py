@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
-from safetynet.core.apischemas import InputSchema, PageQuery, responses
+from safetynet.core.apischemas import NO_NUL, InputSchema, PageQuery, responses
 from safetynet.core.masking import mask_id_number
 from safetynet.core.pagination import api_page
 from safetynet.registry.models import KinshipRelation
@@ -25,10 +25,9 @@ router = Router(tags=["oversight"])
 
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Path(..., ge=1, le=MAX_ID)]
-_NO_NUL = r"^[^\x00]*$"
-Name = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=_NO_NUL)]
-Reason = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_NO_NUL)]
-IdNumber = Annotated[str, StringConstraints(min_length=15, max_length=40, pattern=_NO_NUL)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=NO_NUL)]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NO_NUL)]
+IdNumber = Annotated[str, StringConstraints(min_length=15, max_length=40, pattern=NO_NUL)]
 County = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 
 

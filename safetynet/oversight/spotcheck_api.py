@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field, StringConstraints
 
-from safetynet.core.apischemas import InputSchema, PageQuery, responses
+from safetynet.core.apischemas import NO_CONTROL, NO_NUL, InputSchema, PageQuery, responses
 from safetynet.core.pagination import api_page
 
 from . import spotchecks
@@ -20,9 +20,9 @@ from .spotchecks import CampaignInput, RevisitInput
 router = Router(tags=["oversight"])
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Path(..., ge=1, le=MAX_ID)]
-Line = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")]
-Text = Annotated[str, StringConstraints(max_length=5000, pattern=r"^[^\x00]*$")]
-Search = Annotated[str, StringConstraints(max_length=50, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")]
+Line = Annotated[str, StringConstraints(max_length=200, pattern=NO_CONTROL)]
+Text = Annotated[str, StringConstraints(max_length=5000, pattern=NO_NUL)]
+Search = Annotated[str, StringConstraints(max_length=50, pattern=NO_CONTROL)]
 Program = Literal["dibao", "special_hardship", "temporary"]
 VerdictCode = Literal["correct", "should_not_receive", "amount_wrong", "help_more", "help_less", "procedure_incomplete"]
 

@@ -10,7 +10,7 @@ from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field, StringConstraints
 
 from safetynet.cases.schemas import Money
-from safetynet.core.apischemas import InputSchema, PageQuery, responses
+from safetynet.core.apischemas import NO_CONTROL, SOME_TEXT, InputSchema, PageQuery, responses
 from safetynet.core.pagination import api_page
 
 from . import contracts, providers, selectors, statements
@@ -20,16 +20,14 @@ from .quality import quality_of
 router = Router(tags=["services"])
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Path(..., ge=1, le=MAX_ID)]
-_SOMETHING = r"^[^\x00]*[^\s\x00][^\x00]*$"   # something besides spaces
-_NO_CONTROL = r"^[^\x00-\x1f\x7f-\x9f]*$"
 
 
 def _line(n: int, *, required: bool = True):
     return Annotated[str, StringConstraints(min_length=1 if required else 0, max_length=n,
-                                            pattern=_SOMETHING if required else _NO_CONTROL)]
+                                            pattern=SOME_TEXT if required else NO_CONTROL)]
 
 
-Search = Annotated[str, StringConstraints(max_length=50, pattern=_NO_CONTROL)]
+Search = Annotated[str, StringConstraints(max_length=50, pattern=NO_CONTROL)]
 County = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 AreaCode = Annotated[str, StringConstraints(pattern=r"^([0-9]{6}|[0-9]{9})$")]
 Month = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]

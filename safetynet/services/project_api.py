@@ -16,7 +16,7 @@ from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
 from safetynet.cases.schemas import Money
-from safetynet.core.apischemas import InputSchema, PageQuery, responses
+from safetynet.core.apischemas import NO_NUL, SOME_TEXT, InputSchema, PageQuery, responses
 from safetynet.core.pagination import api_page
 
 from . import project_selectors as selectors
@@ -29,13 +29,11 @@ router = Router(tags=["projects"])
 MAX_ID = 2_147_483_647
 ProjectId = Annotated[int, Path(..., ge=1, le=MAX_ID)]
 MilestoneId = Annotated[int, Path(..., ge=1, le=MAX_ID)]
-_NO_NUL = r"^[^\x00]*$"
-_SOME_TEXT = r"^[^\x00]*[^\s\x00][^\x00]*$"
-Title = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_SOME_TEXT)]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=5000, pattern=_SOME_TEXT)]
-LongText = Annotated[str, StringConstraints(min_length=1, max_length=10000, pattern=_SOME_TEXT)]
-Note = Annotated[str, StringConstraints(max_length=2000, pattern=_NO_NUL)]
-Short = Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=SOME_TEXT)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=5000, pattern=SOME_TEXT)]
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=10000, pattern=SOME_TEXT)]
+Note = Annotated[str, StringConstraints(max_length=2000, pattern=NO_NUL)]
+Short = Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)]
 AreaCode = Annotated[str, StringConstraints(pattern=r"^([0-9]{6}|[0-9]{9})$")]
 
 
@@ -134,10 +132,10 @@ class ProjectIn(InputSchema):
     starts_on: dt.date
     ends_on: dt.date
     proposer_name: Short = ""
-    proposer_uscc: Annotated[str, StringConstraints(max_length=40, pattern=_NO_NUL)] = ""
-    contact_name: Annotated[str, StringConstraints(max_length=50, pattern=_NO_NUL)] = ""
-    contact_phone: Annotated[str, StringConstraints(max_length=20, pattern=_NO_NUL)] = ""
-    contact_email: Annotated[str, StringConstraints(max_length=254, pattern=_NO_NUL)] = ""
+    proposer_uscc: Annotated[str, StringConstraints(max_length=40, pattern=NO_NUL)] = ""
+    contact_name: Annotated[str, StringConstraints(max_length=50, pattern=NO_NUL)] = ""
+    contact_phone: Annotated[str, StringConstraints(max_length=20, pattern=NO_NUL)] = ""
+    contact_email: Annotated[str, StringConstraints(max_length=254, pattern=NO_NUL)] = ""
 
 
 @router.post("", response=responses(ProjectOut, ok_status=201), summary="The county designs a project")
@@ -222,7 +220,7 @@ class DecisionIn(InputSchema):
 
 
 class ProjectReasonIn(InputSchema):
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=_SOME_TEXT)]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=SOME_TEXT)]
 
 
 @router.post("/{project_id}/approve", response=responses(ProjectOut),
@@ -282,7 +280,7 @@ class MilestoneIn(InputSchema):
 
 class MilestoneDoneIn(InputSchema):
     done_on: dt.date
-    evidence: Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=_SOME_TEXT)]
+    evidence: Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=SOME_TEXT)]
 
 
 class MilestoneOut(Schema):

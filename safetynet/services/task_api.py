@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from ninja import Path, Query, Router, Schema
 from pydantic import Field, StringConstraints
 
-from safetynet.core.apischemas import InputSchema, PageQuery, responses
+from safetynet.core.apischemas import NO_CONTROL, NO_NUL, SOME_TEXT, InputSchema, PageQuery, responses
 from safetynet.core.pagination import api_page
 
 from . import selectors, tasks
@@ -20,9 +20,7 @@ from .tasks import WorkRef
 router = Router(tags=["services"])
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Path(..., ge=1, le=MAX_ID)]
-_SOMETHING = r"^[^\x00]*[^\s\x00][^\x00]*$"
-_NO_NUL = r"^[^\x00]*$"
-Search = Annotated[str, StringConstraints(max_length=50, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")]
+Search = Annotated[str, StringConstraints(max_length=50, pattern=NO_CONTROL)]
 StatusCode = Literal[tuple(TaskStatus.values)]  # type: ignore[valid-type]
 
 
@@ -119,7 +117,7 @@ class TaskAssignIn(InputSchema):
     kind: Literal[tuple(ServiceScope.values)]  # type: ignore[valid-type]
     items: list[TaskWorkItemIn] = Field(..., min_length=1, max_length=500)
     due_on: dt.date | None = None
-    note: Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)] = ""
+    note: Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)] = ""
 
 
 class AssignedOut(Schema):
@@ -150,7 +148,7 @@ def assign(request, payload: TaskAssignIn):
 
 
 class SubmitIn(InputSchema):
-    note: Annotated[str, StringConstraints(max_length=2000, pattern=_NO_NUL)] = ""
+    note: Annotated[str, StringConstraints(max_length=2000, pattern=NO_NUL)] = ""
 
 
 @router.post("/tasks/{task_id}/submit", response=responses(TaskOut), summary="The worker hands the task in")
@@ -160,7 +158,7 @@ def submit(request, task_id: Id, payload: SubmitIn):
 
 
 class RejectIn(InputSchema):
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=_SOMETHING)]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=SOME_TEXT)]
 
 
 @router.post("/tasks/{task_id}/reject", response=responses(TaskOut),

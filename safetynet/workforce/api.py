@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
-from safetynet.core.apischemas import InputSchema, PageQuery, responses
+from safetynet.core.apischemas import NO_NUL, SOME_TEXT, InputSchema, PageQuery, responses
 from safetynet.core.pagination import api_page
 
 from . import mentoring, selectors, services, training, training_selectors
@@ -25,12 +25,11 @@ router = Router(tags=["workforce"])
 
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Path(..., ge=1, le=MAX_ID)]
-_NO_NUL = r"^[^\x00]*$"
-Name = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"^[^\x00]*\S[^\x00]*$")]
-Title = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00]*\S[^\x00]*$")]
-Short = Annotated[str, StringConstraints(max_length=50, pattern=_NO_NUL)]
-Long = Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)]
-Note = Annotated[str, StringConstraints(max_length=500, pattern=_NO_NUL)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=SOME_TEXT)]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=SOME_TEXT)]
+Short = Annotated[str, StringConstraints(max_length=50, pattern=NO_NUL)]
+Long = Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)]
+Note = Annotated[str, StringConstraints(max_length=500, pattern=NO_NUL)]
 AreaCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}([0-9]{3}){0,4}$")]
 OfficeCode = Annotated[str, StringConstraints(pattern=r"^([0-9]{6}|[0-9]{9})$")]
 IdNumber = Annotated[str, StringConstraints(pattern=r"^([0-9]{17}[0-9Xx]|[0-9]{15})$")]

@@ -14,7 +14,7 @@ from ninja import Field, Path, Query, Router, Schema
 from django.utils.translation import gettext as _
 from pydantic import StrictBool, StringConstraints
 
-from safetynet.core.apischemas import InputSchema, PageQuery, responses
+from safetynet.core.apischemas import NO_CONTROL, InputSchema, PageQuery, responses
 from safetynet.core.errors import ValidationError
 from safetynet.core.pagination import api_page
 
@@ -29,7 +29,7 @@ Id = Annotated[int, Path(..., ge=1, le=MAX_ID)]
 # Any area code: a post without the permission is refused (403) before the code is judged, an
 # area outside the post's answers 404, one that is no town 404 (reads) or 422 (assigning).
 TownCode = Annotated[str, Path(..., pattern=r"^[0-9]{1,18}$")]
-Note = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")]   # one line
+Note = Annotated[str, StringConstraints(max_length=200, pattern=NO_CONTROL)]   # one line
 Kind = Literal[tuple(WorkKind.values)]
 
 

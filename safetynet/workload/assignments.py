@@ -51,7 +51,7 @@ from safetynet.registry.models import Person
 from safetynet.workforce.models import Employment
 
 from . import capacity
-from .models import AssignmentReason, WorkAssignment, WorkKind
+from .models import AssignmentReason, WorkAssignment
 from .selectors import ASSIGN, LEND, REASSIGN, SOURCES, as_worker, candidate_workers, current_holders, open_items
 
 CHUNK = 500

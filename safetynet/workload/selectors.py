@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import (
-    Case, Count, DateField, DecimalField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When,
+    Case, Count, DateField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When,
 )
 from django.db.models.functions import Least, Substr
 from django.utils.translation import gettext as _
