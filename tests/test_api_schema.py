@@ -10,6 +10,7 @@ import os
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
 from safetynet.wsgi import application
@@ -19,6 +20,13 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 # tested in test_core_text.py), which OpenAPI cannot say: schema-valid bodies carry none.
 schema.config.generation.update(allow_x00=False)
 RANDOM = os.environ.get("SAFETYNET_SCHEMA_RANDOM") == "1"
+if not RANDOM:
+    # The coverage phase's boundary cases, positive only in the gate: its negative ones were two
+    # thirds of the requests (1,215 against 409 for workforce's 19 operations) and of this file's
+    # minutes, computed again at collection on each worker. Schema-invalid requests are still sent
+    # by the fuzzing phase (both modes, `negative_data_rejection`) and by test_api_fuzz.py;
+    # SAFETYNET_SCHEMA_RANDOM=1 runs the negative boundaries too.
+    schema.config.phases.coverage.generation.update(modes=[GenerationMode.POSITIVE])
 
 
 @pytest.fixture(autouse=True)
@@ -86,5 +94,9 @@ def test_api_conforms_to_its_schema(case, token):
         # A certification names a person by an ID number whose check digit, and a period that ends
         # after it begins and within three years: OpenAPI can say neither, so a schema-valid body
         # is rightly refused with 422 naming `id_number` or `valid_until`.
+        excluded.append(positive_data_acceptance)
+    if case.operation.path.endswith("/public/eligibility") and case.method.upper() == "POST":
+        # A village code of twelve digits names a village of the list, or is refused with 422
+        # naming `area_code` ("no such area"): OpenAPI cannot say which codes exist.
         excluded.append(positive_data_acceptance)
     case.call_and_validate(excluded_checks=excluded)
