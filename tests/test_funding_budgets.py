@@ -123,3 +123,17 @@ def test_a_run_past_a_towns_line_needs_the_leaders_reason(work, posts):
     glance = overview.funding_at_a_glance(posts.county_leader, COUNTY, 2025, today=D(2025, 9, 30))
     assert glance["subsidies"]["month"]["total"] == Decimal("370.00") and glance["spent_total"] == Decimal("370.00")
     assert glance["lines"] == {"total": 2, "warned": 1, "exhausted": 1}
+
+
+def test_an_unknown_kind_is_refused_naming_every_kind_medical_assistance_too(posts, county):
+    """Stop 26's note: the message listed three kinds after medical assistance became a fourth."""
+    from django.utils import translation
+
+    with pytest.raises(ValidationError) as refused:
+        budgets.set_budget_line(actor=posts.officer, year=2025, area_code=TOWN, kind="travel", amount="1")
+    assert refused.value.field == "kind"
+    assert str(refused.value) == ("Choose the kind of spending: work expenses, work subsidies, purchased services, "
+                                  "medical assistance.")
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+        budgets.set_budget_line(actor=posts.officer, year=2025, area_code=TOWN, kind="travel", amount="1")
+    assert "医疗救助" in str(refused.value) and "、" in str(refused.value)

@@ -31,7 +31,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, pgettext
 
 from safetynet.areas.models import Area
 from safetynet.core.audit import record_event
@@ -70,8 +70,10 @@ def _year(value) -> int:
 
 
 def _kind(value) -> str:
-    return checked_choice(value, BudgetKind.values, "kind",
-                          _("Choose the kind of spending: work expenses, work subsidies or purchased services."))
+    # The kinds are named from BudgetKind itself, so a kind added later (medical assistance,
+    # issue 20) is in the message without anyone remembering to add it.
+    kinds = pgettext("list separator", ", ").join(str(label) for label in BudgetKind.labels)
+    return checked_choice(value, BudgetKind.values, "kind", _("Choose the kind of spending: %(kinds)s.") % {"kinds": kinds})
 
 
 def kind_label(kind: str) -> str:
