@@ -153,3 +153,24 @@ def test_the_pages_speak_chinese(month, login_site_language):
             answer = page.get(url)
             assert answer.status_code == 200
             assert english_in_context(answer.content.decode()) == [], url
+
+
+def test_the_leaders_home_page_lists_the_statements_waiting_for_approval(month, login):
+    """Stop 26's note left it out: the statements compared with their claims wait on the county
+    leader's home page, linked to their month; not on the generator's, nor a town worker's."""
+    stmt = month
+    stmt.generate()
+    stmt.claim(settlements=1, total="1000.00")
+    stmt.claim(stmt.centre, settlements=1, total="300.00")
+    assert set(MedicalStatement.objects.values_list("status", flat=True)) == {"reconciled"}
+    label = "Medical statements to approve"
+
+    home = login(stmt.posts.county_leader).get("/").content.decode()
+    assert label in home and f"{LIST}?month=2025-09" in home
+    for post in (stmt.posts.officer, stmt.posts.worker):
+        assert label not in login(post).get("/").content.decode()
+
+    leader = login(stmt.posts.county_leader)
+    for statement in MedicalStatement.objects.all():
+        leader.post(f"/medical/statements/{statement.pk}/approve/", {})
+    assert label not in leader.get("/").content.decode()

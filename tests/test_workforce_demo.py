@@ -75,6 +75,10 @@ def _check_medical(demo, client):
                 "/medical/reimbursements/"):
         page = officer.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
         assert page.status_code == 200, url
+    # The health centre's statement, differing from its claim, waits on the county leader's home page.
+    home = force_login(client, _actor("county_leader")).get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "待审批的医疗救助结算单" in home
+    officer = force_login(client, _actor("county_officer"))
     settled = Settlement.objects.filter(status="settled", source="one_stop").order_by("pk").first()
     page = officer.get(f"/medical/people/{settled.person_id}/{settled.year}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert page.status_code == 200 and settled.institution.name in page.content.decode()

@@ -6,6 +6,7 @@ from safetynet.cases import pages as case_pages
 from safetynet.discovery import lead_views
 from safetynet.enrollments import change_views
 from safetynet.funding import views as funding_views
+from safetynet.medical import statement_views as medical_statement_views
 from safetynet.oversight import complaint_views
 
 
@@ -20,7 +21,8 @@ def home(request):
     if actor.can(area_selectors.VIEW):   # the network's counts are for the posts that may read it
         counts, children = area_selectors.area_overview(actor, area.code if area else "")
     queues = (case_pages.home_queues(actor) + change_views.home_queues(actor) + lead_views.home_queues(actor)
-              + complaint_views.home_queues(actor) + funding_views.home_queues(actor))
+              + complaint_views.home_queues(actor) + funding_views.home_queues(actor)
+              + medical_statement_views.home_queues(actor))
     return render(request, "dashboards/home.html", {
         "area": area, "counts": counts, "children": children,
         # Filled by the cases, discovery and payments parts as they land.

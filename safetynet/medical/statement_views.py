@@ -240,3 +240,17 @@ def run_file(request, actor, run_id: int, name: str):
     """A bank file or the summary of an exported run (county posts only; anyone else 404)."""
     return answer_file(statements.exported_file(actor=actor, run_id=run_id, name=name), filename=name,
                        content_type=OFFICE_CSV)
+
+
+def home_queues(actor) -> list[dict]:
+    """"My work" line: institutions' statements compared with their claims that wait for this
+    post's approval, linked to the oldest month among them."""
+    if actor is None or not actor.can(APPROVE):
+        return []
+    waiting = selectors.statements_to_approve(actor)
+    count = waiting.count()
+    if not count:
+        return []
+    oldest = waiting.order_by("month").values_list("month", flat=True).first()
+    return [{"label": _("Medical statements to approve"), "count": count, "url": _list_url(oldest), "css": "status-waiting"}]
+
