@@ -13,6 +13,7 @@ from pydantic import StringConstraints
 from safetynet.cases import clocks
 from safetynet.core.apischemas import NO_NUL, SOME_TEXT, InputSchema, PageQuery, responses
 from safetynet.core.masking import mask_id_number
+from safetynet.core.money import money_text
 from safetynet.core.pagination import api_page
 
 from . import budgets, overview, purchases, selectors, subsidies, subsidy_runs
@@ -33,9 +34,6 @@ Kind = Literal[tuple(BudgetKind.values)]
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=_WORDS)]
 Ids = list[Annotated[int, Field(ge=1, le=MAX_ID)]]
 
-
-def _money(value) -> str | None:
-    return None if value is None else f"{value:.2f}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -65,8 +63,8 @@ def _run(actor, run, *, warnings: bool = True) -> dict:
     summary = run.summary or {}
     return {"id": run.pk, "code": run.code, "county": run.area_id, "month": run.month.strftime("%Y-%m"),
             "status": run.status, "statement_count": figures["statement_count"], "line_count": figures["line_count"],
-            "total_amount": _money(figures["total_amount"]), "payable_amount": _money(figures["payable_amount"]),
-            "no_account_amount": _money(figures["no_account_amount"]), "generated_by": run.generated_by_username,
+            "total_amount": money_text(figures["total_amount"]), "payable_amount": money_text(figures["payable_amount"]),
+            "no_account_amount": money_text(figures["no_account_amount"]), "generated_by": run.generated_by_username,
             "approved_by": run.approved_by_username, "by_kind": figures["by_kind"],
             "added": getattr(run, "added", None) or summary.get("added") or {},
             "budget_warnings": getattr(run, "budget_warnings", None)
@@ -180,14 +178,14 @@ def _statement(actor, s) -> dict:
     whole = actor.can("registry.view_id_number")
     return {"id": s.pk, "run": s.run_id, "month": s.run.month.strftime("%Y-%m"), "name": s.name,
             "id_number": s.id_number if whole else mask_id_number(s.id_number), "area": s.area_id,
-            "amount": _money(s.amount), "line_count": s.line_count, "has_bank_account": bool(s.bank_account),
+            "amount": money_text(s.amount), "line_count": s.line_count, "has_bank_account": bool(s.bank_account),
             "status": s.status, "reference": s.reference, "return_reason": s.return_reason}
 
 
 def _line(line) -> dict:
     return {"id": line.pk, "kind": line.kind, "worked_on": line.worked_on, "area": line.area_id, "case": line.case_id,
             "survey_investigator": line.survey_investigator_id, "deliberation_participant": line.deliberation_participant_id,
-            "amount": _money(line.amount)}
+            "amount": money_text(line.amount)}
 
 
 class StatementPage(Schema):
@@ -260,7 +258,7 @@ class BudgetLineOut(Schema):
 def _budget_line(state) -> dict:
     line = state.line
     return {"id": line.pk, "year": line.year, "area": line.area_id, "area_name": line.area.name, "kind": line.kind,
-            "amount": _money(line.amount), "note": line.note, "spent": _money(state.spent), "left": _money(state.left),
+            "amount": money_text(line.amount), "note": line.note, "spent": money_text(state.spent), "left": money_text(state.left),
             "state": state.state, "months_left": state.months_left, "warning": state.warning}
 
 
@@ -348,7 +346,7 @@ class ChargeOut(Schema):
 
 
 def _charge(c) -> dict:
-    return {"id": c.pk, "line": c.line_id, "area": c.area_id, "kind": c.line.kind, "amount": _money(c.amount),
+    return {"id": c.pk, "line": c.line_id, "area": c.area_id, "kind": c.line.kind, "amount": money_text(c.amount),
             "source_kind": c.source_kind, "source_key": c.source_key, "description": c.description,
             "charged_on": c.charged_on, "overrun_approved_by": c.overrun.approved_by_username if c.overrun else "",
             "overrun_reason": c.overrun.reason if c.overrun else ""}
@@ -399,7 +397,7 @@ def approve_overrun(request, payload: OverrunIn):
                                 source_kind=payload.source_kind, source_key=payload.source_key, amount=payload.amount,
                                 reason=payload.reason)
     return Status(201, {"id": o.pk, "line": o.line_id, "source_kind": o.source_kind, "source_key": o.source_key,
-                        "amount": _money(o.amount), "reason": o.reason, "approved_by": o.approved_by_username})
+                        "amount": money_text(o.amount), "reason": o.reason, "approved_by": o.approved_by_username})
 
 
 class PurchasesIn(InputSchema):
@@ -427,8 +425,8 @@ class PurchasesOut(Schema):
                      "(each once; a refused one holds back no other)")
 def charge_purchases(request, payload: PurchasesIn):
     done = purchases.charge_purchased_services(actor=request.auth, county_code=payload.county, month=payload.month)
-    return {"charged": [{**row, "amount": _money(row["amount"])} for row in done.charged],
-            "refused": [{**row, "amount": _money(row["amount"])} for row in done.refused]}
+    return {"charged": [{**row, "amount": money_text(row["amount"])} for row in done.charged],
+            "refused": [{**row, "amount": money_text(row["amount"])} for row in done.refused]}
 
 
 class OverviewFilter(Schema):
@@ -451,6 +449,6 @@ class FundingOverviewOut(Schema):
 def glance(request, filters: Query[OverviewFilter]):
     d = overview.funding_at_a_glance(request.auth, filters.county or county_of(request.auth),
                                      filters.year or clocks.today().year)
-    return {"county": d["county"], "year": d["year"], "subsidies_month": _money(d["subsidies"]["month"]["total"]),
-            "subsidies_year": _money(d["subsidies"]["year"]["total"]), "budget_total": _money(d["budget_total"]),
-            "spent_total": _money(d["spent_total"]), "lines": d["lines"], "warnings": d["warnings"]}
+    return {"county": d["county"], "year": d["year"], "subsidies_month": money_text(d["subsidies"]["month"]["total"]),
+            "subsidies_year": money_text(d["subsidies"]["year"]["total"]), "budget_total": money_text(d["budget_total"]),
+            "spent_total": money_text(d["spent_total"]), "lines": d["lines"], "warnings": d["warnings"]}

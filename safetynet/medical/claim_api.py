@@ -14,6 +14,7 @@ from ninja import Field, Path, Query, Router, Schema
 from pydantic import StringConstraints
 
 from safetynet.core.apischemas import NO_NUL, InputSchema, PageQuery, responses
+from safetynet.core.dates import parse_month
 from safetynet.core.money import money_text
 from safetynet.core.pagination import api_page
 
@@ -27,9 +28,6 @@ MonthText = Annotated[str, StringConstraints(pattern=_MONTH)]
 MonthPath = Annotated[str, Path(..., pattern=_MONTH, description="YYYY-MM")]
 Amount = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,12}(\.[0-9]{1,2})?$")]
 
-
-def _month(text: str) -> dt.date:
-    return dt.date(int(text[:4]), int(text[5:7]), 1)
 
 
 
@@ -112,7 +110,7 @@ def submit_claim(request, payload: MedicalClaimIn):
 
 @router.get("/claims/{month}", response=responses(MedicalClaimOut), summary="The institution's claim for a month")
 def get_claim(request, month: MonthPath):
-    claim = selectors.institution_claim(request.institution, _month(month))
+    claim = selectors.institution_claim(request.institution, parse_month(month))
     statement = selectors.institution_statements(request.institution).filter(month=claim.month).first()
     return _claim(claim, statement)
 
@@ -134,4 +132,4 @@ def list_statements(request, filters: Query[PageQuery]):
 @router.get("/statements/{month}", response=responses(MedicalStatementForInstitutionOut),
             summary="The institution's statement of a month: totals, status, differences with its claim, payment")
 def get_statement(request, month: MonthPath):
-    return statement_for_institution(selectors.institution_statement(request.institution, _month(month)))
+    return statement_for_institution(selectors.institution_statement(request.institution, parse_month(month)))

@@ -13,6 +13,7 @@ from ninja.files import UploadedFile
 from pydantic import StringConstraints
 
 from safetynet.core.apischemas import NO_NUL, InputSchema, PageQuery, refuse_unknown_form_fields, responses
+from safetynet.core.dates import parse_month
 from safetynet.core.masking import mask_name
 from safetynet.core.money import money_text
 from safetynet.core.pagination import api_page
@@ -33,9 +34,6 @@ MonthText = Annotated[str, StringConstraints(pattern=_MONTH)]
 CountyCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 FileName = Annotated[str, Path(..., pattern=r"^[0-9A-Za-z_.-]{1,100}$")]
 
-
-def _month(text: str) -> dt.date:
-    return dt.date(int(text[:4]), int(text[5:7]), 1)
 
 
 
@@ -80,7 +78,7 @@ class MedicalStatementFilter(PageQuery):
 @router.get("/statements", response=responses(MedicalStatementPage),
             summary="Institutions' statements in the post's area (a town post: its town's institutions)")
 def list_statements(request, filters: Query[MedicalStatementFilter]):
-    qs = selectors.statements_in_scope(request.auth, month=_month(filters.month) if filters.month else None,
+    qs = selectors.statements_in_scope(request.auth, month=parse_month(filters.month) if filters.month else None,
                                        status=filters.status or "", county=filters.county or "", q=filters.q)
     return api_page(qs, offset=filters.offset, limit=filters.limit, item=_statement)
 
@@ -209,7 +207,7 @@ class MedicalStatementRunFilter(PageQuery):
 def list_runs(request, filters: Query[MedicalStatementRunFilter]):
     qs = selectors.runs_in_scope(request.auth)
     if filters.month:
-        qs = qs.filter(month=_month(filters.month))
+        qs = qs.filter(month=parse_month(filters.month))
     return api_page(qs.order_by("-month", "area_id"), offset=filters.offset, limit=filters.limit, item=_run)
 
 

@@ -18,8 +18,8 @@ from safetynet.core.scoping import Actor, get_in_scope, in_scope
 from safetynet.core.text import normalise_text
 
 from .models import Institution, Settlement
-from .statement_models import MedicalClaim, MedicalPaymentRun, MedicalStatement, MedicalStatementStatus
-from .statements import APPROVE, VIEW, runs_of
+from .statement_models import MedicalClaim, MedicalPaymentRun, MedicalStatement
+from .statements import APPROVE, TRANSITIONS, VIEW, runs_of
 
 
 def county_of(actor: Actor) -> str:
@@ -48,10 +48,9 @@ def statements_in_scope(actor: Actor, *, month: dt.date | None = None, status: s
 def statements_to_approve(actor: Actor) -> QuerySet[MedicalStatement]:
     """Statements compared with their claim (reconciled or discrepant) that this post may approve:
     none that it generated itself (maker-checker, as `statements.approve_statement` refuses)."""
-    if not actor.can(APPROVE):
+    if not (actor.can(APPROVE) and actor.can(VIEW)):
         return MedicalStatement.objects.none()
-    return (statements_in_scope(actor).filter(status__in=(MedicalStatementStatus.RECONCILED, MedicalStatementStatus.DISCREPANT))
-            .exclude(generated_by_id=actor.user_id))
+    return statements_in_scope(actor).filter(status__in=TRANSITIONS["approve"]).exclude(generated_by_id=actor.user_id)
 
 
 def get_statement(actor: Actor, statement_id) -> MedicalStatement:

@@ -45,7 +45,7 @@ from safetynet.cases import clocks
 from safetynet.core.audit import record_event
 from safetynet.core.dates import parse_month
 from safetynet.core.errors import Conflict, NotFound, ValidationError
-from safetynet.core.money import format_yuan, parse_money
+from safetynet.core.money import format_yuan, money_text, parse_money
 from safetynet.core.scoping import Actor, get_in_scope
 from safetynet.core.text import clean_field, clean_text
 from safetynet.funding import budgets
@@ -301,9 +301,6 @@ def refresh_run_totals(run: MedicalPaymentRun) -> None:
 # ---------------------------------------------------------------------------------------------
 # Claims and reconciliation
 # ---------------------------------------------------------------------------------------------
-def _money(value) -> str:
-    return f"{value:.2f}"
-
 
 def compare_with_claim(statement: MedicalStatement, claim: MedicalClaim | None) -> None:
     """Set the statement's `differences` and status (reconciled when there are none, discrepant
@@ -317,7 +314,7 @@ def compare_with_claim(statement: MedicalStatement, claim: MedicalClaim | None) 
         if claim.settlements_count != statement.settlements_count:
             differences["count"] = {"claimed": claim.settlements_count, "ours": statement.settlements_count}
         if claim.assistance_total != statement.assistance_total:
-            differences["total"] = {"claimed": _money(claim.assistance_total), "ours": _money(statement.assistance_total)}
+            differences["total"] = {"claimed": money_text(claim.assistance_total), "ours": money_text(statement.assistance_total)}
         if claim.visits_count:
             differences.update(_visit_differences(statement, claim))
     statement.differences = differences
@@ -341,17 +338,17 @@ def _visit_differences(statement: MedicalStatement, claim: MedicalClaim) -> dict
     count = not_ours.count()
     if count:
         differences["not_ours"] = {"count": count, "visits": [
-            {"visit_number": visit, "claimed": _money(amount), **_why_not_on(found.get(visit), statement)}
+            {"visit_number": visit, "claimed": money_text(amount), **_why_not_on(found.get(visit), statement)}
             for visit, amount in rows]}
     count = not_claimed.count()
     if count:
         differences["not_claimed"] = {"count": count, "visits": [
-            {"visit_number": visit, "ours": _money(amount)}
+            {"visit_number": visit, "ours": money_text(amount)}
             for visit, amount in not_claimed.values_list("visit_number", "assistance")[:LISTED]]}
     count = differ.count()
     if count:
         differences["amounts"] = {"count": count, "visits": [
-            {"visit_number": visit, "claimed": _money(amount), "ours": _money(ours_amount)}
+            {"visit_number": visit, "claimed": money_text(amount), "ours": money_text(ours_amount)}
             for visit, amount, ours_amount in differ.values_list("visit_number", "assistance", "ours")[:LISTED]]}
     return differences
 

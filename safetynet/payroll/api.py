@@ -22,6 +22,7 @@ from ninja import Field, File, Path, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from safetynet.core.apischemas import InputSchema, PageQuery, refuse_unknown_form_fields, responses
+from safetynet.core.money import money_text
 from safetynet.core.pagination import api_page
 from safetynet.core.privatefiles import answer_file
 from safetynet.core.tabular import OFFICE_CSV
@@ -208,9 +209,6 @@ class HistoryOut(Schema):
     payments: list[PaymentRowOut]
 
 
-def _money(value) -> str | None:
-    return None if value is None else f"{value:.2f}"
-
 
 def _run_out(run: PayrollRun, figures: dict) -> dict:
     """The run with `figures`, its counts and totals as the caller may see them
@@ -218,9 +216,9 @@ def _run_out(run: PayrollRun, figures: dict) -> dict:
     return {
         "id": run.pk, "code": run.code, "county": run.area_id, "county_name": run.area.name,
         "month": run.month.strftime("%Y-%m"), "status": run.status, "payment_count": figures["payment_count"],
-        "total": _money(figures["total_amount"]), "payable_count": figures["payable_count"],
-        "payable": _money(figures["payable_amount"]), "no_account_count": figures["no_account_count"],
-        "no_account_total": _money(figures["no_account_amount"]),
+        "total": money_text(figures["total_amount"]), "payable_count": figures["payable_count"],
+        "payable": money_text(figures["payable_amount"]), "no_account_count": figures["no_account_count"],
+        "no_account_total": money_text(figures["no_account_amount"]),
         "generated_by": run.generated_by_username, "generated_at": run.generated_at,
         "approved_by": run.approved_by_username, "approved_at": run.approved_at,
         "exported_at": run.exported_at, "reconciled_at": run.reconciled_at,
@@ -233,7 +231,7 @@ def _is_county(actor) -> bool:
 
 def _enrollment_out(e) -> dict:
     return {"id": e.pk, "program": e.program_id, "status": e.status, "household": e.household_id, "person": e.person_id,
-            "area": e.area_id, "case": e.case_id, "decision": e.decision_id, "monthly_amount": _money(e.monthly_amount),
+            "area": e.area_id, "case": e.case_id, "decision": e.decision_id, "monthly_amount": money_text(e.monthly_amount),
             "start_month": e.start_month, "next_recheck_date": e.next_recheck_date, "bank_account": e.bank_account,
             "ended_on": e.ended_on, "end_reason": e.end_reason}
 
@@ -361,12 +359,12 @@ def get_enrollment(request, enrollment_id: EnrollmentId):
 def enrollment_history(request, enrollment_id: EnrollmentId):
     actor = request.auth
     e = selectors.payroll_enrollment(actor, enrollment_id)
-    changes = [{"at": c.at, "kind": getattr(c, "kind", "") or "", "from_amount": _money(c.from_amount),
-                "to_amount": _money(c.to_amount), "from_status": c.from_status, "to_status": c.to_status,
+    changes = [{"at": c.at, "kind": getattr(c, "kind", "") or "", "from_amount": money_text(c.from_amount),
+                "to_amount": money_text(c.to_amount), "from_status": c.from_status, "to_status": c.to_status,
                 "reason": c.reason, "decision": c.decision_id, "effective_month": c.effective_month,
                 "until_month": getattr(c, "until_month", None), "by": c.by_username}
                for c in selectors.enrollment_history(actor, e)[:500]]
-    payments = [{"run": p.run.code, "month": p.month, "kind": p.kind, "amount": _money(p.amount), "status": p.status,
+    payments = [{"run": p.run.code, "month": p.month, "kind": p.kind, "amount": money_text(p.amount), "status": p.status,
                  "reference": p.reference} for p in selectors.enrollment_payments(actor, e)[:500]]
     return {"enrollment": e.pk, "changes": changes, "payments": payments}
 

@@ -23,6 +23,7 @@ from ninja.files import UploadedFile
 
 from safetynet.cases.models import VerificationReport
 from safetynet.core.apischemas import InputSchema, refuse_unknown_form_fields, responses
+from safetynet.core.money import money_text
 
 from . import selectors, services
 from .reports import sign_off_report as sign
@@ -123,9 +124,6 @@ def _snapshot_out(snapshot, created: bool = True) -> dict:
             "identities": snapshot.identities or {}, "created": created}
 
 
-def _money(value) -> str | None:
-    return None if value is None else f"{value:.2f}"
-
 
 @router.post("/snapshots", response=responses(SnapshotOut, ok_status=201) | {200: SnapshotOut}, operation_id="verification_upload_snapshot")
 def upload_snapshot(request, dataset: Form[str], file: File[UploadedFile], taken_on: Form[dt.date | None] = None):
@@ -145,10 +143,10 @@ def verify_household(request, household_id: int, payload: VerifyIn | None = None
     report = services.verify_household(actor=request.actor, household_id=household_id,
                                        case_id=payload.case_id if payload else None)
     r = report.result
-    return {"run": report.run.pk, "household": r.household_id, "flags": r.flags, "counted_income": _money(r.counted_income),
-            "per_capita_income": _money(r.per_capita_income), "financial_assets": _money(r.financial_assets),
+    return {"run": report.run.pk, "household": r.household_id, "flags": r.flags, "counted_income": money_text(r.counted_income),
+            "per_capita_income": money_text(r.per_capita_income), "financial_assets": money_text(r.financial_assets),
             "income": r.income, "assets": r.assets, "rule": r.rule, "eligible": r.eligible,
-            "findings": [{**f, "monthly_amount": _money(f["monthly_amount"]), "value": _money(f["value"])} for f in report.findings],
+            "findings": [{**f, "monthly_amount": money_text(f["monthly_amount"]), "value": money_text(f["value"])} for f in report.findings],
             "case_report": report.case_report_id, "complete": report.complete,
             "coverage": [c.as_dict() for c in report.coverage]}
 
